@@ -1,0 +1,116 @@
+import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { asObject, eqi } from "../src/snapshot/model.js";
+import type { KeyComparison } from "../src/snapshot/types.js";
+import { workspaceArgs } from "./shared.js";
+
+type MessageId =
+  | "in-sync"
+  | "out-of-sync"
+  | "recently-rotated"
+  | "not-applicable"
+  | "undetermined";
+
+/** The service re-reads rotated keys within an hour; until then a mismatch is expected. */
+const SYNC_WINDOW_MS = 60 * 60 * 1000;
+
+export default defineCheck<"workspace" | "storage" | "registry" | "keys", MessageId>({
+  id: "key-sync",
+  title: "The workspace's cached storage key and registry password match the current ones",
+  severity: "high",
+  requires: ["workspace", "storage", "registry", "keys"],
+  messages: {
+    "in-sync": "The workspace's cached {kind} matches the current {matched}.",
+    "out-of-sync":
+      "The workspace's cached {kind} matches none of the current ones{rotated}: jobs and image builds fail with 401/403 until the keys are synced.",
+    "recently-rotated":
+      "The workspace's cached {kind} matches none of the current ones; a key was rotated {minutes} minutes ago and the service syncs within an hour.",
+    "not-applicable": "{kind}: {reason}.",
+    undetermined: "Cannot compare the {kind}: {reason}.",
+  },
+  remediation: "az ml workspace sync-keys -n WS -g RG",
+  run(parts, context) {
+    const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
+    const findings: Array<CheckFinding<MessageId>> = [];
+    const judge = (kind: string, resourceId: string, comparison: KeyComparison, skipReason: string | undefined): void => {
+      const evidence: Record<string, unknown> = {
+        comparedWith: comparison.resourceId ?? resourceId,
+        outcome: comparison.outcome,
+        ...(comparison.matchedName ? { matchedName: comparison.matchedName } : {}),
+        ...(comparison.keyCreationTimes ? { keyCreationTimes: comparison.keyCreationTimes } : {}),
+      };
+      if (skipReason) {
+        findings.push({ status: "skip", messageId: "not-applicable", resourceId, data: { kind, reason: skipReason }, evidence: { ...evidence, reason: skipReason } });
+        return;
+      }
+      switch (comparison.outcome) {
+        case "match":
+          findings.push({ status: "pass", messageId: "in-sync", resourceId, data: { kind, matched: comparison.matchedName ?? "key" }, evidence });
+          return;
+        case "not-applicable":
+          findings.push({ status: "skip", messageId: "not-applicable", resourceId, data: { kind, reason: comparison.reason ?? "nothing to compare" }, evidence: { ...evidence, reason: comparison.reason ?? null } });
+          return;
+        case "unknown":
+          findings.push({
+            status: "unknown",
+            messageId: "undetermined",
+            resourceId,
+            data: { kind, reason: comparison.reason ?? "a read failed" },
+            evidence: {
+              ...evidence,
+              failedOperation: comparison.failedOperation ?? null,
+              statusCode: comparison.statusCode ?? null,
+              ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
+            },
+            remediation: comparison.permission
+              ? `Grant the identity running preflight ${comparison.permission} on ${comparison.resourceId ?? resourceId}, or run with --no-keys to skip this check.`
+              : undefined,
+          });
+          return;
+        case "mismatch": {
+          const newest = newestTime(comparison.keyCreationTimes);
+          const ageMs = newest === undefined ? undefined : Date.parse(context.collectedAt) - newest;
+          if (ageMs !== undefined && ageMs >= 0 && ageMs < SYNC_WINDOW_MS) {
+            findings.push({ status: "warn", messageId: "recently-rotated", resourceId, data: { kind, minutes: Math.floor(ageMs / 60000) }, evidence: { ...evidence, rotatedAt: new Date(newest as number).toISOString() }, remediation: `Wait for the hourly sync, or sync now: ${sync}` });
+          } else {
+            findings.push({
+              status: "fail",
+              messageId: "out-of-sync",
+              resourceId,
+              data: { kind, rotated: newest === undefined ? "" : ` (newest key created ${new Date(newest).toISOString()})` },
+              evidence: { ...evidence, rotatedAt: newest === undefined ? null : new Date(newest).toISOString() },
+              remediation: sync,
+            });
+          }
+          return;
+        }
+      }
+    };
+
+    const storageId = parts.workspace.storageAccountId ?? parts.workspace.id;
+    const storageSkip =
+      parts.storage.state === "present" && asObject(parts.storage.raw.properties)?.allowSharedKeyAccess === false
+        ? "the storage account disallows shared-key access (allowSharedKeyAccess false), so the workspace uses identity, not keys"
+        : parts.storage.state === "none"
+          ? "the workspace names no storage account"
+          : undefined;
+    judge("storage account key", storageId, parts.keys.storage, storageSkip);
+
+    const registryId = parts.workspace.containerRegistryId ?? parts.workspace.id;
+    const registrySkip =
+      parts.registry.state === "none"
+        ? "the workspace names no container registry yet"
+        : asObject(parts.registry.raw.properties)?.adminUserEnabled !== true &&
+            !eqi(asObject(parts.registry.raw.properties)?.adminUserEnabled, "true")
+          ? "the registry's admin user is disabled, so the workspace reaches it with its identity, not a password"
+          : undefined;
+    judge("container registry password", registryId, parts.keys.registry, registrySkip);
+    return findings;
+  },
+});
+
+function newestTime(times: Record<string, string> | undefined): number | undefined {
+  const parsed = Object.values(times ?? {})
+    .map((time) => Date.parse(time))
+    .filter((time) => Number.isFinite(time));
+  return parsed.length > 0 ? Math.max(...parsed) : undefined;
+}

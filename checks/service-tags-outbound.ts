@@ -1,0 +1,133 @@
+import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
+import { sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { errorEvidence, nameOf, networkedComputes } from "./shared.js";
+
+type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets";
+
+/** Image pulls go to Microsoft Container Registry, which serves its content through Front Door. */
+export const REQUIRED_TAGS = ["MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"] as const;
+const PORT = 443;
+
+export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
+  id: "service-tags-outbound",
+  title: "The NSG on every compute subnet lets TCP 443 out to MicrosoftContainerRegistry and AzureFrontDoor.FirstParty",
+  severity: "high",
+  requires: ["computes", "virtualNetworks", "networkSecurityGroups"],
+  messages: {
+    allowed: "Subnet {subnet} may send TCP 443 to {tag}: {reason}.",
+    "no-nsg": "Subnet {subnet} has no network security group; outbound TCP 443 to {tag} is not filtered.",
+    blocked: "Subnet {subnet} cannot send TCP 443 to {tag}: {reason}.",
+    undetermined: "Cannot decide whether subnet {subnet} may send TCP 443 to {tag}: {reason}.",
+    "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
+  },
+  remediation:
+    "Add an outbound NSG rule, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n AllowMcrOutbound --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes MicrosoftContainerRegistry AzureFrontDoor.FirstParty --destination-port-ranges 443",
+  run(parts) {
+    const subnets = new Map<string, { subnetId: string; computes: string[] }>();
+    for (const compute of networkedComputes(parts.computes)) {
+      if (!compute.subnetId) continue;
+      const key = compute.subnetId.toLowerCase();
+      const entry = subnets.get(key) ?? { subnetId: compute.subnetId, computes: [] };
+      entry.computes.push(compute.name);
+      subnets.set(key, entry);
+    }
+    if (subnets.size === 0) {
+      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? "", evidence: { computes: parts.computes.map((compute) => compute.id) } }];
+    }
+    const findings: Array<CheckFinding<MessageId>> = [];
+    for (const { subnetId, computes } of subnets.values()) {
+      const base = { subnet: subnetId, computes };
+      const perTag = (status: CheckFinding["status"], messageId: MessageId, reason: string, evidence: Record<string, unknown>): void => {
+        for (const tag of REQUIRED_TAGS) {
+          findings.push({ status, messageId, resourceId: subnetId, data: { subnet: nameOf(subnetId), tag, reason }, evidence: { ...base, tag, port: PORT, ...evidence } });
+        }
+      };
+      const vnetId = vnetIdOfSubnet(subnetId);
+      if (!vnetId) {
+        perTag("unknown", "undetermined", `"${subnetId}" is not a subnet resource ID`, {});
+        continue;
+      }
+      const vnet = parts.virtualNetworks(vnetId);
+      if (!vnet.ok) {
+        perTag("unknown", "undetermined", vnet.reason, errorEvidence(vnet.error));
+        continue;
+      }
+      const subnet = vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ??
+        vnet.value.subnets.find((candidate) => candidate.name.toLowerCase() === nameOf(subnetId).toLowerCase());
+      if (!subnet) {
+        perTag("unknown", "undetermined", `subnet not found in virtual network ${nameOf(vnetId)}`, { vnet: vnetId });
+        continue;
+      }
+      if (!subnet.networkSecurityGroupId) {
+        perTag("pass", "no-nsg", "", { networkSecurityGroup: null });
+        continue;
+      }
+      const nsgId = subnet.networkSecurityGroupId;
+      const nsg = parts.networkSecurityGroups(nsgId);
+      if (!nsg.ok) {
+        perTag("unknown", "undetermined", `${nsg.reason}`, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) });
+        continue;
+      }
+      const { rules, malformed } = rulesFromNsg(nsg.value);
+      for (const tag of REQUIRED_TAGS) {
+        const verdict = evaluateFlow(rules, {
+          direction: "Outbound",
+          protocol: "Tcp",
+          port: PORT,
+          sourcePrefixes: subnet.addressPrefixes,
+          vnetPrefixes: vnet.value.addressPrefixes,
+          destination: { kind: "tag", tag, region: vnet.value.location },
+        });
+        const evidence = {
+          ...base,
+          tag,
+          port: PORT,
+          region: vnet.value.location,
+          subnetPrefixes: subnet.addressPrefixes,
+          networkSecurityGroup: nsgId,
+          decidingRule: describeRule(verdict.decidingRule),
+          uncertainRules: verdict.uncertainRules.map(describeRule),
+          ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
+        };
+        const data = { subnet: nameOf(subnetId), tag, reason: verdict.reason };
+        if (verdict.decision === "allow") findings.push({ status: "pass", messageId: "allowed", resourceId: subnetId, data, evidence });
+        else if (verdict.decision === "deny") {
+          findings.push({
+            status: "fail",
+            messageId: "blocked",
+            resourceId: subnetId,
+            data,
+            evidence,
+            remediation: `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n Allow-${tag.replace(/\W/g, "")}-443 --priority ${allowPriority(verdict.decidingRule)} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes ${tag} --destination-port-ranges 443`,
+          });
+        } else findings.push({ status: "unknown", messageId: "undetermined", resourceId: subnetId, data, evidence });
+      }
+    }
+    return findings;
+  },
+});
+
+function describeRule(rule: NsgRule | undefined): Record<string, unknown> | null {
+  if (!rule) return null;
+  return {
+    name: rule.name,
+    priority: rule.priority,
+    access: rule.access,
+    direction: rule.direction,
+    protocol: rule.protocol,
+    destinationAddressPrefixes: rule.destinationAddressPrefixes,
+    destinationPortRanges: rule.destinationPortRanges,
+    isDefault: rule.isDefault,
+  };
+}
+
+/** A free priority just before the blocking rule, within NSG limits (100–4096). */
+function allowPriority(blocking: NsgRule | undefined): number {
+  if (!blocking || blocking.isDefault) return 4096;
+  return Math.max(100, Math.min(4096, blocking.priority - 1));
+}
+
+function resourceGroupOf(id: string): string {
+  return /\/resourcegroups\/([^/]+)/i.exec(id)?.[1] ?? "<resource-group>";
+}

@@ -1,0 +1,12 @@
+// The only file that touches the process: argv, environment, streams and the exit code.
+
+import { main } from "./main.js";
+
+const code = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  stdoutIsTTY: process.stdout.isTTY === true,
+});
+// Let stdout drain before exiting (a pipe may still hold the report).
+process.stdout.write("", () => process.exit(code));

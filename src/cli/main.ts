@@ -1,0 +1,256 @@
+// The command line of CONTRACTS.md section 1. `main` returns an exit code and never touches
+// `process` itself: bin.ts owns argv, env and exit.
+
+import { readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import yargs, { type Argv } from "yargs";
+import { CHECKS, findCheck } from "../../checks/index.js";
+import { FORMATS, render, type Format } from "../../reports/index.js";
+import { summaryLine } from "../../reports/text.js";
+import { ArmReader, DEFAULT_ARM_ENDPOINT } from "../collect/arm.js";
+import { collectSnapshot } from "../collect/collector.js";
+import { createCredential, ensureToken } from "../collect/credential.js";
+import { Redactor } from "../collect/secrets.js";
+import { resolveWorkspace } from "../collect/target.js";
+import { PreflightError } from "../engine/errors.js";
+import { buildReport, exitCodeFor } from "../engine/run.js";
+import type { Check } from "../engine/types.js";
+import { readSnapshot, writeSnapshot } from "../snapshot/io.js";
+import type { PartName, Snapshot } from "../snapshot/types.js";
+import packageJson from "../../package.json" with { type: "json" };
+
+export const TOOL_VERSION: string = packageJson.version;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** stdout is a terminal (colour allowed unless NO_COLOR). */
+  stdoutIsTTY: boolean;
+}
+
+const FAIL_ON = ["fail", "warn", "unknown"] as const;
+
+interface AuditArgs {
+  format: Format;
+  out?: string;
+  only?: string[];
+  skip?: string[];
+  "fail-on": (typeof FAIL_ON)[number];
+  ticket?: string;
+  verbose: boolean;
+}
+
+interface LiveArgs extends AuditArgs {
+  workspace: string;
+  "resource-group"?: string;
+  subscription?: string;
+  "arm-endpoint"?: string;
+  keys: boolean;
+  "request-timeout": number;
+}
+
+function reportOptions(argv: Argv): Argv {
+  return argv
+    .option("format", { choices: FORMATS, default: "text" as Format, describe: "Report format on stdout" })
+    .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
+    .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
+    .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
+    .option("fail-on", { choices: FAIL_ON, default: "fail" as const, describe: "Lowest status that makes the exit code 1" })
+    .option("ticket", { type: "string", describe: "Support ticket id to print in the report" });
+}
+
+function targetOptions(argv: Argv): Argv {
+  return argv
+    .option("workspace", { alias: "w", type: "string", describe: "Workspace name or full ARM resource ID", demandOption: true })
+    .option("resource-group", { alias: "g", type: "string", describe: "Resource group (found by listing the subscription when omitted)" })
+    .option("subscription", { alias: "s", type: "string", describe: "Subscription id (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI default)" })
+    .option("arm-endpoint", { type: "string", describe: "ARM endpoint (default: PREFLIGHT_ARM_ENDPOINT or https://management.azure.com)" })
+    .option("keys", { type: "boolean", default: true, describe: "Read listKeys/listCredentials to compare keys (--no-keys to skip)" })
+    .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one ARM request is abandoned" });
+}
+
+export async function main(args: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const verbose = args.includes("--verbose");
+  const parser = yargs(args)
+    .scriptName("preflight")
+    .usage("$0 --workspace <name | resource ID> [options]\n\nAudits an Azure Machine Learning workspace and its network for what breaks environment image builds.")
+    .option("verbose", { type: "boolean", default: false, describe: "Show passing findings, evidence and stack traces" })
+    .command(
+      "$0",
+      "Collect and audit one workspace",
+      (y) => reportOptions(targetOptions(y)),
+      async (argv) => {
+        exitCode = await liveAudit(argv as unknown as LiveArgs, io);
+      },
+    )
+    .command(
+      "collect",
+      "Collect a workspace into a snapshot file (holds no secrets)",
+      (y) =>
+        targetOptions(y)
+          .option("out", { type: "string", demandOption: true, describe: "Snapshot file to write" })
+          .option("only", { type: "string", array: true, describe: "Collect only what these checks need" })
+          .option("skip", { type: "string", array: true, describe: "Collect nothing only these checks need" }),
+      async (argv) => {
+        exitCode = await collectCommand(argv as unknown as LiveArgs, io);
+      },
+    )
+    .command(
+      "audit",
+      "Audit a collected snapshot offline",
+      (y) => reportOptions(y).option("snapshot", { type: "string", demandOption: true, describe: "Snapshot file from `preflight collect`" }),
+      async (argv) => {
+        exitCode = await offlineAudit(argv as unknown as AuditArgs & { snapshot: string }, io);
+      },
+    )
+    .command(
+      "checks [id]",
+      "List the checks, or print one check's documentation",
+      (y) => y.positional("id", { type: "string", describe: "Check id" }),
+      async (argv) => {
+        exitCode = await checksCommand(argv.id as string | undefined, io);
+      },
+    )
+    .strict()
+    .help()
+    .version(TOOL_VERSION)
+    .wrap(Math.min(110, 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new PreflightError(message ?? "invalid arguments");
+    });
+  try {
+    let helpText: string | undefined;
+    await parser.parseAsync(args, {}, (_error, _argv, output) => {
+      helpText = output;
+    });
+    if (helpText) io.stdout(`${helpText}\n`);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof PreflightError) {
+      io.stderr(`preflight: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`preflight: ${firstLine(message)}${verbose ? "" : " (run with --verbose for details)"}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return 2;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/)[0] ?? "";
+}
+
+/** Ids from repeatable, comma-separated flags; unknown ids are a usage error. */
+function selectChecks(only: string[] | undefined, skip: string[] | undefined): Check[] {
+  const split = (values: string[] | undefined) =>
+    (values ?? []).flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
+  const onlyIds = split(only);
+  const skipIds = split(skip);
+  for (const id of [...onlyIds, ...skipIds]) {
+    if (!findCheck(id)) throw new PreflightError(`unknown check id "${id}"; known: ${CHECKS.map((check) => check.id).join(", ")}`);
+  }
+  return CHECKS.filter((check) => (onlyIds.length === 0 || onlyIds.includes(check.id)) && !skipIds.includes(check.id));
+}
+
+function partsFor(checks: readonly Check[]): PartName[] {
+  return [...new Set(checks.flatMap((check) => check.requires))];
+}
+
+async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Promise<{ snapshot: Snapshot; redactor: Redactor }> {
+  const workspace = await resolveWorkspace(
+    { workspace: args.workspace, resourceGroup: args["resource-group"], subscription: args.subscription },
+    io.env,
+  );
+  const endpoint = (args["arm-endpoint"] || io.env.PREFLIGHT_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT).replace(/\/+$/, "");
+  if (!/^https:\/\//i.test(endpoint)) {
+    throw new PreflightError(`--arm-endpoint "${endpoint}" must be an https:// URL`);
+  }
+  const timeout = args["request-timeout"];
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new PreflightError("--request-timeout must be a positive number of seconds");
+  const credential = createCredential(io.env);
+  await ensureToken(credential, endpoint, 20_000);
+  const redactor = new Redactor();
+  const reader = new ArmReader({ credential, endpoint, requestTimeoutMs: timeout * 1000, maxRetries: 3, redactor });
+  const snapshot = await collectSnapshot({
+    reader,
+    redactor,
+    workspace,
+    parts: partsFor(checks),
+    readKeys: args.keys,
+    toolVersion: TOOL_VERSION,
+  });
+  return { snapshot, redactor };
+}
+
+async function liveAudit(args: LiveArgs, io: CliIo): Promise<number> {
+  const checks = selectChecks(args.only, args.skip);
+  const started = new Date();
+  const { snapshot, redactor } = await collect(args, checks, io);
+  return emitReport(snapshot, checks, args, io, { startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), redactor });
+}
+
+async function collectCommand(args: LiveArgs, io: CliIo): Promise<number> {
+  const checks = selectChecks(args.only, args.skip);
+  const { snapshot } = await collect(args, checks, io);
+  const out = args.out as string;
+  await writeSnapshot(out, snapshot);
+  io.stderr(`preflight: wrote snapshot of ${snapshot.target.workspace} to ${out} (${snapshot.resources.length} resources, ${snapshot.errors.length} failed reads, ${snapshot.requests} requests)\n`);
+  return 0;
+}
+
+async function offlineAudit(args: AuditArgs & { snapshot: string }, io: CliIo): Promise<number> {
+  const checks = selectChecks(args.only, args.skip);
+  const snapshot = await readSnapshot(args.snapshot);
+  return emitReport(snapshot, checks, args, io, { startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs });
+}
+
+async function emitReport(
+  snapshot: Snapshot,
+  checks: readonly Check[],
+  args: AuditArgs,
+  io: CliIo,
+  timing: { startedAt: string; durationMs: number; redactor?: Redactor },
+): Promise<number> {
+  const report = buildReport(snapshot, checks, {
+    toolVersion: TOOL_VERSION,
+    ticket: args.ticket ?? null,
+    startedAt: timing.startedAt,
+    durationMs: timing.durationMs,
+  });
+  const colour = io.stdoutIsTTY && !args.out && !io.env.NO_COLOR && args.format === "text";
+  let output = render(args.format, report, { colour, verbose: args.verbose });
+  // Last line of defence: nothing seen as a secret during this run is printed.
+  if (timing.redactor) output = timing.redactor.redact(output);
+  if (args.out) {
+    await writeFile(args.out, output, "utf8");
+    io.stderr(`${summaryLine(report)}\n`);
+  } else {
+    io.stdout(output);
+  }
+  return exitCodeFor(report, args["fail-on"]);
+}
+
+async function checksCommand(id: string | undefined, io: CliIo): Promise<number> {
+  if (id) {
+    const check = findCheck(id);
+    if (!check) throw new PreflightError(`unknown check id "${id}"; known: ${CHECKS.map((candidate) => candidate.id).join(", ")}`);
+    const page = await readFile(docsPath(check), "utf8").catch(() => undefined);
+    io.stdout(page ?? `${check.id} (${check.severity}): ${check.title}\n`);
+    return 0;
+  }
+  const width = Math.max(...CHECKS.map((check) => check.id.length));
+  const lines = CHECKS.map((check) => `${check.id.padEnd(width)}  ${check.severity.padEnd(8)}  ${check.title}\n${"".padEnd(width)}  ${"".padEnd(8)}  ${check.docs}`);
+  io.stdout(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+/** docs/checks/<id>.md at the package root, from src/cli or dist/src/cli alike. */
+function docsPath(check: Check): string {
+  const here = fileURLToPath(import.meta.url);
+  const root = here.includes("/dist/") ? here.slice(0, here.lastIndexOf("/dist/")) : here.slice(0, here.lastIndexOf("/src/"));
+  return `${root}/${check.docs}`;
+}

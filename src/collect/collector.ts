@@ -1,0 +1,422 @@
+// Reads a workspace and what it depends on, level by level, each level's requests in parallel:
+//   1 workspace → 2 dependencies, computes, workspace keys, workspace endpoints
+//   → 3 VNets, remaining endpoints, dependency keys → 4 NSGs, remaining VNets, endpoint types.
+// With --resource-group that is at most 4 sequential round trips.
+
+import { timingSafeEqual } from "node:crypto";
+import { PreflightError } from "../engine/errors.js";
+import { asArray, asObject, asString, computeView, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
+import { idKey, normaliseRegion, parseResourceId, vnetIdOfSubnet } from "../snapshot/ids.js";
+import {
+  SNAPSHOT_SCHEMA_VERSION,
+  type CollectionError,
+  type KeyComparison,
+  type PartName,
+  type RawResource,
+  type Snapshot,
+} from "../snapshot/types.js";
+import { ML_API_VERSION, type ArmReader } from "./arm.js";
+import type { Operation } from "./permissions.js";
+import { redactFields, type Redactor } from "./secrets.js";
+
+export interface WorkspaceRef {
+  subscriptionId: string;
+  /** Absent: found by listing the subscription's workspaces. */
+  resourceGroup?: string;
+  name: string;
+}
+
+export interface CollectOptions {
+  reader: ArmReader;
+  redactor: Redactor;
+  workspace: WorkspaceRef;
+  parts: readonly PartName[];
+  /** --no-keys: no listKeys/listCredentials at all. */
+  readKeys: boolean;
+  toolVersion: string;
+  now?: () => Date;
+}
+
+/** Parts that cannot be read without others. */
+const IMPLIED: Partial<Record<PartName, PartName[]>> = {
+  networkSecurityGroups: ["computes", "virtualNetworks"],
+  virtualNetworks: ["computes"],
+  privateEndpointTypes: ["privateEndpoints"],
+};
+
+export function expandParts(parts: readonly PartName[]): PartName[] {
+  const out = new Set<PartName>(["workspace", ...parts]);
+  for (const part of [...out]) for (const implied of IMPLIED[part] ?? []) out.add(implied);
+  return [...out];
+}
+
+export async function collectSnapshot(options: CollectOptions): Promise<Snapshot> {
+  const { reader, redactor } = options;
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const parts = new Set(expandParts(options.parts));
+  const want = (part: PartName) => parts.has(part);
+  const resources = new Map<string, RawResource>();
+  const errors: CollectionError[] = [];
+  const privateEndpointTypes: Record<string, string[]> = {};
+
+  const keep = (body: Record<string, unknown>): RawResource => {
+    const clean = redactFields(body) as RawResource;
+    if (typeof clean.id === "string") resources.set(idKey(clean.id), clean);
+    return clean;
+  };
+  const getById = async (part: PartName, operation: Operation, id: string, call: (ref: ParsedRef) => Promise<unknown>) => {
+    const ref = parseRef(id);
+    if (!ref) {
+      errors.push({ part, resourceId: id, operation, message: `"${id}" is not an ARM resource ID` });
+      return undefined;
+    }
+    if (resources.has(idKey(id))) return resources.get(idKey(id));
+    const result = await reader.readOne(part, operation, id, () => call(ref));
+    if (!result.ok) {
+      errors.push(result.error);
+      return undefined;
+    }
+    return keep(result.body);
+  };
+
+  // Level 0 (only without --resource-group): find the workspace's resource group.
+  const { subscriptionId, name } = options.workspace;
+  const resourceGroup = options.workspace.resourceGroup ?? (await findResourceGroup(reader, subscriptionId, name));
+  const workspaceId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${name}`;
+
+  // Level 1: the workspace. Without it there is nothing to audit.
+  const ml = reader.clientsFor(subscriptionId).ml;
+  const workspaceResult = await reader.readOne("workspace", "workspace get", workspaceId, () =>
+    ml.workspaces.get(resourceGroup, name),
+  );
+  if (!workspaceResult.ok) throw workspaceFailure(workspaceResult.error, workspaceId);
+  const workspace = keep(workspaceResult.body);
+  const workspaceProps = asObject(workspace.properties) ?? {};
+  const storageId = asString(workspaceProps.storageAccount);
+  const registryId = asString(workspaceProps.containerRegistry);
+  const keyVaultId = asString(workspaceProps.keyVault);
+
+  // Level 2: dependencies, computes, the workspace's cached keys, the workspace's endpoints.
+  let workspaceKeys: Record<string, unknown> | undefined;
+  let workspaceKeysError: CollectionError | undefined;
+  const level2: Array<Promise<unknown>> = [];
+  if (want("storage") && storageId) {
+    level2.push(getById("storage", "storage get", storageId, (ref) => reader.clientsFor(ref.subscriptionId).storage.storageAccounts.getProperties(ref.resourceGroup, ref.name)));
+  }
+  if (want("registry") && registryId) {
+    level2.push(getById("registry", "registry get", registryId, (ref) => reader.clientsFor(ref.subscriptionId).registry.registries.get(ref.resourceGroup, ref.name)));
+  }
+  if (want("keyVault") && keyVaultId) {
+    level2.push(getById("keyVault", "key vault get", keyVaultId, (ref) => reader.clientsFor(ref.subscriptionId).keyVault.vaults.get(ref.resourceGroup, ref.name)));
+  }
+  if (want("computes")) {
+    level2.push(
+      reader
+        .readAll("computes", "computes list", `${workspaceId}/computes`, () => ml.computeOperations.list(resourceGroup, name))
+        .then((result) => {
+          if (result.ok) result.items.forEach(keep);
+          else errors.push(result.error);
+        }),
+    );
+  }
+  if (want("keys") && options.readKeys) {
+    level2.push(
+      reader.readOne("keys", "workspace listKeys", workspaceId, () => ml.workspaces.listKeys(resourceGroup, name)).then((result) => {
+        if (result.ok) workspaceKeys = result.body;
+        else workspaceKeysError = result.error;
+      }),
+    );
+  }
+  const readEndpoint = (id: string) =>
+    getById("privateEndpoints", "private endpoint get", id, (ref) => reader.clientsFor(ref.subscriptionId).network.privateEndpoints.get(ref.resourceGroup, ref.name));
+  const endpointIdsOf = (raw: unknown) => privateEndpointConnections(raw).map((c) => c.privateEndpointId).filter((id): id is string => !!id);
+  if (want("privateEndpoints")) for (const id of endpointIdsOf(workspace)) level2.push(readEndpoint(id));
+  await Promise.all(level2);
+
+  // Level 3: VNets of compute subnets and workspace endpoints, the dependencies' endpoints, their keys.
+  const storage = storageId ? resources.get(idKey(storageId)) : undefined;
+  const registry = registryId ? resources.get(idKey(registryId)) : undefined;
+  const keyVault = keyVaultId ? resources.get(idKey(keyVaultId)) : undefined;
+  const computeSubnets = [...resources.values()]
+    .filter((resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(`${idKey(workspaceId)}/computes/`))
+    .map((resource) => computeView(resource).subnetId)
+    .filter((id): id is string => !!id);
+  const readVnet = (id: string) =>
+    getById("virtualNetworks", "virtual network get", id, (ref) => reader.clientsFor(ref.subscriptionId).network.virtualNetworks.get(ref.resourceGroup, ref.name));
+  const endpointVnets = () =>
+    [...resources.values()]
+      .filter((resource) => typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints")
+      .map((resource) => privateEndpointView(resource).vnetId)
+      .filter((id): id is string => !!id);
+  const readTypes = async (region: string) => {
+    const key = normaliseRegion(region);
+    if (!key || key in privateEndpointTypes) return;
+    privateEndpointTypes[key] = [];
+    const typesId = `/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${region}/availablePrivateEndpointTypes`;
+    const result = await reader.readAll("privateEndpointTypes", "availablePrivateEndpointTypes list", typesId, () =>
+      reader.clientsFor(subscriptionId).network.availablePrivateEndpointTypes.list(region),
+    );
+    if (result.ok) {
+      privateEndpointTypes[key] = result.items.map((item) => asString(item.resourceName) ?? asString(item.name) ?? "").filter(Boolean);
+    } else {
+      delete privateEndpointTypes[key];
+      errors.push(result.error);
+    }
+  };
+  const endpointRegions = () =>
+    [...resources.values()]
+      .filter((resource) => typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints")
+      .map((resource) => asString(resource.location))
+      .filter((region): region is string => !!region);
+
+  const level3: Array<Promise<unknown>> = [];
+  const vnetIds = new Set<string>();
+  const queueVnet = (id: string | undefined, into: Array<Promise<unknown>>) => {
+    if (!id || vnetIds.has(idKey(id))) return;
+    vnetIds.add(idKey(id));
+    into.push(readVnet(id));
+  };
+  if (want("virtualNetworks")) {
+    for (const subnet of computeSubnets) {
+      const vnetId = vnetIdOfSubnet(subnet);
+      if (vnetId) queueVnet(vnetId, level3);
+      else errors.push({ part: "virtualNetworks", resourceId: subnet, operation: "virtual network get", message: `"${subnet}" is not a subnet resource ID` });
+    }
+    if (want("privateEndpoints")) for (const vnetId of endpointVnets()) queueVnet(vnetId, level3);
+  }
+  if (want("privateEndpoints")) {
+    for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) level3.push(readEndpoint(id));
+  }
+  if (want("privateEndpointTypes")) for (const region of endpointRegions()) level3.push(readTypes(region));
+  let storageKeys: Record<string, unknown> | undefined;
+  let storageKeysError: CollectionError | undefined;
+  let registryCredentials: Record<string, unknown> | undefined;
+  let registryCredentialsError: CollectionError | undefined;
+  const registryAdmin = asObject(registry?.properties)?.adminUserEnabled === true;
+  if (want("keys") && options.readKeys && workspaceKeys) {
+    const storageRef = storageId ? parseRef(storageId) : undefined;
+    if (storage && storageRef) {
+      level3.push(
+        reader
+          .readOne("keys", "storage listKeys", storageRef.id, () => reader.clientsFor(storageRef.subscriptionId).storage.storageAccounts.listKeys(storageRef.resourceGroup, storageRef.name))
+          .then((result) => {
+            if (result.ok) storageKeys = result.body;
+            else storageKeysError = result.error;
+          }),
+      );
+    }
+    const registryRef = registryId ? parseRef(registryId) : undefined;
+    if (registry && registryRef && registryAdmin) {
+      level3.push(
+        reader
+          .readOne("keys", "registry listCredentials", registryRef.id, () => reader.clientsFor(registryRef.subscriptionId).registry.registries.listCredentials(registryRef.resourceGroup, registryRef.name))
+          .then((result) => {
+            if (result.ok) registryCredentials = result.body;
+            else registryCredentialsError = result.error;
+          }),
+      );
+    }
+  }
+  await Promise.all(level3);
+
+  // Level 4: NSGs of compute subnets, VNets and regions of the endpoints found at level 3.
+  const level4: Array<Promise<unknown>> = [];
+  if (want("networkSecurityGroups")) {
+    const nsgIds = new Set<string>();
+    for (const subnetId of computeSubnets) {
+      const vnet = resources.get(idKey(vnetIdOfSubnet(subnetId) ?? ""));
+      if (!vnet) continue;
+      const subnet = virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId));
+      const nsgId = subnet?.networkSecurityGroupId;
+      if (!nsgId || nsgIds.has(idKey(nsgId))) continue;
+      nsgIds.add(idKey(nsgId));
+      level4.push(
+        getById("networkSecurityGroups", "network security group get", nsgId, (ref) => reader.clientsFor(ref.subscriptionId).network.networkSecurityGroups.get(ref.resourceGroup, ref.name)),
+      );
+    }
+  }
+  if (want("virtualNetworks") && want("privateEndpoints")) for (const vnetId of endpointVnets()) queueVnet(vnetId, level4);
+  if (want("privateEndpointTypes")) for (const region of endpointRegions()) level4.push(readTypes(region));
+  await Promise.all(level4);
+
+  const snapshot: Snapshot = {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    tool: { name: "aml-preflight", version: options.toolVersion },
+    collectedAt: started.toISOString(),
+    durationMs: now().getTime() - started.getTime(),
+    target: {
+      workspaceId: asString(workspace.id) ?? workspaceId,
+      subscriptionId,
+      resourceGroup,
+      workspace: asString(workspace.name) ?? name,
+      ...(asString(workspace.location) ? { location: asString(workspace.location) } : {}),
+    },
+    parts: [...parts],
+    apiVersions: { "Microsoft.MachineLearningServices": ML_API_VERSION },
+    resources: [...resources.values()],
+    privateEndpointTypes,
+    requests: reader.requests,
+    errors,
+  };
+  if (want("keys")) {
+    snapshot.keys = options.readKeys
+      ? compareKeys({ workspaceKeys, workspaceKeysError, storageId, storage, storageKeys, storageKeysError, registryId, registry, registryAdmin, registryCredentials, registryCredentialsError, redactor })
+      : {
+          storage: { outcome: "not-applicable", reason: "keys were not read (--no-keys)" },
+          registry: { outcome: "not-applicable", reason: "keys were not read (--no-keys)" },
+        };
+    for (const error of [workspaceKeysError, storageKeysError, registryCredentialsError]) if (error) errors.push(error);
+  }
+  return snapshot;
+}
+
+interface ParsedRef {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+function parseRef(id: string): ParsedRef | undefined {
+  const parsed = parseResourceId(id);
+  if (!parsed || parsed.segments.length !== 1) return undefined;
+  return { id: parsed.id, subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
+}
+
+async function findResourceGroup(reader: ArmReader, subscriptionId: string, name: string): Promise<string> {
+  const listId = `/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/workspaces`;
+  const result = await reader.readAll("workspace", "workspaces list", listId, () =>
+    reader.clientsFor(subscriptionId).ml.workspaces.listBySubscription(),
+  );
+  if (!result.ok) throw workspaceFailure(result.error, listId);
+  const all = result.items.map((item) => parseResourceId(item.id)).filter((ref) => ref !== undefined);
+  const matches = all.filter((ref) => ref.name.toLowerCase() === name.toLowerCase());
+  if (matches.length === 1) return (matches[0] as NonNullable<(typeof matches)[0]>).resourceGroup;
+  if (matches.length === 0) {
+    const names = all.map((ref) => `${ref.resourceGroup}/${ref.name}`).slice(0, 10);
+    throw new PreflightError(
+      `workspace "${name}" not found in subscription ${subscriptionId}${names.length ? ` (workspaces there: ${names.join(", ")})` : " (it has no workspaces)"}; check --workspace and --subscription`,
+    );
+  }
+  throw new PreflightError(
+    `workspace name "${name}" is ambiguous in subscription ${subscriptionId}: found in resource groups ${matches.map((ref) => ref.resourceGroup).join(", ")}; pass --resource-group`,
+  );
+}
+
+function workspaceFailure(error: CollectionError, resourceId: string): PreflightError {
+  if (error.statusCode === 404) {
+    return new PreflightError(`workspace not found: ${resourceId} (${error.code ?? "404"}); check --workspace, --resource-group and --subscription`);
+  }
+  if (error.statusCode === 403) {
+    return new PreflightError(`not allowed to read the workspace ${resourceId} (${error.code ?? "403"}): grant ${error.permission ?? "Reader"} (the Reader role covers it)`);
+  }
+  if (error.statusCode === 401) {
+    return new PreflightError(`ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`);
+  }
+  return new PreflightError(`could not read the workspace ${resourceId}: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim());
+}
+
+interface KeyInputs {
+  workspaceKeys?: Record<string, unknown>;
+  workspaceKeysError?: CollectionError;
+  storageId?: string;
+  storage?: RawResource;
+  storageKeys?: Record<string, unknown>;
+  storageKeysError?: CollectionError;
+  registryId?: string;
+  registry?: RawResource;
+  registryAdmin: boolean;
+  registryCredentials?: Record<string, unknown>;
+  registryCredentialsError?: CollectionError;
+  redactor: Redactor;
+}
+
+/** Compares secrets in memory; what leaves is only which name matched and when keys were made. */
+function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: KeyComparison } {
+  const unknownFrom = (error: CollectionError, resourceId: string | undefined): KeyComparison => ({
+    outcome: "unknown",
+    ...(resourceId ? { resourceId } : {}),
+    reason: `${error.operation} failed (${[error.statusCode, error.code].filter(Boolean).join(" ") || error.message})${error.permission ? `; needs ${error.permission}` : ""}`,
+    failedOperation: error.operation,
+    ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
+    ...(error.permission ? { permission: error.permission } : {}),
+  });
+  const { workspaceKeys, redactor } = inputs;
+  if (!workspaceKeys) {
+    const error = inputs.workspaceKeysError;
+    const fallback: KeyComparison = { outcome: "unknown", reason: "the workspace's keys were not read" };
+    return {
+      storage: error ? unknownFrom(error, inputs.storageId) : fallback,
+      registry: error ? unknownFrom(error, inputs.registryId) : fallback,
+    };
+  }
+
+  // Storage: the workspace's cached key against the account's current keys.
+  let storage: KeyComparison;
+  const cachedStorageKey = asString(workspaceKeys.userStorageKey);
+  redactor.remember(cachedStorageKey);
+  const storageCreation = creationTimes(inputs.storage, inputs.storageKeys);
+  if (!inputs.storageId) storage = { outcome: "not-applicable", reason: "the workspace names no storage account" };
+  else if (!cachedStorageKey) storage = { outcome: "not-applicable", resourceId: inputs.storageId, reason: "the workspace holds no cached storage key (identity-based access)" };
+  else if (inputs.storageKeysError) storage = unknownFrom(inputs.storageKeysError, inputs.storageId);
+  else if (!inputs.storageKeys) storage = { outcome: "unknown", resourceId: inputs.storageId, reason: "the storage account's keys were not read" };
+  else {
+    const current = asArray(inputs.storageKeys.keys).map(asObject).filter((key) => key !== undefined);
+    for (const key of current) redactor.remember(key.value);
+    const matched = current.find((key) => secretEquals(asString(key.value), cachedStorageKey));
+    storage = {
+      outcome: matched ? "match" : "mismatch",
+      resourceId: inputs.storageId,
+      ...(matched ? { matchedName: asString(matched.keyName) ?? "key" } : {}),
+      ...(Object.keys(storageCreation).length ? { keyCreationTimes: storageCreation } : {}),
+    };
+  }
+
+  // Registry: compared only when the admin user is on (otherwise the workspace uses its identity).
+  let registry: KeyComparison;
+  const cachedCredentials = asObject(workspaceKeys.containerRegistryCredentials);
+  const cachedPasswords = asArray(cachedCredentials?.passwords).map((entry) => asString(asObject(entry)?.value)).filter((value): value is string => !!value);
+  cachedPasswords.forEach((value) => redactor.remember(value));
+  if (!inputs.registryId) registry = { outcome: "not-applicable", reason: "the workspace names no container registry" };
+  else if (!inputs.registry) registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry could not be read" };
+  else if (!inputs.registryAdmin) registry = { outcome: "not-applicable", resourceId: inputs.registryId, reason: "the registry's admin user is disabled" };
+  else if (cachedPasswords.length === 0) registry = { outcome: "not-applicable", resourceId: inputs.registryId, reason: "the workspace holds no cached registry password" };
+  else if (inputs.registryCredentialsError) registry = unknownFrom(inputs.registryCredentialsError, inputs.registryId);
+  else if (!inputs.registryCredentials) registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry's credentials were not read" };
+  else {
+    const current = asArray(inputs.registryCredentials.passwords).map(asObject).filter((entry) => entry !== undefined);
+    for (const entry of current) redactor.remember(entry.value);
+    const matched = current.find((entry) => cachedPasswords.some((cached) => secretEquals(asString(entry.value), cached)));
+    registry = {
+      outcome: matched ? "match" : "mismatch",
+      resourceId: inputs.registryId,
+      ...(matched ? { matchedName: asString(matched.name) ?? "password" } : {}),
+    };
+  }
+  return { storage, registry };
+}
+
+function secretEquals(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return false;
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Key creation times from listKeys (`creationTime`) or the account's `keyCreationTime`. */
+function creationTimes(storage: RawResource | undefined, keys: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of asArray(keys?.keys).map(asObject)) {
+    const name = asString(key?.keyName);
+    const created = asString(key?.creationTime);
+    if (name && created) out[name] = created;
+  }
+  const fromAccount = asObject(asObject(storage?.properties)?.keyCreationTime) ?? {};
+  for (const [name, created] of Object.entries(fromAccount)) {
+    if (!(name in out) && typeof created === "string") out[name] = created;
+  }
+  return out;
+}
+
+export { subnetView };

@@ -1,0 +1,19 @@
+// The Azure RBAC action each read needs, named in a 403 so the fix is one role assignment away.
+
+export const READ_PERMISSIONS = {
+  "workspace get": "Microsoft.MachineLearningServices/workspaces/read",
+  "workspaces list": "Microsoft.MachineLearningServices/workspaces/read",
+  "computes list": "Microsoft.MachineLearningServices/workspaces/computes/read",
+  "workspace listKeys": "Microsoft.MachineLearningServices/workspaces/listKeys/action",
+  "storage get": "Microsoft.Storage/storageAccounts/read",
+  "storage listKeys": "Microsoft.Storage/storageAccounts/listKeys/action",
+  "registry get": "Microsoft.ContainerRegistry/registries/read",
+  "registry listCredentials": "Microsoft.ContainerRegistry/registries/listCredentials/action",
+  "key vault get": "Microsoft.KeyVault/vaults/read",
+  "private endpoint get": "Microsoft.Network/privateEndpoints/read",
+  "virtual network get": "Microsoft.Network/virtualNetworks/read",
+  "network security group get": "Microsoft.Network/networkSecurityGroups/read",
+  "availablePrivateEndpointTypes list": "Microsoft.Network/locations/availablePrivateEndpointTypes/read",
+} as const;
+
+export type Operation = keyof typeof READ_PERMISSIONS;

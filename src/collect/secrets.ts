@@ -1,0 +1,39 @@
+// Secrets never leave memory. Raw bodies lose secret-looking fields before they are kept, and
+// every text that may echo a response (SDK error messages) passes through the run's redactor.
+
+const SECRET_FIELD =
+  /(password|secret|connectionstring|primarykey|secondarykey|accesskey|privatekey|sastoken|accesstoken|refreshtoken|^token$|instrumentationkey|^userstoragekey$|credentials?$|^value$)/i;
+
+export const REDACTED = "[redacted]";
+
+/** A copy of an ARM body with the values of secret-looking fields replaced. */
+export function redactFields(value: unknown, parentKey = ""): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactFields(item, parentKey));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    // `value` is only secret inside key/password lists; elsewhere (tags, settings) it is data.
+    const secretKey = key.toLowerCase() === "value" ? /keys|passwords/i.test(parentKey) : SECRET_FIELD.test(key);
+    out[key] = secretKey && child !== null && child !== undefined ? REDACTED : redactFields(child, key);
+  }
+  return out;
+}
+
+/** Remembers the secrets a run has seen so that no text it prints can carry them. */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  remember(secret: unknown): void {
+    // Short values ("", "<value>") would redact ordinary words.
+    if (typeof secret === "string" && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    // Bearer tokens and JWTs are never useful in a line a person reads.
+    return out
+      .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, `Bearer ${REDACTED}`)
+      .replace(/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED);
+  }
+}

@@ -1,0 +1,161 @@
+// Runs checks over a snapshot. The engine owns honesty: a part that could not be read makes the
+// checks that need it `unknown` (or `fail` for a dangling reference) without calling them; a
+// check that throws is `unknown`; a check that returns nothing is reported, never a silent pass.
+
+import type { Snapshot } from "../snapshot/types.js";
+import { prepareSnapshot, type PartFailure } from "./parts.js";
+import {
+  STATUSES,
+  worstStatus,
+  type Check,
+  type CheckFinding,
+  type CheckResult,
+  type Report,
+  type ReportFinding,
+  type Status,
+} from "./types.js";
+
+export function fillTemplate(template: string, data: Record<string, string | number> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    const value = data?.[key];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+function failureFinding(check: Check, failure: PartFailure): ReportFinding {
+  const error = failure.error;
+  const permission = error?.permission ? `; missing permission ${error.permission}` : "";
+  return {
+    status: failure.dangling ? "fail" : "unknown",
+    messageId: failure.dangling ? "dangling-reference" : "part-unreadable",
+    resourceId: failure.resourceId,
+    message: failure.dangling
+      ? `${capitalise(failure.reason)}: ${failure.resourceId}.`
+      : `Cannot decide: ${failure.reason}${error ? ` (${describeError(error)}${permission})` : ""}.`,
+    evidence: {
+      part: failure.part,
+      ...(error
+        ? {
+            operation: error.operation,
+            statusCode: error.statusCode,
+            code: error.code,
+            ...(error.permission ? { missingPermission: error.permission } : {}),
+          }
+        : {}),
+    },
+    remediation: failure.dangling
+      ? `Point the workspace at an existing resource or recreate it; check: az resource show --ids ${failure.resourceId}`
+      : error?.permission
+        ? `Grant the identity running preflight ${error.permission} (Reader covers reads) on ${failure.resourceId}, then run again.`
+        : `Run again; if it persists, check ${failure.resourceId} with az resource show --ids ${failure.resourceId}.`,
+  };
+}
+
+function describeError(error: { statusCode?: number; code?: string; operation: string }): string {
+  return [error.operation, error.statusCode, error.code].filter((part) => part !== undefined && part !== "").join(" ");
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSnapshot(snapshot)): CheckResult {
+  const base = { id: check.id, title: check.title, severity: check.severity, docs: check.docs };
+  const missing = check.requires.filter((part) => !snapshot.parts.includes(part));
+  if (missing.length > 0) {
+    return finish(base, [
+      {
+        status: "unknown",
+        messageId: "part-not-collected",
+        resourceId: snapshot.target.workspaceId,
+        message: `Cannot decide: the snapshot was collected without ${missing.join(", ")}.`,
+        evidence: { missingParts: missing },
+      },
+    ]);
+  }
+  const failures = check.requires.flatMap((part) => {
+    const failure = prepared.failures.get(part);
+    return failure ? [failureFinding(check, failure)] : [];
+  });
+  if (failures.length > 0) return finish(base, failures);
+
+  let findings: CheckFinding[];
+  try {
+    findings = check.run(prepared.parts, { target: snapshot.target, collectedAt: snapshot.collectedAt });
+  } catch (error) {
+    return finish(base, [
+      {
+        status: "unknown",
+        messageId: "check-crashed",
+        resourceId: snapshot.target.workspaceId,
+        message: `Cannot decide: the check stopped on unexpected data (${error instanceof Error ? error.message : String(error)}).`,
+        evidence: {},
+      },
+    ]);
+  }
+  if (findings.length === 0) {
+    return finish(base, [
+      {
+        status: "skip",
+        messageId: "no-findings",
+        resourceId: snapshot.target.workspaceId,
+        message: "The check returned no findings; nothing was judged.",
+        evidence: {},
+      },
+    ]);
+  }
+  return finish(
+    base,
+    findings.map((finding) => ({
+      status: finding.status,
+      messageId: finding.messageId,
+      resourceId: finding.resourceId,
+      message: fillTemplate(check.messages[finding.messageId] ?? finding.messageId, finding.data),
+      evidence: finding.evidence,
+      ...(finding.status === "pass" || finding.status === "skip"
+        ? {}
+        : { remediation: finding.remediation ?? check.remediation }),
+    })),
+  );
+}
+
+function finish(base: Omit<CheckResult, "status" | "findings">, findings: ReportFinding[]): CheckResult {
+  const ordered = [...findings].sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status));
+  return { ...base, status: worstStatus(ordered.map((finding) => finding.status)) ?? "skip", findings: ordered };
+}
+
+export interface ReportOptions {
+  toolVersion: string;
+  ticket?: string | null;
+  startedAt: string;
+  durationMs: number;
+}
+
+export function buildReport(snapshot: Snapshot, checks: readonly Check[], options: ReportOptions): Report {
+  const prepared = prepareSnapshot(snapshot);
+  const results = checks
+    .map((check) => runCheck(check, snapshot, prepared))
+    .sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status) || a.id.localeCompare(b.id));
+  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  for (const result of results) summary[result.status] += 1;
+  return {
+    schemaVersion: 1,
+    tool: { name: "aml-preflight", version: options.toolVersion },
+    target: snapshot.target,
+    ticket: options.ticket ?? null,
+    startedAt: options.startedAt,
+    durationMs: options.durationMs,
+    summary,
+    checks: results,
+    collection: {
+      requests: snapshot.requests,
+      errors: snapshot.errors.map(({ part: _part, ...error }) => error),
+    },
+  };
+}
+
+/** Exit code by CONTRACTS.md section 2: 1 when any check reaches the --fail-on level. */
+export function exitCodeFor(report: Report, failOn: "fail" | "warn" | "unknown"): 0 | 1 {
+  const threshold = STATUSES.indexOf(failOn);
+  return report.checks.some((check) => STATUSES.indexOf(check.status) <= threshold) ? 1 : 0;
+}

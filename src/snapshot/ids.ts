@@ -1,0 +1,66 @@
+// ARM resource IDs, compared case-insensitively everywhere (ARM itself returns
+// `resourcegroups`, `Microsoft.network` and so on).
+
+export interface ParsedResourceId {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Provider namespace, e.g. "Microsoft.Network". */
+  namespace: string;
+  /** Full type, e.g. "Microsoft.Network/virtualNetworks/subnets". */
+  type: string;
+  name: string;
+  /** Type/name pairs after the namespace, e.g. [["virtualNetworks","v"],["subnets","s"]]. */
+  segments: Array<[string, string]>;
+}
+
+const RESOURCE_ID =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/([^/]+)\/((?:[^/]+\/[^/]+)(?:\/[^/]+\/[^/]+)*)\/?$/i;
+
+export function parseResourceId(id: unknown): ParsedResourceId | undefined {
+  if (typeof id !== "string") return undefined;
+  const match = RESOURCE_ID.exec(id.trim());
+  if (!match) return undefined;
+  const [, subscriptionId, resourceGroup, namespace, rest] = match as unknown as [string, string, string, string, string];
+  const parts = rest.split("/");
+  const segments: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) segments.push([parts[i] as string, parts[i + 1] as string]);
+  const last = segments[segments.length - 1];
+  if (!last) return undefined;
+  return {
+    id: id.trim().replace(/\/$/, ""),
+    subscriptionId,
+    resourceGroup,
+    namespace,
+    type: [namespace, ...segments.map(([type]) => type)].join("/"),
+    name: last[1],
+    segments,
+  };
+}
+
+/** Canonical key for comparing IDs. */
+export function idKey(id: string): string {
+  return id.trim().replace(/\/+$/, "").toLowerCase();
+}
+
+export function sameId(a: unknown, b: unknown): boolean {
+  return typeof a === "string" && typeof b === "string" && idKey(a) === idKey(b);
+}
+
+/** `/.../virtualNetworks/v/subnets/s` → `/.../virtualNetworks/v`; undefined when not a subnet ID. */
+export function vnetIdOfSubnet(subnetId: unknown): string | undefined {
+  const parsed = parseResourceId(subnetId);
+  if (!parsed || parsed.type.toLowerCase() !== "microsoft.network/virtualnetworks/subnets") return undefined;
+  return parsed.id.replace(/\/subnets\/[^/]+$/i, "");
+}
+
+/** Provider type of the top-level resource an ID points at, e.g. "Microsoft.Storage/storageAccounts". */
+export function topLevelType(id: unknown): string | undefined {
+  const parsed = parseResourceId(id);
+  const first = parsed?.segments[0];
+  return parsed && first ? `${parsed.namespace}/${first[0]}` : undefined;
+}
+
+export function normaliseRegion(region: unknown): string {
+  return typeof region === "string" ? region.toLowerCase().replace(/[\s_-]/g, "") : "";
+}

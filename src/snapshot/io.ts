@@ -1,0 +1,49 @@
+// Reading and writing snapshots. Reading validates against the shipped JSON Schema, so a
+// corrupt or foreign file is refused with one clear line rather than audited as if empty.
+
+import { readFile, writeFile } from "node:fs/promises";
+import { Ajv } from "ajv";
+import { PreflightError } from "../engine/errors.js";
+import schema from "./snapshot.schema.json" with { type: "json" };
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from "./types.js";
+
+export const snapshotSchema = schema;
+
+const validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile<Snapshot>(schema);
+
+export function parseSnapshot(text: string, source: string): Snapshot {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PreflightError(`snapshot ${source} is not valid JSON (${error instanceof Error ? error.message : String(error)}); collect it again with \`preflight collect --out\``);
+  }
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (data !== null && typeof data === "object" && version !== SNAPSHOT_SCHEMA_VERSION) {
+    throw new PreflightError(`snapshot ${source} has schemaVersion ${JSON.stringify(version ?? null)}, this preflight reads ${SNAPSHOT_SCHEMA_VERSION}; collect it again with this version`);
+  }
+  if (!validate(data)) {
+    const first = validate.errors?.[0];
+    throw new PreflightError(`snapshot ${source} does not match the snapshot schema (${first ? `${first.instancePath || "/"} ${first.message ?? ""}` : "invalid"}); collect it again`);
+  }
+  return data;
+}
+
+export async function readSnapshot(path: string): Promise<Snapshot> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PreflightError(`cannot read snapshot ${path}: ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`);
+  }
+  return parseSnapshot(text, path);
+}
+
+export function serialiseSnapshot(snapshot: Snapshot): string {
+  return `${JSON.stringify(snapshot, null, 2)}\n`;
+}
+
+export async function writeSnapshot(path: string, snapshot: Snapshot): Promise<void> {
+  await writeFile(path, serialiseSnapshot(snapshot), { encoding: "utf8", mode: 0o600 });
+}

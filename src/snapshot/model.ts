@@ -1,0 +1,286 @@
+// Typed, defensive views over raw ARM JSON. The snapshot keeps what the wire said; these views
+// read only the fields checks decide on and never throw on missing, null or mistyped input.
+
+import { idKey, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet } from "./ids.js";
+import type { RawResource } from "./types.js";
+
+type Json = Record<string, unknown>;
+
+export function asObject(value: unknown): Json | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
+}
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+export function asString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+function asBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
+  return undefined;
+}
+/** Case-insensitive enum comparison (ARM returns "Enabled" and "enabled" alike). */
+export function eqi(value: unknown, expected: string): boolean {
+  return typeof value === "string" && value.toLowerCase() === expected.toLowerCase();
+}
+function props(raw: unknown): Json {
+  return asObject(asObject(raw)?.properties) ?? {};
+}
+function stringList(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return asArray(value).filter((item): item is string => typeof item === "string");
+}
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  location: string;
+  storageAccountId?: string;
+  containerRegistryId?: string;
+  keyVaultId?: string;
+  imageBuildCompute?: string;
+  publicNetworkAccess?: string;
+  managedNetworkIsolation?: string;
+  privateEndpointIds: string[];
+}
+
+export function workspaceView(raw: RawResource): WorkspaceView {
+  const p = props(raw);
+  const managed = asObject(p.managedNetwork);
+  return {
+    id: asString(raw.id) ?? "",
+    name: asString(raw.name) ?? parseResourceId(raw.id)?.name ?? "",
+    location: asString(raw.location) ?? "",
+    storageAccountId: nonEmpty(asString(p.storageAccount)),
+    containerRegistryId: nonEmpty(asString(p.containerRegistry)),
+    keyVaultId: nonEmpty(asString(p.keyVault)),
+    imageBuildCompute: nonEmpty(asString(p.imageBuildCompute)),
+    publicNetworkAccess: asString(p.publicNetworkAccess),
+    managedNetworkIsolation: asString(managed?.isolationMode),
+    privateEndpointIds: privateEndpointConnections(raw).map((c) => c.privateEndpointId).filter(isString),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() ? value.trim() : undefined;
+}
+function isString(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
+}
+
+export interface EndpointConnectionView {
+  id?: string;
+  privateEndpointId?: string;
+  status?: string;
+}
+
+/** `properties.privateEndpointConnections[]` of a storage account, registry, key vault or workspace. */
+export function privateEndpointConnections(raw: unknown): EndpointConnectionView[] {
+  return asArray(props(raw).privateEndpointConnections).map((entry) => {
+    const p = props(entry);
+    return {
+      id: asString(asObject(entry)?.id),
+      privateEndpointId: asString(asObject(p.privateEndpoint)?.id),
+      status: asString(asObject(p.privateLinkServiceConnectionState)?.status),
+    };
+  });
+}
+
+/** How a dependency (storage account or registry) admits network traffic. */
+export interface NetworkAccessView {
+  id: string;
+  location: string;
+  /** "Enabled", "Disabled", "SecuredByPerimeter" or undefined (ARM's default: Enabled). */
+  publicNetworkAccess?: string;
+  /** "Allow" or "Deny"; undefined when no rule set (Allow). */
+  defaultAction?: string;
+  /** Subnet IDs in the resource's virtual-network rules that are in effect. */
+  subnetRules: string[];
+  /** Whether the resource refuses traffic that arrives over its public endpoint from unlisted networks. */
+  restricted: boolean;
+  /** Public access fully off: only private endpoints reach it. */
+  publicDisabled: boolean;
+  bypass?: string;
+  sku?: string;
+  connections: EndpointConnectionView[];
+}
+
+export function storageAccessView(raw: RawResource): NetworkAccessView {
+  const p = props(raw);
+  const acls = asObject(p.networkAcls);
+  return accessView(raw, p, acls, asArray(acls?.virtualNetworkRules), "id", asString(acls?.bypass));
+}
+
+export function registryAccessView(raw: RawResource): NetworkAccessView {
+  const p = props(raw);
+  const rules = asObject(p.networkRuleSet);
+  return accessView(raw, p, rules, asArray(rules?.virtualNetworkRules), "id", asString(p.networkRuleBypassOptions));
+}
+
+function accessView(
+  raw: RawResource,
+  p: Json,
+  ruleSet: Json | undefined,
+  vnetRules: unknown[],
+  idField: string,
+  bypass: string | undefined,
+): NetworkAccessView {
+  const publicNetworkAccess = asString(p.publicNetworkAccess);
+  const defaultAction = asString(ruleSet?.defaultAction);
+  const publicDisabled =
+    publicNetworkAccess !== undefined && !eqi(publicNetworkAccess, "Enabled");
+  const subnetRules = vnetRules
+    .map(asObject)
+    .filter((rule): rule is Json => rule !== undefined)
+    // A rule still provisioning or failed admits nothing yet; Allow is the only action.
+    .filter((rule) => rule.action === undefined || eqi(rule.action, "Allow"))
+    .filter((rule) => rule.state === undefined || eqi(rule.state, "Succeeded"))
+    .map((rule) => asString(rule[idField]) ?? asString(rule.virtualNetworkResourceId))
+    .filter(isString);
+  return {
+    id: asString(raw.id) ?? "",
+    location: asString(raw.location) ?? "",
+    publicNetworkAccess,
+    defaultAction,
+    subnetRules,
+    restricted: publicDisabled || eqi(defaultAction, "Deny"),
+    publicDisabled,
+    bypass,
+    sku: asString(asObject(raw.sku)?.name),
+    connections: privateEndpointConnections(raw),
+  };
+}
+
+export interface ComputeView {
+  id: string;
+  name: string;
+  computeType: string;
+  location?: string;
+  provisioningState?: string;
+  vmSize?: string;
+  subnetId?: string;
+  enableNodePublicIp?: boolean;
+}
+
+export function computeView(raw: RawResource): ComputeView {
+  const p = props(raw);
+  const inner = asObject(p.properties) ?? {};
+  const aksNetworking = asObject(inner.aksNetworkingConfiguration);
+  const subnetId = asString(asObject(inner.subnet)?.id) ?? asString(aksNetworking?.subnetId);
+  return {
+    id: asString(raw.id) ?? "",
+    name: asString(raw.name) ?? parseResourceId(raw.id)?.name ?? "",
+    computeType: asString(p.computeType) ?? "",
+    location: asString(p.computeLocation) ?? asString(raw.location),
+    provisioningState: asString(p.provisioningState),
+    vmSize: asString(inner.vmSize),
+    subnetId: nonEmpty(subnetId),
+    enableNodePublicIp: asBoolean(inner.enableNodePublicIp),
+  };
+}
+
+/** GPU sizes are the N-series (NC, ND, NV, NG…); everything else is CPU. */
+export function isGpuVmSize(vmSize: string): boolean {
+  return /^standard_n/i.test(vmSize.trim());
+}
+
+export interface PrivateEndpointView {
+  id: string;
+  location: string;
+  subnetId?: string;
+  vnetId?: string;
+  /** One entry per link to a target resource (automatic and manual approval). */
+  links: Array<{ targetId?: string; targetType?: string; groupIds: string[]; status?: string }>;
+}
+
+export function privateEndpointView(raw: RawResource): PrivateEndpointView {
+  const p = props(raw);
+  const subnetId = asString(asObject(p.subnet)?.id);
+  const links = [...asArray(p.privateLinkServiceConnections), ...asArray(p.manualPrivateLinkServiceConnections)].map(
+    (link) => {
+      const lp = props(link);
+      const targetId = asString(lp.privateLinkServiceId);
+      return {
+        targetId,
+        targetType: topLevelType(targetId),
+        groupIds: stringList(lp.groupIds),
+        status: asString(asObject(lp.privateLinkServiceConnectionState)?.status),
+      };
+    },
+  );
+  return { id: asString(raw.id) ?? "", location: asString(raw.location) ?? "", subnetId, vnetId: vnetIdOfSubnet(subnetId), links };
+}
+
+export interface SubnetView {
+  id: string;
+  name: string;
+  addressPrefixes: string[];
+  networkSecurityGroupId?: string;
+  routeTableId?: string;
+}
+
+export interface VirtualNetworkView {
+  id: string;
+  location: string;
+  addressPrefixes: string[];
+  subnets: SubnetView[];
+  /** Peerings that carry traffic now (peeringState Connected). */
+  connectedPeers: string[];
+  /** Every peering with its state, for evidence. */
+  peerings: Array<{ name: string; remoteVnetId?: string; state?: string }>;
+}
+
+export function virtualNetworkView(raw: RawResource): VirtualNetworkView {
+  const p = props(raw);
+  const peerings = asArray(p.virtualNetworkPeerings).map((peering) => {
+    const pp = props(peering);
+    return {
+      name: asString(asObject(peering)?.name) ?? "",
+      remoteVnetId: asString(asObject(pp.remoteVirtualNetwork)?.id),
+      state: asString(pp.peeringState),
+    };
+  });
+  return {
+    id: asString(raw.id) ?? "",
+    location: asString(raw.location) ?? "",
+    addressPrefixes: stringList(asObject(p.addressSpace)?.addressPrefixes),
+    subnets: asArray(p.subnets).map((subnet) => subnetView(subnet)),
+    connectedPeers: peerings
+      .filter((peering) => eqi(peering.state, "Connected") && peering.remoteVnetId)
+      .map((peering) => peering.remoteVnetId as string),
+    peerings,
+  };
+}
+
+export function subnetView(raw: unknown): SubnetView {
+  const object = asObject(raw) ?? {};
+  const p = props(raw);
+  const prefixes = [...stringList(p.addressPrefix), ...stringList(p.addressPrefixes)];
+  return {
+    id: asString(object.id) ?? "",
+    name: asString(object.name) ?? "",
+    addressPrefixes: [...new Set(prefixes)],
+    networkSecurityGroupId: asString(asObject(p.networkSecurityGroup)?.id),
+    routeTableId: asString(asObject(p.routeTable)?.id),
+  };
+}
+
+/** Index of snapshot resources by ID, case-insensitive. */
+export class ResourceIndex {
+  private readonly byId = new Map<string, RawResource>();
+  constructor(resources: readonly RawResource[]) {
+    for (const resource of resources) {
+      if (typeof resource?.id === "string") this.byId.set(idKey(resource.id), resource);
+    }
+  }
+  get(id: string | undefined): RawResource | undefined {
+    return id ? this.byId.get(idKey(id)) : undefined;
+  }
+  ofType(type: string): RawResource[] {
+    const prefix = type.toLowerCase();
+    return [...this.byId.values()].filter((resource) => eqi(resource.type, prefix));
+  }
+}
+
+export { idKey, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet };

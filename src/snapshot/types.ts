@@ -1,0 +1,88 @@
+// The snapshot: everything the collector read, as ARM returned it, plus the outcome of key
+// comparison. It never holds a key, password, token or a hash of one.
+
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/** One ARM resource body exactly as the wire returned it (secret-looking fields redacted). */
+export type RawResource = Record<string, unknown> & { id?: unknown };
+
+/** The parts a check can ask for; the collection plan is the union of the selected checks' parts. */
+export const PART_NAMES = [
+  "workspace",
+  "storage",
+  "registry",
+  "keyVault",
+  "computes",
+  "privateEndpoints",
+  "virtualNetworks",
+  "networkSecurityGroups",
+  "privateEndpointTypes",
+  "keys",
+] as const;
+export type PartName = (typeof PART_NAMES)[number];
+
+/** A read that failed. Never a secret in `message`: it is redacted before it gets here. */
+export interface CollectionError {
+  part: PartName;
+  resourceId: string;
+  operation: string;
+  statusCode?: number;
+  code?: string;
+  message: string;
+  /** The Azure RBAC action that would have allowed the read, when the failure is a 403. */
+  permission?: string;
+}
+
+/** What comparing the workspace's cached secret with the resource's current ones found. */
+export interface KeyComparison {
+  /**
+   * match: the cached value equals a current one; mismatch: it equals none;
+   * not-applicable: nothing to compare (reason says why); unknown: a read failed (see errors).
+   */
+  outcome: "match" | "mismatch" | "not-applicable" | "unknown";
+  resourceId?: string;
+  /** Name of the current key/password the cached value equals (e.g. "key1", "password2"). */
+  matchedName?: string;
+  /** Creation times of the current keys, by name, when ARM gives them. */
+  keyCreationTimes?: Record<string, string>;
+  reason?: string;
+  /** For outcome unknown: the failed read, e.g. "storage listKeys". */
+  failedOperation?: string;
+  statusCode?: number;
+  /** For a 403: the Azure RBAC action that would have allowed the read. */
+  permission?: string;
+}
+
+export interface KeysOutcome {
+  storage: KeyComparison;
+  registry: KeyComparison;
+}
+
+export interface SnapshotTarget {
+  workspaceId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  location?: string;
+}
+
+export interface Snapshot {
+  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+  tool: { name: string; version: string };
+  collectedAt: string;
+  durationMs: number;
+  target: SnapshotTarget;
+  /** Parts the collector was asked for; a part not listed was not read and its checks are skipped. */
+  parts: PartName[];
+  /** Api-versions the reads used, by provider namespace. */
+  apiVersions: Record<string, string>;
+  /** Every resource read, keyed by nothing: look them up by ID (case-insensitive). */
+  resources: RawResource[];
+  /** availablePrivateEndpointTypes by normalised region name: the resource types listed there. */
+  privateEndpointTypes: Record<string, string[]>;
+  /** Present when keys were read (`keys` part, no --no-keys). */
+  keys?: KeysOutcome;
+  /** Number of HTTP requests the collection made (retries included). */
+  requests: number;
+  errors: CollectionError[];
+}

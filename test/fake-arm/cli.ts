@@ -1,0 +1,94 @@
+// `npm run fake-arm -- --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]`
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { loadScenario } from "./scenario.js";
+import { startFakeArm } from "./server.js";
+import type { FakeArm } from "./server.js";
+
+export interface FakeArmCliOptions {
+  scenarioFile: string;
+  latencyMs: number | undefined;
+  logFile: string | undefined;
+  pageSize: number | undefined;
+}
+
+const USAGE =
+  "usage: fake-arm --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]";
+
+function parseCount(flag: string, value: string | undefined, minimum: number): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < minimum) {
+    throw new Error(`--${flag} must be an integer >= ${minimum}, got "${value}"\n${USAGE}`);
+  }
+  return count;
+}
+
+/** Parses the command line (without `node` and the script); throws with the usage on bad input. */
+export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        scenario: { type: "string" },
+        "latency-ms": { type: "string" },
+        log: { type: "string" },
+        "page-size": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (values.scenario === undefined) throw new Error(`--scenario is required\n${USAGE}`);
+  return {
+    scenarioFile: resolve(values.scenario),
+    latencyMs: parseCount("latency-ms", values["latency-ms"], 0),
+    logFile: values.log === undefined ? undefined : resolve(values.log),
+    pageSize: parseCount("page-size", values["page-size"], 1),
+  };
+}
+
+/** Starts the server the options describe; returns it and the one line to print once listening. */
+export async function startFromCli(options: FakeArmCliOptions): Promise<{ fakeArm: FakeArm; readyLine: string }> {
+  const scenario = await loadScenario(options.scenarioFile);
+  const fakeArm = await startFakeArm(scenario, {
+    ...(options.latencyMs !== undefined && { latencyMs: options.latencyMs }),
+    ...(options.logFile !== undefined && { logFile: options.logFile }),
+    ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
+  });
+  return { fakeArm, readyLine: JSON.stringify({ url: fakeArm.url, caFile: fakeArm.caFile }) };
+}
+
+async function main(): Promise<void> {
+  let started: { fakeArm: FakeArm; readyLine: string };
+  try {
+    started = await startFromCli(parseFakeArmArgs(process.argv.slice(2)));
+  } catch (error) {
+    process.stderr.write(`fake-arm: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const { fakeArm, readyLine } = started;
+  const stop = () => {
+    void fakeArm.close().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  process.stdout.write(`${readyLine}\n`);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) void main();

@@ -1,0 +1,110 @@
+// Test harness: the real collector and SDK clients against the fake ARM on 127.0.0.1.
+
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CHECKS, findCheck } from "../checks/index.js";
+import { ArmReader } from "../src/collect/arm.js";
+import { collectSnapshot, type WorkspaceRef } from "../src/collect/collector.js";
+import { Redactor } from "../src/collect/secrets.js";
+import { buildReport } from "../src/engine/run.js";
+import type { CheckResult, Report } from "../src/engine/types.js";
+import type { PartName, Snapshot } from "../src/snapshot/types.js";
+import { startFakeArm, type RequestLogEntry } from "./fake-arm/server.js";
+import type { Scenario } from "./fake-arm/scenario.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The bundled healthy workspace: every seed check passes on it. A fresh deep copy each call. */
+export function healthyScenario(): Scenario {
+  return JSON.parse(readFileSync(join(ROOT, "examples/healthy-workspace.json"), "utf8")) as Scenario;
+}
+
+export function demoScenario(): Scenario {
+  return JSON.parse(readFileSync(join(ROOT, "examples/demo-workspace.json"), "utf8")) as Scenario;
+}
+
+export const HEALTHY = {
+  subscriptionId: "6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7",
+  resourceGroup: "ml-platform-rg",
+  workspace: "ml-research",
+};
+
+/** The resource with this ID (case-insensitive), or a test failure. */
+export function resource(scenario: Scenario, id: string): Record<string, any> {
+  const found = scenario.resources.find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
+  if (!found) throw new Error(`no resource ${id} in scenario`);
+  return found as Record<string, any>;
+}
+
+/** The first resource whose ID ends with this suffix (e.g. "/networkSecurityGroups/training-nsg"). */
+export function byName(scenario: Scenario, suffix: string): Record<string, any> {
+  const found = scenario.resources.find((candidate) => candidate.id.toLowerCase().endsWith(suffix.toLowerCase()));
+  if (!found) throw new Error(`no resource ending ${suffix} in scenario`);
+  return found as Record<string, any>;
+}
+
+export function removeResource(scenario: Scenario, suffix: string): void {
+  scenario.resources = scenario.resources.filter((candidate) => !candidate.id.toLowerCase().endsWith(suffix.toLowerCase()));
+}
+
+export interface AuditResult {
+  snapshot: Snapshot;
+  report: Report;
+  requests: RequestLogEntry[];
+  check(id: string): CheckResult;
+}
+
+export interface AuditOptions {
+  workspace?: Partial<WorkspaceRef>;
+  only?: string[];
+  readKeys?: boolean;
+  /** Fixed clock for collectedAt (key-sync judges rotation age against it). */
+  now?: string;
+  pageSize?: number;
+}
+
+/** Collect the scenario through the real SDK clients against the fake ARM, then run the checks. */
+export async function auditScenario(scenario: Scenario, options: AuditOptions = {}): Promise<AuditResult> {
+  const fake = await startFakeArm(scenario, options.pageSize ? { pageSize: options.pageSize } : {});
+  try {
+    const redactor = new Redactor();
+    const reader = new ArmReader({
+      credential: { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
+      endpoint: fake.url,
+      ca: fake.caPem,
+      requestTimeoutMs: 10_000,
+      maxRetries: 1,
+      redactor,
+    });
+    const checks = options.only ? options.only.map((id) => findCheck(id)!).filter(Boolean) : CHECKS;
+    const parts = [...new Set(checks.flatMap((check) => check.requires))] as PartName[];
+    const snapshot = await collectSnapshot({
+      reader,
+      redactor,
+      workspace: { ...HEALTHY, name: HEALTHY.workspace, ...options.workspace },
+      parts,
+      readKeys: options.readKeys ?? true,
+      toolVersion: "0.0.0-test",
+      ...(options.now ? { now: () => new Date(options.now as string) } : {}),
+    });
+    const report = buildReport(snapshot, checks, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 });
+    return {
+      snapshot,
+      report,
+      requests: [...fake.requests],
+      check(id: string) {
+        const result = report.checks.find((candidate) => candidate.id === id);
+        if (!result) throw new Error(`check ${id} not in report`);
+        return result;
+      },
+    };
+  } finally {
+    await fake.close();
+  }
+}
+
+/** Statuses of a check's findings by message id, for compact assertions. */
+export function findingIds(result: CheckResult): string[] {
+  return result.findings.map((finding) => `${finding.status}:${finding.messageId}`);
+}
