@@ -118,14 +118,8 @@ export interface CheckResult {
   findings: ReportFinding[];
 }
 
-export interface ReportCollectionError {
-  resourceId: string;
-  operation: string;
-  statusCode?: number;
-  code?: string;
-  message: string;
-  permission?: string;
-}
+/** A failed read as the report shows it: the snapshot error without its internal part name. */
+export type ReportCollectionError = Omit<CollectionError, "part">;
 
 /** The JSON report of CONTRACTS.md section 4. */
 export interface Report {
