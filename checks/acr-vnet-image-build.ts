@@ -1,5 +1,5 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
-import { reachDependency } from "../src/net/reachability.js";
+import { reachDependency, unresolvedRemediation } from "../src/net/reachability.js";
 import { eqi, isGpuVmSize, type NetworkAccessView } from "../src/snapshot/model.js";
 import { isManagedNetwork, nameOf, workspaceArgs } from "./shared.js";
 
@@ -100,7 +100,8 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
       if (reach.status === "unreachable") {
         findings.push({ status: "fail", messageId: "image-build-compute-unreachable", data: reachData, resourceId: compute.id, evidence: reachEvidence });
       } else if (reach.status === "unknown") {
-        findings.push({ status: "unknown", messageId: "image-build-compute-undetermined", data: reachData, resourceId: compute.id, evidence: reachEvidence });
+        const remediation = unresolvedRemediation(reach.unresolved);
+        findings.push({ status: "unknown", messageId: "image-build-compute-undetermined", data: reachData, resourceId: compute.id, evidence: reachEvidence, ...(remediation ? { remediation } : {}) });
       }
     }
     if (findings.length === 0) {

@@ -1,5 +1,5 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
-import { asObject, eqi } from "../src/snapshot/model.js";
+import { asObject, registryAdminUserEnabled } from "../src/snapshot/model.js";
 import type { KeyComparison } from "../src/snapshot/types.js";
 import { workspaceArgs } from "./shared.js";
 
@@ -69,8 +69,9 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
         case "mismatch": {
           const newest = newestTime(comparison.keyCreationTimes);
           const ageMs = newest === undefined ? undefined : Date.parse(context.collectedAt) - newest;
-          if (ageMs !== undefined && ageMs >= 0 && ageMs < SYNC_WINDOW_MS) {
-            findings.push({ status: "warn", messageId: "recently-rotated", resourceId, data: { kind, minutes: Math.floor(ageMs / 60000) }, evidence: { ...evidence, rotatedAt: new Date(newest as number).toISOString() }, remediation: `Wait for the hourly sync, or sync now: ${sync}` });
+          // A creation time ahead of the collection clock is clock skew: the key was made just now.
+          if (ageMs !== undefined && ageMs > -SYNC_WINDOW_MS && ageMs < SYNC_WINDOW_MS) {
+            findings.push({ status: "warn", messageId: "recently-rotated", resourceId, data: { kind, minutes: Math.max(0, Math.floor(ageMs / 60000)) }, evidence: { ...evidence, rotatedAt: new Date(newest as number).toISOString() }, remediation: `Wait for the hourly sync, or sync now: ${sync}` });
           } else {
             findings.push({
               status: "fail",
@@ -99,8 +100,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
     const registrySkip =
       parts.registry.state === "none"
         ? "the workspace names no container registry yet"
-        : asObject(parts.registry.raw.properties)?.adminUserEnabled !== true &&
-            !eqi(asObject(parts.registry.raw.properties)?.adminUserEnabled, "true")
+        : !registryAdminUserEnabled(parts.registry.raw)
           ? "the registry's admin user is disabled, so the workspace reaches it with its identity, not a password"
           : undefined;
     judge("container registry password", registryId, parts.keys.registry, registrySkip);

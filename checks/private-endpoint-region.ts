@@ -8,6 +8,8 @@ import {
   type EndpointConnectionView,
   type NetworkAccessView,
 } from "../src/snapshot/model.js";
+import { unresolvedRemediation } from "../src/net/reachability.js";
+import type { CollectionError } from "../src/snapshot/types.js";
 import { errorEvidence, nameOf } from "./shared.js";
 
 type MessageId =
@@ -51,13 +53,14 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
         seen.add(`${endpointId}|${owner.id}`.toLowerCase());
         const type = topLevelType(owner.id) ?? "unknown type";
         const base = { endpoint: nameOf(endpointId), target: nameOf(owner.id), type };
-        const evidence: Record<string, unknown> = { privateEndpoint: endpointId, target: owner.id, targetType: type, connectionState: connection.status ?? null };
+        // connectionState is the endpoint's side (once read); targetConnectionState the target's. Either can refuse.
+        const evidence: Record<string, unknown> = { privateEndpoint: endpointId, target: owner.id, targetType: type, connectionState: connection.status ?? null, targetConnectionState: connection.status ?? null };
         const endpoint = parts.privateEndpoints(endpointId);
         if (!endpoint.ok) {
           if (endpoint.error?.statusCode === 404) {
             findings.push({ status: "fail", messageId: "endpoint-missing", resourceId: endpointId, data: base, evidence, remediation: `Remove the stale connection: az network private-endpoint-connection delete --id ${connection.id ?? endpointId}` });
           } else {
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...base, reason: endpoint.reason }, evidence: { ...evidence, ...errorEvidence(endpoint.error) } });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...base, reason: endpoint.reason }, evidence: { ...evidence, ...errorEvidence(endpoint.error) }, ...readRemediation(endpointId, endpoint.error) });
           }
           continue;
         }
@@ -78,7 +81,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
         const types = parts.privateEndpointTypes(region);
         if (!types.ok) {
           problems++;
-          findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: types.reason }, evidence: { ...evidence, ...errorEvidence(types.error) } });
+          findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: types.reason }, evidence: { ...evidence, ...errorEvidence(types.error) }, ...readRemediation(types.error?.resourceId ?? endpointId, types.error) });
         } else if (!types.value.some((listed) => eqi(listed, targetType))) {
           problems++;
           findings.push({ status: "fail", messageId: "type-unsupported-in-region", resourceId: endpointId, data, evidence: { ...evidence, availableTypes: types.value.length } });
@@ -91,7 +94,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
           const vnet = parts.virtualNetworks(vnetId);
           if (!vnet.ok) {
             problems++;
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: vnet.reason }, evidence: { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) } });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: vnet.reason }, evidence: { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) }, ...readRemediation(vnetId, vnet.error) });
           } else if (normaliseRegion(vnet.value.location) !== normaliseRegion(region)) {
             problems++;
             findings.push({ status: "fail", messageId: "vnet-region-mismatch", resourceId: endpointId, data: { ...data, vnet: nameOf(vnetId), vnetRegion: vnet.value.location }, evidence: { ...evidence, vnet: vnetId, vnetRegion: vnet.value.location } });
@@ -106,3 +109,9 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
     return findings;
   },
 });
+
+/** An unknown caused by a failed read is fixed by granting the read (or retrying), not by recreating the endpoint. */
+function readRemediation(resourceId: string, error: CollectionError | undefined): { remediation?: string } {
+  const remediation = unresolvedRemediation([{ resourceId, ...(error?.permission ? { missingPermission: error.permission } : {}) }]);
+  return remediation ? { remediation } : {};
+}

@@ -1,5 +1,6 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
+import { unresolvedRemediation } from "../src/net/reachability.js";
 import { sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
 import { errorEvidence, nameOf, networkedComputes } from "./shared.js";
 
@@ -23,7 +24,7 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
   },
   remediation:
     "Add an outbound NSG rule, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n AllowMcrOutbound --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes MicrosoftContainerRegistry AzureFrontDoor.FirstParty --destination-port-ranges 443",
-  run(parts) {
+  run(parts, context) {
     const subnets = new Map<string, { subnetId: string; computes: string[] }>();
     for (const compute of networkedComputes(parts.computes)) {
       if (!compute.subnetId) continue;
@@ -33,14 +34,14 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
       subnets.set(key, entry);
     }
     if (subnets.size === 0) {
-      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? "", evidence: { computes: parts.computes.map((compute) => compute.id) } }];
+      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets.values()) {
       const base = { subnet: subnetId, computes };
-      const perTag = (status: CheckFinding["status"], messageId: MessageId, reason: string, evidence: Record<string, unknown>): void => {
+      const perTag = (status: CheckFinding["status"], messageId: MessageId, reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
         for (const tag of REQUIRED_TAGS) {
-          findings.push({ status, messageId, resourceId: subnetId, data: { subnet: nameOf(subnetId), tag, reason }, evidence: { ...base, tag, port: PORT, ...evidence } });
+          findings.push({ status, messageId, resourceId: subnetId, data: { subnet: nameOf(subnetId), tag, reason }, evidence: { ...base, tag, port: PORT, ...evidence }, ...(remediation ? { remediation } : {}) });
         }
       };
       const vnetId = vnetIdOfSubnet(subnetId);
@@ -50,7 +51,7 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
       }
       const vnet = parts.virtualNetworks(vnetId);
       if (!vnet.ok) {
-        perTag("unknown", "undetermined", vnet.reason, errorEvidence(vnet.error));
+        perTag("unknown", "undetermined", vnet.reason, errorEvidence(vnet.error), unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission }]));
         continue;
       }
       const subnet = vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ??
@@ -66,7 +67,7 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
       const nsgId = subnet.networkSecurityGroupId;
       const nsg = parts.networkSecurityGroups(nsgId);
       if (!nsg.ok) {
-        perTag("unknown", "undetermined", `${nsg.reason}`, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) });
+        perTag("unknown", "undetermined", nsg.reason, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) }, unresolvedRemediation([{ resourceId: nsgId, missingPermission: nsg.error?.permission }]));
         continue;
       }
       const { rules, malformed } = rulesFromNsg(nsg.value);

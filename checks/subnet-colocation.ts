@@ -1,5 +1,5 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
-import { reachDependency } from "../src/net/reachability.js";
+import { reachDependency, unresolvedRemediation } from "../src/net/reachability.js";
 import type { NetworkAccessView } from "../src/snapshot/model.js";
 import { isManagedNetwork, nameOf, networkedComputes } from "./shared.js";
 
@@ -64,7 +64,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
         const data = { compute: compute.name, kind: dependency.kind, dependency: nameOf(dependency.value.id), reason: reach.reason };
         const evidence = { compute: compute.id, computeType: compute.computeType, path: reach.path, ...reach.evidence };
         if (reach.status === "unknown") {
-          findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data, evidence });
+          findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data, evidence, ...remediationFor(reach.unresolved) });
           continue;
         }
         if (reach.status === "unreachable") {
@@ -73,6 +73,13 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
         }
         if (dependency.kind === "storage account" && reach.endpoints.length > 0 && reach.path !== "public") {
           const groups = new Set(reach.endpoints.flatMap((endpoint) => endpoint.groupIds.map((group) => group.toLowerCase())));
+          const missing = ["blob", "file"].filter((group) => !groups.has(group));
+          if (groups.size > 0 && missing.length > 0 && reach.unresolved.length > 0) {
+            // An endpoint that could not be read may be the missing blob or file one: say so, not fail or warn.
+            const reason = `the private endpoints it reaches serve only ${[...groups].join(", ")}, and ${reach.unresolved.map((gap) => `${gap.resourceId}: ${gap.reason}`).join("; ")}`;
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data: { ...data, reason }, evidence: { ...evidence, groupIds: [...groups] }, ...remediationFor(reach.unresolved) });
+            continue;
+          }
           if (groups.size > 0 && !groups.has("blob")) {
             findings.push({ status: "fail", messageId: "storage-blob-endpoint-missing", resourceId: compute.id, data, evidence: { ...evidence, groupIds: [...groups] } });
             continue;
@@ -88,3 +95,8 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
     return findings;
   },
 });
+
+function remediationFor(unresolved: Parameters<typeof unresolvedRemediation>[0]): { remediation?: string } {
+  const remediation = unresolvedRemediation(unresolved);
+  return remediation ? { remediation } : {};
+}

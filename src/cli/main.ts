@@ -7,10 +7,7 @@ import yargs, { type Argv } from "yargs";
 import { CHECKS, findCheck } from "../../checks/index.js";
 import { FORMATS, render, type Format } from "../../reports/index.js";
 import { summaryLine } from "../../reports/text.js";
-import { ArmReader, DEFAULT_ARM_ENDPOINT } from "../collect/arm.js";
-import { collectSnapshot } from "../collect/collector.js";
-import { createCredential, ensureToken } from "../collect/credential.js";
-import { Redactor } from "../collect/secrets.js";
+import type { Redactor } from "../collect/secrets.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { PreflightError } from "../engine/errors.js";
 import { buildReport, exitCodeFor } from "../engine/run.js";
@@ -119,7 +116,8 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     .wrap(Math.min(110, 100))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new PreflightError(message ?? "invalid arguments");
+      // yargs spreads some messages over several lines ("Invalid values:\n  Argument: ..."): exit 2 says one.
+      throw error ?? new PreflightError(`${oneLine(message ?? "invalid arguments")} (see preflight --help)`);
     });
   try {
     let helpText: string | undefined;
@@ -130,7 +128,7 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof PreflightError) {
-      io.stderr(`preflight: ${error.message}\n`);
+      io.stderr(`preflight: ${oneLine(error.message)}\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -142,6 +140,15 @@ export async function main(args: string[], io: CliIo): Promise<number> {
 
 function firstLine(text: string): string {
   return text.split(/\r?\n/)[0] ?? "";
+}
+
+/** Several lines joined into one, their indentation dropped. */
+function oneLine(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** Ids from repeatable, comma-separated flags; unknown ids are a usage error. */
@@ -161,6 +168,13 @@ function partsFor(checks: readonly Check[]): PartName[] {
 }
 
 async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Promise<{ snapshot: Snapshot; redactor: Redactor }> {
+  // The Azure SDK takes most of start-up: load it only for commands that talk to ARM.
+  const [{ ArmReader, DEFAULT_ARM_ENDPOINT }, { collectSnapshot }, { createCredential, ensureToken }, { Redactor }] = await Promise.all([
+    import("../collect/arm.js"),
+    import("../collect/collector.js"),
+    import("../collect/credential.js"),
+    import("../collect/secrets.js"),
+  ]);
   const workspace = await resolveWorkspace(
     { workspace: args.workspace, resourceGroup: args["resource-group"], subscription: args.subscription },
     io.env,

@@ -103,6 +103,8 @@ export class ArmReader {
       await captureContext.run(capture, call);
       const body = parseBody(capture.bodies[capture.bodies.length - 1]);
       if (!body) return { ok: false, error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object")) };
+      // Keys and passwords are known as secrets from the moment they are read.
+      if (part === "keys") this.options.redactor.rememberFieldsOf(body);
       return { ok: true, body };
     } catch (error) {
       return { ok: false, error: this.toError(part, operation, resourceId, error) };

@@ -5,7 +5,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { PreflightError } from "../engine/errors.js";
-import { asArray, asObject, asString, computeView, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
+import { asArray, asObject, asString, computeView, registryAdminUserEnabled, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
 import { idKey, normaliseRegion, parseResourceId, vnetIdOfSubnet } from "../snapshot/ids.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
@@ -149,10 +149,12 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
       .filter((resource) => typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints")
       .map((resource) => privateEndpointView(resource).vnetId)
       .filter((id): id is string => !!id);
+  const typesAttempted = new Set<string>();
   const readTypes = async (region: string) => {
     const key = normaliseRegion(region);
-    if (!key || key in privateEndpointTypes) return;
-    privateEndpointTypes[key] = [];
+    // Once per region, failed or not: a failure is recorded once, not retried at the next level.
+    if (!key || typesAttempted.has(key)) return;
+    typesAttempted.add(key);
     const typesId = `/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${region}/availablePrivateEndpointTypes`;
     const result = await reader.readAll("privateEndpointTypes", "availablePrivateEndpointTypes list", typesId, () =>
       reader.clientsFor(subscriptionId).network.availablePrivateEndpointTypes.list(region),
@@ -160,7 +162,6 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     if (result.ok) {
       privateEndpointTypes[key] = result.items.map((item) => asString(item.resourceName) ?? asString(item.name) ?? "").filter(Boolean);
     } else {
-      delete privateEndpointTypes[key];
       errors.push(result.error);
     }
   };
@@ -193,7 +194,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   let storageKeysError: CollectionError | undefined;
   let registryCredentials: Record<string, unknown> | undefined;
   let registryCredentialsError: CollectionError | undefined;
-  const registryAdmin = asObject(registry?.properties)?.adminUserEnabled === true;
+  const registryAdmin = registryAdminUserEnabled(registry);
   if (want("keys") && options.readKeys && workspaceKeys) {
     const storageRef = storageId ? parseRef(storageId) : undefined;
     if (storage && storageRef) {
@@ -261,14 +262,16 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   };
   if (want("keys")) {
     snapshot.keys = options.readKeys
-      ? compareKeys({ workspaceKeys, workspaceKeysError, storageId, storage, storageKeys, storageKeysError, registryId, registry, registryAdmin, registryCredentials, registryCredentialsError, redactor })
+      ? compareKeys({ workspaceKeys, workspaceKeysError, storageId, storage, storageKeys, storageKeysError, registryId, registry, registryAdmin, registryCredentials, registryCredentialsError })
       : {
           storage: { outcome: "not-applicable", reason: "keys were not read (--no-keys)" },
           registry: { outcome: "not-applicable", reason: "keys were not read (--no-keys)" },
         };
     for (const error of [workspaceKeysError, storageKeysError, registryCredentialsError]) if (error) errors.push(error);
   }
-  return snapshot;
+  // Anything kept before the keys were read (an error message echoing one, a key pasted into a tag)
+  // is redacted now that every secret of the run is known.
+  return redactor.redactDeep(snapshot);
 }
 
 interface ParsedRef {
@@ -329,7 +332,6 @@ interface KeyInputs {
   registryAdmin: boolean;
   registryCredentials?: Record<string, unknown>;
   registryCredentialsError?: CollectionError;
-  redactor: Redactor;
 }
 
 /** Compares secrets in memory; what leaves is only which name matched and when keys were made. */
@@ -342,7 +344,7 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
     ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
     ...(error.permission ? { permission: error.permission } : {}),
   });
-  const { workspaceKeys, redactor } = inputs;
+  const { workspaceKeys } = inputs;
   if (!workspaceKeys) {
     const error = inputs.workspaceKeysError;
     const fallback: KeyComparison = { outcome: "unknown", reason: "the workspace's keys were not read" };
@@ -355,7 +357,6 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
   // Storage: the workspace's cached key against the account's current keys.
   let storage: KeyComparison;
   const cachedStorageKey = asString(workspaceKeys.userStorageKey);
-  redactor.remember(cachedStorageKey);
   const storageCreation = creationTimes(inputs.storage, inputs.storageKeys);
   if (!inputs.storageId) storage = { outcome: "not-applicable", reason: "the workspace names no storage account" };
   else if (!cachedStorageKey) storage = { outcome: "not-applicable", resourceId: inputs.storageId, reason: "the workspace holds no cached storage key (identity-based access)" };
@@ -363,7 +364,6 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
   else if (!inputs.storageKeys) storage = { outcome: "unknown", resourceId: inputs.storageId, reason: "the storage account's keys were not read" };
   else {
     const current = asArray(inputs.storageKeys.keys).map(asObject).filter((key) => key !== undefined);
-    for (const key of current) redactor.remember(key.value);
     const matched = current.find((key) => secretEquals(asString(key.value), cachedStorageKey));
     storage = {
       outcome: matched ? "match" : "mismatch",
@@ -377,7 +377,6 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
   let registry: KeyComparison;
   const cachedCredentials = asObject(workspaceKeys.containerRegistryCredentials);
   const cachedPasswords = asArray(cachedCredentials?.passwords).map((entry) => asString(asObject(entry)?.value)).filter((value): value is string => !!value);
-  cachedPasswords.forEach((value) => redactor.remember(value));
   if (!inputs.registryId) registry = { outcome: "not-applicable", reason: "the workspace names no container registry" };
   else if (!inputs.registry) registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry could not be read" };
   else if (!inputs.registryAdmin) registry = { outcome: "not-applicable", resourceId: inputs.registryId, reason: "the registry's admin user is disabled" };
@@ -386,7 +385,6 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
   else if (!inputs.registryCredentials) registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry's credentials were not read" };
   else {
     const current = asArray(inputs.registryCredentials.passwords).map(asObject).filter((entry) => entry !== undefined);
-    for (const entry of current) redactor.remember(entry.value);
     const matched = current.find((entry) => cachedPasswords.some((cached) => secretEquals(asString(entry.value), cached)));
     registry = {
       outcome: matched ? "match" : "mismatch",

@@ -6,15 +6,18 @@ const SECRET_FIELD =
 
 export const REDACTED = "[redacted]";
 
+function isSecretField(key: string, parentKey: string): boolean {
+  // `value` is only secret inside key/password lists; elsewhere (tags, settings) it is data.
+  return key.toLowerCase() === "value" ? /keys|passwords/i.test(parentKey) : SECRET_FIELD.test(key);
+}
+
 /** A copy of an ARM body with the values of secret-looking fields replaced. */
 export function redactFields(value: unknown, parentKey = ""): unknown {
   if (Array.isArray(value)) return value.map((item) => redactFields(item, parentKey));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    // `value` is only secret inside key/password lists; elsewhere (tags, settings) it is data.
-    const secretKey = key.toLowerCase() === "value" ? /keys|passwords/i.test(parentKey) : SECRET_FIELD.test(key);
-    out[key] = secretKey && child !== null && child !== undefined ? REDACTED : redactFields(child, key);
+    out[key] = isSecretField(key, parentKey) && child !== null && child !== undefined ? REDACTED : redactFields(child, key);
   }
   return out;
 }
@@ -26,6 +29,30 @@ export class Redactor {
   remember(secret: unknown): void {
     // Short values ("", "<value>") would redact ordinary words.
     if (typeof secret === "string" && secret.length >= 8) this.secrets.add(secret);
+  }
+
+  /** Remembers every secret-looking field of a body (listKeys, listCredentials answers). */
+  rememberFieldsOf(value: unknown, parentKey = ""): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.rememberFieldsOf(item, parentKey);
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      if (isSecretField(key, parentKey) && typeof child === "string") this.remember(child);
+      else this.rememberFieldsOf(child, key);
+    }
+  }
+
+  /** A copy of `value` with every string, object keys included, redacted. */
+  redactDeep<T>(value: T): T {
+    const walk = (node: unknown): unknown => {
+      if (typeof node === "string") return this.redact(node);
+      if (Array.isArray(node)) return node.map(walk);
+      if (node === null || typeof node !== "object") return node;
+      return Object.fromEntries(Object.entries(node).map(([key, child]) => [this.redact(key), walk(child)]));
+    };
+    return walk(value) as T;
   }
 
   redact(text: string): string {

@@ -22,6 +22,10 @@ export function fillTemplate(template: string, data: Record<string, string | num
   });
 }
 
+/** An unknown is fixed by reading again, not by the check's repair command. */
+const UNKNOWN_REMEDIATION =
+  "Run again; if the read keeps failing, grant the permission named in the evidence (the Reader role covers every read but listKeys/listCredentials).";
+
 function failureFinding(check: Check, failure: PartFailure): ReportFinding {
   const error = failure.error;
   const permission = error?.permission ? `; missing permission ${error.permission}` : "";
@@ -114,7 +118,7 @@ export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSna
       evidence: finding.evidence,
       ...(finding.status === "pass" || finding.status === "skip"
         ? {}
-        : { remediation: finding.remediation ?? check.remediation }),
+        : { remediation: finding.remediation ?? (finding.status === "unknown" ? UNKNOWN_REMEDIATION : check.remediation) }),
     })),
   );
 }

@@ -11,6 +11,7 @@ import {
   type PrivateEndpointView,
   type VirtualNetworkView,
 } from "../snapshot/model.js";
+import type { CollectionError } from "../snapshot/types.js";
 
 export type ReachPath = "public" | "service-endpoint" | "private-endpoint" | "peered-private-endpoint" | "managed-network" | "none";
 
@@ -21,7 +22,21 @@ export interface Reach {
   reason: string;
   /** Private endpoints the compute reaches, with their group IDs (blob, file, registry…). */
   endpoints: Array<{ id: string; vnetId: string; groupIds: string[] }>;
+  /**
+   * Reads that failed and could have changed the answer (an endpoint, the compute VNet's peerings).
+   * Non-empty on a `reachable` answer too: then what was reached is known, what else is not.
+   */
+  unresolved: Unresolved[];
   evidence: Record<string, unknown>;
+}
+
+export interface Unresolved {
+  resourceId: string;
+  reason: string;
+  operation?: string;
+  statusCode?: number;
+  code?: string;
+  missingPermission?: string;
 }
 
 export interface ReachContext {
@@ -32,6 +47,28 @@ export interface ReachContext {
 }
 
 const USABLE_CONNECTION = "Approved";
+
+function unresolvedRead(resourceId: string, lookup: { error?: CollectionError; reason: string }): Unresolved {
+  const error = lookup.error;
+  return {
+    resourceId,
+    reason: lookup.reason,
+    ...(error?.operation ? { operation: error.operation } : {}),
+    ...(error?.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
+    ...(error?.code ? { code: error.code } : {}),
+    ...(error?.permission ? { missingPermission: error.permission } : {}),
+  };
+}
+
+/** What to do about an answer left open by failed reads: grant the read, or retry. */
+export function unresolvedRemediation(unresolved: ReadonlyArray<{ resourceId: string; missingPermission?: string }>): string | undefined {
+  if (unresolved.length === 0) return undefined;
+  const ids = [...new Set(unresolved.map((gap) => gap.resourceId))];
+  const permissions = [...new Set(unresolved.map((gap) => gap.missingPermission).filter((permission): permission is string => !!permission))];
+  return permissions.length > 0
+    ? `Grant the identity running preflight ${permissions.join(" and ")} (Reader covers reads) on ${ids.join(", ")}, then run again.`
+    : `Run again; if it persists, check ${ids.join(", ")} with az resource show --ids ${ids.join(" ")}.`;
+}
 
 export function reachDependency(compute: ComputeView, dependency: NetworkAccessView, context: ReachContext): Reach {
   const access = {
@@ -45,6 +82,7 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
       path: "public",
       reason: "it admits traffic from all networks",
       endpoints: [],
+      unresolved: [],
       evidence: access,
     };
   }
@@ -55,6 +93,7 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
         path: "managed-network",
         reason: "the compute runs in the workspace's managed network",
         endpoints: [],
+        unresolved: [],
         evidence: { ...access, computeSubnet: null },
       };
     }
@@ -63,6 +102,7 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
       path: "none",
       reason: "the compute is not in a virtual network, and the resource admits only selected networks",
       endpoints: [],
+      unresolved: [],
       evidence: { ...access, computeSubnet: null },
     };
   }
@@ -74,6 +114,7 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
       path: "none",
       reason: `the compute's subnet "${compute.subnetId}" is not a subnet resource ID`,
       endpoints: [],
+      unresolved: [],
       evidence,
     };
   }
@@ -84,12 +125,13 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
       path: "service-endpoint",
       reason: "its virtual-network rules list the compute's subnet",
       endpoints: [],
+      unresolved: [],
       evidence: { ...evidence, virtualNetworkRule: compute.subnetId },
     };
   }
   evidence.virtualNetworkRules = dependency.subnetRules;
 
-  const uncertain: string[] = [];
+  const unresolved: Unresolved[] = [];
   const reached: Reach["endpoints"] = [];
   const considered: Array<Record<string, unknown>> = [];
   let computeVnet: Lookup<VirtualNetworkView> | undefined;
@@ -106,7 +148,9 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
     considered.push(entry);
     if (status !== undefined && !eqi(status, USABLE_CONNECTION)) continue;
     if (!endpoint.ok) {
-      uncertain.push(`${connection.privateEndpointId}: ${endpoint.reason}`);
+      // ARM says the endpoint does not exist: no traffic flows through it. Any other failure leaves it open.
+      if (endpoint.error?.statusCode === 404) entry.exists = false;
+      else unresolved.push(unresolvedRead(connection.privateEndpointId, endpoint));
       continue;
     }
     const endpointVnetId = endpoint.value.vnetId;
@@ -117,9 +161,18 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
       reached.push({ id: endpoint.value.id, vnetId: endpointVnetId, groupIds });
       continue;
     }
+    // A Connected peering is recorded on both VNets; either side's record is enough to know.
+    const endpointVnet = context.virtualNetworks(endpointVnetId);
+    if (endpointVnet.ok && endpointVnet.value.connectedPeers.some((peer) => sameId(peer, computeVnetId))) {
+      viaPeering = true;
+      reached.push({ id: endpoint.value.id, vnetId: endpointVnetId, groupIds });
+      continue;
+    }
     computeVnet ??= context.virtualNetworks(computeVnetId);
     if (!computeVnet.ok) {
-      uncertain.push(`peerings of ${computeVnetId}: ${computeVnet.reason}`);
+      if (!unresolved.some((gap) => sameId(gap.resourceId, computeVnetId))) {
+        unresolved.push(unresolvedRead(computeVnetId, { ...computeVnet, reason: `its peerings could not be checked: ${computeVnet.reason}` }));
+      }
       continue;
     }
     if (computeVnet.value.connectedPeers.some((peer) => sameId(peer, endpointVnetId))) {
@@ -130,6 +183,7 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
     }
   }
   evidence.privateEndpoints = considered;
+  if (unresolved.length > 0) evidence.unreadable = unresolved;
 
   if (reached.length > 0) {
     const sameVnet = reached.some((endpoint) => sameId(endpoint.vnetId, computeVnetId));
@@ -140,11 +194,13 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
         ? "an approved private endpoint sits in the compute's virtual network"
         : "an approved private endpoint sits in a virtual network peered to the compute's (peering Connected)",
       endpoints: reached,
+      unresolved,
       evidence: { ...evidence, reachedEndpoints: reached.map((endpoint) => endpoint.id) },
     };
   }
-  if (uncertain.length > 0) {
-    return { status: "unknown", path: "none", reason: uncertain.join("; "), endpoints: [], evidence };
+  if (unresolved.length > 0) {
+    const reason = unresolved.map((gap) => `${gap.resourceId}: ${gap.reason}`).join("; ");
+    return { status: "unknown", path: "none", reason, endpoints: [], unresolved, evidence };
   }
   return {
     status: "unreachable",
@@ -153,6 +209,7 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
       ? "public access is disabled and no approved private endpoint sits in the compute's virtual network or a connected peer"
       : "its virtual-network rules omit the compute's subnet and no approved private endpoint sits in the compute's virtual network or a connected peer",
     endpoints: [],
+    unresolved: [],
     evidence,
   };
 }

@@ -202,7 +202,9 @@ export function prefixCoversDestination(prefix: string, destination: Destination
 export function prefixCoversSource(prefix: string, sourcePrefixes: string[], context: CoverageContext): Coverage {
   if (typeof prefix !== "string") return "maybe";
   if (isWildcard(prefix)) return "yes";
-  if (sourcePrefixes.length === 0) return "maybe"; // the subnet's addresses are unknown
+  // The source is a subnet of the VNet, so VirtualNetwork covers it even when its addresses are unknown
+  // (IPAM-allocated subnets carry no addressPrefix).
+  if (sourcePrefixes.length === 0) return /^virtualnetwork$/i.test(prefix.trim()) ? "yes" : "maybe";
   if (!sourcePrefixes.every((s) => isCidr(s))) return "maybe";
 
   if (isCidr(prefix)) {

@@ -180,6 +180,11 @@ export function computeView(raw: RawResource): ComputeView {
   };
 }
 
+/** The registry's admin user is on (ARM sends a boolean; tolerate "true"). */
+export function registryAdminUserEnabled(raw: RawResource | undefined): boolean {
+  return asBoolean(asObject(raw?.properties)?.adminUserEnabled) === true;
+}
+
 /** GPU sizes are the N-series (NC, ND, NV, NG…); everything else is CPU. */
 export function isGpuVmSize(vmSize: string): boolean {
   return /^standard_n/i.test(vmSize.trim());

@@ -72,7 +72,7 @@ export interface Snapshot {
   collectedAt: string;
   durationMs: number;
   target: SnapshotTarget;
-  /** Parts the collector was asked for; a part not listed was not read and its checks are skipped. */
+  /** Parts the collector was asked for; a check needing a part not listed is `unknown` (part-not-collected). */
   parts: PartName[];
   /** Api-versions the reads used, by provider namespace. */
   apiVersions: Record<string, string>;

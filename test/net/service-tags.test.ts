@@ -154,7 +154,7 @@ describe("prefixCoversSource: the compute subnet 10.0.1.0/24", () => {
     { prefix: "AzureCloud", sources: subnet, vnet: ctx.vnetPrefixes, expected: "no" },
     { prefix: "AzureCloud", sources: ["20.0.1.0/24"], vnet: [], expected: "maybe" },
     { prefix: "AzureLoadBalancer", sources: subnet, vnet: ctx.vnetPrefixes, expected: "no" },
-    { prefix: "VirtualNetwork", sources: [], vnet: ctx.vnetPrefixes, expected: "maybe" },
+    { prefix: "VirtualNetwork", sources: [], vnet: ctx.vnetPrefixes, expected: "yes" }, // the source is a subnet of the VNet,
     { prefix: "2001:db8::/32", sources: ["2001:db8:1::/64"], vnet: ["2001:db8::/32"], expected: "yes" },
     { prefix: "0.0.0.0/0", sources: ["2001:db8:1::/64"], vnet: ["2001:db8::/32"], expected: "no" },
   ])("prefix $prefix over $sources (vnet $vnet) → $expected", ({ prefix, sources, vnet, expected }) => {

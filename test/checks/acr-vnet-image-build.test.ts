@@ -1,0 +1,486 @@
+// acr-vnet-image-build: when the registry or storage is network-restricted, imageBuildCompute must
+// name an existing, healthy, CPU AmlCompute cluster that reaches both. Each case is the healthy
+// workspace (ARM wire format) with one thing changed, named for its verdict.
+
+import { describe, expect, test } from "vitest";
+import type { Status } from "../../src/engine/types.js";
+import type { Scenario } from "../fake-arm/scenario.js";
+import { HEALTHY, auditScenario, findingIds, healthyScenario, removeResource, resource, type AuditResult } from "../harness.js";
+
+const CHECK = "acr-vnet-image-build";
+
+const RG_ID = `/subscriptions/${HEALTHY.subscriptionId}/resourceGroups/${HEALTHY.resourceGroup}`;
+const NET = `${RG_ID}/providers/Microsoft.Network`;
+const WS_ID = `${RG_ID}/providers/Microsoft.MachineLearningServices/workspaces/${HEALTHY.workspace}`;
+const STORAGE_ID = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/mlresearchstore`;
+const ACR_ID = `${RG_ID}/providers/Microsoft.ContainerRegistry/registries/mlresearchacr`;
+const VNET_ID = `${NET}/virtualNetworks/ml-vnet`;
+const TRAINING = `${VNET_ID}/subnets/training`;
+const computeId = (name: string) => `${WS_ID}/computes/${name}`;
+const peId = (name: string) => `${NET}/privateEndpoints/${name}`;
+const vnetId = (name: string) => `${NET}/virtualNetworks/${name}`;
+const BUILD = computeId("cpu-build");
+const ACR_PE = "pe-mlresearchacr";
+const ALL_PES = ["pe-mlresearchstore-blob", "pe-mlresearchstore-file", ACR_PE];
+
+// ---- scenario mutations (ARM wire format) -------------------------------------------------------
+
+const workspace = (s: Scenario) => resource(s, WS_ID);
+const storage = (s: Scenario) => resource(s, STORAGE_ID);
+const registry = (s: Scenario) => resource(s, ACR_ID);
+const compute = (s: Scenario, name: string) => resource(s, computeId(name));
+
+function ruleSet(dependency: Record<string, any>): Record<string, any> {
+  const field = /storageAccounts/i.test(dependency.id) ? "networkAcls" : "networkRuleSet";
+  dependency.properties[field] ??= {};
+  return dependency.properties[field];
+}
+
+function makePublic(dependency: Record<string, any>): void {
+  dependency.properties.publicNetworkAccess = "Enabled";
+  ruleSet(dependency).defaultAction = "Allow";
+}
+
+function serviceEndpointsOnly(dependency: Record<string, any>, subnets: string[]): void {
+  dependency.properties.publicNetworkAccess = "Enabled";
+  const rules = ruleSet(dependency);
+  rules.defaultAction = "Deny";
+  rules.virtualNetworkRules = subnets.map((id) => ({ id, action: "Allow" }));
+  dependency.properties.privateEndpointConnections = [];
+}
+
+function setImageBuildCompute(s: Scenario, name: string | undefined): void {
+  if (name === undefined) delete workspace(s).properties.imageBuildCompute;
+  else workspace(s).properties.imageBuildCompute = name;
+}
+
+function setSubnet(s: Scenario, computeName: string, subnetId: string | undefined): void {
+  const inner = compute(s, computeName).properties.properties;
+  if (subnetId === undefined) delete inner.subnet;
+  else inner.subnet = { id: subnetId };
+}
+
+function addVnet(s: Scenario, name: string, prefix: string, subnet: string): string {
+  const id = vnetId(name);
+  s.resources.push({
+    id,
+    name,
+    type: "Microsoft.Network/virtualNetworks",
+    location: "westeurope",
+    properties: {
+      provisioningState: "Succeeded",
+      addressSpace: { addressPrefixes: [prefix] },
+      subnets: [{ id: `${id}/subnets/${subnet}`, name: subnet, type: "Microsoft.Network/virtualNetworks/subnets", properties: { addressPrefix: prefix.replace(/\/\d+$/, "/24") } }],
+      virtualNetworkPeerings: [],
+    },
+  });
+  return `${id}/subnets/${subnet}`;
+}
+
+function peer(s: Scenario, fromName: string, toVnetId: string, peeringState: string): void {
+  const from = resource(s, vnetId(fromName));
+  const name = `${fromName}-to-${toVnetId.split("/").pop()}`;
+  from.properties.virtualNetworkPeerings.push({
+    id: `${from.id}/virtualNetworkPeerings/${name}`,
+    name,
+    type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+    properties: { peeringState, remoteVirtualNetwork: { id: toVnetId }, allowVirtualNetworkAccess: true, provisioningState: "Succeeded" },
+  });
+}
+
+function fault(s: Scenario, path: string, status = 403, code = "AuthorizationFailed"): void {
+  (s.faults ??= []).push({ method: "GET", path, status, code });
+}
+
+// ---- expectations ---------------------------------------------------------------------------------
+
+interface ExpectedFinding {
+  status: Status;
+  messageId: string;
+  resourceId?: string;
+  evidence?: Record<string, unknown>;
+  /** Substrings the remediation must contain (commands, not prose). */
+  remediation?: string[];
+}
+
+interface Case {
+  name: string;
+  mutate?: (s: Scenario) => void;
+  expect: { status: Status; findings: ExpectedFinding[] };
+}
+
+const restricted = (id: string) => expect.objectContaining({ id, restricted: true });
+const open = (id: string) => expect.objectContaining({ id, restricted: false });
+const FIX = ["az ml workspace update", "--image-build-compute", `-n ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup}`];
+
+async function run(c: Case): Promise<void> {
+  const s = healthyScenario();
+  c.mutate?.(s);
+  const audit = await auditScenario(s, { only: [CHECK] });
+  const result = audit.check(CHECK);
+  expect(findingIds(result).sort()).toEqual(c.expect.findings.map((f) => `${f.status}:${f.messageId}`).sort());
+  for (const want of c.expect.findings) {
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({
+        status: want.status,
+        messageId: want.messageId,
+        ...(want.resourceId ? { resourceId: want.resourceId } : {}),
+        ...(want.evidence ? { evidence: expect.objectContaining(want.evidence) } : {}),
+        ...(want.remediation ? { remediation: expect.stringMatching(new RegExp(want.remediation.map(escape).map((part) => `(?=[\\s\\S]*${part})`).join(""))) } : {}),
+      }),
+    );
+  }
+  expect(result.status).toBe(c.expect.status);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const ready = (evidence: Record<string, unknown> = {}): ExpectedFinding => ({
+  status: "pass",
+  messageId: "image-build-compute-ready",
+  resourceId: BUILD,
+  evidence: { imageBuildCompute: "cpu-build", compute: BUILD, computeType: "AmlCompute", provisioningState: "Succeeded", vmSize: "Standard_DS3_v2", ...evidence },
+});
+
+const unreachableFrom = (computeName: string, dependency: string, evidence: Record<string, unknown> = {}): ExpectedFinding => ({
+  status: "fail",
+  messageId: "image-build-compute-unreachable",
+  resourceId: computeId(computeName),
+  evidence: { imageBuildCompute: computeName, dependency, path: "none", ...evidence },
+  remediation: ["az ml workspace update", "--image-build-compute"],
+});
+
+const undeterminedFor = (dependency: string, evidence: Record<string, unknown> = {}): ExpectedFinding => ({
+  status: "unknown",
+  messageId: "image-build-compute-undetermined",
+  resourceId: BUILD,
+  evidence: { imageBuildCompute: "cpu-build", dependency, path: "none", ...evidence },
+});
+
+// ---- cases ----------------------------------------------------------------------------------------
+
+const passCases: Case[] = [
+  {
+    name: "pass: nothing restricted, so the serverless image build works",
+    mutate: (s) => {
+      makePublic(storage(s));
+      makePublic(registry(s));
+      setImageBuildCompute(s, undefined);
+    },
+    expect: {
+      status: "pass",
+      findings: [{ status: "pass", messageId: "serverless-build-works", resourceId: WS_ID, evidence: { "container registry": open(ACR_ID), "storage account": open(STORAGE_ID) } }],
+    },
+  },
+  {
+    name: "pass: healthy, imageBuildCompute cpu-build is a CPU cluster that reaches registry and storage",
+    expect: {
+      status: "pass",
+      findings: [ready({ "container registry": restricted(ACR_ID), "storage account": restricted(STORAGE_ID) })],
+    },
+  },
+  {
+    name: "pass: imageBuildCompute names the cluster in other letter case",
+    mutate: (s) => setImageBuildCompute(s, "CPU-Build"),
+    expect: { status: "pass", findings: [ready({ imageBuildCompute: "CPU-Build" })] },
+  },
+  {
+    name: "pass: the build cluster reaches both through service endpoints on its subnet",
+    mutate: (s) => {
+      serviceEndpointsOnly(storage(s), [TRAINING]);
+      serviceEndpointsOnly(registry(s), [TRAINING]);
+    },
+    expect: { status: "pass", findings: [ready()] },
+  },
+  {
+    name: "pass: the build cluster reaches private endpoints in a VNet peered Connected",
+    mutate: (s) => {
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", "endpoints");
+      for (const name of ALL_PES) resource(s, peId(name)).properties.subnet = { id: endpoints };
+      peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected");
+    },
+    expect: { status: "pass", findings: [ready()] },
+  },
+  {
+    name: "pass: only the registry restricted and reached; storage public is not judged",
+    mutate: (s) => makePublic(storage(s)),
+    expect: { status: "pass", findings: [ready({ "storage account": open(STORAGE_ID), "container registry": restricted(ACR_ID) })] },
+  },
+  {
+    name: "pass: no containerRegistry yet (created on first build) and storage public: serverless build",
+    mutate: (s) => {
+      delete workspace(s).properties.containerRegistry;
+      removeResource(s, "/registries/mlresearchacr");
+      makePublic(storage(s));
+      setImageBuildCompute(s, undefined);
+    },
+    expect: { status: "pass", findings: [{ status: "pass", messageId: "serverless-build-works", resourceId: WS_ID, evidence: { "storage account": open(STORAGE_ID) } }] },
+  },
+  {
+    name: "pass: managed-network workspace whose build cluster has no subnet (it runs in the managed network)",
+    mutate: (s) => {
+      workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
+      setSubnet(s, "cpu-build", undefined);
+    },
+    expect: { status: "pass", findings: [ready()] },
+  },
+];
+
+const failCases: Case[] = [
+  {
+    name: "fail: imageBuildCompute unset while the registry is restricted (storage public)",
+    mutate: (s) => {
+      setImageBuildCompute(s, undefined);
+      makePublic(storage(s));
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-unset",
+          resourceId: WS_ID,
+          evidence: { imageBuildCompute: null, "container registry": restricted(ACR_ID), "storage account": open(STORAGE_ID) },
+          remediation: FIX,
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: imageBuildCompute unset while only storage is restricted (default Deny)",
+    mutate: (s) => {
+      setImageBuildCompute(s, undefined);
+      makePublic(registry(s));
+      storage(s).properties.publicNetworkAccess = "Enabled";
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-unset",
+          resourceId: WS_ID,
+          evidence: {
+            imageBuildCompute: null,
+            "container registry": open(ACR_ID),
+            "storage account": expect.objectContaining({ id: STORAGE_ID, restricted: true, publicNetworkAccess: "Enabled", defaultAction: "Deny" }),
+          },
+          remediation: FIX,
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: imageBuildCompute set to blank is unset",
+    mutate: (s) => setImageBuildCompute(s, "  "),
+    expect: { status: "fail", findings: [{ status: "fail", messageId: "image-build-compute-unset", evidence: { imageBuildCompute: null }, remediation: FIX }] },
+  },
+  {
+    name: "fail: imageBuildCompute names a compute that does not exist",
+    mutate: (s) => setImageBuildCompute(s, "cpu-builder"),
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-missing",
+          resourceId: WS_ID,
+          evidence: { imageBuildCompute: "cpu-builder", computes: expect.arrayContaining(["cpu-build", "gpu-train", "ci-alice"]) },
+          remediation: ["az ml compute create", "--image-build-compute"],
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: imageBuildCompute is a ComputeInstance",
+    mutate: (s) => setImageBuildCompute(s, "ci-alice"),
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-wrong-type",
+          resourceId: computeId("ci-alice"),
+          evidence: { imageBuildCompute: "ci-alice", computeType: "ComputeInstance", vmSize: "Standard_DS11_v2" },
+          remediation: FIX,
+        },
+      ],
+    },
+  },
+  ...["Failed", "Creating"].map(
+    (state): Case => ({
+      name: `fail: the build cluster's provisioningState is ${state}`,
+      mutate: (s) => {
+        compute(s, "cpu-build").properties.provisioningState = state;
+      },
+      expect: {
+        status: "fail",
+        findings: [{ status: "fail", messageId: "image-build-compute-not-ready", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", provisioningState: state }, remediation: ["--image-build-compute"] }],
+      },
+    }),
+  ),
+  {
+    name: "fail: the build cluster is a GPU size (Standard_NC6s_v3)",
+    mutate: (s) => setImageBuildCompute(s, "gpu-train"),
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-gpu",
+          resourceId: computeId("gpu-train"),
+          evidence: { imageBuildCompute: "gpu-train", computeType: "AmlCompute", vmSize: "Standard_NC6s_v3" },
+          remediation: FIX,
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: the build cluster sits in a different, unpeered VNet (reaches neither)",
+    mutate: (s) => setSubnet(s, "cpu-build", addVnet(s, "build-vnet", "10.60.0.0/16", "build")),
+    expect: {
+      status: "fail",
+      findings: [
+        unreachableFrom("cpu-build", ACR_ID, { computeSubnet: `${vnetId("build-vnet")}/subnets/build`, vmSize: "Standard_DS3_v2" }),
+        unreachableFrom("cpu-build", STORAGE_ID, { computeSubnet: `${vnetId("build-vnet")}/subnets/build` }),
+      ],
+    },
+  },
+  {
+    name: "fail: the build cluster's VNet peering to the endpoints' VNet is Disconnected",
+    mutate: (s) => {
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", "endpoints");
+      for (const name of ALL_PES) resource(s, peId(name)).properties.subnet = { id: endpoints };
+      peer(s, "ml-vnet", vnetId("pe-vnet"), "Disconnected");
+    },
+    expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID), unreachableFrom("cpu-build", STORAGE_ID)] },
+  },
+  {
+    name: "fail: the registry's private endpoint connection is Pending",
+    mutate: (s) => {
+      registry(s).properties.privateEndpointConnections[0].properties.privateLinkServiceConnectionState.status = "Pending";
+    },
+    expect: {
+      status: "fail",
+      findings: [unreachableFrom("cpu-build", ACR_ID, { privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: "Pending" }] })],
+    },
+  },
+  {
+    name: "fail: the registry's private endpoint no longer exists (404)",
+    mutate: (s) => removeResource(s, `/privateEndpoints/${ACR_PE}`),
+    expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID, { privateEndpoints: [expect.objectContaining({ privateEndpoint: peId(ACR_PE), exists: false })] })] },
+  },
+  {
+    name: "fail: the build cluster has no subnet in a workspace without a managed network",
+    mutate: (s) => setSubnet(s, "cpu-build", undefined),
+    expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID, { computeSubnet: null }), unreachableFrom("cpu-build", STORAGE_ID, { computeSubnet: null })] },
+  },
+  {
+    name: "fail: every problem is reported, GPU, not ready and unreachable together",
+    mutate: (s) => {
+      setImageBuildCompute(s, "gpu-train");
+      compute(s, "gpu-train").properties.provisioningState = "Failed";
+      setSubnet(s, "gpu-train", addVnet(s, "gpu-vnet", "10.70.0.0/16", "gpu"));
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        { status: "fail", messageId: "image-build-compute-gpu", evidence: { vmSize: "Standard_NC6s_v3" } },
+        { status: "fail", messageId: "image-build-compute-not-ready", evidence: { provisioningState: "Failed" } },
+        unreachableFrom("gpu-train", ACR_ID),
+        unreachableFrom("gpu-train", STORAGE_ID),
+      ],
+    },
+  },
+  {
+    name: "fail (dangling-reference): the workspace's registry returns 404",
+    mutate: (s) => removeResource(s, "/registries/mlresearchacr"),
+    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: ACR_ID, evidence: { part: "registry", statusCode: 404 } }] },
+  },
+];
+
+const unknownCases: Case[] = [
+  {
+    name: "unknown: the computes list returns 403",
+    mutate: (s) => fault(s, "/computes$"),
+    expect: {
+      status: "unknown",
+      findings: [
+        {
+          status: "unknown",
+          messageId: "part-unreadable",
+          resourceId: `${WS_ID}/computes`,
+          evidence: { part: "computes", operation: "computes list", statusCode: 403, missingPermission: "Microsoft.MachineLearningServices/workspaces/computes/read" },
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: private endpoint reads return 403, so reachability is undeterminable",
+    mutate: (s) => fault(s, "/privateEndpoints/[^/]+$"),
+    expect: {
+      status: "unknown",
+      findings: [
+        {
+          ...undeterminedFor(ACR_ID, { unreadable: [expect.objectContaining({ resourceId: peId(ACR_PE), missingPermission: "Microsoft.Network/privateEndpoints/read" })] }),
+          remediation: ["Microsoft.Network/privateEndpoints/read", peId(ACR_PE)],
+        },
+        undeterminedFor(STORAGE_ID),
+      ],
+    },
+  },
+  {
+    name: "unknown: the build cluster's VNet returns 403 and the endpoints sit in another VNet",
+    mutate: (s) => {
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", "endpoints");
+      for (const name of ALL_PES) resource(s, peId(name)).properties.subnet = { id: endpoints };
+      peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected");
+      fault(s, "/virtualNetworks/ml-vnet$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        undeterminedFor(ACR_ID, { unreadable: [expect.objectContaining({ resourceId: VNET_ID, missingPermission: "Microsoft.Network/virtualNetworks/read" })] }),
+        undeterminedFor(STORAGE_ID),
+      ],
+    },
+  },
+  {
+    name: "unknown: the registry returns 403",
+    mutate: (s) => fault(s, "/registries/mlresearchacr$"),
+    expect: {
+      status: "unknown",
+      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: ACR_ID, evidence: { part: "registry", statusCode: 403, missingPermission: "Microsoft.ContainerRegistry/registries/read" } }],
+    },
+  },
+  {
+    name: "unknown: the storage account returns 403",
+    mutate: (s) => fault(s, "/storageAccounts/mlresearchstore$"),
+    expect: {
+      status: "unknown",
+      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: STORAGE_ID, evidence: { part: "storage", statusCode: 403, missingPermission: "Microsoft.Storage/storageAccounts/read" } }],
+    },
+  },
+];
+
+describe(CHECK, () => {
+  describe.each([
+    ["pass", passCases],
+    ["fail", failCases],
+    ["unknown", unknownCases],
+  ] as const)("%s", (_verdict, cases) => {
+    test.each(cases)("$name", async (c) => {
+      await run(c);
+    });
+  });
+
+  test("reads only what it requires: no keys, NSGs or endpoint types, and no writes", async () => {
+    const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
+    expect(audit.report.checks.map((check) => check.id)).toEqual([CHECK]);
+    expect(audit.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    expect(audit.requests.filter((request) => /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i.test(request.path))).toEqual([]);
+    expect(audit.snapshot.errors).toEqual([]);
+  });
+});
