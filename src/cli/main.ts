@@ -113,7 +113,7 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     .strict()
     .help()
     .version(TOOL_VERSION)
-    .wrap(Math.min(110, 100))
+    .wrap(100)
     .exitProcess(false)
     .fail((message, error) => {
       // yargs spreads some messages over several lines ("Invalid values:\n  Argument: ..."): exit 2 says one.

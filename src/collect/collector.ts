@@ -1,6 +1,7 @@
 // Reads a workspace and what it depends on, level by level, each level's requests in parallel:
 //   1 workspace → 2 dependencies, computes, workspace keys, workspace endpoints
-//   → 3 VNets, remaining endpoints, dependency keys → 4 NSGs, remaining VNets, endpoint types.
+//   → 3 VNets, remaining endpoints, dependency keys, the NSGs listed beside compute VNets
+//   → 4 NSGs not found that way, remaining VNets, endpoint types.
 // With --resource-group that is at most 4 sequential round trips.
 
 import { timingSafeEqual } from "node:crypto";
@@ -188,6 +189,29 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   }
   if (want("privateEndpoints")) {
     for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) level3.push(readEndpoint(id));
+  }
+  if (want("networkSecurityGroups")) {
+    // Prefetch: an NSG's body lists the subnets it is attached to, so listing the NSGs of each compute
+    // VNet's resource group finds most of them a level early. What it misses is read at level 4.
+    const groups = new Map(computeSubnets.map((subnetId) => parseResourceId(subnetId)).filter((ref) => ref !== undefined).map((ref) => [`${ref.subscriptionId}/${ref.resourceGroup}`.toLowerCase(), ref]));
+    const wanted = new Set(computeSubnets.map(idKey));
+    for (const ref of groups.values()) {
+      const listId = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups`;
+      level3.push(
+        reader
+          .readAll("networkSecurityGroups", "network security groups list", listId, () =>
+            reader.clientsFor(ref.subscriptionId).network.networkSecurityGroups.list(ref.resourceGroup),
+          )
+          .then((result) => {
+            // A failed prefetch is not a failed read: level 4 reads each NSG it needs and records that.
+            if (!result.ok) return;
+            for (const nsg of result.items) {
+              const attached = asArray(asObject(nsg.properties)?.subnets).map((subnet) => asString(asObject(subnet)?.id));
+              if (attached.some((id) => id !== undefined && wanted.has(idKey(id)))) keep(nsg);
+            }
+          }),
+      );
+    }
   }
   if (want("privateEndpointTypes")) for (const region of endpointRegions()) level3.push(readTypes(region));
   let storageKeys: Record<string, unknown> | undefined;

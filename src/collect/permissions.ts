@@ -13,6 +13,7 @@ export const READ_PERMISSIONS = {
   "private endpoint get": "Microsoft.Network/privateEndpoints/read",
   "virtual network get": "Microsoft.Network/virtualNetworks/read",
   "network security group get": "Microsoft.Network/networkSecurityGroups/read",
+  "network security groups list": "Microsoft.Network/networkSecurityGroups/read",
   "availablePrivateEndpointTypes list": "Microsoft.Network/locations/availablePrivateEndpointTypes/read",
 } as const;
 

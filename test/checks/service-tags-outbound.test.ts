@@ -106,6 +106,33 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: "pass: the NSG comes from its resource group's listing, with no read by ID (the level-3 prefetch)",
+    status: "pass",
+    ids: ["pass:allowed", "pass:allowed"],
+    verify(result) {
+      const nsgReads = result.requests.filter((request) => /networkSecurityGroups/i.test(request.path)).map((request) => request.path.split("?")[0]);
+      expect(nsgReads).toEqual([`${SUB}/providers/Microsoft.Network/networkSecurityGroups`]);
+    },
+  },
+  {
+    name: "pass: an NSG in another resource group (missed by the listing) is read by ID at level 4",
+    mutate(scenario) {
+      const nsg = nsgOf(scenario);
+      const moved = String(nsg.id).replace("/resourceGroups/ml-platform-rg/", "/resourceGroups/network-rg/");
+      nsg.id = moved;
+      subnet(scenario, "training").properties.networkSecurityGroup = { id: moved };
+    },
+    status: "pass",
+    ids: ["pass:allowed", "pass:allowed"],
+    verify(result) {
+      const nsgReads = result.requests.filter((request) => /networkSecurityGroups/i.test(request.path)).map((request) => request.path.split("?")[0]);
+      expect(nsgReads).toEqual([
+        `${SUB}/providers/Microsoft.Network/networkSecurityGroups`,
+        "/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/network-rg/providers/Microsoft.Network/networkSecurityGroups/training-nsg",
+      ]);
+    },
+  },
+  {
     name: "pass: healthy NSG with explicit allows to both tags",
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -170,7 +197,8 @@ const cases: Case[] = [
     ids: ["pass:no-nsg", "pass:no-nsg"],
     verify(result) {
       expect(findingFor(result, MCR).evidence).toMatchObject({ networkSecurityGroup: null, subnet: TRAINING });
-      expect(result.requests.filter((request) => /networkSecurityGroups/i.test(request.path))).toEqual([]);
+      // Only the resource group's NSG listing (the level-3 prefetch) runs; no NSG is read by ID.
+      expect(result.requests.filter((request) => /networkSecurityGroups\/[^/?]+/i.test(request.path))).toEqual([]);
     },
   },
   {
@@ -305,14 +333,15 @@ const cases: Case[] = [
           missingPermission: "Microsoft.Network/virtualNetworks/read",
         });
       }
-      // Without the VNet the NSG is not even known, so it is never read.
-      expect(result.requests.filter((request) => /networkSecurityGroups/i.test(request.path))).toEqual([]);
+      // Without the VNet the subnet's NSG is not known, so none is read by ID (only the prefetch listing runs).
+      expect(result.requests.filter((request) => /networkSecurityGroups\/[^/?]+/i.test(request.path))).toEqual([]);
     },
   },
   {
     name: "unknown: the NSG read returns 403",
     mutate(scenario) {
-      scenario.faults = [{ method: "GET", path: "/networkSecurityGroups/training-nsg$", status: 403, code: "AuthorizationFailed" }];
+      // Both the resource group's NSG listing and the NSG itself are forbidden.
+      scenario.faults = [{ method: "GET", path: "/networkSecurityGroups(/training-nsg)?$", status: 403, code: "AuthorizationFailed" }];
     },
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],

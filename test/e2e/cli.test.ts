@@ -155,7 +155,7 @@ function rotatedScenario(minutesAgo: number): Scenario {
 function nsgForbiddenScenario(): Scenario {
   const scenario = healthyScenario();
   scenario.faults = [
-    { method: "GET", path: "/networkSecurityGroups/", status: 403, code: "AuthorizationFailed", message: "The client does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/read'." },
+    { method: "GET", path: "/networkSecurityGroups(/|$)", status: 403, code: "AuthorizationFailed", message: "The client does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/read'." },
   ];
   return scenario;
 }
