@@ -30,18 +30,24 @@ export const HEALTHY = {
   workspace: "ml-research",
 };
 
+/**
+ * An ARM wire-format object (a resource, its `properties`, an action body) as tests mutate it: loosely
+ * typed so that a case can reach `properties.properties.subnet` without a cast at every step.
+ */
+export type Json = Record<string, any>;
+
 /** The resource with this ID (case-insensitive), or a test failure. */
-export function resource(scenario: Scenario, id: string): Record<string, any> {
+export function resource(scenario: Scenario, id: string): Json {
   const found = scenario.resources.find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
   if (!found) throw new Error(`no resource ${id} in scenario`);
-  return found as Record<string, any>;
+  return found as Json;
 }
 
 /** The first resource whose ID ends with this suffix (e.g. "/networkSecurityGroups/training-nsg"). */
-export function byName(scenario: Scenario, suffix: string): Record<string, any> {
+export function byName(scenario: Scenario, suffix: string): Json {
   const found = scenario.resources.find((candidate) => candidate.id.toLowerCase().endsWith(suffix.toLowerCase()));
   if (!found) throw new Error(`no resource ending ${suffix} in scenario`);
-  return found as Record<string, any>;
+  return found as Json;
 }
 
 export function removeResource(scenario: Scenario, suffix: string): void {

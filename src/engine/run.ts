@@ -4,6 +4,7 @@
 
 import type { Snapshot } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure } from "./parts.js";
+import { unresolvedRemediation } from "./remediation.js";
 import {
   STATUSES,
   worstStatus,
@@ -49,9 +50,7 @@ function failureFinding(check: Check, failure: PartFailure): ReportFinding {
     },
     remediation: failure.dangling
       ? `Point the workspace at an existing resource or recreate it; check: az resource show --ids ${failure.resourceId}`
-      : error?.permission
-        ? `Grant the identity running preflight ${error.permission} (Reader covers reads) on ${failure.resourceId}, then run again.`
-        : `Run again; if it persists, check ${failure.resourceId} with az resource show --ids ${failure.resourceId}.`,
+      : unresolvedRemediation([{ resourceId: failure.resourceId, missingPermission: error?.permission }]),
   };
 }
 

@@ -60,15 +60,7 @@ function unresolvedRead(resourceId: string, lookup: { error?: CollectionError; r
   };
 }
 
-/** What to do about an answer left open by failed reads: grant the read, or retry. */
-export function unresolvedRemediation(unresolved: ReadonlyArray<{ resourceId: string; missingPermission?: string }>): string | undefined {
-  if (unresolved.length === 0) return undefined;
-  const ids = [...new Set(unresolved.map((gap) => gap.resourceId))];
-  const permissions = [...new Set(unresolved.map((gap) => gap.missingPermission).filter((permission): permission is string => !!permission))];
-  return permissions.length > 0
-    ? `Grant the identity running preflight ${permissions.join(" and ")} (Reader covers reads) on ${ids.join(", ")}, then run again.`
-    : `Run again; if it persists, check ${ids.join(", ")} with az resource show --ids ${ids.join(" ")}.`;
-}
+export { unresolvedRemediation } from "../engine/remediation.js";
 
 export function reachDependency(compute: ComputeView, dependency: NetworkAccessView, context: ReachContext): Reach {
   const access = {

@@ -3,139 +3,28 @@
 // workspace (ARM wire format) with one thing changed, named for its verdict.
 
 import { describe, expect, test } from "vitest";
-import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { HEALTHY, auditScenario, findingIds, healthyScenario, removeResource, resource, type AuditResult } from "../harness.js";
+import { HEALTHY, removeResource } from "../harness.js";
+import { ACR_ID, STORAGE_ID, TRAINING, VNET_ID, WS_ID, addVnet, compute, computeId, expectReadsOnlyWhatItRequires, fault, makePublic, moveEndpoints, partUnreadableCase, peId, peer, registry, serviceEndpointsOnly, setSubnet, storage, testCaseTables, vnetId, workspace, type Case, type ExpectedFinding } from "./mutations.js";
 
 const CHECK = "acr-vnet-image-build";
 
-const RG_ID = `/subscriptions/${HEALTHY.subscriptionId}/resourceGroups/${HEALTHY.resourceGroup}`;
-const NET = `${RG_ID}/providers/Microsoft.Network`;
-const WS_ID = `${RG_ID}/providers/Microsoft.MachineLearningServices/workspaces/${HEALTHY.workspace}`;
-const STORAGE_ID = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/mlresearchstore`;
-const ACR_ID = `${RG_ID}/providers/Microsoft.ContainerRegistry/registries/mlresearchacr`;
-const VNET_ID = `${NET}/virtualNetworks/ml-vnet`;
-const TRAINING = `${VNET_ID}/subnets/training`;
-const computeId = (name: string) => `${WS_ID}/computes/${name}`;
-const peId = (name: string) => `${NET}/privateEndpoints/${name}`;
-const vnetId = (name: string) => `${NET}/virtualNetworks/${name}`;
 const BUILD = computeId("cpu-build");
 const ACR_PE = "pe-mlresearchacr";
 const ALL_PES = ["pe-mlresearchstore-blob", "pe-mlresearchstore-file", ACR_PE];
 
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
 
-const workspace = (s: Scenario) => resource(s, WS_ID);
-const storage = (s: Scenario) => resource(s, STORAGE_ID);
-const registry = (s: Scenario) => resource(s, ACR_ID);
-const compute = (s: Scenario, name: string) => resource(s, computeId(name));
-
-function ruleSet(dependency: Record<string, any>): Record<string, any> {
-  const field = /storageAccounts/i.test(dependency.id) ? "networkAcls" : "networkRuleSet";
-  dependency.properties[field] ??= {};
-  return dependency.properties[field];
-}
-
-function makePublic(dependency: Record<string, any>): void {
-  dependency.properties.publicNetworkAccess = "Enabled";
-  ruleSet(dependency).defaultAction = "Allow";
-}
-
-function serviceEndpointsOnly(dependency: Record<string, any>, subnets: string[]): void {
-  dependency.properties.publicNetworkAccess = "Enabled";
-  const rules = ruleSet(dependency);
-  rules.defaultAction = "Deny";
-  rules.virtualNetworkRules = subnets.map((id) => ({ id, action: "Allow" }));
-  dependency.properties.privateEndpointConnections = [];
-}
-
 function setImageBuildCompute(s: Scenario, name: string | undefined): void {
   if (name === undefined) delete workspace(s).properties.imageBuildCompute;
   else workspace(s).properties.imageBuildCompute = name;
 }
 
-function setSubnet(s: Scenario, computeName: string, subnetId: string | undefined): void {
-  const inner = compute(s, computeName).properties.properties;
-  if (subnetId === undefined) delete inner.subnet;
-  else inner.subnet = { id: subnetId };
-}
-
-function addVnet(s: Scenario, name: string, prefix: string, subnet: string): string {
-  const id = vnetId(name);
-  s.resources.push({
-    id,
-    name,
-    type: "Microsoft.Network/virtualNetworks",
-    location: "westeurope",
-    properties: {
-      provisioningState: "Succeeded",
-      addressSpace: { addressPrefixes: [prefix] },
-      subnets: [{ id: `${id}/subnets/${subnet}`, name: subnet, type: "Microsoft.Network/virtualNetworks/subnets", properties: { addressPrefix: prefix.replace(/\/\d+$/, "/24") } }],
-      virtualNetworkPeerings: [],
-    },
-  });
-  return `${id}/subnets/${subnet}`;
-}
-
-function peer(s: Scenario, fromName: string, toVnetId: string, peeringState: string): void {
-  const from = resource(s, vnetId(fromName));
-  const name = `${fromName}-to-${toVnetId.split("/").pop()}`;
-  from.properties.virtualNetworkPeerings.push({
-    id: `${from.id}/virtualNetworkPeerings/${name}`,
-    name,
-    type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
-    properties: { peeringState, remoteVirtualNetwork: { id: toVnetId }, allowVirtualNetworkAccess: true, provisioningState: "Succeeded" },
-  });
-}
-
-function fault(s: Scenario, path: string, status = 403, code = "AuthorizationFailed"): void {
-  (s.faults ??= []).push({ method: "GET", path, status, code });
-}
-
 // ---- expectations ---------------------------------------------------------------------------------
-
-interface ExpectedFinding {
-  status: Status;
-  messageId: string;
-  resourceId?: string;
-  evidence?: Record<string, unknown>;
-  /** Substrings the remediation must contain (commands, not prose). */
-  remediation?: string[];
-}
-
-interface Case {
-  name: string;
-  mutate?: (s: Scenario) => void;
-  expect: { status: Status; findings: ExpectedFinding[] };
-}
 
 const restricted = (id: string) => expect.objectContaining({ id, restricted: true });
 const open = (id: string) => expect.objectContaining({ id, restricted: false });
 const FIX = ["az ml workspace update", "--image-build-compute", `-n ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup}`];
-
-async function run(c: Case): Promise<void> {
-  const s = healthyScenario();
-  c.mutate?.(s);
-  const audit = await auditScenario(s, { only: [CHECK] });
-  const result = audit.check(CHECK);
-  expect(findingIds(result).sort()).toEqual(c.expect.findings.map((f) => `${f.status}:${f.messageId}`).sort());
-  for (const want of c.expect.findings) {
-    expect(result.findings).toContainEqual(
-      expect.objectContaining({
-        status: want.status,
-        messageId: want.messageId,
-        ...(want.resourceId ? { resourceId: want.resourceId } : {}),
-        ...(want.evidence ? { evidence: expect.objectContaining(want.evidence) } : {}),
-        ...(want.remediation ? { remediation: expect.stringMatching(new RegExp(want.remediation.map(escape).map((part) => `(?=[\\s\\S]*${part})`).join(""))) } : {}),
-      }),
-    );
-  }
-  expect(result.status).toBe(c.expect.status);
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 const ready = (evidence: Record<string, unknown> = {}): ExpectedFinding => ({
   status: "pass",
@@ -197,8 +86,8 @@ const passCases: Case[] = [
   {
     name: "pass: the build cluster reaches private endpoints in a VNet peered Connected",
     mutate: (s) => {
-      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", "endpoints");
-      for (const name of ALL_PES) resource(s, peId(name)).properties.subnet = { id: endpoints };
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+      moveEndpoints(s, endpoints, ALL_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected");
     },
     expect: { status: "pass", findings: [ready()] },
@@ -339,7 +228,7 @@ const failCases: Case[] = [
   },
   {
     name: "fail: the build cluster sits in a different, unpeered VNet (reaches neither)",
-    mutate: (s) => setSubnet(s, "cpu-build", addVnet(s, "build-vnet", "10.60.0.0/16", "build")),
+    mutate: (s) => setSubnet(s, "cpu-build", addVnet(s, "build-vnet", "10.60.0.0/16", { subnet: "build" })),
     expect: {
       status: "fail",
       findings: [
@@ -351,8 +240,8 @@ const failCases: Case[] = [
   {
     name: "fail: the build cluster's VNet peering to the endpoints' VNet is Disconnected",
     mutate: (s) => {
-      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", "endpoints");
-      for (const name of ALL_PES) resource(s, peId(name)).properties.subnet = { id: endpoints };
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+      moveEndpoints(s, endpoints, ALL_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), "Disconnected");
     },
     expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID), unreachableFrom("cpu-build", STORAGE_ID)] },
@@ -382,7 +271,7 @@ const failCases: Case[] = [
     mutate: (s) => {
       setImageBuildCompute(s, "gpu-train");
       compute(s, "gpu-train").properties.provisioningState = "Failed";
-      setSubnet(s, "gpu-train", addVnet(s, "gpu-vnet", "10.70.0.0/16", "gpu"));
+      setSubnet(s, "gpu-train", addVnet(s, "gpu-vnet", "10.70.0.0/16", { subnet: "gpu" }));
     },
     expect: {
       status: "fail",
@@ -434,8 +323,8 @@ const unknownCases: Case[] = [
   {
     name: "unknown: the build cluster's VNet returns 403 and the endpoints sit in another VNet",
     mutate: (s) => {
-      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", "endpoints");
-      for (const name of ALL_PES) resource(s, peId(name)).properties.subnet = { id: endpoints };
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+      moveEndpoints(s, endpoints, ALL_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected");
       fault(s, "/virtualNetworks/ml-vnet$");
     },
@@ -447,40 +336,18 @@ const unknownCases: Case[] = [
       ],
     },
   },
-  {
-    name: "unknown: the registry returns 403",
-    mutate: (s) => fault(s, "/registries/mlresearchacr$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: ACR_ID, evidence: { part: "registry", statusCode: 403, missingPermission: "Microsoft.ContainerRegistry/registries/read" } }],
-    },
-  },
-  {
-    name: "unknown: the storage account returns 403",
-    mutate: (s) => fault(s, "/storageAccounts/mlresearchstore$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: STORAGE_ID, evidence: { part: "storage", statusCode: 403, missingPermission: "Microsoft.Storage/storageAccounts/read" } }],
-    },
-  },
+  partUnreadableCase("unknown: the registry returns 403", "registry"),
+  partUnreadableCase("unknown: the storage account returns 403", "storage"),
 ];
 
 describe(CHECK, () => {
-  describe.each([
+  testCaseTables(CHECK, [
     ["pass", passCases],
     ["fail", failCases],
     ["unknown", unknownCases],
-  ] as const)("%s", (_verdict, cases) => {
-    test.each(cases)("$name", async (c) => {
-      await run(c);
-    });
-  });
+  ]);
 
   test("reads only what it requires: no keys, NSGs or endpoint types, and no writes", async () => {
-    const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
-    expect(audit.report.checks.map((check) => check.id)).toEqual([CHECK]);
-    expect(audit.requests.filter((request) => request.method !== "GET")).toEqual([]);
-    expect(audit.requests.filter((request) => /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i.test(request.path))).toEqual([]);
-    expect(audit.snapshot.errors).toEqual([]);
+    await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i);
   });
 });

@@ -6,22 +6,17 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { auditScenario, byName, findingIds, healthyScenario, type AuditOptions, type AuditResult } from "../harness.js";
+import { auditScenario, healthyScenario, type AuditOptions, type AuditResult } from "../harness.js";
+import { ACR_ID, STORAGE_ID, WS_ID, expectInReportOrder, registry, storage, workspace, type Json, type ReportOrderCase } from "./mutations.js";
 
 const CHECK = "key-sync";
-const RG = "/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/ml-platform-rg";
-const WORKSPACE = `${RG}/providers/Microsoft.MachineLearningServices/workspaces/ml-research`;
-const STORAGE = `${RG}/providers/Microsoft.Storage/storageAccounts/mlresearchstore`;
-const REGISTRY = `${RG}/providers/Microsoft.ContainerRegistry/registries/mlresearchacr`;
-const WORKSPACE_KEYS = `${WORKSPACE}/listKeys`;
-const STORAGE_KEYS = `${STORAGE}/listKeys`;
-const REGISTRY_CREDENTIALS = `${REGISTRY}/listCredentials`;
+const WORKSPACE_KEYS = `${WS_ID}/listKeys`;
+const STORAGE_KEYS = `${STORAGE_ID}/listKeys`;
+const REGISTRY_CREDENTIALS = `${ACR_ID}/listCredentials`;
 
 /** The collection clock of every case: rotation ages are judged against it. */
 const NOW = "2026-03-01T12:00:00.000Z";
 const minutesBeforeNow = (minutes: number) => new Date(Date.parse(NOW) - minutes * 60_000).toISOString();
-
-type Json = Record<string, any>;
 
 function secret(): string {
   return randomBytes(48).toString("base64");
@@ -85,14 +80,8 @@ function posts(result: AuditResult): string[] {
   return result.requests.filter((request) => request.method === "POST").map((request) => request.path.split("?")[0] as string);
 }
 
-interface Case {
-  name: string;
-  mutate?: (scenario: Scenario) => void;
+interface Case extends ReportOrderCase {
   options?: AuditOptions;
-  status: "fail" | "unknown" | "warn" | "pass" | "skip";
-  /** `status:messageId` per finding, in report order (worst first). */
-  ids: string[];
-  verify?: (result: AuditResult) => void;
 }
 
 const cases: Case[] = [
@@ -101,8 +90,8 @@ const cases: Case[] = [
     status: "pass",
     ids: ["pass:in-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ outcome: "match", matchedName: "key1", comparedWith: STORAGE });
-      expect(finding(result, REGISTRY).evidence).toMatchObject({ outcome: "match", matchedName: "password", comparedWith: REGISTRY });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "match", matchedName: "key1", comparedWith: STORAGE_ID });
+      expect(finding(result, ACR_ID).evidence).toMatchObject({ outcome: "match", matchedName: "password", comparedWith: ACR_ID });
       expect(posts(result).sort()).toEqual([REGISTRY_CREDENTIALS, STORAGE_KEYS, WORKSPACE_KEYS].sort());
     },
   },
@@ -114,7 +103,7 @@ const cases: Case[] = [
     status: "pass",
     ids: ["pass:in-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ outcome: "match", matchedName: "key2" });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "match", matchedName: "key2" });
     },
   },
   {
@@ -125,14 +114,14 @@ const cases: Case[] = [
     status: "fail",
     ids: ["fail:out-of-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({
         outcome: "mismatch",
-        comparedWith: STORAGE,
+        comparedWith: STORAGE_ID,
         rotatedAt: minutesBeforeNow(10 * 24 * 60),
         keyCreationTimes: { key1: minutesBeforeNow(10 * 24 * 60), key2: "2026-01-10T08:00:00.0000000Z" },
       });
-      expect(finding(result, STORAGE).evidence.matchedName).toBeUndefined();
-      expect(finding(result, STORAGE).remediation).toContain("az ml workspace sync-keys");
+      expect(finding(result, STORAGE_ID).evidence.matchedName).toBeUndefined();
+      expect(finding(result, STORAGE_ID).remediation).toContain("az ml workspace sync-keys");
     },
   },
   {
@@ -143,12 +132,12 @@ const cases: Case[] = [
         key.value = secret();
         delete key.creationTime;
       }
-      delete byName(scenario, "/storageAccounts/mlresearchstore").properties.keyCreationTime;
+      delete storage(scenario).properties.keyCreationTime;
     },
     status: "fail",
     ids: ["fail:out-of-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ outcome: "mismatch", rotatedAt: null });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "mismatch", rotatedAt: null });
     },
   },
   {
@@ -159,7 +148,7 @@ const cases: Case[] = [
     status: "warn",
     ids: ["warn:recently-rotated", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ outcome: "mismatch", rotatedAt: minutesBeforeNow(20) });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "mismatch", rotatedAt: minutesBeforeNow(20) });
     },
   },
   {
@@ -167,12 +156,12 @@ const cases: Case[] = [
     mutate(scenario) {
       for (const name of ["key1", "key2"] as const) delete storageKey(scenario, name).creationTime;
       storageKey(scenario, "key1").value = secret();
-      byName(scenario, "/storageAccounts/mlresearchstore").properties.keyCreationTime.key1 = minutesBeforeNow(20);
+      storage(scenario).properties.keyCreationTime.key1 = minutesBeforeNow(20);
     },
     status: "warn",
     ids: ["warn:recently-rotated", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(20), keyCreationTimes: { key1: minutesBeforeNow(20) } });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(20), keyCreationTimes: { key1: minutesBeforeNow(20) } });
     },
   },
   {
@@ -183,7 +172,7 @@ const cases: Case[] = [
     status: "fail",
     ids: ["fail:out-of-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(61) });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(61) });
     },
   },
   {
@@ -194,7 +183,7 @@ const cases: Case[] = [
     status: "warn",
     ids: ["warn:recently-rotated", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(-2) });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(-2) });
     },
   },
   {
@@ -206,7 +195,7 @@ const cases: Case[] = [
     status: "warn",
     ids: ["warn:recently-rotated", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({ rotatedAt: "2026-03-01T11:40:00.000Z" });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ rotatedAt: "2026-03-01T11:40:00.000Z" });
     },
   },
   {
@@ -228,8 +217,8 @@ const cases: Case[] = [
     status: "fail",
     ids: ["fail:out-of-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, REGISTRY).evidence).toMatchObject({ outcome: "mismatch", comparedWith: REGISTRY, rotatedAt: null });
-      expect(finding(result, STORAGE).evidence).toMatchObject({ outcome: "match", matchedName: "key1" });
+      expect(finding(result, ACR_ID).evidence).toMatchObject({ outcome: "mismatch", comparedWith: ACR_ID, rotatedAt: null });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "match", matchedName: "key1" });
     },
   },
   {
@@ -240,35 +229,35 @@ const cases: Case[] = [
     status: "pass",
     ids: ["pass:in-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, REGISTRY).evidence).toMatchObject({ outcome: "match", matchedName: "password" });
+      expect(finding(result, ACR_ID).evidence).toMatchObject({ outcome: "match", matchedName: "password" });
     },
   },
   {
     name: "skip registry part: adminUserEnabled false, and listCredentials is never called",
     mutate(scenario) {
-      byName(scenario, "/registries/mlresearchacr").properties.adminUserEnabled = false;
+      registry(scenario).properties.adminUserEnabled = false;
     },
     status: "pass",
     ids: ["pass:in-sync", "skip:not-applicable"],
     verify(result) {
-      expect(finding(result, REGISTRY).status).toBe("skip");
-      expect(finding(result, REGISTRY).evidence.outcome).toBe("not-applicable");
+      expect(finding(result, ACR_ID).status).toBe("skip");
+      expect(finding(result, ACR_ID).evidence.outcome).toBe("not-applicable");
       expect(posts(result).filter((path) => /listCredentials$/i.test(path))).toEqual([]);
     },
   },
   {
     name: "skip storage part: allowSharedKeyAccess false",
     mutate(scenario) {
-      byName(scenario, "/storageAccounts/mlresearchstore").properties.allowSharedKeyAccess = false;
+      storage(scenario).properties.allowSharedKeyAccess = false;
       // Even a key that no longer matches does not matter: the workspace uses its identity.
       storageKey(scenario, "key1").value = secret();
     },
     status: "pass",
     ids: ["pass:in-sync", "skip:not-applicable"],
     verify(result) {
-      expect(finding(result, STORAGE).status).toBe("skip");
-      expect(finding(result, STORAGE).evidence.reason).toEqual(expect.stringContaining("allowSharedKeyAccess"));
-      expect(finding(result, REGISTRY).status).toBe("pass");
+      expect(finding(result, STORAGE_ID).status).toBe("skip");
+      expect(finding(result, STORAGE_ID).evidence.reason).toEqual(expect.stringContaining("allowSharedKeyAccess"));
+      expect(finding(result, ACR_ID).status).toBe("pass");
     },
   },
   {
@@ -279,19 +268,19 @@ const cases: Case[] = [
     status: "pass",
     ids: ["pass:in-sync", "skip:not-applicable"],
     verify(result) {
-      expect(finding(result, STORAGE)).toMatchObject({ status: "skip", evidence: { outcome: "not-applicable" } });
-      expect(finding(result, REGISTRY).status).toBe("pass");
+      expect(finding(result, STORAGE_ID)).toMatchObject({ status: "skip", evidence: { outcome: "not-applicable" } });
+      expect(finding(result, ACR_ID).status).toBe("pass");
     },
   },
   {
     name: "skip: the workspace names no registry yet (created on first image build)",
     mutate(scenario) {
-      delete byName(scenario, "/workspaces/ml-research").properties.containerRegistry;
+      delete workspace(scenario).properties.containerRegistry;
     },
     status: "pass",
     ids: ["pass:in-sync", "skip:not-applicable"],
     verify(result) {
-      expect(result.check(CHECK).findings[1]).toMatchObject({ status: "skip", resourceId: WORKSPACE });
+      expect(result.check(CHECK).findings[1]).toMatchObject({ status: "skip", resourceId: WS_ID });
       expect(posts(result).filter((path) => /listCredentials$/i.test(path))).toEqual([]);
     },
   },
@@ -303,14 +292,14 @@ const cases: Case[] = [
     status: "unknown",
     ids: ["unknown:undetermined", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE).evidence).toMatchObject({
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({
         outcome: "unknown",
         failedOperation: "storage listKeys",
         statusCode: 403,
         missingPermission: "Microsoft.Storage/storageAccounts/listKeys/action",
       });
       expect(result.report.collection.errors).toContainEqual(
-        expect.objectContaining({ resourceId: STORAGE, operation: "storage listKeys", statusCode: 403, permission: "Microsoft.Storage/storageAccounts/listKeys/action" }),
+        expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage listKeys", statusCode: 403, permission: "Microsoft.Storage/storageAccounts/listKeys/action" }),
       );
     },
   },
@@ -322,7 +311,7 @@ const cases: Case[] = [
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],
     verify(result) {
-      for (const resourceId of [STORAGE, REGISTRY]) {
+      for (const resourceId of [STORAGE_ID, ACR_ID]) {
         expect(finding(result, resourceId).evidence).toMatchObject({
           outcome: "unknown",
           failedOperation: "workspace listKeys",
@@ -341,7 +330,7 @@ const cases: Case[] = [
     status: "unknown",
     ids: ["unknown:undetermined", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, REGISTRY).evidence).toMatchObject({
+      expect(finding(result, ACR_ID).evidence).toMatchObject({
         outcome: "unknown",
         failedOperation: "registry listCredentials",
         statusCode: 403,
@@ -358,7 +347,7 @@ const cases: Case[] = [
     ids: ["unknown:part-unreadable"],
     verify(result) {
       expect(result.check(CHECK).findings[0]).toMatchObject({
-        resourceId: STORAGE,
+        resourceId: STORAGE_ID,
         evidence: { part: "storage", statusCode: 403, missingPermission: "Microsoft.Storage/storageAccounts/read" },
       });
     },
@@ -372,7 +361,7 @@ const cases: Case[] = [
     ids: ["unknown:part-unreadable"],
     verify(result) {
       expect(result.check(CHECK).findings[0]).toMatchObject({
-        resourceId: REGISTRY,
+        resourceId: ACR_ID,
         evidence: { part: "registry", statusCode: 403, missingPermission: "Microsoft.ContainerRegistry/registries/read" },
       });
     },
@@ -388,26 +377,23 @@ const cases: Case[] = [
     ids: ["skip:not-applicable", "skip:not-applicable"],
     verify(result) {
       expect(posts(result)).toEqual([]);
-      expect(finding(result, STORAGE).evidence.outcome).toBe("not-applicable");
-      expect(finding(result, REGISTRY).evidence.outcome).toBe("not-applicable");
+      expect(finding(result, STORAGE_ID).evidence.outcome).toBe("not-applicable");
+      expect(finding(result, ACR_ID).evidence.outcome).toBe("not-applicable");
     },
   },
 ];
 
 describe(CHECK, () => {
-  test.each(cases)("$name", async ({ mutate, options, status, ids, verify }) => {
+  test.each(cases)("$name", async (c) => {
     const scenario = healthyScenario();
     plantSecrets(scenario);
-    mutate?.(scenario);
+    c.mutate?.(scenario);
     const secrets = secretsIn(scenario);
     expect(secrets.length).toBeGreaterThanOrEqual(6);
 
-    const result = await auditScenario(scenario, { only: [CHECK], now: NOW, ...options });
+    const result = await auditScenario(scenario, { only: [CHECK], now: NOW, ...c.options });
     expect(result.snapshot.collectedAt).toBe(NOW);
-    const check = result.check(CHECK);
-    expect(findingIds(check)).toEqual(ids);
-    expect(check.status).toBe(status);
-    verify?.(result);
+    expectInReportOrder(result, CHECK, c);
 
     const snapshotText = JSON.stringify(result.snapshot);
     const reportText = JSON.stringify(result.report);

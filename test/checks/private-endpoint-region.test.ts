@@ -5,20 +5,10 @@
 import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { HEALTHY, auditScenario, findingIds, healthyScenario, removeResource, resource } from "../harness.js";
+import { auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
+import { ACR_ID, KV_ID, STORAGE_ID, VNET_ID, WS_ID, addVnet, expectReadsOnlyWhatItRequires, fault, partUnreadableCase, peId, testCaseTables, type Case, type ExpectedFinding, type Json } from "./mutations.js";
 
 const CHECK = "private-endpoint-region";
-
-const SUB = HEALTHY.subscriptionId;
-const RG_ID = `/subscriptions/${SUB}/resourceGroups/${HEALTHY.resourceGroup}`;
-const NET = `${RG_ID}/providers/Microsoft.Network`;
-const WS_ID = `${RG_ID}/providers/Microsoft.MachineLearningServices/workspaces/${HEALTHY.workspace}`;
-const STORAGE_ID = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/mlresearchstore`;
-const ACR_ID = `${RG_ID}/providers/Microsoft.ContainerRegistry/registries/mlresearchacr`;
-const KV_ID = `${RG_ID}/providers/Microsoft.KeyVault/vaults/ml-research-kv`;
-const VNET_ID = `${NET}/virtualNetworks/ml-vnet`;
-const peId = (name: string) => `${NET}/privateEndpoints/${name}`;
-const vnetId = (name: string) => `${NET}/virtualNetworks/${name}`;
 
 /** Every private endpoint of the healthy workspace, by name, with its target. */
 const ENDPOINTS = {
@@ -43,14 +33,19 @@ const endpoint = (s: Scenario, name: EndpointName) => resource(s, peId(name));
 const owners = (s: Scenario) => [WS_ID, STORAGE_ID, ACR_ID, KV_ID].map((id) => resource(s, id));
 
 /** The target's `privateEndpointConnections[]` entry for this endpoint. */
-function targetConnection(s: Scenario, name: EndpointName): Record<string, any> {
+function targetConnection(s: Scenario, name: EndpointName): Json {
   const owner = resource(s, ENDPOINTS[name].target);
-  return owner.properties.privateEndpointConnections.find((candidate: any) => candidate.properties.privateEndpoint.id.toLowerCase() === peId(name).toLowerCase());
+  return owner.properties.privateEndpointConnections.find((candidate: Json) => candidate.properties.privateEndpoint.id.toLowerCase() === peId(name).toLowerCase());
 }
 
 /** The endpoint's own link (privateLinkServiceConnections[0]). */
-function link(s: Scenario, name: EndpointName): Record<string, any> {
+function link(s: Scenario, name: EndpointName): Json {
   return endpoint(s, name).properties.privateLinkServiceConnections[0];
+}
+
+/** Adds a VNet in eastus for endpoints; returns its subnet ID. */
+function addEastusVnet(s: Scenario): string {
+  return addVnet(s, "eastus-vnet", "10.80.0.0/16", { location: "eastus", subnetProperties: { privateEndpointNetworkPolicies: "Disabled" } });
 }
 
 /** A manual-approval endpoint: its link lives in manualPrivateLinkServiceConnections. */
@@ -63,42 +58,7 @@ function makeManual(s: Scenario, name: EndpointName, status: string): void {
   targetConnection(s, name).properties.privateLinkServiceConnectionState.status = status;
 }
 
-function addVnet(s: Scenario, name: string, location: string, prefix: string): string {
-  const id = vnetId(name);
-  s.resources.push({
-    id,
-    name,
-    type: "Microsoft.Network/virtualNetworks",
-    location,
-    properties: {
-      addressSpace: { addressPrefixes: [prefix] },
-      subnets: [{ id: `${id}/subnets/endpoints`, name: "endpoints", properties: { addressPrefix: prefix.replace(/\/\d+$/, "/24"), privateEndpointNetworkPolicies: "Disabled" } }],
-      virtualNetworkPeerings: [],
-    },
-  });
-  return `${id}/subnets/endpoints`;
-}
-
-function fault(s: Scenario, path: string, status = 403, code = "AuthorizationFailed"): void {
-  (s.faults ??= []).push({ method: "GET", path, status, code });
-}
-
 // ---- expectations ---------------------------------------------------------------------------------
-
-interface ExpectedFinding {
-  status: Status;
-  messageId: string;
-  resourceId?: string;
-  evidence?: Record<string, unknown>;
-  /** Substrings the remediation must contain (commands and permissions, not prose). */
-  remediation?: string[];
-}
-
-interface Case {
-  name: string;
-  mutate?: (s: Scenario) => void;
-  expect: { status: Status; findings: ExpectedFinding[] };
-}
 
 /** A finding for this endpoint with the evidence every read endpoint carries. */
 function about(name: EndpointName, status: Status, messageId: string, evidence: Record<string, unknown> = {}, remediation?: string[]): ExpectedFinding {
@@ -114,30 +74,6 @@ function about(name: EndpointName, status: Status, messageId: string, evidence: 
 const healthy = (names: readonly EndpointName[], evidence: Record<string, unknown> = {}) =>
   names.map((name) => about(name, "pass", "healthy", { region: "westeurope", connectionState: "Approved", ...evidence }));
 const except = (...names: EndpointName[]) => ALL.filter((name) => !names.includes(name));
-
-async function run(c: Case): Promise<void> {
-  const s = healthyScenario();
-  c.mutate?.(s);
-  const audit = await auditScenario(s, { only: [CHECK] });
-  const result = audit.check(CHECK);
-  expect(findingIds(result).sort()).toEqual(c.expect.findings.map((f) => `${f.status}:${f.messageId}`).sort());
-  for (const want of c.expect.findings) {
-    expect(result.findings).toContainEqual(
-      expect.objectContaining({
-        status: want.status,
-        messageId: want.messageId,
-        ...(want.resourceId ? { resourceId: want.resourceId } : {}),
-        ...(want.evidence ? { evidence: expect.objectContaining(want.evidence) } : {}),
-        ...(want.remediation ? { remediation: expect.stringMatching(new RegExp(want.remediation.map((part) => `(?=[\\s\\S]*${escape(part)})`).join(""))) } : {}),
-      }),
-    );
-  }
-  expect(result.status).toBe(c.expect.status);
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 // ---- cases ----------------------------------------------------------------------------------------
 
@@ -158,7 +94,7 @@ const passCases: Case[] = [
     mutate: (s) => {
       const pe = endpoint(s, ACR_PE);
       pe.location = "eastus";
-      pe.properties.subnet = { id: addVnet(s, "eastus-vnet", "eastus", "10.80.0.0/16") };
+      pe.properties.subnet = { id: addEastusVnet(s) };
     },
     expect: { status: "pass", findings: [...healthy(except(ACR_PE)), about(ACR_PE, "pass", "healthy", { region: "eastus" })] },
   },
@@ -195,7 +131,7 @@ const failCases: Case[] = [
     mutate: (s) => {
       const pe = endpoint(s, ACR_PE);
       pe.location = "eastus";
-      pe.properties.subnet = { id: addVnet(s, "eastus-vnet", "eastus", "10.80.0.0/16") };
+      pe.properties.subnet = { id: addEastusVnet(s) };
       s.privateEndpointTypes = { ...s.privateEndpointTypes, "East US": ALL_TYPES_BUT_ACR };
     },
     expect: {
@@ -328,30 +264,9 @@ const unknownCases: Case[] = [
       ],
     },
   },
-  {
-    name: "unknown: the key vault returns 403",
-    mutate: (s) => fault(s, "/vaults/ml-research-kv$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: KV_ID, evidence: { part: "keyVault", statusCode: 403, missingPermission: "Microsoft.KeyVault/vaults/read" } }],
-    },
-  },
-  {
-    name: "unknown: the registry returns 403",
-    mutate: (s) => fault(s, "/registries/mlresearchacr$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: ACR_ID, evidence: { part: "registry", statusCode: 403, missingPermission: "Microsoft.ContainerRegistry/registries/read" } }],
-    },
-  },
-  {
-    name: "unknown: the storage account returns 403",
-    mutate: (s) => fault(s, "/storageAccounts/mlresearchstore$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: STORAGE_ID, evidence: { part: "storage", statusCode: 403, missingPermission: "Microsoft.Storage/storageAccounts/read" } }],
-    },
-  },
+  partUnreadableCase("unknown: the key vault returns 403", "keyVault"),
+  partUnreadableCase("unknown: the registry returns 403", "registry"),
+  partUnreadableCase("unknown: the storage account returns 403", "storage"),
 ];
 
 const skipCases: Case[] = [
@@ -375,24 +290,16 @@ function targetConnectionId(name: EndpointName): string {
 }
 
 describe(CHECK, () => {
-  describe.each([
+  testCaseTables(CHECK, [
     ["pass", passCases],
     ["fail", failCases],
     ["unknown", unknownCases],
     ["skip", skipCases],
-  ] as const)("%s", (_verdict, cases) => {
-    test.each(cases)("$name", async (c) => {
-      await run(c);
-    });
-  });
+  ]);
 
   test("reads only what it requires: no keys, no NSGs, no writes; endpoint types once per region", async () => {
-    const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
-    expect(audit.report.checks.map((check) => check.id)).toEqual([CHECK]);
-    expect(audit.requests.filter((request) => request.method !== "GET")).toEqual([]);
-    expect(audit.requests.filter((request) => /networkSecurityGroups|listKeys|listCredentials/i.test(request.path))).toEqual([]);
+    const audit = await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|listKeys|listCredentials/i);
     expect(audit.requests.filter((request) => /availablePrivateEndpointTypes/i.test(request.path))).toHaveLength(1);
-    expect(audit.snapshot.errors).toEqual([]);
   });
 
   // A failed types read is not repeated at the next level, nor reported twice.

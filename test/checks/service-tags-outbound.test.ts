@@ -6,18 +6,13 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { auditScenario, byName, findingIds, healthyScenario, type AuditResult } from "../harness.js";
+import { auditScenario, byName, healthyScenario, type AuditResult } from "../harness.js";
+import { NET, TRAINING, VNET_ID, WS_ID, addCompute, expectInReportOrder, type Json, type ReportOrderCase } from "./mutations.js";
 
 const CHECK = "service-tags-outbound";
-const SUB = "/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/ml-platform-rg";
-const VNET = `${SUB}/providers/Microsoft.Network/virtualNetworks/ml-vnet`;
-const TRAINING = `${VNET}/subnets/training`;
-const NSG = `${SUB}/providers/Microsoft.Network/networkSecurityGroups/training-nsg`;
-const WORKSPACE = `${SUB}/providers/Microsoft.MachineLearningServices/workspaces/ml-research`;
+const NSG = `${NET}/networkSecurityGroups/training-nsg`;
 const MCR = "MicrosoftContainerRegistry";
 const AFD = "AzureFrontDoor.FirstParty";
-
-type Json = Record<string, any>;
 
 /** An NSG security rule in ARM wire format (`properties` nested). Defaults: outbound deny of everything. */
 function rule(name: string, props: Json, nsgId = NSG): Json {
@@ -74,7 +69,7 @@ function subnet(scenario: Scenario, name: string): Json {
 }
 
 function computes(scenario: Scenario): Json[] {
-  return scenario.resources.filter((resource) => resource.id.toLowerCase().startsWith(`${WORKSPACE}/computes/`.toLowerCase())) as Json[];
+  return scenario.resources.filter((resource) => resource.id.toLowerCase().startsWith(`${WS_ID}/computes/`.toLowerCase())) as Json[];
 }
 
 function findingFor(result: AuditResult, tag: string, subnetId = TRAINING): ReportFinding {
@@ -95,23 +90,14 @@ function decidedBy(result: AuditResult, subnetId = TRAINING): Record<string, unk
   );
 }
 
-interface Case {
-  name: string;
-  mutate?: (scenario: Scenario) => void;
-  status: "fail" | "unknown" | "warn" | "pass" | "skip";
-  /** `status:messageId` per finding, in report order (worst first). */
-  ids: string[];
-  verify?: (result: AuditResult) => void;
-}
-
-const cases: Case[] = [
+const cases: ReportOrderCase[] = [
   {
     name: "pass: the NSG comes from its resource group's listing, with no read by ID (the level-3 prefetch)",
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
     verify(result) {
       const nsgReads = result.requests.filter((request) => /networkSecurityGroups/i.test(request.path)).map((request) => request.path.split("?")[0]);
-      expect(nsgReads).toEqual([`${SUB}/providers/Microsoft.Network/networkSecurityGroups`]);
+      expect(nsgReads).toEqual([`${NET}/networkSecurityGroups`]);
     },
   },
   {
@@ -127,7 +113,7 @@ const cases: Case[] = [
     verify(result) {
       const nsgReads = result.requests.filter((request) => /networkSecurityGroups/i.test(request.path)).map((request) => request.path.split("?")[0]);
       expect(nsgReads).toEqual([
-        `${SUB}/providers/Microsoft.Network/networkSecurityGroups`,
+        `${NET}/networkSecurityGroups`,
         "/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/network-rg/providers/Microsoft.Network/networkSecurityGroups/training-nsg",
       ]);
     },
@@ -380,7 +366,7 @@ const cases: Case[] = [
     status: "skip",
     ids: ["skip:no-subnets"],
     verify(result) {
-      expect(result.check(CHECK).findings[0]?.resourceId).toBe(WORKSPACE);
+      expect(result.check(CHECK).findings[0]?.resourceId).toBe(WS_ID);
       expect(result.check(CHECK).findings[0]?.evidence.computes).toEqual([]);
     },
   },
@@ -388,9 +374,9 @@ const cases: Case[] = [
     name: "fail: two computes in two subnets with different NSGs get findings per subnet",
     mutate(scenario) {
       const vnet = byName(scenario, "/virtualNetworks/ml-vnet");
-      const nsg2 = `${SUB}/providers/Microsoft.Network/networkSecurityGroups/locked-nsg`;
+      const nsg2 = `${NET}/networkSecurityGroups/locked-nsg`;
       (vnet.properties.subnets as Json[]).push({
-        id: `${VNET}/subnets/locked`,
+        id: `${VNET_ID}/subnets/locked`,
         name: "locked",
         type: "Microsoft.Network/virtualNetworks/subnets",
         properties: { addressPrefix: "10.20.3.0/24", networkSecurityGroup: { id: nsg2 }, provisioningState: "Succeeded" },
@@ -406,19 +392,19 @@ const cases: Case[] = [
         },
       });
       const gpu = computes(scenario).find((compute) => compute.name === "gpu-train") as Json;
-      gpu.properties.properties.subnet.id = `${VNET}/subnets/locked`;
+      gpu.properties.properties.subnet.id = `${VNET_ID}/subnets/locked`;
     },
     status: "fail",
     ids: ["fail:blocked", "fail:blocked", "pass:allowed", "pass:allowed"],
     verify(result) {
-      const locked = `${VNET}/subnets/locked`;
+      const locked = `${VNET_ID}/subnets/locked`;
       expect(decidedBy(result, locked)).toEqual({
         [MCR]: { name: "DenyInternetOut", priority: 100 },
         [AFD]: { name: "DenyInternetOut", priority: 100 },
       });
       expect(findingFor(result, MCR, locked).evidence).toMatchObject({
         computes: ["gpu-train"],
-        networkSecurityGroup: `${SUB}/providers/Microsoft.Network/networkSecurityGroups/locked-nsg`,
+        networkSecurityGroup: `${NET}/networkSecurityGroups/locked-nsg`,
         subnetPrefixes: ["10.20.3.0/24"],
       });
       expect(findingFor(result, MCR, TRAINING).evidence).toMatchObject({ computes: ["cpu-build", "ci-alice"], networkSecurityGroup: NSG });
@@ -508,16 +494,10 @@ const cases: Case[] = [
     name: "fail: an AKS compute's subnet (aksNetworkingConfiguration.subnetId) is checked too",
     mutate(scenario) {
       for (const compute of computes(scenario)) delete compute.properties.properties.subnet;
-      scenario.resources.push({
-        id: `${WORKSPACE}/computes/aks-infer`,
-        name: "aks-infer",
-        type: "Microsoft.MachineLearningServices/workspaces/computes",
-        location: "westeurope",
-        properties: {
-          computeType: "AKS",
-          provisioningState: "Succeeded",
-          properties: { aksNetworkingConfiguration: { subnetId: TRAINING, serviceCidr: "10.0.0.0/16" } },
-        },
+      addCompute(scenario, "aks-infer", {
+        computeType: "AKS",
+        provisioningState: "Succeeded",
+        properties: { aksNetworkingConfiguration: { subnetId: TRAINING, serviceCidr: "10.0.0.0/16" } },
       });
       setPriority(scenario, "DenyInternetOut", 90);
     },
@@ -536,7 +516,7 @@ const cases: Case[] = [
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],
     verify(result) {
-      expect(findingFor(result, MCR).evidence).toMatchObject({ vnet: VNET, subnet: TRAINING });
+      expect(findingFor(result, MCR).evidence).toMatchObject({ vnet: VNET_ID, subnet: TRAINING });
     },
   },
   {
@@ -546,7 +526,7 @@ const cases: Case[] = [
       delete training.properties.addressPrefix;
       training.properties.ipamPoolPrefixAllocations = [
         {
-          pool: { id: "/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/ml-platform-rg/providers/Microsoft.Network/networkManagers/nm/ipamPools/pool1" },
+          pool: { id: `${NET}/networkManagers/nm/ipamPools/pool1` },
           numberOfIpAddresses: "256",
         },
       ];
@@ -562,14 +542,11 @@ const cases: Case[] = [
   },
 ];
 
-async function runCase({ mutate, status, ids, verify }: Case): Promise<void> {
+async function runCase(c: ReportOrderCase): Promise<void> {
   const scenario = healthyScenario();
-  mutate?.(scenario);
+  c.mutate?.(scenario);
   const result = await auditScenario(scenario, { only: [CHECK] });
-  const check = result.check(CHECK);
-  expect(findingIds(check)).toEqual(ids);
-  expect(check.status).toBe(status);
-  verify?.(result);
+  expectInReportOrder(result, CHECK, c);
 }
 
 describe(CHECK, () => {

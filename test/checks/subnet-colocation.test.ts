@@ -4,21 +4,10 @@
 
 import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
-import type { Scenario } from "../fake-arm/scenario.js";
-import { HEALTHY, auditScenario, findingIds, healthyScenario, removeResource, resource, type AuditResult } from "../harness.js";
+import { HEALTHY, auditScenario, healthyScenario, removeResource } from "../harness.js";
+import { ACR_ID, STORAGE_ID, TRAINING, VNET_ID, WS_ID, addCompute, addVnet, computeId, expectReadsOnlyWhatItRequires, fault, makePublic, moveEndpoints, partUnreadableCase, peId, peer, registry, serviceEndpointsOnly, setSubnet, storage, testCaseTables, vnetId, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
 
 const CHECK = "subnet-colocation";
-
-const RG_ID = `/subscriptions/${HEALTHY.subscriptionId}/resourceGroups/${HEALTHY.resourceGroup}`;
-const NET = `${RG_ID}/providers/Microsoft.Network`;
-const WS_ID = `${RG_ID}/providers/Microsoft.MachineLearningServices/workspaces/${HEALTHY.workspace}`;
-const STORAGE_ID = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/mlresearchstore`;
-const ACR_ID = `${RG_ID}/providers/Microsoft.ContainerRegistry/registries/mlresearchacr`;
-const VNET_ID = `${NET}/virtualNetworks/ml-vnet`;
-const TRAINING = `${VNET_ID}/subnets/training`;
-const computeId = (name: string) => `${WS_ID}/computes/${name}`;
-const peId = (name: string) => `${NET}/privateEndpoints/${name}`;
-const vnetId = (name: string) => `${NET}/virtualNetworks/${name}`;
 
 /** Every networked compute of the healthy workspace. */
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
@@ -27,119 +16,25 @@ const ACR_PE = "pe-mlresearchacr";
 
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
 
-const workspace = (s: Scenario) => resource(s, WS_ID);
-const storage = (s: Scenario) => resource(s, STORAGE_ID);
-const registry = (s: Scenario) => resource(s, ACR_ID);
-const compute = (s: Scenario, name: string) => resource(s, computeId(name));
-
-/** A storage account's `networkAcls` or a registry's `networkRuleSet`. */
-function ruleSet(dependency: Record<string, any>): Record<string, any> {
-  const field = /storageAccounts/i.test(dependency.id) ? "networkAcls" : "networkRuleSet";
-  dependency.properties[field] ??= {};
-  return dependency.properties[field];
-}
-
-/** Admits traffic from all networks. */
-function makePublic(dependency: Record<string, any>): void {
-  dependency.properties.publicNetworkAccess = "Enabled";
-  ruleSet(dependency).defaultAction = "Allow";
-}
-
-/** Public endpoint on, default Deny, virtual-network rules for these subnets, no private endpoints. */
-function serviceEndpointsOnly(dependency: Record<string, any>, subnets: string[], rule: Record<string, unknown> = {}): void {
-  dependency.properties.publicNetworkAccess = "Enabled";
-  const rules = ruleSet(dependency);
-  rules.defaultAction = "Deny";
-  rules.virtualNetworkRules = subnets.map((id) => ({ id, action: "Allow", ...rule }));
-  dependency.properties.privateEndpointConnections = [];
-}
-
-function setConnectionState(owner: Record<string, any>, endpointName: string, status: string): void {
-  const connection = owner.properties.privateEndpointConnections.find((candidate: any) =>
+function setConnectionState(owner: Json, endpointName: string, status: string): void {
+  const connection = owner.properties.privateEndpointConnections.find((candidate: Json) =>
     candidate.properties.privateEndpoint.id.toLowerCase().endsWith(`/${endpointName}`.toLowerCase()),
   );
   connection.properties.privateLinkServiceConnectionState.status = status;
 }
 
-function removeConnection(owner: Record<string, any>, endpointName: string): void {
+function removeConnection(owner: Json, endpointName: string): void {
   owner.properties.privateEndpointConnections = owner.properties.privateEndpointConnections.filter(
-    (candidate: any) => !candidate.properties.privateEndpoint.id.toLowerCase().endsWith(`/${endpointName}`.toLowerCase()),
+    (candidate: Json) => !candidate.properties.privateEndpoint.id.toLowerCase().endsWith(`/${endpointName}`.toLowerCase()),
   );
 }
 
-/** Adds a VNet with one subnet; returns the subnet ID. */
-function addVnet(s: Scenario, name: string, prefix: string, subnet = "endpoints", location = "westeurope"): string {
-  const id = vnetId(name);
-  s.resources.push({
-    id,
-    name,
-    type: "Microsoft.Network/virtualNetworks",
-    location,
-    properties: {
-      provisioningState: "Succeeded",
-      addressSpace: { addressPrefixes: [prefix] },
-      subnets: [
-        {
-          id: `${id}/subnets/${subnet}`,
-          name: subnet,
-          type: "Microsoft.Network/virtualNetworks/subnets",
-          properties: { addressPrefix: prefix.replace(/\/\d+$/, "/24"), privateEndpointNetworkPolicies: "Disabled", provisioningState: "Succeeded" },
-        },
-      ],
-      virtualNetworkPeerings: [],
-    },
-  });
-  return `${id}/subnets/${subnet}`;
-}
-
-/** A peering on `from` towards `toVnetId`, as ARM shows it. */
-function peer(s: Scenario, fromName: string, toVnetId: string, peeringState: string): void {
-  const from = resource(s, vnetId(fromName));
-  const name = `${fromName}-to-${toVnetId.split("/").pop()}`;
-  from.properties.virtualNetworkPeerings.push({
-    id: `${from.id}/virtualNetworkPeerings/${name}`,
-    name,
-    type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
-    properties: {
-      peeringState,
-      peeringSyncLevel: "FullyInSync",
-      remoteVirtualNetwork: { id: toVnetId },
-      allowVirtualNetworkAccess: true,
-      provisioningState: "Succeeded",
-    },
-  });
-}
-
-function moveEndpoints(s: Scenario, subnetId: string, names: string[]): void {
-  for (const name of names) resource(s, peId(name)).properties.subnet = { id: subnetId };
-}
-
-function setSubnet(s: Scenario, computeName: string, subnetId: string | undefined): void {
-  const inner = compute(s, computeName).properties.properties;
-  if (subnetId === undefined) delete inner.subnet;
-  else inner.subnet = { id: subnetId };
-}
-
-function fault(s: Scenario, path: string, status = 403, code = "AuthorizationFailed"): void {
-  (s.faults ??= []).push({ method: "GET", path, status, code });
-}
+/** This table's added subnets, as ARM shows a provisioned subnet that may hold private endpoints. */
+const READY_SUBNET = { privateEndpointNetworkPolicies: "Disabled", provisioningState: "Succeeded" };
+/** This table's peerings are in sync. */
+const IN_SYNC = { peeringSyncLevel: "FullyInSync" };
 
 // ---- expectations ---------------------------------------------------------------------------------
-
-interface ExpectedFinding {
-  status: Status;
-  messageId: string;
-  resourceId?: string;
-  evidence?: Record<string, unknown>;
-}
-
-interface Case {
-  name: string;
-  mutate?: (s: Scenario) => void;
-  expect: { status: Status; findings: ExpectedFinding[] };
-  /** Extra assertions on the whole audit (collection errors, remediation). */
-  also?: (audit: AuditResult) => void;
-}
 
 /** One expected finding per compute for one dependency. */
 function perCompute(
@@ -158,30 +53,6 @@ const unreachable = (dependency: string, names: readonly string[] = COMPUTES, ev
   perCompute(names, dependency, "fail", "unreachable", { path: "none", ...evidence });
 const undetermined = (dependency: string, names: readonly string[] = COMPUTES, evidence: Record<string, unknown> = {}) =>
   perCompute(names, dependency, "unknown", "undetermined", { path: "none", ...evidence });
-
-async function run(c: Case): Promise<AuditResult> {
-  const s = healthyScenario();
-  c.mutate?.(s);
-  const audit = await auditScenario(s, { only: [CHECK] });
-  const result = audit.check(CHECK);
-  // Exactly these findings (status and message id), in any order…
-  expect(findingIds(result).sort()).toEqual(c.expect.findings.map((f) => `${f.status}:${f.messageId}`).sort());
-  // …each on its resource and carrying the evidence that decided it…
-  for (const want of c.expect.findings) {
-    expect(result.findings).toContainEqual(
-      expect.objectContaining({
-        status: want.status,
-        messageId: want.messageId,
-        ...(want.resourceId ? { resourceId: want.resourceId } : {}),
-        ...(want.evidence ? { evidence: expect.objectContaining(want.evidence) } : {}),
-      }),
-    );
-  }
-  // …and the check's status is the worst of them.
-  expect(result.status).toBe(c.expect.status);
-  c.also?.(audit);
-  return audit;
-}
 
 // ---- cases ----------------------------------------------------------------------------------------
 
@@ -213,10 +84,10 @@ const passCases: Case[] = [
   {
     name: "pass via private endpoints in a VNet peered with peeringState Connected",
     mutate: (s) => {
-      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
       moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
-      peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected");
-      peer(s, "pe-vnet", VNET_ID, "Connected");
+      peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected", IN_SYNC);
+      peer(s, "pe-vnet", VNET_ID, "Connected", IN_SYNC);
     },
     expect: {
       status: "pass",
@@ -280,17 +151,11 @@ const passCases: Case[] = [
   {
     name: "pass: an AKS compute reaches through its aksNetworkingConfiguration subnet",
     mutate: (s) => {
-      s.resources.push({
-        id: computeId("aks-infer"),
-        name: "aks-infer",
-        type: "Microsoft.MachineLearningServices/workspaces/computes",
-        location: "westeurope",
-        properties: {
-          computeType: "AKS",
-          computeLocation: "westeurope",
-          provisioningState: "Succeeded",
-          properties: { agentVmSize: "Standard_D3_v2", aksNetworkingConfiguration: { subnetId: TRAINING, serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10" } },
-        },
+      addCompute(s, "aks-infer", {
+        computeType: "AKS",
+        computeLocation: "westeurope",
+        provisioningState: "Succeeded",
+        properties: { agentVmSize: "Standard_D3_v2", aksNetworkingConfiguration: { subnetId: TRAINING, serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10" } },
       });
     },
     expect: {
@@ -308,9 +173,9 @@ const failCases: Case[] = [
     (state): Case => ({
       name: `fail: private endpoints in a VNet whose peering is ${state}`,
       mutate: (s) => {
-        const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+        const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
         moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
-        peer(s, "ml-vnet", vnetId("pe-vnet"), state);
+        peer(s, "ml-vnet", vnetId("pe-vnet"), state, IN_SYNC);
       },
       expect: {
         status: "fail",
@@ -328,13 +193,13 @@ const failCases: Case[] = [
   {
     name: "fail: peering is not transitive (compute VNet → hub Connected, hub → endpoint VNet Connected)",
     mutate: (s) => {
-      addVnet(s, "hub-vnet", "10.40.0.0/16", "shared");
-      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+      addVnet(s, "hub-vnet", "10.40.0.0/16", { subnet: "shared", subnetProperties: READY_SUBNET });
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
       moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
-      peer(s, "ml-vnet", vnetId("hub-vnet"), "Connected");
-      peer(s, "hub-vnet", VNET_ID, "Connected");
-      peer(s, "hub-vnet", vnetId("pe-vnet"), "Connected");
-      peer(s, "pe-vnet", vnetId("hub-vnet"), "Connected");
+      peer(s, "ml-vnet", vnetId("hub-vnet"), "Connected", IN_SYNC);
+      peer(s, "hub-vnet", VNET_ID, "Connected", IN_SYNC);
+      peer(s, "hub-vnet", vnetId("pe-vnet"), "Connected", IN_SYNC);
+      peer(s, "pe-vnet", vnetId("hub-vnet"), "Connected", IN_SYNC);
     },
     expect: { status: "fail", findings: [...unreachable(STORAGE_ID), ...unreachable(ACR_ID)] },
   },
@@ -403,7 +268,7 @@ const failCases: Case[] = [
   },
   {
     name: "fail: a compute in another, unpeered VNet",
-    mutate: (s) => setSubnet(s, "ci-alice", addVnet(s, "dev-vnet", "10.50.0.0/16", "dev")),
+    mutate: (s) => setSubnet(s, "ci-alice", addVnet(s, "dev-vnet", "10.50.0.0/16", { subnet: "dev", subnetProperties: READY_SUBNET })),
     expect: {
       status: "fail",
       findings: [
@@ -478,13 +343,7 @@ const skipCases: Case[] = [
     name: "skip: only attached computes that run in no subnet of the customer's (Databricks)",
     mutate: (s) => {
       for (const name of COMPUTES) removeResource(s, `/computes/${name}`);
-      s.resources.push({
-        id: computeId("dbx"),
-        name: "dbx",
-        type: "Microsoft.MachineLearningServices/workspaces/computes",
-        location: "westeurope",
-        properties: { computeType: "Databricks", provisioningState: "Succeeded", properties: {} },
-      });
+      addCompute(s, "dbx", { computeType: "Databricks", provisioningState: "Succeeded", properties: {} });
     },
     expect: { status: "skip", findings: [{ status: "skip", messageId: "no-computes", resourceId: WS_ID, evidence: { computes: [computeId("dbx")] } }] },
   },
@@ -505,9 +364,9 @@ const unknownCases: Case[] = [
   {
     name: "unknown: the compute VNet returns 403 and the private endpoints sit in another VNet (peerings unreadable)",
     mutate: (s) => {
-      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16");
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
       moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
-      peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected");
+      peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected", IN_SYNC);
       fault(s, "/virtualNetworks/ml-vnet$");
     },
     expect: {
@@ -569,29 +428,8 @@ const unknownCases: Case[] = [
       ],
     },
   },
-  {
-    name: "unknown: the registry returns 403; evidence names Microsoft.ContainerRegistry/registries/read",
-    mutate: (s) => fault(s, "/registries/mlresearchacr$"),
-    expect: {
-      status: "unknown",
-      findings: [
-        {
-          status: "unknown",
-          messageId: "part-unreadable",
-          resourceId: ACR_ID,
-          evidence: { part: "registry", statusCode: 403, code: "AuthorizationFailed", missingPermission: "Microsoft.ContainerRegistry/registries/read" },
-        },
-      ],
-    },
-  },
-  {
-    name: "unknown: the storage account returns 403",
-    mutate: (s) => fault(s, "/storageAccounts/mlresearchstore$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId: STORAGE_ID, evidence: { part: "storage", statusCode: 403, missingPermission: "Microsoft.Storage/storageAccounts/read" } }],
-    },
-  },
+  partUnreadableCase("unknown: the registry returns 403; evidence names Microsoft.ContainerRegistry/registries/read", "registry", { code: "AuthorizationFailed" }),
+  partUnreadableCase("unknown: the storage account returns 403", "storage"),
   {
     name: "unknown: the computes list returns 403",
     mutate: (s) => fault(s, "/computes$"),
@@ -616,24 +454,16 @@ const unknownCases: Case[] = [
 ];
 
 describe(CHECK, () => {
-  describe.each([
+  testCaseTables(CHECK, [
     ["pass", passCases],
     ["fail", failCases],
     ["warn", warnCases],
     ["skip", skipCases],
     ["unknown", unknownCases],
-  ] as const)("%s", (_verdict, cases) => {
-    test.each(cases)("$name", async (c) => {
-      await run(c);
-    });
-  });
+  ]);
 
   test("reads only what it requires: no keys, no NSGs, no endpoint types, no writes", async () => {
-    const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
-    expect(audit.report.checks.map((check) => check.id)).toEqual([CHECK]);
-    expect(audit.requests.filter((request) => request.method !== "GET")).toEqual([]);
-    expect(audit.requests.filter((request) => /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials/i.test(request.path))).toEqual([]);
-    expect(audit.snapshot.errors).toEqual([]);
+    await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials/i);
   });
 
   test("the registry 403 is reported in the collection errors with its permission", async () => {
