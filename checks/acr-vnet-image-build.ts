@@ -9,6 +9,7 @@ type MessageId =
   | "image-build-compute-missing"
   | "image-build-compute-wrong-type"
   | "image-build-compute-not-ready"
+  | "image-build-compute-state-unknown"
   | "image-build-compute-gpu"
   | "image-build-compute-unreachable"
   | "image-build-compute-undetermined"
@@ -30,6 +31,8 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
       "imageBuildCompute \"{compute}\" is a {computeType}; image builds run only on a compute cluster (AmlCompute).",
     "image-build-compute-not-ready":
       "imageBuildCompute \"{compute}\" is in provisioning state {state}, not Succeeded.",
+    "image-build-compute-state-unknown":
+      "Cannot decide whether imageBuildCompute \"{compute}\" is healthy: ARM returned no {missing} for it.",
     "image-build-compute-gpu":
       "imageBuildCompute \"{compute}\" uses GPU size {vmSize}; image builds need a CPU cluster.",
     "image-build-compute-unreachable":
@@ -83,10 +86,15 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
     const computeEvidence = { ...evidence, compute: compute.id, computeType: compute.computeType, provisioningState: compute.provisioningState ?? null, vmSize: compute.vmSize ?? null };
     const data = { compute: compute.name, computeType: compute.computeType || "compute of unknown type", state: compute.provisioningState ?? "unknown", vmSize: compute.vmSize ?? "unknown" };
     const findings: Array<CheckFinding<MessageId>> = [];
-    if (!eqi(compute.computeType, "AmlCompute")) {
+    // A field ARM did not return is not evidence of a bad cluster: unknown, never a guessed fail.
+    const missing = [!compute.computeType && "computeType", compute.provisioningState === undefined && "provisioningState"].filter(Boolean).join(" or ");
+    if (missing) {
+      findings.push({ status: "unknown", messageId: "image-build-compute-state-unknown", data: { ...data, missing }, resourceId: compute.id, evidence: computeEvidence, remediation: `Check the cluster: az ml compute show -n ${compute.name} -w ${context.target.workspace} -g ${context.target.resourceGroup}` });
+    }
+    if (compute.computeType && !eqi(compute.computeType, "AmlCompute")) {
       findings.push({ status: "fail", messageId: "image-build-compute-wrong-type", data, resourceId: compute.id, evidence: computeEvidence, remediation: fix });
     }
-    if (!eqi(compute.provisioningState, "Succeeded")) {
+    if (compute.provisioningState !== undefined && !eqi(compute.provisioningState, "Succeeded")) {
       findings.push({ status: "fail", messageId: "image-build-compute-not-ready", data, resourceId: compute.id, evidence: computeEvidence, remediation: `Repair or recreate the cluster (az ml compute show -n ${compute.name} -w ${context.target.workspace} -g ${context.target.resourceGroup}), or choose another: ${fix}` });
     }
     if (compute.vmSize && isGpuVmSize(compute.vmSize)) {

@@ -292,6 +292,26 @@ const failCases: Case[] = [
 
 const unknownCases: Case[] = [
   {
+    name: "unknown: ARM returned no provisioningState for the build cluster (not a guessed fail)",
+    mutate: (s) => {
+      delete compute(s, "cpu-build").properties.provisioningState;
+    },
+    expect: {
+      status: "unknown",
+      findings: [{ status: "unknown", messageId: "image-build-compute-state-unknown", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", provisioningState: null }, remediation: ["az ml compute show -n cpu-build"] }],
+    },
+  },
+  {
+    name: "unknown: ARM returned no computeType for the build cluster",
+    mutate: (s) => {
+      delete compute(s, "cpu-build").properties.computeType;
+    },
+    expect: {
+      status: "unknown",
+      findings: [{ status: "unknown", messageId: "image-build-compute-state-unknown", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", computeType: "" } }],
+    },
+  },
+  {
     name: "unknown: the computes list returns 403",
     mutate: (s) => fault(s, "/computes$"),
     expect: {
