@@ -108,8 +108,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
       if (reach.status === "unreachable") {
         findings.push({ status: "fail", messageId: "image-build-compute-unreachable", data: reachData, resourceId: compute.id, evidence: reachEvidence });
       } else if (reach.status === "unknown") {
-        const remediation = unresolvedRemediation(reach.unresolved);
-        findings.push({ status: "unknown", messageId: "image-build-compute-undetermined", data: reachData, resourceId: compute.id, evidence: reachEvidence, ...(remediation ? { remediation } : {}) });
+        findings.push({ status: "unknown", messageId: "image-build-compute-undetermined", data: reachData, resourceId: compute.id, evidence: reachEvidence, remediation: unresolvedRemediation(reach.unresolved) });
       }
     }
     if (findings.length === 0) {

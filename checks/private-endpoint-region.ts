@@ -9,7 +9,6 @@ import {
   type NetworkAccessView,
 } from "../src/snapshot/model.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
-import type { CollectionError } from "../src/snapshot/types.js";
 import { errorEvidence, nameOf } from "./shared.js";
 
 type MessageId =
@@ -60,7 +59,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
           if (endpoint.error?.statusCode === 404) {
             findings.push({ status: "fail", messageId: "endpoint-missing", resourceId: endpointId, data: base, evidence, remediation: `Remove the stale connection: az network private-endpoint-connection delete --id ${connection.id ?? endpointId}` });
           } else {
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...base, reason: endpoint.reason }, evidence: { ...evidence, ...errorEvidence(endpoint.error) }, ...readRemediation(endpointId, endpoint.error) });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...base, reason: endpoint.reason }, evidence: { ...evidence, ...errorEvidence(endpoint.error) }, remediation: unresolvedRemediation([{ resourceId: endpointId, missingPermission: endpoint.error?.permission }]) });
           }
           continue;
         }
@@ -81,7 +80,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
         const types = parts.privateEndpointTypes(region);
         if (!types.ok) {
           problems++;
-          findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: types.reason }, evidence: { ...evidence, ...errorEvidence(types.error) }, ...readRemediation(types.error?.resourceId ?? endpointId, types.error) });
+          findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: types.reason }, evidence: { ...evidence, ...errorEvidence(types.error) }, remediation: unresolvedRemediation([{ resourceId: types.error?.resourceId ?? endpointId, missingPermission: types.error?.permission }]) });
         } else if (!types.value.some((listed) => eqi(listed, targetType))) {
           problems++;
           findings.push({ status: "fail", messageId: "type-unsupported-in-region", resourceId: endpointId, data, evidence: { ...evidence, availableTypes: types.value.length } });
@@ -94,7 +93,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
           const vnet = parts.virtualNetworks(vnetId);
           if (!vnet.ok) {
             problems++;
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: vnet.reason }, evidence: { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) }, ...readRemediation(vnetId, vnet.error) });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: vnet.reason }, evidence: { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) }, remediation: unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission }]) });
           } else if (normaliseRegion(vnet.value.location) !== normaliseRegion(region)) {
             problems++;
             findings.push({ status: "fail", messageId: "vnet-region-mismatch", resourceId: endpointId, data: { ...data, vnet: nameOf(vnetId), vnetRegion: vnet.value.location }, evidence: { ...evidence, vnet: vnetId, vnetRegion: vnet.value.location } });
@@ -109,9 +108,3 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
     return findings;
   },
 });
-
-/** An unknown caused by a failed read is fixed by granting the read (or retrying), not by recreating the endpoint. */
-function readRemediation(resourceId: string, error: CollectionError | undefined): { remediation?: string } {
-  const remediation = unresolvedRemediation([{ resourceId, ...(error?.permission ? { missingPermission: error.permission } : {}) }]);
-  return remediation ? { remediation } : {};
-}

@@ -64,7 +64,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
         const data = { compute: compute.name, kind: dependency.kind, dependency: nameOf(dependency.value.id), reason: reach.reason };
         const evidence = { compute: compute.id, computeType: compute.computeType, path: reach.path, ...reach.evidence };
         if (reach.status === "unknown") {
-          findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data, evidence, ...remediationFor(reach.unresolved) });
+          findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data, evidence, remediation: unresolvedRemediation(reach.unresolved) });
           continue;
         }
         if (reach.status === "unreachable") {
@@ -77,7 +77,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
           if (groups.size > 0 && missing.length > 0 && reach.unresolved.length > 0) {
             // An endpoint that could not be read may be the missing blob or file one: say so, not fail or warn.
             const reason = `the private endpoints it reaches serve only ${[...groups].join(", ")}, and ${reach.unresolved.map((gap) => `${gap.resourceId}: ${gap.reason}`).join("; ")}`;
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data: { ...data, reason }, evidence: { ...evidence, groupIds: [...groups] }, ...remediationFor(reach.unresolved) });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: compute.id, data: { ...data, reason }, evidence: { ...evidence, groupIds: [...groups] }, remediation: unresolvedRemediation(reach.unresolved) });
             continue;
           }
           if (groups.size > 0 && !groups.has("blob")) {
@@ -95,8 +95,3 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
     return findings;
   },
 });
-
-function remediationFor(unresolved: Parameters<typeof unresolvedRemediation>[0]): { remediation?: string } {
-  const remediation = unresolvedRemediation(unresolved);
-  return remediation ? { remediation } : {};
-}

@@ -145,11 +145,13 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     .filter((id): id is string => !!id);
   const readVnet = (id: string) =>
     getById("virtualNetworks", "virtual network get", id, (ref) => reader.clientsFor(ref.subscriptionId).network.virtualNetworks.get(ref.resourceGroup, ref.name));
-  const endpointVnets = () =>
+  /** The private endpoints read so far (they arrive at levels 2 and 3). */
+  const endpointsRead = () =>
     [...resources.values()]
       .filter((resource) => typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints")
-      .map((resource) => privateEndpointView(resource).vnetId)
-      .filter((id): id is string => !!id);
+      .map(privateEndpointView);
+  const endpointVnets = () => endpointsRead().map((endpoint) => endpoint.vnetId).filter((id): id is string => !!id);
+  const endpointRegions = () => endpointsRead().map((endpoint) => endpoint.location).filter(Boolean);
   const typesAttempted = new Set<string>();
   const readTypes = async (region: string) => {
     const key = normaliseRegion(region);
@@ -166,12 +168,6 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
       errors.push(result.error);
     }
   };
-  const endpointRegions = () =>
-    [...resources.values()]
-      .filter((resource) => typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints")
-      .map((resource) => asString(resource.location))
-      .filter((region): region is string => !!region);
-
   const level3: Array<Promise<unknown>> = [];
   const vnetIds = new Set<string>();
   const queueVnet = (id: string | undefined, into: Array<Promise<unknown>>) => {
