@@ -1,12 +1,31 @@
+// One renderer per --format value: (report, options) => string. The CLI decides where it goes.
+
 import type { Report } from "../src/engine/types.js";
 import { renderJson } from "./json.js";
-import { renderText, type TextOptions } from "./text.js";
+import { renderJunit } from "./junit.js";
+import { renderMarkdown } from "./markdown.js";
+import { renderSarif } from "./sarif.js";
+import type { RenderOptions } from "./shared.js";
+import { renderText } from "./text.js";
 
-export const FORMATS = ["text", "json"] as const;
+export const FORMATS = ["text", "json", "junit", "sarif", "markdown"] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(format: Format, report: Report, options: TextOptions): string {
-  return format === "json" ? renderJson(report) : renderText(report, options);
+const RENDERERS: Record<Format, (report: Report, options: RenderOptions) => string> = {
+  text: renderText,
+  json: renderJson,
+  junit: renderJunit,
+  sarif: renderSarif,
+  markdown: renderMarkdown,
+};
+
+export function render(format: Format, report: Report, options: RenderOptions): string {
+  return RENDERERS[format](report, options);
 }
 
-export { renderJson, renderText };
+export function isFormat(value: string): value is Format {
+  return (FORMATS as readonly string[]).includes(value);
+}
+
+export type { RenderOptions } from "./shared.js";
+export { renderJson, renderJunit, renderMarkdown, renderSarif, renderText };

@@ -1,15 +1,11 @@
-// The terminal report: grouped by check, worst first; evidence and remediation for what did
-// not pass; one summary line. Colour only when the caller says the stream is a colour TTY.
+// The terminal report: a short header (target, region, what was read), one line per check worst
+// first, details only for what did not pass (everything with --verbose), the failed reads, the
+// summary, and the exit code explained on the last line. Colour only when the caller allows it.
 
 import { styleText } from "node:util";
 import { STATUSES, type Report, type Status } from "../src/engine/types.js";
+import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, evidenceEntries, exitSentence, isProblem, readSummary, type RenderOptions } from "./shared.js";
 
-export interface TextOptions {
-  colour: boolean;
-  verbose: boolean;
-}
-
-const SYMBOL: Record<Status, string> = { fail: "✗", unknown: "?", warn: "!", pass: "✓", skip: "-" };
 const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
   fail: "red",
   unknown: "magenta",
@@ -18,38 +14,46 @@ const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
   skip: "gray",
 };
 
-export function renderText(report: Report, options: TextOptions = { colour: false, verbose: false }): string {
+export function renderText(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
   const paint = (status: Status, text: string) => (options.colour ? styleText(COLOUR[status], text) : text);
   const dim = (text: string) => (options.colour ? styleText("dim", text) : text);
-  const lines: string[] = [];
+  const bold = (text: string) => (options.colour ? styleText("bold", text) : text);
   const target = report.target;
-  lines.push(`aml-preflight ${report.tool.version} · workspace ${target.workspace} (${target.resourceGroup}${target.location ? `, ${target.location}` : ""})`);
+  const lines: string[] = [];
+
+  const where = [target.location, report.ticket ? `ticket ${report.ticket}` : undefined].filter(Boolean).join(" · ");
+  lines.push(`${bold(`aml-preflight ${report.tool.version}`)} · workspace ${bold(target.workspace)} in ${target.resourceGroup}${where ? ` · ${where}` : ""}`);
   lines.push(dim(`  ${target.workspaceId}`));
-  if (report.ticket) lines.push(dim(`  ticket ${report.ticket}`));
+  const failed = report.collection.errors.length;
+  lines.push(dim(`  read: ${readSummary(report)} (${report.collection.requests} ARM requests${failed > 0 ? `, ${failed} failed` : ""})`));
   lines.push("");
+
+  const width = Math.max(...report.checks.map((check) => check.id.length), 0);
   for (const check of report.checks) {
-    lines.push(`${paint(check.status, `${SYMBOL[check.status]} ${check.status.toUpperCase().padEnd(7)}`)} ${check.id} — ${check.title}`);
-    const shown = options.verbose ? check.findings : check.findings.filter((finding) => finding.status !== "pass" && finding.status !== "skip");
+    lines.push(`${paint(check.status, `${STATUS_SYMBOL[check.status]} ${check.status.padEnd(7)}`)} ${check.id.padEnd(width)}  ${dim(check.title)}`);
+    // A skipped check says why in one line; a passing one says nothing unless --verbose.
+    const shown = options.verbose ? check.findings : check.findings.filter((finding) => isProblem(finding.status) || check.status === "skip");
     for (const finding of shown) {
-      lines.push(`    ${paint(finding.status, SYMBOL[finding.status])} ${finding.message}`);
+      lines.push(`    ${paint(finding.status, STATUS_SYMBOL[finding.status])} ${finding.message}`);
+      if (!options.verbose && !isProblem(finding.status)) continue;
       lines.push(dim(`      resource: ${finding.resourceId}`));
-      const evidence = Object.entries(finding.evidence).filter(([, value]) => value !== null && value !== undefined);
-      if (evidence.length > 0 && (options.verbose || finding.status !== "pass")) {
-        for (const [key, value] of evidence) lines.push(dim(`      ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`));
-      }
-      if (finding.remediation && finding.status !== "pass" && finding.status !== "skip") lines.push(`      fix: ${finding.remediation}`);
+      for (const [key, value] of evidenceEntries(finding)) lines.push(dim(`      ${key}: ${value}`));
+      if (finding.remediation && isProblem(finding.status)) lines.push(`      fix: ${finding.remediation}`);
     }
-    if (shown.length > 0 && check.status !== "pass" && check.status !== "skip") lines.push(dim(`      docs: ${check.docs}`));
+    if (isProblem(check.status)) lines.push(dim(`      docs: ${check.docs} (preflight checks ${check.id})`));
   }
-  if (report.collection.errors.length > 0) {
+
+  if (failed > 0) {
     lines.push("");
-    lines.push(`Reads that failed (${report.collection.errors.length}):`);
+    lines.push(`Reads that failed (${failed}):`);
     for (const error of report.collection.errors) {
-      lines.push(`  ${error.operation} ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.resourceId}${error.permission ? ` (needs ${error.permission})` : ""}`);
+      const status = [error.statusCode, error.code].filter(Boolean).join(" ");
+      lines.push(`  ${error.operation} ${status} ${error.resourceId}${error.permission ? ` (needs ${error.permission})` : ""}`);
     }
   }
   lines.push("");
   lines.push(summaryLine(report));
+  lines.push(exitSentence(report, options.failOn));
   return `${lines.join("\n")}\n`;
 }
 

@@ -1,11 +1,13 @@
 // The command line of CONTRACTS.md section 1. `main` returns an exit code and never touches
 // `process` itself: bin.ts owns argv, env and exit.
 
-import { readFile, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import yargs, { type Argv } from "yargs";
 import { CHECKS, findCheck } from "../../checks/index.js";
-import { FORMATS, render, type Format } from "../../reports/index.js";
+import { FORMATS, isFormat, render, type Format } from "../../reports/index.js";
+import { exitSentence } from "../../reports/shared.js";
 import { summaryLine } from "../../reports/text.js";
 import type { Redactor } from "../collect/secrets.js";
 import { resolveWorkspace } from "../collect/target.js";
@@ -31,6 +33,8 @@ const FAIL_ON = ["fail", "warn", "unknown"] as const;
 interface AuditArgs {
   format: Format;
   out?: string;
+  report?: string[];
+  "docs-url"?: string;
   only?: string[];
   skip?: string[];
   "fail-on": (typeof FAIL_ON)[number];
@@ -54,7 +58,16 @@ function reportOptions(argv: Argv): Argv {
     .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
     .option("fail-on", { choices: FAIL_ON, default: "fail" as const, describe: "Lowest status that makes the exit code 1" })
-    .option("ticket", { type: "string", describe: "Support ticket id to print in the report" });
+    .option("report", {
+      type: "string",
+      array: true,
+      describe: `Also write <format>=<path> from the same run (repeatable; formats: ${FORMATS.join(", ")})`,
+    })
+    .option("ticket", { type: "string", describe: "Support ticket id, printed in every report format" })
+    .option("docs-url", {
+      type: "string",
+      describe: "URL of the check pages, {id} for the check id (default: PREFLIGHT_DOCS_URL, else the installed docs/checks/<id>.md)",
+    });
 }
 
 function targetOptions(argv: Argv): Argv {
@@ -67,21 +80,19 @@ function targetOptions(argv: Argv): Argv {
     .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one ARM request is abandoned" });
 }
 
-export async function main(args: string[], io: CliIo): Promise<number> {
-  let exitCode = 0;
-  const verbose = args.includes("--verbose");
-  const parser = yargs(args)
+/** The commands the parser can dispatch to. */
+export type CommandName = "live" | "collect" | "audit" | "checks";
+
+/**
+ * The CLI's own parser: flags, choices and commands, with `onCommand` called for the command the
+ * arguments name. `main` runs the command; tests (the pipeline file's command line) only record it.
+ */
+export function createParser(args: string[], onCommand: (command: CommandName, argv: Record<string, unknown>) => Promise<void>): Argv {
+  return yargs(args)
     .scriptName("preflight")
     .usage("$0 --workspace <name | resource ID> [options]\n\nAudits an Azure Machine Learning workspace and its network for what breaks environment image builds.")
     .option("verbose", { type: "boolean", default: false, describe: "Show passing findings, evidence and stack traces" })
-    .command(
-      "$0",
-      "Collect and audit one workspace",
-      (y) => reportOptions(targetOptions(y)),
-      async (argv) => {
-        exitCode = await liveAudit(argv as unknown as LiveArgs, io);
-      },
-    )
+    .command("$0", "Collect and audit one workspace", (y) => reportOptions(targetOptions(y)), (argv) => onCommand("live", argv))
     .command(
       "collect",
       "Collect a workspace into a snapshot file (holds no secrets)",
@@ -90,25 +101,19 @@ export async function main(args: string[], io: CliIo): Promise<number> {
           .option("out", { type: "string", demandOption: true, describe: "Snapshot file to write" })
           .option("only", { type: "string", array: true, describe: "Collect only what these checks need" })
           .option("skip", { type: "string", array: true, describe: "Collect nothing only these checks need" }),
-      async (argv) => {
-        exitCode = await collectCommand(argv as unknown as LiveArgs, io);
-      },
+      (argv) => onCommand("collect", argv),
     )
     .command(
       "audit",
       "Audit a collected snapshot offline",
       (y) => reportOptions(y).option("snapshot", { type: "string", demandOption: true, describe: "Snapshot file from `preflight collect`" }),
-      async (argv) => {
-        exitCode = await offlineAudit(argv as unknown as AuditArgs & { snapshot: string }, io);
-      },
+      (argv) => onCommand("audit", argv),
     )
     .command(
       "checks [id]",
       "List the checks, or print one check's documentation",
       (y) => y.positional("id", { type: "string", describe: "Check id" }),
-      async (argv) => {
-        exitCode = await checksCommand(argv.id as string | undefined, io);
-      },
+      (argv) => onCommand("checks", argv),
     )
     .strict()
     .help()
@@ -119,6 +124,27 @@ export async function main(args: string[], io: CliIo): Promise<number> {
       // yargs spreads some messages over several lines ("Invalid values:\n  Argument: ..."): exit 2 says one.
       throw error ?? new PreflightError(`${oneLine(message ?? "invalid arguments")} (see preflight --help)`);
     });
+}
+
+export async function main(args: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const verbose = args.includes("--verbose");
+  const parser = createParser(args, async (command, argv) => {
+    switch (command) {
+      case "live":
+        exitCode = await liveAudit(argv as unknown as LiveArgs, io);
+        break;
+      case "collect":
+        exitCode = await collectCommand(argv as unknown as LiveArgs, io);
+        break;
+      case "audit":
+        exitCode = await offlineAudit(argv as unknown as AuditArgs & { snapshot: string }, io);
+        break;
+      case "checks":
+        exitCode = await checksCommand(argv.id as string | undefined, io);
+        break;
+    }
+  });
   try {
     let helpText: string | undefined;
     await parser.parseAsync(args, {}, (_error, _argv, output) => {
@@ -202,6 +228,9 @@ async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Pro
 
 async function liveAudit(args: LiveArgs, io: CliIo): Promise<number> {
   const checks = selectChecks(args.only, args.skip);
+  // Bad report arguments fail before any ARM traffic.
+  outputsFor(args);
+  docsUrlFor(args, io.env);
   const started = new Date();
   const { snapshot, redactor } = await collect(args, checks, io);
   return emitReport(snapshot, checks, args, io, { startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), redactor });
@@ -218,8 +247,46 @@ async function collectCommand(args: LiveArgs, io: CliIo): Promise<number> {
 
 async function offlineAudit(args: AuditArgs & { snapshot: string }, io: CliIo): Promise<number> {
   const checks = selectChecks(args.only, args.skip);
+  outputsFor(args);
+  docsUrlFor(args, io.env);
   const snapshot = await readSnapshot(args.snapshot);
   return emitReport(snapshot, checks, args, io, { startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs });
+}
+
+/** One report to write: stdout (path undefined) or a file. */
+interface Output {
+  format: Format;
+  path?: string;
+}
+
+/** --format/--out plus every --report <format>=<path>, checked: known formats, one writer per path. */
+function outputsFor(args: AuditArgs): Output[] {
+  const outputs: Output[] = [{ format: args.format, ...(args.out ? { path: args.out } : {}) }];
+  for (const entry of args.report ?? []) {
+    const at = entry.indexOf("=");
+    const format = at > 0 ? entry.slice(0, at).trim() : "";
+    const path = at > 0 ? entry.slice(at + 1).trim() : "";
+    if (!format || !path) throw new PreflightError(`--report "${entry}" must be <format>=<path>, e.g. --report junit=out/preflight.xml`);
+    if (!isFormat(format)) throw new PreflightError(`--report "${entry}": unknown format "${format}"; known: ${FORMATS.join(", ")}`);
+    outputs.push({ format, path });
+  }
+  const paths = outputs.flatMap((output) => (output.path ? [resolve(output.path)] : []));
+  const twice = paths.find((path, index) => paths.indexOf(path) !== index);
+  if (twice) throw new PreflightError(`two reports would be written to ${twice}; give each --report/--out its own path`);
+  return outputs;
+}
+
+/** Where a check's page is: the --docs-url template, else the page shipped with this copy. */
+function docsUrlFor(args: AuditArgs, env: NodeJS.ProcessEnv): (check: { id: string; docs: string }) => string {
+  const template = (args["docs-url"] || env.PREFLIGHT_DOCS_URL || "").trim();
+  if (!template) return (check) => pathToFileURL(join(packageRoot(), check.docs)).href;
+  if (!template.includes("{id}")) throw new PreflightError(`--docs-url "${template}" must contain {id}, e.g. https://example.org/docs/checks/{id}.md`);
+  try {
+    new URL(template.replaceAll("{id}", "x"));
+  } catch {
+    throw new PreflightError(`--docs-url "${template}" is not an absolute URL`);
+  }
+  return (check) => template.replaceAll("{id}", check.id);
 }
 
 async function emitReport(
@@ -235,17 +302,23 @@ async function emitReport(
     startedAt: timing.startedAt,
     durationMs: timing.durationMs,
   });
-  const colour = io.stdoutIsTTY && !args.out && !io.env.NO_COLOR && args.format === "text";
-  let output = render(args.format, report, { colour, verbose: args.verbose });
-  // Last line of defence: nothing seen as a secret during this run is printed.
-  if (timing.redactor) output = timing.redactor.redact(output);
-  if (args.out) {
-    await writeFile(args.out, output, "utf8");
-    io.stderr(`${summaryLine(report)}\n`);
-  } else {
-    io.stdout(output);
+  const failOn = args["fail-on"];
+  const docsUrl = docsUrlFor(args, io.env);
+  for (const output of outputsFor(args)) {
+    const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
+    let text = render(output.format, report, { colour, verbose: args.verbose, failOn, docsUrl });
+    // Last line of defence: nothing seen as a secret during this run is printed.
+    if (timing.redactor) text = timing.redactor.redact(text);
+    if (!output.path) {
+      io.stdout(text);
+      continue;
+    }
+    await mkdir(dirname(resolve(output.path)), { recursive: true });
+    await writeFile(output.path, text, "utf8");
+    if (output.path !== args.out) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
   }
-  return exitCodeFor(report, args["fail-on"]);
+  if (args.out) io.stderr(`${summaryLine(report)}\n${exitSentence(report, failOn)}\n`);
+  return exitCodeFor(report, failOn);
 }
 
 async function checksCommand(id: string | undefined, io: CliIo): Promise<number> {
@@ -262,9 +335,12 @@ async function checksCommand(id: string | undefined, io: CliIo): Promise<number>
   return 0;
 }
 
-/** docs/checks/<id>.md at the package root, from src/cli or dist/src/cli alike. */
-function docsPath(check: Check): string {
+/** The package root (where docs/checks/ is), from src/cli or dist/src/cli alike. */
+function packageRoot(): string {
   const here = fileURLToPath(import.meta.url);
-  const root = here.includes("/dist/") ? here.slice(0, here.lastIndexOf("/dist/")) : here.slice(0, here.lastIndexOf("/src/"));
-  return `${root}/${check.docs}`;
+  return here.includes("/dist/") ? here.slice(0, here.lastIndexOf("/dist/")) : here.slice(0, here.lastIndexOf("/src/"));
+}
+
+function docsPath(check: Check): string {
+  return join(packageRoot(), check.docs);
 }

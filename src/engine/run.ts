@@ -152,9 +152,20 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
     checks: results,
     collection: {
       requests: snapshot.requests,
+      read: countByType(snapshot),
       errors: snapshot.errors.map(({ part: _part, ...error }) => error),
     },
   };
+}
+
+/** How many resources of each ARM type the snapshot holds, in the order first read. */
+function countByType(snapshot: Snapshot): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const resource of snapshot.resources) {
+    const type = typeof resource.type === "string" ? resource.type : "unknown";
+    counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** Exit code by CONTRACTS.md section 2: 1 when any check reaches the --fail-on level. */

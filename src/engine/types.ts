@@ -131,5 +131,10 @@ export interface Report {
   durationMs: number;
   summary: Record<Status, number>;
   checks: CheckResult[];
-  collection: { requests: number; errors: ReportCollectionError[] };
+  collection: {
+    requests: number;
+    /** Resources read, by ARM type (what the audit saw). */
+    read: Record<string, number>;
+    errors: ReportCollectionError[];
+  };
 }

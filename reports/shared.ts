@@ -1,0 +1,99 @@
+// What every renderer needs: the options a run passes, the exit-code sentence, the friendly names
+// of what was read, and the `az` commands inside a remediation. Pure: no I/O.
+
+import { STATUSES, type CheckResult, type Report, type ReportFinding, type Status } from "../src/engine/types.js";
+
+export type FailOn = "fail" | "warn" | "unknown";
+
+export interface RenderOptions {
+  /** ANSI colour (text only; the CLI allows it on a colour terminal without NO_COLOR). */
+  colour: boolean;
+  /** Show passing and skipped findings too. */
+  verbose: boolean;
+  /** The --fail-on level, so a report can say why the exit code is what it is. */
+  failOn: FailOn;
+  /**
+   * Where a check's documentation page is, as an absolute URL (SARIF `helpUri`, Markdown links).
+   * Absent: the report names the page by its path in the package (`docs/checks/<id>.md`).
+   */
+  docsUrl?: (check: CheckResult) => string;
+}
+
+export const DEFAULT_RENDER_OPTIONS: RenderOptions = { colour: false, verbose: false, failOn: "fail" };
+
+export const STATUS_SYMBOL: Record<Status, string> = { fail: "✗", unknown: "?", warn: "!", pass: "✓", skip: "-" };
+
+/** Worst first, as the report orders them. */
+export function isProblem(status: Status): boolean {
+  return status === "fail" || status === "unknown" || status === "warn";
+}
+
+/** The checks at or above --fail-on: the ones that make the exit code 1 (CONTRACTS.md section 2). */
+export function checksAtFailOn(report: Report, failOn: FailOn): CheckResult[] {
+  const threshold = STATUSES.indexOf(failOn);
+  return report.checks.filter((check) => STATUSES.indexOf(check.status) <= threshold);
+}
+
+/** One sentence: the exit code this report gives and why. */
+export function exitSentence(report: Report, failOn: FailOn): string {
+  const reached = checksAtFailOn(report, failOn);
+  if (reached.length > 0) {
+    const ids = reached.map((check) => `${check.id} (${check.status})`).join(", ");
+    return `exit 1: ${reached.length === 1 ? "1 check" : `${reached.length} checks`} at or above --fail-on ${failOn}: ${ids}`;
+  }
+  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter((status) => status !== "pass" && status !== "skip" && report.summary[status] > 0);
+  const note = below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
+  return `exit 0: no check at or above --fail-on ${failOn}${note}`;
+}
+
+/** Friendly plural names for the resource types the collector reads. */
+const TYPE_NAMES: Record<string, [string, string]> = {
+  "microsoft.machinelearningservices/workspaces": ["workspace", "workspaces"],
+  "microsoft.machinelearningservices/workspaces/computes": ["compute", "computes"],
+  "microsoft.storage/storageaccounts": ["storage account", "storage accounts"],
+  "microsoft.containerregistry/registries": ["container registry", "container registries"],
+  "microsoft.keyvault/vaults": ["key vault", "key vaults"],
+  "microsoft.network/privateendpoints": ["private endpoint", "private endpoints"],
+  "microsoft.network/virtualnetworks": ["virtual network", "virtual networks"],
+  "microsoft.network/virtualnetworks/subnets": ["subnet", "subnets"],
+  "microsoft.network/networksecuritygroups": ["network security group", "network security groups"],
+};
+
+/** "1 workspace, 2 computes, ..." from `collection.read`; unfamiliar types by their last segment. */
+export function readSummary(report: Report): string {
+  const read = report.collection.read ?? {};
+  const parts = Object.entries(read).map(([type, count]) => {
+    const names = TYPE_NAMES[type.toLowerCase()];
+    const name = names ? names[count === 1 ? 0 : 1] : (type.split("/").pop() ?? type);
+    return `${count} ${name}`;
+  });
+  return parts.length > 0 ? parts.join(", ") : "nothing";
+}
+
+/**
+ * The `az` commands a remediation names, in order. A command runs to the end of the text, a closing
+ * parenthesis or a semicolon; trailing sentence punctuation is not part of it.
+ */
+export function azCommands(remediation: string | undefined): string[] {
+  if (!remediation) return [];
+  return [...remediation.matchAll(/(?<![\w-])az [a-z][^();]*/g)]
+    .map((match) => match[0].trim().replace(/[.,]+$/, ""))
+    .filter((command) => command.split(/\s+/).length > 2);
+}
+
+/** The evidence entries worth printing (null and undefined dropped), values as compact JSON. */
+export function evidenceEntries(finding: ReportFinding): Array<[string, string]> {
+  return Object.entries(finding.evidence)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]);
+}
+
+/** "<id>.md" for a link text; the URL when the run has a docs base. */
+export function docsLocation(check: CheckResult, options: RenderOptions): string {
+  return options.docsUrl ? options.docsUrl(check) : check.docs;
+}
+
+/** The last segment of an ARM ID ("training" for .../subnets/training). */
+export function resourceName(resourceId: string): string {
+  return resourceId.split("/").filter(Boolean).pop() ?? resourceId;
+}
