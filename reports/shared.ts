@@ -49,20 +49,22 @@ export function exitSentence(report: Report, failOn: FailOn): string {
 /** Friendly plural names for the resource types the collector reads. */
 const TYPE_NAMES: Record<string, [string, string]> = {
   "microsoft.machinelearningservices/workspaces": ["workspace", "workspaces"],
-  "microsoft.machinelearningservices/workspaces/computes": ["compute", "computes"],
   "microsoft.storage/storageaccounts": ["storage account", "storage accounts"],
   "microsoft.containerregistry/registries": ["container registry", "container registries"],
   "microsoft.keyvault/vaults": ["key vault", "key vaults"],
+  "microsoft.machinelearningservices/workspaces/computes": ["compute", "computes"],
   "microsoft.network/privateendpoints": ["private endpoint", "private endpoints"],
   "microsoft.network/virtualnetworks": ["virtual network", "virtual networks"],
   "microsoft.network/virtualnetworks/subnets": ["subnet", "subnets"],
   "microsoft.network/networksecuritygroups": ["network security group", "network security groups"],
 };
 
-/** "1 workspace, 2 computes, ..." from `collection.read`; unfamiliar types by their last segment. */
+/** "1 workspace, 2 computes, ..." from `collection.read`, in the order above; unfamiliar types last, by their last segment. */
 export function readSummary(report: Report): string {
-  const read = report.collection.read ?? {};
-  const parts = Object.entries(read).map(([type, count]) => {
+  const order = Object.keys(TYPE_NAMES);
+  const rank = (type: string) => (order.includes(type.toLowerCase()) ? order.indexOf(type.toLowerCase()) : order.length);
+  const entries = Object.entries(report.collection.read ?? {}).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const parts = entries.map(([type, count]) => {
     const names = TYPE_NAMES[type.toLowerCase()];
     const name = names ? names[count === 1 ? 0 : 1] : (type.split("/").pop() ?? type);
     return `${count} ${name}`;

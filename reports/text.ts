@@ -15,9 +15,11 @@ const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
 };
 
 export function renderText(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
-  const paint = (status: Status, text: string) => (options.colour ? styleText(COLOUR[status], text) : text);
-  const dim = (text: string) => (options.colour ? styleText("dim", text) : text);
-  const bold = (text: string) => (options.colour ? styleText("bold", text) : text);
+  // The caller has already decided on colour (terminal, NO_COLOR): styleText must not second-guess it.
+  const style = (format: Parameters<typeof styleText>[0], text: string) => (options.colour ? styleText(format, text, { validateStream: false }) : text);
+  const paint = (status: Status, text: string) => style(COLOUR[status], text);
+  const dim = (text: string) => style("dim", text);
+  const bold = (text: string) => style("bold", text);
   const target = report.target;
   const lines: string[] = [];
 

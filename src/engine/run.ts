@@ -158,14 +158,14 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
   };
 }
 
-/** How many resources of each ARM type the snapshot holds, in the order first read. */
+/** How many resources of each ARM type the snapshot holds, by type name (reads finish in any order). */
 function countByType(snapshot: Snapshot): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const counts = new Map<string, number>();
   for (const resource of snapshot.resources) {
     const type = typeof resource.type === "string" ? resource.type : "unknown";
-    counts[type] = (counts[type] ?? 0) + 1;
+    counts.set(type, (counts.get(type) ?? 0) + 1);
   }
-  return counts;
+  return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Exit code by CONTRACTS.md section 2: 1 when any check reaches the --fail-on level. */

@@ -166,7 +166,7 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     const result = await live(fake, TARGET);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
-    for (const id of ALL_IDS) expect(result.stdout).toMatch(new RegExp(`^✓ PASS\\s+${id} — `, "m"));
+    for (const id of ALL_IDS) expect(result.stdout).toMatch(new RegExp(`^✓ pass\\s+${id}\\s`, "m"));
     expect(result.stdout).toContain(WORKSPACE_ID);
     expect(result.stdout).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · \d+ ARM requests in \d+\.\d s$/m);
     // Passing findings are shown only with --verbose.
@@ -212,7 +212,7 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     const fake = await fakeArm(demoScenario());
     const result = await live(fake, TARGET);
     expect(result.code, result.stderr).toBe(1);
-    for (const id of DEMO_FAILING) expect(result.stdout).toMatch(new RegExp(`^✗ FAIL\\s+${id} — `, "m"));
+    for (const id of DEMO_FAILING) expect(result.stdout).toMatch(new RegExp(`^✗ fail\\s+${id}\\s`, "m"));
     expect(result.stdout).toContain("fix: az ml workspace sync-keys");
     expect(result.stdout).toContain("docs: docs/checks/key-sync.md");
     expect(result.stdout).toMatch(/^5 checks: 3 fail, 0 unknown, 0 warn, 2 pass, 0 skip · /m);
@@ -502,8 +502,8 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     const result = await live(fake, [...TARGET, "--format", "json", "--out", out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · .*\n$/);
-    expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · .*\nexit 0: no check at or above --fail-on fail\n$/);
+    expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(2);
     expect(parseReport(await readFile(out, "utf8")).summary.pass).toBe(5);
   });
 
@@ -515,7 +515,7 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^5 checks: 3 fail, /);
     const text = await readFile(out, "utf8");
-    expect(text).toMatch(/^✗ FAIL\s+key-sync — /m);
+    expect(text).toMatch(/^✗ fail\s+key-sync\s/m);
     expect(text).not.toContain("\u001b[");
   });
 
@@ -573,21 +573,76 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
   });
 });
 
-describe.concurrent("every --format of CONTRACTS.md section 1", () => {
-  // CONTRACTS.md promises text|json|junit|sarif|markdown; reports/index.ts FORMATS has text and json
-  // so far. The missing ones are skipped (not failed) until their renderers land.
-  // text and json are covered above; these run once their renderers land.
+describe.concurrent("every --format of CONTRACTS.md section 1, and --report", () => {
+  test("reports/index.ts FORMATS is exactly the formats CONTRACTS.md promises", () => {
+    expect([...FORMATS].sort()).toEqual([...CONTRACT_FORMATS].sort());
+  });
+
   for (const format of CONTRACT_FORMATS.filter((name) => name !== "text" && name !== "json")) {
-    const missing = !(FORMATS as readonly string[]).includes(format);
-    const reason = missing ? " [skipped: CONTRACTS.md promises it, reports/index.ts FORMATS lacks it]" : "";
-    test.skipIf(missing)(`--format ${format} renders the demo and keeps exit 1${reason}`, async () => {
+    test(`--format ${format} renders the demo on stdout, with the ticket, and keeps exit 1`, async () => {
       const fake = await fakeArm(demoScenario());
-      const result = await live(fake, [...TARGET, "--format", format]);
+      const result = await live(fake, [...TARGET, "--format", format, "--ticket", "TKT-0042"]);
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toBe("");
       for (const id of DEMO_FAILING) expect(result.stdout).toContain(id);
+      expect(result.stdout).toContain("TKT-0042");
+      expect(result.stdout).not.toContain("\u001b[");
     });
   }
+
+  test("--report writes every format from one collection; stdout keeps --format; the ticket is in each", async () => {
+    const fake = await fakeArm(demoScenario());
+    const dir = await scratch("reports-");
+    const path = (name: string) => join(dir, "nested", name);
+    const result = await live(fake, [
+      ...TARGET,
+      "--format", "json",
+      "--ticket", "TKT-0042",
+      "--report", `junit=${path("preflight.xml")}`,
+      "--report", `sarif=${path("preflight.sarif")}`,
+      "--report", `markdown=${path("ticket.md")}`,
+      "--report", `text=${path("report.txt")}`,
+      "--report", `json=${path("report.json")}`,
+    ]);
+    expect(result.code, result.stderr).toBe(1);
+    const stdoutReport = parseReport(result.stdout);
+    expect(stdoutReport.ticket).toBe("TKT-0042");
+    for (const file of ["preflight.xml", "preflight.sarif", "ticket.md", "report.txt", "report.json"]) {
+      expect(result.stderr).toContain(path(file));
+      expect(await readFile(path(file), "utf8")).toContain("TKT-0042");
+    }
+    // One collection: the JSON file is the stdout report, byte for byte.
+    expect(await readFile(path("report.json"), "utf8")).toBe(result.stdout);
+    expect((await readLog(fake.logFile)).filter((entry) => pathOf(entry).endsWith("/workspaces/ml-research")).length).toBe(1);
+  });
+
+  test("--report works offline too (audit --snapshot)", async () => {
+    const fake = await fakeArm(demoScenario());
+    const dir = await scratch("offline-reports-");
+    const snapshot = join(dir, "snapshot.json");
+    expect((await live(fake, ["collect", ...TARGET, "--out", snapshot])).code).toBe(0);
+    const result = await cli(["audit", "--snapshot", snapshot, "--format", "markdown", "--report", `junit=${join(dir, "a.xml")}`]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/^# aml-preflight: workspace `ml-research`/);
+    expect(await readFile(join(dir, "a.xml"), "utf8")).toMatch(/^<\?xml /);
+  });
+
+  const badReports: Array<[string, string[], RegExp]> = [
+    ["no =", ["--report", "junit"], /--report "junit" must be <format>=<path>/],
+    ["an unknown format", ["--report", "html=out.html"], /unknown format "html"; known: text, json, junit, sarif, markdown/],
+    ["an empty path", ["--report", "json="], /must be <format>=<path>/],
+    ["two writers for one path", ["--out", "same.json", "--report", "json=same.json"], /two reports would be written to .*same\.json/],
+    ["--docs-url without {id}", ["--docs-url", "https://example.org/docs"], /must contain \{id\}/],
+    ["--docs-url that is not a URL", ["--docs-url", "docs/{id}.md"], /is not an absolute URL/],
+  ];
+  test.each(badReports)("%s: exit 2 with one line, before any ARM request", async (_name, args, message) => {
+    const fake = await fakeArm(demoScenario());
+    const cwd = await scratch("bad-report-");
+    const result = await live(fake, [...TARGET, ...args], { cwd });
+    expectUsageError(result, message);
+    expect(await readLog(fake.logFile)).toEqual([]);
+    expect(await readdir(cwd)).toEqual([]);
+  });
 });
 
 describe.concurrent("checks, help and version", () => {
@@ -689,6 +744,8 @@ describe("planted secrets appear nowhere", () => {
     const snapshotFile = join(work, "secret-snapshot.json");
     const reportFile = join(work, "secret-report.json");
     const textReportFile = join(work, "secret-report.txt");
+    const reportDir = join(work, "secret-reports");
+    const everyFormat = FORMATS.flatMap((format) => ["--report", `${format}=${join(reportDir, `report.${format}`)}`]);
 
     const liveRuns = await Promise.all([
       live(fake, TARGET),
@@ -697,6 +754,9 @@ describe("planted secrets appear nowhere", () => {
       live(fake, [...TARGET, "--verbose", "--format", "json", "--out", reportFile]),
       live(fake, [...TARGET, "--verbose", "--out", textReportFile]),
       live(fake, ["collect", ...TARGET, "--out", snapshotFile, "--verbose"]),
+      live(fake, [...TARGET, "--verbose", "--format", "markdown", ...everyFormat]),
+      live(fake, [...TARGET, "--format", "junit"]),
+      live(fake, [...TARGET, "--format", "sarif"]),
     ]);
     const offlineRuns = await Promise.all([
       cli(["audit", "--snapshot", snapshotFile]),
@@ -705,8 +765,8 @@ describe("planted secrets appear nowhere", () => {
     ]);
     const all = [...liveRuns, ...offlineRuns];
     // The runs did what they should, so the absence of secrets means something.
-    expect(all.map((run) => run.code)).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1]);
-    expect(liveRuns[0]?.stdout).toMatch(/^✗ FAIL\s+key-sync/m);
+    expect(all.map((run) => run.code)).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]);
+    expect(liveRuns[0]?.stdout).toMatch(/^✗ fail\s+key-sync/m);
     expect(liveRuns[0]?.stdout).toMatch(/key vault get 403 AuthorizationFailed/);
     expect((await readLog(fake.logFile)).filter((entry) => entry.method === "POST").length).toBeGreaterThan(0);
 
@@ -725,6 +785,11 @@ describe("planted secrets appear nowhere", () => {
     texts.push(["report file (json)", await readFile(reportFile, "utf8")]);
     texts.push(["report file (text)", await readFile(textReportFile, "utf8")]);
     texts.push(["snapshot file", await readFile(snapshotFile, "utf8")]);
+    for (const format of FORMATS) {
+      const text = await readFile(join(reportDir, `report.${format}`), "utf8");
+      expect(text, `--report ${format} holds the key-sync failure`).toContain("key-sync");
+      texts.push([`--report ${format}`, text]);
+    }
     const leaks = texts.flatMap(([where, text]) =>
       Object.entries(secrets)
         .filter(([, secret]) => text.includes(secret))
