@@ -90,6 +90,8 @@ export type CommandName = "live" | "collect" | "audit" | "checks";
 export function createParser(args: string[], onCommand: (command: CommandName, argv: Record<string, unknown>) => Promise<void>): Argv {
   return yargs(args)
     .scriptName("preflight")
+    // Options are read by their dashed names; camelCase copies would only double "Unknown argument" messages.
+    .parserConfiguration({ "camel-case-expansion": false })
     .usage("$0 --workspace <name | resource ID> [options]\n\nAudits an Azure Machine Learning workspace and its network for what breaks environment image builds.")
     .option("verbose", { type: "boolean", default: false, describe: "Show passing findings, evidence and stack traces" })
     .command("$0", "Collect and audit one workspace", (y) => reportOptions(targetOptions(y)), (argv) => onCommand("live", argv))

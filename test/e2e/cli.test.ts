@@ -3,6 +3,7 @@
 // and, across the whole file, the request log (reads only; POSTs only to listKeys/listCredentials).
 // Build first (`npx tsc -p tsconfig.json`; `npm test` does it through pretest).
 
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -653,6 +654,7 @@ describe.concurrent("checks, help and version", () => {
     for (const check of CHECKS) {
       expect(result.stdout).toMatch(new RegExp(`^${check.id}\\s+${check.severity}\\s+`, "m"));
       expect(result.stdout).toContain(check.title);
+      expect(result.stdout).toContain(check.docs);
     }
     const listed = result.stdout.split("\n").filter((line) => /^[a-z0-9]+(-[a-z0-9]+)*\s/.test(line)).map((line) => line.split(/\s+/)[0]);
     expect(listed).toEqual(ALL_IDS);
@@ -669,9 +671,21 @@ describe.concurrent("checks, help and version", () => {
   test("--help exits 0 and lists the main flags", async () => {
     const result = await cli(["--help"]);
     expect(result.code, result.stderr).toBe(0);
-    for (const flag of ["--workspace", "--format", "--fail-on", "--no-keys", "--only", "--skip", "--out", "--arm-endpoint"]) {
+    for (const flag of ["--workspace", "--format", "--fail-on", "--no-keys", "--only", "--skip", "--out", "--arm-endpoint", "--report", "--ticket", "--docs-url"]) {
       expect(result.stdout).toContain(flag);
     }
+  });
+
+  test("a copy without its build (no dist/) exits 2 with one line saying to run npm ci", async () => {
+    const dir = await scratch("no-build-");
+    await mkdir(join(dir, "bin"));
+    await writeFile(join(dir, "bin", "preflight.js"), await readFile(BIN, "utf8"));
+    await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    const child = spawnSync(process.execPath, [join(dir, "bin", "preflight.js"), "checks"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    expect(child.status).toBe(2);
+    expect(child.stdout).toBe("");
+    expect(child.stderr.trim().split("\n")).toHaveLength(1);
+    expect(child.stderr).toMatch(/^preflight: cannot start: .*run `npm ci`/);
   });
 
   test("--version prints the package version", async () => {

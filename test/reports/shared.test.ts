@@ -1,0 +1,69 @@
+// The helpers every renderer leans on: finding the `az` commands inside a remediation, and the
+// sentence that explains the exit code.
+
+import { describe, expect, test } from "vitest";
+import { azCommands, exitSentence, readSummary } from "../../reports/shared.js";
+import type { CheckResult, Report, Status } from "../../src/engine/types.js";
+
+describe("azCommands", () => {
+  const cases: Array<[string, string | undefined, string[]]> = [
+    ["none", undefined, []],
+    ["a bare command", "az ml workspace sync-keys -n ws -g rg", ["az ml workspace sync-keys -n ws -g rg"]],
+    [
+      "prose, then a command after a colon",
+      "Create a CPU compute cluster in a subnet that reaches the registry and storage, then: az ml workspace update -n WS -g RG --image-build-compute NAME",
+      ["az ml workspace update -n WS -g RG --image-build-compute NAME"],
+    ],
+    [
+      "one in parentheses and one at the end",
+      "Repair or recreate the cluster (az ml compute show -n c -w ws -g rg), or choose another: az ml workspace update -n ws -g rg --image-build-compute <cpu-cluster-name>",
+      ["az ml compute show -n c -w ws -g rg", "az ml workspace update -n ws -g rg --image-build-compute <cpu-cluster-name>"],
+    ],
+    ["a trailing full stop is not part of it", "Run again; if it persists, check /s/x with az resource show --ids /s/x.", ["az resource show --ids /s/x"]],
+    ["the word az inside prose is not a command", "Grant it on the Azure subscription, then run again.", []],
+    ["a mention too short to run is not a command", "Sync after every az acr.", []],
+  ];
+  test.each(cases)("%s", (_name, remediation, expected) => {
+    expect(azCommands(remediation)).toEqual(expected);
+  });
+});
+
+function reportWith(statuses: Status[]): Report {
+  const checks: CheckResult[] = statuses.map((status, index) => ({
+    id: `check-${index}`,
+    title: "t",
+    severity: "high",
+    status,
+    docs: `docs/checks/check-${index}.md`,
+    findings: [{ status, messageId: "m", resourceId: "/r", message: "m", evidence: {} }],
+  }));
+  const summary = { fail: 0, unknown: 0, warn: 0, pass: 0, skip: 0 };
+  for (const status of statuses) summary[status] += 1;
+  return {
+    schemaVersion: 1,
+    tool: { name: "aml-preflight", version: "0.0.0" },
+    target: { workspaceId: "/w", subscriptionId: "s", resourceGroup: "rg", workspace: "w" },
+    ticket: null,
+    startedAt: "2026-11-25T09:00:00.000Z",
+    durationMs: 0,
+    summary,
+    checks,
+    collection: { requests: 1, read: { "Microsoft.Network/virtualNetworks": 2, "Microsoft.Foo/bars": 1, "Microsoft.MachineLearningServices/workspaces": 1 }, errors: [] },
+  };
+}
+
+describe("exitSentence", () => {
+  test("names the checks that reached --fail-on", () => {
+    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "fail")).toBe("exit 1: 1 check at or above --fail-on fail: check-0 (fail)");
+    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "unknown")).toBe("exit 1: 2 checks at or above --fail-on unknown: check-0 (fail), check-1 (unknown)");
+  });
+
+  test("says what stayed below the level when the exit code is 0", () => {
+    expect(exitSentence(reportWith(["unknown", "warn", "pass"]), "fail")).toBe("exit 0: no check at or above --fail-on fail (1 unknown, 1 warn below it)");
+    expect(exitSentence(reportWith(["pass", "skip"]), "warn")).toBe("exit 0: no check at or above --fail-on warn");
+  });
+});
+
+test("readSummary: known types first, by friendly name and count; others by their last segment", () => {
+  expect(readSummary(reportWith([]))).toBe("1 workspace, 2 virtual networks, 1 bars");
+});
