@@ -105,7 +105,9 @@ function findingCounts(check: CheckResult): string {
 
 function docsLink(check: CheckResult, options: RenderOptions): string {
   const url = docsLocation(check, options);
-  return url === check.docs ? code(check.docs) : `[${check.docs}](${url.replace(/[()\s]/g, encodeURIComponent)})`;
+  // Parentheses and spaces would end a Markdown link destination; encodeURIComponent leaves ( and ) alone.
+  const destination = url.replace(/[()\s]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return url === check.docs ? code(check.docs) : `[${check.docs}](${destination})`;
 }
 
 /** A fenced block indented under a list item; the fence is longer than any backtick run inside. */

@@ -73,12 +73,13 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
 }
 
 function rule(check: CheckResult, options: RenderOptions): ReportingDescriptor {
+  const helpUri = options.docsUrl ?? options.installedDocsUrl;
   return {
     id: check.id,
     name: check.id.replace(/(^|-)([a-z0-9])/g, (_whole, _dash: string, letter: string) => letter.toUpperCase()),
     shortDescription: { text: check.title },
     fullDescription: { text: `${check.title}. Documentation: ${check.docs}.` },
-    ...(options.docsUrl ? { helpUri: options.docsUrl(check) } : {}),
+    ...(helpUri ? { helpUri: helpUri(check) } : {}),
     help: { text: `See ${check.docs} (or run \`preflight checks ${check.id}\`) for what is checked, why image builds break, and how to fix it.` },
     defaultConfiguration: { level: LEVEL_BY_SEVERITY[check.severity] },
     properties: { severity: check.severity, status: check.status, tags: ["azure-machine-learning", "aml-preflight"] },

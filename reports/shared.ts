@@ -13,10 +13,15 @@ export interface RenderOptions {
   /** The --fail-on level, so a report can say why the exit code is what it is. */
   failOn: FailOn;
   /**
-   * Where a check's documentation page is, as an absolute URL (SARIF `helpUri`, Markdown links).
-   * Absent: the report names the page by its path in the package (`docs/checks/<id>.md`).
+   * Where a check's documentation page is published (--docs-url): SARIF `helpUri`, JUnit and
+   * Markdown links. Absent: reports name the page by its path in the package (`docs/checks/<id>.md`).
    */
   docsUrl?: (check: CheckResult) => string;
+  /**
+   * The page in this installed copy, as a file:// URL: only for SARIF, whose `helpUri` must be an
+   * absolute URI, when no --docs-url is given (a local path means nothing on a ticket).
+   */
+  installedDocsUrl?: (check: CheckResult) => string;
 }
 
 export const DEFAULT_RENDER_OPTIONS: RenderOptions = { colour: false, verbose: false, failOn: "fail" };

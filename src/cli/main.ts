@@ -66,7 +66,7 @@ function reportOptions(argv: Argv): Argv {
     .option("ticket", { type: "string", describe: "Support ticket id, printed in every report format" })
     .option("docs-url", {
       type: "string",
-      describe: "URL of the check pages, {id} for the check id (default: PREFLIGHT_DOCS_URL, else the installed docs/checks/<id>.md)",
+      describe: "URL of the published check pages, {id} for the check id (default: PREFLIGHT_DOCS_URL; else reports name docs/checks/<id>.md)",
     });
 }
 
@@ -278,10 +278,10 @@ function outputsFor(args: AuditArgs): Output[] {
   return outputs;
 }
 
-/** Where a check's page is: the --docs-url template, else the page shipped with this copy. */
-function docsUrlFor(args: AuditArgs, env: NodeJS.ProcessEnv): (check: { id: string; docs: string }) => string {
+/** Where the check pages are published: the --docs-url template, checked; undefined when none is given. */
+function docsUrlFor(args: AuditArgs, env: NodeJS.ProcessEnv): ((check: { id: string }) => string) | undefined {
   const template = (args["docs-url"] || env.PREFLIGHT_DOCS_URL || "").trim();
-  if (!template) return (check) => pathToFileURL(join(packageRoot(), check.docs)).href;
+  if (!template) return undefined;
   if (!template.includes("{id}")) throw new PreflightError(`--docs-url "${template}" must contain {id}, e.g. https://example.org/docs/checks/{id}.md`);
   try {
     new URL(template.replaceAll("{id}", "x"));
@@ -308,7 +308,13 @@ async function emitReport(
   const docsUrl = docsUrlFor(args, io.env);
   for (const output of outputsFor(args)) {
     const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-    let text = render(output.format, report, { colour, verbose: args.verbose, failOn, docsUrl });
+    let text = render(output.format, report, {
+      colour,
+      verbose: args.verbose,
+      failOn,
+      ...(docsUrl ? { docsUrl } : {}),
+      installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
+    });
     // Last line of defence: nothing seen as a secret during this run is printed.
     if (timing.redactor) text = timing.redactor.redact(text);
     if (!output.path) {
@@ -343,6 +349,6 @@ function packageRoot(): string {
   return here.includes("/dist/") ? here.slice(0, here.lastIndexOf("/dist/")) : here.slice(0, here.lastIndexOf("/src/"));
 }
 
-function docsPath(check: Check): string {
+function docsPath(check: { docs: string }): string {
   return join(packageRoot(), check.docs);
 }

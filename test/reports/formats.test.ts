@@ -264,3 +264,13 @@ test("planted secrets appear in no format of any scenario", () => {
   expect(byName_("fail").report.checks.find((check) => check.id === "key-sync")?.status).toBe("fail");
   expect(STORAGE_ID).toContain("mlresearchstore");
 });
+
+test("without --docs-url, JUnit and Markdown name the page by its path; SARIF's helpUri uses the installed copy", () => {
+  const { report } = byName_("fail");
+  const plain: RenderOptions = { colour: false, verbose: false, failOn: "fail", installedDocsUrl: (check) => `file:///opt/aml-preflight/${check.docs}` };
+  expect(render("junit", report, plain)).toContain('<property name="docs" value="docs/checks/key-sync.md"/>');
+  expect(render("markdown", report, plain)).toContain("Documentation: `docs/checks/key-sync.md`.");
+  for (const format of ["junit", "markdown", "text", "json"] as const) expect(render(format, report, plain)).not.toContain("file:///");
+  const rules = JSON.parse(render("sarif", report, plain)).runs[0].tool.driver.rules as Json[];
+  expect(rules.map((rule) => rule.helpUri)).toEqual(report.checks.map((check) => `file:///opt/aml-preflight/${check.docs}`));
+});
