@@ -28,7 +28,7 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = { colour: false, verbose: f
 
 export const STATUS_SYMBOL: Record<Status, string> = { fail: "✗", unknown: "?", warn: "!", pass: "✓", skip: "-" };
 
-/** Worst first, as the report orders them. */
+/** fail, unknown and warn: what a reader has to act on (pass and skip are not). */
 export function isProblem(status: Status): boolean {
   return status === "fail" || status === "unknown" || status === "warn";
 }

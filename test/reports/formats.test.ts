@@ -18,7 +18,7 @@ import { NO_SECRETS_LINE } from "../../reports/markdown.js";
 import { azCommands, type RenderOptions } from "../../reports/shared.js";
 import { exitCodeFor } from "../../src/engine/run.js";
 import type { Report, Status } from "../../src/engine/types.js";
-import { fault, STORAGE_ID } from "../checks/mutations.js";
+import { fault } from "../checks/mutations.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, demoScenario, healthyScenario, ROOT, type Json } from "../harness.js";
 
@@ -85,12 +85,12 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-const byName_ = (name: Case["name"]) => cases.find((candidate) => candidate.name === name) as Case;
+const caseNamed = (name: Case["name"]) => cases.find((candidate) => candidate.name === name) as Case;
 const NAMES: Array<Case["name"]> = ["pass", "fail", "unknown"];
 
 describe("the scenarios give what their names say", () => {
   test.each(NAMES)("%s", (name) => {
-    const { report } = byName_(name);
+    const { report } = caseNamed(name);
     const worst: Record<Case["name"], Status> = { pass: "pass", fail: "fail", unknown: "unknown" };
     expect(report.checks[0]?.status).toBe(worst[name]);
     if (name === "unknown") expect(report.summary.fail).toBe(0);
@@ -100,7 +100,7 @@ describe("the scenarios give what their names say", () => {
 describe("json", async () => {
   const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(await readFile(join(ROOT, "reports/report.schema.json"), "utf8")) as object);
   test.each(NAMES)("%s: validates against reports/report.schema.json and round-trips", (name) => {
-    const { outputs, report } = byName_(name);
+    const { outputs, report } = caseNamed(name);
     const parsed: unknown = JSON.parse(outputs.json);
     expect(validate(parsed), JSON.stringify(validate.errors)).toBe(true);
     expect(parsed).toEqual(JSON.parse(JSON.stringify(report)));
@@ -109,7 +109,7 @@ describe("json", async () => {
 
 describe("junit", () => {
   test.each(NAMES)("%s: a JUnit reader sees one suite per check, one case per finding, with the right outcome", async (name) => {
-    const { outputs, report } = byName_(name);
+    const { outputs, report } = caseNamed(name);
     const file = join(work, `${name}.xml`);
     await writeFile(file, outputs.junit);
     const result = parseTestResults({ type: "junit", files: [file] });
@@ -155,7 +155,7 @@ describe("sarif", () => {
   });
 
   test.each(NAMES)("%s: valid SARIF 2.1.0; one rule per check, one result per finding that did not pass or skip", (name) => {
-    const { outputs, report } = byName_(name);
+    const { outputs, report } = caseNamed(name);
     const log = JSON.parse(outputs.sarif) as Json;
     expect(validate(log), JSON.stringify(validate.errors, null, 1)).toBe(true);
     const run = log.runs[0];
@@ -191,7 +191,7 @@ describe("markdown", () => {
   }
 
   test.each(NAMES)("%s: target, ticket, summary table, each problem with evidence and its az commands, failed reads, no-secrets line", (name) => {
-    const { outputs, report } = byName_(name);
+    const { outputs, report } = caseNamed(name);
     const tokens = marked.lexer(outputs.markdown);
     const all = flatten(tokens);
     const headings = all.filter((token): token is Tokens.Heading => token.type === "heading");
@@ -226,7 +226,7 @@ describe("markdown", () => {
 
 describe("text", () => {
   test.each(NAMES)("%s: header, one line per check, summary, and the exit code explained last", (name) => {
-    const { outputs, report } = byName_(name);
+    const { outputs, report } = caseNamed(name);
     const lines = outputs.text.trimEnd().split("\n");
     expect(lines[0]).toContain(`workspace ${report.target.workspace} in ${report.target.resourceGroup} · westeurope · ticket TKT-${name}`);
     expect(lines[2]).toMatch(/^ {2}read: 1 workspace, .* \(\d+ ARM requests/);
@@ -240,14 +240,14 @@ describe("text", () => {
   });
 
   test("--verbose shows the passing findings and their evidence", () => {
-    const { report } = byName_("pass");
+    const { report } = caseNamed("pass");
     const verbose = render("text", report, { ...OPTIONS, verbose: true });
     expect(verbose.split("\n").filter((line) => line.startsWith("    ✓ ")).length).toBe(report.checks.reduce((sum, check) => sum + check.findings.length, 0));
     expect(verbose).toContain("      resource: ");
   });
 
   test("colour only when asked", () => {
-    const { report } = byName_("fail");
+    const { report } = caseNamed("fail");
     expect(render("text", report, OPTIONS)).not.toContain("\u001b[");
     expect(render("text", report, { ...OPTIONS, colour: true })).toContain("\u001b[");
   });
@@ -260,13 +260,12 @@ test("planted secrets appear in no format of any scenario", () => {
   expect(cases).toHaveLength(3);
   expect(leaks).toEqual([]);
   // The secrets were really in play: the healthy keys matched, the demo's did not.
-  expect(byName_("pass").report.checks.find((check) => check.id === "key-sync")?.status).toBe("pass");
-  expect(byName_("fail").report.checks.find((check) => check.id === "key-sync")?.status).toBe("fail");
-  expect(STORAGE_ID).toContain("mlresearchstore");
+  expect(caseNamed("pass").report.checks.find((check) => check.id === "key-sync")?.status).toBe("pass");
+  expect(caseNamed("fail").report.checks.find((check) => check.id === "key-sync")?.status).toBe("fail");
 });
 
 test("without --docs-url, JUnit and Markdown name the page by its path; SARIF's helpUri uses the installed copy", () => {
-  const { report } = byName_("fail");
+  const { report } = caseNamed("fail");
   const plain: RenderOptions = { colour: false, verbose: false, failOn: "fail", installedDocsUrl: (check) => `file:///opt/aml-preflight/${check.docs}` };
   expect(render("junit", report, plain)).toContain('<property name="docs" value="docs/checks/key-sync.md"/>');
   expect(render("markdown", report, plain)).toContain("Documentation: `docs/checks/key-sync.md`.");
