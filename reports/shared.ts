@@ -1,9 +1,10 @@
 // What every renderer needs: the options a run passes, the exit-code sentence, the friendly names
 // of what was read, and the `az` commands inside a remediation. Pure: no I/O.
 
-import { STATUSES, type CheckResult, type Report, type ReportFinding, type Status } from "../src/engine/types.js";
+import { checksAtFailOn } from "../src/engine/run.js";
+import { STATUSES, type CheckResult, type FailOn, type Report, type ReportFinding, type Status } from "../src/engine/types.js";
 
-export type FailOn = "fail" | "warn" | "unknown";
+export type { FailOn };
 
 export interface RenderOptions {
   /** ANSI colour (text only; the CLI allows it on a colour terminal without NO_COLOR). */
@@ -31,12 +32,6 @@ export const STATUS_SYMBOL: Record<Status, string> = { fail: "✗", unknown: "?"
 /** fail, unknown and warn: what a reader has to act on (pass and skip are not). */
 export function isProblem(status: Status): boolean {
   return status === "fail" || status === "unknown" || status === "warn";
-}
-
-/** The checks at or above --fail-on: the ones that make the exit code 1 (CONTRACTS.md section 2). */
-export function checksAtFailOn(report: Report, failOn: FailOn): CheckResult[] {
-  const threshold = STATUSES.indexOf(failOn);
-  return report.checks.filter((check) => STATUSES.indexOf(check.status) <= threshold);
 }
 
 /** One sentence: the exit code this report gives and why. */

@@ -11,6 +11,7 @@ import {
   type Check,
   type CheckFinding,
   type CheckResult,
+  type FailOn,
   type Report,
   type ReportFinding,
   type Status,
@@ -169,7 +170,12 @@ function countByType(snapshot: Snapshot): Record<string, number> {
 }
 
 /** Exit code by CONTRACTS.md section 2: 1 when any check reaches the --fail-on level. */
-export function exitCodeFor(report: Report, failOn: "fail" | "warn" | "unknown"): 0 | 1 {
+export function exitCodeFor(report: Report, failOn: FailOn): 0 | 1 {
+  return checksAtFailOn(report, failOn).length > 0 ? 1 : 0;
+}
+
+/** The checks at or above --fail-on: the ones that make the exit code 1. */
+export function checksAtFailOn(report: Report, failOn: FailOn): CheckResult[] {
   const threshold = STATUSES.indexOf(failOn);
-  return report.checks.some((check) => STATUSES.indexOf(check.status) <= threshold) ? 1 : 0;
+  return report.checks.filter((check) => STATUSES.indexOf(check.status) <= threshold);
 }

@@ -13,6 +13,8 @@ import type { CollectionError, KeysOutcome, PartName, RawResource, SnapshotTarge
 /** Worst first. A check's status is the worst of its findings. */
 export const STATUSES = ["fail", "unknown", "warn", "pass", "skip"] as const;
 export type Status = (typeof STATUSES)[number];
+/** The --fail-on levels: the lowest status that makes the exit code 1. */
+export type FailOn = "fail" | "warn" | "unknown";
 export type Severity = "critical" | "high" | "medium" | "low";
 
 export function worstStatus(statuses: Iterable<Status>): Status | undefined {
