@@ -70,7 +70,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "computes" | "
     if (!name) {
       return [{ status: "fail", messageId: "image-build-compute-unset", data: { restricted: capitalise(restrictedNames), verb: restricted.length > 1 ? "restrict" : "restricts", pronoun: restricted.length > 1 ? "them" : "it" }, resourceId: workspaceId, evidence, remediation: fix }];
     }
-    const compute = parts.computes.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+    const compute = parts.computes.find((candidate) => eqi(candidate.name, name));
     if (!compute) {
       return [
         {

@@ -1,5 +1,5 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
-import { asObject, registryAdminUserEnabled } from "../src/snapshot/model.js";
+import { registryAdminUserEnabled, storageSharedKeyDisallowed } from "../src/snapshot/model.js";
 import type { KeyComparison } from "../src/snapshot/types.js";
 import { workspaceArgs } from "./shared.js";
 
@@ -8,7 +8,8 @@ type MessageId =
   | "out-of-sync"
   | "recently-rotated"
   | "not-applicable"
-  | "undetermined";
+  | "undetermined"
+  | "unrecognised-outcome";
 
 /** The service re-reads rotated keys within an hour; until then a mismatch is expected. */
 const SYNC_WINDOW_MS = 60 * 60 * 1000;
@@ -26,6 +27,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
       "The workspace's cached {kind} matches none of the current ones; a key was rotated {minutes} minutes ago and the service syncs within an hour.",
     "not-applicable": "{kind}: {reason}.",
     undetermined: "Cannot compare the {kind}: {reason}.",
+    "unrecognised-outcome": "Cannot judge the {kind}: the snapshot records key comparison outcome {outcome}, which this check does not know.",
   },
   remediation: "az ml workspace sync-keys -n WS -g RG",
   run(parts, context) {
@@ -34,7 +36,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
     const judge = (kind: string, resourceId: string, comparison: KeyComparison, skipReason: string | undefined): void => {
       const evidence: Record<string, unknown> = {
         comparedWith: comparison.resourceId ?? resourceId,
-        outcome: comparison.outcome,
+        outcome: comparison.outcome ?? null,
         ...(comparison.matchedName ? { matchedName: comparison.matchedName } : {}),
         ...(comparison.keyCreationTimes ? { keyCreationTimes: comparison.keyCreationTimes } : {}),
       };
@@ -84,12 +86,25 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
           }
           return;
         }
+        default: {
+          // Not one of the four outcomes the collector writes (a snapshot built or edited by hand): say so, never nothing.
+          const outcome: unknown = (comparison as { outcome?: unknown }).outcome;
+          findings.push({
+            status: "unknown",
+            messageId: "unrecognised-outcome",
+            resourceId,
+            data: { kind, outcome: JSON.stringify(outcome ?? null) },
+            evidence,
+            remediation: "Collect the snapshot again with this version (preflight collect --out FILE), or audit live.",
+          });
+          return;
+        }
       }
     };
 
     const storageId = parts.workspace.storageAccountId ?? parts.workspace.id;
     const storageSkip =
-      parts.storage.state === "present" && asObject(parts.storage.raw.properties)?.allowSharedKeyAccess === false
+      parts.storage.state === "present" && storageSharedKeyDisallowed(parts.storage.raw)
         ? "the storage account disallows shared-key access (allowSharedKeyAccess false), so the workspace uses identity, not keys"
         : parts.storage.state === "none"
           ? "the workspace names no storage account"
@@ -110,7 +125,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
 
 function newestTime(times: Record<string, string> | undefined): number | undefined {
   const parsed = Object.values(times ?? {})
-    .map((time) => Date.parse(time))
+    .map((time: unknown) => (typeof time === "string" ? Date.parse(time) : Number.NaN))
     .filter((time) => Number.isFinite(time));
   return parsed.length > 0 ? Math.max(...parsed) : undefined;
 }

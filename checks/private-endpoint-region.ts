@@ -1,6 +1,7 @@
 import { defineCheck, type CheckFinding, type Dependency } from "../src/engine/types.js";
 import {
   eqi,
+  idKey,
   normaliseRegion,
   privateEndpointConnections,
   sameId,
@@ -48,8 +49,10 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
     for (const owner of owners) {
       for (const connection of owner.connections) {
         const endpointId = connection.privateEndpointId;
-        if (!endpointId || seen.has(`${endpointId}|${owner.id}`.toLowerCase())) continue;
-        seen.add(`${endpointId}|${owner.id}`.toLowerCase());
+        if (!endpointId) continue;
+        const pair = `${idKey(endpointId)}|${idKey(owner.id)}`;
+        if (seen.has(pair)) continue;
+        seen.add(pair);
         const type = topLevelType(owner.id) ?? "unknown type";
         const base = { endpoint: nameOf(endpointId), target: nameOf(owner.id), type };
         // connectionState is the endpoint's side (once read); targetConnectionState the target's. Either can refuse.
@@ -59,7 +62,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
           if (endpoint.error?.statusCode === 404) {
             findings.push({ status: "fail", messageId: "endpoint-missing", resourceId: endpointId, data: base, evidence, remediation: `Remove the stale connection: az network private-endpoint-connection delete --id ${connection.id ?? endpointId}` });
           } else {
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...base, reason: endpoint.reason }, evidence: { ...evidence, ...errorEvidence(endpoint.error) }, remediation: unresolvedRemediation([{ resourceId: endpointId, missingPermission: endpoint.error?.permission }]) });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...base, reason: endpoint.reason }, evidence: { ...evidence, ...errorEvidence(endpoint.error) }, remediation: unresolvedRemediation([{ resourceId: endpointId, missingPermission: endpoint.error?.permission, code: endpoint.error?.code, statusCode: endpoint.error?.statusCode }]) });
           }
           continue;
         }
@@ -80,7 +83,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
         const types = parts.privateEndpointTypes(region);
         if (!types.ok) {
           problems++;
-          findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: types.reason }, evidence: { ...evidence, ...errorEvidence(types.error) }, remediation: unresolvedRemediation([{ resourceId: types.error?.resourceId ?? endpointId, missingPermission: types.error?.permission }]) });
+          findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: types.reason }, evidence: { ...evidence, ...errorEvidence(types.error) }, remediation: unresolvedRemediation([{ resourceId: types.error?.resourceId ?? endpointId, missingPermission: types.error?.permission, code: types.error?.code, statusCode: types.error?.statusCode }]) });
         } else if (!types.value.some((listed) => eqi(listed, targetType))) {
           problems++;
           findings.push({ status: "fail", messageId: "type-unsupported-in-region", resourceId: endpointId, data, evidence: { ...evidence, availableTypes: types.value.length } });
@@ -93,7 +96,7 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keyVault" | "
           const vnet = parts.virtualNetworks(vnetId);
           if (!vnet.ok) {
             problems++;
-            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: vnet.reason }, evidence: { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) }, remediation: unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission }]) });
+            findings.push({ status: "unknown", messageId: "undetermined", resourceId: endpointId, data: { ...data, reason: vnet.reason }, evidence: { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) }, remediation: unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission, code: vnet.error?.code, statusCode: vnet.error?.statusCode }]) });
           } else if (normaliseRegion(vnet.value.location) !== normaliseRegion(region)) {
             problems++;
             findings.push({ status: "fail", messageId: "vnet-region-mismatch", resourceId: endpointId, data: { ...data, vnet: nameOf(vnetId), vnetRegion: vnet.value.location }, evidence: { ...evidence, vnet: vnetId, vnetRegion: vnet.value.location } });

@@ -1,7 +1,7 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
-import { sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { eqi, idKey, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
 import { errorEvidence, nameOf, networkedComputes } from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets";
@@ -28,7 +28,7 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
     const subnets = new Map<string, { subnetId: string; computes: string[] }>();
     for (const compute of networkedComputes(parts.computes)) {
       if (!compute.subnetId) continue;
-      const key = compute.subnetId.toLowerCase();
+      const key = idKey(compute.subnetId);
       const entry = subnets.get(key) ?? { subnetId: compute.subnetId, computes: [] };
       entry.computes.push(compute.name);
       subnets.set(key, entry);
@@ -51,11 +51,11 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
       }
       const vnet = parts.virtualNetworks(vnetId);
       if (!vnet.ok) {
-        perTag("unknown", "undetermined", vnet.reason, errorEvidence(vnet.error), unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission }]));
+        perTag("unknown", "undetermined", vnet.reason, errorEvidence(vnet.error), unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission, code: vnet.error?.code, statusCode: vnet.error?.statusCode }]));
         continue;
       }
       const subnet = vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ??
-        vnet.value.subnets.find((candidate) => candidate.name.toLowerCase() === nameOf(subnetId).toLowerCase());
+        vnet.value.subnets.find((candidate) => eqi(candidate.name, nameOf(subnetId)));
       if (!subnet) {
         perTag("unknown", "undetermined", `subnet not found in virtual network ${nameOf(vnetId)}`, { vnet: vnetId });
         continue;
@@ -67,7 +67,7 @@ export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGrou
       const nsgId = subnet.networkSecurityGroupId;
       const nsg = parts.networkSecurityGroups(nsgId);
       if (!nsg.ok) {
-        perTag("unknown", "undetermined", nsg.reason, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) }, unresolvedRemediation([{ resourceId: nsgId, missingPermission: nsg.error?.permission }]));
+        perTag("unknown", "undetermined", nsg.reason, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) }, unresolvedRemediation([{ resourceId: nsgId, missingPermission: nsg.error?.permission, code: nsg.error?.code, statusCode: nsg.error?.statusCode }]));
         continue;
       }
       const { rules, malformed } = rulesFromNsg(nsg.value);

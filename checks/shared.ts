@@ -1,22 +1,20 @@
 // Helpers several checks share. Pure: no I/O, no SDK.
 
 import type { Parts } from "../src/engine/types.js";
-import type { ComputeView } from "../src/snapshot/model.js";
+import { eqi, type ComputeView } from "../src/snapshot/model.js";
 import type { CollectionError, SnapshotTarget } from "../src/snapshot/types.js";
 
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
 export const NETWORKED_COMPUTE_TYPES = ["AmlCompute", "ComputeInstance", "AKS"];
 
 export function networkedComputes(computes: ComputeView[]): ComputeView[] {
-  return computes.filter((compute) =>
-    NETWORKED_COMPUTE_TYPES.some((type) => type.toLowerCase() === compute.computeType.toLowerCase()),
-  );
+  return computes.filter((compute) => NETWORKED_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type)));
 }
 
 /** The workspace isolates its computes in a managed network (isolation mode other than Disabled). */
 export function isManagedNetwork(parts: Pick<Parts, "workspace">): boolean {
   const mode = parts.workspace.managedNetworkIsolation;
-  return mode !== undefined && mode.toLowerCase() !== "disabled";
+  return mode !== undefined && !eqi(mode, "Disabled");
 }
 
 /** Last segment of an ARM ID, for messages. */

@@ -30,7 +30,12 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
       ["Ticket", report.ticket ? cell(code(report.ticket)) : "none"],
       ["Audited at", `${report.startedAt} (${(report.durationMs / 1000).toFixed(1)} s)`],
       ["Tool", `aml-preflight ${report.tool.version}`],
-      ["Read", cell(`${readSummary(report)}; ${report.collection.requests} ARM requests, ${report.collection.errors.length} failed`)],
+      [
+        "Read",
+        cell(
+          `${readSummary(report)}; ${report.collection.requests} ARM requests, ${report.collection.errors.length} failed${report.collection.retries.length ? `, ${report.collection.retries.length} answered after retries` : ""}`,
+        ),
+      ],
       ["Result", cell(`${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${exitSentence(report, options.failOn)}`)],
     ]),
     "",

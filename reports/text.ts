@@ -27,7 +27,9 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
   lines.push(`${bold(`aml-preflight ${report.tool.version}`)} · workspace ${bold(target.workspace)} in ${target.resourceGroup}${where ? ` · ${where}` : ""}`);
   lines.push(dim(`  ${target.workspaceId}`));
   const failed = report.collection.errors.length;
-  lines.push(dim(`  read: ${readSummary(report)} (${report.collection.requests} ARM requests${failed > 0 ? `, ${failed} failed` : ""})`));
+  const retried = report.collection.retries.length;
+  const counts = [`${report.collection.requests} ARM requests`, failed > 0 ? `${failed} failed` : "", retried > 0 ? `${retried} answered after retries` : ""];
+  lines.push(dim(`  read: ${readSummary(report)} (${counts.filter(Boolean).join(", ")})`));
   lines.push("");
 
   const width = Math.max(...report.checks.map((check) => check.id.length), 0);
@@ -51,6 +53,15 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
     for (const error of report.collection.errors) {
       const status = [error.statusCode, error.code].filter(Boolean).join(" ");
       lines.push(`  ${error.operation} ${status} ${error.resourceId}${error.permission ? ` (needs ${error.permission})` : ""}`);
+      // Timeouts and throttling say what happened only in their message.
+      if (!error.permission && error.message) lines.push(dim(`    ${error.message}`));
+    }
+  }
+  if (retried > 0) {
+    lines.push("");
+    lines.push(`Reads answered after retries (${retried}):`);
+    for (const note of report.collection.retries) {
+      lines.push(`  ${note.operation} after ${note.attempts} attempts (${note.statuses.map((status) => (status === 0 ? "no answer" : status)).join(", ")}) ${note.resourceId}`);
     }
   }
   lines.push("");

@@ -10,7 +10,7 @@ import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFakeArmArgs, startFromCli } from "./fake-arm/cli.js";
-import { parseScenario } from "./fake-arm/scenario.js";
+import { ARM_READ_THROTTLE, parseScenario } from "./fake-arm/scenario.js";
 import type { ArmResource, Scenario } from "./fake-arm/scenario.js";
 import { COMMON_PRIVATE_ENDPOINT_TYPES, startFakeArm } from "./fake-arm/server.js";
 import type { FakeArm, FakeArmOptions } from "./fake-arm/server.js";
@@ -167,6 +167,21 @@ async function getJson<T>(fake: FakeArm, target: string, expectedStatus = 200): 
 
 function names(listing: Listing): unknown[] {
   return listing.value.map((member) => member.name);
+}
+
+/** A clock for the throttle that only moves when told to. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let time = 1_000_000;
+  return {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms;
+    },
+  };
+}
+
+function remainingReads(result: HttpResult): string | string[] | undefined {
+  return result.headers["x-ms-ratelimit-remaining-subscription-reads"];
 }
 
 /** Runs `body` against a fake of its own, closed afterwards. */
@@ -580,6 +595,204 @@ describe("fake ARM server", () => {
         expect([gpu.status, gpu.text]).toEqual([502, "<html>bad gateway</html>"]);
       });
     });
+
+    it("sends a truncated JSON body with status 200 and its exact byte length", async () => {
+      const whole = JSON.stringify({ value: [{ name: "café-ü", properties: { computeType: "AmlCompute" } }] });
+      const truncated = whole.slice(0, -7);
+      const scenario: Scenario = { ...baseScenario, faults: [{ path: "/computes$", body: truncated, status: 200 }] };
+      await withFake(scenario, {}, async (faulty) => {
+        const result = await call(faulty, "GET", `${workspaceId}/computes${API}`);
+        expect(result.status).toBe(200);
+        expect(result.text).toBe(truncated);
+        expect(result.headers["content-length"]).toBe(String(Buffer.byteLength(truncated)));
+        expect(Buffer.byteLength(truncated)).toBeGreaterThan(truncated.length);
+        expect(result.headers["content-type"]).toBe("application/json; charset=utf-8");
+        expect(() => JSON.parse(result.text) as unknown).toThrow(SyntaxError);
+        expect(faulty.requests.at(-1)?.status).toBe(200);
+      });
+    });
+  });
+
+  describe("read throttling", () => {
+    const target = `${workspaceId}${API}`;
+
+    it("answers 429 SubscriptionRequestsThrottled with Retry-After once `capacity` GETs have emptied the bucket, and logs it", async () => {
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: { capacity: 3, refillPerSecond: 1 } }, { now: clock.now }, async (limited) => {
+        const remaining: unknown[] = [];
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          const result = await call(limited, "GET", target);
+          expect(result.status).toBe(200);
+          expect(result.headers["retry-after"]).toBeUndefined();
+          remaining.push(remainingReads(result));
+        }
+        expect(remaining).toEqual(["2", "1", "0"]);
+        const throttled = await call(limited, "GET", target);
+        expect(throttled.status).toBe(429);
+        expect(throttled.headers["retry-after"]).toBe("1");
+        expect(remainingReads(throttled)).toBe("0");
+        expect(throttled.headers["content-type"]).toBe("application/json; charset=utf-8");
+        expect(throttled.headers["x-ms-request-id"]).toBeTruthy();
+        const body = JSON.parse(throttled.text) as ArmErrorBody;
+        expect(Object.keys(body)).toEqual(["error"]);
+        expect(Object.keys(body.error).sort()).toEqual(["code", "message"]);
+        expect(body.error.code).toBe("SubscriptionRequestsThrottled");
+        expect(body.error.message).toContain(SUB);
+        expect(body.error.message).toContain("'1' seconds");
+        expect(limited.requests.map((entry) => entry.status)).toEqual([200, 200, 200, 429]);
+        expect(limited.requests.at(-1)).toEqual({ method: "GET", path: target, status: 429 });
+        // Still empty: the throttled read took nothing, and did not push the wait further.
+        expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("1");
+      });
+    });
+
+    it("sends Retry-After as the whole seconds, rounded up, until one token is back", async () => {
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: { capacity: 1, refillPerSecond: 0.3 } }, { now: clock.now }, async (limited) => {
+        expect((await call(limited, "GET", target)).status).toBe(200);
+        const empty = await call(limited, "GET", target);
+        // 1 token at 0.3 per second: 3.33 s.
+        expect([empty.status, empty.headers["retry-after"]]).toEqual([429, "4"]);
+        clock.advance(2000);
+        // 0.6 tokens: 0.4 more take 1.33 s.
+        expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("2");
+        clock.advance(1300);
+        // 0.99 tokens: 0.03 s to go, still at least 1.
+        expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("1");
+        clock.advance(34);
+        expect((await call(limited, "GET", target)).status).toBe(200);
+      });
+    });
+
+    it("refills continuously with the clock, never beyond capacity", async () => {
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: { capacity: 3, refillPerSecond: 2 } }, { now: clock.now }, async (limited) => {
+        for (let attempt = 0; attempt < 3; attempt += 1) expect((await call(limited, "GET", target)).status).toBe(200);
+        expect((await call(limited, "GET", target)).status).toBe(429);
+        clock.advance(499);
+        expect((await call(limited, "GET", target)).status).toBe(429);
+        clock.advance(1);
+        const refilled = await call(limited, "GET", target);
+        expect([refilled.status, remainingReads(refilled)]).toEqual([200, "0"]);
+        clock.advance(1250);
+        // 2.5 tokens: the GET leaves 1.5, reported as 1.
+        expect(remainingReads(await call(limited, "GET", target))).toBe("1");
+        clock.advance(3_600_000);
+        expect(remainingReads(await call(limited, "GET", target))).toBe("2");
+      });
+    });
+
+    it("keeps one bucket per subscription, its ID compared case-insensitively; paths without one share a bucket", async () => {
+      const clock = manualClock();
+      const lettered = "abcdef00-aaaa-bbbb-cccc-00000000abcd";
+      await withFake({ ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } }, { now: clock.now }, async (limited) => {
+        // Unknown resources (404) are reads too.
+        const lower = await call(limited, "GET", `/subscriptions/${lettered}/resourceGroups/rg/providers/Microsoft.Web/sites/a${API}`);
+        const upper = await call(limited, "GET", `/subscriptions/${lettered.toUpperCase()}/resourceGroups/RG${API}`);
+        expect([lower.status, remainingReads(lower), upper.status, remainingReads(upper)]).toEqual([404, "1", 404, "0"]);
+        expect((await call(limited, "GET", `/SUBSCRIPTIONS/${lettered.toUpperCase()}/providers/x/y${API}`)).status).toBe(429);
+
+        const elsewhere = `/subscriptions/${OTHER_SUB}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/elsewhere`;
+        const other = await call(limited, "GET", `${elsewhere}${API}`);
+        expect([other.status, remainingReads(other)]).toEqual([200, "1"]);
+        const mine = await call(limited, "GET", target);
+        expect([mine.status, remainingReads(mine)]).toEqual([200, "1"]);
+
+        const list = await call(limited, "GET", "/subscriptions?api-version=2022-12-01");
+        const nowhere = await call(limited, "GET", "/nowhere");
+        expect([list.status, remainingReads(list), nowhere.status, remainingReads(nowhere)]).toEqual([200, "1", 404, "0"]);
+        expect((await call(limited, "GET", "/providers/Microsoft.Resources/operations")).status).toBe(429);
+        // The other buckets kept their token.
+        expect((await call(limited, "GET", target)).status).toBe(200);
+        expect((await call(limited, "GET", target)).status).toBe(429);
+      });
+    });
+
+    it("does not count POSTs or other methods against reads, and reports the bucket on their answers", async () => {
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } }, { now: clock.now }, async (limited) => {
+        const listKeys = `${exampleStorage.id}/listKeys${API}`;
+        expect(remainingReads(await call(limited, "GET", target))).toBe("1");
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          const post = await call(limited, "POST", listKeys);
+          expect([post.status, remainingReads(post)]).toEqual([200, "1"]);
+        }
+        const deleted = await call(limited, "DELETE", target, { body: "{}" });
+        expect([deleted.status, remainingReads(deleted)]).toEqual([405, "1"]);
+        expect(remainingReads(await call(limited, "GET", target))).toBe("0");
+        expect((await call(limited, "GET", target)).status).toBe(429);
+        // Reads are exhausted; actions still answer.
+        const post = await call(limited, "POST", listKeys);
+        expect([post.status, remainingReads(post)]).toEqual([200, "0"]);
+      });
+    });
+
+    it("means ARM's 250 tokens refilled at 25 per second with `throttle: true`", async () => {
+      expect(ARM_READ_THROTTLE).toEqual({ capacity: 250, refillPerSecond: 25 });
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: true }, { now: clock.now }, async (limited) => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 8, ca: limited.caPem });
+        try {
+          const results = await Promise.all(Array.from({ length: 250 }, () => call(limited, "GET", target, { agent })));
+          expect(results.every((result) => result.status === 200)).toBe(true);
+          const counts = results.map((result) => Number(remainingReads(result))).sort((a, b) => b - a);
+          expect(counts).toEqual(Array.from({ length: 250 }, (_, index) => 249 - index));
+          const throttled = await call(limited, "GET", target, { agent });
+          expect([throttled.status, throttled.headers["retry-after"]]).toEqual([429, "1"]);
+          // One token every 40 ms.
+          clock.advance(39);
+          expect((await call(limited, "GET", target, { agent })).status).toBe(429);
+          clock.advance(1);
+          expect((await call(limited, "GET", target, { agent })).status).toBe(200);
+          clock.advance(1000);
+          expect(remainingReads(await call(limited, "GET", target, { agent }))).toBe("24");
+        } finally {
+          agent.destroy();
+        }
+      });
+    });
+
+    it("lets the option override the scenario's throttle, `false` turning it off", async () => {
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: true }, { now: clock.now, throttle: { capacity: 1, refillPerSecond: 1 } }, async (limited) => {
+        expect(remainingReads(await call(limited, "GET", target))).toBe("0");
+        expect((await call(limited, "GET", target)).status).toBe(429);
+      });
+      await withFake({ ...baseScenario, throttle: { capacity: 1, refillPerSecond: 1 } }, { now: clock.now, throttle: false }, async (open) => {
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          const result = await call(open, "GET", target);
+          expect([result.status, remainingReads(result)]).toEqual([200, "11999"]);
+        }
+      });
+      await withFake(baseScenario, { now: clock.now, throttle: true }, async (limited) => {
+        expect(remainingReads(await call(limited, "GET", target))).toBe("249");
+      });
+      await expect(startFakeArm(baseScenario, { throttle: { capacity: 0, refillPerSecond: 1 } })).rejects.toThrow(/capacity/);
+    });
+
+    it("delays a throttled read by the latency like any answer, and spends no fault on it", async () => {
+      const clock = manualClock();
+      const faulted = `${workspaceId}/computes/cpu${API}`;
+      const scenario: Scenario = {
+        ...baseScenario,
+        throttle: { capacity: 1, refillPerSecond: 1 },
+        faults: [{ path: "/computes/cpu$", status: 500, times: 1 }],
+      };
+      await withFake(scenario, { now: clock.now, latencyMs: 100 }, async (limited) => {
+        expect((await call(limited, "GET", target)).status).toBe(200);
+        const started = Date.now();
+        const throttled = await call(limited, "GET", faulted);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+        expect(throttled.status).toBe(429);
+        clock.advance(1000);
+        // The fault is still unspent, and the faulted read took the token.
+        const fault = await call(limited, "GET", faulted);
+        expect([fault.status, remainingReads(fault)]).toEqual([500, "0"]);
+        clock.advance(1000);
+        expect((await call(limited, "GET", faulted)).status).toBe(200);
+        expect(limited.requests.map((entry) => entry.status)).toEqual([200, 429, 500, 200]);
+      });
+    });
   });
 
   describe("scenario validation", () => {
@@ -591,6 +804,34 @@ describe("fake ARM server", () => {
       expect(() => parseScenario({ resources: [], privateEndpointTypes: { westeurope: "x" } }, "s.json")).toThrow(/westeurope/);
       expect(() => parseScenario({ resources: [], pageSize: 0 }, "s.json")).toThrow(/pageSize/);
       expect(parseScenario({ resources: [{ id: "/subscriptions/s" }] }).faults).toEqual([]);
+    });
+
+    it("rejects a bad throttle with a message naming the field, and keeps a good one", () => {
+      const bad: Array<[unknown, RegExp]> = [
+        ["yes", /s\.json: throttle must be true, false or \{ "capacity"/],
+        [250, /throttle must be true, false or/],
+        [[250, 25], /throttle must be true, false or/],
+        [{ refillPerSecond: 25 }, /s\.json: throttle\.capacity must be a positive integer/],
+        [{ capacity: 0, refillPerSecond: 25 }, /throttle\.capacity must be a positive integer/],
+        [{ capacity: -5, refillPerSecond: 25 }, /throttle\.capacity/],
+        [{ capacity: 2.5, refillPerSecond: 25 }, /throttle\.capacity/],
+        [{ capacity: "250", refillPerSecond: 25 }, /throttle\.capacity/],
+        [{ capacity: 250 }, /s\.json: throttle\.refillPerSecond must be a positive number/],
+        [{ capacity: 250, refillPerSecond: 0 }, /throttle\.refillPerSecond must be a positive number/],
+        [{ capacity: 250, refillPerSecond: -1 }, /throttle\.refillPerSecond/],
+        [{ capacity: 250, refillPerSecond: "25" }, /throttle\.refillPerSecond/],
+        [{ capacity: 250, refillPerSecond: Number.POSITIVE_INFINITY }, /throttle\.refillPerSecond/],
+      ];
+      for (const [throttle, message] of bad) {
+        expect(() => parseScenario({ resources: [], throttle }, "s.json"), JSON.stringify(throttle)).toThrow(message);
+      }
+      expect(parseScenario({ resources: [], throttle: true }).throttle).toBe(true);
+      expect(parseScenario({ resources: [], throttle: false }).throttle).toBe(false);
+      expect(parseScenario({ resources: [], throttle: { capacity: 1, refillPerSecond: 0.5 } }).throttle).toEqual({
+        capacity: 1,
+        refillPerSecond: 0.5,
+      });
+      expect(parseScenario({ resources: [] }).throttle).toBeUndefined();
     });
   });
 });
@@ -631,7 +872,81 @@ describe("Azure SDK against the fake", () => {
   });
 });
 
+describe("Azure SDK against a throttling or truncating fake", () => {
+  const credential: TokenCredential = {
+    getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+  const client = (sdkFake: FakeArm, maxRetries: number) =>
+    new StorageManagementClient(credential, SUB, {
+      endpoint: sdkFake.url,
+      tlsOptions: { ca: sdkFake.caPem },
+      retryOptions: { maxRetries },
+    });
+
+  it("sees a throttled read as a 429 RestError with ARM's code", async () => {
+    const clock = manualClock();
+    await withFake({ resources: [exampleStorage], throttle: { capacity: 1, refillPerSecond: 1 } }, { now: clock.now }, async (sdkFake) => {
+      const storage = client(sdkFake, 0);
+      expect((await storage.storageAccounts.getProperties("res9407", "sto8596")).name).toBe("sto8596");
+      await expect(storage.storageAccounts.getProperties("res9407", "sto8596")).rejects.toMatchObject({
+        statusCode: 429,
+        code: "SubscriptionRequestsThrottled",
+      });
+    });
+  });
+
+  it("waits out Retry-After and then reads (real clock)", async () => {
+    await withFake({ resources: [exampleStorage], throttle: { capacity: 1, refillPerSecond: 2 } }, {}, async (sdkFake) => {
+      const storage = client(sdkFake, 3);
+      await storage.storageAccounts.getProperties("res9407", "sto8596");
+      const started = Date.now();
+      expect((await storage.storageAccounts.getProperties("res9407", "sto8596")).name).toBe("sto8596");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(sdkFake.requests.map((entry) => entry.status)).toEqual([200, 429, 200]);
+    });
+  });
+
+  it("fails to parse a truncated 200 body", async () => {
+    const truncated = JSON.stringify(exampleStorage).slice(0, 40);
+    await withFake({ resources: [exampleStorage], faults: [{ path: "/sto8596$", body: truncated, status: 200 }] }, {}, async (sdkFake) => {
+      await expect(client(sdkFake, 0).storageAccounts.getProperties("res9407", "sto8596")).rejects.toMatchObject({
+        code: "PARSE_ERROR",
+      });
+    });
+  });
+});
+
 describe("fake-arm command line", () => {
+  it("parses --throttle alone (ARM's limits, also before another flag) or as CAPACITY:REFILL, and rejects bad values", () => {
+    expect(parseFakeArmArgs(["--scenario", "s.json"]).throttle).toBeUndefined();
+    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle"]).throttle).toBe(true);
+    expect(parseFakeArmArgs(["--throttle", "--scenario", "s.json"])).toMatchObject({ throttle: true, scenarioFile: join(process.cwd(), "s.json") });
+    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle", "250:25"]).throttle).toEqual({ capacity: 250, refillPerSecond: 25 });
+    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle=10:0.5"]).throttle).toEqual({ capacity: 10, refillPerSecond: 0.5 });
+    for (const value of ["0:25", "250:0", "2.5:1", "250", "250:x", "a:b", "1:2:3", ":"]) {
+      expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", value]), value).toThrow(/--throttle/);
+    }
+    expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", "0:25"])).toThrow(/capacity must be a positive integer/);
+  });
+
+  it("throttles reads when started with --throttle", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fake-arm-cli-"));
+    try {
+      const scenarioFile = join(dir, "scenario.json");
+      await writeFile(scenarioFile, JSON.stringify(baseScenario));
+      const { fakeArm } = await startFromCli(parseFakeArmArgs(["--scenario", scenarioFile, "--throttle", "2:0.001"]));
+      try {
+        const statuses: number[] = [];
+        for (let attempt = 0; attempt < 3; attempt += 1) statuses.push((await call(fakeArm, "GET", `${workspaceId}${API}`)).status);
+        expect(statuses).toEqual([200, 200, 429]);
+      } finally {
+        await fakeArm.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("parses its flags and rejects bad ones", () => {
     expect(parseFakeArmArgs(["--scenario", "s.json", "--latency-ms", "5", "--log", "r.jsonl", "--page-size", "3"])).toEqual({
       scenarioFile: join(process.cwd(), "s.json"),

@@ -80,7 +80,7 @@ export async function auditScenario(scenario: Scenario, options: AuditOptions = 
       endpoint: fake.url,
       ca: fake.caPem,
       requestTimeoutMs: 10_000,
-      maxRetries: 1,
+      retry: { maxRetries: 1, retryDelayMs: 10, maxRetryDelayMs: 50, maxRetryAfterMs: 1_000 },
       redactor,
     });
     const checks = options.only ? options.only.map((id) => findCheck(id)!).filter(Boolean) : CHECKS;

@@ -9,7 +9,7 @@ import { CHECKS, findCheck } from "../../checks/index.js";
 import { FORMATS, isFormat, render, type Format } from "../../reports/index.js";
 import { exitSentence } from "../../reports/shared.js";
 import { summaryLine } from "../../reports/text.js";
-import type { Redactor } from "../collect/secrets.js";
+import { scrubFreeText, type Redactor } from "../collect/secrets.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { PreflightError } from "../engine/errors.js";
 import { buildReport, exitCodeFor } from "../engine/run.js";
@@ -49,6 +49,10 @@ interface LiveArgs extends AuditArgs {
   "arm-endpoint"?: string;
   keys: boolean;
   "request-timeout": number;
+  timeout: number;
+  retries: number;
+  "retry-delay": number;
+  "max-retry-after": number;
 }
 
 function reportOptions(argv: Argv): Argv {
@@ -77,7 +81,11 @@ function targetOptions(argv: Argv): Argv {
     .option("subscription", { alias: "s", type: "string", describe: "Subscription id (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI default)" })
     .option("arm-endpoint", { type: "string", describe: "ARM endpoint (default: PREFLIGHT_ARM_ENDPOINT or https://management.azure.com)" })
     .option("keys", { type: "boolean", default: true, describe: "Read listKeys/listCredentials to compare keys (--no-keys to skip)" })
-    .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one ARM request is abandoned" });
+    .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one ARM request is abandoned (its reads become unknown)" })
+    .option("timeout", { type: "number", default: 300, describe: "Seconds for the whole collection; what is unread by then is unknown, the report still comes out" })
+    .option("retries", { type: "number", default: 3, describe: "Retries of a throttled (429), failed (5xx) or dropped request" })
+    .option("retry-delay", { type: "number", default: 1, describe: "Seconds before the first retry of a 5xx or dropped request; doubles each time" })
+    .option("max-retry-after", { type: "number", default: 60, describe: "Longest Retry-After (seconds) waited for; a longer one leaves the read unknown" });
 }
 
 /** The commands the parser can dispatch to. */
@@ -155,13 +163,14 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     if (helpText) io.stdout(`${helpText}\n`);
     return exitCode;
   } catch (error) {
+    // Error text can quote a server's answer (an SDK error echoing a body): scrubbed like ARM messages.
     if (error instanceof PreflightError) {
-      io.stderr(`preflight: ${oneLine(error.message)}\n`);
+      io.stderr(`preflight: ${scrubFreeText(oneLine(error.message))}\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`preflight: ${firstLine(message)}${verbose ? "" : " (run with --verbose for details)"}\n`);
-    if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    io.stderr(`preflight: ${scrubFreeText(firstLine(message))}${verbose ? "" : " (run with --verbose for details)"}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr(`${scrubFreeText(error.stack)}\n`);
     return 2;
   }
 }
@@ -191,17 +200,27 @@ function selectChecks(only: string[] | undefined, skip: string[] | undefined): C
   return CHECKS.filter((check) => (onlyIds.length === 0 || onlyIds.includes(check.id)) && !skipIds.includes(check.id));
 }
 
+/** A flag in seconds: a finite number above zero (or zero, where `zeroAllowed`). */
+function positiveSeconds(args: LiveArgs, flag: "request-timeout" | "timeout" | "retry-delay" | "max-retry-after", zeroAllowed = false): number {
+  const value = args[flag];
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new PreflightError(`--${flag} must be a ${zeroAllowed ? "non-negative" : "positive"} number of seconds, got ${String(value)}`);
+  }
+  return value;
+}
+
 function partsFor(checks: readonly Check[]): PartName[] {
   return [...new Set(checks.flatMap((check) => check.requires))];
 }
 
 async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Promise<{ snapshot: Snapshot; redactor: Redactor }> {
   // The Azure SDK takes most of start-up: load it only for commands that talk to ARM.
-  const [{ ArmReader, DEFAULT_ARM_ENDPOINT }, { collectSnapshot }, { createCredential, ensureToken }, { Redactor }] = await Promise.all([
+  const [{ ArmReader, DEFAULT_ARM_ENDPOINT }, { collectSnapshot }, { createCredential, ensureToken }, { Redactor }, { DEFAULT_RETRY }] = await Promise.all([
     import("../collect/arm.js"),
     import("../collect/collector.js"),
     import("../collect/credential.js"),
     import("../collect/secrets.js"),
+    import("../collect/retry.js"),
   ]);
   const workspace = await resolveWorkspace(
     { workspace: args.workspace, resourceGroup: args["resource-group"], subscription: args.subscription },
@@ -211,12 +230,26 @@ async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Pro
   if (!/^https:\/\//i.test(endpoint)) {
     throw new PreflightError(`--arm-endpoint "${endpoint}" must be an https:// URL`);
   }
-  const timeout = args["request-timeout"];
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new PreflightError("--request-timeout must be a positive number of seconds");
+  const requestTimeout = positiveSeconds(args, "request-timeout");
+  const runTimeout = positiveSeconds(args, "timeout");
+  const retryDelay = positiveSeconds(args, "retry-delay", true);
+  const maxRetryAfter = positiveSeconds(args, "max-retry-after", true);
+  const retries = args.retries;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new PreflightError(`--retries must be a whole number from 0 to 10, got ${String(retries)}`);
+  // The deadline runs from here: signing in counts against it too.
+  const deadline = AbortSignal.timeout(runTimeout * 1000);
   const credential = createCredential(io.env);
-  await ensureToken(credential, endpoint, 20_000);
+  await ensureToken(credential, endpoint, Math.min(20_000, runTimeout * 1000));
   const redactor = new Redactor();
-  const reader = new ArmReader({ credential, endpoint, requestTimeoutMs: timeout * 1000, maxRetries: 3, redactor });
+  const reader = new ArmReader({
+    credential,
+    endpoint,
+    requestTimeoutMs: requestTimeout * 1000,
+    retry: { ...DEFAULT_RETRY, maxRetries: retries, retryDelayMs: retryDelay * 1000, maxRetryAfterMs: maxRetryAfter * 1000 },
+    deadline,
+    deadlineSeconds: runTimeout,
+    redactor,
+  });
   const snapshot = await collectSnapshot({
     reader,
     redactor,

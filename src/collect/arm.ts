@@ -10,8 +10,9 @@ import { NetworkManagementClient } from "@azure/arm-network";
 import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
-import type { CollectionError, PartName } from "../snapshot/types.js";
+import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js";
 import { READ_PERMISSIONS, type Operation } from "./permissions.js";
+import { preflightRetryPolicy, retryAfterMs, type RetrySettings } from "./retry.js";
 import type { Redactor } from "./secrets.js";
 
 /** Machine Learning api-version pinned so `imageBuildCompute` and `managedNetwork` come back. */
@@ -25,12 +26,23 @@ export interface ArmOptions {
   /** Extra CA for a private endpoint (tests); production trust comes from NODE_EXTRA_CA_CERTS. */
   ca?: string;
   requestTimeoutMs: number;
-  maxRetries: number;
+  retry: RetrySettings;
+  /** The whole run's deadline (--timeout): aborts requests in flight and waits between retries. */
+  deadline?: AbortSignal;
+  /** Seconds of --timeout, for the message of a read it cut short. */
+  deadlineSeconds?: number;
   redactor: Redactor;
+}
+
+/** One HTTP attempt as the wire saw it: status 0 when no response came (reset, timeout). */
+interface Attempt {
+  status: number;
+  retryAfterMs?: number;
 }
 
 interface Capture {
   bodies: string[];
+  attempts: Attempt[];
 }
 
 /** Per-call sink for response bodies; follows the async context into next-page requests too. */
@@ -46,6 +58,8 @@ type Clients = {
 
 export class ArmReader {
   requests = 0;
+  /** Reads that succeeded only after a retry, for the report's note. */
+  readonly retries: RetryNote[] = [];
   private readonly clients = new Map<string, Clients>();
 
   constructor(private readonly options: ArmOptions) {}
@@ -56,8 +70,16 @@ export class ArmReader {
     sendRequest: async (request, next) => {
       this.requests += 1;
       request.timeout = this.options.requestTimeoutMs;
-      const response = await next(request);
       const capture = captureContext.getStore();
+      let response;
+      try {
+        response = await next(request);
+      } catch (error) {
+        capture?.attempts.push({ status: 0 });
+        throw error;
+      }
+      const wait = retryAfterMs(response);
+      capture?.attempts.push({ status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
       if (capture && response.status >= 200 && response.status < 300 && response.bodyAsText) {
         capture.bodies.push(response.bodyAsText);
       }
@@ -65,14 +87,32 @@ export class ArmReader {
     },
   };
 
+  /** Ties every request (and the waits between its retries) to the run's deadline. */
+  private readonly deadlinePolicy: PipelinePolicy = {
+    name: "preflightDeadline",
+    sendRequest: (request, next) => {
+      const deadline = this.options.deadline;
+      const own = request.abortSignal;
+      if (deadline) request.abortSignal = own instanceof AbortSignal ? AbortSignal.any([own, deadline]) : deadline;
+      return next(request);
+    },
+  };
+
+  /** True once the run's --timeout has passed: reads not yet started fail without a request. */
+  get pastDeadline(): boolean {
+    return this.options.deadline?.aborted ?? false;
+  }
+
   clientsFor(subscriptionId: string): Clients {
     const existing = this.clients.get(subscriptionId.toLowerCase());
     if (existing) return existing;
-    const { credential, endpoint, ca, maxRetries } = this.options;
+    const { credential, endpoint, ca } = this.options;
     const common = {
       endpoint,
-      additionalPolicies: [{ policy: this.wirePolicy, position: "perRetry" as const }],
-      retryOptions: { maxRetries, maxRetryDelayInMs: 30_000 },
+      additionalPolicies: [
+        { policy: this.deadlinePolicy, position: "perCall" as const },
+        { policy: this.wirePolicy, position: "perRetry" as const },
+      ],
       ...(ca ? { tlsOptions: { ca } } : {}),
       userAgentOptions: { userAgentPrefix: "aml-preflight" },
     };
@@ -87,6 +127,10 @@ export class ArmReader {
       keyVault: new KeyVaultManagementClient(credential, subscriptionId, common),
       network: new NetworkManagementClient(credential, subscriptionId, common),
     };
+    for (const client of Object.values(created)) {
+      client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
+      client.pipeline.addPolicy(preflightRetryPolicy(this.options.retry), { phase: "Retry" });
+    }
     this.clients.set(subscriptionId.toLowerCase(), created);
     return created;
   }
@@ -98,16 +142,18 @@ export class ArmReader {
     resourceId: string,
     call: () => Promise<unknown>,
   ): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; error: CollectionError }> {
-    const capture: Capture = { bodies: [] };
+    if (this.pastDeadline) return { ok: false, error: this.deadlineError(part, operation, resourceId, false) };
+    const capture: Capture = { bodies: [], attempts: [] };
     try {
       await captureContext.run(capture, call);
       const body = parseBody(capture.bodies[capture.bodies.length - 1]);
-      if (!body) return { ok: false, error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object")) };
+      if (!body) return { ok: false, error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object"), capture) };
+      this.noteRetries(operation, resourceId, capture);
       // Keys and passwords are known as secrets from the moment they are read.
       if (part === "keys") this.options.redactor.rememberFieldsOf(body);
       return { ok: true, body };
     } catch (error) {
-      return { ok: false, error: this.toError(part, operation, resourceId, error) };
+      return { ok: false, error: this.toError(part, operation, resourceId, error, capture) };
     }
   }
 
@@ -118,7 +164,8 @@ export class ArmReader {
     resourceId: string,
     list: () => AsyncIterable<unknown>,
   ): Promise<{ ok: true; items: Record<string, unknown>[] } | { ok: false; error: CollectionError }> {
-    const capture: Capture = { bodies: [] };
+    if (this.pastDeadline) return { ok: false, error: this.deadlineError(part, operation, resourceId, false) };
+    const capture: Capture = { bodies: [], attempts: [] };
     try {
       await captureContext.run(capture, async () => {
         for await (const _item of list()) {
@@ -128,35 +175,75 @@ export class ArmReader {
       const items: Record<string, unknown>[] = [];
       for (const text of capture.bodies) {
         const value = parseBody(text)?.value;
-        if (Array.isArray(value)) {
-          for (const item of value) if (item && typeof item === "object") items.push(item as Record<string, unknown>);
-        }
+        // A page without a `value` array is not an empty page: the list is unread, not empty.
+        if (!Array.isArray(value)) return { ok: false, error: this.toError(part, operation, resourceId, new Error("a page of the list has no `value` array"), capture) };
+        for (const item of value) if (item && typeof item === "object") items.push(item as Record<string, unknown>);
       }
+      this.noteRetries(operation, resourceId, capture);
       return { ok: true, items };
     } catch (error) {
-      return { ok: false, error: this.toError(part, operation, resourceId, error) };
+      return { ok: false, error: this.toError(part, operation, resourceId, error, capture) };
     }
   }
 
-  toError(part: PartName, operation: Operation, resourceId: string, error: unknown): CollectionError {
-    const redact = (text: string) => this.options.redactor.redact(text);
+  private noteRetries(operation: Operation, resourceId: string, capture: Capture): void {
+    const failed = capture.attempts.filter((attempt) => attempt.status < 200 || attempt.status >= 300);
+    if (failed.length === 0) return;
+    this.retries.push({ resourceId, operation, attempts: capture.attempts.length, statuses: capture.attempts.map((attempt) => attempt.status) });
+  }
+
+  private deadlineError(part: PartName, operation: Operation, resourceId: string, started: boolean): CollectionError {
+    const seconds = this.options.deadlineSeconds;
+    const limit = seconds !== undefined ? `the run's --timeout of ${seconds} s` : "the run's deadline";
+    return {
+      part,
+      resourceId,
+      operation,
+      code: "DeadlineExceeded",
+      message: started ? `${limit} passed before the answer came` : `not read: ${limit} had passed`,
+    };
+  }
+
+  toError(part: PartName, operation: Operation, resourceId: string, error: unknown, capture?: Capture): CollectionError {
+    const redact = (text: string) => this.options.redactor.redactMessage(text);
+    const attempts = capture?.attempts.length ?? 0;
+    const tried = attempts > 1 ? { attempts } : {};
+    if (error instanceof Error && error.name === "AbortError") {
+      if (this.pastDeadline) return { ...this.deadlineError(part, operation, resourceId, true), ...tried };
+      const seconds = this.options.requestTimeoutMs / 1000;
+      return { part, resourceId, operation, code: "Timeout", message: `no answer within --request-timeout ${seconds} s`, ...tried };
+    }
     if (isRestError(error)) {
       const statusCode = error.statusCode;
       const code = armErrorCode(error) ?? error.code;
+      const last = capture?.attempts[capture.attempts.length - 1];
+      const gaveUp =
+        last?.retryAfterMs !== undefined && last.retryAfterMs > this.options.retry.maxRetryAfterMs
+          ? ` (ARM asked to wait ${Math.ceil(last.retryAfterMs / 1000)} s, longer than --max-retry-after ${this.options.retry.maxRetryAfterMs / 1000} s)`
+          : attempts > 1
+            ? ` (after ${attempts} attempts)`
+            : "";
+      const text = code === "PARSE_ERROR" ? parseFailure(error.message) : statusCode === undefined ? error.message : (armErrorMessage(error) ?? error.message);
       return {
         part,
         resourceId,
         operation,
         ...(statusCode !== undefined ? { statusCode } : {}),
         ...(code ? { code } : {}),
-        message: redact(firstLine(armErrorMessage(error) ?? error.message)),
+        message: redact(`${firstLine(text)}${gaveUp}`),
         ...(statusCode === 403 ? { permission: READ_PERMISSIONS[operation] } : {}),
+        ...tried,
       };
     }
     const message = error instanceof Error ? error.message : String(error);
-    const code = error instanceof Error && error.name === "AbortError" ? "Timeout" : undefined;
-    return { part, resourceId, operation, ...(code ? { code } : {}), message: redact(firstLine(message)) };
+    return { part, resourceId, operation, message: redact(firstLine(message)), ...tried };
   }
+}
+
+/** The SDK's parse error quotes the body it could not parse, which may hold keys: keep only the reason. */
+function parseFailure(message: string): string {
+  const reason = /Error "([^"]*)" occurred while parsing/.exec(message)?.[1];
+  return `the response body is not valid JSON${reason ? ` (${reason})` : ""}`;
 }
 
 function parseBody(text: string | undefined): Record<string, unknown> | undefined {

@@ -279,6 +279,8 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     privateEndpointTypes,
     requests: reader.requests,
     errors,
+    // Parallel reads finish in any order; sorted, two runs of one scenario give the same report.
+    ...(reader.retries.length ? { retries: [...reader.retries].sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.operation.localeCompare(b.operation)) } : {}),
   };
   if (want("keys")) {
     snapshot.keys = options.readKeys

@@ -22,6 +22,33 @@ export function redactFields(value: unknown, parentKey = ""): unknown {
   return out;
 }
 
+/** Secret-bearing pairs in free text: connection strings, SAS query strings, JSON fragments. */
+const SECRET_PAIR = /\b(AccountKey|SharedAccessKey|SharedAccessSignature|sig|password|pwd|secret|client_secret|access_token|refresh_token)=([^;&\s"'<>]+)/gi;
+const SECRET_JSON_FIELD =
+  /("(?:value|key|password|secret|primaryKey|secondaryKey|accessKey|connectionString|userStorageKey|token)"\s*:\s*)"[^"]*"/gi;
+/** Runs of base64 characters long enough to be a key (storage keys are 88, registry passwords 52). */
+const LONG_BASE64_RUN = /[A-Za-z0-9+/=]{24,}/g;
+const CAMEL_WORD = /^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*[0-9]*$/;
+const LOWER_NAME = /^[a-z0-9]+$/;
+
+/** A resource path or identifier ("Microsoft.Network/networkSecurityGroups/read", "mlresearchstore2"), not a key. */
+function isWordy(run: string): boolean {
+  return !/[+=]/.test(run) && run.split("/").every((segment) => segment === "" || CAMEL_WORD.test(segment) || LOWER_NAME.test(segment));
+}
+
+/**
+ * Text that came from a server (an ARM error message, an SDK error echoing a body) may hold
+ * secrets this run never saw as such: key=value pairs, JSON secret fields, and random-looking
+ * base64 runs are replaced. Identifiers and resource paths are kept; a random 32-character key
+ * passes for one about once in a million.
+ */
+export function scrubFreeText(text: string): string {
+  return text
+    .replace(SECRET_PAIR, (_whole, name: string) => `${name}=${REDACTED}`)
+    .replace(SECRET_JSON_FIELD, (_whole, head: string) => `${head}"${REDACTED}"`)
+    .replace(LONG_BASE64_RUN, (run) => (isWordy(run) ? run : REDACTED));
+}
+
 /** Remembers the secrets a run has seen so that no text it prints can carry them. */
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -53,6 +80,11 @@ export class Redactor {
       return Object.fromEntries(Object.entries(node).map(([key, child]) => [this.redact(key), walk(child)]));
     };
     return walk(value) as T;
+  }
+
+  /** For text from a server: known secrets, then anything shaped like one (see scrubFreeText). */
+  redactMessage(text: string): string {
+    return scrubFreeText(this.redact(text));
   }
 
   redact(text: string): string {

@@ -112,7 +112,7 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
     const error = snapshot.errors.find(
       (candidate) =>
         candidate.part === "privateEndpointTypes" &&
-        normaliseRegion(candidate.resourceId.split("/locations/")[1]?.split("/")[0]) === normaliseRegion(region),
+        normaliseRegion(/\/locations\/([^/]+)/i.exec(candidate.resourceId)?.[1]) === normaliseRegion(region),
     );
     return {
       ok: false,

@@ -51,7 +51,7 @@ function failureFinding(check: Check, failure: PartFailure): ReportFinding {
     },
     remediation: failure.dangling
       ? `Point the workspace at an existing resource or recreate it; check: az resource show --ids ${failure.resourceId}`
-      : unresolvedRemediation([{ resourceId: failure.resourceId, missingPermission: error?.permission }]),
+      : unresolvedRemediation([{ resourceId: failure.resourceId, missingPermission: error?.permission, code: error?.code, statusCode: error?.statusCode }]),
   };
 }
 
@@ -155,18 +155,22 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
       requests: snapshot.requests,
       read: countByType(snapshot),
       errors: snapshot.errors.map(({ part: _part, ...error }) => error),
+      retries: snapshot.retries ?? [],
     },
   };
 }
 
 /** How many resources of each ARM type the snapshot holds, by type name (reads finish in any order). */
 function countByType(snapshot: Snapshot): Record<string, number> {
-  const counts = new Map<string, number>();
+  // ARM spells a type in more than one casing; each is counted under its first spelling.
+  const counts = new Map<string, { type: string; count: number }>();
   for (const resource of snapshot.resources) {
     const type = typeof resource.type === "string" ? resource.type : "unknown";
-    counts.set(type, (counts.get(type) ?? 0) + 1);
+    const entry = counts.get(type.toLowerCase()) ?? { type, count: 0 };
+    entry.count += 1;
+    counts.set(type.toLowerCase(), entry);
   }
-  return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries([...counts.values()].map(({ type, count }) => [type, count] as const).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Exit code by CONTRACTS.md section 2: 1 when any check reaches the --fail-on level. */

@@ -8,7 +8,7 @@ import type {
   VirtualNetworkView,
   WorkspaceView,
 } from "../snapshot/model.js";
-import type { CollectionError, KeysOutcome, PartName, RawResource, SnapshotTarget } from "../snapshot/types.js";
+import type { CollectionError, KeysOutcome, PartName, RawResource, RetryNote, SnapshotTarget } from "../snapshot/types.js";
 
 /** Worst first. A check's status is the worst of its findings. */
 export const STATUSES = ["fail", "unknown", "warn", "pass", "skip"] as const;
@@ -138,5 +138,7 @@ export interface Report {
     /** Resources read, by ARM type (what the audit saw). */
     read: Record<string, number>;
     errors: ReportCollectionError[];
+    /** Reads that succeeded only after retrying: worth knowing when a run was slow or throttled. */
+    retries: RetryNote[];
   };
 }

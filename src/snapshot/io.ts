@@ -26,8 +26,19 @@ export function parseSnapshot(text: string, source: string): Snapshot {
     const first = validate.errors?.[0];
     throw new PreflightError(`snapshot ${source} does not match the snapshot schema (${first ? `${first.instancePath || "/"} ${first.message ?? ""}` : "invalid"}); collect it again`);
   }
+  // Formats are not validated by the schema; the collection time is, as key-sync judges key age by it.
+  if (!Number.isFinite(Date.parse(data.collectedAt))) {
+    throw new PreflightError(`snapshot ${source} has a collectedAt that is not a date (${JSON.stringify(data.collectedAt)}); collect it again`);
+  }
   return data;
 }
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied (check the file's mode and owner)",
+  EPERM: "permission denied (check the file's mode and owner)",
+  EISDIR: "it is a directory, not a snapshot file",
+};
 
 export async function readSnapshot(path: string): Promise<Snapshot> {
   let text: string;
@@ -35,7 +46,8 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PreflightError(`cannot read snapshot ${path}: ${code === "ENOENT" ? "no such file" : (code ?? String(error))}`);
+    const reason = code ? (READ_FAILURES[code] ?? code) : String(error);
+    throw new PreflightError(`cannot read snapshot ${path}: ${reason}`);
   }
   return parseSnapshot(text, path);
 }

@@ -20,9 +20,16 @@ function asBoolean(value: unknown): boolean | undefined {
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
   return undefined;
 }
-/** Case-insensitive enum comparison (ARM returns "Enabled" and "enabled" alike). */
+/**
+ * "Enum equals", case-insensitive: the one comparison for ARM enum values, types and names (ARM returns
+ * "Enabled" and "enabled", "Deny" and "deny", "AmlCompute" and "amlcompute" alike). False for a non-string.
+ */
 export function eqi(value: unknown, expected: string): boolean {
   return typeof value === "string" && value.toLowerCase() === expected.toLowerCase();
+}
+/** ARM sends null for a field it leaves unset: both read as absent. */
+function absent(value: unknown): value is null | undefined {
+  return value === undefined || value === null;
 }
 function props(raw: unknown): Json {
   return asObject(asObject(raw)?.properties) ?? {};
@@ -134,8 +141,8 @@ function accessView(
     .map(asObject)
     .filter((rule): rule is Json => rule !== undefined)
     // A rule still provisioning or failed admits nothing yet; Allow is the only action.
-    .filter((rule) => rule.action === undefined || eqi(rule.action, "Allow"))
-    .filter((rule) => rule.state === undefined || eqi(rule.state, "Succeeded"))
+    .filter((rule) => absent(rule.action) || eqi(rule.action, "Allow"))
+    .filter((rule) => absent(rule.state) || eqi(rule.state, "Succeeded"))
     .map((rule) => asString(rule[idField]) ?? asString(rule.virtualNetworkResourceId))
     .filter(isString);
   return {
@@ -183,6 +190,11 @@ export function computeView(raw: RawResource): ComputeView {
 /** The registry's admin user is on (ARM sends a boolean; tolerate "true"). */
 export function registryAdminUserEnabled(raw: RawResource | undefined): boolean {
   return asBoolean(asObject(raw?.properties)?.adminUserEnabled) === true;
+}
+
+/** The storage account refuses shared-key access (`allowSharedKeyAccess` false; tolerate "false"). Absent means allowed. */
+export function storageSharedKeyDisallowed(raw: RawResource | undefined): boolean {
+  return asBoolean(asObject(raw?.properties)?.allowSharedKeyAccess) === false;
 }
 
 /** GPU sizes are the N-series (NC, ND, NV, NG…); everything else is CPU. */

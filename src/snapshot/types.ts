@@ -31,6 +31,17 @@ export interface CollectionError {
   message: string;
   /** The Azure RBAC action that would have allowed the read, when the failure is a 403. */
   permission?: string;
+  /** HTTP attempts made before giving up, when more than one (retries). */
+  attempts?: number;
+}
+
+/** A read that succeeded only after retrying (429 throttling, 5xx, a dropped connection). */
+export interface RetryNote {
+  resourceId: string;
+  operation: string;
+  attempts: number;
+  /** Status of each attempt in order; 0 where no response came. */
+  statuses: number[];
 }
 
 /** What comparing the workspace's cached secret with the resource's current ones found. */
@@ -85,4 +96,6 @@ export interface Snapshot {
   /** Number of HTTP requests the collection made (retries included). */
   requests: number;
   errors: CollectionError[];
+  /** Reads that needed retries and then succeeded; absent in snapshots from before it was recorded. */
+  retries?: RetryNote[];
 }

@@ -4,6 +4,8 @@
 
 import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
+import { findCheck } from "../../checks/index.js";
+import { runCheck } from "../../src/engine/run.js";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, healthyScenario, type AuditOptions, type AuditResult } from "../harness.js";
@@ -261,6 +263,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: "skip storage part: allowSharedKeyAccess the string \"False\" reads as false",
+    mutate(scenario) {
+      storage(scenario).properties.allowSharedKeyAccess = "False";
+      storageKey(scenario, "key1").value = secret();
+    },
+    status: "pass",
+    ids: ["pass:in-sync", "skip:not-applicable"],
+    verify(result) {
+      expect(finding(result, STORAGE_ID).evidence.reason).toEqual(expect.stringContaining("allowSharedKeyAccess"));
+    },
+  },
+  {
     name: "skip storage part: the workspace's listKeys has userStorageKey null (identity-based access)",
     mutate(scenario) {
       action(scenario, WORKSPACE_KEYS).userStorageKey = null;
@@ -384,6 +398,17 @@ const cases: Case[] = [
 ];
 
 describe(CHECK, () => {
+  test("unknown: a snapshot whose key outcome is none of the four (built or edited by hand) says so, never nothing", async () => {
+    const { snapshot } = await auditScenario(healthyScenario(), { only: [CHECK], now: NOW });
+    const edited = structuredClone(snapshot);
+    (edited.keys!.storage as { outcome: string }).outcome = "Match";
+    const result = runCheck(findCheck(CHECK)!, edited);
+    expect(result.findings.map((f) => `${f.status}:${f.messageId}`)).toEqual(["unknown:unrecognised-outcome", "pass:in-sync"]);
+    expect(result.status).toBe("unknown");
+    expect(result.findings[0]).toMatchObject({ resourceId: STORAGE_ID, evidence: { outcome: "Match", comparedWith: STORAGE_ID } });
+    expect(result.findings[0]!.message).toContain('"Match"');
+  });
+
   test.each(cases)("$name", async (c) => {
     const scenario = healthyScenario();
     plantSecrets(scenario);

@@ -5,141 +5,46 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Ajv } from "ajv";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
 import { FORMATS } from "../../reports/index.js";
-import { startFakeArm, type FakeArm, type RequestLogEntry } from "../fake-arm/server.js";
+import type { RequestLogEntry } from "../fake-arm/server.js";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { HEALTHY, byName, demoScenario, healthyScenario } from "../harness.js";
-import { BIN, ROOT, randomSecret, runCli, tempDir, type CliResult, type RunOptions } from "./run-cli.js";
+import { byName, demoScenario, healthyScenario } from "../harness.js";
+import { BIN, ROOT, randomSecret } from "./run-cli.js";
+import {
+  ALL_IDS,
+  REGISTRY_ID,
+  RG,
+  STORAGE_ID,
+  SUB,
+  TARGET,
+  WORKSPACE_ID,
+  WS,
+  e2eSession,
+  expectReadOnlyRuns,
+  expectUsageError,
+  parseReport,
+  pathOf,
+  readLog,
+  statuses,
+  validateSnapshot,
+  type ReportJson,
+} from "./support.js";
 
-const SUB = HEALTHY.subscriptionId;
-const RG = HEALTHY.resourceGroup;
-const WS = HEALTHY.workspace;
-const WORKSPACE_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.MachineLearningServices/workspaces/${WS}`;
-const STORAGE_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/mlresearchstore`;
-const REGISTRY_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerRegistry/registries/mlresearchacr`;
-const TARGET = ["--workspace", WS, "--subscription", SUB, "--resource-group", RG];
-const ALL_IDS = CHECKS.map((check) => check.id);
 const CONTRACT_FORMATS = ["text", "json", "junit", "sarif", "markdown"];
 const DEMO_FAILING = ["acr-vnet-image-build", "key-sync", "service-tags-outbound"];
 
-const ajv = new Ajv({ strict: false, validateFormats: false });
-const reportSchema = JSON.parse(await readFile(join(ROOT, "reports/report.schema.json"), "utf8")) as object;
-const snapshotSchema = JSON.parse(await readFile(join(ROOT, "src/snapshot/snapshot.schema.json"), "utf8")) as object;
-const validateReport = ajv.compile(reportSchema);
-const validateSnapshot = ajv.compile(snapshotSchema);
-
-interface Fake extends FakeArm {
-  logFile: string;
-}
-
-interface ReportJson {
-  schemaVersion: number;
-  target: { workspaceId: string; subscriptionId: string; resourceGroup: string; workspace: string };
-  ticket: string | null;
-  summary: Record<"fail" | "unknown" | "warn" | "pass" | "skip", number>;
-  checks: Array<{ id: string; status: string; severity: string; docs: string; findings: Array<Record<string, unknown>> }>;
-  collection: { requests: number; errors: Array<Record<string, unknown>> };
-}
-
+const session = e2eSession("preflight-e2e-");
+const { runs, scratch, fakeArm, cli, live } = session;
 let work = "";
 let logDir = "";
-let fakeCount = 0;
-const fakes: Fake[] = [];
-/** Every CLI run of this file, for the checks that hold across all of them. */
-const runs: CliResult[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(join(ROOT, "dist/src/cli/bin.js"))) {
-    throw new Error("dist/ is missing: build first with `npx tsc -p tsconfig.json` (npm test does it in pretest)");
-  }
-  work = await tempDir("preflight-e2e-");
-  logDir = join(work, "logs");
-  await mkdir(logDir);
+beforeAll(() => {
+  work = session.work;
+  logDir = session.logDir;
 });
-
-afterAll(async () => {
-  await Promise.all(fakes.map((fake) => fake.close()));
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-/** A fresh, empty directory inside this file's work dir (removed after all tests). */
-function scratch(prefix: string): Promise<string> {
-  return tempDir(prefix, work);
-}
-
-/** A fake ARM serving `scenario`, logging every request to its own JSON-lines file. */
-async function fakeArm(scenario: Scenario): Promise<Fake> {
-  fakeCount += 1;
-  const logFile = join(logDir, `fake-${fakeCount}.jsonl`);
-  const fake = await startFakeArm(scenario, { logFile });
-  const entry: Fake = Object.assign(fake, { logFile });
-  fakes.push(entry);
-  return entry;
-}
-
-async function readLog(logFile: string): Promise<RequestLogEntry[]> {
-  if (!existsSync(logFile)) return [];
-  const text = await readFile(logFile, "utf8");
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as RequestLogEntry);
-}
-
-/** The path of a logged request without its query string. */
-function pathOf(entry: RequestLogEntry): string {
-  const query = entry.path.indexOf("?");
-  return query === -1 ? entry.path : entry.path.slice(0, query);
-}
-
-/** `preflight <args>`; the token given to the run must never be printed. */
-async function cli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
-  const home = options.home ?? (await scratch("home-"));
-  const result = await runCli(args, { ...options, home });
-  runs.push(result);
-  expect(result.signal, `preflight ${args.join(" ")} was killed\n${result.stderr}`).toBeNull();
-  if (result.token) {
-    expect(result.stdout).not.toContain(result.token);
-    expect(result.stderr).not.toContain(result.token);
-  }
-  return result;
-}
-
-/** `preflight <args> --arm-endpoint <fake>` with the fake's CA trusted. */
-function live(fake: Fake, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
-  return cli([...args, "--arm-endpoint", fake.url], { caFile: fake.caFile, ...options });
-}
-
-function parseReport(text: string): ReportJson {
-  const report: unknown = JSON.parse(text);
-  const valid = validateReport(report);
-  expect(validateReport.errors ?? [], "report matches reports/report.schema.json").toEqual([]);
-  expect(valid).toBe(true);
-  return report as ReportJson;
-}
-
-function statuses(report: ReportJson): Record<string, string> {
-  return Object.fromEntries(report.checks.map((check) => [check.id, check.status]));
-}
-
-/** Exit 2: one line on stderr, "preflight: …", no stack trace, nothing on stdout. */
-function expectUsageError(result: CliResult, pattern?: RegExp): string {
-  expect(result.code, result.stderr).toBe(2);
-  expect(result.stdout).toBe("");
-  expect(result.stderr.endsWith("\n")).toBe(true);
-  const lines = result.stderr.split("\n").filter((line) => line !== "");
-  expect(lines, result.stderr).toHaveLength(1);
-  const line = lines[0] ?? "";
-  expect(line).toMatch(/^preflight: \S/);
-  expect(line).not.toMatch(/\bat .+:\d+:\d+\)?$/);
-  if (pattern) expect(line).toMatch(pattern);
-  return line;
-}
 
 /** The healthy workspace with the storage account's key1 rotated `minutesAgo` minutes ago. */
 function rotatedScenario(minutesAgo: number): Scenario {
@@ -353,6 +258,21 @@ describe.concurrent("exit 2: one line on stderr, no stack trace", () => {
 
   test("missing snapshot file", async () => {
     expectUsageError(await cli(["audit", "--snapshot", join(work, "does-not-exist.json")]), /does-not-exist\.json.*no such file/);
+  });
+
+  test("unreadable snapshot (a directory where the file should be)", async () => {
+    const folder = await scratch("snapshot-dir-");
+    expectUsageError(await cli(["audit", "--snapshot", folder]), /cannot read snapshot .*a directory/);
+  });
+
+  test("snapshot whose collectedAt is not a date", async () => {
+    const fake = await fakeArm(healthyScenario());
+    const file = join(work, "bad-date.json");
+    const collected = await live(fake, ["collect", ...TARGET, "--out", file]);
+    expect(collected.code, collected.stderr).toBe(0);
+    const snapshot = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...snapshot, collectedAt: "yesterday" }), "utf8");
+    expectUsageError(await cli(["audit", "--snapshot", file]), /collectedAt that is not a date/);
   });
 
   test("corrupt snapshot", async () => {
@@ -818,12 +738,6 @@ test("request log across every run of this file: reads, plus POSTs to listKeys/l
   const entries = (await Promise.all(files.map((name) => readLog(join(logDir, name))))).flat();
   expect(runs.length).toBeGreaterThan(30);
   expect(entries.length).toBeGreaterThan(100);
-  expect(entries.filter((entry) => ["PUT", "PATCH", "DELETE"].includes(entry.method))).toEqual([]);
-  expect(entries.filter((entry) => entry.method !== "GET" && entry.method !== "POST")).toEqual([]);
-  const posts = entries.filter((entry) => entry.method === "POST");
-  expect(posts.length).toBeGreaterThan(0);
-  expect(posts.map(pathOf).filter((path) => !/\/(listKeys|listCredentials)$/.test(path))).toEqual([]);
-  // Every run ended on its own: none was killed by the timeout.
-  expect(runs.filter((run) => run.signal !== null)).toEqual([]);
+  expectReadOnlyRuns(entries, runs);
   expect(BIN.endsWith("bin/preflight.js")).toBe(true);
 });

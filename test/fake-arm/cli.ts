@@ -1,9 +1,11 @@
-// `npm run fake-arm -- --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]`
+// `npm run fake-arm -- --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]
+//   [--throttle [CAPACITY:REFILL_PER_SECOND]]`
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { loadScenario } from "./scenario.js";
+import { loadScenario, resolveThrottle } from "./scenario.js";
+import type { ThrottleSetting } from "./scenario.js";
 import { startFakeArm } from "./server.js";
 import type { FakeArm } from "./server.js";
 
@@ -12,10 +14,35 @@ export interface FakeArmCliOptions {
   latencyMs: number | undefined;
   logFile: string | undefined;
   pageSize: number | undefined;
+  /** `--throttle` alone: `true` (ARM's 250:25); `--throttle C:R`: those limits; absent: the scenario's. */
+  throttle: ThrottleSetting | undefined;
 }
 
 const USAGE =
-  "usage: fake-arm --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]";
+  "usage: fake-arm --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N] " +
+  "[--throttle [CAPACITY:REFILL_PER_SECOND]]";
+
+/** `""` (the flag alone): ARM's limits; `C:R`: capacity C, R tokens per second. */
+function parseThrottle(value: string | undefined): ThrottleSetting | undefined {
+  if (value === undefined) return undefined;
+  if (value === "") return true;
+  const parts = /^([^:]+):([^:]+)$/.exec(value.trim());
+  const problem = `--throttle takes no value (ARM's 250:25) or CAPACITY:REFILL_PER_SECOND, e.g. 250:25; got "${value}"`;
+  if (!parts) throw new Error(`${problem}\n${USAGE}`);
+  try {
+    return resolveThrottle({ capacity: Number(parts[1]), refillPerSecond: Number(parts[2]) }, "--throttle");
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${problem}\n${USAGE}`);
+  }
+}
+
+/** `--throttle` given without a value (last, or before another flag) becomes `--throttle=`, which parseArgs accepts. */
+function withBareThrottle(argv: string[]): string[] {
+  return argv.map((arg, index) => {
+    const next = argv[index + 1];
+    return arg === "--throttle" && (next === undefined || next.startsWith("--")) ? "--throttle=" : arg;
+  });
+}
 
 function parseCount(flag: string, value: string | undefined, minimum: number): number | undefined {
   if (value === undefined) return undefined;
@@ -31,12 +58,13 @@ export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
   let values;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: withBareThrottle(argv),
       options: {
         scenario: { type: "string" },
         "latency-ms": { type: "string" },
         log: { type: "string" },
         "page-size": { type: "string" },
+        throttle: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -50,6 +78,7 @@ export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
     latencyMs: parseCount("latency-ms", values["latency-ms"], 0),
     logFile: values.log === undefined ? undefined : resolve(values.log),
     pageSize: parseCount("page-size", values["page-size"], 1),
+    throttle: parseThrottle(values.throttle),
   };
 }
 
@@ -60,6 +89,7 @@ export async function startFromCli(options: FakeArmCliOptions): Promise<{ fakeAr
     ...(options.latencyMs !== undefined && { latencyMs: options.latencyMs }),
     ...(options.logFile !== undefined && { logFile: options.logFile }),
     ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
+    ...(options.throttle !== undefined && { throttle: options.throttle }),
   });
   return { fakeArm, readyLine: JSON.stringify({ url: fakeArm.url, caFile: fakeArm.caFile }) };
 }

@@ -34,6 +34,35 @@ export interface Fault {
   body?: string;
 }
 
+/** Size and refill rate of ARM's per-subscription read token bucket. */
+export interface ThrottleLimits {
+  /** Tokens in a full bucket (a positive integer); ARM: 250. */
+  capacity: number;
+  /** Tokens added per second, continuously, up to `capacity` (a positive number); ARM: 25. */
+  refillPerSecond: number;
+}
+
+/** `true`: ARM's limits ({@link ARM_READ_THROTTLE}); `false` or absent: no throttling. */
+export type ThrottleSetting = boolean | ThrottleLimits;
+
+/** ARM's read limits per subscription: a bucket of 250 tokens refilled at 25 per second. */
+export const ARM_READ_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capacity: 250, refillPerSecond: 25 });
+
+/**
+ * A fake ARM scenario (CONTRACTS.md section 5), as read from a JSON file.
+ *
+ * - `resources`: served at their IDs and listed in their collections.
+ * - `actions`: bodies of POST actions (`listKeys`, ...).
+ * - `privateEndpointTypes`: what availablePrivateEndpointTypes lists per region.
+ * - `faults`: errors, delays, resets and raw bodies injected into matching requests.
+ * - `pageSize`: collection page size.
+ * - `throttle`: ARM read throttling. Each GET takes one token from the bucket of the subscription in its
+ *   path (`/subscriptions/<id>/...`, case-insensitive; paths without one share a single bucket); other
+ *   methods take none. An empty bucket answers 429 `SubscriptionRequestsThrottled` with `Retry-After`
+ *   (whole seconds until a token is back, at least 1), before any fault is considered. Responses carry
+ *   `x-ms-ratelimit-remaining-subscription-reads`: the whole tokens left in the request's bucket
+ *   (a fixed 11999 when throttling is off).
+ */
 export interface Scenario {
   resources: ArmResource[];
   /** Response body of `POST <resource id>/<action>`, keyed by that path (case-insensitive). */
@@ -43,6 +72,8 @@ export interface Scenario {
   faults?: Fault[];
   /** Collection page size; default 100. */
   pageSize?: number;
+  /** ARM read throttling: `true` for ARM's limits (250 tokens, 25 per second), or explicit limits; default off. */
+  throttle?: ThrottleSetting;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -75,6 +106,27 @@ function checkFault(value: unknown, where: string): Fault {
   return value as unknown as Fault;
 }
 
+/**
+ * The limits a throttle setting stands for (undefined: no throttling); throws, naming `where`, when the
+ * setting is neither a boolean nor `{ capacity, refillPerSecond }` with positive values.
+ */
+export function resolveThrottle(value: unknown, where = "throttle"): ThrottleLimits | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { ...ARM_READ_THROTTLE };
+  const shape = `${where} must be true, false or { "capacity": <positive integer>, "refillPerSecond": <positive number> }`;
+  if (!isRecord(value)) throw new Error(shape);
+  const { capacity, refillPerSecond } = value;
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1) {
+    throw new Error(`${where}.capacity must be a positive integer (ARM: 250), got ${JSON.stringify(capacity) ?? "nothing"}`);
+  }
+  if (typeof refillPerSecond !== "number" || !Number.isFinite(refillPerSecond) || refillPerSecond <= 0) {
+    throw new Error(
+      `${where}.refillPerSecond must be a positive number (ARM: 25), got ${JSON.stringify(refillPerSecond) ?? "nothing"}`,
+    );
+  }
+  return { capacity, refillPerSecond };
+}
+
 /** Checks the minimal shape of a parsed scenario; `source` names it in error messages. */
 export function parseScenario(value: unknown, source = "scenario"): Scenario {
   if (!isRecord(value)) throw new Error(`${source}: the scenario must be a JSON object`);
@@ -104,6 +156,7 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
   if (pageSize !== undefined && (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 1)) {
     throw new Error(`${source}: pageSize must be a positive integer`);
   }
+  resolveThrottle(value.throttle, `${source}: throttle`);
   return { ...value, resources, faults } as unknown as Scenario;
 }
 

@@ -3,8 +3,10 @@ import { appendFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { performance } from "node:perf_hooks";
 import { createServerCertificate } from "./cert.js";
-import type { ArmResource, Fault, Scenario } from "./scenario.js";
+import { resolveThrottle } from "./scenario.js";
+import type { ArmResource, Fault, Scenario, ThrottleLimits, ThrottleSetting } from "./scenario.js";
 
 export interface RequestLogEntry {
   method: string;
@@ -28,12 +30,23 @@ export interface FakeArm {
 }
 
 export interface FakeArmOptions {
-  /** Added delay before every response, errors and resets included. */
+  /** Added delay before every response, errors, resets and throttled (429) answers included. */
   latencyMs?: number;
   /** JSON-lines file each request is appended to as soon as it is answered. */
   logFile?: string;
   /** Collection page size; overrides the scenario's `pageSize`; default 100. */
   pageSize?: number;
+  /**
+   * ARM read throttling; overrides the scenario's `throttle` (`false` turns it off). `true`: ARM's
+   * per-subscription bucket of 250 tokens refilled at 25 per second; or explicit limits. Each GET takes a
+   * token from its subscription's bucket (case-insensitive; paths without a subscription share one); an
+   * empty bucket answers 429 `SubscriptionRequestsThrottled` with `Retry-After` in whole seconds (at least 1),
+   * before faults are looked at and after `latencyMs` like any answer. Every response then carries the
+   * bucket's whole tokens left in `x-ms-ratelimit-remaining-subscription-reads` (otherwise a fixed 11999).
+   */
+  throttle?: ThrottleSetting;
+  /** Clock for throttle refills, in milliseconds; default `performance.now()`. Tests inject a fake one. */
+  now?: () => number;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -78,6 +91,86 @@ type JsonBody = Record<string, unknown>;
 /** What to do with one request. */
 type JsonReply = { kind: "json"; status: number; body: JsonBody; headers?: Record<string, string> };
 type Reply = JsonReply | { kind: "raw"; status: number; body: string; headers?: Record<string, string> } | { kind: "reset" };
+
+/** Sent when throttling is off. */
+const UNTHROTTLED_REMAINING_READS = "11999";
+/** Absorbs floating-point drift in refills, so 40 ms at 25 per second is a whole token. */
+const TOKEN_EPSILON = 1e-9;
+const SUBSCRIPTION_PREFIX = /^\/subscriptions\/([^/]+)/i;
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+type ThrottleDecision =
+  | { allowed: true; remaining: number }
+  | { allowed: false; remaining: number; retryAfterSeconds: number };
+
+/** ARM's read token buckets, one per subscription (by lower-cased ID; "" for paths without one). */
+class ReadThrottle {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    readonly limits: ThrottleLimits,
+    private readonly now: () => number,
+  ) {}
+
+  /** The subscription spelt in `path`, or "" (the shared bucket). */
+  static keyOf(path: string): string {
+    return SUBSCRIPTION_PREFIX.exec(path)?.[1]?.toLowerCase() ?? "";
+  }
+
+  /** The bucket for `key`, refilled up to now; a new bucket starts full. */
+  private bucket(key: string): Bucket {
+    const now = this.now();
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      bucket = { tokens: this.limits.capacity, updatedAt: now };
+      this.buckets.set(key, bucket);
+      return bucket;
+    }
+    const elapsedMs = Math.max(0, now - bucket.updatedAt);
+    bucket.tokens = Math.min(this.limits.capacity, bucket.tokens + (elapsedMs * this.limits.refillPerSecond) / 1000);
+    bucket.updatedAt = Math.max(bucket.updatedAt, now);
+    return bucket;
+  }
+
+  private static whole(tokens: number): number {
+    return Math.max(0, Math.floor(tokens + TOKEN_EPSILON));
+  }
+
+  /** Takes one token for a read, or says how long until one is back. */
+  take(key: string): ThrottleDecision {
+    const bucket = this.bucket(key);
+    if (bucket.tokens + TOKEN_EPSILON >= 1) {
+      bucket.tokens = Math.max(0, bucket.tokens - 1);
+      return { allowed: true, remaining: ReadThrottle.whole(bucket.tokens) };
+    }
+    const waitSeconds = (1 - bucket.tokens) / this.limits.refillPerSecond;
+    return {
+      allowed: false,
+      remaining: ReadThrottle.whole(bucket.tokens),
+      retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds - TOKEN_EPSILON)),
+    };
+  }
+
+  /** Whole tokens left, without taking one (requests that are not reads). */
+  peek(key: string): number {
+    return ReadThrottle.whole(this.bucket(key).tokens);
+  }
+}
+
+function throttledReply(path: string, subscriptionKey: string, limits: ThrottleLimits, retryAfterSeconds: number): JsonReply {
+  const scope = subscriptionKey === "" ? "the tenant" : `subscription '${SUBSCRIPTION_PREFIX.exec(path)?.[1] ?? subscriptionKey}'`;
+  const reply = armError(
+    429,
+    "SubscriptionRequestsThrottled",
+    `Number of 'read' requests for ${scope} actually exceeded the limit of '${limits.capacity}' ` +
+      `(refilled at ${limits.refillPerSecond} per second). Please try again after '${retryAfterSeconds}' seconds.`,
+  );
+  return { ...reply, headers: { "retry-after": String(retryAfterSeconds) } };
+}
 
 interface ActiveFault {
   fault: Fault;
@@ -222,6 +315,8 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
   const pageSize = options.pageSize ?? scenario.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
   const logFile = options.logFile;
+  const throttleLimits = resolveThrottle(options.throttle ?? scenario.throttle);
+  const throttle = throttleLimits && new ReadThrottle(throttleLimits, options.now ?? (() => performance.now()));
 
   const index = new ResourceIndex(scenario.resources);
   const actions = new Map<string, unknown>();
@@ -370,13 +465,25 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
 
     // Bodies (POST action parameters) are read and ignored, so keep-alive connections stay usable.
     await drainBody(request);
-    const fault = takeFault(method, path);
+    // ARM throttles before the request reaches a resource provider: a throttled read spends no fault.
+    const subscriptionKey = ReadThrottle.keyOf(path);
+    const decision: ThrottleDecision | undefined = throttle
+      ? method === "GET"
+        ? throttle.take(subscriptionKey)
+        : { allowed: true, remaining: throttle.peek(subscriptionKey) }
+      : undefined;
+    let fault: Fault | undefined;
     let reply: Reply;
-    try {
-      const normal = () => answer(method, path, rawPath, query);
-      reply = fault ? faultReply(fault, normal) : normal();
-    } catch (error) {
-      reply = armError(500, "InternalServerError", `The fake ARM server failed: ${(error as Error).message}`);
+    if (decision !== undefined && !decision.allowed && throttleLimits !== undefined) {
+      reply = throttledReply(path, subscriptionKey, throttleLimits, decision.retryAfterSeconds);
+    } else {
+      fault = takeFault(method, path);
+      try {
+        const normal = () => answer(method, path, rawPath, query);
+        reply = fault ? faultReply(fault, normal) : normal();
+      } catch (error) {
+        reply = armError(500, "InternalServerError", `The fake ARM server failed: ${(error as Error).message}`);
+      }
     }
     await timers.sleep(latencyMs + (fault?.delayMs ?? 0));
     if (closed) return;
@@ -392,7 +499,8 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(body),
       "x-ms-request-id": randomUUID(),
-      "x-ms-ratelimit-remaining-subscription-reads": "11999",
+      "x-ms-ratelimit-remaining-subscription-reads":
+        decision === undefined ? UNTHROTTLED_REMAINING_READS : String(decision.remaining),
       ...reply.headers,
     });
     response.end(body);

@@ -1,0 +1,48 @@
+import { createHash } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { REDACTED, Redactor, scrubFreeText } from "../../src/collect/secrets.js";
+
+/** Deterministic key-shaped strings: base64 of a hash, as long as a test secret or a real key. */
+function keyLike(seed: number, length: number): string {
+  let out = "";
+  for (let round = 0; out.length < length; round += 1) out += createHash("sha512").update(`${seed}:${round}`).digest("base64").replace(/=+$/, "");
+  return out.slice(0, length);
+}
+
+describe("scrubFreeText", () => {
+  test("keeps ARM's own words: actions, scopes, codes, resource names", () => {
+    const messages = [
+      "The client 'ci@contoso.com' with object id '0b1f2e3d-1111-2222-3333-444455556666' does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/read' over scope '/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/ml-platform-rg/providers/Microsoft.Network/networkSecurityGroups/training-nsg'.",
+      "The Resource 'Microsoft.Storage/storageAccounts/mlresearchstore2024' under resource group 'ml-platform-rg' was not found.",
+      "Number of 'read' requests for subscription exceeded: SubscriptionRequestsThrottled InvalidAuthenticationTokenTenant",
+    ];
+    for (const message of messages) expect(scrubFreeText(message)).toBe(message);
+  });
+
+  test("replaces connection-string keys, SAS signatures and JSON secret fields", () => {
+    const text =
+      'AccountName=st;AccountKey=abc/def+ghi==;EndpointSuffix=core.windows.net ?sv=2022&sig=AbC%2Fd {"keyName":"key1","value":"plain"} {"password": "hunter2"}';
+    const scrubbed = scrubFreeText(text);
+    for (const secret of ["abc/def+ghi==", "AbC%2Fd", "plain", "hunter2"]) expect(scrubbed).not.toContain(secret);
+    expect(scrubbed).toContain(`AccountKey=${REDACTED}`);
+    expect(scrubbed).toContain('"keyName":"key1"');
+  });
+
+  test.each([32, 52, 88])("replaces every one of 2,000 random-looking %i-character keys quoted in prose", (length) => {
+    for (let seed = 0; seed < 2000; seed += 1) {
+      const key = keyLike(seed, length);
+      expect(scrubFreeText(`upstream said: ${key}.`), key).not.toContain(key);
+    }
+  });
+});
+
+describe("Redactor", () => {
+  test("redactMessage removes remembered secrets of any length over 8 and key-shaped text", () => {
+    const redactor = new Redactor();
+    redactor.rememberFieldsOf({ keys: [{ keyName: "key1", value: "shortish-secret" }] });
+    const message = redactor.redactMessage(`failed near shortish-secret and ${keyLike(7, 44)}`);
+    expect(message).not.toContain("shortish-secret");
+    expect(message).not.toContain(keyLike(7, 44));
+    expect(message).toContain("failed near");
+  });
+});
