@@ -43,6 +43,8 @@ interface Attempt {
 interface Capture {
   bodies: string[];
   attempts: Attempt[];
+  /** The last error answer's body: paged lists raise errors that drop ARM's message. */
+  errorBody?: string;
 }
 
 /** Per-call sink for response bodies; follows the async context into next-page requests too. */
@@ -83,6 +85,7 @@ export class ArmReader {
       if (capture && response.status >= 200 && response.status < 300 && response.bodyAsText) {
         capture.bodies.push(response.bodyAsText);
       }
+      if (capture && response.status >= 400 && response.bodyAsText) capture.errorBody = response.bodyAsText;
       return response;
     },
   };
@@ -223,7 +226,8 @@ export class ArmReader {
           : attempts > 1
             ? ` (after ${attempts} attempts)`
             : "";
-      const text = code === "PARSE_ERROR" ? parseFailure(error.message) : statusCode === undefined ? error.message : (armErrorMessage(error) ?? error.message);
+      const wireMessage = armErrorMessage(error) ?? armErrorMessage({ response: { bodyAsText: capture?.errorBody ?? null } });
+      const text = code === "PARSE_ERROR" ? parseFailure(error.message) : statusCode === undefined ? error.message : (wireMessage ?? error.message);
       return {
         part,
         resourceId,

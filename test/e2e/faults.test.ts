@@ -511,6 +511,8 @@ describe.concurrent("fault matrix", () => {
       expect(report.collection.errors.length).toBeGreaterThan(0);
       for (const error of report.collection.errors) {
         expect(error).toMatchObject({ operation, statusCode: 403, code: "AuthorizationFailed", permission });
+        // ARM's own message, also where the SDK's pager raises its own ("Pagination failed ...").
+        expect(error.message).toContain("does not have authorization to perform this action");
       }
     });
   });
