@@ -29,7 +29,8 @@ export function startFakeArm(args) {
 }
 
 /** Runs the built CLI against the fake; loopback only (static token, no credential probing). */
-export function runPreflight(fake, args, { stdio = "pipe" } = {}) {
+/** `env` adds variables or, set to undefined, removes them (e.g. the token, to run without credentials). */
+export function runPreflight(fake, args, { stdio = "pipe", env: overrides = {} } = {}) {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -39,6 +40,10 @@ export function runPreflight(fake, args, { stdio = "pipe" } = {}) {
     ...(process.env.NO_COLOR ? { NO_COLOR: process.env.NO_COLOR } : {}),
     ...(process.env.FORCE_COLOR ? { FORCE_COLOR: process.env.FORCE_COLOR } : {}),
   };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   const child = spawn(process.execPath, [join(ROOT, "bin/preflight.js"), ...args, "--arm-endpoint", fake.url], {
     env,
     stdio: stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],

@@ -64,7 +64,12 @@ export class ArmReader {
   readonly retries: RetryNote[] = [];
   private readonly clients = new Map<string, Clients>();
 
-  constructor(private readonly options: ArmOptions) {}
+  /** Replaces every client's `defaultRetryPolicy`; stateless, so one serves them all. */
+  private readonly retryPolicy: PipelinePolicy;
+
+  constructor(private readonly options: ArmOptions) {
+    this.retryPolicy = preflightRetryPolicy(options.retry);
+  }
 
   /** Counts every attempt and keeps the raw body of each successful response for the current call. */
   private readonly wirePolicy: PipelinePolicy = {
@@ -132,7 +137,7 @@ export class ArmReader {
     };
     for (const client of Object.values(created)) {
       client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
-      client.pipeline.addPolicy(preflightRetryPolicy(this.options.retry), { phase: "Retry" });
+      client.pipeline.addPolicy(this.retryPolicy, { phase: "Retry" });
     }
     this.clients.set(subscriptionId.toLowerCase(), created);
     return created;
@@ -190,8 +195,7 @@ export class ArmReader {
   }
 
   private noteRetries(operation: Operation, resourceId: string, capture: Capture): void {
-    const failed = capture.attempts.filter((attempt) => attempt.status < 200 || attempt.status >= 300);
-    if (failed.length === 0) return;
+    if (capture.attempts.every((attempt) => attempt.status >= 200 && attempt.status < 300)) return;
     this.retries.push({ resourceId, operation, attempts: capture.attempts.length, statuses: capture.attempts.map((attempt) => attempt.status) });
   }
 
@@ -218,7 +222,9 @@ export class ArmReader {
     }
     if (isRestError(error)) {
       const statusCode = error.statusCode;
-      const code = armErrorCode(error) ?? error.code;
+      // Paged lists raise their own error without the body; the wire kept the last error answer.
+      const envelope = armErrorEnvelope(error.response?.bodyAsText) ?? armErrorEnvelope(capture?.errorBody);
+      const code = envelope?.code ?? error.code;
       const last = capture?.attempts[capture.attempts.length - 1];
       const gaveUp =
         last?.retryAfterMs !== undefined && last.retryAfterMs > this.options.retry.maxRetryAfterMs
@@ -226,8 +232,7 @@ export class ArmReader {
           : attempts > 1
             ? ` (after ${attempts} attempts)`
             : "";
-      const wireMessage = armErrorMessage(error) ?? armErrorMessage({ response: { bodyAsText: capture?.errorBody ?? null } });
-      const text = code === "PARSE_ERROR" ? parseFailure(error.message) : statusCode === undefined ? error.message : (wireMessage ?? error.message);
+      const text = code === "PARSE_ERROR" ? parseFailure(error.message) : statusCode === undefined ? error.message : (envelope?.message ?? error.message);
       return {
         part,
         resourceId,
@@ -260,20 +265,12 @@ function parseBody(text: string | undefined): Record<string, unknown> | undefine
   }
 }
 
-function errorBody(error: { response?: { bodyAsText?: string | null } }): Record<string, unknown> | undefined {
-  const parsed = parseBody(error.response?.bodyAsText ?? undefined);
-  const inner = parsed?.error;
-  return inner && typeof inner === "object" ? (inner as Record<string, unknown>) : undefined;
-}
-
-function armErrorCode(error: { response?: { bodyAsText?: string | null } }): string | undefined {
-  const code = errorBody(error)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function armErrorMessage(error: { response?: { bodyAsText?: string | null } }): string | undefined {
-  const message = errorBody(error)?.message;
-  return typeof message === "string" ? message : undefined;
+/** ARM's error envelope `{ "error": { "code", "message" } }` in a response body, as strings. */
+function armErrorEnvelope(text: string | null | undefined): { code?: string; message?: string } | undefined {
+  const inner = parseBody(text ?? undefined)?.error;
+  if (!inner || typeof inner !== "object") return undefined;
+  const { code, message } = inner as Record<string, unknown>;
+  return { ...(typeof code === "string" ? { code } : {}), ...(typeof message === "string" ? { message } : {}) };
 }
 
 function firstLine(text: string): string {

@@ -40,7 +40,7 @@ function isWordy(run: string): boolean {
  * Text that came from a server (an ARM error message, an SDK error echoing a body) may hold
  * secrets this run never saw as such: key=value pairs, JSON secret fields, and random-looking
  * base64 runs are replaced. Identifiers and resource paths are kept; a random 32-character key
- * passes for one about once in a million.
+ * passes for one a few times in a million (measured), a longer one less often.
  */
 export function scrubFreeText(text: string): string {
   return text
