@@ -6,6 +6,14 @@ import keySync from "./key-sync.js";
 import privateEndpointRegion from "./private-endpoint-region.js";
 import serviceTagsOutbound from "./service-tags-outbound.js";
 import subnetColocation from "./subnet-colocation.js";
+import requiredOutbound from "./required-outbound.js";
+import forcedTunneling from "./forced-tunneling.js";
+import privateDns from "./private-dns.js";
+import trustedAccess from "./trusted-access.js";
+import registryPolicies from "./registry-policies.js";
+import managedNetwork from "./managed-network.js";
+import computeRegion from "./compute-region.js";
+import workspaceDiagnose from "./workspace-diagnose.js";
 
 export const CHECKS: readonly Check[] = [
   subnetColocation,
@@ -13,6 +21,14 @@ export const CHECKS: readonly Check[] = [
   acrVnetImageBuild,
   serviceTagsOutbound,
   keySync,
+  requiredOutbound,
+  forcedTunneling,
+  privateDns,
+  trustedAccess,
+  registryPolicies,
+  managedNetwork,
+  computeRegion,
+  workspaceDiagnose,
 ];
 
 export function findCheck(id: string): Check | undefined {

@@ -1,7 +1,8 @@
 // Helpers several checks share. Pure: no I/O, no SDK.
 
-import type { Parts } from "../src/engine/types.js";
-import { eqi, type ComputeView } from "../src/snapshot/model.js";
+import { unresolvedRemediation } from "../src/engine/remediation.js";
+import type { CheckFinding, Parts } from "../src/engine/types.js";
+import { eqi, sameId, vnetIdOfSubnet, type ComputeView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
 import type { CollectionError, SnapshotTarget } from "../src/snapshot/types.js";
 
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
@@ -36,4 +37,64 @@ export function errorEvidence(error: CollectionError | undefined): Record<string
     code: error.code ?? null,
     ...(error.permission ? { missingPermission: error.permission } : {}),
   };
+}
+
+/** Each subnet that holds a networked compute, once, with the computes in it (in compute order). */
+export function computeSubnets(computes: ComputeView[]): Array<{ subnetId: string; computes: ComputeView[] }> {
+  const bySubnet = new Map<string, { subnetId: string; computes: ComputeView[] }>();
+  for (const compute of networkedComputes(computes)) {
+    if (!compute.subnetId) continue;
+    const key = compute.subnetId.toLowerCase();
+    const entry = bySubnet.get(key) ?? { subnetId: compute.subnetId, computes: [] };
+    entry.computes.push(compute);
+    bySubnet.set(key, entry);
+  }
+  return [...bySubnet.values()];
+}
+
+/**
+ * The one finding of a check about the customer's VNet when the workspace isolates its computes in a
+ * managed network: nothing of the customer's VNet is on their path.
+ */
+export function managedNetworkSkip(parts: Pick<Parts, "workspace">, target: SnapshotTarget): CheckFinding<"managed-network"> {
+  return {
+    status: "skip",
+    messageId: "managed-network",
+    resourceId: target.workspaceId,
+    data: { isolationMode: parts.workspace.managedNetworkIsolation ?? "" },
+    evidence: { isolationMode: parts.workspace.managedNetworkIsolation ?? null },
+  };
+}
+
+export type SubnetResolution =
+  | { ok: true; vnet: VirtualNetworkView; subnet: SubnetView }
+  | { ok: false; reason: string; evidence: Record<string, unknown>; remediation?: string };
+
+/** A compute subnet's VNet and its entry in it, or why they cannot be read (for an `unknown`). */
+export function resolveSubnet(subnetId: string, virtualNetworks: Parts["virtualNetworks"]): SubnetResolution {
+  const vnetId = vnetIdOfSubnet(subnetId);
+  if (!vnetId) return { ok: false, reason: `"${subnetId}" is not a subnet resource ID`, evidence: {} };
+  const vnet = virtualNetworks(vnetId);
+  if (!vnet.ok) {
+    return {
+      ok: false,
+      reason: vnet.reason,
+      evidence: { vnet: vnetId, ...errorEvidence(vnet.error) },
+      remediation: unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission, code: vnet.error?.code, statusCode: vnet.error?.statusCode }]),
+    };
+  }
+  const subnet =
+    vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ?? vnet.value.subnets.find((candidate) => eqi(candidate.name, nameOf(subnetId)));
+  if (!subnet) return { ok: false, reason: `subnet not found in virtual network ${nameOf(vnetId)}`, evidence: { vnet: vnetId } };
+  return { ok: true, vnet: vnet.value, subnet };
+}
+
+/** The Azure ML default: a cluster or instance without `enableNodePublicIp` gets a public IP. */
+export function hasPublicIp(compute: ComputeView): boolean {
+  return compute.enableNodePublicIp !== false;
+}
+
+/** The resource group named in an ARM ID, for `az` commands. */
+export function resourceGroupOf(id: string): string {
+  return /\/resourcegroups\/([^/]+)/i.exec(id)?.[1] ?? "<resource-group>";
 }

@@ -68,6 +68,10 @@ export interface AuditOptions {
   /** Fixed clock for collectedAt (key-sync judges rotation age against it). */
   now?: string;
   pageSize?: number;
+  /** Parts to collect beyond what the selected checks require (tests of the collector). */
+  parts?: PartName[];
+  /** Run Azure's diagnose (--diagnose) with this timeout. */
+  diagnose?: { timeoutMs: number };
 }
 
 /** Collect the scenario through the real SDK clients against the fake ARM, then run the checks. */
@@ -84,7 +88,7 @@ export async function auditScenario(scenario: Scenario, options: AuditOptions = 
       redactor,
     });
     const checks = options.only ? options.only.map((id) => findCheck(id)!).filter(Boolean) : CHECKS;
-    const parts = [...new Set(checks.flatMap((check) => check.requires))] as PartName[];
+    const parts = [...new Set([...checks.flatMap((check) => check.requires), ...(options.parts ?? [])])] as PartName[];
     const snapshot = await collectSnapshot({
       reader,
       redactor,
@@ -93,6 +97,7 @@ export async function auditScenario(scenario: Scenario, options: AuditOptions = 
       readKeys: options.readKeys ?? true,
       toolVersion: "0.0.0-test",
       ...(options.now ? { now: () => new Date(options.now as string) } : {}),
+      ...(options.diagnose ? { diagnose: options.diagnose } : {}),
     });
     const report = buildReport(snapshot, checks, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 });
     return {

@@ -53,6 +53,8 @@ interface LiveArgs extends AuditArgs {
   retries: number;
   "retry-delay": number;
   "max-retry-after": number;
+  diagnose: boolean;
+  "diagnose-timeout": number;
 }
 
 function reportOptions(argv: Argv): Argv {
@@ -85,7 +87,9 @@ function targetOptions(argv: Argv): Argv {
     .option("timeout", { type: "number", default: 300, describe: "Seconds for the whole collection; what is unread by then is unknown, the report still comes out" })
     .option("retries", { type: "number", default: 3, describe: "Retries of a throttled (429), failed (5xx) or dropped request" })
     .option("retry-delay", { type: "number", default: 1, describe: "Seconds before the first retry of a 5xx or dropped request; doubles each time" })
-    .option("max-retry-after", { type: "number", default: 60, describe: "Longest Retry-After (seconds) waited for; a longer one leaves the read unknown" });
+    .option("max-retry-after", { type: "number", default: 60, describe: "Longest Retry-After (seconds) waited for; a longer one leaves the read unknown" })
+    .option("diagnose", { type: "boolean", default: false, describe: "Also run Azure's own workspace diagnose (a read-only POST) and report its results (workspace-diagnose)" })
+    .option("diagnose-timeout", { type: "number", default: 120, describe: "Seconds to wait for --diagnose to finish; past it, workspace-diagnose is unknown" });
 }
 
 /** The commands the parser can dispatch to. */
@@ -201,7 +205,7 @@ function selectChecks(only: string[] | undefined, skip: string[] | undefined): C
 }
 
 /** A flag in seconds: a finite number above zero (or zero, where `zeroAllowed`). */
-function positiveSeconds(args: LiveArgs, flag: "request-timeout" | "timeout" | "retry-delay" | "max-retry-after", zeroAllowed = false): number {
+function positiveSeconds(args: LiveArgs, flag: "request-timeout" | "timeout" | "retry-delay" | "max-retry-after" | "diagnose-timeout", zeroAllowed = false): number {
   const value = args[flag];
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
     throw new PreflightError(`--${flag} must be a ${zeroAllowed ? "non-negative" : "positive"} number of seconds, got ${String(value)}`);
@@ -234,6 +238,7 @@ async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Pro
   const runTimeout = positiveSeconds(args, "timeout");
   const retryDelay = positiveSeconds(args, "retry-delay", true);
   const maxRetryAfter = positiveSeconds(args, "max-retry-after", true);
+  const diagnoseTimeout = positiveSeconds(args, "diagnose-timeout");
   const retries = args.retries;
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new PreflightError(`--retries must be a whole number from 0 to 10, got ${String(retries)}`);
   // The deadline runs from here: signing in counts against it too.
@@ -257,6 +262,7 @@ async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo): Pro
     parts: partsFor(checks),
     readKeys: args.keys,
     toolVersion: TOOL_VERSION,
+    ...(args.diagnose ? { diagnose: { timeoutMs: diagnoseTimeout * 1000 } } : {}),
   });
   return { snapshot, redactor };
 }

@@ -7,12 +7,13 @@ import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry"
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { NetworkManagementClient } from "@azure/arm-network";
+import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js";
 import { READ_PERMISSIONS, type Operation } from "./permissions.js";
-import { preflightRetryPolicy, retryAfterMs, type RetrySettings } from "./retry.js";
+import { preflightRetryPolicy, retryAfterHeaderMs, retryAfterMs, type RetrySettings } from "./retry.js";
 import type { Redactor } from "./secrets.js";
 
 /** Machine Learning api-version pinned so `imageBuildCompute` and `managedNetwork` come back. */
@@ -56,6 +57,7 @@ type Clients = {
   registry: ContainerRegistryManagementClient;
   keyVault: KeyVaultManagementClient;
   network: NetworkManagementClient;
+  privateDns: PrivateDnsManagementClient;
 };
 
 export class ArmReader {
@@ -85,7 +87,8 @@ export class ArmReader {
         capture?.attempts.push({ status: 0 });
         throw error;
       }
-      const wait = retryAfterMs(response);
+      // A 202 (a long-running operation still going) paces polling with Retry-After too.
+      const wait = response.status === 202 ? retryAfterHeaderMs(response) : retryAfterMs(response);
       capture?.attempts.push({ status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
       if (capture && response.status >= 200 && response.status < 300 && response.bodyAsText) {
         capture.bodies.push(response.bodyAsText);
@@ -134,6 +137,11 @@ export class ArmReader {
       registry: new ContainerRegistryManagementClient(credential, subscriptionId, common),
       keyVault: new KeyVaultManagementClient(credential, subscriptionId, common),
       network: new NetworkManagementClient(credential, subscriptionId, common),
+      // The new-generation client takes its token scope from `credentials`, not from the endpoint.
+      privateDns: new PrivateDnsManagementClient(credential, subscriptionId, {
+        ...common,
+        credentials: { scopes: [`${endpoint.replace(/\/+$/, "")}/.default`] },
+      }),
     };
     for (const client of Object.values(created)) {
       client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
@@ -194,6 +202,37 @@ export class ArmReader {
     }
   }
 
+  /**
+   * Azure's workspace diagnose: a long-running POST, polled until done or until `timeoutMs` passes. The
+   * result is the last body the service sent (the finished operation's). A timeout is code `Timeout`
+   * naming --diagnose-timeout.
+   */
+  async diagnose(
+    workspaceId: string,
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    timeoutMs: number,
+  ): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; error: CollectionError }> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const ml = this.clientsFor(subscriptionId).ml;
+    const result = await this.readOne("diagnose", "workspace diagnose", workspaceId, async () => {
+      const poller = await ml.workspaces.beginDiagnose(resourceGroup, workspace, {
+        parameters: { value: DIAGNOSE_EVERYTHING },
+        abortSignal: signal,
+      });
+      while (!poller.isDone()) {
+        const last = captureContext.getStore()?.attempts.at(-1);
+        await abortableSleep(pollInterval(last?.retryAfterMs), signal);
+        await poller.poll({ abortSignal: signal });
+      }
+    });
+    if (!result.ok && signal.aborted && !this.pastDeadline) {
+      return { ok: false, error: { ...result.error, code: "Timeout", message: `the diagnose did not finish within --diagnose-timeout ${timeoutMs / 1000} s` } };
+    }
+    return result;
+  }
+
   private noteRetries(operation: Operation, resourceId: string, capture: Capture): void {
     if (capture.attempts.every((attempt) => attempt.status >= 200 && attempt.status < 300)) return;
     this.retries.push({ resourceId, operation, attempts: capture.attempts.length, statuses: capture.attempts.map((attempt) => attempt.status) });
@@ -247,6 +286,46 @@ export class ArmReader {
     const message = error instanceof Error ? error.message : String(error);
     return { part, resourceId, operation, message: redact(firstLine(message)), ...tried };
   }
+}
+
+/** Every category the diagnose API knows, each with default settings (the shape of Azure's own example). */
+const DIAGNOSE_EVERYTHING = {
+  udr: {},
+  nsg: {},
+  resourceLock: {},
+  dnsResolution: {},
+  storageAccount: {},
+  keyVault: {},
+  containerRegistry: {},
+  applicationInsights: {},
+  others: {},
+};
+
+/** Between polls: what Retry-After asked for, within 0.1–10 s; 2 s when it asked nothing. */
+function pollInterval(retryAfter: number | undefined): number {
+  if (retryAfter === undefined) return 2_000;
+  return Math.min(10_000, Math.max(100, retryAfter));
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function abortError(): Error {
+  const error = new Error("The operation was aborted.");
+  error.name = "AbortError";
+  return error;
 }
 
 /** The SDK's parse error quotes the body it could not parse, which may hold keys: keep only the reason. */

@@ -1,16 +1,20 @@
 // Reads a workspace and what it depends on, level by level, each level's requests in parallel:
-//   1 workspace → 2 dependencies, computes, workspace keys, workspace endpoints
-//   → 3 VNets, remaining endpoints, dependency keys, the NSGs listed beside compute VNets
-//   → 4 NSGs not found that way, remaining VNets, endpoint types.
-// With --resource-group that is at most 4 sequential round trips.
+//   1 workspace → 2 dependencies, computes, workspace keys, workspace endpoints and their DNS zone groups
+//   → 3 VNets, remaining endpoints and their zone groups, dependency keys, the NSGs listed beside compute
+//     VNets, the private DNS zones (and their VNet links) named so far
+//   → 4 NSGs not found that way, route tables of compute subnets, remaining VNets, zones and endpoint types.
+// With --resource-group that is at most 4 sequential round trips. --diagnose runs Azure's own diagnose
+// (a long-running POST) beside them.
 
 import { timingSafeEqual } from "node:crypto";
 import { PreflightError } from "../engine/errors.js";
-import { asArray, asObject, asString, computeView, registryAdminUserEnabled, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
+import { asArray, asObject, asString, computeView, dnsZoneGroupView, eqi, registryAdminUserEnabled, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
 import { idKey, normaliseRegion, parseResourceId, vnetIdOfSubnet } from "../snapshot/ids.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type CollectionError,
+  type DiagnoseOutcome,
+  type DiagnoseResult,
   type KeyComparison,
   type PartName,
   type RawResource,
@@ -36,6 +40,8 @@ export interface CollectOptions {
   readKeys: boolean;
   toolVersion: string;
   now?: () => Date;
+  /** --diagnose: run Azure's workspace diagnose, bounded by this many milliseconds. Absent: not run. */
+  diagnose?: { timeoutMs: number };
 }
 
 /** Parts that cannot be read without others. */
@@ -43,6 +49,9 @@ const IMPLIED: Partial<Record<PartName, PartName[]>> = {
   networkSecurityGroups: ["computes", "virtualNetworks"],
   virtualNetworks: ["computes"],
   privateEndpointTypes: ["privateEndpoints"],
+  routeTables: ["computes", "virtualNetworks"],
+  // Zones must be linked to the VNets that hold compute, and those VNets' DNS servers matter.
+  privateDns: ["privateEndpoints", "computes", "virtualNetworks"],
 };
 
 export function expandParts(parts: readonly PartName[]): PartName[] {
@@ -94,6 +103,18 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   if (!workspaceResult.ok) throw workspaceFailure(workspaceResult.error, workspaceId);
   const workspace = keep(workspaceResult.body);
   const workspaceProps = asObject(workspace.properties) ?? {};
+  // Azure's own diagnose takes tens of seconds; it runs beside levels 2–4 and is awaited at the end.
+  const diagnosing: Promise<DiagnoseOutcome> | undefined = !want("diagnose")
+    ? undefined
+    : !options.diagnose
+      ? Promise.resolve({ requested: false })
+      : reader.diagnose(workspaceId, subscriptionId, resourceGroup, name, options.diagnose.timeoutMs).then((result) => {
+          if (!result.ok) {
+            errors.push(result.error);
+            return { requested: true, error: result.error };
+          }
+          return { requested: true, results: diagnoseResults(result.body, redactor) };
+        });
   const storageId = asString(workspaceProps.storageAccount);
   const registryId = asString(workspaceProps.containerRegistry);
   const keyVaultId = asString(workspaceProps.keyVault);
@@ -133,6 +154,51 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     getById("privateEndpoints", "private endpoint get", id, (ref) => reader.clientsFor(ref.subscriptionId).network.privateEndpoints.get(ref.resourceGroup, ref.name));
   const endpointIdsOf = (raw: unknown) => privateEndpointConnections(raw).map((c) => c.privateEndpointId).filter((id): id is string => !!id);
   if (want("privateEndpoints")) for (const id of endpointIdsOf(workspace)) level2.push(readEndpoint(id));
+  // Private DNS: an endpoint's zone groups are listed by the endpoint's ID, so they need not wait for it.
+  const zoneGroupsListed = new Set<string>();
+  const listZoneGroups = (endpointId: string, into: Array<Promise<unknown>>) => {
+    const ref = parseRef(endpointId);
+    if (!ref || zoneGroupsListed.has(idKey(endpointId))) return;
+    zoneGroupsListed.add(idKey(endpointId));
+    into.push(
+      reader
+        .readAll("privateDns", "private DNS zone groups list", `${ref.id}/privateDnsZoneGroups`, () =>
+          reader.clientsFor(ref.subscriptionId).network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name),
+        )
+        .then((result) => {
+          if (result.ok) result.items.forEach(keep);
+          else errors.push(result.error);
+        }),
+    );
+  };
+  const zonesRead = new Set<string>();
+  /** Each zone a zone group read so far names, and its VNet links: once per zone. */
+  const readZones = (into: Array<Promise<unknown>>) => {
+    const zoneIds = [...resources.values()]
+      .filter((raw) => eqi(raw.type, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"))
+      .flatMap((raw) => dnsZoneGroupView(raw).zones.map((zone) => zone.zoneId))
+      .filter((id): id is string => !!id);
+    for (const zoneId of zoneIds) {
+      if (zonesRead.has(idKey(zoneId))) continue;
+      zonesRead.add(idKey(zoneId));
+      const ref = parseRef(zoneId);
+      if (!ref) {
+        errors.push({ part: "privateDns", resourceId: zoneId, operation: "private DNS zone get", message: `"${zoneId}" is not an ARM resource ID` });
+        continue;
+      }
+      const dns = reader.clientsFor(ref.subscriptionId).privateDns;
+      into.push(getById("privateDns", "private DNS zone get", zoneId, () => dns.privateZones.get(ref.resourceGroup, ref.name)));
+      into.push(
+        reader
+          .readAll("privateDns", "virtual network links list", `${ref.id}/virtualNetworkLinks`, () => dns.virtualNetworkLinks.list(ref.resourceGroup, ref.name))
+          .then((result) => {
+            if (result.ok) result.items.forEach(keep);
+            else errors.push(result.error);
+          }),
+      );
+    }
+  };
+  if (want("privateDns")) for (const id of endpointIdsOf(workspace)) listZoneGroups(id, level2);
   await Promise.all(level2);
 
   // Level 3: VNets of compute subnets and workspace endpoints, the dependencies' endpoints, their keys.
@@ -185,6 +251,10 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   }
   if (want("privateEndpoints")) {
     for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) level3.push(readEndpoint(id));
+  }
+  if (want("privateDns")) {
+    for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) listZoneGroups(id, level3);
+    readZones(level3);
   }
   if (want("networkSecurityGroups")) {
     // Prefetch: an NSG's body lists the subnets it is attached to, so listing the NSGs of each compute
@@ -257,9 +327,24 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
       );
     }
   }
+  if (want("routeTables")) {
+    const routeTableIds = new Set<string>();
+    for (const subnetId of computeSubnets) {
+      const vnet = resources.get(idKey(vnetIdOfSubnet(subnetId) ?? ""));
+      if (!vnet) continue;
+      const routeTableId = virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId))?.routeTableId;
+      if (!routeTableId || routeTableIds.has(idKey(routeTableId))) continue;
+      routeTableIds.add(idKey(routeTableId));
+      level4.push(
+        getById("routeTables", "route table get", routeTableId, (ref) => reader.clientsFor(ref.subscriptionId).network.routeTables.get(ref.resourceGroup, ref.name)),
+      );
+    }
+  }
+  if (want("privateDns")) readZones(level4);
   if (want("virtualNetworks") && want("privateEndpoints")) for (const vnetId of endpointVnets()) queueVnet(vnetId, level4);
   if (want("privateEndpointTypes")) for (const region of endpointRegions()) level4.push(readTypes(region));
   await Promise.all(level4);
+  const diagnose = diagnosing ? await diagnosing : undefined;
 
   const snapshot: Snapshot = {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -279,6 +364,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     privateEndpointTypes,
     requests: reader.requests,
     errors,
+    ...(diagnose ? { diagnose } : {}),
     // Parallel reads finish in any order; sorted, two runs of one scenario give the same report.
     ...(reader.retries.length ? { retries: [...reader.retries].sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.operation.localeCompare(b.operation)) } : {}),
   };
@@ -294,6 +380,25 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   // Anything kept before the keys were read (an error message echoing one, a key pasted into a tag)
   // is redacted now that every secret of the run is known.
   return redactor.redactDeep(snapshot);
+}
+
+/** `{ value: { dnsResolutionResults: [...], ... } }` as a flat list, server text scrubbed. */
+function diagnoseResults(body: Record<string, unknown>, redactor: Redactor): DiagnoseResult[] {
+  const value = asObject(body.value) ?? {};
+  const results: DiagnoseResult[] = [];
+  for (const [key, list] of Object.entries(value)) {
+    const category = key.replace(/Results$/, "");
+    for (const entry of asArray(list).map(asObject)) {
+      if (!entry) continue;
+      results.push({
+        category,
+        code: asString(entry.code) ?? "",
+        level: asString(entry.level) ?? "",
+        message: redactor.redactMessage(asString(entry.message) ?? ""),
+      });
+    }
+  }
+  return results;
 }
 
 interface ParsedRef {
@@ -414,6 +519,8 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
       ...(matched ? { matchedName: asString(matched.name) ?? "password" } : {}),
     };
   }
+  // Whether the workspace reaches the registry with a password at all: registry-policies needs it.
+  if (inputs.registryId) registry.cachedCredentials = cachedPasswords.length > 0;
   return { storage, registry };
 }
 

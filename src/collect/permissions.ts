@@ -15,6 +15,11 @@ export const READ_PERMISSIONS = {
   "network security group get": "Microsoft.Network/networkSecurityGroups/read",
   "network security groups list": "Microsoft.Network/networkSecurityGroups/read",
   "availablePrivateEndpointTypes list": "Microsoft.Network/locations/availablePrivateEndpointTypes/read",
+  "route table get": "Microsoft.Network/routeTables/read",
+  "private DNS zone groups list": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read",
+  "private DNS zone get": "Microsoft.Network/privateDnsZones/read",
+  "virtual network links list": "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read",
+  "workspace diagnose": "Microsoft.MachineLearningServices/workspaces/diagnose/action",
 } as const;
 
 export type Operation = keyof typeof READ_PERMISSIONS;

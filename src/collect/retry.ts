@@ -25,6 +25,11 @@ export const DEFAULT_RETRY: RetrySettings = {
 /** The wait a 429/503 asks for, in ms: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After` (seconds or a date). */
 export function retryAfterMs(response: PipelineResponse | undefined, now = Date.now()): number | undefined {
   if (!response || (response.status !== 429 && response.status !== 503)) return undefined;
+  return retryAfterHeaderMs(response, now);
+}
+
+/** The wait a response's Retry-After headers ask for, whatever its status (a 202 uses it to pace polling). */
+export function retryAfterHeaderMs(response: PipelineResponse, now = Date.now()): number | undefined {
   for (const header of ["retry-after-ms", "x-ms-retry-after-ms"]) {
     const value = Number(response.headers.get(header));
     if (response.headers.get(header) && Number.isFinite(value) && value >= 0) return value;

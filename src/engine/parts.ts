@@ -2,7 +2,11 @@
 
 import {
   ResourceIndex,
+  asString,
   computeView,
+  dnsZoneGroupView,
+  dnsZoneLinkView,
+  routeTableView,
   idKey,
   normaliseRegion,
   privateEndpointView,
@@ -13,7 +17,7 @@ import {
   type NetworkAccessView,
 } from "../snapshot/model.js";
 import type { CollectionError, PartName, RawResource, Snapshot } from "../snapshot/types.js";
-import type { Dependency, Lookup, Parts } from "./types.js";
+import type { Dependency, Lookup, Parts, PrivateDnsParts } from "./types.js";
 
 /** Why a required part is missing as a whole: the engine then answers for the check. */
 export interface PartFailure {
@@ -128,6 +132,22 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
     registry: { outcome: "unknown", reason: "keys were not collected" },
   };
 
+  /** Children listed under a parent (`<parent>/<collection>/...`): the list, or why it is missing. */
+  const children = <T>(part: PartName, kind: string, collection: string, view: (raw: RawResource) => T) => {
+    return (parentId: string): Lookup<T[]> => {
+      const listId = `${parentId}/${collection}`;
+      const error = errorFor(part, listId);
+      if (error) return { ok: false, error, reason: `the ${kind} of ${parentId.split("/").pop()} could not be listed (${explainError(error)})` };
+      const prefix = `${idKey(listId)}/`;
+      return { ok: true, value: snapshot.resources.filter((raw) => typeof raw.id === "string" && idKey(raw.id).startsWith(prefix)).map(view) };
+    };
+  };
+  const privateDns: PrivateDnsParts = {
+    zoneGroups: children("privateDns", "DNS zone groups", "privateDnsZoneGroups", dnsZoneGroupView),
+    zone: lookup("privateDns", "private DNS zone", (raw) => ({ id: asString(raw.id) ?? "", name: asString(raw.name) ?? "" })),
+    zoneLinks: children("privateDns", "virtual network links", "virtualNetworkLinks", dnsZoneLinkView),
+  };
+
   return {
     parts: {
       workspace,
@@ -140,6 +160,9 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       networkSecurityGroups: lookup("networkSecurityGroups", "network security group", (raw) => raw),
       privateEndpointTypes,
       keys,
+      routeTables: lookup("routeTables", "route table", routeTableView),
+      privateDns,
+      diagnose: snapshot.diagnose ?? { requested: false },
     },
     failures,
   };

@@ -3,12 +3,15 @@
 
 import type {
   ComputeView,
+  DnsZoneGroupView,
+  DnsZoneLinkView,
   NetworkAccessView,
   PrivateEndpointView,
+  RouteTableView,
   VirtualNetworkView,
   WorkspaceView,
 } from "../snapshot/model.js";
-import type { CollectionError, KeysOutcome, PartName, RawResource, RetryNote, SnapshotTarget } from "../snapshot/types.js";
+import type { CollectionError, DiagnoseOutcome, KeysOutcome, PartName, RawResource, RetryNote, SnapshotTarget } from "../snapshot/types.js";
 
 /** Worst first. A check's status is the worst of its findings. */
 export const STATUSES = ["fail", "unknown", "warn", "pass", "skip"] as const;
@@ -48,6 +51,19 @@ export interface Parts {
   /** Resource types `availablePrivateEndpointTypes` lists for a region. */
   privateEndpointTypes: (region: string) => Lookup<string[]>;
   keys: KeysOutcome;
+  routeTables: (id: string) => Lookup<RouteTableView>;
+  privateDns: PrivateDnsParts;
+  diagnose: DiagnoseOutcome;
+}
+
+/** Private DNS as read for the workspace's and its dependencies' private endpoints. */
+export interface PrivateDnsParts {
+  /** The DNS zone groups of a private endpoint (an empty list: it has none). */
+  zoneGroups: (endpointId: string) => Lookup<DnsZoneGroupView[]>;
+  /** A private DNS zone a zone group names; a failed lookup with a 404 means the zone does not exist. */
+  zone: (zoneId: string) => Lookup<{ id: string; name: string }>;
+  /** The VNet links of a private DNS zone. */
+  zoneLinks: (zoneId: string) => Lookup<DnsZoneLinkView[]>;
 }
 
 export interface CheckContext {

@@ -15,7 +15,7 @@ export function asArray(value: unknown): unknown[] {
 export function asString(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
-function asBoolean(value: unknown): boolean | undefined {
+export function asBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
   return undefined;
@@ -49,7 +49,70 @@ export interface WorkspaceView {
   imageBuildCompute?: string;
   publicNetworkAccess?: string;
   managedNetworkIsolation?: string;
+  managedNetwork: ManagedNetworkView;
   privateEndpointIds: string[];
+}
+
+/** `properties.managedNetwork` of a workspace. */
+export interface ManagedNetworkView {
+  /** "Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"; undefined when ARM sends none. */
+  isolationMode?: string;
+  /** `status.status`: "Active" once provisioned, "Inactive" before. */
+  status?: string;
+  /** `outboundRules`, a map by rule name in ARM's wire format. */
+  outboundRules: ManagedOutboundRule[];
+}
+
+export interface ManagedOutboundRule {
+  name: string;
+  /** "FQDN", "PrivateEndpoint" or "ServiceTag". */
+  type?: string;
+  /** "Required", "Recommended", "UserDefined", "Dependency". */
+  category?: string;
+  /** "Active" or "Inactive". */
+  status?: string;
+  /** FQDN rules: the host name (may start with "*."). */
+  fqdn?: string;
+  /** PrivateEndpoint rules: the target resource and its sub-resource. */
+  serviceResourceId?: string;
+  subresourceTarget?: string;
+  /** ServiceTag rules: the tag, protocol and port ranges. */
+  serviceTag?: string;
+  protocol?: string;
+  portRanges?: string;
+  /** "Allow" or "Deny" (FQDN and service tag rules); undefined means Allow. */
+  action?: string;
+}
+
+export function managedNetworkView(raw: unknown): ManagedNetworkView {
+  const managed = asObject(props(raw).managedNetwork);
+  const rules = asObject(managed?.outboundRules) ?? {};
+  return {
+    isolationMode: asString(managed?.isolationMode),
+    status: asString(asObject(managed?.status)?.status),
+    outboundRules: Object.entries(rules).map(([name, value]) => {
+      const rule = asObject(value) ?? {};
+      const destination = rule.destination;
+      const destinationObject = asObject(destination);
+      return {
+        name,
+        type: asString(rule.type),
+        category: asString(rule.category),
+        status: asString(rule.status),
+        ...(typeof destination === "string" ? { fqdn: destination } : {}),
+        ...(destinationObject
+          ? {
+              serviceResourceId: asString(destinationObject.serviceResourceId),
+              subresourceTarget: asString(destinationObject.subresourceTarget),
+              serviceTag: asString(destinationObject.serviceTag),
+              protocol: asString(destinationObject.protocol),
+              portRanges: asString(destinationObject.portRanges),
+              action: asString(destinationObject.action),
+            }
+          : {}),
+      };
+    }),
+  };
 }
 
 export function workspaceView(raw: RawResource): WorkspaceView {
@@ -65,6 +128,7 @@ export function workspaceView(raw: RawResource): WorkspaceView {
     imageBuildCompute: nonEmpty(asString(p.imageBuildCompute)),
     publicNetworkAccess: asString(p.publicNetworkAccess),
     managedNetworkIsolation: asString(managed?.isolationMode),
+    managedNetwork: managedNetworkView(raw),
     privateEndpointIds: privateEndpointConnections(raw).map((c) => c.privateEndpointId).filter(isString),
   };
 }
@@ -109,6 +173,8 @@ export interface NetworkAccessView {
   /** Public access fully off: only private endpoints reach it. */
   publicDisabled: boolean;
   bypass?: string;
+  /** Storage only: `networkAcls.resourceAccessRules` (resource-instance rules). */
+  resourceAccessRules: Array<{ tenantId?: string; resourceId?: string }>;
   sku?: string;
   connections: EndpointConnectionView[];
 }
@@ -154,6 +220,10 @@ function accessView(
     restricted: publicDisabled || eqi(defaultAction, "Deny"),
     publicDisabled,
     bypass,
+    resourceAccessRules: asArray(ruleSet?.resourceAccessRules)
+      .map(asObject)
+      .filter((rule): rule is Json => rule !== undefined)
+      .map((rule) => ({ tenantId: asString(rule.tenantId), resourceId: asString(rule.resourceId) })),
     sku: asString(asObject(raw.sku)?.name),
     connections: privateEndpointConnections(raw),
   };
@@ -190,6 +260,25 @@ export function computeView(raw: RawResource): ComputeView {
 /** The registry's admin user is on (ARM sends a boolean; tolerate "true"). */
 export function registryAdminUserEnabled(raw: RawResource | undefined): boolean {
   return asBoolean(asObject(raw?.properties)?.adminUserEnabled) === true;
+}
+
+/** Registry settings that break Azure ML when hardened. */
+export interface RegistryPolicyView {
+  id: string;
+  sku?: string;
+  adminUserEnabled: boolean;
+  /** `policies.quarantinePolicy.status`: "enabled" or "disabled" (any case); undefined when absent. */
+  quarantine?: string;
+}
+
+export function registryPolicyView(raw: RawResource): RegistryPolicyView {
+  const policies = asObject(props(raw).policies);
+  return {
+    id: asString(raw.id) ?? "",
+    sku: asString(asObject(raw.sku)?.name),
+    adminUserEnabled: registryAdminUserEnabled(raw),
+    quarantine: asString(asObject(policies?.quarantinePolicy)?.status),
+  };
 }
 
 /** The storage account refuses shared-key access (`allowSharedKeyAccess` false; tolerate "false"). Absent means allowed. */
@@ -235,6 +324,9 @@ export interface SubnetView {
   addressPrefixes: string[];
   networkSecurityGroupId?: string;
   routeTableId?: string;
+  natGatewayId?: string;
+  /** `defaultOutboundAccess`: false means no implicit outbound; undefined when ARM sends none. */
+  defaultOutboundAccess?: boolean;
 }
 
 export interface VirtualNetworkView {
@@ -246,6 +338,8 @@ export interface VirtualNetworkView {
   connectedPeers: string[];
   /** Every peering with its state, for evidence. */
   peerings: Array<{ name: string; remoteVnetId?: string; state?: string }>;
+  /** `dhcpOptions.dnsServers`: custom DNS servers; empty means Azure-provided DNS (168.63.129.16). */
+  dnsServers: string[];
 }
 
 export function virtualNetworkView(raw: RawResource): VirtualNetworkView {
@@ -267,6 +361,7 @@ export function virtualNetworkView(raw: RawResource): VirtualNetworkView {
       .filter((peering) => eqi(peering.state, "Connected") && peering.remoteVnetId)
       .map((peering) => peering.remoteVnetId as string),
     peerings,
+    dnsServers: stringList(asObject(p.dhcpOptions)?.dnsServers).map((server) => server.trim()).filter(Boolean),
   };
 }
 
@@ -280,6 +375,89 @@ export function subnetView(raw: unknown): SubnetView {
     addressPrefixes: [...new Set(prefixes)],
     networkSecurityGroupId: asString(asObject(p.networkSecurityGroup)?.id),
     routeTableId: asString(asObject(p.routeTable)?.id),
+    natGatewayId: asString(asObject(p.natGateway)?.id),
+    defaultOutboundAccess: asBoolean(p.defaultOutboundAccess),
+  };
+}
+
+export interface RouteView {
+  name: string;
+  /** A CIDR or a service tag (route tables accept tags such as "AzureMachineLearning"). */
+  addressPrefix?: string;
+  /** "VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance" or "None". */
+  nextHopType?: string;
+  nextHopIpAddress?: string;
+}
+
+export interface RouteTableView {
+  id: string;
+  location: string;
+  disableBgpRoutePropagation?: boolean;
+  routes: RouteView[];
+}
+
+export function routeTableView(raw: RawResource): RouteTableView {
+  const p = props(raw);
+  return {
+    id: asString(raw.id) ?? "",
+    location: asString(raw.location) ?? "",
+    disableBgpRoutePropagation: asBoolean(p.disableBgpRoutePropagation),
+    routes: asArray(p.routes).map((route) => {
+      const rp = props(route);
+      return {
+        name: asString(asObject(route)?.name) ?? "",
+        addressPrefix: asString(rp.addressPrefix)?.trim(),
+        nextHopType: asString(rp.nextHopType),
+        nextHopIpAddress: asString(rp.nextHopIpAddress),
+      };
+    }),
+  };
+}
+
+/** A private endpoint's DNS zone group: the private DNS zones its records are written to. */
+export interface DnsZoneGroupView {
+  id: string;
+  name: string;
+  zones: Array<{ zoneId?: string; zoneName?: string; recordSets: Array<{ fqdn?: string; ipAddresses: string[] }> }>;
+}
+
+export function dnsZoneGroupView(raw: RawResource): DnsZoneGroupView {
+  return {
+    id: asString(raw.id) ?? "",
+    name: asString(raw.name) ?? "",
+    zones: asArray(props(raw).privateDnsZoneConfigs).map((config) => {
+      const cp = props(config);
+      const zoneId = nonEmpty(asString(cp.privateDnsZoneId));
+      return {
+        zoneId,
+        zoneName: zoneId ? parseResourceId(zoneId)?.name ?? zoneId.split("/").pop() : undefined,
+        recordSets: asArray(cp.recordSets).map((record) => {
+          const r = asObject(record) ?? {};
+          return { fqdn: asString(r.fqdn), ipAddresses: stringList(r.ipAddresses) };
+        }),
+      };
+    }),
+  };
+}
+
+/** A private DNS zone's link to a VNet. */
+export interface DnsZoneLinkView {
+  id: string;
+  name: string;
+  vnetId?: string;
+  /** "Completed" once the link resolves; "InProgress" before. */
+  linkState?: string;
+  provisioningState?: string;
+}
+
+export function dnsZoneLinkView(raw: RawResource): DnsZoneLinkView {
+  const p = props(raw);
+  return {
+    id: asString(raw.id) ?? "",
+    name: asString(raw.name) ?? "",
+    vnetId: asString(asObject(p.virtualNetwork)?.id),
+    linkState: asString(p.virtualNetworkLinkState),
+    provisioningState: asString(p.provisioningState),
   };
 }
 

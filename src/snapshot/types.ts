@@ -18,6 +18,12 @@ export const PART_NAMES = [
   "networkSecurityGroups",
   "privateEndpointTypes",
   "keys",
+  /** Route tables on compute subnets. */
+  "routeTables",
+  /** DNS zone groups of every private endpoint, the private DNS zones they name and those zones' VNet links. */
+  "privateDns",
+  /** Azure's own workspace diagnose (a long-running POST), run only with --diagnose. */
+  "diagnose",
 ] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
@@ -62,11 +68,36 @@ export interface KeyComparison {
   statusCode?: number;
   /** For a 403: the Azure RBAC action that would have allowed the read. */
   permission?: string;
+  /**
+   * Registry only: whether the workspace holds cached registry credentials (it reaches the registry with the
+   * admin user's password, not its identity). Absent when the workspace's keys were not read.
+   */
+  cachedCredentials?: boolean;
 }
 
 export interface KeysOutcome {
   storage: KeyComparison;
   registry: KeyComparison;
+}
+
+/** One result of Azure's workspace diagnose, as the service gave it. */
+export interface DiagnoseResult {
+  /** The result list it came from, e.g. "dnsResolution", "networkSecurityRule", "containerRegistry". */
+  category: string;
+  code: string;
+  /** "Error", "Warning" or "Information" as the service spells it. */
+  level: string;
+  message: string;
+}
+
+/** What `--diagnose` produced. */
+export interface DiagnoseOutcome {
+  /** False: the run was not asked to diagnose (no --diagnose). */
+  requested: boolean;
+  /** The results, when the diagnose finished. */
+  results?: DiagnoseResult[];
+  /** When the diagnose failed or timed out: the failed read (also in `errors`). */
+  error?: CollectionError;
 }
 
 export interface SnapshotTarget {
@@ -96,6 +127,8 @@ export interface Snapshot {
   /** Number of HTTP requests the collection made (retries included). */
   requests: number;
   errors: CollectionError[];
+  /** Present when the `diagnose` part was planned. */
+  diagnose?: DiagnoseOutcome;
   /** Reads that needed retries and then succeeded; absent in snapshots from before it was recorded. */
   retries?: RetryNote[];
 }

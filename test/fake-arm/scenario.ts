@@ -34,6 +34,19 @@ export interface Fault {
   body?: string;
 }
 
+/**
+ * A long-running POST action, answered the ARM way: 202 Accepted with `Location` (an operation URL on the
+ * fake server) and `Retry-After`; each GET of that URL answers 202 again until `polls` GETs have been
+ * made, then 200 with `body`. Faults apply to the operation URL like any other path (`/operationResults/`).
+ */
+export interface AsyncAction {
+  body: unknown;
+  /** 202 answers to polls before the 200; default 1. */
+  polls?: number;
+  /** Seconds sent as Retry-After on each 202; default 0. */
+  retryAfter?: number;
+}
+
 /** Size and refill rate of ARM's per-subscription read token bucket. */
 export interface ThrottleLimits {
   /** Tokens in a full bucket (a positive integer); ARM: 250. */
@@ -53,6 +66,8 @@ export const ARM_READ_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capac
  *
  * - `resources`: served at their IDs and listed in their collections.
  * - `actions`: bodies of POST actions (`listKeys`, ...).
+ * - `asyncActions`: long-running POST actions (`diagnose`): 202 with a `Location` on the fake server, polled
+ *   until done, then 200 with the body.
  * - `privateEndpointTypes`: what availablePrivateEndpointTypes lists per region.
  * - `faults`: errors, delays, resets and raw bodies injected into matching requests.
  * - `pageSize`: collection page size.
@@ -67,6 +82,8 @@ export interface Scenario {
   resources: ArmResource[];
   /** Response body of `POST <resource id>/<action>`, keyed by that path (case-insensitive). */
   actions?: Record<string, unknown>;
+  /** Long-running POST actions, keyed like `actions` (case-insensitive). */
+  asyncActions?: Record<string, AsyncAction>;
   /** Region name -> resource types that availablePrivateEndpointTypes lists there. */
   privateEndpointTypes?: Record<string, string[]>;
   faults?: Fault[];
@@ -139,6 +156,20 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
   });
   if (value.actions !== undefined && !isRecord(value.actions)) {
     throw new Error(`${source}: actions must be an object keyed by "<resource id>/<action>"`);
+  }
+  const asyncActions = value.asyncActions;
+  if (asyncActions !== undefined) {
+    if (!isRecord(asyncActions)) throw new Error(`${source}: asyncActions must be an object keyed by "<resource id>/<action>"`);
+    for (const [path, action] of Object.entries(asyncActions)) {
+      const where = `${source}: asyncActions["${path}"]`;
+      if (!isRecord(action) || !("body" in action)) throw new Error(`${where} must be an object with a body`);
+      for (const field of ["polls", "retryAfter"]) {
+        const number = action[field];
+        if (number !== undefined && (typeof number !== "number" || !Number.isInteger(number) || number < 0)) {
+          throw new Error(`${where}.${field} must be a non-negative integer`);
+        }
+      }
+    }
   }
   const privateEndpointTypes = value.privateEndpointTypes;
   if (privateEndpointTypes !== undefined) {

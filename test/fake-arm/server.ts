@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createServerCertificate } from "./cert.js";
 import { resolveThrottle } from "./scenario.js";
-import type { ArmResource, Fault, Scenario, ThrottleLimits, ThrottleSetting } from "./scenario.js";
+import type { ArmResource, AsyncAction, Fault, Scenario, ThrottleLimits, ThrottleSetting } from "./scenario.js";
 
 export interface RequestLogEntry {
   method: string;
@@ -79,6 +79,8 @@ const EMBEDDED_CHILD_ARRAYS = [
 ];
 
 const SUBSCRIPTION_PATH = /^\/subscriptions\/([^/]+)$/i;
+/** Status URL of a long-running operation the fake started (see `asyncActions`). */
+const OPERATION_RESULT_PATH = /\/locations\/fake\/operationResults\/(\d+)$/i;
 /** `/subscriptions/S/providers/NS/TYPE` or `/subscriptions/S/resourceGroups/RG/providers/NS/TYPE`. */
 const PROVIDER_LIST_PATH = /^\/subscriptions\/[^/]+(?:\/resourceGroups\/[^/]+)?\/providers\/[^/]+\/[^/]+$/i;
 /** A top-level resource: its subscription, namespace, type and name. */
@@ -321,6 +323,10 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
   const index = new ResourceIndex(scenario.resources);
   const actions = new Map<string, unknown>();
   for (const [path, body] of Object.entries(scenario.actions ?? {})) actions.set(normaliseId(path), body);
+  const asyncActions = new Map<string, AsyncAction>();
+  for (const [path, action] of Object.entries(scenario.asyncActions ?? {})) asyncActions.set(normaliseId(path), action);
+  /** Long-running operations started, by number: polls still to answer with 202, and the final body. */
+  const operations = new Map<string, { remaining: number; action: AsyncAction }>();
   const privateEndpointTypes = new Map<string, string[]>();
   for (const [region, types] of Object.entries(scenario.privateEndpointTypes ?? {})) {
     privateEndpointTypes.set(normaliseRegion(region), types);
@@ -384,6 +390,8 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
       const types = privateEndpointTypes.get(normaliseRegion(typesMatch[2] ?? "")) ?? COMMON_PRIVATE_ENDPOINT_TYPES;
       return page(types.map((type) => privateEndpointTypeBody(subscriptionId, type)), rawPath, query);
     }
+    const operationReply = answerOperation(path);
+    if (operationReply) return operationReply;
     const resource = index.get(path);
     if (resource) return { kind: "json", status: 200, body: resource };
     const members = index.list(path);
@@ -391,8 +399,34 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
     return notFound(path);
   }
 
+  /** 202 Accepted pointing at the operation's status URL on this server. */
+  function accepted(path: string, operation: string, action: AsyncAction): Reply {
+    const subscription = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1] ?? "none";
+    const location = `${baseUrl}/subscriptions/${subscription}/providers/Microsoft.MachineLearningServices/locations/fake/operationResults/${operation}?api-version=2025-12-01`;
+    return { kind: "json", status: 202, body: {}, headers: { location, "retry-after": String(action.retryAfter ?? 0) } };
+  }
+
+  function answerOperation(path: string): Reply | undefined {
+    const operation = OPERATION_RESULT_PATH.exec(path)?.[1];
+    if (operation === undefined) return undefined;
+    const state = operations.get(operation);
+    if (!state) return armError(404, "OperationNotFound", `No operation ${operation}.`);
+    if (state.remaining > 0) {
+      state.remaining -= 1;
+      return accepted(path, operation, state.action);
+    }
+    const body = state.action.body;
+    return isRecord(body) ? { kind: "json", status: 200, body } : { kind: "raw", status: 200, body: JSON.stringify(body ?? null) };
+  }
+
   function answerPost(path: string): Reply {
     const key = normaliseId(path);
+    const longRunning = asyncActions.get(key);
+    if (longRunning) {
+      const operation = String(operations.size + 1);
+      operations.set(operation, { remaining: Math.max(0, (longRunning.polls ?? 1) - 1), action: longRunning });
+      return accepted(path, operation, longRunning);
+    }
     if (!actions.has(key)) {
       const action = path.slice(path.lastIndexOf("/") + 1);
       return armError(404, "ResourceNotFound", `The action '${action}' on resource '${parentPath(path)}' was not found.`);

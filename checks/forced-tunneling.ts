@@ -1,0 +1,14 @@
+// STUB: replaced by the real check.
+import { defineCheck } from "../src/engine/types.js";
+
+export default defineCheck({
+  id: "forced-tunneling",
+  title: "TODO",
+  severity: "medium",
+  requires: ["workspace", "computes", "virtualNetworks", "routeTables"],
+  messages: { todo: "Not implemented." },
+  remediation: "TODO",
+  run(_parts, context) {
+    return [{ status: "unknown", messageId: "todo", resourceId: context.target.workspaceId, evidence: {} }];
+  },
+});

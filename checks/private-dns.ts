@@ -1,0 +1,14 @@
+// STUB: replaced by the real check.
+import { defineCheck } from "../src/engine/types.js";
+
+export default defineCheck({
+  id: "private-dns",
+  title: "TODO",
+  severity: "medium",
+  requires: ["workspace", "storage", "registry", "keyVault", "computes", "privateEndpoints", "virtualNetworks", "privateDns"],
+  messages: { todo: "Not implemented." },
+  remediation: "TODO",
+  run(_parts, context) {
+    return [{ status: "unknown", messageId: "todo", resourceId: context.target.workspaceId, evidence: {} }];
+  },
+});
