@@ -1,14 +1,206 @@
-// STUB: replaced by the real check.
-import { defineCheck } from "../src/engine/types.js";
+import { defineCheck, type CheckFinding, type Status } from "../src/engine/types.js";
+import { unresolvedRemediation } from "../src/engine/remediation.js";
+import { evaluateFlow, rulesFromNsg, type Destination, type NsgRule } from "../src/net/index.js";
+import { eqi, normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
+import { computeSubnets, errorEvidence, hasPublicIp, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
 
-export default defineCheck({
+type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
+
+interface Requirement {
+  direction: "Outbound" | "Inbound";
+  /** The service tag; `<region>` is replaced by the VNet's region. */
+  tag: string;
+  protocol: "Tcp" | "Udp";
+  port: number;
+  purpose: string;
+  /** Only the Azure Batch back end of compute clusters and instances needs it (not AKS). */
+  batchOnly: boolean;
+}
+
+const out = (tag: string, port: number, purpose: string, batchOnly = false, protocol: "Tcp" | "Udp" = "Tcp"): Requirement => ({
+  direction: "Outbound",
+  tag,
+  protocol,
+  port,
+  purpose,
+  batchOnly,
+});
+
+/** Microsoft Learn, how-to-access-azureml-behind-firewall: "Required public internet access". */
+export const REQUIRED_OUTBOUND: readonly Requirement[] = [
+  out("AzureActiveDirectory", 443, "authentication with Microsoft Entra ID"),
+  out("AzureMachineLearning", 443, "the Azure Machine Learning service"),
+  out("AzureMachineLearning", 18881, "compute management by the Azure Machine Learning service", true),
+  out("AzureMachineLearning", 5831, "compute management by the Azure Machine Learning service", true, "Udp"),
+  out("BatchNodeManagement.<region>", 443, "the Azure Batch back end of compute clusters and instances", true),
+  out("AzureResourceManager", 443, "creating Azure resources"),
+  out("Storage.<region>", 443, "the workspace's storage account"),
+  out("AzureFrontDoor.FrontEnd", 443, "the studio and environment image assets behind Front Door"),
+  out("MicrosoftContainerRegistry.<region>", 443, "Microsoft's Docker images"),
+  out("AzureMonitor", 443, "logs and metrics"),
+  out("AzureKeyVault.<region>", 443, "the workspace's key vault"),
+];
+
+/** Clusters and instances with a public IP are managed through it. */
+export const PUBLIC_IP_INBOUND: Requirement = {
+  direction: "Inbound",
+  tag: "AzureMachineLearning",
+  protocol: "Tcp",
+  port: 44224,
+  purpose: "managing compute with a public IP",
+  batchOnly: true,
+};
+
+const BATCH_COMPUTE_TYPES = ["AmlCompute", "ComputeInstance"];
+const isBatchCompute = (compute: ComputeView): boolean => BATCH_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type));
+
+export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
   id: "required-outbound",
-  title: "TODO",
-  severity: "medium",
+  title: "The NSG on every compute subnet allows the service-tag traffic Azure Machine Learning compute requires",
+  severity: "high",
   requires: ["workspace", "computes", "virtualNetworks", "networkSecurityGroups"],
-  messages: { todo: "Not implemented." },
-  remediation: "TODO",
-  run(_parts, context) {
-    return [{ status: "unknown", messageId: "todo", resourceId: context.target.workspaceId, evidence: {} }];
+  messages: {
+    allowed: "Subnet {subnet} allows {flow} ({purpose}): {reason}.",
+    "no-nsg": "Subnet {subnet} has no network security group; the traffic Azure Machine Learning needs is not filtered by one.",
+    blocked: "Subnet {subnet} blocks {flow}, needed for {purpose}: {reason}.",
+    undetermined: "Cannot decide whether subnet {subnet} allows {flow}: {reason}.",
+    "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
+    "managed-network": "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
+  },
+  remediation:
+    "Add an NSG rule that allows the blocked service tag, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n Allow-AzureActiveDirectory-Tcp-443-Out --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes AzureActiveDirectory --destination-port-ranges 443",
+  run(parts, context) {
+    if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
+    const subnets = computeSubnets(parts.computes);
+    if (subnets.length === 0) {
+      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];
+    }
+    const findings: Array<CheckFinding<MessageId>> = [];
+    for (const { subnetId, computes } of subnets) {
+      const publicIpComputes = computes.filter((compute) => isBatchCompute(compute) && hasPublicIp(compute)).map((compute) => compute.name);
+      const batch = computes.some(isBatchCompute);
+      const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
+      const resolved = resolveSubnet(subnetId, parts.virtualNetworks);
+      // The VNet's region names the regional tags, even when the subnet itself is missing from it.
+      const vnetId = vnetIdOfSubnet(subnetId);
+      const vnetRead = vnetId ? parts.virtualNetworks(vnetId) : undefined;
+      const region = vnetRead?.ok ? normaliseRegion(vnetRead.value.location) : "";
+      const requirements = [...REQUIRED_OUTBOUND.filter((requirement) => batch || !requirement.batchOnly), ...(publicIpComputes.length > 0 ? [PUBLIC_IP_INBOUND] : [])].map(
+        (requirement) => ({ ...requirement, tag: regional(requirement.tag, region) }),
+      );
+      const push = (status: Status, messageId: MessageId, requirement: Requirement, reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
+        findings.push({
+          status,
+          messageId,
+          resourceId: subnetId,
+          data: { subnet: nameOf(subnetId), flow: describe(requirement), purpose: requirement.purpose, reason },
+          evidence: {
+            ...base,
+            direction: requirement.direction,
+            tag: requirement.tag,
+            protocol: requirement.protocol,
+            port: requirement.port,
+            ...(requirement.direction === "Inbound" ? { publicIpComputes } : {}),
+            ...evidence,
+          },
+          ...(remediation ? { remediation } : {}),
+        });
+      };
+
+      if (!resolved.ok) {
+        for (const requirement of requirements) push("unknown", "undetermined", requirement, resolved.reason, resolved.evidence, resolved.remediation);
+        continue;
+      }
+      const { vnet, subnet } = resolved;
+      const nsgId = subnet.networkSecurityGroupId;
+      if (!nsgId) {
+        findings.push({ status: "pass", messageId: "no-nsg", resourceId: subnetId, data: { subnet: nameOf(subnetId) }, evidence: { ...base, networkSecurityGroup: null } });
+        continue;
+      }
+      const nsg = parts.networkSecurityGroups(nsgId);
+      if (!nsg.ok) {
+        const remediation = unresolvedRemediation([{ resourceId: nsgId, missingPermission: nsg.error?.permission, code: nsg.error?.code, statusCode: nsg.error?.statusCode }]);
+        for (const requirement of requirements) push("unknown", "undetermined", requirement, nsg.reason, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) }, remediation);
+        continue;
+      }
+      const { rules, malformed } = rulesFromNsg(nsg.value);
+      // Priorities already taken, per direction: each proposed allow rule gets a free one.
+      const taken = { Outbound: new Set<number>(), Inbound: new Set<number>() };
+      for (const rule of rules) if (!rule.isDefault) taken[rule.direction].add(rule.priority);
+
+      for (const requirement of requirements) {
+        const tagDestination: Destination = { kind: "tag", tag: requirement.tag, ...(region ? { region } : {}) };
+        const verdict = evaluateFlow(rules, {
+          direction: requirement.direction,
+          protocol: requirement.protocol,
+          port: requirement.port,
+          sourcePrefixes: subnet.addressPrefixes,
+          vnetPrefixes: vnet.addressPrefixes,
+          ...(requirement.direction === "Outbound"
+            ? { destination: tagDestination }
+            : // Inbound: the subnet is the target (VirtualNetwork when it has no prefix of its own).
+              { destination: subnet.addressPrefixes[0] ? { kind: "cidr", cidr: subnet.addressPrefixes[0] } : { kind: "tag", tag: "VirtualNetwork" }, inboundSource: tagDestination }),
+        });
+        const evidence = {
+          region: region || null,
+          subnetPrefixes: subnet.addressPrefixes,
+          networkSecurityGroup: nsgId,
+          decidingRule: describeRule(verdict.decidingRule),
+          uncertainRules: verdict.uncertainRules.map(describeRule),
+          ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
+        };
+        if (verdict.decision === "allow") push("pass", "allowed", requirement, verdict.reason, evidence);
+        else if (verdict.decision === "deny") {
+          const priority = freePriority(verdict.decidingRule, taken[requirement.direction]);
+          push("fail", "blocked", requirement, verdict.reason, evidence, ruleCommand(nsgId, requirement, priority));
+        } else push("unknown", "undetermined", requirement, verdict.reason, evidence);
+      }
+    }
+    return findings;
   },
 });
+
+function regional(tag: string, region: string): string {
+  // Without a known region the global tag is the honest destination.
+  return tag.replace(/\.<region>$/, region ? `.${region}` : "");
+}
+
+function describe(requirement: Requirement): string {
+  const head = `${requirement.direction.toLowerCase()} ${requirement.protocol.toUpperCase()} ${requirement.port}`;
+  return requirement.direction === "Outbound" ? `${head} to ${requirement.tag}` : `${head} from ${requirement.tag}`;
+}
+
+function describeRule(rule: NsgRule | undefined): Record<string, unknown> | null {
+  if (!rule) return null;
+  return {
+    name: rule.name,
+    priority: rule.priority,
+    access: rule.access,
+    direction: rule.direction,
+    protocol: rule.protocol,
+    sourceAddressPrefixes: rule.sourceAddressPrefixes,
+    destinationAddressPrefixes: rule.destinationAddressPrefixes,
+    destinationPortRanges: rule.destinationPortRanges,
+    isDefault: rule.isDefault,
+  };
+}
+
+/**
+ * The highest free priority below the blocking rule (custom rules run 100–4096; a default rule is
+ * outranked by any), so that several proposed rules do not collide. Marks it taken.
+ */
+function freePriority(blocking: NsgRule | undefined, taken: Set<number>): number {
+  const start = !blocking || blocking.isDefault ? 4096 : Math.min(4096, blocking.priority - 1);
+  let priority = start;
+  while (priority >= 100 && taken.has(priority)) priority--;
+  if (priority < 100) priority = Math.max(100, start); // no room below it: the blocking rule must move
+  taken.add(priority);
+  return priority;
+}
+
+function ruleCommand(nsgId: string, requirement: Requirement, priority: number): string {
+  const name = `Allow-${requirement.tag.replace(/[^\w.-]/g, "")}-${requirement.protocol}-${requirement.port}-${requirement.direction === "Outbound" ? "Out" : "In"}`;
+  const peer =
+    requirement.direction === "Outbound" ? `--destination-address-prefixes ${requirement.tag}` : `--source-address-prefixes ${requirement.tag}`;
+  return `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n ${name} --priority ${priority} --direction ${requirement.direction} --access Allow --protocol ${requirement.protocol} ${peer} --destination-port-ranges ${requirement.port}`;
+}

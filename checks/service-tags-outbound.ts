@@ -2,29 +2,31 @@ import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
 import { eqi, idKey, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import { errorEvidence, nameOf, networkedComputes } from "./shared.js";
+import { errorEvidence, isManagedNetwork, managedNetworkSkip, nameOf, networkedComputes } from "./shared.js";
 
-type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets";
+type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
 /** Image pulls go to Microsoft Container Registry, which serves its content through Front Door. */
 export const REQUIRED_TAGS = ["MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"] as const;
 const PORT = 443;
 
-export default defineCheck<"computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
+export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
   id: "service-tags-outbound",
   title: "The NSG on every compute subnet lets TCP 443 out to MicrosoftContainerRegistry and AzureFrontDoor.FirstParty",
   severity: "high",
-  requires: ["computes", "virtualNetworks", "networkSecurityGroups"],
+  requires: ["workspace", "computes", "virtualNetworks", "networkSecurityGroups"],
   messages: {
     allowed: "Subnet {subnet} may send TCP 443 to {tag}: {reason}.",
     "no-nsg": "Subnet {subnet} has no network security group; outbound TCP 443 to {tag} is not filtered.",
     blocked: "Subnet {subnet} cannot send TCP 443 to {tag}: {reason}.",
     undetermined: "Cannot decide whether subnet {subnet} may send TCP 443 to {tag}: {reason}.",
     "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
+    "managed-network": "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
   },
   remediation:
     "Add an outbound NSG rule, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n AllowMcrOutbound --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes MicrosoftContainerRegistry AzureFrontDoor.FirstParty --destination-port-ranges 443",
   run(parts, context) {
+    if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
     const subnets = new Map<string, { subnetId: string; computes: string[] }>();
     for (const compute of networkedComputes(parts.computes)) {
       if (!compute.subnetId) continue;

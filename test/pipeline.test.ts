@@ -221,14 +221,15 @@ describe.concurrent("the audit step against the fake ARM", () => {
     };
   }
 
-  test("demo workspace by resource ID: exit 1, three failing checks in every report", async () => {
+  test("demo workspace by resource ID: exit 1, its four failing checks in every report", async () => {
     const { run, json, junit, markdown, sarif } = await auditAgainst(demoScenario(), WORKSPACE_ID);
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toMatch(/^5 checks: 3 fail, 0 unknown, 0 warn, 2 pass, 0 skip · /m);
-    expect(json.summary).toEqual({ fail: 3, unknown: 0, warn: 0, pass: 2, skip: 0 });
+    // acr-vnet-image-build, key-sync, required-outbound, service-tags-outbound; managed-network and workspace-diagnose do not apply.
+    expect(run.stdout).toMatch(/^13 checks: 4 fail, 0 unknown, 0 warn, 7 pass, 2 skip · /m);
+    expect(json.summary).toEqual({ fail: 4, unknown: 0, warn: 0, pass: 7, skip: 2 });
     expect(json.target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB });
     expect(json.ticket).toBeNull();
-    expect(junit.match(/<failure\b/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(junit.match(/<failure\b/g)?.length).toBeGreaterThanOrEqual(4);
     expect(markdown).toContain(`${REPO_URI}?path=/docs/checks/key-sync.md`);
     const rules = sarif.runs[0].tool.driver.rules as Json[];
     expect(rules.find((rule) => rule.id === "key-sync")?.helpUri).toBe(`${REPO_URI}?path=/docs/checks/key-sync.md`);
@@ -237,8 +238,8 @@ describe.concurrent("the audit step against the fake ARM", () => {
   test("healthy workspace by name: exit 0, the subscription from az, nothing failing", async () => {
     const { run, json, junit, sarif } = await auditAgainst(healthyScenario(), HEALTHY.workspace);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · /m);
-    expect(json.summary).toEqual({ fail: 0, unknown: 0, warn: 0, pass: 5, skip: 0 });
+    expect(run.stdout).toMatch(/^13 checks: 0 fail, 0 unknown, 0 warn, 11 pass, 2 skip · /m);
+    expect(json.summary).toEqual({ fail: 0, unknown: 0, warn: 0, pass: 11, skip: 2 });
     expect(json.target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB });
     expect(junit).not.toMatch(/<failure\b/);
     expect(sarif.version).toBe("2.1.0");

@@ -8,7 +8,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { PreflightError } from "../engine/errors.js";
-import { asArray, asObject, asString, computeView, dnsZoneGroupView, eqi, registryAdminUserEnabled, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
+import { asArray, asObject, asString, computeView, dnsZoneGroupView, registryAdminUserEnabled, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
 import { idKey, normaliseRegion, parseResourceId, vnetIdOfSubnet } from "../snapshot/ids.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
@@ -156,6 +156,8 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   if (want("privateEndpoints")) for (const id of endpointIdsOf(workspace)) level2.push(readEndpoint(id));
   // Private DNS: an endpoint's zone groups are listed by the endpoint's ID, so they need not wait for it.
   const zoneGroupsListed = new Set<string>();
+  // Zone groups as their lists returned them: Azure's zone group body carries no `type` to find them by.
+  const zoneGroups: RawResource[] = [];
   const listZoneGroups = (endpointId: string, into: Array<Promise<unknown>>) => {
     const ref = parseRef(endpointId);
     if (!ref || zoneGroupsListed.has(idKey(endpointId))) return;
@@ -166,7 +168,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
           reader.clientsFor(ref.subscriptionId).network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name),
         )
         .then((result) => {
-          if (result.ok) result.items.forEach(keep);
+          if (result.ok) zoneGroups.push(...result.items.map(keep));
           else errors.push(result.error);
         }),
     );
@@ -174,8 +176,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
   const zonesRead = new Set<string>();
   /** Each zone a zone group read so far names, and its VNet links: once per zone. */
   const readZones = (into: Array<Promise<unknown>>) => {
-    const zoneIds = [...resources.values()]
-      .filter((raw) => eqi(raw.type, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"))
+    const zoneIds = zoneGroups
       .flatMap((raw) => dnsZoneGroupView(raw).zones.map((zone) => zone.zoneId))
       .filter((id): id is string => !!id);
     for (const zoneId of zoneIds) {

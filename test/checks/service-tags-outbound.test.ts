@@ -358,6 +358,19 @@ const cases: ReportOrderCase[] = [
     },
   },
   {
+    name: "skip: the workspace isolates its computes in a managed network (its NSGs are not on their path)",
+    mutate(scenario) {
+      byName(scenario, `/workspaces/ml-research`).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound", status: { status: "Active" } };
+    },
+    status: "skip",
+    ids: ["skip:managed-network"],
+    verify(result) {
+      const [finding] = result.check(CHECK).findings;
+      expect(finding?.resourceId).toBe(WS_ID);
+      expect(finding?.evidence).toEqual({ isolationMode: "AllowOnlyApprovedOutbound" });
+    },
+  },
+  {
     name: "skip: the workspace has no computes at all (the finding names the workspace)",
     mutate(scenario) {
       const ids = new Set(computes(scenario).map((compute) => compute.id));

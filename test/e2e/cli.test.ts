@@ -35,7 +35,14 @@ import {
 } from "./support.js";
 
 const CONTRACT_FORMATS = ["text", "json", "junit", "sarif", "markdown"];
-const DEMO_FAILING = ["acr-vnet-image-build", "key-sync", "service-tags-outbound"];
+const DEMO_FAILING = ["acr-vnet-image-build", "key-sync", "required-outbound", "service-tags-outbound"];
+/** Checks that do not apply to the healthy and demo workspaces (their own VNet; no --diagnose). */
+const NOT_APPLICABLE = ["managed-network", "workspace-diagnose"];
+const N = ALL_IDS.length;
+/** The summary line of a healthy run. */
+const HEALTHY_SUMMARY = `${N} checks: 0 fail, 0 unknown, 0 warn, ${N - NOT_APPLICABLE.length} pass, ${NOT_APPLICABLE.length} skip`;
+/** The summary line of the demo. */
+const DEMO_SUMMARY = `${N} checks: ${DEMO_FAILING.length} fail, 0 unknown, 0 warn, ${N - DEMO_FAILING.length - NOT_APPLICABLE.length} pass, ${NOT_APPLICABLE.length} skip`;
 
 const session = e2eSession("preflight-e2e-");
 const { runs, scratch, fakeArm, cli, live } = session;
@@ -67,27 +74,27 @@ function nsgForbiddenScenario(): Scenario {
 }
 
 describe.concurrent("live audit: exit 0 and 1", () => {
-  test("healthy workspace, text: exit 0, the five checks and a summary line", async () => {
+  test("healthy workspace, text: exit 0, every check and a summary line", async () => {
     const fake = await fakeArm(healthyScenario());
     const result = await live(fake, TARGET);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
-    for (const id of ALL_IDS) expect(result.stdout).toMatch(new RegExp(`^✓ pass\\s+${id}\\s`, "m"));
+    for (const id of ALL_IDS) expect(result.stdout).toMatch(new RegExp(`^${NOT_APPLICABLE.includes(id) ? "- skip" : "✓ pass"}\\s+${id}\\s`, "m"));
     expect(result.stdout).toContain(WORKSPACE_ID);
-    expect(result.stdout).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · \d+ ARM requests in \d+\.\d s$/m);
+    expect(result.stdout).toMatch(new RegExp(`^${HEALTHY_SUMMARY} · \\d+ ARM requests in \\d+\\.\\d s$`, "m"));
     // Passing findings are shown only with --verbose.
     expect(result.stdout).not.toMatch(/^ {4}✓ /m);
     // No colour when NO_COLOR is set (and stdout is a pipe anyway).
     expect(result.stdout).not.toContain("\u001b[");
   });
 
-  test("healthy workspace, --format json: schema-valid, summary.pass 5, ticket echoed", async () => {
+  test("healthy workspace, --format json: schema-valid, every applicable check passes, ticket echoed", async () => {
     const fake = await fakeArm(healthyScenario());
     const result = await live(fake, [...TARGET, "--format", "json", "--ticket", "INC-4242"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
     const report = parseReport(result.stdout);
-    expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 0, pass: 5, skip: 0 });
+    expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 0, pass: N - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
     expect(report.checks.map((check) => check.id).sort()).toEqual([...ALL_IDS].sort());
     expect(report.target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB, resourceGroup: RG, workspace: WS });
     expect(report.ticket).toBe("INC-4242");
@@ -96,16 +103,16 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     for (const check of report.checks) expect(check.docs).toBe(`docs/checks/${check.id}.md`);
   });
 
-  test("demo workspace: exit 1 with the three failing checks in the JSON", async () => {
+  test("demo workspace: exit 1 with its failing checks in the JSON", async () => {
     const fake = await fakeArm(demoScenario());
     const result = await live(fake, [...TARGET, "--format", "json"]);
     expect(result.code, result.stderr).toBe(1);
     const report = parseReport(result.stdout);
     const failing = report.checks.filter((check) => check.status === "fail").map((check) => check.id).sort();
     expect(failing).toEqual(DEMO_FAILING);
-    expect(report.summary).toEqual({ fail: 3, unknown: 0, warn: 0, pass: 2, skip: 0 });
+    expect(report.summary).toEqual({ fail: DEMO_FAILING.length, unknown: 0, warn: 0, pass: N - DEMO_FAILING.length - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
     // Worst first.
-    expect(report.checks.slice(0, 3).map((check) => check.status)).toEqual(["fail", "fail", "fail"]);
+    expect(report.checks.slice(0, DEMO_FAILING.length).map((check) => check.status)).toEqual(DEMO_FAILING.map(() => "fail"));
     const keySync = report.checks.find((check) => check.id === "key-sync");
     expect(keySync?.findings.find((finding) => finding.status === "fail")).toMatchObject({
       messageId: "out-of-sync",
@@ -121,7 +128,7 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     for (const id of DEMO_FAILING) expect(result.stdout).toMatch(new RegExp(`^✗ fail\\s+${id}\\s`, "m"));
     expect(result.stdout).toContain("fix: az ml workspace sync-keys");
     expect(result.stdout).toContain("docs: docs/checks/key-sync.md");
-    expect(result.stdout).toMatch(/^5 checks: 3 fail, 0 unknown, 0 warn, 2 pass, 0 skip · /m);
+    expect(result.stdout).toMatch(new RegExp(`^${DEMO_SUMMARY} · `, "m"));
   });
 
   test("an unknown (NSG read forbidden): exit 0 by default, 1 with --fail-on unknown and --fail-on warn", async () => {
@@ -137,7 +144,9 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     expect(onWarn.code, onWarn.stderr).toBe(1);
     const report = parseReport(plain.stdout);
     expect(statuses(report)["service-tags-outbound"]).toBe("unknown");
-    expect(report.summary).toEqual({ fail: 0, unknown: 1, warn: 0, pass: 4, skip: 0 });
+    // The NSG decides required-outbound too.
+    expect(statuses(report)["required-outbound"]).toBe("unknown");
+    expect(report.summary).toEqual({ fail: 0, unknown: 2, warn: 0, pass: N - 2 - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
     expect(report.collection.errors).toEqual([
       expect.objectContaining({
         operation: "network security group get",
@@ -169,7 +178,7 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     expect(onUnknown.code, onUnknown.stderr).toBe(0);
     const report = parseReport(plain.stdout);
     expect(statuses(report)["key-sync"]).toBe("warn");
-    expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 1, pass: 4, skip: 0 });
+    expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 1, pass: N - 1 - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
     const finding = report.checks.find((check) => check.id === "key-sync")?.findings[0];
     expect(finding).toMatchObject({ status: "warn", messageId: "recently-rotated", resourceId: STORAGE_ID });
   });
@@ -423,9 +432,9 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     const result = await live(fake, [...TARGET, "--format", "json", "--out", out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · .*\nexit 0: no check at or above --fail-on fail\n$/);
+    expect(result.stderr).toMatch(new RegExp(`^${HEALTHY_SUMMARY} · .*\\nexit 0: no check at or above --fail-on fail\\n$`));
     expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(2);
-    expect(parseReport(await readFile(out, "utf8")).summary.pass).toBe(5);
+    expect(parseReport(await readFile(out, "utf8")).summary.pass).toBe(N - NOT_APPLICABLE.length);
   });
 
   test("--out with the demo keeps exit 1 and writes the text report", async () => {
@@ -434,7 +443,7 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     const result = await live(fake, [...TARGET, "--out", out]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^5 checks: 3 fail, /);
+    expect(result.stderr).toMatch(new RegExp(`^${N} checks: ${DEMO_FAILING.length} fail, `));
     const text = await readFile(out, "utf8");
     expect(text).toMatch(/^✗ fail\s+key-sync\s/m);
     expect(text).not.toContain("\u001b[");
@@ -463,12 +472,13 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     expect(parseReport(result.stdout).checks.map((check) => check.id).sort()).toEqual(["key-sync", "service-tags-outbound", "subnet-colocation"]);
   });
 
-  test("--skip excludes the check (and key reads it alone needed)", async () => {
+  test("--skip excludes the checks (and key reads only they needed)", async () => {
     const fake = await fakeArm(healthyScenario());
-    const result = await live(fake, [...TARGET, "--skip", "key-sync", "--format", "json"]);
+    // key-sync and registry-policies are the two checks that need the keys part.
+    const result = await live(fake, [...TARGET, "--skip", "key-sync,registry-policies", "--format", "json"]);
     expect(result.code, result.stderr).toBe(0);
     const report = parseReport(result.stdout);
-    expect(report.checks.map((check) => check.id).sort()).toEqual(ALL_IDS.filter((id) => id !== "key-sync").sort());
+    expect(report.checks.map((check) => check.id).sort()).toEqual(ALL_IDS.filter((id) => id !== "key-sync" && id !== "registry-policies").sort());
     expect((await readLog(fake.logFile)).filter((entry) => entry.method === "POST")).toEqual([]);
   });
 
@@ -490,7 +500,67 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     expect(verbose.code, verbose.stderr).toBe(0);
     // Without --verbose a healthy report has no finding lines at all (see the healthy text case).
     expect(verbose.stdout).toMatch(/^ {4}✓ /m);
-    expect(verbose.stdout).toMatch(/^5 checks: 0 fail, 0 unknown, 0 warn, 5 pass, 0 skip · /m);
+    expect(verbose.stdout).toMatch(new RegExp(`^${HEALTHY_SUMMARY} · `, "m"));
+  });
+});
+
+describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
+  /** The healthy workspace whose diagnose answers these results after `polls` polls. */
+  function diagnosing(results: Record<string, unknown[]>, polls = 2, retryAfter = 0): Scenario {
+    const scenario = healthyScenario();
+    scenario.asyncActions = { [`${WORKSPACE_ID}/diagnose`]: { polls, retryAfter, body: { value: results } } };
+    return scenario;
+  }
+  const isDiagnose = (entry: RequestLogEntry) => /\/diagnose$/i.test(pathOf(entry)) || /\/operationResults\//i.test(pathOf(entry));
+
+  test("without --diagnose no diagnose is sent and workspace-diagnose is skip", async () => {
+    const fake = await fakeArm(diagnosing({ dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "custom DNS" }] }));
+    const result = await live(fake, [...TARGET, "--format", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(statuses(parseReport(result.stdout))["workspace-diagnose"]).toBe("skip");
+    expect((await readLog(fake.logFile)).filter(isDiagnose)).toEqual([]);
+  });
+
+  test("--diagnose: the POST is polled to its end and each result becomes a finding (Warning → warn, Error → fail)", async () => {
+    const fake = await fakeArm(
+      diagnosing({
+        dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "We have detected an on-premise dns server is configured." }],
+        networkSecurityRuleResults: [{ code: "NsgBlocksOutbound", level: "Error", message: "The NSG blocks outbound traffic to AzureMachineLearning." }],
+      }, 3),
+    );
+    const result = await live(fake, [...TARGET, "--format", "json", "--diagnose"]);
+    expect(result.code, result.stderr).toBe(1);
+    const report = parseReport(result.stdout);
+    const check = report.checks.find((candidate) => candidate.id === "workspace-diagnose");
+    expect(check?.status).toBe("fail");
+    const evidence = (finding: Record<string, unknown>) => finding.evidence as Record<string, unknown>;
+    expect(check?.findings.map((finding) => [finding.status, evidence(finding).category, evidence(finding).code]).sort()).toEqual([
+      ["fail", "networkSecurityRule", "NsgBlocksOutbound"],
+      ["warn", "dnsResolution", "CustomDNSInUse"],
+    ]);
+    // One POST, then GETs of the operation until it finished (3 polls: 202, 202, 200).
+    const log = (await readLog(fake.logFile)).filter(isDiagnose);
+    expect(log.map((entry) => [entry.method, entry.status])).toEqual([["POST", 202], ["GET", 202], ["GET", 202], ["GET", 200]]);
+    // Only the diagnose check changed: every other check is as on the healthy workspace.
+    expect(report.checks.filter((candidate) => !["workspace-diagnose", "managed-network"].includes(candidate.id) && candidate.status !== "pass")).toEqual([]);
+  });
+
+  test("--diagnose-timeout shorter than the operation: workspace-diagnose is unknown (Timeout), the rest of the report unaffected", async () => {
+    const fake = await fakeArm(diagnosing({}, 50, 1));
+    const started = Date.now();
+    const result = await live(fake, [...TARGET, "--format", "json", "--diagnose", "--diagnose-timeout", "1.5"]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.code, result.stderr).toBe(0);
+    const report = parseReport(result.stdout);
+    const check = report.checks.find((candidate) => candidate.id === "workspace-diagnose");
+    expect(check?.status).toBe("unknown");
+    expect(report.collection.errors).toEqual([expect.objectContaining({ operation: "workspace diagnose", code: "Timeout", message: expect.stringContaining("--diagnose-timeout 1.5") })]);
+    expect(report.checks.filter((candidate) => !["workspace-diagnose", "managed-network"].includes(candidate.id) && candidate.status !== "pass")).toEqual([]);
+  });
+
+  test("--diagnose-timeout must be a positive number", async () => {
+    const fake = await fakeArm(healthyScenario());
+    expectUsageError(await live(fake, [...TARGET, "--diagnose", "--diagnose-timeout", "0"]), /--diagnose-timeout must be a positive number/);
   });
 });
 
@@ -567,7 +637,7 @@ describe.concurrent("every --format of CONTRACTS.md section 1, and --report", ()
 });
 
 describe.concurrent("checks, help and version", () => {
-  test("preflight checks lists the five ids with their severity", async () => {
+  test("preflight checks lists every id with its severity", async () => {
     const result = await cli(["checks"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");

@@ -127,10 +127,13 @@ async function audit(fake: Fake, args: readonly string[] = [], options: RunOptio
   return { result, report: parseReport(result.stdout) };
 }
 
-/** Every check passes except those named, which have the given status. */
+/** On the healthy workspace these checks do not apply (its own VNet; no --diagnose): skip, not pass. */
+const HEALTHY_SKIP: readonly string[] = ["managed-network", "workspace-diagnose"];
+
+/** Every check has its healthy verdict (pass, or skip for HEALTHY_SKIP) except those named, which have the given status. */
 function expectVerdicts(report: ReportJson, changed: Record<string, string> = {}): void {
   for (const id of Object.keys(changed)) expect(ALL_IDS, `unknown check id ${id} in the expectation`).toContain(id);
-  expect(statuses(report)).toEqual(Object.fromEntries(ALL_IDS.map((id) => [id, changed[id] ?? "pass"])));
+  expect(statuses(report)).toEqual(Object.fromEntries(ALL_IDS.map((id) => [id, changed[id] ?? (HEALTHY_SKIP.includes(id) ? "skip" : "pass")])));
 }
 
 function unknownOf(...ids: string[]): Record<string, string> {
@@ -195,6 +198,8 @@ interface ReadFault {
   target?: string[];
   /** Without this read there is nothing to audit: exit 2. */
   fatal?: boolean;
+  /** Checks whose verdict stands without the read but whose evidence shows it missing. */
+  evidenceOnly?: string[];
 }
 
 const READ_FAULTS: Record<Operation, ReadFault> = {
@@ -207,27 +212,54 @@ const READ_FAULTS: Record<Operation, ReadFault> = {
     fatal: true,
     target: ["--workspace", WS, "--subscription", SUB],
   },
-  "computes list": { method: "GET", path: "/workspaces/ml-research/computes$", part: "computes", unknown: ["acr-vnet-image-build", "service-tags-outbound", "subnet-colocation"] },
-  "workspace listKeys": { method: "POST", path: "/workspaces/ml-research/listKeys$", part: "keys", unknown: ["key-sync"] },
-  "storage get": { method: "GET", path: "/storageAccounts/mlresearchstore$", part: "storage", unknown: ["acr-vnet-image-build", "key-sync", "private-endpoint-region", "subnet-colocation"] },
+  "computes list": {
+    method: "GET",
+    path: "/workspaces/ml-research/computes$",
+    part: "computes",
+    unknown: ["acr-vnet-image-build", "compute-region", "forced-tunneling", "private-dns", "required-outbound", "service-tags-outbound", "subnet-colocation"],
+  },
+  // The admin user is on, so registry-policies passes whether or not the workspace holds a password.
+  "workspace listKeys": { method: "POST", path: "/workspaces/ml-research/listKeys$", part: "keys", unknown: ["key-sync"], evidenceOnly: ["registry-policies"] },
+  "storage get": {
+    method: "GET",
+    path: "/storageAccounts/mlresearchstore$",
+    part: "storage",
+    unknown: ["acr-vnet-image-build", "key-sync", "private-dns", "private-endpoint-region", "subnet-colocation", "trusted-access"],
+  },
   "storage listKeys": { method: "POST", path: "/storageAccounts/mlresearchstore/listKeys$", part: "keys", unknown: ["key-sync"] },
-  "registry get": { method: "GET", path: "/registries/mlresearchacr$", part: "registry", unknown: ["acr-vnet-image-build", "key-sync", "private-endpoint-region", "subnet-colocation"] },
+  "registry get": {
+    method: "GET",
+    path: "/registries/mlresearchacr$",
+    part: "registry",
+    unknown: ["acr-vnet-image-build", "key-sync", "managed-network", "private-dns", "private-endpoint-region", "registry-policies", "subnet-colocation", "trusted-access"],
+  },
   "registry listCredentials": { method: "POST", path: "/registries/mlresearchacr/listCredentials$", part: "keys", unknown: ["key-sync"] },
-  "key vault get": { method: "GET", path: "/vaults/ml-research-kv$", part: "keyVault", unknown: ["private-endpoint-region"] },
-  "private endpoint get": { method: "GET", path: "/privateEndpoints/[^/]+$", part: "privateEndpoints", unknown: ["acr-vnet-image-build", "private-endpoint-region", "subnet-colocation"] },
+  "key vault get": { method: "GET", path: "/vaults/ml-research-kv$", part: "keyVault", unknown: ["private-dns", "private-endpoint-region"] },
+  "private endpoint get": { method: "GET", path: "/privateEndpoints/[^/]+$", part: "privateEndpoints", unknown: ["acr-vnet-image-build", "private-dns", "private-endpoint-region", "subnet-colocation"] },
   // The compute subnet and every endpoint are in ml-vnet: reachability needs no VNet body (only a
   // peering would), so acr-vnet-image-build and subnet-colocation keep their verdicts.
-  "virtual network get": { method: "GET", path: "/virtualNetworks/[^/]+$", part: "virtualNetworks", unknown: ["private-endpoint-region", "service-tags-outbound"] },
+  "virtual network get": {
+    method: "GET",
+    path: "/virtualNetworks/[^/]+$",
+    part: "virtualNetworks",
+    unknown: ["forced-tunneling", "private-dns", "private-endpoint-region", "required-outbound", "service-tags-outbound"],
+  },
   "network security group get": {
     method: "GET",
     path: "/networkSecurityGroups/[^/]+$",
     part: "networkSecurityGroups",
-    unknown: ["service-tags-outbound"],
+    unknown: ["required-outbound", "service-tags-outbound"],
     enabling: [{ method: "GET", path: "/networkSecurityGroups$", status: 500, code: "InternalServerError" }],
   },
   // Only a prefetch: a failed list is not a failed read, the NSG is then read on its own.
   "network security groups list": { method: "GET", path: "/networkSecurityGroups$", part: "networkSecurityGroups", unknown: [] },
   "availablePrivateEndpointTypes list": { method: "GET", path: "/availablePrivateEndpointTypes$", part: "privateEndpointTypes", unknown: ["private-endpoint-region"] },
+  "route table get": { method: "GET", path: "/routeTables/[^/]+$", part: "routeTables", unknown: ["forced-tunneling"] },
+  "private DNS zone groups list": { method: "GET", path: "/privateEndpoints/[^/]+/privateDnsZoneGroups$", part: "privateDns", unknown: ["private-dns"] },
+  "private DNS zone get": { method: "GET", path: "/privateDnsZones/[^/]+$", part: "privateDns", unknown: ["private-dns"] },
+  "virtual network links list": { method: "GET", path: "/privateDnsZones/[^/]+/virtualNetworkLinks$", part: "privateDns", unknown: ["private-dns"] },
+  // Opt-in: only a run with --diagnose sends it.
+  "workspace diagnose": { method: "POST", path: "/workspaces/ml-research/diagnose$", part: "diagnose", unknown: ["workspace-diagnose"], target: [...TARGET, "--diagnose"] },
 };
 
 /** A finding names the permission in its evidence (missingPermission) or its message. */
@@ -253,7 +285,7 @@ async function auditEveryOutput(fake: Fake, args: readonly string[], out = false
   const report = parseReport(out ? await readFile(outFile, "utf8") : result.stdout);
   if (out) {
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^5 checks: /m);
+    expect(result.stderr).toMatch(new RegExp(`^${ALL_IDS.length} checks: `, "m"));
   }
   for (const file of others) expect(await readFile(file, "utf8"), file).toMatch(/key-sync/);
   return { result, report };
@@ -384,7 +416,7 @@ describe.concurrent("fault matrix", () => {
       const { result, report } = await audit(fake, ["--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       // Compute and endpoints share ml-vnet: the other VNet-requiring checks need no VNet body here.
-      expectVerdicts(report, unknownOf("private-endpoint-region", "service-tags-outbound"));
+      expectVerdicts(report, unknownOf("forced-tunneling", "private-dns", "private-endpoint-region", "required-outbound", "service-tags-outbound"));
       expect(report.collection.errors).toHaveLength(1);
       const error = report.collection.errors[0] ?? {};
       expect(error).toMatchObject({ resourceId: VNET_ID, operation: "virtual network get", attempts: 4 });
@@ -496,7 +528,7 @@ describe.concurrent("fault matrix", () => {
       expect(result.code, result.stderr).toBe(0);
       const report = parseReport(result.stdout);
       expectVerdicts(report, unknownOf(...spec.unknown));
-      await expectOthersUnchanged(report, spec.unknown);
+      await expectOthersUnchanged(report, [...spec.unknown, ...(spec.evidenceOnly ?? [])]);
       for (const id of spec.unknown) {
         const unknowns = checkOf(report, id).findings.filter((finding) => finding.status === "unknown");
         expect(unknowns.length).toBeGreaterThan(0);
@@ -550,9 +582,13 @@ describe.concurrent("fault matrix", () => {
       expect(plain.result.code, plain.result.stderr).toBe(0);
       expect(strict.result.code, strict.result.stderr).toBe(1);
       for (const { report } of [plain, strict]) {
-        // Everything after the key vault's level waits on it: every check lacks something.
-        expectVerdicts(report, unknownOf(...ALL_IDS));
-        expect(report.summary).toEqual({ fail: 0, unknown: 5, warn: 0, pass: 0, skip: 0 });
+        // Everything after the key vault's level waits on it: every check that needs a read from level 3
+        // on lacks something. The workspace's level-2 reads (computes, storage, registry, keys) came in,
+        // so the checks made only of them still judge: compute-region, registry-policies, trusted-access
+        // pass, managed-network and workspace-diagnose skip as on the healthy workspace.
+        const waiting = ["acr-vnet-image-build", "forced-tunneling", "key-sync", "private-dns", "private-endpoint-region", "required-outbound", "service-tags-outbound", "subnet-colocation"];
+        expectVerdicts(report, unknownOf(...waiting));
+        expect(report.summary).toEqual({ fail: 0, unknown: 8, warn: 0, pass: 3, skip: 2 });
         const errors = report.collection.errors;
         expect(errors.length).toBeGreaterThan(1);
         for (const error of errors) expect(error).toMatchObject({ code: "DeadlineExceeded", message: expect.stringContaining("--timeout of 1.5 s") });

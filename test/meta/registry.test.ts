@@ -187,3 +187,16 @@ describe("checks/ and reports/ stay pure", () => {
     expect(hits).toEqual([]);
   });
 });
+
+describe("README.md", () => {
+  test("its checks table lists every check, in registry order, with its severity and page", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n## The checks"), readme.indexOf("\n## Reports"));
+    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` \| (critical|high|medium|low) \| .* \| \[docs\]\((docs\/checks\/[a-z0-9-]+\.md)\) \|$/gm)];
+    expect(rows.map((row) => row[1])).toEqual(IDS);
+    for (const [, id, severity, docs] of rows) {
+      const check = CHECKS.find((candidate) => candidate.id === id);
+      expect({ id, severity, docs }).toEqual({ id, severity: check?.severity, docs: check?.docs });
+    }
+  });
+});

@@ -11,12 +11,15 @@ import {
   ACR_ID,
   STORAGE_ID,
   TRAINING,
+  WS_ID,
   addCompute,
+  compute,
   addVnet,
   fault,
   moveEndpoints,
   peer,
   registry,
+  ruleSet,
   serviceEndpointsOnly,
   setSubnet,
   storage,
@@ -179,6 +182,59 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
         properties: { priority: 95, direction: "Outbound", access: "Deny", protocol: "Tcp", sourceAddressPrefix: "Any", sourcePortRange: "Any", destinationAddressPrefix: "MicrosoftContainerRegistry", destinationPortRange: "443" },
       });
     }),
+  // Hardening that breaks builds: storage and registry refuse trusted services, a Standard registry
+  // behind private endpoints, quarantine on, the admin user off while the workspace holds its
+  // password, a compute in another region, a default route to nowhere, a zone missing from a group.
+  hardened: () =>
+    healthyWith((s) => {
+      ruleSet(storage(s)).bypass = "None";
+      registry(s).properties.networkRuleBypassOptions = "None";
+      registry(s).sku = { name: "Standard", tier: "Standard" };
+      registry(s).properties.policies = { quarantinePolicy: { status: "enabled" } };
+      registry(s).properties.adminUserEnabled = false;
+      compute(s, "gpu-train").location = "northeurope";
+      compute(s, "gpu-train").properties.computeLocation = "northeurope";
+      const routes = (s.resources.find((resource) => /\/routeTables\/training-rt$/i.test(resource.id)) as Json).properties.routes as Json[];
+      routes.push({ name: "blackhole", properties: { addressPrefix: "0.0.0.0/0", nextHopType: "None" } });
+      const group = s.resources.find((resource) => /pe-ml-research\/privateDnsZoneGroups\/default$/i.test(resource.id)) as Json;
+      group.properties.privateDnsZoneConfigs = (group.properties.privateDnsZoneConfigs as Json[]).slice(0, 1);
+    }),
+  // What cannot be judged: keys not read with the admin user off, storage under a network security
+  // perimeter, a compute without a region, a subnet relying on default outbound access, custom DNS.
+  undecided: () => {
+    const built = healthyWith((s) => {
+      registry(s).properties.adminUserEnabled = false;
+      storage(s).properties.publicNetworkAccess = "SecuredByPerimeter";
+      delete compute(s, "ci-alice").location;
+      delete compute(s, "ci-alice").properties.computeLocation;
+      const vnet = s.resources.find((resource) => /\/virtualNetworks\/ml-vnet$/i.test(resource.id)) as Json;
+      const training = (vnet.properties.subnets as Json[]).find((subnet) => subnet.name === "training") as Json;
+      delete training.properties.natGateway;
+      delete training.properties.defaultOutboundAccess;
+      vnet.properties.dhcpOptions = { dnsServers: ["10.20.0.4"] };
+    });
+    return { scenario: built.scenario, options: { readKeys: false } };
+  },
+  // A managed network not yet provisioned, whose approved outbound rules miss the registry.
+  "managed-inactive": () =>
+    healthyWith((s) => {
+      workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound", status: { status: "Inactive" }, outboundRules: {} };
+    }),
+  // Azure's own diagnose run, with an error and a warning.
+  diagnosed: () => {
+    const scenario = healthyScenario();
+    scenario.asyncActions = {
+      [`${WS_ID}/diagnose`]: {
+        body: {
+          value: {
+            dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "custom DNS in use" }],
+            networkSecurityRuleResults: [{ code: "NsgRuleBlocks", level: "Error", message: "an NSG rule blocks outbound" }],
+          },
+        },
+      },
+    };
+    return { scenario, options: { diagnose: { timeoutMs: 10_000 } } };
+  },
   "arm-examples": () => armExampleScenario(),
   "arm-examples-nsg-peerings": () => armExampleScenario({ nsg: true, peerings: true }),
 };

@@ -1,0 +1,607 @@
+// private-dns: does every private endpoint of the workspace and its dependencies write its records to
+// the privatelink zones it needs, do those zones exist, and are they linked to every VNet that holds
+// compute? Each case is the healthy workspace (ARM wire format, zone groups and links as the fake ARM
+// serves them) with one thing changed, named for its verdict; assertions are statuses, message ids
+// and evidence.
+
+import { describe, expect, test } from "vitest";
+import type { Status } from "../../src/engine/types.js";
+import type { Scenario } from "../fake-arm/scenario.js";
+import { auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
+import {
+  ACR_ID,
+  KV_ID,
+  NET,
+  STORAGE_ID,
+  VNET_ID,
+  WS_ID,
+  addVnet,
+  expectReadsOnlyWhatItRequires,
+  fault,
+  partUnreadableCase,
+  peId,
+  registry,
+  setSubnet,
+  storage,
+  testCaseTables,
+  vnetId,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
+
+const CHECK = "private-dns";
+
+const zoneId = (name: string) => `${NET}/privateDnsZones/${name}`;
+const API = "privatelink.api.azureml.ms";
+const NOTEBOOKS = "privatelink.notebooks.azure.net";
+const BLOB = "privatelink.blob.core.windows.net";
+const FILE = "privatelink.file.core.windows.net";
+const ACR = "privatelink.azurecr.io";
+const ACR_DATA = "westeurope.data.privatelink.azurecr.io";
+const VAULT = "privatelink.vaultcore.azure.net";
+/** The zones of the healthy workspace, each linked to ml-vnet by a link named ml-vnet-link. */
+const ZONES = [API, NOTEBOOKS, BLOB, FILE, ACR, VAULT] as const;
+
+/** Each endpoint of the healthy workspace with the zones it needs (the registry's data zone is met by privatelink.azurecr.io). */
+const NEEDS: ReadonlyArray<readonly [endpoint: string, zone: string, satisfiedBy: string]> = [
+  ["pe-ml-research", API, API],
+  ["pe-ml-research", NOTEBOOKS, NOTEBOOKS],
+  ["pe-mlresearchstore-blob", BLOB, BLOB],
+  ["pe-mlresearchstore-file", FILE, FILE],
+  ["pe-mlresearchacr", ACR, ACR],
+  ["pe-mlresearchacr", ACR_DATA, ACR],
+  ["pe-ml-research-kv", VAULT, VAULT],
+];
+
+// ---- scenario mutations (ARM wire format) -------------------------------------------------------
+
+const zoneGroupId = (endpoint: string) => `${peId(endpoint)}/privateDnsZoneGroups/default`;
+const zoneGroup = (s: Scenario, endpoint: string) => resource(s, zoneGroupId(endpoint));
+const linkId = (zone: string, name = "ml-vnet-link") => `${zoneId(zone)}/virtualNetworkLinks/${name}`;
+const link = (s: Scenario, zone: string) => resource(s, linkId(zone));
+
+/** The endpoint's private link connection (its group IDs live there). */
+function setGroupIds(s: Scenario, endpoint: string, groupIds: string[]): void {
+  resource(s, peId(endpoint)).properties.privateLinkServiceConnections[0].properties.groupIds = groupIds;
+}
+
+/** Adds a private DNS zone, as ARM shows it, linked (Completed) to these VNets. */
+function addZone(s: Scenario, name: string, vnets: string[]): void {
+  s.resources.push({
+    id: zoneId(name),
+    name,
+    type: "Microsoft.Network/privateDnsZones",
+    location: "global",
+    properties: { maxNumberOfRecordSets: 25000, numberOfRecordSets: 1, numberOfVirtualNetworkLinks: vnets.length, provisioningState: "Succeeded" },
+  });
+  for (const vnet of vnets) addLink(s, name, vnet);
+}
+
+function addLink(s: Scenario, zone: string, vnet: string, linkState = "Completed"): void {
+  const name = `${vnet.split("/").pop()}-link`;
+  s.resources.push({
+    id: linkId(zone, name),
+    name,
+    type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    location: "global",
+    properties: { virtualNetwork: { id: vnet }, registrationEnabled: false, virtualNetworkLinkState: linkState, provisioningState: "Succeeded" },
+  });
+}
+
+/** A zone configuration in a zone group, in the shape of PrivateEndpointDnsZoneGroupGet.json. */
+function zoneConfig(zone: string, fqdn: string, ip: string): Json {
+  return {
+    name: zone.replace(/\./g, "-"),
+    properties: { privateDnsZoneId: zoneId(zone), recordSets: [{ recordType: "A", recordSetName: fqdn.split(".")[0], fqdn, ttl: 10, ipAddresses: [ip] }] },
+  };
+}
+
+function useCustomDns(s: Scenario, vnetName: string, servers = ["10.20.0.4"]): void {
+  resource(s, vnetId(vnetName)).properties.dhcpOptions = { dnsServers: servers };
+}
+
+const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
+
+// ---- expectations ---------------------------------------------------------------------------------
+
+const configured = ([endpoint, zone, satisfiedBy]: readonly [string, string, string], evidence: Record<string, unknown> = {}): ExpectedFinding => ({
+  status: "pass",
+  messageId: "zone-configured",
+  resourceId: peId(endpoint),
+  evidence: { endpoint: peId(endpoint), zone, satisfiedBy, zoneId: zoneId(satisfiedBy), zoneGroup: "default", ...evidence },
+});
+/** zone-configured for every need of the healthy workspace but those of `except` (endpoint or endpoint|zone). */
+const configuredAll = (...except: string[]): ExpectedFinding[] =>
+  NEEDS.filter(([endpoint, zone]) => !except.includes(endpoint) && !except.includes(`${endpoint}|${zone}`)).map((need) => configured(need));
+
+const linked = (zone: string, vnet = VNET_ID): ExpectedFinding => ({
+  status: "pass",
+  messageId: "zone-linked",
+  resourceId: zoneId(zone),
+  evidence: { zone, zoneId: zoneId(zone), vnet, link: expect.objectContaining({ linkState: "Completed" }) },
+});
+const linkedAll = (...except: string[]): ExpectedFinding[] => ZONES.filter((zone) => !except.includes(zone)).map((zone) => linked(zone));
+
+const perZone = (status: Status, messageId: string, zones: readonly string[], vnet: string, evidence: Record<string, unknown> = {}, remediation?: (zone: string) => string[]): ExpectedFinding[] =>
+  zones.map((zone) => ({ status, messageId, resourceId: zoneId(zone), evidence: { zone, vnet, ...evidence }, ...(remediation ? { remediation: remediation(zone) } : {}) }));
+
+// ---- cases ----------------------------------------------------------------------------------------
+
+const passCases: Case[] = [
+  {
+    name: "pass: healthy, 5 endpoints with zone groups, 6 zones, each linked to ml-vnet; the registry's data zone is met by privatelink.azurecr.io",
+    expect: {
+      status: "pass",
+      findings: [
+        configured(NEEDS[0]!, { owner: WS_ID, ownerType: "workspace", groupIds: ["amlworkspace"], groupIdsFrom: "endpoint", neededZones: [API, NOTEBOOKS] }),
+        configured(NEEDS[1]!),
+        configured(NEEDS[2]!, { owner: STORAGE_ID, ownerType: "storage", groupIds: ["blob"] }),
+        configured(NEEDS[3]!, { owner: STORAGE_ID, groupIds: ["file"] }),
+        configured(NEEDS[4]!, { owner: ACR_ID, ownerType: "registry", groupIds: ["registry"], neededZones: [ACR, ACR_DATA] }),
+        configured(NEEDS[5]!, { owner: ACR_ID, satisfiedBy: ACR }),
+        configured(NEEDS[6]!, { owner: KV_ID, ownerType: "keyVault", groupIds: ["vault"] }),
+        ...ZONES.map((zone) =>
+          ({ ...linked(zone), evidence: { ...linked(zone).evidence, computes: [...COMPUTES], dnsServers: [], linkedVnets: [VNET_ID] } }),
+        ),
+      ],
+    },
+  },
+  {
+    name: "pass: the registry's data records in their own zone westeurope.data.privatelink.azurecr.io, linked too",
+    mutate: (s) => {
+      addZone(s, ACR_DATA, [VNET_ID]);
+      zoneGroup(s, "pe-mlresearchacr").properties.privateDnsZoneConfigs.push(zoneConfig(ACR_DATA, "mlresearchacr.westeurope.data.privatelink.azurecr.io", "10.20.2.8"));
+    },
+    expect: {
+      status: "pass",
+      findings: [...configuredAll("pe-mlresearchacr|" + ACR_DATA), configured(["pe-mlresearchacr", ACR_DATA, ACR_DATA]), ...linkedAll(), linked(ACR_DATA)],
+    },
+  },
+  {
+    name: "pass: link and zone IDs in odd casing (resourcegroups, Microsoft.network, upper-case VNet name)",
+    mutate: (s) => {
+      for (const zone of ZONES) link(s, zone).properties.virtualNetwork.id = VNET_ID.replace("/resourceGroups/", "/resourcegroups/").replace("Microsoft.Network", "Microsoft.network").replace("ml-vnet", "ML-VNET");
+    },
+    expect: { status: "pass", findings: [...configuredAll(), ...linkedAll()] },
+  },
+  {
+    name: "pass: no compute in a subnet, so zone groups and zones are checked but no link is required",
+    mutate: (s) => {
+      for (const name of COMPUTES) setSubnet(s, name, undefined);
+    },
+    expect: { status: "pass", findings: configuredAll() },
+  },
+  {
+    name: "pass: group IDs compare case-insensitively (the key vault endpoint says 'Vault')",
+    mutate: (s) => setGroupIds(s, "pe-ml-research-kv", ["Vault"]),
+    expect: { status: "pass", findings: [...configuredAll("pe-ml-research-kv"), configured(NEEDS[6]!, { groupIds: ["Vault"] }), ...linkedAll()] },
+  },
+  {
+    name: "pass with a skip: the key vault names a private endpoint that no longer exists (private-endpoint-region reports it)",
+    mutate: (s) => removeResource(s, "/privateEndpoints/pe-ml-research-kv"),
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll("pe-ml-research-kv"),
+        ...linkedAll(VAULT),
+        { status: "skip", messageId: "endpoint-missing", resourceId: peId("pe-ml-research-kv"), evidence: { owner: KV_ID, statusCode: 404 } },
+      ],
+    },
+  },
+];
+
+const failCases: Case[] = [
+  {
+    name: "fail: the blob endpoint has no DNS zone group, and ml-vnet uses Azure DNS",
+    mutate: (s) => removeResource(s, "/pe-mlresearchstore-blob/privateDnsZoneGroups/default"),
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-mlresearchstore-blob"),
+        ...linkedAll(BLOB),
+        {
+          status: "fail",
+          messageId: "no-zone-group",
+          resourceId: peId("pe-mlresearchstore-blob"),
+          evidence: { owner: STORAGE_ID, groupIds: ["blob"], neededZones: [BLOB], zoneGroups: [], computeVnets: [VNET_ID], dnsServers: { [VNET_ID]: [] } },
+          remediation: ["az network private-endpoint dns-zone-group create -g ml-platform-rg --endpoint-name pe-mlresearchstore-blob -n default --private-dns-zone privatelink.blob.core.windows.net"],
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: the workspace endpoint's zone group names the api zone but not the notebooks zone",
+    mutate: (s) => {
+      const configs = zoneGroup(s, "pe-ml-research").properties.privateDnsZoneConfigs;
+      zoneGroup(s, "pe-ml-research").properties.privateDnsZoneConfigs = configs.filter((config: Json) => !config.properties.privateDnsZoneId.endsWith(NOTEBOOKS));
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(`pe-ml-research|${NOTEBOOKS}`),
+        // The notebooks zone is no longer named by any zone group, so its link is not judged.
+        ...linkedAll(NOTEBOOKS),
+        {
+          status: "fail",
+          messageId: "zone-missing-from-group",
+          resourceId: peId("pe-ml-research"),
+          evidence: { owner: WS_ID, groupIds: ["amlworkspace"], zone: NOTEBOOKS, zoneGroups: ["default"], zonesInGroups: [API] },
+          remediation: ["az network private-endpoint dns-zone-group add -g ml-platform-rg --endpoint-name pe-ml-research -n default --private-dns-zone privatelink.notebooks.azure.net"],
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: the registry endpoint's zone group names no zone: both the registry zone and its data zone are missing, one zone fixes both",
+    mutate: (s) => {
+      zoneGroup(s, "pe-mlresearchacr").properties.privateDnsZoneConfigs = [];
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-mlresearchacr"),
+        ...linkedAll(ACR),
+        ...[ACR, ACR_DATA].map(
+          (zone): ExpectedFinding => ({
+            status: "fail",
+            messageId: "zone-missing-from-group",
+            resourceId: peId("pe-mlresearchacr"),
+            evidence: { owner: ACR_ID, groupIds: ["registry"], zone, zonesInGroups: [] },
+            remediation: ["az network private-endpoint dns-zone-group add -g ml-platform-rg --endpoint-name pe-mlresearchacr -n default --private-dns-zone privatelink.azurecr.io"],
+          }),
+        ),
+      ],
+    },
+  },
+  {
+    name: "fail: the storage endpoint serves dfs, whose zone privatelink.dfs.core.windows.net its zone group does not name",
+    mutate: (s) => setGroupIds(s, "pe-mlresearchstore-blob", ["dfs"]),
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-mlresearchstore-blob"),
+        ...linkedAll(BLOB),
+        { status: "fail", messageId: "zone-missing-from-group", resourceId: peId("pe-mlresearchstore-blob"), evidence: { groupIds: ["dfs"], zone: "privatelink.dfs.core.windows.net", zonesInGroups: [BLOB] } },
+      ],
+    },
+  },
+  {
+    name: "fail: the zone group names privatelink.file.core.windows.net, which no longer exists (404)",
+    mutate: (s) => {
+      removeResource(s, `/privateDnsZones/${FILE}`);
+      removeResource(s, `/privateDnsZones/${FILE}/virtualNetworkLinks/ml-vnet-link`);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-mlresearchstore-file"),
+        ...linkedAll(FILE),
+        {
+          status: "fail",
+          messageId: "zone-not-found",
+          resourceId: peId("pe-mlresearchstore-file"),
+          evidence: { zone: FILE, zoneId: zoneId(FILE), zoneGroup: "default", statusCode: 404 },
+          remediation: [
+            "az network private-dns zone create -g ml-platform-rg -n privatelink.file.core.windows.net",
+            `az network private-dns link vnet create -g ml-platform-rg -z privatelink.file.core.windows.net -n ml-vnet-link -v ${VNET_ID} -e false`,
+            // The records are written when the zone group is created: it is recreated with its zones.
+            "az network private-endpoint dns-zone-group delete -g ml-platform-rg --endpoint-name pe-mlresearchstore-file -n default",
+            `az network private-endpoint dns-zone-group create -g ml-platform-rg --endpoint-name pe-mlresearchstore-file -n default --private-dns-zone ${zoneId(FILE)}`,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: privatelink.azurecr.io is not linked to ml-vnet (its only link goes to a hub VNet)",
+    mutate: (s) => {
+      addVnet(s, "hub-vnet", "10.40.0.0/16");
+      link(s, ACR).properties.virtualNetwork.id = vnetId("hub-vnet");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        ...linkedAll(ACR),
+        ...perZone("fail", "zone-not-linked", [ACR], VNET_ID, { link: null, linkedVnets: [vnetId("hub-vnet")], endpoints: [peId("pe-mlresearchacr")] }, () => [
+          `az network private-dns link vnet create -g ml-platform-rg -z privatelink.azurecr.io -n ml-vnet-link -v ${VNET_ID} -e false`,
+        ]),
+      ],
+    },
+  },
+  {
+    name: "fail: a compute instance in another VNet (dev-vnet) to which no zone is linked",
+    mutate: (s) => setSubnet(s, "ci-alice", addVnet(s, "dev-vnet", "10.50.0.0/16", { subnet: "dev" })),
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        ...linkedAll(),
+        ...perZone("fail", "zone-not-linked", ZONES, vnetId("dev-vnet"), { computes: ["ci-alice"], link: null, linkedVnets: [VNET_ID] }),
+      ],
+    },
+  },
+  {
+    name: "fail, not warn: no zone group while one compute VNet uses custom DNS and another Azure DNS",
+    mutate: (s) => {
+      removeResource(s, "/pe-ml-research-kv/privateDnsZoneGroups/default");
+      setSubnet(s, "ci-alice", addVnet(s, "dev-vnet", "10.50.0.0/16", { subnet: "dev" }));
+      useCustomDns(s, "dev-vnet");
+      for (const zone of ZONES) addLink(s, zone, vnetId("dev-vnet"));
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-ml-research-kv"),
+        ...linkedAll(VAULT),
+        { status: "fail", messageId: "no-zone-group", resourceId: peId("pe-ml-research-kv"), evidence: { dnsServers: { [VNET_ID]: [], [vnetId("dev-vnet")]: ["10.20.0.4"] } } },
+        { status: "warn", messageId: "custom-dns", resourceId: vnetId("dev-vnet") },
+      ],
+    },
+  },
+  {
+    name: "fail (dangling-reference): the workspace's key vault returns 404",
+    mutate: (s) => removeResource(s, "/vaults/ml-research-kv"),
+    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: KV_ID, evidence: { part: "keyVault", statusCode: 404 } }] },
+  },
+];
+
+const warnCases: Case[] = [
+  {
+    name: "warn: the blob zone's link to ml-vnet is InProgress, not Completed",
+    mutate: (s) => {
+      link(s, BLOB).properties.virtualNetworkLinkState = "InProgress";
+    },
+    expect: {
+      status: "warn",
+      findings: [
+        ...configuredAll(),
+        ...linkedAll(BLOB),
+        ...perZone("warn", "link-not-ready", [BLOB], VNET_ID, { link: expect.objectContaining({ name: "ml-vnet-link", linkState: "InProgress" }) }, () => [
+          "az network private-dns link vnet show -g ml-platform-rg -z privatelink.blob.core.windows.net -n ml-vnet-link",
+        ]),
+      ],
+    },
+  },
+  {
+    name: "warn: ml-vnet uses custom DNS servers: one finding naming the conditional forwarders to 168.63.129.16",
+    mutate: (s) => useCustomDns(s, "ml-vnet", ["10.20.0.4", "10.20.0.5"]),
+    expect: {
+      status: "warn",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "warn",
+          messageId: "custom-dns",
+          resourceId: VNET_ID,
+          evidence: {
+            vnet: VNET_ID,
+            computes: [...COMPUTES],
+            dnsServers: ["10.20.0.4", "10.20.0.5"],
+            forwarders: [
+              { zone: API, zoneId: zoneId(API), publicZones: ["api.azureml.ms", "instances.azureml.ms", "inference.ml.azure.com"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+              { zone: NOTEBOOKS, zoneId: zoneId(NOTEBOOKS), publicZones: ["notebooks.azure.net", "aznbcontent.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+              { zone: BLOB, zoneId: zoneId(BLOB), publicZones: ["blob.core.windows.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+              { zone: FILE, zoneId: zoneId(FILE), publicZones: ["file.core.windows.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+              { zone: ACR, zoneId: zoneId(ACR), publicZones: ["azurecr.io", "westeurope.data.azurecr.io"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+              { zone: VAULT, zoneId: zoneId(VAULT), publicZones: ["vault.azure.net", "vaultcore.azure.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+            ],
+          },
+          remediation: ["10.20.0.4, 10.20.0.5", "168.63.129.16", "az network private-dns link vnet create"],
+        },
+      ],
+    },
+  },
+  {
+    name: "warn, not fail: the registry endpoint has no zone group and every compute VNet uses custom DNS servers",
+    mutate: (s) => {
+      removeResource(s, "/pe-mlresearchacr/privateDnsZoneGroups/default");
+      useCustomDns(s, "ml-vnet");
+    },
+    expect: {
+      status: "warn",
+      findings: [
+        ...configuredAll("pe-mlresearchacr"),
+        {
+          status: "warn",
+          messageId: "no-zone-group-custom-dns",
+          resourceId: peId("pe-mlresearchacr"),
+          evidence: { owner: ACR_ID, neededZones: [ACR, ACR_DATA], zoneGroups: [], dnsServers: { [VNET_ID]: ["10.20.0.4"] } },
+        },
+        // The forwarders cover the zones that some zone group names; the registry's zone is no longer among them.
+        {
+          status: "warn",
+          messageId: "custom-dns",
+          resourceId: VNET_ID,
+          evidence: { forwarders: expect.not.arrayContaining([expect.objectContaining({ zone: ACR })]) },
+        },
+      ],
+    },
+  },
+];
+
+const skipCases: Case[] = [
+  {
+    name: "skip: managed-network workspace (AllowOnlyApprovedOutbound): Azure manages DNS there",
+    mutate: (s) => {
+      workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
+    },
+    expect: { status: "skip", findings: [{ status: "skip", messageId: "managed-network", resourceId: WS_ID, evidence: { isolationMode: "AllowOnlyApprovedOutbound" } }] },
+  },
+  {
+    name: "skip: no private endpoint on the workspace, storage, registry or key vault",
+    mutate: (s) => {
+      for (const owner of [workspace(s), storage(s), registry(s), resource(s, KV_ID)]) owner.properties.privateEndpointConnections = [];
+    },
+    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-endpoints", resourceId: WS_ID, evidence: { inspected: [WS_ID, STORAGE_ID, ACR_ID, KV_ID] } }] },
+  },
+];
+
+const ZONE_GROUPS_READ = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read";
+
+const unknownCases: Case[] = [
+  {
+    name: "unknown: listing the zone groups of the workspace endpoint returns 403",
+    mutate: (s) => fault(s, "/privateEndpoints/pe-ml-research/privateDnsZoneGroups$"),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll("pe-ml-research"),
+        ...linkedAll(API, NOTEBOOKS),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: peId("pe-ml-research"),
+          evidence: { owner: WS_ID, groupIds: ["amlworkspace"], statusCode: 403, missingPermission: ZONE_GROUPS_READ },
+          remediation: [ZONE_GROUPS_READ],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: reading the zone privatelink.vaultcore.azure.net returns 403",
+    mutate: (s) => fault(s, `/privateDnsZones/${VAULT}$`),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll("pe-ml-research-kv"),
+        ...linkedAll(VAULT),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: peId("pe-ml-research-kv"),
+          evidence: { zone: VAULT, zoneId: zoneId(VAULT), statusCode: 403, missingPermission: "Microsoft.Network/privateDnsZones/read" },
+          remediation: ["Microsoft.Network/privateDnsZones/read"],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: listing the VNet links of privatelink.blob.core.windows.net returns 403",
+    mutate: (s) => fault(s, `/privateDnsZones/${BLOB}/virtualNetworkLinks$`),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        ...linkedAll(BLOB),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: zoneId(BLOB),
+          evidence: { zone: BLOB, endpoints: [peId("pe-mlresearchstore-blob")], computeVnets: [VNET_ID], statusCode: 403, missingPermission: "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read" },
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: the compute VNet returns 403, so whether it uses custom DNS servers is not known",
+    mutate: (s) => fault(s, "/virtualNetworks/ml-vnet$"),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: VNET_ID,
+          evidence: {
+            vnet: VNET_ID,
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/virtualNetworks/read",
+            zones: expect.arrayContaining([expect.objectContaining({ zone: BLOB, linked: expect.objectContaining({ linkState: "Completed" }) })]),
+          },
+          remediation: ["Microsoft.Network/virtualNetworks/read"],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown, not fail or warn: no zone group and the only compute VNet is unreadable",
+    mutate: (s) => {
+      removeResource(s, "/pe-mlresearchstore-file/privateDnsZoneGroups/default");
+      fault(s, "/virtualNetworks/ml-vnet$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll("pe-mlresearchstore-file"),
+        { status: "unknown", messageId: "undetermined", resourceId: peId("pe-mlresearchstore-file"), evidence: { zoneGroups: [], unreadableVnets: [VNET_ID], dnsServers: { [VNET_ID]: null } } },
+        { status: "unknown", messageId: "undetermined", resourceId: VNET_ID },
+      ],
+    },
+  },
+  {
+    name: "unknown: the blob endpoint returns 403, so which storage zone it needs cannot be told",
+    mutate: (s) => fault(s, "/privateEndpoints/pe-mlresearchstore-blob$"),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll("pe-mlresearchstore-blob"),
+        ...linkedAll(BLOB),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: peId("pe-mlresearchstore-blob"),
+          evidence: { owner: STORAGE_ID, groupIds: [], statusCode: 403, missingPermission: "Microsoft.Network/privateEndpoints/read" },
+          remediation: ["Microsoft.Network/privateEndpoints/read"],
+        },
+      ],
+    },
+  },
+  {
+    name: "pass, not unknown: the key vault endpoint returns 403, but a vault endpoint can only need privatelink.vaultcore.azure.net",
+    mutate: (s) => fault(s, "/privateEndpoints/pe-ml-research-kv$"),
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll("pe-ml-research-kv"),
+        configured(NEEDS[6]!, { groupIds: ["vault"], groupIdsFrom: "owner-default", endpointError: expect.objectContaining({ statusCode: 403 }) }),
+        ...linkedAll(),
+      ],
+    },
+  },
+  {
+    name: "unknown: the key vault endpoint names a group ID with no known zone",
+    mutate: (s) => setGroupIds(s, "pe-ml-research-kv", ["vaultish"]),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll("pe-ml-research-kv"),
+        ...linkedAll(VAULT),
+        { status: "unknown", messageId: "undetermined", resourceId: peId("pe-ml-research-kv"), evidence: { unmappedGroupIds: ["vaultish"] } },
+      ],
+    },
+  },
+  partUnreadableCase("unknown: the storage account returns 403", "storage"),
+  partUnreadableCase("unknown: the key vault returns 403", "keyVault"),
+  {
+    name: "unknown: the computes list returns 403",
+    mutate: (s) => fault(s, "/computes$"),
+    expect: {
+      status: "unknown",
+      findings: [{ status: "unknown", messageId: "part-unreadable", evidence: { part: "computes", statusCode: 403, missingPermission: "Microsoft.MachineLearningServices/workspaces/computes/read" } }],
+    },
+  },
+];
+
+describe(CHECK, () => {
+  testCaseTables(CHECK, [
+    ["pass", passCases],
+    ["fail", failCases],
+    ["warn", warnCases],
+    ["skip", skipCases],
+    ["unknown", unknownCases],
+  ]);
+
+  test("reads only what it requires: no keys, NSGs, route tables or endpoint types, no writes", async () => {
+    await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|routeTables|availablePrivateEndpointTypes|listKeys|listCredentials/i);
+  });
+
+  test("reads each zone and its link list once, though two needs of the registry endpoint share privatelink.azurecr.io", async () => {
+    const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
+    const zoneReads = audit.requests.filter((request) => /\/privateDnsZones\/[^/]+$/i.test(request.path.split("?")[0] ?? ""));
+    expect(zoneReads.map((request) => request.path.split("?")[0]!.split("/").pop()).sort()).toEqual([...ZONES].sort());
+  });
+});

@@ -1,0 +1,340 @@
+// required-outbound: does the NSG on every compute subnet let through what Azure ML compute needs
+// (the outbound service tags, and inbound AzureMachineLearning 44224 for compute with a public IP)?
+// Each case is the healthy workspace (ARM wire format) with one thing changed, named for its verdict,
+// run through the real collector against the fake ARM; assertions are statuses, message ids and evidence.
+
+import { describe, expect } from "vitest";
+import type { Status } from "../../src/engine/types.js";
+import type { Scenario } from "../fake-arm/scenario.js";
+import { byName } from "../harness.js";
+import { NET, TRAINING, VNET_ID, WS_ID, addCompute, compute, computeId, fault, setSubnet, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+
+const CHECK = "required-outbound";
+const NSG = `${NET}/networkSecurityGroups/training-nsg`;
+const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"];
+
+interface Destination {
+  direction: "Outbound" | "Inbound";
+  tag: string;
+  protocol: "Tcp" | "Udp";
+  port: number;
+}
+
+const outbound = (tag: string, port = 443, protocol: "Tcp" | "Udp" = "Tcp"): Destination => ({ direction: "Outbound", tag, protocol, port });
+const AAD = outbound("AzureActiveDirectory");
+const AML = outbound("AzureMachineLearning");
+const AML_18881 = outbound("AzureMachineLearning", 18881);
+const AML_UDP = outbound("AzureMachineLearning", 5831, "Udp");
+const BATCH = outbound("BatchNodeManagement.westeurope");
+const ARM = outbound("AzureResourceManager");
+const STORAGE = outbound("Storage.westeurope");
+const FRONT_DOOR = outbound("AzureFrontDoor.FrontEnd");
+const MCR = outbound("MicrosoftContainerRegistry.westeurope");
+const MONITOR = outbound("AzureMonitor");
+const KEY_VAULT = outbound("AzureKeyVault.westeurope");
+/** Every outbound destination, in the check's order. */
+const OUTBOUND = [AAD, AML, AML_18881, AML_UDP, BATCH, ARM, STORAGE, FRONT_DOOR, MCR, MONITOR, KEY_VAULT];
+/** Needed only by the Azure Batch back end of clusters and instances. */
+const BATCH_ONLY = [AML_18881, AML_UDP, BATCH];
+const INBOUND: Destination = { direction: "Inbound", tag: "AzureMachineLearning", protocol: "Tcp", port: 44224 };
+
+// ---- scenario mutations (ARM wire format) -------------------------------------------------------
+
+/** An NSG security rule; defaults: outbound deny of everything at priority 100. */
+function rule(name: string, props: Json, nsgId = NSG): Json {
+  return {
+    id: `${nsgId}/securityRules/${name}`,
+    name,
+    type: "Microsoft.Network/networkSecurityGroups/securityRules",
+    properties: {
+      priority: 100,
+      direction: "Outbound",
+      access: "Deny",
+      protocol: "*",
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+      provisioningState: "Succeeded",
+      ...props,
+    },
+  };
+}
+
+const securityRules = (s: Scenario): Json[] => byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules as Json[];
+const addRule = (s: Scenario, added: Json): void => void securityRules(s).push(added);
+function ruleNamed(s: Scenario, name: string): Json {
+  const found = securityRules(s).find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no rule ${name}`);
+  return found;
+}
+function removeRule(s: Scenario, name: string): void {
+  byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules = securityRules(s).filter((candidate) => candidate.name !== name);
+}
+function trainingSubnet(s: Scenario): Json {
+  const found = (byName(s, "/virtualNetworks/ml-vnet").properties.subnets as Json[]).find((candidate) => candidate.name === "training");
+  if (!found) throw new Error("no subnet training");
+  return found;
+}
+const givePublicIp = (s: Scenario, name: string): void => void (compute(s, name).properties.properties.enableNodePublicIp = true);
+
+// ---- expectations ---------------------------------------------------------------------------------
+
+/** One finding per destination on the training subnet, with `evidence` (per destination when a function). */
+function each(
+  destinations: readonly Destination[],
+  status: Status,
+  messageId: string,
+  evidence: Record<string, unknown> | ((destination: Destination) => Record<string, unknown>) = {},
+  remediation?: (destination: Destination) => string[],
+): ExpectedFinding[] {
+  return destinations.map((destination) => ({
+    status,
+    messageId,
+    resourceId: TRAINING,
+    evidence: { subnet: TRAINING, ...destination, ...(typeof evidence === "function" ? evidence(destination) : evidence) },
+    ...(remediation ? { remediation: remediation(destination) } : {}),
+  }));
+}
+
+const decidedBy = (name: string, priority: number) => ({ decidingRule: expect.objectContaining({ name, priority }) });
+const except = (...excluded: Destination[]) => OUTBOUND.filter((destination) => !excluded.includes(destination));
+
+/** The healthy NSG's verdicts: AzureCloud 443 covers most tags; 18881, UDP 5831 and MCR have their own rules. */
+function healthyRule(destination: Destination): Record<string, unknown> {
+  if (destination === AML_18881) return decidedBy("AllowAzureMLServiceOut", 130);
+  if (destination === AML_UDP) return decidedBy("AllowAzureMLUdpOut", 140);
+  if (destination === MCR) return decidedBy("AllowContainerRegistryOut", 100);
+  if (destination === INBOUND) return decidedBy("AllowAzureMLInbound", 100);
+  return decidedBy("AllowAzureCloudOut", 120);
+}
+
+// ---- cases ----------------------------------------------------------------------------------------
+
+const passCases: Case[] = [
+  {
+    name: "pass: healthy, every destination allowed (AzureCloud 443 plus the 18881, UDP 5831 and MCR rules); no inbound without a public IP",
+    expect: {
+      status: "pass",
+      findings: each(OUTBOUND, "pass", "allowed", (destination) => ({
+        computes: COMPUTES,
+        region: "westeurope",
+        networkSecurityGroup: NSG,
+        subnetPrefixes: ["10.20.1.0/24"],
+        uncertainRules: [],
+        ...healthyRule(destination),
+      })),
+    },
+  },
+  {
+    name: "pass: a compute with a public IP adds inbound AzureMachineLearning 44224, allowed by AllowAzureMLInbound",
+    mutate: (s) => givePublicIp(s, "cpu-build"),
+    expect: {
+      status: "pass",
+      findings: [...each(OUTBOUND, "pass", "allowed", healthyRule), ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["cpu-build"], ...healthyRule(INBOUND) })],
+    },
+  },
+  {
+    name: "pass: enableNodePublicIp absent means a public IP (the Azure ML default): inbound is evaluated",
+    mutate: (s) => void delete compute(s, "ci-alice").properties.properties.enableNodePublicIp,
+    expect: {
+      status: "pass",
+      findings: [...each(OUTBOUND, "pass", "allowed"), ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["ci-alice"] })],
+    },
+  },
+  {
+    name: "pass: the subnet has no NSG, one no-nsg finding",
+    mutate: (s) => void delete trainingSubnet(s).properties.networkSecurityGroup,
+    expect: { status: "pass", findings: [{ status: "pass", messageId: "no-nsg", resourceId: TRAINING, evidence: { subnet: TRAINING, networkSecurityGroup: null, computes: COMPUTES } }] },
+  },
+  {
+    name: "pass: global tags in the allow rules cover the regional destinations (Storage for Storage.westeurope)",
+    mutate: (s) => {
+      removeRule(s, "AllowAzureCloudOut");
+      removeRule(s, "AllowContainerRegistryOut");
+      addRule(
+        s,
+        rule("AllowAzureMLDependencies", {
+          priority: 120,
+          access: "Allow",
+          protocol: "Tcp",
+          destinationAddressPrefix: "",
+          destinationAddressPrefixes: ["AzureActiveDirectory", "AzureMachineLearning", "BatchNodeManagement", "AzureResourceManager", "Storage", "AzureFrontDoor.FrontEnd", "MicrosoftContainerRegistry", "AzureMonitor", "AzureKeyVault"],
+          destinationPortRange: "443",
+        }),
+      );
+      ruleNamed(s, "DenyInternetOut").properties.priority = 200;
+    },
+    expect: {
+      status: "pass",
+      findings: each(OUTBOUND, "pass", "allowed", (destination) => (destination === AML_18881 || destination === AML_UDP ? {} : decidedBy("AllowAzureMLDependencies", 120))),
+    },
+  },
+  {
+    name: "pass: a subnet with only an AKS compute is not held to the Batch-only destinations (18881, UDP 5831, BatchNodeManagement)",
+    mutate: (s) => {
+      for (const name of COMPUTES) setSubnet(s, name, undefined);
+      addCompute(s, "aks-infer", { computeType: "AKS", provisioningState: "Succeeded", properties: { aksNetworkingConfiguration: { subnetId: TRAINING } } });
+    },
+    expect: { status: "pass", findings: each(except(...BATCH_ONLY), "pass", "allowed", { computes: ["aks-infer"] }) },
+  },
+];
+
+const failCases: Case[] = [
+  {
+    name: "fail: with only DenyInternetOut (4000) left, every destination is blocked; proposed allow rules take free priorities below it",
+    mutate: (s) => {
+      for (const name of ["AllowContainerRegistryOut", "AllowFrontDoorFirstPartyOut", "AllowAzureCloudOut", "AllowAzureMLServiceOut", "AllowAzureMLUdpOut"]) removeRule(s, name);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...each([AAD], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => [
+          "az network nsg rule create -g ml-platform-rg --nsg-name training-nsg -n Allow-AzureActiveDirectory-Tcp-443-Out --priority 3999 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes AzureActiveDirectory --destination-port-ranges 443",
+        ]),
+        ...each([AML_UDP], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => ["--priority 3996 ", "--protocol Udp --destination-address-prefixes AzureMachineLearning --destination-port-ranges 5831"]),
+        ...each([KEY_VAULT], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => ["--priority 3989 ", "--destination-address-prefixes AzureKeyVault.westeurope"]),
+        ...each(except(AAD, AML_UDP, KEY_VAULT), "fail", "blocked", decidedBy("DenyInternetOut", 4000)),
+      ],
+    },
+  },
+  {
+    name: "fail: without AllowAzureMLUdpOut, UDP 5831 to AzureMachineLearning meets DenyInternetOut (AzureCloud 443 is TCP only)",
+    mutate: (s) => removeRule(s, "AllowAzureMLUdpOut"),
+    expect: {
+      status: "fail",
+      findings: [
+        ...each([AML_UDP], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => ["--nsg-name training-nsg", "--priority 3999 ", "--protocol Udp", "--destination-port-ranges 5831"]),
+        ...each(except(AML_UDP), "pass", "allowed"),
+      ],
+    },
+  },
+  {
+    name: "fail: a deny on Storage.WestEurope 443 at priority 105 blocks only the storage destination",
+    mutate: (s) => addRule(s, rule("DenyStorageOut", { priority: 105, protocol: "Tcp", destinationAddressPrefix: "Storage.WestEurope", destinationPortRange: "443" })),
+    expect: {
+      status: "fail",
+      findings: [...each([STORAGE], "fail", "blocked", decidedBy("DenyStorageOut", 105), () => ["--priority 104 ", "--destination-address-prefixes Storage.westeurope"]), ...each(except(STORAGE), "pass", "allowed")],
+    },
+  },
+  {
+    name: "fail: a compute with a public IP and no inbound rule for AzureMachineLearning 44224: the default DenyAllInBound blocks it",
+    mutate: (s) => {
+      givePublicIp(s, "gpu-train");
+      removeRule(s, "AllowAzureMLInbound");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each([INBOUND], "fail", "blocked", { publicIpComputes: ["gpu-train"], decidingRule: expect.objectContaining({ name: "DenyAllInBound", isDefault: true }) }, () => [
+          "az network nsg rule create -g ml-platform-rg --nsg-name training-nsg -n Allow-AzureMachineLearning-Tcp-44224-In --priority 4096 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes AzureMachineLearning --destination-port-ranges 44224",
+        ]),
+      ],
+    },
+  },
+  {
+    name: "fail: two subnets with different NSGs get findings per subnet",
+    mutate: (s) => {
+      const locked = `${NET}/networkSecurityGroups/locked-nsg`;
+      (byName(s, "/virtualNetworks/ml-vnet").properties.subnets as Json[]).push({
+        id: `${VNET_ID}/subnets/locked`,
+        name: "locked",
+        type: "Microsoft.Network/virtualNetworks/subnets",
+        properties: { addressPrefix: "10.20.3.0/24", networkSecurityGroup: { id: locked }, provisioningState: "Succeeded" },
+      });
+      s.resources.push({
+        id: locked,
+        name: "locked-nsg",
+        type: "Microsoft.Network/networkSecurityGroups",
+        location: "westeurope",
+        properties: { provisioningState: "Succeeded", securityRules: [rule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, locked)] },
+      });
+      setSubnet(s, "gpu-train", `${VNET_ID}/subnets/locked`);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...OUTBOUND.map((destination) => ({
+          status: "fail" as const,
+          messageId: "blocked",
+          resourceId: `${VNET_ID}/subnets/locked`,
+          evidence: { ...destination, computes: ["gpu-train"], networkSecurityGroup: `${NET}/networkSecurityGroups/locked-nsg`, ...decidedBy("DenyInternetOut", 100) },
+          remediation: ["--nsg-name locked-nsg"],
+        })),
+        ...each(OUTBOUND, "pass", "allowed", { computes: ["cpu-build", "ci-alice"] }),
+      ],
+    },
+  },
+];
+
+const unknownCases: Case[] = [
+  {
+    name: "unknown: the VNet read returns 403, every destination (inbound too, for a public-IP compute) is undetermined",
+    mutate: (s) => {
+      fault(s, "/virtualNetworks/ml-vnet$");
+      givePublicIp(s, "cpu-build");
+    },
+    expect: {
+      status: "unknown",
+      findings: each([...OUTBOUND.map((destination) => (destination.tag.endsWith(".westeurope") ? { ...destination, tag: destination.tag.replace(".westeurope", "") } : destination)), INBOUND], "unknown", "undetermined", {
+        vnet: VNET_ID,
+        statusCode: 403,
+        missingPermission: "Microsoft.Network/virtualNetworks/read",
+      }, () => ["Microsoft.Network/virtualNetworks/read"]),
+    },
+  },
+  {
+    name: "unknown: the NSG read returns 403",
+    mutate: (s) => fault(s, "/networkSecurityGroups(/training-nsg)?$"),
+    expect: {
+      status: "unknown",
+      findings: each(OUTBOUND, "unknown", "undetermined", { networkSecurityGroup: NSG, statusCode: 403, missingPermission: "Microsoft.Network/networkSecurityGroups/read" }, () => [
+        "Microsoft.Network/networkSecurityGroups/read",
+        NSG,
+      ]),
+    },
+  },
+  {
+    name: "unknown: a deny on public CIDR 20.0.0.0/8 at priority 101 precedes the allows but MCR's (it may hold the tags' addresses)",
+    mutate: (s) => addRule(s, rule("DenyPublicRange", { priority: 101, destinationAddressPrefix: "20.0.0.0/8" })),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...each(except(MCR), "unknown", "undetermined", { ...decidedBy("DenyPublicRange", 101), uncertainRules: [expect.objectContaining({ name: "DenyPublicRange" })] }),
+        // The MCR allow at priority 100 decides before the uncertain deny.
+        ...each([MCR], "pass", "allowed", decidedBy("AllowContainerRegistryOut", 100)),
+      ],
+    },
+  },
+  {
+    name: "unknown: the compute subnet is gone from its VNet",
+    mutate: (s) => {
+      const vnet = byName(s, "/virtualNetworks/ml-vnet");
+      vnet.properties.subnets = (vnet.properties.subnets as Json[]).filter((candidate) => candidate.name !== "training");
+    },
+    expect: { status: "unknown", findings: each(OUTBOUND, "unknown", "undetermined", { vnet: VNET_ID }) },
+  },
+];
+
+const skipCases: Case[] = [
+  {
+    name: "skip: the workspace isolates its computes in a managed network",
+    mutate: (s) => void (workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound", status: { status: "Active" } }),
+    expect: { status: "skip", findings: [{ status: "skip", messageId: "managed-network", resourceId: WS_ID, evidence: { isolationMode: "AllowOnlyApprovedOutbound" } }] },
+  },
+  {
+    name: "skip: no compute is in a subnet",
+    mutate: (s) => COMPUTES.forEach((name) => setSubnet(s, name, undefined)),
+    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-subnets", resourceId: computeId("cpu-build"), evidence: { computes: COMPUTES.map(computeId) } }] },
+  },
+];
+
+describe(CHECK, () => {
+  testCaseTables(CHECK, [
+    ["pass", passCases],
+    ["fail", failCases],
+    ["unknown", unknownCases],
+    ["skip", skipCases],
+  ]);
+});
