@@ -2,7 +2,7 @@ import { defineCheck, type CheckFinding, type Status } from "../src/engine/types
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import { parseServiceTag } from "../src/net/index.js";
 import { eqi, normaliseRegion, type ComputeView, type RouteTableView, type RouteView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, hasPublicIp, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
+import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
 
 type MessageId =
   | "default-route-none"
@@ -18,7 +18,6 @@ type MessageId =
   | "managed-network";
 
 /** Compute clusters and instances: the Azure Batch-backed computes whose public IP and egress this is about. */
-const BATCH_COMPUTE_TYPES = ["AmlCompute", "ComputeInstance"];
 /** Service tags whose traffic must return over the Internet to a compute with a public IP. */
 const BYPASS_TAGS = ["AzureMachineLearning", "BatchNodeManagement"] as const;
 
@@ -56,7 +55,7 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
     "Give no-public-IP compute explicit egress (a NAT gateway on the subnet, or a 0.0.0.0/0 route to a firewall), and with a forced tunnel send AzureMachineLearning and BatchNodeManagement.<region> to Internet for compute with a public IP: az network route-table route create -g RG --route-table-name RT -n AzureMachineLearning-Internet --address-prefix AzureMachineLearning --next-hop-type Internet",
   run(parts, context) {
     if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
-    const batchComputes = parts.computes.filter((compute) => BATCH_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type)));
+    const batchComputes = parts.computes.filter(isBatchCompute);
     const subnets = computeSubnets(batchComputes);
     if (subnets.length === 0) {
       return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];

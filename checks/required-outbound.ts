@@ -1,8 +1,8 @@
 import { defineCheck, type CheckFinding, type Status } from "../src/engine/types.js";
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import { evaluateFlow, rulesFromNsg, type Destination, type NsgRule } from "../src/net/index.js";
-import { eqi, normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, hasPublicIp, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
+import { normaliseRegion, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
@@ -51,8 +51,6 @@ export const PUBLIC_IP_INBOUND: Requirement = {
   batchOnly: true,
 };
 
-const BATCH_COMPUTE_TYPES = ["AmlCompute", "ComputeInstance"];
-const isBatchCompute = (compute: ComputeView): boolean => BATCH_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type));
 
 export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
   id: "required-outbound",

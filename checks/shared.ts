@@ -8,6 +8,11 @@ import type { CollectionError, SnapshotTarget } from "../src/snapshot/types.js";
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
 export const NETWORKED_COMPUTE_TYPES = ["AmlCompute", "ComputeInstance", "AKS"];
 
+/** Compute types Azure ML runs on an Azure Batch back end (node management, public-IP inbound): not AKS. */
+export function isBatchCompute(compute: ComputeView): boolean {
+  return eqi(compute.computeType, "AmlCompute") || eqi(compute.computeType, "ComputeInstance");
+}
+
 export function networkedComputes(computes: ComputeView[]): ComputeView[] {
   return computes.filter((compute) => NETWORKED_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type)));
 }

@@ -661,7 +661,7 @@ describe.concurrent("checks, help and version", () => {
   test("--help exits 0 and lists the main flags", async () => {
     const result = await cli(["--help"]);
     expect(result.code, result.stderr).toBe(0);
-    for (const flag of ["--workspace", "--format", "--fail-on", "--no-keys", "--only", "--skip", "--out", "--arm-endpoint", "--report", "--ticket", "--docs-url"]) {
+    for (const flag of ["--workspace", "--format", "--fail-on", "--no-keys", "--only", "--skip", "--out", "--arm-endpoint", "--report", "--ticket", "--docs-url", "--diagnose", "--diagnose-timeout"]) {
       expect(result.stdout).toContain(flag);
     }
   });
