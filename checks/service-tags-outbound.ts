@@ -1,8 +1,8 @@
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
-import { eqi, idKey, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import { errorEvidence, isManagedNetwork, managedNetworkSkip, nameOf, networkedComputes } from "./shared.js";
+import { eqi, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { computeSubnets, errorEvidence, isManagedNetwork, managedNetworkSkip, nameOf, resourceGroupOf } from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
@@ -27,20 +27,13 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
     "Add an outbound NSG rule, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n AllowMcrOutbound --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes MicrosoftContainerRegistry AzureFrontDoor.FirstParty --destination-port-ranges 443",
   run(parts, context) {
     if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
-    const subnets = new Map<string, { subnetId: string; computes: string[] }>();
-    for (const compute of networkedComputes(parts.computes)) {
-      if (!compute.subnetId) continue;
-      const key = idKey(compute.subnetId);
-      const entry = subnets.get(key) ?? { subnetId: compute.subnetId, computes: [] };
-      entry.computes.push(compute.name);
-      subnets.set(key, entry);
-    }
-    if (subnets.size === 0) {
+    const subnets = computeSubnets(parts.computes);
+    if (subnets.length === 0) {
       return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
-    for (const { subnetId, computes } of subnets.values()) {
-      const base = { subnet: subnetId, computes };
+    for (const { subnetId, computes } of subnets) {
+      const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
       const perTag = (status: CheckFinding["status"], messageId: MessageId, reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
         for (const tag of REQUIRED_TAGS) {
           findings.push({ status, messageId, resourceId: subnetId, data: { subnet: nameOf(subnetId), tag, reason }, evidence: { ...base, tag, port: PORT, ...evidence }, ...(remediation ? { remediation } : {}) });
@@ -129,8 +122,4 @@ function describeRule(rule: NsgRule | undefined): Record<string, unknown> | null
 function allowPriority(blocking: NsgRule | undefined): number {
   if (!blocking || blocking.isDefault) return 4096;
   return Math.max(100, Math.min(4096, blocking.priority - 1));
-}
-
-function resourceGroupOf(id: string): string {
-  return /\/resourcegroups\/([^/]+)/i.exec(id)?.[1] ?? "<resource-group>";
 }

@@ -2,7 +2,7 @@
 
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import type { CheckFinding, Parts } from "../src/engine/types.js";
-import { eqi, sameId, vnetIdOfSubnet, type ComputeView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
+import { eqi, idKey, sameId, vnetIdOfSubnet, type ComputeView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
 import type { CollectionError, SnapshotTarget } from "../src/snapshot/types.js";
 
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
@@ -49,7 +49,7 @@ export function computeSubnets(computes: ComputeView[]): Array<{ subnetId: strin
   const bySubnet = new Map<string, { subnetId: string; computes: ComputeView[] }>();
   for (const compute of networkedComputes(computes)) {
     if (!compute.subnetId) continue;
-    const key = compute.subnetId.toLowerCase();
+    const key = idKey(compute.subnetId);
     const entry = bySubnet.get(key) ?? { subnetId: compute.subnetId, computes: [] };
     entry.computes.push(compute);
     bySubnet.set(key, entry);

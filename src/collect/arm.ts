@@ -4,6 +4,7 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
@@ -166,25 +167,15 @@ export class ArmReader {
     const capture: Capture = { bodies: [], attempts: [] };
     try {
       await captureContext.run(capture, call);
-      const body = parseBody(capture.bodies[capture.bodies.length - 1]);
-      if (!body) return { ok: false, error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object"), capture) };
-      this.noteRetries(operation, resourceId, capture);
-      // Keys and passwords are known as secrets from the moment they are read.
-      if (part === "keys") this.options.redactor.rememberFieldsOf(body);
-      return { ok: true, body };
     } catch (error) {
-      // The SDK's typed model can trip over a body ARM did send whole (a registry without `sku`); the
-      // wire body is what is judged anyway, so a crash after a 200 is not a failed read. Not for the
-      // diagnose: its 202s carry bodies too, and a half-finished operation must not read as done.
-      const answered = capture.attempts.at(-1);
-      const body = parseBody(capture.bodies.at(-1));
-      if (part !== "diagnose" && body && answered?.status === 200 && !isRestError(error) && !(error instanceof Error && error.name === "AbortError")) {
-        this.noteRetries(operation, resourceId, capture);
-        if (part === "keys") this.options.redactor.rememberFieldsOf(body);
-        return { ok: true, body };
-      }
-      return { ok: false, error: this.toError(part, operation, resourceId, error, capture) };
+      if (!typedModelTripped(part, error, capture)) return { ok: false, error: this.toError(part, operation, resourceId, error, capture) };
     }
+    const body = parseBody(capture.bodies.at(-1));
+    if (!body) return { ok: false, error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object"), capture) };
+    this.noteRetries(operation, resourceId, capture);
+    // Keys and passwords are known as secrets from the moment they are read.
+    if (part === "keys") this.options.redactor.rememberFieldsOf(body);
+    return { ok: true, body };
   }
 
   /** Every page of a collection: the raw `value` entries, in order. */
@@ -237,7 +228,7 @@ export class ArmReader {
       });
       while (!poller.isDone()) {
         const last = captureContext.getStore()?.attempts.at(-1);
-        await abortableSleep(pollInterval(last?.retryAfterMs), signal);
+        await sleep(pollInterval(last?.retryAfterMs), undefined, { signal });
         await poller.poll({ abortSignal: signal });
       }
     });
@@ -302,6 +293,16 @@ export class ArmReader {
   }
 }
 
+/**
+ * The SDK's typed model can trip over a body ARM did send whole (a registry without `sku`); the wire
+ * body is what is judged anyway, so a crash after a 200 with a JSON body is not a failed read. Not for
+ * the diagnose: its 202s carry bodies too, and a half-finished operation must not read as done.
+ */
+function typedModelTripped(part: PartName, error: unknown, capture: Capture): boolean {
+  if (part === "diagnose" || isRestError(error) || (error instanceof Error && error.name === "AbortError")) return false;
+  return capture.attempts.at(-1)?.status === 200 && parseBody(capture.bodies.at(-1)) !== undefined;
+}
+
 /** Every category the diagnose API knows, each with default settings (the shape of Azure's own example). */
 const DIAGNOSE_EVERYTHING = {
   udr: {},
@@ -319,27 +320,6 @@ const DIAGNOSE_EVERYTHING = {
 function pollInterval(retryAfter: number | undefined): number {
   if (retryAfter === undefined) return 2_000;
   return Math.min(10_000, Math.max(100, retryAfter));
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function abortError(): Error {
-  const error = new Error("The operation was aborted.");
-  error.name = "AbortError";
-  return error;
 }
 
 /** The SDK's parse error quotes the body it could not parse, which may hold keys: keep only the reason. */

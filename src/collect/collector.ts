@@ -314,28 +314,28 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
 
   // Level 4: NSGs of compute subnets, VNets and regions of the endpoints found at level 3.
   const level4: Array<Promise<unknown>> = [];
-  if (want("networkSecurityGroups")) {
-    const nsgIds = new Set<string>();
-    for (const subnetId of computeSubnets) {
+  // The compute subnets as their VNets (read at level 3) describe them: where their NSG and route table are.
+  const computeSubnetViews = computeSubnets
+    .map((subnetId) => {
       const vnet = resources.get(idKey(vnetIdOfSubnet(subnetId) ?? ""));
-      if (!vnet) continue;
-      const subnet = virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId));
-      const nsgId = subnet?.networkSecurityGroupId;
-      if (!nsgId || nsgIds.has(idKey(nsgId))) continue;
-      nsgIds.add(idKey(nsgId));
+      return vnet ? virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId)) : undefined;
+    })
+    .filter((subnet) => subnet !== undefined);
+  /** Each distinct ID once: an NSG or route table shared by several compute subnets is read once. */
+  const distinct = (ids: Array<string | undefined>): string[] => {
+    const first = new Map<string, string>();
+    for (const id of ids) if (id && !first.has(idKey(id))) first.set(idKey(id), id);
+    return [...first.values()];
+  };
+  if (want("networkSecurityGroups")) {
+    for (const nsgId of distinct(computeSubnetViews.map((subnet) => subnet.networkSecurityGroupId))) {
       level4.push(
         getById("networkSecurityGroups", "network security group get", nsgId, (ref) => reader.clientsFor(ref.subscriptionId).network.networkSecurityGroups.get(ref.resourceGroup, ref.name)),
       );
     }
   }
   if (want("routeTables")) {
-    const routeTableIds = new Set<string>();
-    for (const subnetId of computeSubnets) {
-      const vnet = resources.get(idKey(vnetIdOfSubnet(subnetId) ?? ""));
-      if (!vnet) continue;
-      const routeTableId = virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId))?.routeTableId;
-      if (!routeTableId || routeTableIds.has(idKey(routeTableId))) continue;
-      routeTableIds.add(idKey(routeTableId));
+    for (const routeTableId of distinct(computeSubnetViews.map((subnet) => subnet.routeTableId))) {
       level4.push(
         getById("routeTables", "route table get", routeTableId, (ref) => reader.clientsFor(ref.subscriptionId).network.routeTables.get(ref.resourceGroup, ref.name)),
       );

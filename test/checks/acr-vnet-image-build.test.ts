@@ -311,21 +311,7 @@ const unknownCases: Case[] = [
       findings: [{ status: "unknown", messageId: "image-build-compute-state-unknown", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", computeType: "" } }],
     },
   },
-  {
-    name: "unknown: the computes list returns 403",
-    mutate: (s) => fault(s, "/computes$"),
-    expect: {
-      status: "unknown",
-      findings: [
-        {
-          status: "unknown",
-          messageId: "part-unreadable",
-          resourceId: `${WS_ID}/computes`,
-          evidence: { part: "computes", operation: "computes list", statusCode: 403, missingPermission: "Microsoft.MachineLearningServices/workspaces/computes/read" },
-        },
-      ],
-    },
-  },
+  partUnreadableCase("unknown: the computes list returns 403", "computes", { operation: "computes list" }),
   {
     name: "unknown: private endpoint reads return 403, so reachability is undeterminable",
     mutate: (s) => fault(s, "/privateEndpoints/[^/]+$"),

@@ -6,7 +6,7 @@ import { describe, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { removeResource } from "../harness.js";
-import { TRAINING, WS_ID, addCompute, compute, computeId, expectReadsOnlyWhatItRequires, fault, peId, testCaseTables, workspace, type Case, type ExpectedFinding } from "./mutations.js";
+import { TRAINING, WS_ID, addCompute, compute, computeId, expectReadsOnlyWhatItRequires, partUnreadableCase, peId, testCaseTables, workspace, type Case, type ExpectedFinding } from "./mutations.js";
 
 const CHECK = "compute-region";
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
@@ -121,14 +121,7 @@ const unknownCases: Case[] = [
     },
     expect: { status: "unknown", findings: [...sameRegion(["gpu-train", "ci-alice"]), ...perCompute(["cpu-build"], "unknown", "location-missing", { computeLocation: null })] },
   },
-  {
-    name: "unknown: the computes list returns 403",
-    mutate: (s) => fault(s, "/computes$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", evidence: { part: "computes", statusCode: 403, missingPermission: "Microsoft.MachineLearningServices/workspaces/computes/read" } }],
-    },
-  },
+  partUnreadableCase("unknown: the computes list returns 403", "computes"),
 ];
 
 describe(CHECK, () => {

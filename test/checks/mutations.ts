@@ -126,6 +126,30 @@ export function moveEndpoints(s: Scenario, subnetId: string, names: readonly str
   for (const name of names) resource(s, peId(name)).properties.subnet = { id: subnetId };
 }
 
+/** The NSG on the healthy workspace's compute subnet. */
+export const TRAINING_NSG = `${NET}/networkSecurityGroups/training-nsg`;
+
+/** An NSG security rule in ARM wire format (`properties` nested). Defaults: outbound deny of everything at priority 100. */
+export function securityRule(name: string, props: Json, nsgId = TRAINING_NSG): Json {
+  return {
+    id: `${nsgId}/securityRules/${name}`,
+    name,
+    type: "Microsoft.Network/networkSecurityGroups/securityRules",
+    properties: {
+      priority: 100,
+      direction: "Outbound",
+      access: "Deny",
+      protocol: "*",
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+      provisioningState: "Succeeded",
+      ...props,
+    },
+  };
+}
+
 /** Every GET whose path matches `path` answers with this error (default 403 AuthorizationFailed). */
 export function fault(s: Scenario, path: string, status = 403, code = "AuthorizationFailed"): void {
   (s.faults ??= []).push({ method: "GET", path, status, code });
@@ -194,6 +218,7 @@ export function testCaseTables(check: string, tables: ReadonlyArray<readonly [ve
 
 /** Parts of the workspace whose read the engine needs, by the `part` its findings name. */
 const READABLE_PARTS = {
+  computes: { path: "/computes$", resourceId: `${WS_ID}/computes`, permission: "Microsoft.MachineLearningServices/workspaces/computes/read" },
   registry: { path: "/registries/mlresearchacr$", resourceId: ACR_ID, permission: "Microsoft.ContainerRegistry/registries/read" },
   storage: { path: "/storageAccounts/mlresearchstore$", resourceId: STORAGE_ID, permission: "Microsoft.Storage/storageAccounts/read" },
   keyVault: { path: "/vaults/ml-research-kv$", resourceId: KV_ID, permission: "Microsoft.KeyVault/vaults/read" },

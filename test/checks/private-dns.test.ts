@@ -576,14 +576,7 @@ const unknownCases: Case[] = [
   },
   partUnreadableCase("unknown: the storage account returns 403", "storage"),
   partUnreadableCase("unknown: the key vault returns 403", "keyVault"),
-  {
-    name: "unknown: the computes list returns 403",
-    mutate: (s) => fault(s, "/computes$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", evidence: { part: "computes", statusCode: 403, missingPermission: "Microsoft.MachineLearningServices/workspaces/computes/read" } }],
-    },
-  },
+  partUnreadableCase("unknown: the computes list returns 403", "computes"),
 ];
 
 describe(CHECK, () => {

@@ -7,10 +7,10 @@ import { describe, expect } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { byName } from "../harness.js";
-import { NET, TRAINING, VNET_ID, WS_ID, addCompute, compute, computeId, fault, setSubnet, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import { NET, TRAINING, TRAINING_NSG, VNET_ID, WS_ID, addCompute, compute, computeId, fault, securityRule, setSubnet, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
 
 const CHECK = "required-outbound";
-const NSG = `${NET}/networkSecurityGroups/training-nsg`;
+const NSG = TRAINING_NSG;
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"];
 
 interface Destination {
@@ -39,27 +39,6 @@ const BATCH_ONLY = [AML_18881, AML_UDP, BATCH];
 const INBOUND: Destination = { direction: "Inbound", tag: "AzureMachineLearning", protocol: "Tcp", port: 44224 };
 
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
-
-/** An NSG security rule; defaults: outbound deny of everything at priority 100. */
-function rule(name: string, props: Json, nsgId = NSG): Json {
-  return {
-    id: `${nsgId}/securityRules/${name}`,
-    name,
-    type: "Microsoft.Network/networkSecurityGroups/securityRules",
-    properties: {
-      priority: 100,
-      direction: "Outbound",
-      access: "Deny",
-      protocol: "*",
-      sourceAddressPrefix: "*",
-      sourcePortRange: "*",
-      destinationAddressPrefix: "*",
-      destinationPortRange: "*",
-      provisioningState: "Succeeded",
-      ...props,
-    },
-  };
-}
 
 const securityRules = (s: Scenario): Json[] => byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules as Json[];
 const addRule = (s: Scenario, added: Json): void => void securityRules(s).push(added);
@@ -154,7 +133,7 @@ const passCases: Case[] = [
       removeRule(s, "AllowContainerRegistryOut");
       addRule(
         s,
-        rule("AllowAzureMLDependencies", {
+        securityRule("AllowAzureMLDependencies", {
           priority: 120,
           access: "Allow",
           protocol: "Tcp",
@@ -211,7 +190,7 @@ const failCases: Case[] = [
   },
   {
     name: "fail: a deny on Storage.WestEurope 443 at priority 105 blocks only the storage destination",
-    mutate: (s) => addRule(s, rule("DenyStorageOut", { priority: 105, protocol: "Tcp", destinationAddressPrefix: "Storage.WestEurope", destinationPortRange: "443" })),
+    mutate: (s) => addRule(s, securityRule("DenyStorageOut", { priority: 105, protocol: "Tcp", destinationAddressPrefix: "Storage.WestEurope", destinationPortRange: "443" })),
     expect: {
       status: "fail",
       findings: [...each([STORAGE], "fail", "blocked", decidedBy("DenyStorageOut", 105), () => ["--priority 104 ", "--destination-address-prefixes Storage.westeurope"]), ...each(except(STORAGE), "pass", "allowed")],
@@ -248,7 +227,7 @@ const failCases: Case[] = [
         name: "locked-nsg",
         type: "Microsoft.Network/networkSecurityGroups",
         location: "westeurope",
-        properties: { provisioningState: "Succeeded", securityRules: [rule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, locked)] },
+        properties: { provisioningState: "Succeeded", securityRules: [securityRule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, locked)] },
       });
       setSubnet(s, "gpu-train", `${VNET_ID}/subnets/locked`);
     },
@@ -297,7 +276,7 @@ const unknownCases: Case[] = [
   },
   {
     name: "unknown: a deny on public CIDR 20.0.0.0/8 at priority 101 precedes the allows but MCR's (it may hold the tags' addresses)",
-    mutate: (s) => addRule(s, rule("DenyPublicRange", { priority: 101, destinationAddressPrefix: "20.0.0.0/8" })),
+    mutate: (s) => addRule(s, securityRule("DenyPublicRange", { priority: 101, destinationAddressPrefix: "20.0.0.0/8" })),
     expect: {
       status: "unknown",
       findings: [

@@ -7,33 +7,12 @@ import { describe, expect, test } from "vitest";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, healthyScenario, type AuditResult } from "../harness.js";
-import { NET, TRAINING, VNET_ID, WS_ID, addCompute, expectInReportOrder, type Json, type ReportOrderCase } from "./mutations.js";
+import { NET, TRAINING, TRAINING_NSG, VNET_ID, WS_ID, addCompute, expectInReportOrder, securityRule, type Json, type ReportOrderCase } from "./mutations.js";
 
 const CHECK = "service-tags-outbound";
-const NSG = `${NET}/networkSecurityGroups/training-nsg`;
+const NSG = TRAINING_NSG;
 const MCR = "MicrosoftContainerRegistry";
 const AFD = "AzureFrontDoor.FirstParty";
-
-/** An NSG security rule in ARM wire format (`properties` nested). Defaults: outbound deny of everything. */
-function rule(name: string, props: Json, nsgId = NSG): Json {
-  return {
-    id: `${nsgId}/securityRules/${name}`,
-    name,
-    type: "Microsoft.Network/networkSecurityGroups/securityRules",
-    properties: {
-      priority: 100,
-      direction: "Outbound",
-      access: "Deny",
-      protocol: "*",
-      sourceAddressPrefix: "*",
-      sourcePortRange: "*",
-      destinationAddressPrefix: "*",
-      destinationPortRange: "*",
-      provisioningState: "Succeeded",
-      ...props,
-    },
-  };
-}
 
 function nsgOf(scenario: Scenario, suffix = "/networkSecurityGroups/training-nsg"): Json {
   return byName(scenario, suffix);
@@ -208,7 +187,7 @@ const cases: ReportOrderCase[] = [
       setPriority(scenario, "AllowContainerRegistryOut", 200);
       setPriority(scenario, "AllowFrontDoorFirstPartyOut", 210);
       setPriority(scenario, "AllowAzureCloudOut", 220);
-      addRule(scenario, rule("DenyAllOut", { priority: 100, destinationAddressPrefix: "*" }));
+      addRule(scenario, securityRule("DenyAllOut", { priority: 100, destinationAddressPrefix: "*" }));
     },
     status: "fail",
     ids: ["fail:blocked", "fail:blocked"],
@@ -223,7 +202,7 @@ const cases: ReportOrderCase[] = [
     name: "pass: allow on MicrosoftContainerRegistry.WestEurope outranks a deny * for a westeurope VNet",
     mutate(scenario) {
       removeRule(scenario, "AllowAzureCloudOut");
-      addRule(scenario, rule("DenyAllOut", { priority: 200 }));
+      addRule(scenario, securityRule("DenyAllOut", { priority: 200 }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -240,7 +219,7 @@ const cases: ReportOrderCase[] = [
     mutate(scenario) {
       removeRule(scenario, "AllowAzureCloudOut");
       ruleNamed(scenario, "AllowContainerRegistryOut").properties.destinationAddressPrefix = "MicrosoftContainerRegistry.EastUS";
-      addRule(scenario, rule("DenyAllOut", { priority: 200 }));
+      addRule(scenario, securityRule("DenyAllOut", { priority: 200 }));
     },
     status: "fail",
     ids: ["fail:blocked", "pass:allowed"],
@@ -255,7 +234,7 @@ const cases: ReportOrderCase[] = [
   {
     name: "unknown: a deny on plain public CIDR 20.0.0.0/8 precedes the allows (it may hold the tags' addresses)",
     mutate(scenario) {
-      addRule(scenario, rule("DenyPublicRange", { priority: 90, destinationAddressPrefix: "20.0.0.0/8" }));
+      addRule(scenario, securityRule("DenyPublicRange", { priority: 90, destinationAddressPrefix: "20.0.0.0/8" }));
     },
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],
@@ -271,7 +250,7 @@ const cases: ReportOrderCase[] = [
   {
     name: "pass: a deny on private 10.0.0.0/8 precedes the allows (no service tag lives there)",
     mutate(scenario) {
-      addRule(scenario, rule("DenyPrivateRange", { priority: 90, destinationAddressPrefix: "10.0.0.0/8" }));
+      addRule(scenario, securityRule("DenyPrivateRange", { priority: 90, destinationAddressPrefix: "10.0.0.0/8" }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -282,7 +261,7 @@ const cases: ReportOrderCase[] = [
   {
     name: "pass: a deny of port 80 only precedes the allows",
     mutate(scenario) {
-      addRule(scenario, rule("DenyHttpOut", { priority: 90, protocol: "Tcp", destinationAddressPrefix: "Internet", destinationPortRange: "80" }));
+      addRule(scenario, securityRule("DenyHttpOut", { priority: 90, protocol: "Tcp", destinationAddressPrefix: "Internet", destinationPortRange: "80" }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -293,7 +272,7 @@ const cases: ReportOrderCase[] = [
   {
     name: "pass: a deny of UDP only precedes the allows",
     mutate(scenario) {
-      addRule(scenario, rule("DenyUdpOut", { priority: 90, protocol: "Udp", destinationAddressPrefix: "*", destinationPortRange: "*" }));
+      addRule(scenario, securityRule("DenyUdpOut", { priority: 90, protocol: "Udp", destinationAddressPrefix: "*", destinationPortRange: "*" }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -401,7 +380,7 @@ const cases: ReportOrderCase[] = [
         location: "westeurope",
         properties: {
           provisioningState: "Succeeded",
-          securityRules: [rule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, nsg2)],
+          securityRules: [securityRule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, nsg2)],
         },
       });
       const gpu = computes(scenario).find((compute) => compute.name === "gpu-train") as Json;
@@ -429,7 +408,7 @@ const cases: ReportOrderCase[] = [
     mutate(scenario) {
       addRule(
         scenario,
-        rule("denyinternet-oddcase", { priority: 90, direction: "outbound", access: "deny", protocol: "tcp", destinationAddressPrefix: "internet", destinationPortRange: "443" }),
+        securityRule("denyinternet-oddcase", { priority: 90, direction: "outbound", access: "deny", protocol: "tcp", destinationAddressPrefix: "internet", destinationPortRange: "443" }),
       );
     },
     status: "fail",
@@ -449,7 +428,7 @@ const cases: ReportOrderCase[] = [
         Object.assign(ruleNamed(scenario, name).properties, { direction: "OUTBOUND", access: "allow", protocol: "TCP" });
       }
       removeRule(scenario, "AllowAzureCloudOut");
-      addRule(scenario, rule("DenyAllOut", { priority: 200, direction: "oUtBoUnD", access: "DENY" }));
+      addRule(scenario, securityRule("DenyAllOut", { priority: 200, direction: "oUtBoUnD", access: "DENY" }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -468,7 +447,7 @@ const cases: ReportOrderCase[] = [
       removeRule(scenario, "AllowAzureCloudOut");
       addRule(
         scenario,
-        rule("AllowImagePulls", {
+        securityRule("AllowImagePulls", {
           priority: 100,
           access: "Allow",
           protocol: "Tcp",
@@ -478,7 +457,7 @@ const cases: ReportOrderCase[] = [
           destinationPortRanges: ["80", "443"],
         }),
       );
-      addRule(scenario, rule("DenyAllOut", { priority: 200 }));
+      addRule(scenario, securityRule("DenyAllOut", { priority: 200 }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -495,7 +474,7 @@ const cases: ReportOrderCase[] = [
       byName(scenario, "/virtualNetworks/ml-vnet").location = "WestEurope";
       ruleNamed(scenario, "AllowContainerRegistryOut").properties.destinationAddressPrefix = "MicrosoftContainerRegistry.westeurope";
       removeRule(scenario, "AllowAzureCloudOut");
-      addRule(scenario, rule("DenyAllOut", { priority: 200 }));
+      addRule(scenario, securityRule("DenyAllOut", { priority: 200 }));
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],

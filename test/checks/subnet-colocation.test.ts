@@ -430,14 +430,7 @@ const unknownCases: Case[] = [
   },
   partUnreadableCase("unknown: the registry returns 403; evidence names Microsoft.ContainerRegistry/registries/read", "registry", { code: "AuthorizationFailed" }),
   partUnreadableCase("unknown: the storage account returns 403", "storage"),
-  {
-    name: "unknown: the computes list returns 403",
-    mutate: (s) => fault(s, "/computes$"),
-    expect: {
-      status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", evidence: { part: "computes", statusCode: 403, missingPermission: "Microsoft.MachineLearningServices/workspaces/computes/read" } }],
-    },
-  },
+  partUnreadableCase("unknown: the computes list returns 403", "computes"),
   {
     name: "unknown: a compute subnet that is not a subnet resource ID",
     mutate: (s) => setSubnet(s, "gpu-train", "training"),
