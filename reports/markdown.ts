@@ -116,14 +116,14 @@ function docsLink(check: CheckResult, options: RenderOptions): string {
 }
 
 /** A fenced block indented under a list item; the fence is longer than any backtick run inside. */
-function fence(language: string, body: string): string[] {
+export function fence(language: string, body: string): string[] {
   const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((match) => match[0].length));
   const marker = "`".repeat(longest + 1);
   return [`    ${marker}${language}`, ...body.split("\n").map((line) => `    ${line}`), `    ${marker}`];
 }
 
 /** Inline code that survives backticks inside it (in a table, pass it through `cell` too). */
-function code(text: string): string {
+export function code(text: string): string {
   const flat = oneLine(text);
   const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((match) => match[0].length));
   const ticks = "`".repeat(longest + 1);
@@ -131,12 +131,12 @@ function code(text: string): string {
 }
 
 /** Text from ARM or a check shown as prose: Markdown's punctuation escaped (`<name>` would vanish as HTML). */
-function prose(text: string): string {
+export function prose(text: string): string {
   return oneLine(text).replace(/[\\`*_{}[\]<>|#~]/g, (char) => `\\${char}`);
 }
 
 /** A table cell: one line, pipes escaped (GFM unescapes them even inside code spans). */
-function cell(text: string): string {
+export function cell(text: string): string {
   return oneLine(text).replace(/\|/g, "\\|");
 }
 

@@ -11,6 +11,7 @@ import { exitSentence } from "../../reports/shared.js";
 import { summaryLine } from "../../reports/text.js";
 import { scrubFreeText, type Redactor } from "../collect/secrets.js";
 import { resolveWorkspace } from "../collect/target.js";
+import { buildLogCommand, buildLogOptions, envCommand, envOptions, type BuildLogArgs, type EnvArgs } from "./doctor.js";
 import { PreflightError } from "../engine/errors.js";
 import { buildReport, exitCodeFor } from "../engine/run.js";
 import type { Check } from "../engine/types.js";
@@ -26,6 +27,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** stdout is a terminal (colour allowed unless NO_COLOR). */
   stdoutIsTTY: boolean;
+  /** Everything on standard input (`build-log -`). */
+  readStdin?: () => Promise<string>;
 }
 
 const FAIL_ON = ["fail", "warn", "unknown"] as const;
@@ -93,7 +96,7 @@ function targetOptions(argv: Argv): Argv {
 }
 
 /** The commands the parser can dispatch to. */
-export type CommandName = "live" | "collect" | "audit" | "checks";
+export type CommandName = "live" | "collect" | "audit" | "checks" | "build-log" | "env";
 
 /**
  * The CLI's own parser: flags, choices and commands, with `onCommand` called for the command the
@@ -129,6 +132,8 @@ export function createParser(args: string[], onCommand: (command: CommandName, a
       (y) => y.positional("id", { type: "string", describe: "Check id" }),
       (argv) => onCommand("checks", argv),
     )
+    .command("build-log <file>", "Explain a failed image build log: each known cause with its line and fix", buildLogOptions, (argv) => onCommand("build-log", argv))
+    .command("env <file>", "Lint an environment (conda file, requirements, Dockerfile, Azure ML environment) before it is built", envOptions, (argv) => onCommand("env", argv))
     .strict()
     .help()
     .version(TOOL_VERSION)
@@ -140,10 +145,15 @@ export function createParser(args: string[], onCommand: (command: CommandName, a
     });
 }
 
-export async function main(args: string[], io: CliIo): Promise<number> {
+/** yargs-parser reads a lone `-` as an empty flag; `build-log -` and `env -` mean standard input. */
+const STDIN_ARGUMENT = "\u0000stdin";
+
+export async function main(rawArgs: string[], io: CliIo): Promise<number> {
   let exitCode = 0;
+  const args = rawArgs.map((arg) => (arg === "-" ? STDIN_ARGUMENT : arg));
   const verbose = args.includes("--verbose");
   const parser = createParser(args, async (command, argv) => {
+    if (argv.file === STDIN_ARGUMENT) argv.file = "-";
     switch (command) {
       case "live":
         exitCode = await liveAudit(argv as unknown as LiveArgs, io);
@@ -156,6 +166,12 @@ export async function main(args: string[], io: CliIo): Promise<number> {
         break;
       case "checks":
         exitCode = await checksCommand(argv.id as string | undefined, io);
+        break;
+      case "build-log":
+        exitCode = await buildLogCommand(argv as unknown as BuildLogArgs, io, TOOL_VERSION);
+        break;
+      case "env":
+        exitCode = await envCommand(argv as unknown as EnvArgs, io, TOOL_VERSION);
         break;
     }
   });

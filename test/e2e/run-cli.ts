@@ -33,6 +33,8 @@ export interface RunOptions {
   cwd?: string;
   /** Kill the CLI after this long (a hung run fails the test instead of the whole suite). */
   timeoutMs?: number;
+  /** Written to the CLI's standard input (which is otherwise closed). */
+  input?: string;
 }
 
 /** A fresh, empty directory under `base` (default: the OS temp dir). */
@@ -65,9 +67,10 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? home,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 30_000,
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

@@ -1,0 +1,22 @@
+// One renderer per doctor --format value.
+
+import type { DoctorReport } from "../../src/doctor/types.js";
+import { renderDoctorJson } from "./json.js";
+import { renderDoctorMarkdown } from "./markdown.js";
+import { renderDoctorText, type DoctorRenderOptions } from "./text.js";
+
+export const DOCTOR_FORMATS = ["text", "json", "markdown"] as const;
+export type DoctorFormat = (typeof DOCTOR_FORMATS)[number];
+
+const RENDERERS: Record<DoctorFormat, (report: DoctorReport, options: DoctorRenderOptions) => string> = {
+  text: renderDoctorText,
+  json: renderDoctorJson,
+  markdown: renderDoctorMarkdown,
+};
+
+export function renderDoctor(format: DoctorFormat, report: DoctorReport, options: DoctorRenderOptions): string {
+  return RENDERERS[format](report, options);
+}
+
+export type { DoctorRenderOptions } from "./text.js";
+export { renderDoctorJson, renderDoctorMarkdown, renderDoctorText };

@@ -1,0 +1,6 @@
+import type { DoctorReport } from "../../src/doctor/types.js";
+
+/** The doctor report as is (reports/doctor/doctor-report.schema.json). */
+export function renderDoctorJson(report: DoctorReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,70 @@
+// A build log as lines: colour codes gone, and the text each tool printed separated from the prefix
+// the runner put in front of it (ACR task timestamps, BuildKit step numbers), so one pattern matches
+// pip's line whether it came through `docker build`, BuildKit or an ACR task.
+
+import { stripVTControlCharacters } from "node:util";
+import type { SourceLine } from "../types.js";
+
+export interface LogLine extends SourceLine {
+  /** What the tool printed, without the runner's prefix; what patterns match. */
+  content: string;
+}
+
+export type Outcome = "failed" | "succeeded" | "not shown";
+
+const RUNNER_PREFIXES = [
+  // ACR task: 2024/03/11 09:12:41
+  /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? /,
+  // ISO timestamps (az ml job stream, container logs; the image-build compute writes "2025-01-14T09:32:16: ")
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?:? /,
+  // The Azure ML run log: "[2021-05-18T10:26:53.917406] "
+  /^\[\d{4}-\d{2}-\d{2}T[\d:.]+Z?\] /,
+  // BuildKit plain progress: "#9 42.17 " (a step and the seconds into it)
+  /^#\d+ \d+\.\d+ /,
+];
+
+export function toLogLines(text: string): LogLine[] {
+  const lines = text.split("\n");
+  // A file ending in a newline has no line after it.
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return lines.map((raw, index) => {
+    const clean = stripVTControlCharacters(raw.endsWith("\r") ? raw.slice(0, -1) : raw);
+    // Progress bars redraw with bare carriage returns: what stays on screen is the last draw.
+    const shown = clean.includes("\r") ? clean.slice(clean.lastIndexOf("\r") + 1) : clean;
+    let content = shown;
+    for (const prefix of RUNNER_PREFIXES) content = content.replace(prefix, "");
+    return { line: index + 1, text: shown, content };
+  });
+}
+
+// The runner's own words for a build that stopped on an error: docker, BuildKit, ACR tasks, conda.
+const FAILED =
+  /returned a non-zero code: [1-9]|failed to run step ID|Run ID: \S+ failed after|ERROR: failed to solve|did not complete successfully: exit code|executor failed running|Container failed during run|CondaEnvException:|^Build failed\b/;
+const SUCCEEDED = /^Successfully built [0-9a-f]+|^Successfully tagged |Run ID: \S+ was successful after|^naming to \S+ done|^writing image sha256:[0-9a-f]+ done/;
+
+/** Whether the log shows the build failing (which wins), succeeding, or neither (a pasted fragment). */
+export function outcomeOf(lines: readonly LogLine[]): Outcome {
+  if (lines.some((line) => FAILED.test(line.content))) return "failed";
+  if (lines.some((line) => SUCCEEDED.test(line.content))) return "succeeded";
+  return "not shown";
+}
+
+// Lines a reader scans for when nothing is recognised. Pip's progress and success lines often carry
+// package names such as "error-handler"; they are not errors.
+const ERRORISH = /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b/i;
+const NOT_ERRORS = /^(?:Collecting|Downloading|Requirement already satisfied|Installing collected packages|Successfully|Building wheel|Created wheel|Stored in directory|Using cached|WARNING: Running pip as)\b/;
+
+export function looksLikeError(line: LogLine): boolean {
+  const content = line.content.trimStart();
+  // The runner's closing "returned a non-zero code" says that it failed, not why; conda's
+  // CondaEnvException is the tool's own last word and stays.
+  if (FAILED.test(content) && !content.startsWith("CondaEnvException:")) return false;
+  return ERRORISH.test(content) && !NOT_ERRORS.test(content);
+}
+
+/** A package name at the start of a requirement or spec ("bad-package==0.0", "conda-forge::numpy=1.2"). */
+export function packageName(spec: string): string {
+  const withoutChannel = spec.includes("::") ? spec.slice(spec.lastIndexOf("::") + 2) : spec;
+  const match = /^[A-Za-z0-9_][A-Za-z0-9._-]*/.exec(withoutChannel.trim());
+  return match ? match[0] : withoutChannel.trim();
+}

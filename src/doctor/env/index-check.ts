@@ -1,0 +1,77 @@
+// `preflight env --check-index`: the pins the linters found, looked up on the indexes and channels the
+// files name (or the flags give), as findings on the lines that pin them.
+
+import type { DoctorFinding, DoctorReport } from "../types.js";
+import { PackageIndex, type CondaPin, type IndexTarget, type IndexVerdict, type PipPin } from "../package-index.js";
+import type { EnvLint } from "./lint.js";
+import { ENV_RULES } from "./rules.js";
+import { excerptOf, sourceFile } from "./shared.js";
+
+export interface IndexFlags {
+  "index-url"?: string;
+  "extra-index-url"?: string[];
+  channel?: string[];
+  "conda-channel-alias": string;
+  "conda-defaults": string[];
+  python?: string;
+  platform: "linux-64" | "linux-aarch64";
+  glibc: string;
+  "request-timeout": number;
+}
+
+const DEFAULT_PIP_INDEX = "https://pypi.org/simple";
+
+export async function checkIndexes(
+  lint: EnvLint,
+  flags: IndexFlags,
+  options: { ca?: string } = {},
+): Promise<{ findings: DoctorFinding[]; index: NonNullable<DoctorReport["index"]> }> {
+  const hints = lint.hints;
+  const pipIndexUrls = [flags["index-url"] ?? hints.indexUrl ?? DEFAULT_PIP_INDEX, ...hints.extraIndexUrls, ...(flags["extra-index-url"] ?? [])];
+  const channels = flags.channel && flags.channel.length > 0 ? flags.channel : hints.channels.length > 0 ? hints.channels : ["defaults"];
+  const index = new PackageIndex({
+    pipIndexUrls: [...new Set(pipIndexUrls)],
+    condaChannels: channels,
+    condaChannelAlias: flags["conda-channel-alias"],
+    condaDefaultChannels: flags["conda-defaults"],
+    requestTimeoutMs: flags["request-timeout"] * 1000,
+    retries: 2,
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
+  const python = flags.python ?? hints.python;
+  const target: IndexTarget = {
+    ...(python ? { python } : {}),
+    condaSubdir: flags.platform,
+    platform: flags.platform === "linux-aarch64" ? "linux_aarch64" : "linux_x86_64",
+    glibc: flags.glibc,
+  };
+  const pipPins: PipPin[] = hints.pip.map((pin) => ({ name: pin.name, version: pin.version, operator: pin.operator, line: pin.line, file: pin.file, ...(pin.marker ? { marker: pin.marker } : {}) }));
+  const condaPins: CondaPin[] = hints.conda.map((pin) => ({ name: pin.name, version: pin.version, exact: pin.exact, line: pin.line, file: pin.file, ...(pin.build ? { build: pin.build } : {}), ...(pin.channel ? { channel: pin.channel } : {}) }));
+  const verdicts = [...(pipPins.length > 0 ? await index.checkPip(pipPins, target) : []), ...(condaPins.length > 0 ? await index.checkConda(condaPins, target) : [])];
+  return {
+    findings: verdicts.map((verdict) => toFinding(verdict, lint.texts)),
+    index: { pip: pipPins.length > 0 ? displayUrls(pipIndexUrls) : [], conda: condaPins.length > 0 ? channels : [], requests: index.requests },
+  };
+}
+
+function toFinding(verdict: IndexVerdict, texts: Map<string, string>): DoctorFinding {
+  const rule = ENV_RULES[verdict.id];
+  const text = texts.get(verdict.pin.file);
+  return {
+    id: verdict.id,
+    status: verdict.status,
+    title: rule.title,
+    message: verdict.message,
+    file: verdict.pin.file,
+    line: verdict.pin.line,
+    excerpt: text === undefined ? [] : excerptOf(sourceFile(verdict.pin.file, "requirements", text), verdict.pin.line),
+    fix: rule.fix,
+    packages: [verdict.pin.name],
+    evidence: { ...verdict.evidence, kind: verdict.kind },
+  };
+}
+
+/** Index URLs as printed: any user:password@ removed. */
+function displayUrls(urls: readonly string[]): string[] {
+  return urls.map((url) => url.replace(/\/\/[^/@\s]*@/, "//"));
+}

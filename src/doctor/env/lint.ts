@@ -1,0 +1,92 @@
+// `preflight env`: lint one environment file, and the files an Azure ML environment spec names. The
+// caller supplies the reading (the CLI reads the disk), so this stays testable without files.
+
+import { posix } from "node:path";
+import { PreflightError } from "../../engine/errors.js";
+import type { DoctorFinding, SourceKind } from "../types.js";
+import { isAzureMlEnvironment, lintAzureMlEnvironment } from "./azureml-environment.js";
+import { lintCondaFile } from "./conda.js";
+import { lintDockerfile } from "./dockerfile.js";
+import type { ImageContext } from "./image-reference.js";
+import { lintPipEntry, requirementEntries } from "./requirements.js";
+import { emptyHints, envFinding, sourceFile, type IndexHints, type LintResult, type SourceFile } from "./shared.js";
+
+export const ENV_KINDS = ["conda", "requirements", "dockerfile", "azureml-environment"] as const;
+export type EnvKind = (typeof ENV_KINDS)[number];
+
+export interface EnvLintOptions extends ImageContext {
+  /** Overrides what the file name and content say the file is. */
+  kind?: EnvKind;
+}
+
+export interface EnvLint {
+  source: { path: string; kind: SourceKind; lines: number };
+  files: { path: string; kind: SourceKind; lines: number }[];
+  findings: DoctorFinding[];
+  hints: IndexHints;
+  /** Each file's text by path, for excerpts of findings made later (--check-index). */
+  texts: Map<string, string>;
+}
+
+/** What a file is, from its name, else its content. */
+export function detectKind(path: string, text: string): EnvKind {
+  const name = posix.basename(path.replaceAll("\\", "/"));
+  if (/^(?:Dockerfile|Containerfile)(?:\..*)?$|\.(?:dockerfile|containerfile)$/i.test(name)) return "dockerfile";
+  if (/\.txt$|requirements/i.test(name)) return "requirements";
+  if (/\.ya?ml$/i.test(name)) return isAzureMlEnvironment(text) ? "azureml-environment" : "conda";
+  const first = text.split("\n").find((line) => line.trim() !== "" && !line.trim().startsWith("#"))?.trim() ?? "";
+  if (/^(?:FROM|ARG)\s/i.test(first)) return "dockerfile";
+  if (/^(?:name|channels|dependencies|\$schema|image|conda_file|build):/.test(first)) return isAzureMlEnvironment(text) ? "azureml-environment" : "conda";
+  return "requirements";
+}
+
+function lintOne(file: SourceFile, options: EnvLintOptions): LintResult {
+  switch (file.kind) {
+    case "conda":
+      return lintCondaFile(file);
+    case "dockerfile":
+      return lintDockerfile(file, options);
+    case "azureml-environment":
+      return lintAzureMlEnvironment(file, options);
+    default: {
+      const hints = emptyHints();
+      const findings: DoctorFinding[] = [];
+      for (const entry of requirementEntries(file)) lintPipEntry(entry, file, hints, findings);
+      return { findings, hints, follow: [] };
+    }
+  }
+}
+
+export async function lintEnvironment(path: string, text: string, read: (path: string) => Promise<string | undefined>, options: EnvLintOptions = {}): Promise<EnvLint> {
+  const kind = options.kind ?? detectKind(path, text);
+  const source = sourceFile(path, kind, text);
+  const main = lintOne(source, options);
+  const findings = [...main.findings];
+  const hints = main.hints;
+  const files: EnvLint["files"] = [];
+  const texts = new Map([[path, text]]);
+  for (const followed of main.follow) {
+    const followedText = await read(followed.path);
+    if (followedText === undefined) {
+      findings.push(envFinding("environment-file-missing", source, followed.line, { message: `${followed.path} (named here) cannot be read.`, evidence: { path: followed.path } }));
+      continue;
+    }
+    const file = sourceFile(followed.path, followed.kind, followedText);
+    texts.set(file.path, followedText);
+    files.push({ path: file.path, kind: file.kind, lines: file.lines.length });
+    const result = lintOne(file, options);
+    findings.push(...result.findings);
+    mergeHints(hints, result.hints);
+  }
+  if (source.lines.length === 0) throw new PreflightError(`${path} is empty`);
+  return { source: { path, kind, lines: source.lines.length }, files, findings, hints, texts };
+}
+
+function mergeHints(into: IndexHints, from: IndexHints): void {
+  into.pip.push(...from.pip);
+  into.conda.push(...from.conda);
+  into.indexUrl ??= from.indexUrl;
+  into.extraIndexUrls.push(...from.extraIndexUrls);
+  into.channels.push(...from.channels.filter((channel) => !into.channels.includes(channel)));
+  into.python ??= from.python;
+}

@@ -1,0 +1,42 @@
+// What both doctor commands share once their findings are made: the report, and the exit code
+// (--fail-on means what it means for the audit).
+
+import { STATUSES, type FailOn, type Status } from "../engine/types.js";
+import type { DoctorFinding, DoctorReport } from "./types.js";
+
+export function summarise(findings: readonly { status: Status }[]): Record<Status, number> {
+  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  for (const finding of findings) summary[finding.status] += 1;
+  return summary;
+}
+
+/** Findings in file order, then line order; a report reads top to bottom like the file. */
+export function sortFindings(findings: readonly DoctorFinding[], fileOrder: readonly string[]): DoctorFinding[] {
+  const rank = (file: string) => {
+    const at = fileOrder.indexOf(file);
+    return at < 0 ? fileOrder.length : at;
+  };
+  return [...findings].sort((left, right) => rank(left.file) - rank(right.file) || left.line - right.line);
+}
+
+/** The findings at or above --fail-on: the ones that make the exit code 1. */
+export function findingsAtFailOn(report: DoctorReport, failOn: FailOn): DoctorFinding[] {
+  const threshold = STATUSES.indexOf(failOn);
+  return report.findings.filter((finding) => STATUSES.indexOf(finding.status) <= threshold);
+}
+
+export function doctorExitCode(report: DoctorReport, failOn: FailOn): 0 | 1 {
+  return findingsAtFailOn(report, failOn).length > 0 ? 1 : 0;
+}
+
+/** One sentence: the exit code this report gives and why. */
+export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string {
+  const reached = findingsAtFailOn(report, failOn);
+  if (reached.length > 0) {
+    const ids = [...new Set(reached.map((finding) => `${finding.id} (${finding.status})`))].join(", ");
+    return `exit 1: ${reached.length === 1 ? "1 finding" : `${reached.length} findings`} at or above --fail-on ${failOn}: ${ids}`;
+  }
+  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter((status) => status !== "pass" && status !== "skip" && report.summary[status] > 0);
+  const note = below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
+  return `exit 0: no finding at or above --fail-on ${failOn}${note}`;
+}

@@ -1,0 +1,124 @@
+// The build-log doctor against its corpus: realistic logs written for this project, each with the
+// findings it must give in expected.json (ids, anchor lines, packages). Clean logs must give none.
+
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
+import { CAUSES, CAUSE_IDS } from "../../src/doctor/build-log/causes.js";
+import { ROOT } from "../e2e/run-cli.js";
+
+const CORPUS = join(ROOT, "test", "fixtures", "build-logs");
+
+interface Expected {
+  description: string;
+  findings: { id: string; line: number; packages?: string[] }[];
+  lastErrorLine?: number;
+}
+
+const expected = JSON.parse(await readFile(join(CORPUS, "expected.json"), "utf8")) as Record<string, Expected>;
+const logs = (await readdir(CORPUS)).filter((name) => name.endsWith(".log")).sort();
+
+async function analyse(name: string) {
+  const text = await readFile(join(CORPUS, name), "utf8");
+  return { text, report: analyzeBuildLog(text, { path: name, toolVersion: "test" }) };
+}
+
+describe("corpus", () => {
+  test("every log has expectations and every expectation a log", () => {
+    expect(Object.keys(expected).sort()).toEqual(logs);
+  });
+
+  test.each(logs)("%s", async (name) => {
+    const { text, report } = await analyse(name);
+    const want = expected[name];
+    expect(want, `${name} has no entry in expected.json`).toBeDefined();
+    if (!want) return;
+    expect(report.findings.map(({ id, line }) => ({ id, line }))).toEqual(want.findings.map(({ id, line }) => ({ id, line })));
+    for (const [index, finding] of want.findings.entries()) {
+      if (finding.packages) expect(report.findings[index]?.packages ?? []).toEqual(finding.packages);
+    }
+    // The excerpt shows the anchor line exactly as the file has it (colour codes removed).
+    const fileLines = text.split("\n");
+    for (const finding of report.findings) {
+      const anchor = finding.excerpt.find((line) => line.line === finding.line);
+      expect(anchor, `${finding.id} excerpt lacks line ${finding.line}`).toBeDefined();
+      expect(fileLines[finding.line - 1]?.replace(/\r$/, "").replace(/\u001b\[[0-9;]*m/g, "")).toContain(anchor?.text.trim().slice(0, 40) ?? "");
+      expect(finding.fix.length).toBeGreaterThan(20);
+    }
+    if (want.lastErrorLine !== undefined) {
+      expect(report.lastErrorLines?.at(-1)?.line).toBe(want.lastErrorLine);
+      expect(report.findings.at(-1)?.status).toBe("unknown");
+    }
+    if (want.findings.length === 0) expect(report.summary).toMatchObject({ fail: 0, unknown: 0, warn: 0 });
+  });
+
+  test("every cause is recognised in at least one log, and clean logs exist", () => {
+    const seen = new Set(Object.values(expected).flatMap((entry) => entry.findings.map((finding) => finding.id)));
+    for (const id of [...CAUSE_IDS, "no-known-cause"]) expect(seen, `no corpus log for ${id}`).toContain(id);
+    expect(Object.values(expected).filter((entry) => entry.findings.length === 0).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("reading a log", () => {
+  const failed = "The command '/bin/sh -c conda env create -f env.yml' returned a non-zero code: 1";
+
+  test("BuildKit prefixes, ACR timestamps, colour codes and CRLF do not hide a cause", () => {
+    const log = [
+      "#9 [5/9] RUN conda env create -f env.yml",
+      "#9 41.20 \u001b[91mERROR: Could not find a version that satisfies the requirement torchx==9.9 (from versions: 0.1.0, 0.2.0)\u001b[0m",
+      "2024/03/11 09:15:41 ERROR: No matching distribution found for torchx==9.9",
+      failed,
+    ].join("\r\n");
+    const report = analyzeBuildLog(log, { path: "-", toolVersion: "test" });
+    expect(report.findings).toMatchObject([{ id: "pip-package-not-found", line: 2, packages: ["torchx"], evidence: { versionsOnIndex: "0.1.0, 0.2.0" } }]);
+    expect(report.findings[0]?.excerpt.at(-1)?.text).not.toMatch(/\u001b|\r/);
+  });
+
+  test("a recovered pip retry is noise in a build that succeeded and the lead in one that failed", () => {
+    const retry = "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ReadTimeoutError(\"HTTPSConnectionPool(host='pypi.org', port=443): Read timed out. (read timeout=15)\")': /simple/torch/";
+    const succeeded = analyzeBuildLog([retry, "Successfully installed torch-2.1.0", "Successfully built 3f2a9c1b7d4e"].join("\n"), { path: "-", toolVersion: "test" });
+    expect(succeeded.findings).toEqual([]);
+    expect(succeeded.outcome).toBe("succeeded");
+    const failedRun = analyzeBuildLog([retry, "ERROR: Could not find a version that satisfies the requirement torch==2.1.0 (from versions: none)", failed].join("\n"), { path: "-", toolVersion: "test" });
+    expect(failedRun.findings.map((finding) => finding.id)).toEqual(["network-timeout"]);
+    expect(failedRun.findings[0]?.evidence).toMatchObject({ hosts: ["pypi.org"], thenNotFound: ["torch"] });
+  });
+
+  test("pip's old '(from -r file (line 3))' names a file, not a package that pulled it in", () => {
+    const report = analyzeBuildLog(
+      ["ERROR: Could not find a version that satisfies the requirement azureml-foo==0.0.1 (from -r /azureml-environment-setup/condaenv.x.requirements.txt (line 3)) (from versions: none)", failed].join("\n"),
+      { path: "-", toolVersion: "test" },
+    );
+    expect(report.findings[0]).toMatchObject({ id: "pip-package-not-found", packages: ["azureml-foo"], evidence: { requiredBy: "-r /azureml-environment-setup/condaenv.x.requirements.txt (line 3)" } });
+  });
+
+  test("registry causes point at the audit checks, with the workspace filled in when given", () => {
+    const log = ["Step 1/9 : FROM 3b1c9e0d2f7a.azurecr.io/azureml/base:1", "unauthorized: authentication required, visit https://aka.ms/acr/authorization for more information.", failed].join("\n");
+    const report = analyzeBuildLog(log, { path: "-", toolVersion: "test", workspace: "ml-prod" });
+    expect(report.findings[0]).toMatchObject({ id: "registry-unauthorized", evidence: { registry: "3b1c9e0d2f7a.azurecr.io" }, related: { checks: ["key-sync"], command: "preflight --workspace ml-prod --only key-sync" } });
+    const unresolved = analyzeBuildLog("dial tcp: lookup 3b1c9e0d2f7a.azurecr.io on 168.63.129.16:53: no such host\n", { path: "-", toolVersion: "test" });
+    expect(unresolved.findings[0]?.related?.checks).toEqual(["private-dns", "subnet-colocation", "acr-vnet-image-build"]);
+    // A host that is not a registry (pip's index) is not a registry problem.
+    expect(analyzeBuildLog("Could not resolve host: pypi.org\n", { path: "-", toolVersion: "test" }).findings).toEqual([]);
+  });
+
+  test("a failed build with nothing recognised shows its last error lines and guesses nothing", () => {
+    const report = analyzeBuildLog(["Step 4/9 : RUN make all", "make: *** [Makefile:12: all] Error 2", failed, "failed to run step ID: acb_step_0: exit status 1"].join("\n"), { path: "-", toolVersion: "test" });
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ id: "no-known-cause", status: "unknown", line: 2 });
+    expect(report.lastErrorLines?.map((line) => line.line)).toEqual([2]);
+  });
+
+  test("a fragment that does not show the build ending, with nothing in it, is quiet", () => {
+    const report = analyzeBuildLog("Collecting numpy==1.26.4\n  Downloading numpy-1.26.4.whl (18.2 MB)\n", { path: "-", toolVersion: "test" });
+    expect(report.outcome).toBe("not shown");
+    expect(report.findings).toEqual([]);
+  });
+
+  test("every cause has a title, a fix and a unique id", () => {
+    expect(new Set(CAUSES.map((cause) => cause.id)).size).toBe(CAUSES.length);
+    expect(CAUSES.map((cause) => cause.id)).toEqual([...CAUSE_IDS]);
+    for (const cause of CAUSES) expect(cause.fix.length).toBeGreaterThan(40);
+  });
+});

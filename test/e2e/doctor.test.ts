@@ -1,0 +1,214 @@
+// `preflight build-log` and `preflight env` as a user runs them: the built CLI, a minimal
+// environment, files on disk or standard input; `env --check-index` against the fake package index
+// on 127.0.0.1 over HTTPS, trusted through NODE_EXTRA_CA_CERTS as a private index would be.
+
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { marked } from "marked";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
+import type { DoctorReport } from "../../src/doctor/types.js";
+import { startFakeIndex, type FakeIndexScenario } from "../fake-index/server.js";
+import { ROOT, runCli, tempDir } from "./run-cli.js";
+
+const EXAMPLE_LOG = join(ROOT, "examples", "build-logs", "20_image_build_log.txt");
+const EXAMPLE_ENV = join(ROOT, "examples", "env", "environment.yml");
+const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(await readFile(join(ROOT, "reports/doctor/doctor-report.schema.json"), "utf8")) as object);
+
+function parseJson(stdout: string): DoctorReport {
+  const report = JSON.parse(stdout) as DoctorReport;
+  expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+  return report;
+}
+
+describe("build-log", () => {
+  test("explains the bundled example log: the causes, their lines and fixes, exit 1", async () => {
+    const result = await runCli(["build-log", EXAMPLE_LOG, "--format", "json"], { cwd: ROOT });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    const report = parseJson(result.stdout);
+    // The CLI says what the library says about the same file.
+    const direct = analyzeBuildLog(await readFile(EXAMPLE_LOG, "utf8"), { path: EXAMPLE_LOG, toolVersion: report.tool.version });
+    expect(report).toEqual(direct);
+    expect(report.findings.map((finding) => finding.id)).toEqual(["conda-pip-not-listed", "pip-package-not-found"]);
+    expect(report.findings[1]?.packages?.length).toBe(2);
+  });
+
+  test("reads standard input with -, and the text report names each line", async () => {
+    const text = await readFile(EXAMPLE_LOG, "utf8");
+    const result = await runCli(["build-log", "-"], { input: text });
+    expect(result.code).toBe(1);
+    const report = analyzeBuildLog(text, { path: "-", toolVersion: "x" });
+    for (const finding of report.findings) expect(result.stdout).toContain(`${finding.id}  line ${finding.line}`);
+    expect(result.stdout).toMatch(/exit 1: 1 finding at or above --fail-on fail: pip-package-not-found \(fail\)\n$/);
+  });
+
+  test("--fail-on decides the exit code: a warning alone is exit 0, or 1 with --fail-on warn", async () => {
+    const log = "Warning: you have pip-installed dependencies in your environment file, but you do not list pip itself as one of your conda dependencies.\nSuccessfully built 3f2a9c1b7d4e\n";
+    expect((await runCli(["build-log", "-"], { input: log })).code).toBe(0);
+    expect((await runCli(["build-log", "-", "--fail-on", "warn"], { input: log })).code).toBe(1);
+    const unknown = "make: *** [all] Error 2\nThe command '/bin/sh -c make' returned a non-zero code: 2\n";
+    expect((await runCli(["build-log", "-"], { input: unknown })).code).toBe(0);
+    const strict = await runCli(["build-log", "-", "--fail-on", "unknown"], { input: unknown });
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain("no-known-cause");
+  });
+
+  test("markdown is valid Markdown with a table and the excerpts; --out writes it and the summary goes to stderr", async () => {
+    const dir = await tempDir();
+    const out = join(dir, "reports", "build.md");
+    const result = await runCli(["build-log", EXAMPLE_LOG, "--format", "markdown", "--out", out, "--workspace", "ml-prod"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^2 findings: 1 fail, 0 unknown, 1 warn, 0 pass, 0 skip\nexit 1: /);
+    const tokens = marked.lexer(await readFile(out, "utf8"));
+    expect(tokens.filter((token) => token.type === "table")).toHaveLength(2);
+    expect(tokens.filter((token) => token.type === "code").length).toBeGreaterThanOrEqual(2);
+  });
+
+  test.each([
+    [["build-log", "/nonexistent/build.log"], /^preflight: \/nonexistent\/build\.log does not exist\n$/],
+    [["build-log", ROOT], /is a directory, not a file/],
+    [["build-log"], /Not enough non-option arguments/],
+    [["build-log", "x.log", "--format", "sarif"], /Invalid values/],
+  ])("bad input exits 2 with one line: %j", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("an empty log exits 2", async () => {
+    const result = await runCli(["build-log", "-"], { input: "" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("preflight: standard input is empty: nothing to read\n");
+  });
+});
+
+describe("env", () => {
+  test("the bundled Azure ML environment: findings in the conda file it names, exit 1", async () => {
+    const result = await runCli(["env", "examples/env/environment.yml", "--format", "json"], { cwd: ROOT });
+    expect(result.code).toBe(1);
+    const report = parseJson(result.stdout);
+    expect(report.source).toEqual({ path: "examples/env/environment.yml", kind: "azureml-environment", lines: expect.any(Number) });
+    expect(report.files.map((file) => file.path)).toEqual(["examples/env/conda.yml"]);
+    expect(report.findings.map(({ id, file, line }) => `${id} ${file}:${line}`)).toEqual([
+      "conda-forge-unpinned-pip examples/env/conda.yml:4",
+      "pip-unpinned examples/env/conda.yml:8",
+      "package-unpinned examples/env/conda.yml:11",
+      "package-unpinned examples/env/conda.yml:15",
+    ]);
+    expect(report.index).toBeUndefined();
+  });
+
+  test("a Dockerfile from standard input needs --kind", async () => {
+    const dockerfile = await readFile(join(ROOT, "examples", "env", "Dockerfile"), "utf8");
+    const without = await runCli(["env", "-"], { input: dockerfile });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toMatch(/needs --kind/);
+    const withKind = await runCli(["env", "-", "--kind", "dockerfile", "--format", "json"], { input: dockerfile });
+    expect(parseJson(withKind.stdout).findings.map((finding) => finding.id)).toEqual(["image-reference-malformed", "conda-too-old"]);
+  });
+
+  test("--registry catches the workspace registry written without its host", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "environment.yml"), "image: amlwsacr/base/training:1.4\n");
+    const plain = await runCli(["env", "environment.yml", "--kind", "azureml-environment"], { cwd: dir });
+    expect(plain.code).toBe(0);
+    const named = await runCli(["env", "environment.yml", "--kind", "azureml-environment", "--registry", "amlwsacr", "--format", "json"], { cwd: dir });
+    expect(named.code).toBe(1);
+    expect(parseJson(named.stdout).findings[0]).toMatchObject({ id: "image-registry-missing", line: 1, evidence: { suggestion: "amlwsacr.azurecr.io/base/training:1.4" } });
+  });
+});
+
+describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)", () => {
+  let index: Awaited<ReturnType<typeof startFakeIndex>>;
+  let port: string;
+  const conda = { name: "numpy", version: "1.26.4", build: "py310h5f9d8c6_0" };
+  beforeAll(async () => {
+    const scenario = JSON.parse(await readFile(join(ROOT, "examples", "env", "index-scenario.json"), "utf8")) as FakeIndexScenario;
+    index = await startFakeIndex({
+      ...scenario,
+      pypi: { ...scenario.pypi, "private/simple": { projects: { "contoso-churn-features": { files: [{ filename: "contoso_churn_features-0.9.0-py3-none-any.whl" }] } } } },
+      conda: {
+        "conda-forge": { "linux-64": { "numpy-1.26.4-py310h5f9d8c6_0.conda": conda, "python-3.10.13-hd12c33a_0.conda": { name: "python", version: "3.10.13", build: "hd12c33a_0" } }, noarch: {} },
+        "pkgs/main": { "linux-64": { "pip-23.3.1-py310h06a4308_0.conda": { name: "pip", version: "23.3.1", build: "py310h06a4308_0" } }, noarch: {} },
+      },
+      auth: { private: "builder:index-s3cret-T0KEN" },
+      faults: [{ path: "^/broken/", status: 503 }],
+    });
+    port = new URL(index.url).port;
+  });
+  afterAll(async () => {
+    await index?.close();
+  });
+
+  const pipFlags = () => ["--index-url", `https://127.0.0.1:${port}/simple`, "--extra-index-url", `https://127.0.0.1:${port}/contoso/simple`];
+
+  test("pins on the index pass, a missing version and a Windows-only wheel fail, a marker for Windows is skipped", async () => {
+    const before = index.requests.length;
+    const result = await runCli(["env", "examples/env/requirements.txt", "--check-index", "--python", "3.10", "--format", "json", ...pipFlags()], { cwd: ROOT, caFile: index.caFile });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    const report = parseJson(result.stdout);
+    expect(report.findings.map(({ id, status, line, packages }) => `${line} ${status} ${id} ${packages?.join(",")}`)).toEqual([
+      "2 pass package-on-index azureml-inference-server-http",
+      "3 pass package-on-index mlflow-skinny",
+      "4 pass package-on-index numpy",
+      "5 pass package-on-index pandas",
+      "6 fail package-missing-from-index scikit-learn",
+      "7 fail package-no-compatible-file pywin32",
+      "8 skip package-on-index colorama",
+      "9 pass package-on-index contoso-churn-features",
+    ]);
+    expect(report.index).toEqual({ pip: [`https://127.0.0.1:${port}/simple`, `https://127.0.0.1:${port}/contoso/simple`], conda: [], requests: expect.any(Number) });
+    const sent = index.requests.slice(before);
+    expect(sent.length).toBe(report.index?.requests);
+    expect(new Set(sent.map((request) => request.method))).toEqual(new Set(["GET"]));
+    // The skipped pin was never asked for.
+    expect(sent.some((request) => request.path.includes("colorama"))).toBe(false);
+  });
+
+  test("conda pins are looked up in the file's channels through the channel alias and `defaults`", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "conda.yml"), "channels:\n  - conda-forge\n  - defaults\ndependencies:\n  - python=3.10\n  - pip=23.3.1\n  - numpy==1.26.4\n  - scipy==9.9.9\n");
+    const result = await runCli(
+      ["env", "conda.yml", "--check-index", "--format", "json", "--conda-channel-alias", `https://127.0.0.1:${port}`, "--conda-defaults", `https://127.0.0.1:${port}/pkgs/main`],
+      { cwd: dir, caFile: index.caFile },
+    );
+    const report = parseJson(result.stdout);
+    expect(report.findings.map(({ id, status, line }) => `${line} ${status} ${id}`)).toEqual([
+      "5 pass package-on-index",
+      "6 pass package-on-index",
+      "7 pass package-on-index",
+      "8 fail package-missing-from-index",
+    ]);
+    expect(report.index?.conda).toEqual(["conda-forge", "defaults"]);
+    expect(result.code).toBe(1);
+  });
+
+  test("an index that does not answer makes its pins unknown, never a pass; --fail-on unknown makes that exit 1", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "requirements.txt"), "numpy==1.26.4\n");
+    const flags = ["--check-index", "--index-url", `https://127.0.0.1:${port}/broken/simple`, "--request-timeout", "5"];
+    const result = await runCli(["env", "requirements.txt", ...flags, "--format", "json"], { cwd: dir, caFile: index.caFile });
+    expect(result.code).toBe(0);
+    expect(parseJson(result.stdout).findings.map(({ id, status }) => `${status} ${id}`)).toEqual(["unknown package-index-unreachable"]);
+    expect((await runCli(["env", "requirements.txt", ...flags, "--fail-on", "unknown"], { cwd: dir, caFile: index.caFile })).code).toBe(1);
+  }, 60_000);
+
+  test("credentials in an index URL are sent and never printed", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "requirements.txt"), "contoso-churn-features==0.9.0\n");
+    const before = index.requests.length;
+    const url = `https://builder:index-s3cret-T0KEN@127.0.0.1:${port}/private/simple`;
+    for (const format of ["text", "json", "markdown"]) {
+      const result = await runCli(["env", "requirements.txt", "--check-index", "--index-url", url, "--format", format, "--verbose"], { cwd: dir, caFile: index.caFile });
+      expect(`${result.stdout}${result.stderr}`).not.toContain("index-s3cret-T0KEN");
+      expect(result.stdout).toContain(`127.0.0.1:${port}/private/simple`);
+      expect(result.code).toBe(0);
+    }
+    expect(index.requests.slice(before).some((request) => request.authorization !== undefined)).toBe(true);
+  });
+});
