@@ -6,21 +6,14 @@ import { dirname, resolve } from "node:path";
 import type { Argv } from "yargs";
 import { DOCTOR_FORMATS, renderDoctor, type DoctorFormat } from "../../reports/doctor/index.js";
 import { summaryLine } from "../../reports/doctor/text.js";
-import { analyzeBuildLog } from "../doctor/build-log/analyze.js";
-import { ENV_KINDS, lintEnvironment, type EnvKind } from "../doctor/env/lint.js";
+import { ENV_KINDS, type EnvKind } from "../doctor/env/shared.js";
 import { doctorExitCode, doctorExitSentence, sortFindings, summarise } from "../doctor/report.js";
 import type { DoctorReport } from "../doctor/types.js";
 import { PreflightError } from "../engine/errors.js";
 import type { FailOn } from "../engine/types.js";
+import type { IndexFlags } from "../doctor/env/index-check.js";
+import type { CliIo } from "./io.js";
 
-export interface DoctorIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  stdoutIsTTY: boolean;
-  /** Everything on standard input (for `-`). */
-  readStdin?: () => Promise<string>;
-}
 
 interface DoctorArgs {
   file: string;
@@ -34,19 +27,10 @@ export interface BuildLogArgs extends DoctorArgs {
   workspace?: string;
 }
 
-export interface EnvArgs extends DoctorArgs {
+export interface EnvArgs extends DoctorArgs, IndexFlags {
   kind?: EnvKind;
   registry?: string;
   "check-index": boolean;
-  "index-url"?: string;
-  "extra-index-url"?: string[];
-  channel?: string[];
-  "conda-channel-alias": string;
-  "conda-defaults": string[];
-  python?: string;
-  platform: "linux-64" | "linux-aarch64";
-  glibc: string;
-  "request-timeout": number;
 }
 
 const FAIL_ON = ["fail", "warn", "unknown"] as const;
@@ -87,7 +71,7 @@ export function envOptions(argv: Argv): Argv {
     .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one index request is abandoned (its packages become unknown)" });
 }
 
-async function readSource(path: string, io: DoctorIo): Promise<string> {
+async function readSource(path: string, io: CliIo): Promise<string> {
   if (path === "-") {
     if (!io.readStdin) throw new PreflightError("reading standard input is not available here");
     return io.readStdin();
@@ -100,16 +84,19 @@ async function readSource(path: string, io: DoctorIo): Promise<string> {
   }
 }
 
-export async function buildLogCommand(args: BuildLogArgs, io: DoctorIo, toolVersion: string): Promise<number> {
+export async function buildLogCommand(args: BuildLogArgs, io: CliIo, toolVersion: string): Promise<number> {
   const text = await readSource(args.file, io);
   if (text.trim() === "") throw new PreflightError(`${args.file === "-" ? "standard input" : args.file} is empty: nothing to read`);
+  // The parsers (yaml, dockerfile-ast, pip-requirements-js) load only for the command that needs them.
+  const { analyzeBuildLog } = await import("../doctor/build-log/analyze.js");
   const report = analyzeBuildLog(text, { path: args.file, toolVersion, ...(args.workspace ? { workspace: args.workspace } : {}) });
   return emit(report, args, io);
 }
 
-export async function envCommand(args: EnvArgs, io: DoctorIo, toolVersion: string): Promise<number> {
+export async function envCommand(args: EnvArgs, io: CliIo, toolVersion: string): Promise<number> {
   const text = await readSource(args.file, io);
   if (args.file === "-" && !args.kind) throw new PreflightError("env - (standard input) needs --kind: conda, requirements, dockerfile or azureml-environment");
+  const { lintEnvironment } = await import("../doctor/env/lint.js");
   const lint = await lintEnvironment(args.file, text, (path) => readFile(path, "utf8").catch(() => undefined), {
     ...(args.kind ? { kind: args.kind } : {}),
     ...(args.registry ? { registry: args.registry } : {}),
@@ -136,7 +123,7 @@ export async function envCommand(args: EnvArgs, io: DoctorIo, toolVersion: strin
   return emit(report, args, io);
 }
 
-async function emit(report: DoctorReport, args: DoctorArgs, io: DoctorIo): Promise<number> {
+async function emit(report: DoctorReport, args: DoctorArgs, io: CliIo): Promise<number> {
   const colour = !args.out && args.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
   const text = renderDoctor(args.format, report, { colour, verbose: args.verbose, failOn: args["fail-on"] });
   if (args.out) {

@@ -12,6 +12,7 @@ import { summaryLine } from "../../reports/text.js";
 import { scrubFreeText, type Redactor } from "../collect/secrets.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { buildLogCommand, buildLogOptions, envCommand, envOptions, type BuildLogArgs, type EnvArgs } from "./doctor.js";
+import type { CliIo } from "./io.js";
 import { PreflightError } from "../engine/errors.js";
 import { buildReport, exitCodeFor } from "../engine/run.js";
 import type { Check } from "../engine/types.js";
@@ -21,15 +22,7 @@ import packageJson from "../../package.json" with { type: "json" };
 
 export const TOOL_VERSION: string = packageJson.version;
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** stdout is a terminal (colour allowed unless NO_COLOR). */
-  stdoutIsTTY: boolean;
-  /** Everything on standard input (`build-log -`). */
-  readStdin?: () => Promise<string>;
-}
+export type { CliIo } from "./io.js";
 
 const FAIL_ON = ["fail", "warn", "unknown"] as const;
 

@@ -1,9 +1,8 @@
 // `npm run fake-arm -- --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]
 //   [--throttle [CAPACITY:REFILL_PER_SECOND]]`
-import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { serveAsCommand } from "./loopback.js";
 import { loadScenario, resolveThrottle } from "./scenario.js";
 import type { ThrottleSetting } from "./scenario.js";
 import { startFakeArm } from "./server.js";
@@ -94,31 +93,7 @@ export async function startFromCli(options: FakeArmCliOptions): Promise<{ fakeAr
   return { fakeArm, readyLine: JSON.stringify({ url: fakeArm.url, caFile: fakeArm.caFile }) };
 }
 
-async function main(): Promise<void> {
-  let started: { fakeArm: FakeArm; readyLine: string };
-  try {
-    started = await startFromCli(parseFakeArmArgs(process.argv.slice(2)));
-  } catch (error) {
-    process.stderr.write(`fake-arm: ${(error as Error).message}\n`);
-    process.exit(2);
-  }
-  const { fakeArm, readyLine } = started;
-  const stop = () => {
-    void fakeArm.close().then(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  process.stdout.write(`${readyLine}\n`);
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) void main();
+serveAsCommand("fake-arm", import.meta.url, async () => {
+  const { fakeArm, readyLine } = await startFromCli(parseFakeArmArgs(process.argv.slice(2)));
+  return { readyLine, close: () => fakeArm.close() };
+});

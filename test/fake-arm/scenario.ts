@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readScenarioJson } from "./loopback.js";
 
 /** A resource in ARM wire format, exactly as a GET returns it (`properties` nested). */
 export interface ArmResource {
@@ -193,17 +193,5 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
 
 /** Reads and checks a scenario JSON file. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read scenario ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`scenario ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseScenario(parsed, path);
+  return parseScenario(await readScenarioJson(path), path);
 }

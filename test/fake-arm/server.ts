@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
-import { createServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createServerCertificate } from "./cert.js";
+import { listenOnLoopback } from "./loopback.js";
 import { resolveThrottle } from "./scenario.js";
 import type { ArmResource, AsyncAction, Fault, Scenario, ThrottleLimits, ThrottleSetting } from "./scenario.js";
 
@@ -340,7 +339,6 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
   const certificate = await createServerCertificate();
   const requests: RequestLogEntry[] = [];
   const timers = new Timers();
-  const sockets = new Set<Socket>();
   let baseUrl = "";
   let closed = false;
 
@@ -540,34 +538,16 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
     response.end(body);
   }
 
-  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (request, response) => {
+  const server = await listenOnLoopback(certificate, (request, response) => {
     void handle(request, response);
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  // Longer than any client's idle timeout, so a pooled connection is never closed under a request.
-  server.keepAliveTimeout = 65_000;
-  // A client that aborts its handshake is not the server's problem.
-  server.on("tlsClientError", () => undefined);
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.url;
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     closed = true;
     timers.clear();
-    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await stopped;
+    await server.stop();
     await certificate.dispose();
   }
 

@@ -1,9 +1,8 @@
 // `npm run fake-index -- --scenario <file.json> [--latency-ms N]`: serves the scenario until SIGTERM/SIGINT,
 // after printing one line, `{"url":"https://127.0.0.1:PORT","caFile":"/abs/ca.pem"}`, once listening.
-import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { serveAsCommand } from "../fake-arm/loopback.js";
 import { loadFakeIndexScenario, startFakeIndex } from "./server.js";
 import type { FakeIndex } from "./server.js";
 
@@ -44,31 +43,7 @@ export async function startFromCli(options: FakeIndexCliOptions): Promise<{ fake
   return { fakeIndex, readyLine: JSON.stringify({ url: fakeIndex.url, caFile: fakeIndex.caFile }) };
 }
 
-async function main(): Promise<void> {
-  let started: { fakeIndex: FakeIndex; readyLine: string };
-  try {
-    started = await startFromCli(parseFakeIndexArgs(process.argv.slice(2)));
-  } catch (error) {
-    process.stderr.write(`fake-index: ${(error as Error).message}\n`);
-    process.exit(2);
-  }
-  const { fakeIndex, readyLine } = started;
-  const stop = () => {
-    void fakeIndex.close().then(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  process.stdout.write(`${readyLine}\n`);
-}
-
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) void main();
+serveAsCommand("fake-index", import.meta.url, async () => {
+  const { fakeIndex, readyLine } = await startFromCli(parseFakeIndexArgs(process.argv.slice(2)));
+  return { readyLine, close: () => fakeIndex.close() };
+});

@@ -3,12 +3,10 @@
 // certificate, with injected faults and a log of every request.
 
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { createServerCertificate } from "../fake-arm/cert.js";
+import { listenOnLoopback, readScenarioJson } from "../fake-arm/loopback.js";
 
 /** One file of a PyPI project, as its PEP 691 entry (the fake fills in `url`, `hashes`, `size`). */
 export interface FakePypiFile {
@@ -212,19 +210,7 @@ export function parseFakeIndexScenario(value: unknown, source = "scenario"): Fak
 }
 
 export async function loadFakeIndexScenario(path: string): Promise<FakeIndexScenario> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read scenario ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`scenario ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseFakeIndexScenario(parsed, path);
+  return parseFakeIndexScenario(await readScenarioJson(path), path);
 }
 
 export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeIndexOptions = {}): Promise<FakeIndex> {
@@ -247,7 +233,6 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
 
   const certificate = await createServerCertificate();
   const requests: FakeIndexRequest[] = [];
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let baseUrl = "";
   let closed = false;
@@ -415,33 +400,17 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
     response.end(method === "HEAD" ? undefined : body);
   }
 
-  const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (request, response) => {
+  const server = await listenOnLoopback(certificate, (request, response) => {
     void handle(request, response);
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  server.keepAliveTimeout = 65_000;
-  server.on("tlsClientError", () => undefined);
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.url;
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     closed = true;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await stopped;
+    await server.stop();
     await certificate.dispose();
   }
 

@@ -9,10 +9,9 @@ import { lintCondaFile } from "./conda.js";
 import { lintDockerfile } from "./dockerfile.js";
 import type { ImageContext } from "./image-reference.js";
 import { lintPipEntry, requirementEntries } from "./requirements.js";
-import { emptyHints, envFinding, sourceFile, type IndexHints, type LintResult, type SourceFile } from "./shared.js";
+import { emptyHints, envFinding, sourceFile, type EnvKind, type IndexHints, type LintResult, type SourceFile } from "./shared.js";
 
-export const ENV_KINDS = ["conda", "requirements", "dockerfile", "azureml-environment"] as const;
-export type EnvKind = (typeof ENV_KINDS)[number];
+export { ENV_KINDS, type EnvKind } from "./shared.js";
 
 export interface EnvLintOptions extends ImageContext {
   /** Overrides what the file name and content say the file is. */

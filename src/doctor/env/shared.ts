@@ -4,6 +4,9 @@
 import type { DoctorFinding, SourceKind, SourceLine } from "../types.js";
 import { ENV_RULES, type EnvRuleId } from "./rules.js";
 
+export const ENV_KINDS = ["conda", "requirements", "dockerfile", "azureml-environment"] as const;
+export type EnvKind = (typeof ENV_KINDS)[number];
+
 export interface SourceFile {
   /** The path as the user gave it, or as the environment spec names it relative to itself. */
   path: string;

@@ -1,0 +1,11 @@
+// What the CLI gets from the process, handed in by bin.ts (the only file that touches process).
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** stdout is a terminal (colour allowed unless NO_COLOR). */
+  stdoutIsTTY: boolean;
+  /** Everything on standard input (`build-log -`, `env -`). */
+  readStdin?: () => Promise<string>;
+}
