@@ -93,7 +93,19 @@ export async function buildLogCommand(args: BuildLogArgs, io: CliIo, toolVersion
   return emit(report, args, io);
 }
 
+/** Index flags that cannot mean anything are usage errors, before any file is read. */
+function checkIndexFlags(args: EnvArgs): void {
+  const timeout = args["request-timeout"];
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) throw new PreflightError(`--request-timeout must be a positive number of seconds, got ${String(timeout)}`);
+  if (!/^\d+\.\d+$/.test(args.glibc)) throw new PreflightError(`--glibc must be a version such as 2.31, got "${args.glibc}"`);
+  if (args.python !== undefined && !/^3\.\d+(?:\.\d+)?$/.test(args.python)) throw new PreflightError(`--python must be a Python 3 version such as 3.10, got "${args.python}"`);
+  for (const url of [args["index-url"], ...(args["extra-index-url"] ?? []), args["conda-channel-alias"], ...args["conda-defaults"]]) {
+    if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url)) throw new PreflightError(`index and channel URLs must be http(s) URLs, got "${url.replace(/\/\/[^/@\s]*@/, "//")}"`);
+  }
+}
+
 export async function envCommand(args: EnvArgs, io: CliIo, toolVersion: string): Promise<number> {
+  checkIndexFlags(args);
   const text = await readSource(args.file, io);
   if (args.file === "-" && !args.kind) throw new PreflightError("env - (standard input) needs --kind: conda, requirements, dockerfile or azureml-environment");
   const { lintEnvironment } = await import("../doctor/env/lint.js");

@@ -122,3 +122,15 @@ describe("reading a log", () => {
     for (const cause of CAUSES) expect(cause.fix.length).toBeGreaterThan(40);
   });
 });
+
+describe("image tags", () => {
+  test.each([
+    ["myacr.azurecr.io/team/base:9.9", "az acr repository show-tags -n myacr --repository team/base"],
+    ["mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20240230.v1", "curl -s https://mcr.microsoft.com/v2/azureml/openmpi4.1.0-ubuntu22.04/tags/list"],
+  ])("the fix for a missing %s lists that registry's tags", (image, command) => {
+    const log = `manifest for ${image} not found: manifest unknown: manifest unknown\n`;
+    const report = analyzeBuildLog(log, { path: "-", toolVersion: "test" });
+    expect(report.findings[0]).toMatchObject({ id: "image-manifest-unknown", evidence: { image } });
+    expect(report.findings[0]?.fix).toContain(command);
+  });
+});

@@ -111,6 +111,18 @@ describe("env", () => {
     expect(parseJson(withKind.stdout).findings.map((finding) => finding.id)).toEqual(["image-reference-malformed", "conda-too-old"]);
   });
 
+  test.each([
+    [["--request-timeout", "0"], /--request-timeout must be a positive number/],
+    [["--glibc", "new"], /--glibc must be a version/],
+    [["--python", "2.7"], /--python must be a Python 3 version/],
+    [["--index-url", "ftp://user:pw@mirror/simple"], /must be http\(s\) URLs, got "ftp:\/\/mirror\/simple"/],
+  ])("index flags that mean nothing exit 2 before anything is read: %j", async (flags, message) => {
+    const result = await runCli(["env", "examples/env/requirements.txt", "--check-index", ...flags], { cwd: ROOT });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain("pw@");
+  });
+
   test("--registry catches the workspace registry written without its host", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "environment.yml"), "image: amlwsacr/base/training:1.4\n");

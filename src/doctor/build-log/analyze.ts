@@ -3,7 +3,7 @@
 
 import { summarise } from "../report.js";
 import type { DoctorFinding, DoctorReport, SourceLine } from "../types.js";
-import { CAUSES, networkErrorLines, relatedCommand, type CauseDefinition, type CauseMatch } from "./causes.js";
+import { CAUSES, relatedCommand, type CauseDefinition, type CauseMatch } from "./causes.js";
 import { looksLikeError, outcomeOf, toLogLines, type LogLine } from "./log.js";
 
 export interface BuildLogOptions {
@@ -32,18 +32,14 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
   const matches: { cause: CauseDefinition; match: CauseMatch }[] = CAUSES.flatMap((cause) => cause.find(lines, outcome).map((match) => ({ cause, match })));
 
   // Pip that timed out and then says "(from versions: none)" never saw the index: that is the timeout.
-  const firstNetworkError = networkErrorLines(lines)[0]?.line.line;
-  const explained = matches.filter(({ cause, match }) => {
-    const network = matches.some((other) => other.cause.id === "network-timeout");
-    return !(network && firstNetworkError !== undefined && cause.id === "pip-package-not-found" && match.evidence?.versionsOnIndex === "none" && match.line > firstNetworkError);
-  });
-  const dropped = matches.filter((entry) => !explained.includes(entry));
-  if (dropped.length > 0) {
-    const network = explained.find(({ cause }) => cause.id === "network-timeout");
-    if (network) {
-      network.match.evidence = { ...network.match.evidence, thenNotFound: dropped.flatMap(({ match }) => match.packages?.slice(0, 1) ?? []) };
-      network.match.message += ` Pip then found no versions of ${dropped.flatMap(({ match }) => match.packages?.slice(0, 1) ?? []).join(", ")}: it never reached the index.`;
-    }
+  const network = matches.find(({ cause }) => cause.id === "network-timeout");
+  const neverReachedIndex = ({ cause, match }: (typeof matches)[number]) =>
+    network !== undefined && cause.id === "pip-package-not-found" && match.evidence?.versionsOnIndex === "none" && match.line > network.match.line;
+  const explained = matches.filter((entry) => !neverReachedIndex(entry));
+  const unreached = matches.filter(neverReachedIndex).flatMap(({ match }) => match.packages?.slice(0, 1) ?? []);
+  if (network && unreached.length > 0) {
+    network.match.evidence = { ...network.match.evidence, thenNotFound: unreached };
+    network.match.message += ` Pip then found no versions of ${unreached.join(", ")}: it never reached the index.`;
   }
 
   const findings: DoctorFinding[] = explained

@@ -43,7 +43,7 @@ export interface CauseDefinition {
   find(lines: readonly LogLine[], outcome: Outcome): CauseMatch[];
 }
 
-const REGISTRY_HOST = /\b(?:[a-z0-9]+(?:\.[a-z0-9-]+)?\.azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|(?:registry-1\.|index\.)?docker\.io)\b/i;
+const REGISTRY_HOST = /\b(?:[a-z0-9]+(?:\.[a-z0-9-]+)*\.azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|(?:registry-1\.|index\.)?docker\.io)\b/i;
 
 /** Lines of a block that follows a header: indented list items, up to the first line that is neither. */
 function listAfter(lines: readonly LogLine[], headerIndex: number, item: RegExp): { items: string[]; end: number } {
@@ -77,7 +77,7 @@ const NETWORK_ERROR =
 const URL_HOST = /https?:\/\/([^/\s:'"]+)|host='([^']+)'|HTTPSConnectionPool\(host='([^']+)'/;
 
 /** Lines where a download timed out or its connection broke; pip's retries are marked. */
-export function networkErrorLines(lines: readonly LogLine[]): { line: LogLine; retried: boolean }[] {
+function networkErrorLines(lines: readonly LogLine[]): { line: LogLine; retried: boolean }[] {
   return lines.flatMap((line) => (NETWORK_ERROR.test(line.content) ? [{ line, retried: PIP_RETRY.test(line.content) }] : []));
 }
 
@@ -443,16 +443,24 @@ const imageManifestUnknown: CauseDefinition = {
         line: entry.line,
         message: `The registry has no manifest for ${image ?? "the image"}.`,
         evidence: { ...(image ? { image } : {}) },
-        ...(image && image.includes("/")
-          ? {
-              fix: `Check that ${image} exists: \`az acr repository show-tags -n ${image.split("/")[0]?.split(".")[0]} --repository ${image.slice(image.indexOf("/") + 1).split(/[:@]/)[0]}\`, and correct the environment's image tag.`,
-            }
-          : {}),
+        ...(image ? acrTagsFix(image) : {}),
       });
     }
     return found;
   },
 };
+
+/** For an image in an Azure container registry or on MCR, the command that lists its tags. */
+function acrTagsFix(image: string): { fix: string } | Record<string, never> {
+  const [host, ...path] = image.split("/");
+  const registry = /^([a-z0-9]+)\.azurecr\./i.exec(host ?? "")?.[1];
+  const repository = path.join("/").split(/[:@]/)[0];
+  if (host?.toLowerCase() === "mcr.microsoft.com" && repository) {
+    return { fix: `Microsoft's registry has no such tag: list them with \`curl -s https://mcr.microsoft.com/v2/${repository}/tags/list\` and pick an existing one for the environment's image.` };
+  }
+  if (!registry || !repository) return {};
+  return { fix: `Check which tags exist, \`az acr repository show-tags -n ${registry} --repository ${repository}\`, and correct the environment's image (tags are case-sensitive; a retention policy may have deleted it).` };
+}
 
 const registryHostUnresolved: CauseDefinition = {
   id: "registry-host-unresolved",
