@@ -3,15 +3,17 @@
 import type { DoctorReport } from "../../src/doctor/types.js";
 import { renderDoctorJson } from "./json.js";
 import { renderDoctorMarkdown } from "./markdown.js";
+import { renderDoctorSarif } from "./sarif.js";
 import { renderDoctorText, type DoctorRenderOptions } from "./text.js";
 
-export const DOCTOR_FORMATS = ["text", "json", "markdown"] as const;
+export const DOCTOR_FORMATS = ["text", "json", "markdown", "sarif"] as const;
 export type DoctorFormat = (typeof DOCTOR_FORMATS)[number];
 
 const RENDERERS: Record<DoctorFormat, (report: DoctorReport, options: DoctorRenderOptions) => string> = {
   text: renderDoctorText,
   json: renderDoctorJson,
   markdown: renderDoctorMarkdown,
+  sarif: renderDoctorSarif,
 };
 
 export function renderDoctor(format: DoctorFormat, report: DoctorReport, options: DoctorRenderOptions): string {
@@ -19,4 +21,4 @@ export function renderDoctor(format: DoctorFormat, report: DoctorReport, options
 }
 
 export type { DoctorRenderOptions } from "./text.js";
-export { renderDoctorJson, renderDoctorMarkdown, renderDoctorText };
+export { renderDoctorJson, renderDoctorMarkdown, renderDoctorSarif, renderDoctorText };

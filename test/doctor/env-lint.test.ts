@@ -85,6 +85,24 @@ describe("pieces", () => {
     expect(result.findings.map(({ id, line, file }) => ({ id, line, file }))).toEqual([{ id: "environment-file-missing", line: 2, file: "env/environment.yml" }]);
   });
 
+  test("nested requirements files are followed relative to the file that names them, once each", async () => {
+    const files: Record<string, string> = {
+      "app/requirements.txt": "-r base/common.txt\nnumpy==1.26.4\n-r missing.txt\n",
+      "app/base/common.txt": "requests\n-r ../requirements.txt\n",
+    };
+    const read = async (path: string) => files[path];
+    const result = await lintEnvironment("app/requirements.txt", files["app/requirements.txt"] ?? "", read);
+    expect(result.files.map((file) => file.path)).toEqual(["app/base/common.txt"]);
+    expect(result.findings.map(({ id, file, line }) => `${id} ${file}:${line}`)).toEqual([
+      "environment-file-missing app/requirements.txt:3",
+      "package-unpinned app/base/common.txt:1",
+    ]);
+    // A conda file's `-r` is relative to the conda file.
+    const conda = await lintEnvironment("env/conda.yml", "dependencies:\n  - pip=23.3.1\n  - pip:\n    - -r requirements.txt\n", async (path) => (path === "env/requirements.txt" ? "torch==2.1.0\n" : undefined));
+    expect(conda.files.map((file) => file.path)).toEqual(["env/requirements.txt"]);
+    expect(conda.hints.pip.map((pin) => `${pin.name} ${pin.file}:${pin.line}`)).toEqual(["torch env/requirements.txt:1"]);
+  });
+
   test("pins, indexes, channels and the python version are collected for --check-index", async () => {
     const result = await lintEnvironment(
       "conda.yml",

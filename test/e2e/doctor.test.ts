@@ -4,7 +4,10 @@
 
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { Ajv } from "ajv";
+import AjvDraft04 from "ajv-draft-04";
+import type { Log } from "sarif";
 import { marked } from "marked";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
@@ -71,7 +74,7 @@ describe("build-log", () => {
     [["build-log", "/nonexistent/build.log"], /^preflight: \/nonexistent\/build\.log does not exist\n$/],
     [["build-log", ROOT], /is a directory, not a file/],
     [["build-log"], /Not enough non-option arguments/],
-    [["build-log", "x.log", "--format", "sarif"], /Invalid values/],
+    [["build-log", "x.log", "--format", "junit"], /Invalid values/],
   ])("bad input exits 2 with one line: %j", async (args, message) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);
@@ -83,6 +86,29 @@ describe("build-log", () => {
     const result = await runCli(["build-log", "-"], { input: "" });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("preflight: standard input is empty: nothing to read\n");
+  });
+});
+
+describe("sarif", () => {
+  // The official SARIF 2.1.0 schema (draft-04), as shipped in @microsoft/jest-sarif; one of its patterns needs unicodeRegExp off.
+  const require = createRequire(import.meta.url);
+  const validateSarif = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false }).compile(require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object);
+
+  test.each([
+    [["build-log", "examples/build-logs/20_image_build_log.txt"], ["conda-pip-not-listed", "pip-package-not-found"]],
+    [["env", "examples/env/environment.yml"], ["conda-forge-unpinned-pip", "pip-unpinned", "package-unpinned", "package-unpinned"]],
+  ])("%j: valid SARIF 2.1.0, each finding on its file and line", async (args, ids) => {
+    const result = await runCli([...args, "--format", "sarif"], { cwd: ROOT });
+    expect(result.code).toBe(1);
+    const log = JSON.parse(result.stdout) as Log;
+    expect(validateSarif(log), JSON.stringify(validateSarif.errors)).toBe(true);
+    const json = parseJson((await runCli([...args, "--format", "json"], { cwd: ROOT })).stdout);
+    const results = log.runs[0]?.results ?? [];
+    expect(results.map((entry) => entry.ruleId)).toEqual(ids);
+    expect(results.map((entry) => [entry.locations?.[0]?.physicalLocation?.artifactLocation?.uri, entry.locations?.[0]?.physicalLocation?.region?.startLine])).toEqual(
+      json.findings.map((finding) => [finding.file, finding.line]),
+    );
+    expect(results.map((entry) => entry.level)).toEqual(json.findings.map((finding) => (finding.status === "warn" ? "warning" : "error")));
   });
 });
 

@@ -71,6 +71,7 @@ export function lintCondaFile(file: SourceFile): LintResult {
   const lineOf = (node: Node | null | undefined): number => (node?.range ? counter.linePos(node.range[0]).line : 1);
   const findings: DoctorFinding[] = [];
   const hints = emptyHints();
+  const follow: LintResult["follow"] = [];
 
   const channelsNode = document.get("channels", true);
   const channels = isSeq(channelsNode) ? channelsNode.items.flatMap((item) => (isScalar(item) ? [{ name: String(item.value), line: lineOf(item) }] : [])) : [];
@@ -98,7 +99,7 @@ export function lintCondaFile(file: SourceFile): LintResult {
           const text = String(entry.value).trim();
           const line = lineOf(entry);
           if (!text.startsWith("-")) entries += 1;
-          lintPipEntry({ line, end: line, text: text.replace(/(^|\s)#.*$/, "").trim() }, file, hints, findings);
+          lintPipEntry({ line, end: line, text: text.replace(/(^|\s)#.*$/, "").trim() }, file, hints, findings, follow);
         }
       }
       pipSection = { line: pipLine, entries };
@@ -136,7 +137,7 @@ export function lintCondaFile(file: SourceFile): LintResult {
     hints.conda.push({ name: "pip", version: pip.spec.version, exact: pip.spec.exact, file: file.path, line: pip.line });
   }
   findings.sort((left, right) => left.line - right.line);
-  return { findings, hints, follow: [] };
+  return { findings, hints, follow };
 }
 
 function isCondaForge(channel: string): boolean {

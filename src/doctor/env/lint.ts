@@ -3,6 +3,7 @@
 
 import { posix } from "node:path";
 import { PreflightError } from "../../engine/errors.js";
+import { sortFindings } from "../report.js";
 import type { DoctorFinding, SourceKind } from "../types.js";
 import { isAzureMlEnvironment, lintAzureMlEnvironment } from "./azureml-environment.js";
 import { lintCondaFile } from "./conda.js";
@@ -48,10 +49,9 @@ function lintOne(file: SourceFile, options: EnvLintOptions): LintResult {
     case "azureml-environment":
       return lintAzureMlEnvironment(file, options);
     default: {
-      const hints = emptyHints();
-      const findings: DoctorFinding[] = [];
-      for (const entry of requirementEntries(file)) lintPipEntry(entry, file, hints, findings);
-      return { findings, hints, follow: [] };
+      const result: LintResult = { findings: [], hints: emptyHints(), follow: [] };
+      for (const entry of requirementEntries(file)) lintPipEntry(entry, file, result.hints, result.findings, result.follow);
+      return result;
     }
   }
 }
@@ -64,21 +64,25 @@ export async function lintEnvironment(path: string, text: string, read: (path: s
   const hints = main.hints;
   const files: EnvLint["files"] = [];
   const texts = new Map([[path, text]]);
-  for (const followed of main.follow) {
-    const followedText = await read(followed.path);
+  // Followed breadth-first, each file once (requirements files may name each other).
+  const queue = main.follow.map((followed) => ({ ...followed, from: source }));
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    if (texts.has(next.path)) continue;
+    const followedText = await read(next.path);
     if (followedText === undefined) {
-      findings.push(envFinding("environment-file-missing", source, followed.line, { message: `${followed.path} (named here) cannot be read.`, evidence: { path: followed.path } }));
+      findings.push(envFinding("environment-file-missing", next.from, next.line, { message: `${next.path} (named here) cannot be read.`, evidence: { path: next.path } }));
       continue;
     }
-    const file = sourceFile(followed.path, followed.kind, followedText);
+    const file = sourceFile(next.path, next.kind, followedText);
     texts.set(file.path, followedText);
     files.push({ path: file.path, kind: file.kind, lines: file.lines.length });
     const result = lintOne(file, options);
     findings.push(...result.findings);
     mergeHints(hints, result.hints);
+    queue.push(...result.follow.map((followed) => ({ ...followed, from: file })));
   }
   if (source.lines.length === 0) throw new PreflightError(`${path} is empty`);
-  return { source: { path, kind, lines: source.lines.length }, files, findings, hints, texts };
+  return { source: { path, kind, lines: source.lines.length }, files, findings: sortFindings(findings, [path, ...files.map((file) => file.path)]), hints, texts };
 }
 
 function mergeHints(into: IndexHints, from: IndexHints): void {

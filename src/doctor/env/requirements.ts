@@ -4,7 +4,8 @@
 
 import { parsePipRequirementsLine, parsePipRequirementsLineLoosely, type LooseProjectNameRequirement, type Requirement } from "pip-requirements-js";
 import type { DoctorFinding } from "../types.js";
-import { envFinding, type IndexHints, type SourceFile } from "./shared.js";
+import { posix } from "node:path";
+import { envFinding, type IndexHints, type LintResult, type SourceFile } from "./shared.js";
 
 /** One requirement as pip reads it: continuation lines joined, the comment dropped. */
 export interface PipEntry {
@@ -36,6 +37,7 @@ function stripComment(text: string): string {
 
 const INDEX_URL = /^(?:-i|--index-url)(?:\s+|=)(\S+)/;
 const EXTRA_INDEX_URL = /^--extra-index-url(?:\s+|=)(\S+)/;
+const REQUIREMENTS_FILE = /^(?:-r|--requirement)(?:\s+|=)(\S+)/;
 // URLs, paths, archives and VCS checkouts name no version to pin.
 const NOT_A_PROJECT = /^(?:[a-z]+\+)?(?:https?|file|ftp):|^\.{0,2}\/|^[A-Za-z]:\\|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$/i;
 
@@ -43,13 +45,18 @@ const NOT_A_PROJECT = /^(?:[a-z]+\+)?(?:https?|file|ftp):|^\.{0,2}\/|^[A-Za-z]:\
  * Judges one requirement entry: unpinned (warn), unparseable (fail), or pinned (a pin for --check-index).
  * Options are recorded (index URLs) or passed over (-r, -e, --find-links, ...).
  */
-export function lintPipEntry(entry: PipEntry, file: SourceFile, hints: IndexHints, findings: DoctorFinding[]): void {
+export function lintPipEntry(entry: PipEntry, file: SourceFile, hints: IndexHints, findings: DoctorFinding[], follow?: LintResult["follow"]): void {
   const text = entry.text;
   if (text.startsWith("-")) {
     const index = INDEX_URL.exec(text)?.[1];
     if (index) hints.indexUrl = index;
     const extra = EXTRA_INDEX_URL.exec(text)?.[1];
     if (extra) hints.extraIndexUrls.push(extra);
+    // pip reads a nested requirements file relative to the file that names it (conda: to the environment file).
+    const nested = REQUIREMENTS_FILE.exec(text)?.[1];
+    if (nested && follow && !/^[a-z][a-z0-9+.-]*:\/\//i.test(nested)) {
+      follow.push({ path: posix.join(posix.dirname(file.path.replaceAll("\\", "/")), nested), kind: "requirements", line: entry.line });
+    }
     return;
   }
   // Per-requirement options (--hash=..., --config-settings) follow the requirement.
