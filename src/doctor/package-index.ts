@@ -182,6 +182,11 @@ function parseSource(raw: string, secrets: Secrets): Source {
   return { base, display, ...(authorization ? { authorization } : {}) };
 }
 
+/** An index or channel as it may be printed: no userinfo, a conda `/t/<token>/` hidden. */
+export function displayIndexUrl(raw: string): string {
+  return parseSource(raw, new Secrets()).display;
+}
+
 /**
  * The password of `user:password`, raw and decoded; the user name only when there is no password (a token
  * written as the user, `https://<token>@host/`). Ordinary user names stay readable in messages.

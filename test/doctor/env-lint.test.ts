@@ -123,3 +123,14 @@ describe("pieces", () => {
     });
   });
 });
+
+describe("what --check-index prints of index and channel URLs", () => {
+  test.each([
+    ["https://builder:s3cret-T0KEN@pkgs.example/pypi/simple", "https://pkgs.example/pypi/simple"],
+    ["https://conda.anaconda.org/t/ab-12cd34ef56/contoso", "https://conda.anaconda.org/t/***/contoso"],
+    ["conda-forge", "conda-forge"],
+  ])("%s is shown as %s", async (url, shown) => {
+    const { displayIndexUrl } = await import("../../src/doctor/package-index.js");
+    expect(displayIndexUrl(url)).toBe(shown);
+  });
+});

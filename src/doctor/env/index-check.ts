@@ -2,7 +2,7 @@
 // files name (or the flags give), as findings on the lines that pin them.
 
 import type { DoctorFinding, DoctorReport } from "../types.js";
-import { PackageIndex, type CondaPin, type IndexTarget, type IndexVerdict, type PipPin } from "../package-index.js";
+import { displayIndexUrl, PackageIndex, type CondaPin, type IndexTarget, type IndexVerdict, type PipPin } from "../package-index.js";
 import type { EnvLint } from "./lint.js";
 import { ENV_RULES } from "./rules.js";
 import { excerptOf, sourceFile } from "./shared.js";
@@ -50,7 +50,7 @@ export async function checkIndexes(
   const verdicts = [...(pipPins.length > 0 ? await index.checkPip(pipPins, target) : []), ...(condaPins.length > 0 ? await index.checkConda(condaPins, target) : [])];
   return {
     findings: verdicts.map((verdict) => toFinding(verdict, lint.texts)),
-    index: { pip: pipPins.length > 0 ? displayUrls(pipIndexUrls) : [], conda: condaPins.length > 0 ? channels : [], requests: index.requests },
+    index: { pip: pipPins.length > 0 ? [...new Set(pipIndexUrls)].map(displayIndexUrl) : [], conda: condaPins.length > 0 ? channels.map(displayIndexUrl) : [], requests: index.requests },
   };
 }
 
@@ -69,9 +69,4 @@ function toFinding(verdict: IndexVerdict, texts: Map<string, string>): DoctorFin
     packages: [verdict.pin.name],
     evidence: { ...verdict.evidence, kind: verdict.kind },
   };
-}
-
-/** Index URLs as printed: any user:password@ removed. */
-function displayUrls(urls: readonly string[]): string[] {
-  return urls.map((url) => url.replace(/\/\/[^/@\s]*@/, "//"));
 }
