@@ -17,6 +17,7 @@ import {
   type PipelineRequest,
   type PipelineResponse,
 } from "@azure/core-rest-pipeline";
+import pLimit, { type LimitFunction } from "p-limit";
 import { compare as comparePep440, valid as validPep440 } from "@renovatebot/pep440";
 import { preflightRetryPolicy } from "../collect/retry.js";
 import {
@@ -211,25 +212,6 @@ function safeDecode(text: string): string {
     return decodeURIComponent(text);
   } catch {
     return text;
-  }
-}
-
-/** Runs at most `limit` tasks at once. */
-class Gate {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
-    try {
-      return await task();
-    } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
-    }
   }
 }
 
@@ -675,7 +657,8 @@ type Fetched = { kind: "response"; response: PipelineResponse } | { kind: "error
 export class PackageIndex {
   private readonly pipeline: Pipeline;
   private readonly httpClient: HttpClient;
-  private readonly gate: Gate;
+  /** At most `concurrency` index requests in flight. */
+  private readonly limit: LimitFunction;
   private readonly secrets = new Secrets();
   private readonly pipSources: Source[];
   private readonly projectPages = new Map<string, Promise<ProjectPage>>();
@@ -692,7 +675,7 @@ export class PackageIndex {
     const pipIndexUrls = options.pipIndexUrls.length > 0 ? options.pipIndexUrls : [DEFAULT_PIP_INDEX_URL];
     this.pipSources = pipIndexUrls.map((url) => parseSource(url, this.secrets));
     this.httpClient = createDefaultHttpClient();
-    this.gate = new Gate(Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY));
+    this.limit = pLimit(Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY));
     this.pipeline = createPipelineFromOptions({
       // An explicit `ca` replaces Node's roots; keep them, so public pypi.org still verifies next to a private index.
       ...(options.ca ? { tlsOptions: { ca: [...rootCertificates, options.ca] } } : {}),
@@ -778,14 +761,18 @@ export class PackageIndex {
 
   // ---- pip ----
 
-  private projectPage(source: Source, project: string): Promise<ProjectPage> {
-    const key = `${source.base}\n${project}`;
-    let page = this.projectPages.get(key);
-    if (!page) {
-      page = this.gate.run(() => this.loadProjectPage(source, project));
-      this.projectPages.set(key, page);
+  /** The answer for `key`, loaded once per run within the concurrency limit. */
+  private once<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    let pending = cache.get(key);
+    if (!pending) {
+      pending = this.limit(load);
+      cache.set(key, pending);
     }
-    return page;
+    return pending;
+  }
+
+  private projectPage(source: Source, project: string): Promise<ProjectPage> {
+    return this.once(this.projectPages, `${source.base}\n${project}`, () => this.loadProjectPage(source, project));
   }
 
   private async loadProjectPage(source: Source, project: string): Promise<ProjectPage> {
@@ -957,13 +944,7 @@ export class PackageIndex {
   }
 
   private subdirData(channel: Source, subdir: string): Promise<Repodata> {
-    const key = `${channel.base}/${subdir}`;
-    let data = this.repodata.get(key);
-    if (!data) {
-      data = this.gate.run(() => this.loadRepodata(channel, subdir));
-      this.repodata.set(key, data);
-    }
-    return data;
+    return this.once(this.repodata, `${channel.base}/${subdir}`, () => this.loadRepodata(channel, subdir));
   }
 
   private async loadRepodata(channel: Source, subdir: string): Promise<Repodata> {
