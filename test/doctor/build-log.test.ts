@@ -103,6 +103,15 @@ describe("reading a log", () => {
     expect(analyzeBuildLog("Could not resolve host: pypi.org\n", { path: "-", toolVersion: "test" }).findings).toEqual([]);
   });
 
+  test("a timeout talking to Microsoft's registry points at the NSG and route checks; one talking to PyPI does not", () => {
+    const failed = "ERROR: failed to solve: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1: failed to resolve source metadata";
+    const mcr = analyzeBuildLog(`Get "https://mcr.microsoft.com/v2/": net/http: TLS handshake timeout\n${failed}\n`, { path: "-", toolVersion: "test" });
+    expect(mcr.findings[0]).toMatchObject({ id: "network-timeout", evidence: { hosts: ["mcr.microsoft.com"] }, related: { checks: ["service-tags-outbound", "required-outbound", "forced-tunneling"] } });
+    expect(mcr.findings[0]?.fix).toContain("MicrosoftContainerRegistry");
+    const pypi = analyzeBuildLog(`pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): Read timed out.\n${failed}\n`, { path: "-", toolVersion: "test" });
+    expect(pypi.findings[0]?.related).toBeUndefined();
+  });
+
   test("a failed build with nothing recognised shows its last error lines and guesses nothing", () => {
     const report = analyzeBuildLog(["Step 4/9 : RUN make all", "make: *** [Makefile:12: all] Error 2", failed, "failed to run step ID: acb_step_0: exit status 1"].join("\n"), { path: "-", toolVersion: "test" });
     expect(report.findings).toHaveLength(1);

@@ -3,7 +3,7 @@
 
 import { summarise } from "../report.js";
 import type { DoctorFinding, DoctorReport, SourceLine } from "../types.js";
-import { CAUSES, relatedCommand, type CauseDefinition, type CauseMatch } from "./causes.js";
+import { CAUSES, relatedChecks, type CauseDefinition, type CauseMatch } from "./causes.js";
 import { looksLikeError, outcomeOf, toLogLines, type LogLine } from "./log.js";
 
 export interface BuildLogOptions {
@@ -45,7 +45,7 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
   const findings: DoctorFinding[] = explained
     .sort((left, right) => left.match.line - right.match.line || CAUSES.indexOf(left.cause) - CAUSES.indexOf(right.cause))
     .map(({ cause, match }) => {
-      const command = relatedCommand(cause, options.workspace);
+      const related = relatedChecks(cause, match, options.workspace);
       return {
         id: cause.id,
         status: cause.status,
@@ -57,7 +57,7 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
         fix: match.fix ?? cause.fix,
         ...(match.packages && match.packages.length > 0 ? { packages: match.packages } : {}),
         evidence: match.evidence ?? {},
-        ...(cause.related && command ? { related: { checks: [...cause.related], command } } : {}),
+        ...(related ? { related } : {}),
       };
     });
 

@@ -30,6 +30,8 @@ export interface CauseMatch {
   evidence?: Record<string, string | number | boolean | string[]>;
   /** A fix naming this match's specifics; else the cause's generic fix. */
   fix?: string;
+  /** Audit checks for this match when they differ from the cause's (a timeout talking to a registry). */
+  related?: readonly string[];
 }
 
 export interface CauseDefinition {
@@ -43,6 +45,8 @@ export interface CauseDefinition {
   find(lines: readonly LogLine[], outcome: Outcome): CauseMatch[];
 }
 
+/** Microsoft's and the workspace's registries: what the NSG service-tag checks are about. */
+const AZURE_REGISTRY_HOST = /(?:^|\.)(?:azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|data\.mcr\.microsoft\.com)$/i;
 const REGISTRY_HOST = /\b(?:[a-z0-9]+(?:\.[a-z0-9-]+)*\.azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|(?:registry-1\.|index\.)?docker\.io)\b/i;
 
 /** Lines of a block that follows a header: indented list items, up to the first line that is neither. */
@@ -103,9 +107,21 @@ const networkTimeout: CauseDefinition = {
       const host = match?.[1] ?? match?.[2] ?? match?.[3];
       return host ? [host] : [];
     }));
+    // A registry that times out from inside a VNet is usually the network, not the registry: an NSG or
+    // a route in the way of MicrosoftContainerRegistry / AzureFrontDoor.FirstParty or the workspace's registry.
+    const registries = hosts.filter((host) => AZURE_REGISTRY_HOST.test(host));
     return [
       {
         line: first.line.line,
+        ...(registries.length > 0
+          ? {
+              related: ["service-tags-outbound", "required-outbound", "forced-tunneling"],
+              fix:
+                `The build could not reach ${registries.join(", ")}. From a VNet, that is usually the network: the NSG on the image-build ` +
+                "compute's subnet must allow TCP 443 out to MicrosoftContainerRegistry and AzureFrontDoor.FirstParty (and the workspace's " +
+                "registry), and a route table must not send that traffic to an appliance that drops it.",
+            }
+          : {}),
         message:
           `The build's downloads timed out or lost their connection (${errors.length} line${errors.length === 1 ? "" : "s"}` +
           `${errors.some((error) => error.retried) ? `, ${errors.filter((error) => error.retried).length} pip retries` : ""})` +
@@ -500,8 +516,10 @@ export const CAUSES: readonly CauseDefinition[] = [
   registryHostUnresolved,
 ];
 
-export function relatedCommand(cause: CauseDefinition, workspace?: string): string | undefined {
-  if (!cause.related) return undefined;
-  const command = preflightCommand(cause.related);
-  return workspace ? command.replace("<workspace>", workspace) : command;
+/** The audit checks that look at a match's service-side cause, and the command that runs them. */
+export function relatedChecks(cause: CauseDefinition, match: CauseMatch, workspace?: string): { checks: string[]; command: string } | undefined {
+  const checks = match.related ?? cause.related;
+  if (!checks) return undefined;
+  const command = preflightCommand(checks);
+  return { checks: [...checks], command: workspace ? command.replace("<workspace>", workspace) : command };
 }
