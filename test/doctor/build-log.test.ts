@@ -112,6 +112,18 @@ describe("reading a log", () => {
     expect(pypi.findings[0]?.related).toBeUndefined();
   });
 
+  test("pip 25's resolution-too-deep is the endless backtracking too", () => {
+    const log = [
+      "INFO: pip is looking at multiple versions of langchain to determine which version is compatible with other requirements. This could take a while.",
+      "error: resolution-too-deep",
+      "",
+      "× Dependency resolution exceeded maximum depth",
+      "The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1",
+    ].join("\n");
+    const report = analyzeBuildLog(log, { path: "-", toolVersion: "test" });
+    expect(report.findings).toMatchObject([{ id: "pip-resolver-backtracking", line: 2, packages: ["langchain"] }]);
+  });
+
   test("a failed build with nothing recognised shows its last error lines and guesses nothing", () => {
     const report = analyzeBuildLog(["Step 4/9 : RUN make all", "make: *** [Makefile:12: all] Error 2", failed, "failed to run step ID: acb_step_0: exit status 1"].join("\n"), { path: "-", toolVersion: "test" });
     expect(report.findings).toHaveLength(1);

@@ -357,7 +357,8 @@ const pipResolverBacktracking: CauseDefinition = {
     "(`- pip=<version>` in the conda file), as Azure ML's guidance recommends, so a new resolver release cannot change the result.",
   find(lines) {
     const longer = lines.find((entry) => /This is taking longer than usual\. You might need to provide the dependency resolver with stricter constraints/.test(entry.content));
-    const tooDeep = lines.find((entry) => /ResolutionTooDeep/.test(entry.content));
+    // pip < 25.1 raises ResolutionTooDeep; newer pip says "error: resolution-too-deep".
+    const tooDeep = lines.find((entry) => /ResolutionTooDeep|error: resolution-too-deep|Dependency resolution exceeded maximum depth/.test(entry.content));
     const anchor = longer ?? tooDeep;
     if (!anchor) return [];
     const packages = unique(lines.flatMap((entry) => {
