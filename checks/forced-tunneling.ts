@@ -2,7 +2,7 @@ import { defineCheck, type CheckFinding, type Status } from "../src/engine/types
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import { parseServiceTag } from "../src/net/index.js";
 import { eqi, normaliseRegion, type ComputeView, type RouteTableView, type RouteView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
+import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, noSubnetsSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
 
 type MessageId =
   | "default-route-none"
@@ -58,7 +58,7 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
     const batchComputes = parts.computes.filter(isBatchCompute);
     const subnets = computeSubnets(batchComputes);
     if (subnets.length === 0) {
-      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];
+      return [noSubnetsSkip(parts, context.target)];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {

@@ -2,7 +2,7 @@ import { defineCheck, type CheckFinding, type Status } from "../src/engine/types
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import { evaluateFlow, rulesFromNsg, type Destination, type NsgRule } from "../src/net/index.js";
 import { normaliseRegion, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
+import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, noSubnetsSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
@@ -71,7 +71,7 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
     if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
     const subnets = computeSubnets(parts.computes);
     if (subnets.length === 0) {
-      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];
+      return [noSubnetsSkip(parts, context.target)];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {

@@ -2,7 +2,7 @@ import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
 import { eqi, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, isManagedNetwork, managedNetworkSkip, nameOf, resourceGroupOf } from "./shared.js";
+import { computeSubnets, errorEvidence, isManagedNetwork, managedNetworkSkip, noSubnetsSkip, nameOf, resourceGroupOf } from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
@@ -29,7 +29,7 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
     if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
     const subnets = computeSubnets(parts.computes);
     if (subnets.length === 0) {
-      return [{ status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? context.target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } }];
+      return [noSubnetsSkip(parts, context.target)];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {

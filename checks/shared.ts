@@ -71,6 +71,11 @@ export function managedNetworkSkip(parts: Pick<Parts, "workspace">, target: Snap
   };
 }
 
+/** The skip of a network check when no compute sits in a subnet: nothing there for it to judge. */
+export function noSubnetsSkip(parts: Pick<Parts, "computes">, target: SnapshotTarget): CheckFinding<"no-subnets"> {
+  return { status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } };
+}
+
 export type SubnetResolution =
   | { ok: true; vnet: VirtualNetworkView; subnet: SubnetView }
   | { ok: false; reason: string; evidence: Record<string, unknown>; remediation?: string };
