@@ -7,7 +7,7 @@ import type { Argv } from "yargs";
 import { DOCTOR_FORMATS, renderDoctor, type DoctorFormat } from "../../reports/doctor/index.js";
 import { summaryLine } from "../../reports/doctor/text.js";
 import { ENV_KINDS, type EnvKind } from "../doctor/env/shared.js";
-import { doctorExitCode, doctorExitSentence, sortFindings, summarise } from "../doctor/report.js";
+import { doctorExitCode, doctorExitSentence, scrubReport, sortFindings, summarise } from "../doctor/report.js";
 import type { DoctorReport } from "../doctor/types.js";
 import { PreflightError } from "../engine/errors.js";
 import type { FailOn } from "../engine/types.js";
@@ -137,7 +137,7 @@ export async function envCommand(args: EnvArgs, io: CliIo, toolVersion: string):
 
 async function emit(report: DoctorReport, args: DoctorArgs, io: CliIo): Promise<number> {
   const colour = !args.out && args.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-  const text = renderDoctor(args.format, report, { colour, verbose: args.verbose, failOn: args["fail-on"] });
+  const text = renderDoctor(args.format, scrubReport(report), { colour, verbose: args.verbose, failOn: args["fail-on"] });
   if (args.out) {
     await mkdir(dirname(resolve(args.out)), { recursive: true });
     await writeFile(args.out, text, "utf8");

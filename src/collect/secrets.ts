@@ -26,6 +26,8 @@ export function redactFields(value: unknown, parentKey = ""): unknown {
 const SECRET_PAIR = /\b(AccountKey|SharedAccessKey|SharedAccessSignature|sig|password|pwd|secret|client_secret|access_token|refresh_token)=([^;&\s"'<>]+)/gi;
 const SECRET_JSON_FIELD =
   /("(?:value|key|password|secret|primaryKey|secondaryKey|accessKey|connectionString|userStorageKey|token)"\s*:\s*)"[^"]*"/gi;
+/** The user:password of a URL (a pip index, a git remote): the password is a secret whatever it looks like. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
 /** Runs of base64 characters long enough to be a key (storage keys are 88, registry passwords 52). */
 const LONG_BASE64_RUN = /[A-Za-z0-9+/=]{24,}/g;
 const CAMEL_WORD = /^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*[0-9]*$/;
@@ -38,12 +40,13 @@ function isWordy(run: string): boolean {
 
 /**
  * Text that came from a server (an ARM error message, an SDK error echoing a body) may hold
- * secrets this run never saw as such: key=value pairs, JSON secret fields, and random-looking
- * base64 runs are replaced. Identifiers and resource paths are kept; a random 32-character key
+ * secrets this run never saw as such: URL passwords, key=value pairs, JSON secret fields, and
+ * random-looking base64 runs are replaced. Identifiers and resource paths are kept; a random 32-character key
  * passes for one a few times in a million (measured), a longer one less often.
  */
 export function scrubFreeText(text: string): string {
   return text
+    .replace(URL_USERINFO, (_whole, scheme: string) => `${scheme}${REDACTED}@`)
     .replace(SECRET_PAIR, (_whole, name: string) => `${name}=${REDACTED}`)
     .replace(SECRET_JSON_FIELD, (_whole, head: string) => `${head}"${REDACTED}"`)
     .replace(LONG_BASE64_RUN, (run) => (isWordy(run) ? run : REDACTED));

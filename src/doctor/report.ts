@@ -1,6 +1,7 @@
 // What both doctor commands share once their findings are made: the report, and the exit code
 // (--fail-on means what it means for the audit).
 
+import { scrubFreeText } from "../collect/secrets.js";
 import { STATUSES, type FailOn, type Status } from "../engine/types.js";
 import type { DoctorFinding, DoctorReport } from "./types.js";
 
@@ -39,4 +40,15 @@ export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string
   const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter((status) => status !== "pass" && status !== "skip" && report.summary[status] > 0);
   const note = below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
   return `exit 0: no finding at or above --fail-on ${failOn}${note}`;
+}
+
+/**
+ * The report with every string scrubbed of secret-looking text. Logs and environment files quote what
+ * users wrote (an index URL with its password, a token on a command line); reports go onto tickets.
+ */
+export function scrubReport<T>(value: T): T {
+  if (typeof value === "string") return scrubFreeText(value) as T;
+  if (Array.isArray(value)) return value.map((item) => scrubReport(item)) as T;
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, scrubReport(child)])) as T;
 }

@@ -19,6 +19,11 @@ describe("scrubFreeText", () => {
     for (const message of messages) expect(scrubFreeText(message)).toBe(message);
   });
 
+  test("replaces the password of a URL, keeping its scheme, host and path", () => {
+    const scrubbed = scrubFreeText("Looking in indexes: https://builder:pa55-w0rd@pkgs.contoso.example/pypi/simple, git+https://ci:ghp_x1@github.com/c/r.git");
+    expect(scrubbed).toBe(`Looking in indexes: https://${REDACTED}@pkgs.contoso.example/pypi/simple, git+https://${REDACTED}@github.com/c/r.git`);
+  });
+
   test("replaces connection-string keys, SAS signatures and JSON secret fields", () => {
     const text =
       'AccountName=st;AccountKey=abc/def+ghi==;EndpointSuffix=core.windows.net ?sv=2022&sig=AbC%2Fd {"keyName":"key1","value":"plain"} {"password": "hunter2"}';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
 import type { DoctorReport } from "../../src/doctor/types.js";
 import { startFakeIndex, type FakeIndexScenario } from "../fake-index/server.js";
-import { ROOT, runCli, tempDir } from "./run-cli.js";
+import { ROOT, randomSecret, runCli, tempDir } from "./run-cli.js";
 
 const EXAMPLE_LOG = join(ROOT, "examples", "build-logs", "20_image_build_log.txt");
 const EXAMPLE_ENV = join(ROOT, "examples", "env", "environment.yml");
@@ -109,6 +109,28 @@ describe("sarif", () => {
       json.findings.map((finding) => [finding.file, finding.line]),
     );
     expect(results.map((entry) => entry.level)).toEqual(json.findings.map((finding) => (finding.status === "warn" ? "warning" : "error")));
+  });
+});
+
+describe("secrets quoted by the files are not repeated in any format", () => {
+  const password = randomSecret();
+  test.each(["text", "json", "markdown", "sarif"])("%s", async (format) => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, "build.log"),
+      [
+        `Step 7/9 : RUN pip install --index-url https://builder:${password}@pkgs.contoso.example/simple contoso-features==0.9.0`,
+        `ERROR: Could not find a version that satisfies the requirement contoso-features==0.9.0 (from versions: none) password=${password}`,
+        "The command '/bin/sh -c pip install' returned a non-zero code: 1",
+      ].join("\n"),
+    );
+    await writeFile(join(dir, "Dockerfile"), `FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1\nRUN pip install --index-url https://builder:${password}@pkgs.contoso.example/simple flask\n`);
+    const log = await runCli(["build-log", "build.log", "--format", format, "--verbose"], { cwd: dir });
+    const env = await runCli(["env", "Dockerfile", "--format", format, "--verbose"], { cwd: dir });
+    expect(log.code).toBe(1);
+    expect(log.stdout).toContain("contoso-features");
+    expect(env.stdout).toContain("flask");
+    for (const result of [log, env]) expect(`${result.stdout}${result.stderr}`).not.toContain(password);
   });
 });
 
