@@ -43,12 +43,14 @@ export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string
 }
 
 /**
- * The report with every string scrubbed of secret-looking text. Logs and environment files quote what
+ * The report with what it quotes scrubbed of secret-looking text. Logs and environment files quote what
  * users wrote (an index URL with its password, a token on a command line); reports go onto tickets.
+ * File paths are the user's own arguments, not quotes, and are kept as given: a temp directory's random
+ * name would otherwise pass for a key.
  */
-export function scrubReport<T>(value: T): T {
-  if (typeof value === "string") return scrubFreeText(value) as T;
-  if (Array.isArray(value)) return value.map((item) => scrubReport(item)) as T;
+export function scrubReport<T>(value: T, key = ""): T {
+  if (typeof value === "string") return (key === "file" || key === "path" ? value : scrubFreeText(value)) as T;
+  if (Array.isArray(value)) return value.map((item) => scrubReport(item, key)) as T;
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, scrubReport(child)])) as T;
+  return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, scrubReport(child, name)])) as T;
 }

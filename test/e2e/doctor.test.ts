@@ -3,7 +3,7 @@
 // on 127.0.0.1 over HTTPS, trusted through NODE_EXTRA_CA_CERTS as a private index would be.
 
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { Ajv } from "ajv";
 import AjvDraft04 from "ajv-draft-04";
@@ -131,6 +131,16 @@ describe("secrets quoted by the files are not repeated in any format", () => {
     expect(log.stdout).toContain("contoso-features");
     expect(env.stdout).toContain("flask");
     for (const result of [log, env]) expect(`${result.stdout}${result.stderr}`).not.toContain(password);
+  });
+
+  test("file paths are the user's own and stay as given, however random they look", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "tmp.tH5atBrmiA", "runs", "Kq7ZxW2v9RbN4sLp1TyE", "build.log");
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, "ERROR: No matching distribution found for contoso-features==0.9.0\nThe command '/bin/sh -c pip install' returned a non-zero code: 1\n");
+    const report = parseJson((await runCli(["build-log", path, "--format", "json"])).stdout);
+    expect(report.source.path).toBe(path);
+    expect(report.findings[0]?.file).toBe(path);
   });
 });
 
