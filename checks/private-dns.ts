@@ -322,9 +322,17 @@ function linkFindings(zones: ZoneToLink[], vnets: ComputeVnet[], zoneLinks: (zon
   const findings: Array<CheckFinding<MessageId>> = [];
   if (zones.length === 0 || vnets.length === 0) return findings;
   const links = new Map(zones.map((zone) => [zone.id, zoneLinks(zone.id)] as const));
+  // A hub zone is linked to hundreds of VNets: the list of them is made once per zone, and only when
+  // a finding names it.
+  const linkedVnets = new Map<string, string[] | null>();
   const linkedVnetsOf = (zone: ZoneToLink): string[] | null => {
-    const listed = links.get(zone.id);
-    return listed?.ok ? listed.value.map((link) => link.vnetId).filter((id): id is string => !!id) : null;
+    let linked = linkedVnets.get(zone.id);
+    if (linked === undefined) {
+      const listed = links.get(zone.id);
+      linked = listed?.ok ? listed.value.map((link) => link.vnetId).filter((id): id is string => !!id) : null;
+      linkedVnets.set(zone.id, linked);
+    }
+    return linked;
   };
   for (const zone of zones) {
     const listed = links.get(zone.id);
@@ -376,18 +384,20 @@ function linkFindings(zones: ZoneToLink[], vnets: ComputeVnet[], zoneLinks: (zon
     for (const zone of zones) {
       const listed = links.get(zone.id);
       if (!listed?.ok) continue;
-      const link = listed.value.find((candidate) => sameId(candidate.vnetId, vnet.id));
-      const evidence = { ...base, zone: zone.name, zoneId: zone.id, endpoints: zone.endpoints, dnsServers, linkedVnets: linkedVnetsOf(zone) };
+      const vnetKey = idKey(vnet.id);
+      const link = listed.value.find((candidate) => candidate.vnetId !== undefined && idKey(candidate.vnetId) === vnetKey);
+      // The VNets a zone is linked to tell where a missing link should go; a present link is its own evidence.
+      const evidence = { ...base, zone: zone.name, zoneId: zone.id, endpoints: zone.endpoints, dnsServers };
       const data = { zone: zone.name, vnet: nameOf(vnet.id) };
       if (!link) {
-        findings.push({ status: "fail", messageId: "zone-not-linked", resourceId: zone.id, data, evidence: { ...evidence, link: null }, remediation: linkCommand(zone.id, zone.name, vnet.id) });
+        findings.push({ status: "fail", messageId: "zone-not-linked", resourceId: zone.id, data, evidence: { ...evidence, linkedVnets: linkedVnetsOf(zone), link: null }, remediation: linkCommand(zone.id, zone.name, vnet.id) });
       } else if (!eqi(link.linkState, "Completed")) {
         findings.push({
           status: "warn",
           messageId: "link-not-ready",
           resourceId: zone.id,
           data: { ...data, linkState: link.linkState ?? "unset" },
-          evidence: { ...evidence, link: describeLink(link) },
+          evidence: { ...evidence, linkedVnets: linkedVnetsOf(zone), link: describeLink(link) },
           remediation: `Wait for the link, then check it: az network private-dns link vnet show -g ${resourceGroupOf(zone.id)} -z ${zone.name} -n ${link.name} --query "{state:virtualNetworkLinkState,provisioning:provisioningState}"; if it stays so, delete and recreate it: ${linkCommand(zone.id, zone.name, vnet.id)}`,
         });
       } else {

@@ -8,8 +8,7 @@ import { renderSarif } from "./sarif.js";
 import type { RenderOptions } from "./shared.js";
 import { renderText } from "./text.js";
 
-export const FORMATS = ["text", "json", "junit", "sarif", "markdown"] as const;
-export type Format = (typeof FORMATS)[number];
+import { FORMATS, isFormat, type Format } from "./formats.js";
 
 const RENDERERS: Record<Format, (report: Report, options: RenderOptions) => string> = {
   text: renderText,
@@ -23,9 +22,7 @@ export function render(format: Format, report: Report, options: RenderOptions): 
   return RENDERERS[format](report, options);
 }
 
-export function isFormat(value: string): value is Format {
-  return (FORMATS as readonly string[]).includes(value);
-}
 
+export { FORMATS, isFormat, type Format };
 export type { RenderOptions } from "./shared.js";
 export { renderJson, renderJunit, renderMarkdown, renderSarif, renderText };

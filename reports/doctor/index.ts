@@ -6,8 +6,7 @@ import { renderDoctorMarkdown } from "./markdown.js";
 import { renderDoctorSarif } from "./sarif.js";
 import { renderDoctorText, type DoctorRenderOptions } from "./text.js";
 
-export const DOCTOR_FORMATS = ["text", "json", "markdown", "sarif"] as const;
-export type DoctorFormat = (typeof DOCTOR_FORMATS)[number];
+import { DOCTOR_FORMATS, type DoctorFormat } from "./formats.js";
 
 const RENDERERS: Record<DoctorFormat, (report: DoctorReport, options: DoctorRenderOptions) => string> = {
   text: renderDoctorText,
@@ -20,5 +19,6 @@ export function renderDoctor(format: DoctorFormat, report: DoctorReport, options
   return RENDERERS[format](report, options);
 }
 
+export { DOCTOR_FORMATS, type DoctorFormat };
 export type { DoctorRenderOptions } from "./text.js";
 export { renderDoctorJson, renderDoctorMarkdown, renderDoctorSarif, renderDoctorText };

@@ -6,6 +6,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** stdout is a terminal (colour allowed unless NO_COLOR). */
   stdoutIsTTY: boolean;
+  /** stderr is a terminal: progress lines are drawn only then. */
+  stderrIsTTY?: boolean;
   /** Everything on standard input (`build-log -`, `env -`). */
   readStdin?: () => Promise<string>;
 }

@@ -10,11 +10,13 @@ import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
+import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js";
 import { READ_PERMISSIONS, type Operation } from "./permissions.js";
+import { ReadBudget } from "./read-budget.js";
 import { preflightRetryPolicy, retryAfterHeaderMs, retryAfterMs, type RetrySettings } from "./retry.js";
 import type { Redactor } from "./secrets.js";
 
@@ -35,6 +37,14 @@ export interface ArmOptions {
   /** Seconds of --timeout, for the message of a read it cut short. */
   deadlineSeconds?: number;
   redactor: Redactor;
+  /** ARM requests in flight at once (all subscriptions); default 16. */
+  concurrency?: number;
+}
+
+/** The requests and retries of one collection, when several share a reader (a fleet). */
+export interface RequestTally {
+  requests: number;
+  retries: RetryNote[];
 }
 
 /** One HTTP attempt as the wire saw it: status 0 when no response came (reset, timeout). */
@@ -52,6 +62,8 @@ interface Capture {
 
 /** Per-call sink for response bodies; follows the async context into next-page requests too. */
 const captureContext = new AsyncLocalStorage<Capture>();
+/** The tally of the collection a request belongs to; follows it through shared reads it starts. */
+const tallyContext = new AsyncLocalStorage<RequestTally>();
 
 type Clients = {
   ml: AzureMachineLearningWorkspaces;
@@ -62,17 +74,38 @@ type Clients = {
   privateDns: PrivateDnsManagementClient;
 };
 
+/** Resource Graph's own throttling, per user: queries left in the window and when it refills. */
+export interface GraphQuota {
+  remaining: number;
+  resetsAfterMs: number;
+  /** performance.now() when the answer came. */
+  at: number;
+}
+
+const GRAPH_PATH = /\/providers\/Microsoft\.ResourceGraph\//i;
+
 export class ArmReader {
+  /** Every HTTP request of the run (retries and Resource Graph included). */
   requests = 0;
+  /** Of `requests`, those to Resource Graph. */
+  graphRequests = 0;
+  /** What the last Resource Graph answer said of the user's quota. */
+  graphQuota: GraphQuota | undefined;
+  private graphClient: ResourceGraphClient | undefined;
   /** Reads that succeeded only after a retry, for the report's note. */
   readonly retries: RetryNote[] = [];
   private readonly clients = new Map<string, Clients>();
 
   /** Replaces every client's `defaultRetryPolicy`; stateless, so one serves them all. */
   private readonly retryPolicy: PipelinePolicy;
+  /** Paces reads by what ARM says is left of each subscription's bucket; bounds requests in flight. */
+  readonly budget: ReadBudget;
+  private readonly budgetPolicy: PipelinePolicy;
 
   constructor(private readonly options: ArmOptions) {
     this.retryPolicy = preflightRetryPolicy(options.retry);
+    this.budget = new ReadBudget({ concurrency: options.concurrency ?? 16 });
+    this.budgetPolicy = this.budget.policy(() => options.deadline);
     // Every request in flight listens to the run's deadline; a dozen at once is normal, not a leak
     // (Node would otherwise print MaxListenersExceededWarning on stderr).
     if (options.deadline) setMaxListeners(0, options.deadline);
@@ -83,6 +116,10 @@ export class ArmReader {
     name: "preflightWire",
     sendRequest: async (request, next) => {
       this.requests += 1;
+      const isGraph = GRAPH_PATH.test(request.url);
+      if (isGraph) this.graphRequests += 1;
+      const tally = tallyContext.getStore();
+      if (tally) tally.requests += 1;
       request.timeout = this.options.requestTimeoutMs;
       const capture = captureContext.getStore();
       let response;
@@ -92,6 +129,7 @@ export class ArmReader {
         capture?.attempts.push({ status: 0 });
         throw error;
       }
+      if (isGraph) this.noteGraphQuota(response.headers.get("x-ms-user-quota-remaining"), response.headers.get("x-ms-user-quota-resets-after"));
       // A 202 (a long-running operation still going) paces polling with Retry-After too.
       const wait = response.status === 202 ? retryAfterHeaderMs(response) : retryAfterMs(response);
       capture?.attempts.push({ status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
@@ -119,6 +157,35 @@ export class ArmReader {
     return this.options.deadline?.aborted ?? false;
   }
 
+  /** `x-ms-user-quota-remaining` and `x-ms-user-quota-resets-after` (hh:mm:ss), when both are there. */
+  private noteGraphQuota(remaining: string | undefined, resetsAfter: string | undefined): void {
+    const left = Number(remaining);
+    const clock = /^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/.exec(resetsAfter?.trim() ?? "");
+    if (remaining === undefined || !Number.isFinite(left) || !clock) return;
+    const resetsAfterMs = ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3])) * 1000;
+    this.graphQuota = { remaining: left, resetsAfterMs, at: performance.now() };
+  }
+
+  /** The Resource Graph client: tenant-wide, so one for the run. */
+  graph(): ResourceGraphClient {
+    if (this.graphClient) return this.graphClient;
+    const { credential, endpoint, ca } = this.options;
+    const client = new ResourceGraphClient(credential, {
+      endpoint,
+      additionalPolicies: [
+        { policy: this.deadlinePolicy, position: "perCall" as const },
+        { policy: this.wirePolicy, position: "perRetry" as const },
+      ],
+      ...(ca ? { tlsOptions: { ca } } : {}),
+      userAgentOptions: { userAgentPrefix: "aml-preflight" },
+      credentials: { scopes: [`${endpoint.replace(/\/+$/, "")}/.default`] },
+    });
+    client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
+    client.pipeline.addPolicy(this.retryPolicy, { phase: "Retry" });
+    this.graphClient = client;
+    return client;
+  }
+
   clientsFor(subscriptionId: string): Clients {
     const existing = this.clients.get(subscriptionId.toLowerCase());
     if (existing) return existing;
@@ -127,6 +194,7 @@ export class ArmReader {
       endpoint,
       additionalPolicies: [
         { policy: this.deadlinePolicy, position: "perCall" as const },
+        { policy: this.budgetPolicy, position: "perRetry" as const },
         { policy: this.wirePolicy, position: "perRetry" as const },
       ],
       ...(ca ? { tlsOptions: { ca } } : {}),
@@ -154,6 +222,15 @@ export class ArmReader {
     }
     this.clients.set(subscriptionId.toLowerCase(), created);
     return created;
+  }
+
+  /**
+   * Runs one collection with its own tally of requests and retries, for readers shared by many
+   * collections at once (a fleet); `requests`/`retries` on the reader stay the whole run's.
+   */
+  async tallied<T>(run: (tally: RequestTally) => Promise<T>): Promise<T> {
+    const tally: RequestTally = { requests: 0, retries: [] };
+    return tallyContext.run(tally, () => run(tally));
   }
 
   /** One resource: its raw body, or the error. */
@@ -240,7 +317,9 @@ export class ArmReader {
 
   private noteRetries(operation: Operation, resourceId: string, capture: Capture): void {
     if (capture.attempts.every((attempt) => attempt.status >= 200 && attempt.status < 300)) return;
-    this.retries.push({ resourceId, operation, attempts: capture.attempts.length, statuses: capture.attempts.map((attempt) => attempt.status) });
+    const note = { resourceId, operation, attempts: capture.attempts.length, statuses: capture.attempts.map((attempt) => attempt.status) };
+    this.retries.push(note);
+    tallyContext.getStore()?.retries.push(note);
   }
 
   private deadlineError(part: PartName, operation: Operation, resourceId: string, started: boolean): CollectionError {

@@ -20,9 +20,10 @@ import {
   type RawResource,
   type Snapshot,
 } from "../snapshot/types.js";
-import { ML_API_VERSION, type ArmReader } from "./arm.js";
+import { ML_API_VERSION, type ArmReader, type RequestTally } from "./arm.js";
 import type { Operation } from "./permissions.js";
 import { redactFields, type Redactor } from "./secrets.js";
+import type { SharedReads } from "./shared-reads.js";
 
 export interface WorkspaceRef {
   subscriptionId: string;
@@ -42,6 +43,8 @@ export interface CollectOptions {
   now?: () => Date;
   /** --diagnose: run Azure's workspace diagnose, bounded by this many milliseconds. Absent: not run. */
   diagnose?: { timeoutMs: number };
+  /** A fleet's reads shared between its workspaces (and its Resource Graph sweep); absent: every read is this workspace's own. */
+  shared?: SharedReads;
 }
 
 /** Parts that cannot be read without others. */
@@ -61,7 +64,12 @@ export function expandParts(parts: readonly PartName[]): PartName[] {
 }
 
 export async function collectSnapshot(options: CollectOptions): Promise<Snapshot> {
-  const { reader, redactor } = options;
+  // The snapshot counts its own requests: a fleet's workspaces share one reader.
+  return options.reader.tallied((tally) => collectTallied(options, tally));
+}
+
+async function collectTallied(options: CollectOptions, tally: RequestTally): Promise<Snapshot> {
+  const { reader, redactor, shared } = options;
   const now = options.now ?? (() => new Date());
   const started = now();
   const parts = new Set(expandParts(options.parts));
@@ -82,7 +90,8 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
       return undefined;
     }
     if (resources.has(idKey(id))) return resources.get(idKey(id));
-    const result = await reader.readOne(part, operation, id, () => call(ref));
+    const read = () => reader.readOne(part, operation, id, () => call(ref));
+    const result = await (shared ? shared.one(id, read) : read());
     if (!result.ok) {
       errors.push(result.error);
       return undefined;
@@ -133,9 +142,9 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     level2.push(getById("keyVault", "key vault get", keyVaultId, (ref) => reader.clientsFor(ref.subscriptionId).keyVault.vaults.get(ref.resourceGroup, ref.name)));
   }
   if (want("computes")) {
+    const list = () => reader.readAll("computes", "computes list", `${workspaceId}/computes`, () => ml.computeOperations.list(resourceGroup, name));
     level2.push(
-      reader
-        .readAll("computes", "computes list", `${workspaceId}/computes`, () => ml.computeOperations.list(resourceGroup, name))
+      (shared ? shared.children(workspaceId, "Microsoft.MachineLearningServices/workspaces/computes", list) : list())
         .then((result) => {
           if (result.ok) result.items.forEach(keep);
           else errors.push(result.error);
@@ -162,11 +171,12 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     const ref = parseRef(endpointId);
     if (!ref || zoneGroupsListed.has(idKey(endpointId))) return;
     zoneGroupsListed.add(idKey(endpointId));
+    const list = () =>
+      reader.readAll("privateDns", "private DNS zone groups list", `${ref.id}/privateDnsZoneGroups`, () =>
+        reader.clientsFor(ref.subscriptionId).network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name),
+      );
     into.push(
-      reader
-        .readAll("privateDns", "private DNS zone groups list", `${ref.id}/privateDnsZoneGroups`, () =>
-          reader.clientsFor(ref.subscriptionId).network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name),
-        )
+      (shared ? shared.children(ref.id, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", list) : list())
         .then((result) => {
           if (result.ok) zoneGroups.push(...result.items.map(keep));
           else errors.push(result.error);
@@ -189,9 +199,9 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
       }
       const dns = reader.clientsFor(ref.subscriptionId).privateDns;
       into.push(getById("privateDns", "private DNS zone get", zoneId, () => dns.privateZones.get(ref.resourceGroup, ref.name)));
+      const list = () => reader.readAll("privateDns", "virtual network links list", `${ref.id}/virtualNetworkLinks`, () => dns.virtualNetworkLinks.list(ref.resourceGroup, ref.name));
       into.push(
-        reader
-          .readAll("privateDns", "virtual network links list", `${ref.id}/virtualNetworkLinks`, () => dns.virtualNetworkLinks.list(ref.resourceGroup, ref.name))
+        (shared ? shared.children(ref.id, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", list) : list())
           .then((result) => {
             if (result.ok) result.items.forEach(keep);
             else errors.push(result.error);
@@ -226,9 +236,12 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     if (!key || typesAttempted.has(key)) return;
     typesAttempted.add(key);
     const typesId = `/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${region}/availablePrivateEndpointTypes`;
-    const result = await reader.readAll("privateEndpointTypes", "availablePrivateEndpointTypes list", typesId, () =>
-      reader.clientsFor(subscriptionId).network.availablePrivateEndpointTypes.list(region),
-    );
+    const list = () =>
+      reader.readAll("privateEndpointTypes", "availablePrivateEndpointTypes list", typesId, () =>
+        reader.clientsFor(subscriptionId).network.availablePrivateEndpointTypes.list(region),
+      );
+    // A fleet asks once per subscription and region, whichever workspace asks first.
+    const result = await (shared ? shared.once(`${subscriptionId}|${key}`, list) : list());
     if (result.ok) {
       privateEndpointTypes[key] = result.items.map((item) => asString(item.resourceName) ?? asString(item.name) ?? "").filter(Boolean);
     } else {
@@ -257,9 +270,10 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) listZoneGroups(id, level3);
     readZones(level3);
   }
-  if (want("networkSecurityGroups")) {
+  if (want("networkSecurityGroups") && !shared) {
     // Prefetch: an NSG's body lists the subnets it is attached to, so listing the NSGs of each compute
     // VNet's resource group finds most of them a level early. What it misses is read at level 4.
+    // A fleet skips it: its NSGs come from the sweep or are read once each for every workspace.
     const groups = new Map(computeSubnets.map((subnetId) => parseResourceId(subnetId)).filter((ref) => ref !== undefined).map((ref) => [`${ref.subscriptionId}/${ref.resourceGroup}`.toLowerCase(), ref]));
     const wanted = new Set(computeSubnets.map(idKey));
     for (const ref of groups.values()) {
@@ -363,11 +377,11 @@ export async function collectSnapshot(options: CollectOptions): Promise<Snapshot
     apiVersions: { "Microsoft.MachineLearningServices": ML_API_VERSION },
     resources: [...resources.values()],
     privateEndpointTypes,
-    requests: reader.requests,
+    requests: tally.requests,
     errors,
     ...(diagnose ? { diagnose } : {}),
     // Parallel reads finish in any order; sorted, two runs of one scenario give the same report.
-    ...(reader.retries.length ? { retries: [...reader.retries].sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.operation.localeCompare(b.operation)) } : {}),
+    ...(tally.retries.length ? { retries: [...tally.retries].sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.operation.localeCompare(b.operation)) } : {}),
   };
   if (want("keys")) {
     snapshot.keys = options.readKeys

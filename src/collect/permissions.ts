@@ -20,6 +20,8 @@ export const READ_PERMISSIONS = {
   "private DNS zone get": "Microsoft.Network/privateDnsZones/read",
   "virtual network links list": "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read",
   "workspace diagnose": "Microsoft.MachineLearningServices/workspaces/diagnose/action",
+  // Resource Graph returns only what the caller may read; the query itself needs this on the tenant.
+  "resource graph query": "Microsoft.ResourceGraph/resources/read",
 } as const;
 
 export type Operation = keyof typeof READ_PERMISSIONS;

@@ -89,10 +89,7 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       reason: "the workspace's computes could not be listed",
     });
   }
-  const workspacePrefix = `${idKey(snapshot.target.workspaceId)}/computes/`;
-  const computes = snapshot.resources
-    .filter((resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(workspacePrefix))
-    .map(computeView);
+  const computes = index.listed(`${snapshot.target.workspaceId}/computes`).map(computeView);
 
   const lookup = <T>(part: PartName, kind: string, view: (raw: RawResource) => T) => {
     return (id: string): Lookup<T> => {
@@ -138,8 +135,7 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       const listId = `${parentId}/${collection}`;
       const error = errorFor(part, listId);
       if (error) return { ok: false, error, reason: `the ${kind} of ${parentId.split("/").pop()} could not be listed (${explainError(error)})` };
-      const prefix = `${idKey(listId)}/`;
-      return { ok: true, value: snapshot.resources.filter((raw) => typeof raw.id === "string" && idKey(raw.id).startsWith(prefix)).map(view) };
+      return { ok: true, value: index.listed(listId).map(view) };
     };
   };
   const privateDns: PrivateDnsParts = {

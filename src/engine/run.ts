@@ -25,7 +25,7 @@ export function fillTemplate(template: string, data: Record<string, string | num
 }
 
 /** An unknown is fixed by reading again, not by the check's repair command. */
-const UNKNOWN_REMEDIATION =
+export const UNKNOWN_REMEDIATION =
   "Run again; if the read keeps failing, grant the permission named in the evidence (the Reader role covers every read but listKeys/listCredentials).";
 
 function failureFinding(check: Check, failure: PartFailure): ReportFinding {

@@ -28,6 +28,23 @@ const PREFIX_LENGTH = /^\d{1,3}$/;
  */
 function parseBlock(text: string): Block | undefined {
   if (typeof text !== "string") return undefined;
+  // NSG rules repeat the same few prefixes across subnets and workspaces, and most are tags
+  // ("Internet", "AzureMachineLearning") that ipaddr.js rejects by throwing: both are worth
+  // remembering. Blocks are never mutated, so sharing them is safe.
+  const known = parsedBlocks.get(text);
+  if (known !== undefined || parsedBlocks.has(text)) return known;
+  const block = LOOKS_LIKE_ADDRESS.test(text) ? parseBlockUncached(text) : undefined;
+  if (parsedBlocks.size >= PARSED_BLOCKS_LIMIT) parsedBlocks.clear();
+  parsedBlocks.set(text, block);
+  return block;
+}
+
+/** Only hex digits, dots, colons, a prefix length and surrounding spaces: anything else is no address. */
+const LOOKS_LIKE_ADDRESS = /^\s*[0-9a-f.:%]+(?:\/[0-9]*)?\s*$/i;
+const PARSED_BLOCKS_LIMIT = 10_000;
+const parsedBlocks = new Map<string, Block | undefined>();
+
+function parseBlockUncached(text: string): Block | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
   const parts = trimmed.split("/");

@@ -182,7 +182,24 @@ export function azureDefaultRules(): NsgRule[] {
  * When defaultSecurityRules is absent (or empty), Azure's six default rules are added. Never throws:
  * a rule lacking priority/direction/access is skipped and reported in `malformed`.
  */
-export function rulesFromNsg(raw: unknown): { rules: NsgRule[]; malformed: string[] } {
+/**
+ * An NSG's rules, read once per NSG body: in a fleet audited offline one NSG body serves every
+ * workspace on its subnets. The result is frozen, so no caller can change what the next one reads.
+ */
+export function rulesFromNsg(raw: unknown): { rules: readonly NsgRule[]; malformed: readonly string[] } {
+  if (!isRecord(raw)) return readRulesFromNsg(raw);
+  let read = rulesByNsg.get(raw);
+  if (!read) {
+    const fresh = readRulesFromNsg(raw);
+    read = Object.freeze({ rules: Object.freeze(fresh.rules.map((rule) => Object.freeze(rule))), malformed: Object.freeze(fresh.malformed) });
+    rulesByNsg.set(raw, read);
+  }
+  return read;
+}
+
+const rulesByNsg = new WeakMap<object, { rules: readonly NsgRule[]; malformed: readonly string[] }>();
+
+function readRulesFromNsg(raw: unknown): { rules: NsgRule[]; malformed: string[] } {
   const rules: NsgRule[] = [];
   const malformed: string[] = [];
   if (!isRecord(raw)) {
@@ -420,7 +437,28 @@ function uncertainty(match: RuleMatch, rule: NsgRule): string {
  * (ties keep their given order); the first rule that surely matches decides, unless an earlier rule
  * that only may match has the opposite access, in which case the decision is "unknown".
  */
-export function evaluateFlow(rules: NsgRule[], flow: Flow): FlowVerdict {
+/**
+ * How the rules decide the flow. Answers are remembered per rules list (as rulesFromNsg shares it)
+ * and flow: the subnets of a fleet's workspaces ask the same NSG the same questions.
+ */
+export function evaluateFlow(rules: readonly NsgRule[], flow: Flow): FlowVerdict {
+  let answers = verdictsByRules.get(rules);
+  if (!answers) {
+    answers = new Map();
+    verdictsByRules.set(rules, answers);
+  }
+  const key = JSON.stringify(flow);
+  let verdict = answers.get(key);
+  if (!verdict) {
+    verdict = Object.freeze(decideFlow(rules, flow));
+    answers.set(key, verdict);
+  }
+  return verdict;
+}
+
+const verdictsByRules = new WeakMap<readonly NsgRule[], Map<string, FlowVerdict>>();
+
+function decideFlow(rules: readonly NsgRule[], flow: Flow): FlowVerdict {
   const ordered = rules
     .map((rule, index) => ({ rule, index }))
     .filter(({ rule }) => rule.direction === flow.direction)

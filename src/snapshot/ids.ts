@@ -11,14 +11,34 @@ export interface ParsedResourceId {
   type: string;
   name: string;
   /** Type/name pairs after the namespace, e.g. [["virtualNetworks","v"],["subnets","s"]]. */
-  segments: Array<[string, string]>;
+  segments: ReadonlyArray<readonly [string, string]>;
 }
 
 const RESOURCE_ID =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/([^/]+)\/((?:[^/]+\/[^/]+)(?:\/[^/]+\/[^/]+)*)\/?$/i;
 
+/**
+ * The parts of an ARM resource ID. Answers are remembered (and frozen, so no caller can change what
+ * the next one reads): a fleet's checks ask about the same subnets and VNets thousands of times.
+ */
 export function parseResourceId(id: unknown): ParsedResourceId | undefined {
   if (typeof id !== "string") return undefined;
+  if (parsedIds.has(id)) return parsedIds.get(id);
+  const parsed = parseResourceIdUncached(id);
+  if (parsed) {
+    for (const pair of parsed.segments) Object.freeze(pair);
+    Object.freeze(parsed.segments);
+    Object.freeze(parsed);
+  }
+  if (parsedIds.size >= PARSED_IDS_LIMIT) parsedIds.clear();
+  parsedIds.set(id, parsed);
+  return parsed;
+}
+
+const PARSED_IDS_LIMIT = 50_000;
+const parsedIds = new Map<string, ParsedResourceId | undefined>();
+
+function parseResourceIdUncached(id: string): ParsedResourceId | undefined {
   const match = RESOURCE_ID.exec(id.trim());
   if (!match) return undefined;
   const [, subscriptionId, resourceGroup, namespace, rest] = match as unknown as [string, string, string, string, string];
@@ -40,8 +60,19 @@ export function parseResourceId(id: unknown): ParsedResourceId | undefined {
 
 /** Canonical key for comparing IDs. */
 export function idKey(id: string): string {
-  return id.trim().replace(/\/+$/, "").toLowerCase();
+  // Checks compare IDs in their inner loops, and a fleet's snapshots repeat the same IDs (a hub zone's
+  // links, a shared VNet's subnets) thousands of times: each key is worked out once.
+  let key = knownKeys.get(id);
+  if (key === undefined) {
+    key = id.trim().replace(/\/+$/, "").toLowerCase();
+    if (knownKeys.size >= KNOWN_KEYS_LIMIT) knownKeys.clear();
+    knownKeys.set(id, key);
+  }
+  return key;
 }
+
+const KNOWN_KEYS_LIMIT = 100_000;
+const knownKeys = new Map<string, string>();
 
 export function sameId(a: unknown, b: unknown): boolean {
   return typeof a === "string" && typeof b === "string" && idKey(a) === idKey(b);

@@ -462,15 +462,44 @@ export function dnsZoneLinkView(raw: RawResource): DnsZoneLinkView {
 }
 
 /** Index of snapshot resources by ID, case-insensitive. */
+/**
+ * A resource's ID key and the key of the collection it is listed in, worked out once per resource
+ * object: the snapshots of a fleet audited offline share their VNets, NSGs and DNS zones (a hub zone's
+ * hundreds of links in every workspace's snapshot), and each snapshot's index would key them again.
+ */
+const resourceKeys = new WeakMap<object, { key: string; list: string }>();
+
+function keysOf(resource: RawResource): { key: string; list: string } | undefined {
+  if (typeof resource?.id !== "string") return undefined;
+  let keys = resourceKeys.get(resource);
+  if (keys === undefined) {
+    const key = idKey(resource.id);
+    keys = { key, list: key.slice(0, key.lastIndexOf("/")) };
+    resourceKeys.set(resource, keys);
+  }
+  return keys;
+}
+
 export class ResourceIndex {
   private readonly byId = new Map<string, RawResource>();
+  /** Resources by the collection they are listed in (`<parent>/<collection>`, as an ID key). */
+  private readonly byList = new Map<string, RawResource[]>();
   constructor(resources: readonly RawResource[]) {
     for (const resource of resources) {
-      if (typeof resource?.id === "string") this.byId.set(idKey(resource.id), resource);
+      const keys = keysOf(resource);
+      if (keys === undefined) continue;
+      this.byId.set(keys.key, resource);
+      const members = this.byList.get(keys.list);
+      if (members) members.push(resource);
+      else this.byList.set(keys.list, [resource]);
     }
   }
   get(id: string | undefined): RawResource | undefined {
     return id ? this.byId.get(idKey(id)) : undefined;
+  }
+  /** The resources listed under `<parent>/<collection>` (computes, zone groups, VNet links), in snapshot order. */
+  listed(listId: string): RawResource[] {
+    return this.byList.get(idKey(listId)) ?? [];
   }
   ofType(type: string): RawResource[] {
     const prefix = type.toLowerCase();

@@ -143,7 +143,7 @@ const passCases: Case[] = [
         configured(NEEDS[5]!, { owner: ACR_ID, satisfiedBy: ACR }),
         configured(NEEDS[6]!, { owner: KV_ID, ownerType: "keyVault", groupIds: ["vault"] }),
         ...ZONES.map((zone) =>
-          ({ ...linked(zone), evidence: { ...linked(zone).evidence, computes: [...COMPUTES], dnsServers: [], linkedVnets: [VNET_ID] } }),
+          ({ ...linked(zone), evidence: { ...linked(zone).evidence, computes: [...COMPUTES], dnsServers: [] } }),
         ),
       ],
     },

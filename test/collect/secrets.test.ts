@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
+import fc from "fast-check";
 import { REDACTED, Redactor, scrubFreeText } from "../../src/collect/secrets.js";
 
 /** Deterministic key-shaped strings: base64 of a hash, as long as a test secret or a real key. */
@@ -49,5 +50,36 @@ describe("Redactor", () => {
     expect(message).not.toContain("shortish-secret");
     expect(message).not.toContain(keyLike(7, 44));
     expect(message).toContain("failed near");
+  });
+});
+
+describe("Redactor with many secrets (a fleet's thousands of keys, found in one pass)", () => {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-";
+  const secretArb = fc.string({ unit: fc.constantFrom(...alphabet), minLength: 8, maxLength: 90 });
+
+  test("no remembered secret survives, whatever surrounds or overlaps it", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(secretArb, { minLength: 9, maxLength: 40 }), fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 12 })), { maxLength: 30 }), (secrets, layout) => {
+        const redactor = new Redactor();
+        for (const secret of secrets) redactor.remember(secret);
+        const text = layout.map(([pick, noise]) => `${noise}${secrets[pick % secrets.length]}`).join("");
+        const out = redactor.redact(text);
+        // Redacting again finds nothing more: every occurrence went in the first pass.
+        expect(redactor.redact(out)).toBe(out);
+        for (const [pick] of layout) expect(out).not.toContain(secrets[pick % secrets.length]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("the same answer as one search per secret when no secret overlaps another", () => {
+    const secrets = Array.from({ length: 50 }, (_, index) => `Key${String(index).padStart(3, "0")}-${createHash("sha256").update(String(index)).digest("base64").slice(0, 40)}`);
+    const redactor = new Redactor();
+    for (const secret of secrets) redactor.remember(secret);
+    const text = `{"a":"${secrets[3]}","b":"x ${secrets[49]}${secrets[0]} y","c":"short","d":"${secrets[3]}"}`;
+    let naive = text;
+    for (const secret of secrets) naive = naive.split(secret).join(REDACTED);
+    expect(redactor.redact(text)).toBe(naive);
+    expect(redactor.redact("no secrets here at all")).toBe("no secrets here at all");
   });
 });

@@ -174,12 +174,13 @@ export function e2eSession(prefix = "preflight-e2e-"): E2eSession {
   };
 }
 
-/** What every run of a file must hold to: reads only, POSTs only to the key actions and diagnose, no run killed by its guard. */
+/** What every run of a file must hold to: reads only, POSTs only to the key actions, diagnose and Resource Graph, no run killed by its guard. */
 export function expectReadOnlyRuns(entries: readonly RequestLogEntry[], runs: readonly CliResult[]): void {
   expect(entries.filter((entry) => ["PUT", "PATCH", "DELETE"].includes(entry.method))).toEqual([]);
   expect(entries.filter((entry) => entry.method !== "GET" && entry.method !== "POST")).toEqual([]);
   const posts = entries.filter((entry) => entry.method === "POST");
   expect(posts.length).toBeGreaterThan(0);
-  expect(posts.map(pathOf).filter((path) => !/\/(listKeys|listCredentials|diagnose)$/.test(path))).toEqual([]);
+  // Resource Graph queries are reads too (the fleet's sweep).
+  expect(posts.map(pathOf).filter((path) => !/\/(listKeys|listCredentials|diagnose)$/.test(path) && !/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path))).toEqual([]);
   expect(runs.filter((run) => run.signal !== null)).toEqual([]);
 }

@@ -1,15 +1,27 @@
 // `npm run fake-arm -- --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]
 //   [--throttle [CAPACITY:REFILL_PER_SECOND]]`
+// `npm run fake-arm -- --fleet N [--subscriptions S] [--seed X] [serving flags as above]`: generates a fleet
+//   of N workspaces (fleet-scenario.ts) and serves it, with the same ready line as --scenario.
+// `npm run fake-arm -- --generate-fleet N [--subscriptions S] [--seed X] [--out <file.json>]`: writes the
+//   generated fleet scenario (to --out, else stdout) and exits.
+import { realpathSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { generateFleetScenario } from "./fleet-scenario.js";
+import type { FleetScenarioOptions } from "./fleet-scenario.js";
 import { serveAsCommand } from "./loopback.js";
-import { loadScenario, resolveThrottle } from "./scenario.js";
-import type { ThrottleSetting } from "./scenario.js";
+import { loadScenario, parseScenario, resolveThrottle } from "./scenario.js";
+import type { Scenario, ThrottleSetting } from "./scenario.js";
 import { startFakeArm } from "./server.js";
 import type { FakeArm } from "./server.js";
 
 export interface FakeArmCliOptions {
-  scenarioFile: string;
+  /** --scenario: the file to serve; absent when --fleet generates the scenario instead. */
+  scenarioFile?: string;
+  /** --fleet: the fleet to generate and serve. */
+  fleet?: FleetScenarioOptions;
   latencyMs: number | undefined;
   logFile: string | undefined;
   pageSize: number | undefined;
@@ -17,9 +29,20 @@ export interface FakeArmCliOptions {
   throttle: ThrottleSetting | undefined;
 }
 
+/** `--generate-fleet`: write the generated scenario and exit. */
+export interface GenerateFleetCliOptions {
+  fleet: FleetScenarioOptions;
+  /** Absent: stdout. */
+  outFile: string | undefined;
+}
+
+/** Subscriptions of a generated fleet when --subscriptions is not given: the fleet benchmark's. */
+export const DEFAULT_FLEET_SUBSCRIPTIONS = 5;
+
 const USAGE =
-  "usage: fake-arm --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N] " +
-  "[--throttle [CAPACITY:REFILL_PER_SECOND]]";
+  "usage: fake-arm (--scenario <file.json> | --fleet N [--subscriptions S] [--seed X]) [--latency-ms N] " +
+  "[--log <requests.jsonl>] [--page-size N] [--throttle [CAPACITY:REFILL_PER_SECOND]]\n" +
+  "       fake-arm --generate-fleet N [--subscriptions S] [--seed X] [--out <file.json>]";
 
 /** `""` (the flag alone): ARM's limits; `C:R`: capacity C, R tokens per second. */
 function parseThrottle(value: string | undefined): ThrottleSetting | undefined {
@@ -52,28 +75,54 @@ function parseCount(flag: string, value: string | undefined, minimum: number): n
   return count;
 }
 
-/** Parses the command line (without `node` and the script); throws with the usage on bad input. */
-export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
-  let values;
+const OPTIONS = {
+  scenario: { type: "string" },
+  fleet: { type: "string" },
+  "generate-fleet": { type: "string" },
+  subscriptions: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  "latency-ms": { type: "string" },
+  log: { type: "string" },
+  "page-size": { type: "string" },
+  throttle: { type: "string" },
+} as const;
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+
+function parseValues(argv: string[]): ParsedValues {
   try {
-    ({ values } = parseArgs({
-      args: withBareThrottle(argv),
-      options: {
-        scenario: { type: "string" },
-        "latency-ms": { type: "string" },
-        log: { type: "string" },
-        "page-size": { type: "string" },
-        throttle: { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    return parseArgs({ args: withBareThrottle(argv), options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${USAGE}`);
   }
-  if (values.scenario === undefined) throw new Error(`--scenario is required\n${USAGE}`);
+}
+
+function rejectFlags(values: ParsedValues, flags: Array<keyof ParsedValues>, because: string): void {
+  const given = flags.filter((flag) => values[flag] !== undefined);
+  if (given.length > 0) throw new Error(`${given.map((flag) => `--${flag}`).join(", ")} cannot be used ${because}\n${USAGE}`);
+}
+
+/** `--fleet N` / `--generate-fleet N` with --subscriptions and --seed. */
+function fleetOptions(flag: "fleet" | "generate-fleet", values: ParsedValues): FleetScenarioOptions {
+  const workspaces = parseCount(flag, values[flag], 1) as number;
+  const subscriptions = parseCount("subscriptions", values.subscriptions, 1) ?? DEFAULT_FLEET_SUBSCRIPTIONS;
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && (!Number.isInteger(seed) || values.seed?.trim() === "")) {
+    throw new Error(`--seed must be an integer, got "${values.seed}"\n${USAGE}`);
+  }
+  return { workspaces, subscriptions, ...(seed !== undefined && { seed }) };
+}
+
+/** Parses a serving command line (without `node` and the script); throws with the usage on bad input. */
+export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
+  const values = parseValues(argv);
+  rejectFlags(values, ["generate-fleet", "out"], "when serving (--scenario or --fleet)");
+  if (values.scenario !== undefined && values.fleet !== undefined) throw new Error(`give --scenario or --fleet, not both\n${USAGE}`);
+  if (values.scenario === undefined && values.fleet === undefined) throw new Error(`--scenario is required (or --fleet N to serve a generated fleet)\n${USAGE}`);
+  if (values.scenario !== undefined) rejectFlags(values, ["subscriptions", "seed"], "with --scenario (they shape a --fleet)");
   return {
-    scenarioFile: resolve(values.scenario),
+    ...(values.scenario !== undefined ? { scenarioFile: resolve(values.scenario) } : { fleet: fleetOptions("fleet", values) }),
     latencyMs: parseCount("latency-ms", values["latency-ms"], 0),
     logFile: values.log === undefined ? undefined : resolve(values.log),
     pageSize: parseCount("page-size", values["page-size"], 1),
@@ -81,9 +130,30 @@ export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
   };
 }
 
+/** Parses `--generate-fleet N [--subscriptions S] [--seed X] [--out file]`; throws with the usage on bad input. */
+export function parseGenerateFleetArgs(argv: string[]): GenerateFleetCliOptions {
+  const values = parseValues(argv);
+  if (values["generate-fleet"] === undefined) throw new Error(`--generate-fleet N is required\n${USAGE}`);
+  rejectFlags(values, ["scenario", "fleet", "latency-ms", "log", "page-size", "throttle"], "with --generate-fleet (it writes a scenario, it serves none)");
+  return { fleet: fleetOptions("generate-fleet", values), outFile: values.out === undefined ? undefined : resolve(values.out) };
+}
+
+/** True when the command line asks for generation rather than serving. */
+export function isGenerateFleetCommand(argv: string[]): boolean {
+  return argv.some((arg) => arg === "--generate-fleet" || arg.startsWith("--generate-fleet="));
+}
+
+/** The generated fleet scenario as written by --generate-fleet: JSON, one trailing newline. */
+export function generatedFleetJson(options: FleetScenarioOptions): string {
+  return `${JSON.stringify(generateFleetScenario(options).scenario)}\n`;
+}
+
 /** Starts the server the options describe; returns it and the one line to print once listening. */
 export async function startFromCli(options: FakeArmCliOptions): Promise<{ fakeArm: FakeArm; readyLine: string }> {
-  const scenario = await loadScenario(options.scenarioFile);
+  let scenario: Scenario;
+  if (options.fleet) scenario = parseScenario(generateFleetScenario(options.fleet).scenario, `--fleet ${options.fleet.workspaces}`);
+  else if (options.scenarioFile !== undefined) scenario = await loadScenario(options.scenarioFile);
+  else throw new Error(`--scenario is required (or --fleet N to serve a generated fleet)\n${USAGE}`);
   const fakeArm = await startFakeArm(scenario, {
     ...(options.latencyMs !== undefined && { latencyMs: options.latencyMs }),
     ...(options.logFile !== undefined && { logFile: options.logFile }),
@@ -93,7 +163,37 @@ export async function startFromCli(options: FakeArmCliOptions): Promise<{ fakeAr
   return { fakeArm, readyLine: JSON.stringify({ url: fakeArm.url, caFile: fakeArm.caFile }) };
 }
 
-serveAsCommand("fake-arm", import.meta.url, async () => {
-  const { fakeArm, readyLine } = await startFromCli(parseFakeArmArgs(process.argv.slice(2)));
-  return { readyLine, close: () => fakeArm.close() };
-});
+/** Writes the generated scenario; exit code 0, or 2 with one line on stderr. */
+async function generateCommand(argv: string[]): Promise<number> {
+  try {
+    const { fleet, outFile } = parseGenerateFleetArgs(argv);
+    const json = generatedFleetJson(fleet);
+    if (outFile === undefined) await new Promise<void>((done, fail) => process.stdout.write(json, (error) => (error ? fail(error) : done())));
+    else await writeFile(outFile, json);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`fake-arm: ${(error as Error).message}\n`);
+    return 2;
+  }
+}
+
+function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  try {
+    return script !== undefined && moduleUrl === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint(import.meta.url) && isGenerateFleetCommand(process.argv.slice(2))) {
+  // exitCode, not exit(): a large scenario on a pipe must be flushed before the process ends.
+  void generateCommand(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+} else {
+  serveAsCommand("fake-arm", import.meta.url, async () => {
+    const { fakeArm, readyLine } = await startFromCli(parseFakeArmArgs(process.argv.slice(2)));
+    return { readyLine, close: () => fakeArm.close() };
+  });
+}

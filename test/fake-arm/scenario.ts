@@ -61,6 +61,23 @@ export type ThrottleSetting = boolean | ThrottleLimits;
 /** ARM's read limits per subscription: a bucket of 250 tokens refilled at 25 per second. */
 export const ARM_READ_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capacity: 250, refillPerSecond: 25 });
 
+/** Resource Graph's own per-user query quota: `limit` queries per window of `windowMs`. */
+export interface ResourceGraphQuota {
+  /** Queries allowed in one window (a positive integer); Resource Graph: 15. */
+  limit: number;
+  /** Window length in milliseconds (a positive integer); Resource Graph: 5000. */
+  windowMs: number;
+}
+
+/** Resource Graph's documented default quota: 15 queries per user every 5 seconds. */
+export const RESOURCE_GRAPH_QUOTA: Readonly<ResourceGraphQuota> = Object.freeze({ limit: 15, windowMs: 5000 });
+
+/** How the fake's Resource Graph endpoint behaves. */
+export interface ResourceGraphSettings {
+  /** The per-user quota; absent: {@link RESOURCE_GRAPH_QUOTA}; `false`: no quota (and no quota headers). */
+  quota?: ResourceGraphQuota | false;
+}
+
 /**
  * A fake ARM scenario (CONTRACTS.md section 5), as read from a JSON file.
  *
@@ -77,6 +94,17 @@ export const ARM_READ_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capac
  *   (whole seconds until a token is back, at least 1), before any fault is considered. Responses carry
  *   `x-ms-ratelimit-remaining-subscription-reads`: the whole tokens left in the request's bucket
  *   (a fixed 11999 when throttling is off).
+ * - `managementGroups`: management group name -> the subscription IDs under it, for Resource Graph queries
+ *   scoped by `managementGroups` (names and IDs compare case-insensitively; a group not named here answers
+ *   403 `AuthorizationFailed`).
+ * - `resourceGraph`: the Resource Graph endpoint (`POST /providers/Microsoft.ResourceGraph/resources`), which
+ *   queries the top-level `resources` entries (not children embedded in a parent's properties). `quota`:
+ *   Resource Graph's own per-user throttling, counted for the whole server (the fake serves one user) and
+ *   separate from `throttle`: at most `limit` queries per fixed window of `windowMs` starting at the
+ *   window's first query; default 15 per 5000 ms, `false` for none. Every answer to a query then carries
+ *   `x-ms-user-quota-remaining` (queries left in the window) and `x-ms-user-quota-resets-after` (`hh:mm:ss`,
+ *   rounded up); a query over the quota answers 429 `RateLimiting` with `Retry-After` (whole seconds, at
+ *   least 1), before any fault is considered and without counting.
  */
 export interface Scenario {
   resources: ArmResource[];
@@ -91,6 +119,10 @@ export interface Scenario {
   pageSize?: number;
   /** ARM read throttling: `true` for ARM's limits (250 tokens, 25 per second), or explicit limits; default off. */
   throttle?: ThrottleSetting;
+  /** Management group name -> subscription IDs under it (Resource Graph scope); default none. */
+  managementGroups?: Record<string, string[]>;
+  /** Resource Graph endpoint settings; default: the documented quota of 15 queries per 5 seconds. */
+  resourceGraph?: ResourceGraphSettings;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -144,6 +176,30 @@ export function resolveThrottle(value: unknown, where = "throttle"): ThrottleLim
   return { capacity, refillPerSecond };
 }
 
+/**
+ * The quota a setting stands for: absent means Resource Graph's default, `false` none (undefined); throws,
+ * naming `where`, when the setting is neither `false` nor `{ limit, windowMs }` with positive integers.
+ */
+export function resolveResourceGraphQuota(value: unknown, where = "resourceGraph.quota"): ResourceGraphQuota | undefined {
+  if (value === undefined) return { ...RESOURCE_GRAPH_QUOTA };
+  if (value === false) return undefined;
+  if (!isRecord(value)) {
+    throw new Error(`${where} must be false or { "limit": <positive integer>, "windowMs": <positive integer> }`);
+  }
+  for (const [field, real] of [
+    ["limit", RESOURCE_GRAPH_QUOTA.limit],
+    ["windowMs", RESOURCE_GRAPH_QUOTA.windowMs],
+  ] as const) {
+    const number = value[field];
+    if (typeof number !== "number" || !Number.isInteger(number) || number < 1) {
+      throw new Error(
+        `${where}.${field} must be a positive integer (Resource Graph: ${real}), got ${JSON.stringify(number) ?? "nothing"}`,
+      );
+    }
+  }
+  return { limit: value.limit as number, windowMs: value.windowMs as number };
+}
+
 /** Checks the minimal shape of a parsed scenario; `source` names it in error messages. */
 export function parseScenario(value: unknown, source = "scenario"): Scenario {
   if (!isRecord(value)) throw new Error(`${source}: the scenario must be a JSON object`);
@@ -188,6 +244,22 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
     throw new Error(`${source}: pageSize must be a positive integer`);
   }
   resolveThrottle(value.throttle, `${source}: throttle`);
+  const managementGroups = value.managementGroups;
+  if (managementGroups !== undefined) {
+    if (!isRecord(managementGroups)) {
+      throw new Error(`${source}: managementGroups must be an object mapping a management group name to subscription IDs`);
+    }
+    for (const [group, subscriptions] of Object.entries(managementGroups)) {
+      if (!Array.isArray(subscriptions) || !subscriptions.every((subscription) => typeof subscription === "string")) {
+        throw new Error(`${source}: managementGroups["${group}"] must be an array of subscription IDs (strings)`);
+      }
+    }
+  }
+  const resourceGraph = value.resourceGraph;
+  if (resourceGraph !== undefined) {
+    if (!isRecord(resourceGraph)) throw new Error(`${source}: resourceGraph must be an object`);
+    resolveResourceGraphQuota(resourceGraph.quota, `${source}: resourceGraph.quota`);
+  }
   return { ...value, resources, faults } as unknown as Scenario;
 }
 

@@ -140,6 +140,9 @@ describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
   });
 });
 
+/** Files of only constants, which import nothing. */
+const CONSTANTS_ONLY = ["reports/formats.ts"];
+
 describe("checks/ and reports/ stay pure", () => {
   const files = [...(checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`)), ...reportFiles.map((name) => `reports/${name}`)];
 
@@ -160,7 +163,8 @@ describe("checks/ and reports/ stay pure", () => {
   test.each(files)("%s imports no @azure/* and no Node built-in (reports/text.ts: node:util only)", async (file) => {
     const source = await readFile(join(ROOT, file), "utf8");
     const specifiers = importSpecifiers(source);
-    expect(specifiers.length, `${file} imports nothing?`).toBeGreaterThan(0);
+    // A constants-only module (the --format list) has nothing to import; any other file with none means the scanner missed them.
+    if (!CONSTANTS_ONLY.includes(file)) expect(specifiers.length, `${file} imports nothing?`).toBeGreaterThan(0);
     const allowed = file === "reports/text.ts" ? ["node:util"] : [];
     const forbidden = specifiers.filter((specifier) => (specifier.startsWith("@azure/") || isNodeBuiltin(specifier)) && !allowed.includes(specifier));
     expect(forbidden).toEqual([]);

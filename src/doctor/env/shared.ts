@@ -4,8 +4,7 @@
 import type { DoctorFinding, SourceKind, SourceLine } from "../types.js";
 import { ENV_RULES, type EnvRuleId } from "./rules.js";
 
-export const ENV_KINDS = ["conda", "requirements", "dockerfile", "azureml-environment"] as const;
-export type EnvKind = (typeof ENV_KINDS)[number];
+export { ENV_KINDS, type EnvKind } from "./kinds.js";
 
 export interface SourceFile {
   /** The path as the user gave it, or as the environment spec names it relative to itself. */

@@ -1,0 +1,31 @@
+// One renderer per `preflight fleet --format` value: (fleet, options) => string. The CLI decides where it goes.
+
+import type { FleetReport } from "../../src/engine/fleet.js";
+import type { RenderOptions } from "../shared.js";
+import { renderFleetJson } from "./json.js";
+import { renderFleetJunit } from "./junit.js";
+import { renderFleetMarkdown } from "./markdown.js";
+import { renderFleetSarif } from "./sarif.js";
+import { fleetExitSentence, renderFleetText } from "./text.js";
+
+export const FLEET_FORMATS = ["text", "json", "junit", "markdown", "sarif"] as const;
+export type FleetFormat = (typeof FLEET_FORMATS)[number];
+
+const RENDERERS: Record<FleetFormat, (fleet: FleetReport, options: RenderOptions) => string> = {
+  text: renderFleetText,
+  json: renderFleetJson,
+  junit: renderFleetJunit,
+  markdown: renderFleetMarkdown,
+  sarif: renderFleetSarif,
+};
+
+export function renderFleet(format: FleetFormat, fleet: FleetReport, options: RenderOptions): string {
+  return RENDERERS[format](fleet, options);
+}
+
+export function isFleetFormat(value: string): value is FleetFormat {
+  return (FLEET_FORMATS as readonly string[]).includes(value);
+}
+
+export type { RenderOptions } from "../shared.js";
+export { fleetExitSentence, renderFleetJson, renderFleetJunit, renderFleetMarkdown, renderFleetSarif, renderFleetText };

@@ -1,0 +1,187 @@
+// `preflight fleet` (or `preflight --all`): every workspace of some subscriptions, a management
+// group or every subscription the credential can see, through one Resource Graph sweep; each
+// workspace audited by the same checks as `preflight --workspace`, as soon as it is read.
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { FLEET_FORMATS, fleetExitSentence, renderFleet } from "../../reports/fleet/index.js";
+import type { Redactor } from "../collect/secrets.js";
+import { PreflightError } from "../engine/errors.js";
+import { buildFleetReport, fleetExitCode, unreadableWorkspaceReport, type FleetCollection, type FleetReport, type FleetScope } from "../engine/fleet.js";
+import { buildReport } from "../engine/run.js";
+import type { Report } from "../engine/types.js";
+import type { FleetProgress } from "../collect/fleet.js";
+import type { FleetSnapshot } from "../snapshot/fleet.js";
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotTarget } from "../snapshot/types.js";
+import { docsPath, docsUrlFor, openReader, outputsFor, positiveSeconds, type AuditArgs } from "./common.js";
+import { fleetScope, type FleetArgs } from "./fleet-options.js";
+import type { CliIo } from "./io.js";
+import { partsFor, selectChecks } from "./selection.js";
+
+export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: string): Promise<number> {
+  const checks = selectChecks(args.only, args.skip);
+  const scope = fleetScope(args);
+  if (scope.via === "arm" && scope.subscriptions.length === 0) {
+    throw new PreflightError("--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces");
+  }
+  const concurrency = args.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new PreflightError(`--concurrency must be a whole number from 1 to 256, got ${String(concurrency)}`);
+  outputsFor(args);
+  docsUrlFor(args, io.env);
+  positiveSeconds(args, "timeout");
+
+  const started = new Date();
+  const { reader, redactor } = await openReader(args, io, { concurrency });
+  const { collectFleet } = await import("../collect/fleet.js");
+  const reports: Report[] = [];
+  const snapshots: Snapshot[] = [];
+  const unreadable: Array<{ target: SnapshotTarget; reason: string }> = [];
+  const ticket = args.ticket ?? null;
+  const progress = progressLine(io, args.progress ?? io.stderrIsTTY === true);
+  const result = await collectFleet({
+    reader,
+    redactor,
+    scope,
+    parts: partsFor(checks),
+    readKeys: args.keys,
+    toolVersion,
+    // Enough workspaces in flight to keep the request pool busy: each has a few reads open at a time.
+    workspaceConcurrency: Math.max(2, Math.ceil(concurrency / 2)),
+    onProgress: progress,
+    onSnapshot: (snapshot) => {
+      reports.push(buildReport(snapshot, checks, { toolVersion, ticket, startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs }));
+      if (args["save-snapshot"]) snapshots.push(snapshot);
+    },
+    onUnreadable: (target, reason) => {
+      reports.push(unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: started.toISOString() }));
+      unreadable.push({ target, reason });
+    },
+  });
+  progress(undefined);
+  if (result.found === 0) {
+    throw new PreflightError(`no workspace found in ${describeScope(scope)}; check --subscription/--management-group, --resource-group and --tag, and that the credential can read them`);
+  }
+  const durationMs = Date.now() - started.getTime();
+  const collection: FleetCollection = {
+    requests: { resourceGraph: reader.graphRequests, arm: reader.requests - reader.graphRequests },
+    resourceGraph: { queries: result.queries, rows: result.rows },
+    errors: result.errors.map(({ part: _part, ...error }) => error),
+  };
+  if (args["save-snapshot"]) {
+    const { writeFleetSnapshot } = await import("../snapshot/fleet.js");
+    const byId = (a: Snapshot, b: Snapshot) => a.target.workspaceId.toLowerCase().localeCompare(b.target.workspaceId.toLowerCase());
+    const fleetSnapshot: FleetSnapshot = {
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      kind: "fleet",
+      tool: { name: "aml-preflight", version: toolVersion },
+      collectedAt: started.toISOString(),
+      durationMs,
+      scope,
+      collection,
+      snapshots: snapshots.sort(byId),
+      unreadable,
+    };
+    await mkdir(dirname(resolve(args["save-snapshot"])), { recursive: true });
+    // Every secret of the run, not only those known when a workspace's snapshot was taken.
+    await writeFleetSnapshot(args["save-snapshot"], fleetSnapshot, (value) => redactor.redactDeep(value));
+    io.stderr(`preflight: wrote the snapshot of ${snapshots.length} workspaces to ${args["save-snapshot"]}\n`);
+  }
+  const fleet = buildFleetReport(reports, { toolVersion, ticket, startedAt: started.toISOString(), durationMs, scope, collection });
+  return emitFleetReport(fleet, args, io, redactor);
+}
+
+/** `preflight audit --snapshot <fleet snapshot>`: the fleet's report again, offline. */
+export async function offlineFleetAudit(fleetSnapshot: FleetSnapshot, args: AuditArgs, io: CliIo, toolVersion: string): Promise<number> {
+  const checks = selectChecks(args.only, args.skip);
+  const ticket = args.ticket ?? null;
+  const reports = fleetSnapshot.snapshots.map((snapshot) =>
+    buildReport(snapshot, checks, { toolVersion, ticket, startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs }),
+  );
+  for (const { target, reason } of fleetSnapshot.unreadable) {
+    reports.push(unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: fleetSnapshot.collectedAt }));
+  }
+  const fleet = buildFleetReport(reports, {
+    toolVersion,
+    ticket,
+    startedAt: fleetSnapshot.collectedAt,
+    durationMs: fleetSnapshot.durationMs,
+    scope: fleetSnapshot.scope,
+    collection: fleetSnapshot.collection,
+  });
+  return emitFleetReport(fleet, args, io);
+}
+
+async function emitFleetReport(fleet: FleetReport, args: AuditArgs, io: CliIo, redactor?: Redactor): Promise<number> {
+  const failOn = args["fail-on"];
+  const docsUrl = docsUrlFor(args, io.env);
+  for (const output of outputsFor(args)) {
+    if (!(FLEET_FORMATS as readonly string[]).includes(output.format)) throw new PreflightError(`--format ${output.format} is not available for a fleet; use ${FLEET_FORMATS.join(", ")}`);
+    const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
+    let text = renderFleet(output.format, fleet, {
+      colour,
+      verbose: args.verbose,
+      failOn,
+      ...(docsUrl ? { docsUrl } : {}),
+      installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
+    });
+    // Last line of defence: nothing seen as a secret during this run is printed.
+    if (redactor) text = redactor.redact(text);
+    if (!output.path) {
+      io.stdout(text);
+      continue;
+    }
+    await mkdir(dirname(resolve(output.path)), { recursive: true });
+    await writeFile(output.path, text, "utf8");
+    if (output.path !== args.out) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
+  }
+  if (args.out) {
+    const counts = Object.entries(fleet.summary.byWorstStatus).filter(([, count]) => count > 0).map(([status, count]) => `${count} ${status}`);
+    io.stderr(`preflight: ${fleet.summary.workspaces} workspaces (${counts.join(", ")})\n${fleetExitSentence(fleet, failOn)}\n`);
+  }
+  return fleetExitCode(fleet, failOn);
+}
+
+function describeScope(scope: FleetScope): string {
+  const where = scope.subscriptions.length
+    ? `subscription${scope.subscriptions.length > 1 ? "s" : ""} ${scope.subscriptions.join(", ")}`
+    : scope.managementGroups.length
+      ? `management group${scope.managementGroups.length > 1 ? "s" : ""} ${scope.managementGroups.join(", ")}`
+      : "the subscriptions the credential can see";
+  const filters = [
+    ...scope.resourceGroups.map((group) => `resource group ${group}`),
+    ...scope.tags.map((tag) => `tag ${tag.key}=${tag.value}`),
+  ];
+  return filters.length ? `${where} (${filters.join(", ")})` : where;
+}
+
+/** One line on stderr, rewritten in place; nothing unless asked for (by default: when stderr is a terminal). */
+function progressLine(io: CliIo, shown: boolean): (progress: FleetProgress | undefined) => void {
+  if (!shown) return () => {};
+  const line = ({ read, found }: FleetProgress) => `preflight: ${read}/${found} workspaces read and audited`;
+  if (!io.stderrIsTTY) {
+    // A log file gets whole lines, one per tenth of the fleet, not carriage returns.
+    let reported = -1;
+    return (progress) => {
+      if (!progress) return;
+      const tenth = Math.floor((progress.read * 10) / Math.max(1, progress.found));
+      if (tenth === reported) return;
+      reported = tenth;
+      io.stderr(`${line(progress)}\n`);
+    };
+  }
+  let drawn = false;
+  let last = 0;
+  return (progress) => {
+    if (!progress) {
+      if (drawn) io.stderr("\r\u001b[2K");
+      return;
+    }
+    const now = Date.now();
+    // A redraw per workspace would flood a slow terminal; ten a second reads as live, and the last one always shows.
+    if (drawn && now - last < 100 && progress.read < progress.found) return;
+    last = now;
+    drawn = true;
+    io.stderr(`\r\u001b[2K${line(progress)}`);
+  };
+}

@@ -1,0 +1,196 @@
+// Collects every workspace of a fleet. Discovery and bulk reads come from one Resource Graph sweep
+// (or, with via "arm", from each subscription's workspace list); then each workspace is collected
+// by the same collector as a single audit, its reads answered from the sweep where it can and
+// from ARM where it cannot, through one reader whose budget paces every subscription's reads.
+
+import pLimit from "p-limit";
+import { PreflightError } from "../engine/errors.js";
+import type { FleetScope } from "../engine/fleet.js";
+import { parseResourceId } from "../snapshot/ids.js";
+import type { CollectionError, PartName, RawResource, Snapshot, SnapshotTarget } from "../snapshot/types.js";
+import type { ArmReader } from "./arm.js";
+import { collectSnapshot } from "./collector.js";
+import { sweep } from "./graph.js";
+import type { Redactor } from "./secrets.js";
+import { SharedReads } from "./shared-reads.js";
+
+export interface FleetProgress {
+  /** Workspaces found in scope. */
+  found: number;
+  /** Workspaces collected (or given up on) so far. */
+  read: number;
+}
+
+export interface FleetCollectOptions {
+  reader: ArmReader;
+  redactor: Redactor;
+  scope: FleetScope;
+  parts: readonly PartName[];
+  readKeys: boolean;
+  toolVersion: string;
+  /** Workspaces collected at once; their reads share the reader's request budget. */
+  workspaceConcurrency: number;
+  onProgress?: (progress: FleetProgress) => void;
+  /** Each workspace's snapshot as soon as it is collected, so it can be audited and let go. */
+  onSnapshot: (snapshot: Snapshot) => void;
+  /** A workspace that could not be read at all (its GET failed): nothing to audit but the reason. */
+  onUnreadable: (target: SnapshotTarget, reason: string) => void;
+  /** Clock for each snapshot's collectedAt (tests pin it: key-sync judges key age by it). */
+  now?: () => Date;
+}
+
+export interface FleetCollectResult {
+  found: number;
+  /** Resource Graph pages and rows (0 with via "arm"). */
+  queries: number;
+  rows: number;
+  /** Failures not tied to one workspace: a dependency query, a subscription's workspace list. */
+  errors: CollectionError[];
+  /** Reads answered from the sweep rather than ARM. */
+  servedFromSweep: number;
+}
+
+/** The workspace a listed or swept row stands for. */
+function targetOf(row: RawResource): SnapshotTarget | undefined {
+  const ref = typeof row.id === "string" ? parseResourceId(row.id) : undefined;
+  if (!ref || ref.type.toLowerCase() !== "microsoft.machinelearningservices/workspaces") return undefined;
+  return {
+    workspaceId: ref.id,
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    workspace: ref.name,
+    ...(typeof row.location === "string" ? { location: row.location } : {}),
+  };
+}
+
+/** --tag key=value: the key as Azure compares tag names (case-insensitive), the value case-insensitive too. */
+export function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean {
+  const own = row.tags && typeof row.tags === "object" ? (row.tags as Record<string, unknown>) : {};
+  return tags.every(({ key, value }) =>
+    Object.entries(own).some(([name, actual]) => name.toLowerCase() === key.toLowerCase() && typeof actual === "string" && actual.toLowerCase() === value.toLowerCase()),
+  );
+}
+
+/** With via "arm": each named subscription's workspace list, filtered here as the sweep's query would. */
+async function listWorkspaces(reader: ArmReader, scope: FleetScope, errors: CollectionError[]): Promise<RawResource[]> {
+  if (scope.subscriptions.length === 0) {
+    throw new PreflightError("--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list; or drop --via arm");
+  }
+  const groups = new Set(scope.resourceGroups.map((group) => group.toLowerCase()));
+  const lists = await Promise.all(
+    scope.subscriptions.map((subscriptionId) =>
+      reader.readAll("workspace", "workspaces list", `/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/workspaces`, () =>
+        reader.clientsFor(subscriptionId).ml.workspaces.listBySubscription(),
+      ),
+    ),
+  );
+  const rows: RawResource[] = [];
+  for (const list of lists) {
+    if (!list.ok) {
+      errors.push(list.error);
+      continue;
+    }
+    for (const row of list.items) {
+      const target = targetOf(row);
+      if (!target) continue;
+      if (groups.size > 0 && !groups.has(target.resourceGroup.toLowerCase())) continue;
+      if (!matchesTags(row, scope.tags)) continue;
+      rows.push(row);
+    }
+  }
+  if (lists.every((list) => !list.ok)) {
+    const first = errors[0];
+    throw new PreflightError(`could not list the workspaces of any subscription: ${first ? `${[first.statusCode, first.code].filter(Boolean).join(" ")} ${first.message}` : "no answer"}`.trim());
+  }
+  return rows;
+}
+
+/**
+ * The workspaces in an order that takes turns between subscriptions. ARM's read budget is per
+ * subscription: sorted by ID, the workspaces in flight would all share one subscription's 25
+ * reads a second while the others' budgets sat unused.
+ */
+export function interleaveBySubscription(targets: readonly SnapshotTarget[]): SnapshotTarget[] {
+  const queues = new Map<string, SnapshotTarget[]>();
+  for (const target of targets) {
+    const key = target.subscriptionId.toLowerCase();
+    const queue = queues.get(key);
+    if (queue) queue.push(target);
+    else queues.set(key, [target]);
+  }
+  const out: SnapshotTarget[] = [];
+  const lists = [...queues.values()];
+  for (let round = 0; out.length < targets.length; round++) {
+    for (const list of lists) {
+      const next = list[round];
+      if (next) out.push(next);
+    }
+  }
+  return out;
+}
+
+function graphFailure(error: CollectionError): PreflightError {
+  if (error.statusCode === 403) {
+    return new PreflightError(`Resource Graph refused the query (403 ${error.code ?? ""}): grant Reader on the subscriptions or management group, or use --via arm with --subscription`.replace(/ +\)/, ")"));
+  }
+  if (error.statusCode === 401) {
+    return new PreflightError(`ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`);
+  }
+  return new PreflightError(`the Resource Graph query for workspaces failed: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim());
+}
+
+export async function collectFleet(options: FleetCollectOptions): Promise<FleetCollectResult> {
+  const { reader, scope } = options;
+  const errors: CollectionError[] = [];
+  let shared: SharedReads;
+  let rows: RawResource[];
+  let queries = 0;
+  let rowCount = 0;
+  if (scope.via === "resource-graph") {
+    let swept;
+    try {
+      swept = await sweep(reader, scope, options.parts);
+    } catch (error) {
+      if (error instanceof Error) throw error;
+      throw graphFailure(error as CollectionError);
+    }
+    rows = swept.workspaces;
+    queries = swept.queries;
+    rowCount = swept.rows;
+    errors.push(...swept.errors);
+    shared = new SharedReads(swept.index);
+  } else {
+    rows = await listWorkspaces(reader, scope, errors);
+    shared = new SharedReads();
+  }
+
+  const targets = interleaveBySubscription(rows.map(targetOf).filter((target): target is SnapshotTarget => target !== undefined));
+  const progress: FleetProgress = { found: targets.length, read: 0 };
+  options.onProgress?.({ ...progress });
+  const limit = pLimit(options.workspaceConcurrency);
+  await Promise.all(
+    targets.map((target) =>
+      limit(async () => {
+        try {
+          const snapshot = await collectSnapshot({
+            reader,
+            redactor: options.redactor,
+            workspace: { subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, name: target.workspace },
+            parts: options.parts,
+            readKeys: options.readKeys,
+            toolVersion: options.toolVersion,
+            shared,
+            ...(options.now ? { now: options.now } : {}),
+          });
+          options.onSnapshot(snapshot);
+        } catch (error) {
+          // One unreadable workspace (deleted since the sweep, no permission) is not the fleet's failure.
+          options.onUnreadable(target, options.redactor.redactMessage(error instanceof Error ? error.message : String(error)));
+        }
+        progress.read += 1;
+        options.onProgress?.({ ...progress });
+      }),
+    ),
+  );
+  return { found: targets.length, queries, rows: rowCount, errors, servedFromSweep: shared.servedFromSweep };
+}

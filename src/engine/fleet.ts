@@ -1,0 +1,180 @@
+// A fleet audit: the single-workspace report for every workspace, plus what a platform team reads
+// first: how many workspaces are at each worst status and which checks fail most often.
+
+import type { SnapshotTarget } from "../snapshot/types.js";
+import { UNKNOWN_REMEDIATION } from "./run.js";
+import { STATUSES, worstStatus, type Check, type FailOn, type Report, type ReportCollectionError, type Severity, type Status } from "./types.js";
+
+/** How the workspaces were found and read. */
+export interface FleetScope {
+  /** Subscriptions named with --subscription; empty: every subscription the credential can see (or the management groups'). */
+  subscriptions: string[];
+  managementGroups: string[];
+  /** --resource-group filters (case-insensitive). */
+  resourceGroups: string[];
+  /** --tag filters: every one must match. */
+  tags: Array<{ key: string; value: string }>;
+  /** `resource-graph`: one bulk sweep, ARM for the rest; `arm`: every workspace read on its own through ARM. */
+  via: "resource-graph" | "arm";
+}
+
+/** One check across the fleet: how many workspaces ended at each status. */
+export interface FleetCheckSummary {
+  id: string;
+  title: string;
+  severity: Severity;
+  counts: Record<Status, number>;
+}
+
+export interface FleetSummary {
+  workspaces: number;
+  /** Workspaces by their worst check status (a workspace with one failing check counts as `fail`). */
+  byWorstStatus: Record<Status, number>;
+  /** Every check that ran, most failing workspaces first (then most unknown, then warn, then id). */
+  checks: FleetCheckSummary[];
+}
+
+/** The fleet's own reads: the sweep and the ARM calls, and what failed outside any one workspace. */
+export interface FleetCollection {
+  /** HTTP requests of the whole run (retries included): Resource Graph and ARM. */
+  requests: { resourceGraph: number; arm: number };
+  /** Resource Graph pages fetched and rows they held (0 with via `arm`). */
+  resourceGraph: { queries: number; rows: number };
+  /** Failures not tied to one workspace (a Resource Graph query, a subscription's workspace list). */
+  errors: ReportCollectionError[];
+}
+
+/** `preflight fleet --format json`: one document, a `workspaces` array of single-workspace reports. */
+export interface FleetReport {
+  schemaVersion: 1;
+  kind: "fleet";
+  tool: { name: string; version: string };
+  scope: FleetScope;
+  ticket: string | null;
+  startedAt: string;
+  durationMs: number;
+  summary: FleetSummary;
+  /** Sorted worst first, then by workspace ID, so two runs of one fleet diff cleanly. */
+  workspaces: Report[];
+  collection: FleetCollection;
+}
+
+export interface FleetReportOptions {
+  toolVersion: string;
+  ticket: string | null;
+  startedAt: string;
+  durationMs: number;
+  scope: FleetScope;
+  collection: FleetCollection;
+}
+
+/** The worst status of a workspace's checks (`skip` when it ran none). */
+export function workspaceStatus(report: Report): Status {
+  return worstStatus(report.checks.map((check) => check.status)) ?? "skip";
+}
+
+function zeroCounts(): Record<Status, number> {
+  return Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+}
+
+export function buildFleetReport(reports: readonly Report[], options: FleetReportOptions): FleetReport {
+  const byWorstStatus = zeroCounts();
+  const checks = new Map<string, FleetCheckSummary>();
+  for (const report of reports) {
+    byWorstStatus[workspaceStatus(report)] += 1;
+    for (const check of report.checks) {
+      let entry = checks.get(check.id);
+      if (!entry) {
+        entry = { id: check.id, title: check.title, severity: check.severity, counts: zeroCounts() };
+        checks.set(check.id, entry);
+      }
+      entry.counts[check.status] += 1;
+    }
+  }
+  const rank = (entry: FleetCheckSummary) => [entry.counts.fail, entry.counts.unknown, entry.counts.warn];
+  const sortedChecks = [...checks.values()].sort((a, b) => {
+    const [left, right] = [rank(a), rank(b)];
+    for (let index = 0; index < left.length; index += 1) {
+      const difference = (right[index] ?? 0) - (left[index] ?? 0);
+      if (difference !== 0) return difference;
+    }
+    return a.id.localeCompare(b.id);
+  });
+  // Each workspace's rank and sort key once, not at every comparison.
+  const order = new Map(reports.map((report) => [report, { rank: STATUSES.indexOf(workspaceStatus(report)), id: report.target.workspaceId.toLowerCase() }]));
+  const workspaces = [...reports].sort((a, b) => {
+    const [left, right] = [order.get(a), order.get(b)];
+    return (left?.rank ?? 0) - (right?.rank ?? 0) || (left?.id ?? "").localeCompare(right?.id ?? "");
+  });
+  return {
+    schemaVersion: 1,
+    kind: "fleet",
+    tool: { name: "aml-preflight", version: options.toolVersion },
+    scope: options.scope,
+    ticket: options.ticket,
+    startedAt: options.startedAt,
+    durationMs: options.durationMs,
+    summary: { workspaces: reports.length, byWorstStatus, checks: sortedChecks },
+    workspaces,
+    collection: options.collection,
+  };
+}
+
+/** The workspaces at or above --fail-on: the ones that make the fleet's exit code 1. */
+export function workspacesAtFailOn(fleet: FleetReport, failOn: FailOn): Report[] {
+  const threshold = STATUSES.indexOf(failOn);
+  return fleet.workspaces.filter((report) => STATUSES.indexOf(workspaceStatus(report)) <= threshold);
+}
+
+/**
+ * 1 when a workspace reaches --fail-on, or, at --fail-on unknown, when a read outside any workspace
+ * failed (a subscription whose workspaces could not be listed may hide failing ones).
+ */
+export function fleetExitCode(fleet: FleetReport, failOn: FailOn): 0 | 1 {
+  if (workspacesAtFailOn(fleet, failOn).length > 0) return 1;
+  return failOn === "unknown" && fleet.collection.errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * The report of a workspace the fleet found but could not read (deleted since the sweep, no read
+ * permission on it): every selected check `unknown` with the reason, so it is counted, not dropped.
+ */
+export function unreadableWorkspaceReport(
+  target: SnapshotTarget,
+  reason: string,
+  checks: readonly Check[],
+  options: { toolVersion: string; ticket: string | null; startedAt: string },
+): Report {
+  const results = checks.map((check) => ({
+    id: check.id,
+    title: check.title,
+    severity: check.severity,
+    docs: check.docs,
+    status: "unknown" as const,
+    findings: [
+      {
+        status: "unknown" as const,
+        messageId: "workspace-unreadable",
+        resourceId: target.workspaceId,
+        message: `Cannot decide: the workspace could not be read (${reason}).`,
+        evidence: { reason },
+        remediation: UNKNOWN_REMEDIATION,
+      },
+    ],
+  }));
+  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  summary.unknown = results.length;
+  return {
+    schemaVersion: 1,
+    tool: { name: "aml-preflight", version: options.toolVersion },
+    target,
+    ticket: options.ticket,
+    startedAt: options.startedAt,
+    durationMs: 0,
+    summary,
+    checks: [...results].sort((a, b) => a.id.localeCompare(b.id)),
+    collection: { requests: 0, read: {}, errors: [], retries: [] },
+  };
+}
+
+export type { SnapshotTarget };

@@ -1,0 +1,117 @@
+// A fleet snapshot: every workspace's snapshot from one `preflight fleet --save-snapshot` run, so
+// the fleet can be audited again offline (`preflight audit --snapshot <file>`). Like a workspace
+// snapshot it holds no key, password or token.
+
+import { readFile, writeFile } from "node:fs/promises";
+import { PreflightError } from "../engine/errors.js";
+import type { FleetCollection, FleetScope } from "../engine/fleet.js";
+import { checkSnapshot, parseSnapshot } from "./io.js";
+import { SNAPSHOT_SCHEMA_VERSION, type RawResource, type Snapshot, type SnapshotTarget } from "./types.js";
+
+export interface FleetSnapshot {
+  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+  kind: "fleet";
+  tool: { name: string; version: string };
+  collectedAt: string;
+  durationMs: number;
+  scope: FleetScope;
+  collection: FleetCollection;
+  /** One per workspace read, sorted by workspace ID. */
+  snapshots: Snapshot[];
+  /** Workspaces found but not read, with why. */
+  unreadable: Array<{ target: SnapshotTarget; reason: string }>;
+}
+
+/**
+ * The file: every resource once, each workspace's snapshot naming its resources by their place in
+ * that list. A hub VNet or DNS zone is in hundreds of workspaces' snapshots; written out in each it
+ * made a thousand-workspace file of 200 MB, most of it repeats.
+ */
+interface FleetSnapshotFile extends Omit<FleetSnapshot, "snapshots"> {
+  resources: RawResource[];
+  snapshots: Array<Omit<Snapshot, "resources"> & { resources: number[] }>;
+}
+
+export type AnySnapshot = { kind: "workspace"; snapshot: Snapshot } | { kind: "fleet"; fleet: FleetSnapshot };
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied (check the file's mode and owner)",
+  EPERM: "permission denied (check the file's mode and owner)",
+  EISDIR: "it is a directory, not a snapshot file",
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A workspace snapshot or a fleet snapshot, validated (each workspace of a fleet against the snapshot schema). */
+export async function readAnySnapshot(path: string): Promise<AnySnapshot> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PreflightError(`cannot read snapshot ${path}: ${code ? (READ_FAILURES[code] ?? code) : String(error)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // Not JSON: the workspace reader's message says so, as it always has.
+    return { kind: "workspace", snapshot: parseSnapshot(text, path) };
+  }
+  if (isRecord(data) && data.kind === "fleet") return { kind: "fleet", fleet: checkFleet(data, path) };
+  return { kind: "workspace", snapshot: checkSnapshot(data, path) };
+}
+
+function checkFleet(data: unknown, source: string): FleetSnapshot {
+  const bad = (what: string) => new PreflightError(`fleet snapshot ${source} ${what}; collect it again with \`preflight fleet --save-snapshot\``);
+  if (!isRecord(data) || data.kind !== "fleet") throw bad("is not a fleet snapshot");
+  if (data.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw bad(`has schemaVersion ${JSON.stringify(data.schemaVersion ?? null)}, this preflight reads ${SNAPSHOT_SCHEMA_VERSION}`);
+  if (typeof data.collectedAt !== "string" || !Number.isFinite(Date.parse(data.collectedAt))) throw bad("has a collectedAt that is not a date");
+  if (!Array.isArray(data.resources)) throw bad("has no `resources` array");
+  if (!Array.isArray(data.snapshots)) throw bad("has no `snapshots` array");
+  if (!Array.isArray(data.unreadable)) throw bad("has no `unreadable` array");
+  if (!isRecord(data.scope) || !isRecord(data.collection)) throw bad("has no `scope` or `collection`");
+  const resources = data.resources as unknown[];
+  const snapshots = data.snapshots.map((entry: unknown, index) => {
+    const where = `(workspace ${index + 1})`;
+    if (!isRecord(entry) || !Array.isArray(entry.resources)) throw bad(`${where} has no \`resources\` list`);
+    const own = entry.resources.map((ref: unknown) => {
+      if (typeof ref !== "number" || !Number.isInteger(ref) || ref < 0 || ref >= resources.length) throw bad(`${where} names resource ${JSON.stringify(ref)}, which the file does not hold`);
+      return resources[ref];
+    });
+    // Each workspace is held to the same schema as a snapshot file of its own.
+    return checkSnapshot({ ...entry, resources: own }, `${source} ${where}`);
+  });
+  const { resources: _shared, ...rest } = data as unknown as FleetSnapshotFile;
+  return { ...rest, snapshots };
+}
+
+/** The file form: resources that several workspaces hold alike written once. */
+export function packFleetSnapshot(fleet: FleetSnapshot): FleetSnapshotFile {
+  const resources: RawResource[] = [];
+  /** Place in `resources` by ID, then by the body's text (an ID read twice with different answers keeps both). */
+  const places = new Map<string, Map<string, number>>();
+  const placeOf = (resource: RawResource): number => {
+    const id = typeof resource.id === "string" ? resource.id.toLowerCase() : "";
+    const text = JSON.stringify(resource);
+    let variants = places.get(id);
+    if (!variants) places.set(id, (variants = new Map()));
+    let place = variants.get(text);
+    if (place === undefined) {
+      place = resources.push(resource) - 1;
+      variants.set(text, place);
+    }
+    return place;
+  };
+  const snapshots = fleet.snapshots.map((snapshot) => ({ ...snapshot, resources: snapshot.resources.map(placeOf) }));
+  return { ...fleet, resources, snapshots };
+}
+
+/** Writes the file form; `redact` (the run's redactor) goes over it once packed, where shared resources are once. */
+export async function writeFleetSnapshot(path: string, fleet: FleetSnapshot, redact: <T>(value: T) => T = (value) => value): Promise<void> {
+  // Compact, and shared resources once: a thousand workspaces would otherwise be hundreds of MB.
+  await writeFile(path, `${JSON.stringify(redact(packFleetSnapshot(fleet)))}\n`, { encoding: "utf8", mode: 0o600 });
+}
