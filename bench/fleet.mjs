@@ -67,11 +67,11 @@ async function liveRun(name, args) {
 }
 
 /** CPU seconds (user + system) of one offline fleet audit, read inside the process at exit. */
-function offlineRun(snapshotFile) {
+function offlineRun(snapshotFile, format) {
   const cpuFile = join(work, "cpu.json");
   const esmPreload = `data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>{writeFileSync(${JSON.stringify(cpuFile)},JSON.stringify(process.cpuUsage()))})`;
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["--import", esmPreload, join(ROOT, "bin/preflight.js"), "audit", "--snapshot", snapshotFile, "--format", "json", "--out", join(work, "offline.json")], {
+  const result = spawnSync(process.execPath, ["--import", esmPreload, join(ROOT, "bin/preflight.js"), "audit", "--snapshot", snapshotFile, "--format", format, "--out", join(work, `offline.${format}`)], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     encoding: "utf8",
   });
@@ -93,8 +93,10 @@ if (perWorkspace) {
     if (JSON.stringify(checks) !== JSON.stringify(perWorkspace.verdicts[id])) differing += 1;
   }
 }
-const offline = [];
-for (let run = 0; run < OFFLINE_RUNS; run++) offline.push(offlineRun(snapshotFile));
+// The default format (text), and JSON, whose rendering of every finding of every workspace is most of
+// the difference.
+const offline = { text: [], json: [] };
+for (let run = 0; run < OFFLINE_RUNS; run++) for (const format of ["text", "json"]) offline[format].push(offlineRun(snapshotFile, format));
 const snapshotMb = readFileSync(snapshotFile).length / 1e6;
 
 const strip = ({ verdicts: _verdicts, ...rest }) => rest;
@@ -111,8 +113,12 @@ const result = {
   offline: {
     runs: OFFLINE_RUNS,
     snapshotMb: Number(snapshotMb.toFixed(1)),
-    medianCpuSeconds: Number(median(offline.map((run) => run.cpuSeconds)).toFixed(2)),
-    medianWallMs: Math.round(median(offline.map((run) => run.wallMs))),
+    ...Object.fromEntries(
+      Object.entries(offline).map(([format, runs]) => [
+        format,
+        { medianCpuSeconds: Number(median(runs.map((run) => run.cpuSeconds)).toFixed(2)), medianWallMs: Math.round(median(runs.map((run) => run.wallMs))) },
+      ]),
+    ),
   },
 };
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });

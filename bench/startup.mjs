@@ -6,10 +6,10 @@
 // Every command runs in the same environment: by default a clean one (PATH and HOME), as
 // NODE_EXTRA_CA_CERTS or NODE_OPTIONS add to every start, `node -e 0` included, and so shrink the
 // ratios (the system CA bundle in NODE_EXTRA_CA_CERTS: +35 ms on `node -e 0` on the build machine);
-// `--env inherit` measures with the caller's environment instead. Writes bench/results/startup.json (or --out).
+// `--env inherit` measures with the caller's environment instead. Writes bench/results/startup-<env>.json (or --out).
 // Build first: `npm run build`.
 //
-//   node bench/startup.mjs [--runs 15] [--env clean|inherit] [--out bench/results/startup.json]
+//   node bench/startup.mjs [--runs 15] [--env clean|inherit] [--out bench/results/startup-<env>.json]
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -23,12 +23,13 @@ const TARGET_RATIO = 3;
 const { values: options } = parseArgs({
   options: {
     runs: { type: "string", default: process.env.BENCH_RUNS ?? "15" },
-    out: { type: "string", default: join(ROOT, "bench/results/startup.json") },
+    out: { type: "string" },
     env: { type: "string", default: "clean" },
   },
 });
 if (options.env !== "clean" && options.env !== "inherit") throw new Error(`--env must be clean or inherit, got ${options.env}`);
 const ENV = options.env === "clean" ? { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1" } : { ...process.env, NO_COLOR: "1" };
+options.out ??= join(ROOT, `bench/results/startup-${options.env}.json`);
 const RUNS = Number(options.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a positive whole number, got ${options.runs}`);
 
@@ -37,20 +38,6 @@ const UNBUNDLED = join(ROOT, "dist/src/cli/bin.js");
 for (const file of [join(ROOT, "dist/bundle/preflight.js"), UNBUNDLED]) {
   if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is missing: run \`npm run build\` first`);
 }
-
-/** What src/snapshot/io.ts does at import, timed in a process of its own: prints milliseconds. */
-const AJV_COMPILE = {
-  name: "Ajv compile of the snapshot schema",
-  args: [
-    "--input-type=module",
-    "-e",
-    `import { Ajv } from "ajv";
-     import schema from "./src/snapshot/snapshot.schema.json" with { type: "json" };
-     const started = performance.now();
-     new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(schema);
-     process.stdout.write(String(performance.now() - started));`,
-  ],
-};
 
 const work = await mkdtemp(join(tmpdir(), "preflight-startup-"));
 try {
@@ -74,10 +61,8 @@ try {
   }
 
   const times = commands.map(() => []);
-  const ajvCompileTimes = [];
   for (let round = 0; round < RUNS; round++) {
     commands.forEach((command, index) => times[index].push(run(command).ms));
-    ajvCompileTimes.push(Number(run(AJV_COMPILE).stdout));
   }
 
   const baselineMs = median(times[0]);
@@ -99,7 +84,6 @@ try {
     targetRatio: TARGET_RATIO,
     withinTarget: targets.every((entry) => entry.ratio <= TARGET_RATIO),
     results,
-    snapshotSchemaCompileMs: round1(median(ajvCompileTimes)),
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -110,7 +94,6 @@ try {
   for (const entry of results) {
     console.log(`${entry.command.padEnd(width)}  ${String(entry.medianMs).padStart(6)} ms  ${entry.ratio.toFixed(2).padStart(5)}×  (min ${entry.minMs}, max ${entry.maxMs})`);
   }
-  console.log(`Ajv compiling the snapshot schema (src/snapshot/io.ts, at import): ${result.snapshotSchemaCompileMs} ms of every start`);
   console.log(`${result.withinTarget ? "within" : "NOT within"} the target of ${TARGET_RATIO}× node -e 0 (${targets.map((entry) => `${entry.ratio}×`).join(", ")}); wrote ${relative(process.cwd(), options.out)}`);
 } finally {
   await rm(work, { recursive: true, force: true });

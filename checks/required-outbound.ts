@@ -168,8 +168,23 @@ function describe(requirement: Requirement): string {
   return requirement.direction === "Outbound" ? `${head} to ${requirement.tag}` : `${head} from ${requirement.tag}`;
 }
 
-function describeRule(rule: NsgRule | undefined): Record<string, unknown> | null {
+/**
+ * A rule as evidence, made once per rule and shared by every finding that names it: rules are read
+ * once per NSG (rulesFromNsg), and in a fleet one NSG decides thousands of flows.
+ */
+function describeRule(rule: NsgRule | undefined): Readonly<Record<string, unknown>> | null {
   if (!rule) return null;
+  let described = describedRules.get(rule);
+  if (!described) {
+    described = Object.freeze(describeRuleOnce(rule));
+    describedRules.set(rule, described);
+  }
+  return described;
+}
+
+const describedRules = new WeakMap<NsgRule, Readonly<Record<string, unknown>>>();
+
+function describeRuleOnce(rule: NsgRule): Record<string, unknown> {
   return {
     name: rule.name,
     priority: rule.priority,

@@ -67,6 +67,8 @@ export function fleetExitSentence(fleet: FleetReport, failOn: FailOn): string {
   const levels = STATUSES.slice(0, STATUSES.indexOf(failOn) + 1);
   if (fleetExitCode(fleet, failOn) === 1) {
     const reached = workspacesAtFailOn(fleet, failOn).length;
+    const fleetErrors = fleet.collection.errors.length;
+    if (reached === 0) return `exit 1: ${plural(fleetErrors, "read")} outside any workspace failed, which counts at --fail-on ${failOn}`;
     const byStatus = levels.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
     return `exit 1: ${plural(reached, "workspace")} at or above --fail-on ${failOn} (${byStatus.join(", ")})`;
   }

@@ -25,6 +25,9 @@ export const ML_API_VERSION = "2025-12-01";
 
 export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
 
+/** ARM requests in flight at once unless told otherwise (`preflight fleet --concurrency`). */
+const DEFAULT_CONCURRENCY = 64;
+
 export interface ArmOptions {
   credential: TokenCredential;
   endpoint: string;
@@ -37,7 +40,10 @@ export interface ArmOptions {
   /** Seconds of --timeout, for the message of a read it cut short. */
   deadlineSeconds?: number;
   redactor: Redactor;
-  /** ARM requests in flight at once (all subscriptions); default 16. */
+  /**
+   * ARM requests in flight at once (all subscriptions); default 64. A single audit's widest level
+   * sends about 20 at once, and a lower bound would make it wait a round trip more.
+   */
   concurrency?: number;
 }
 
@@ -104,7 +110,7 @@ export class ArmReader {
 
   constructor(private readonly options: ArmOptions) {
     this.retryPolicy = preflightRetryPolicy(options.retry);
-    this.budget = new ReadBudget({ concurrency: options.concurrency ?? 16 });
+    this.budget = new ReadBudget({ concurrency: options.concurrency ?? DEFAULT_CONCURRENCY });
     this.budgetPolicy = this.budget.policy(() => options.deadline);
     // Every request in flight listens to the run's deadline; a dozen at once is normal, not a leak
     // (Node would otherwise print MaxListenersExceededWarning on stderr).

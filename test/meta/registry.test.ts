@@ -8,6 +8,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
+import { createParser } from "../../src/cli/main.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const IDS = CHECKS.map((check) => check.id);
@@ -202,5 +203,21 @@ describe("README.md", () => {
       const check = CHECKS.find((candidate) => candidate.id === id);
       expect({ id, severity, docs }).toEqual({ id, severity: check?.severity, docs: check?.docs });
     }
+  });
+});
+
+describe("README.md's fleet section", () => {
+  test("names every flag `preflight fleet --help` lists", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n## Audit a fleet"), readme.indexOf("\n### Fleet reports"));
+    let help = "";
+    await createParser(["fleet", "--help"], async () => {}).parseAsync(["fleet", "--help"], {}, (_error, _argv, output) => {
+      help = output;
+    });
+    const flags = [...new Set([...help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]+)/gm)].map((match) => match[1] as string))].filter((flag) => flag !== "--help" && flag !== "--version");
+    expect(flags.length).toBeGreaterThan(15);
+    // --keys is documented as its negation, as users type it.
+    const named = (flag: string) => section.includes(`\`${flag}\``) || (flag === "--keys" && section.includes("`--no-keys`"));
+    expect(flags.filter((flag) => !named(flag))).toEqual([]);
   });
 });

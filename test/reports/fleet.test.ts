@@ -186,6 +186,10 @@ describe("text", () => {
     expect(renderFleet("text", fleet, { ...OPTIONS, failOn: "warn" }).trimEnd().split("\n").at(-1)).toBe("exit 1: 3 workspaces at or above --fail-on warn (1 fail, 1 unknown, 1 warn)");
     const calm = fleetOf([reports.pass, reports.warn, reports.unknown]);
     expect(renderFleet("text", calm, OPTIONS).trimEnd().split("\n").at(-1)).toBe("exit 0: no workspace at or above --fail-on fail (1 unknown, 1 warn below it)");
+    // Every workspace passes, but a read outside any of them failed: at --fail-on unknown that alone is exit 1.
+    const quiet = fleetOf([reports.pass]);
+    expect(renderFleet("text", quiet, { ...OPTIONS, failOn: "unknown" }).trimEnd().split("\n").at(-1)).toBe("exit 1: 1 read outside any workspace failed, which counts at --fail-on unknown");
+    expect(renderFleet("text", quiet, OPTIONS).trimEnd().split("\n").at(-1)).toBe("exit 0: no workspace at or above --fail-on fail");
   });
 
   test("no per-finding detail, and a pointer to where it is", () => {
