@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CHECKS } from "../checks/index.js";
-import { ArmReader } from "../src/collect/arm.js";
 import { collectSnapshot } from "../src/collect/collector.js";
 import { Redactor } from "../src/collect/secrets.js";
 import { buildReport } from "../src/engine/run.js";
@@ -28,7 +27,7 @@ import {
 } from "./fake-arm/fleet-scenario.js";
 import type { Scenario } from "./fake-arm/scenario.js";
 import { startFakeArm, type FakeArm } from "./fake-arm/server.js";
-import { ROOT, type Json } from "./harness.js";
+import { ROOT, testReader, type Json } from "./harness.js";
 
 const BENCH: FleetScenarioOptions = { workspaces: 1000, subscriptions: 5 };
 const SMALL: FleetScenarioOptions = {
@@ -244,14 +243,7 @@ describe("a small fleet audited through the single-workspace path", () => {
 
   beforeAll(async () => {
     fake = await startFakeArm(fleet.scenario);
-    const reader = new ArmReader({
-      credential: { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
-      endpoint: fake.url,
-      ca: fake.caPem,
-      requestTimeoutMs: 10_000,
-      retry: { maxRetries: 1, retryDelayMs: 10, maxRetryDelayMs: 50, maxRetryAfterMs: 1_000 },
-      redactor: new Redactor(),
-    });
+    const { reader } = testReader(fake);
     const parts = [...new Set(CHECKS.flatMap((check) => check.requires))] as PartName[];
     const pending = [...fleet.workspaces];
     const worker = async () => {
@@ -357,14 +349,7 @@ describe("fake-arm --fleet and --generate-fleet", () => {
       expect(JSON.parse(readyLine)).toEqual({ url: fakeArm.url, caFile: fakeArm.caFile });
       const ws = generateFleetScenario({ workspaces: 12, subscriptions: 3 }).workspaces[2] as FleetScenario["workspaces"][number];
       expect(ws.subscriptionId).toBe(fleetSubscriptionId(2));
-      const reader = new ArmReader({
-        credential: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }) },
-        endpoint: fakeArm.url,
-        ca: fakeArm.caPem,
-        requestTimeoutMs: 10_000,
-        retry: { maxRetries: 0, retryDelayMs: 10, maxRetryDelayMs: 50, maxRetryAfterMs: 1_000 },
-        redactor: new Redactor(),
-      });
+      const { reader } = testReader(fakeArm, { maxRetries: 0 });
       const snapshot = await collectSnapshot({ reader, redactor: new Redactor(), workspace: { subscriptionId: ws.subscriptionId, name: ws.name }, parts: ["workspace"], readKeys: false, toolVersion: "0.0.0-test" });
       expect(snapshot.target.workspaceId.toLowerCase()).toBe(ws.id.toLowerCase());
     } finally {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { CHECKS, findCheck } from "../checks/index.js";
 import { ArmReader } from "../src/collect/arm.js";
 import { collectSnapshot, type WorkspaceRef } from "../src/collect/collector.js";
+import type { RetrySettings } from "../src/collect/retry.js";
 import { Redactor } from "../src/collect/secrets.js";
 import { buildReport } from "../src/engine/run.js";
 import type { CheckResult, Report } from "../src/engine/types.js";
@@ -74,19 +75,28 @@ export interface AuditOptions {
   diagnose?: { timeoutMs: number };
 }
 
+/**
+ * The real ARM reader on the fake's endpoint and certificate, with a static token (no credential
+ * probes anything) and short retry delays; `retry` overrides them.
+ */
+export function testReader(fake: { url: string; caPem: string }, retry: Partial<RetrySettings> = {}): { reader: ArmReader; redactor: Redactor } {
+  const redactor = new Redactor();
+  const reader = new ArmReader({
+    credential: { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    endpoint: fake.url,
+    ca: fake.caPem,
+    requestTimeoutMs: 10_000,
+    retry: { maxRetries: 1, retryDelayMs: 10, maxRetryDelayMs: 50, maxRetryAfterMs: 1_000, ...retry },
+    redactor,
+  });
+  return { reader, redactor };
+}
+
 /** Collect the scenario through the real SDK clients against the fake ARM, then run the checks. */
 export async function auditScenario(scenario: Scenario, options: AuditOptions = {}): Promise<AuditResult> {
   const fake = await startFakeArm(scenario, options.pageSize ? { pageSize: options.pageSize } : {});
   try {
-    const redactor = new Redactor();
-    const reader = new ArmReader({
-      credential: { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
-      endpoint: fake.url,
-      ca: fake.caPem,
-      requestTimeoutMs: 10_000,
-      retry: { maxRetries: 1, retryDelayMs: 10, maxRetryDelayMs: 50, maxRetryAfterMs: 1_000 },
-      redactor,
-    });
+    const { reader, redactor } = testReader(fake);
     const checks = options.only ? options.only.map((id) => findCheck(id)!).filter(Boolean) : CHECKS;
     const parts = [...new Set([...checks.flatMap((check) => check.requires), ...(options.parts ?? [])])] as PartName[];
     const snapshot = await collectSnapshot({

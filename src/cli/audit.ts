@@ -1,9 +1,7 @@
 // The single-workspace commands: a live audit, `collect`, an offline `audit --snapshot` (a fleet
 // snapshot too), and `checks`. Loaded only when one of them runs.
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { readFile } from "node:fs/promises";
 import { CHECKS, findCheck } from "../../checks/index.js";
 import { loadRenderer } from "../../reports/load.js";
 import { exitSentence } from "../../reports/shared.js";
@@ -16,7 +14,7 @@ import type { Check } from "../engine/types.js";
 import { readAnySnapshot } from "../snapshot/fleet.js";
 import { writeSnapshot } from "../snapshot/io.js";
 import type { Snapshot } from "../snapshot/types.js";
-import { docsPath, docsUrlFor, openReader, outputsFor, positiveSeconds, type AuditArgs, type ConnectionArgs } from "./common.js";
+import { docsPath, docsUrlFor, openReader, outputsFor, positiveSeconds, writeOutputs, type AuditArgs, type ConnectionArgs } from "./common.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
 
@@ -91,27 +89,7 @@ async function emitReport(
     durationMs: timing.durationMs,
   });
   const failOn = args["fail-on"];
-  const docsUrl = docsUrlFor(args, io.env);
-  for (const output of outputsFor(args)) {
-    const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-    const render = await loadRenderer(output.format);
-    let text = render(report, {
-      colour,
-      verbose: args.verbose,
-      failOn,
-      ...(docsUrl ? { docsUrl } : {}),
-      installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
-    });
-    // Last line of defence: nothing seen as a secret during this run is printed.
-    if (timing.redactor) text = timing.redactor.redact(text);
-    if (!output.path) {
-      io.stdout(text);
-      continue;
-    }
-    await mkdir(dirname(resolve(output.path)), { recursive: true });
-    await writeFile(output.path, text, "utf8");
-    if (output.path !== args.out) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
-  }
+  await writeOutputs(args, io, async (format, options) => (await loadRenderer(format))(report, options), timing.redactor);
   if (args.out) io.stderr(`${summaryLine(report)}\n${exitSentence(report, failOn)}\n`);
   return exitCodeFor(report, failOn);
 }

@@ -1,10 +1,12 @@
 // What the audit commands share: report flags, check selection, where reports go, and the ARM
 // connection (endpoint, credential, timeouts, retries) that live, collect and fleet open alike.
 
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Argv } from "yargs";
 import { FORMATS, isFormat, type Format } from "../../reports/formats.js";
+import type { RenderOptions } from "../../reports/shared.js";
 import type { ArmReader } from "../collect/arm.js";
 import type { Redactor } from "../collect/secrets.js";
 import { PreflightError } from "../engine/errors.js";
@@ -163,4 +165,36 @@ export function packageRoot(): string {
 
 export function docsPath(check: { docs: string }): string {
   return join(packageRoot(), check.docs);
+}
+
+/**
+ * Renders and writes every output the flags ask for (--format on stdout or --out, each --report),
+ * one rendering per output; `redactor`, when the run read secrets, goes over each text last.
+ */
+export async function writeOutputs(
+  args: AuditArgs,
+  io: CliIo,
+  render: (format: Format, options: RenderOptions) => string | Promise<string>,
+  redactor?: Redactor,
+): Promise<void> {
+  const docsUrl = docsUrlFor(args, io.env);
+  for (const output of outputsFor(args)) {
+    const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
+    let text = await render(output.format, {
+      colour,
+      verbose: args.verbose,
+      failOn: args["fail-on"],
+      ...(docsUrl ? { docsUrl } : {}),
+      installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
+    });
+    // Last line of defence: nothing seen as a secret during this run is printed.
+    if (redactor) text = redactor.redact(text);
+    if (!output.path) {
+      io.stdout(text);
+      continue;
+    }
+    await mkdir(dirname(resolve(output.path)), { recursive: true });
+    await writeFile(output.path, text, "utf8");
+    if (output.path !== args.out) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
+  }
 }

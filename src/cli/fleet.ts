@@ -2,10 +2,9 @@
 // group or every subscription the credential can see, through one Resource Graph sweep; each
 // workspace audited by the same checks as `preflight --workspace`, as soon as it is read.
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { FLEET_FORMATS, fleetExitSentence, renderFleet } from "../../reports/fleet/index.js";
+import { fleetExitSentence, renderFleet } from "../../reports/fleet/index.js";
 import type { Redactor } from "../collect/secrets.js";
 import { PreflightError } from "../engine/errors.js";
 import { buildFleetReport, fleetExitCode, unreadableWorkspaceReport, type FleetCollection, type FleetReport, type FleetScope } from "../engine/fleet.js";
@@ -14,7 +13,7 @@ import type { Report } from "../engine/types.js";
 import type { FleetProgress } from "../collect/fleet.js";
 import type { FleetSnapshot } from "../snapshot/fleet.js";
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotTarget } from "../snapshot/types.js";
-import { docsPath, docsUrlFor, openReader, outputsFor, positiveSeconds, type AuditArgs } from "./common.js";
+import { docsUrlFor, openReader, outputsFor, positiveSeconds, writeOutputs, type AuditArgs } from "./common.js";
 import { fleetScope, type FleetArgs } from "./fleet-options.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
@@ -114,27 +113,7 @@ export async function offlineFleetAudit(fleetSnapshot: FleetSnapshot, args: Audi
 
 async function emitFleetReport(fleet: FleetReport, args: AuditArgs, io: CliIo, redactor?: Redactor): Promise<number> {
   const failOn = args["fail-on"];
-  const docsUrl = docsUrlFor(args, io.env);
-  for (const output of outputsFor(args)) {
-    if (!(FLEET_FORMATS as readonly string[]).includes(output.format)) throw new PreflightError(`--format ${output.format} is not available for a fleet; use ${FLEET_FORMATS.join(", ")}`);
-    const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-    let text = renderFleet(output.format, fleet, {
-      colour,
-      verbose: args.verbose,
-      failOn,
-      ...(docsUrl ? { docsUrl } : {}),
-      installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
-    });
-    // Last line of defence: nothing seen as a secret during this run is printed.
-    if (redactor) text = redactor.redact(text);
-    if (!output.path) {
-      io.stdout(text);
-      continue;
-    }
-    await mkdir(dirname(resolve(output.path)), { recursive: true });
-    await writeFile(output.path, text, "utf8");
-    if (output.path !== args.out) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
-  }
+  await writeOutputs(args, io, (format, options) => renderFleet(format, fleet, options), redactor);
   if (args.out) {
     const counts = Object.entries(fleet.summary.byWorstStatus).filter(([, count]) => count > 0).map(([status, count]) => `${count} ${status}`);
     io.stderr(`preflight: ${fleet.summary.workspaces} workspaces (${counts.join(", ")})\n${fleetExitSentence(fleet, failOn)}\n`);

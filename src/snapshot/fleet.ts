@@ -2,10 +2,10 @@
 // the fleet can be audited again offline (`preflight audit --snapshot <file>`). Like a workspace
 // snapshot it holds no key, password or token.
 
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { PreflightError } from "../engine/errors.js";
 import type { FleetCollection, FleetScope } from "../engine/fleet.js";
-import { checkSnapshot, parseSnapshot } from "./io.js";
+import { checkSnapshot, parseSnapshot, readSnapshotText } from "./io.js";
 import { SNAPSHOT_SCHEMA_VERSION, type RawResource, type Snapshot, type SnapshotTarget } from "./types.js";
 
 export interface FleetSnapshot {
@@ -34,26 +34,13 @@ interface FleetSnapshotFile extends Omit<FleetSnapshot, "snapshots"> {
 
 export type AnySnapshot = { kind: "workspace"; snapshot: Snapshot } | { kind: "fleet"; fleet: FleetSnapshot };
 
-const READ_FAILURES: Record<string, string> = {
-  ENOENT: "no such file",
-  EACCES: "permission denied (check the file's mode and owner)",
-  EPERM: "permission denied (check the file's mode and owner)",
-  EISDIR: "it is a directory, not a snapshot file",
-};
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A workspace snapshot or a fleet snapshot, validated (each workspace of a fleet against the snapshot schema). */
 export async function readAnySnapshot(path: string): Promise<AnySnapshot> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PreflightError(`cannot read snapshot ${path}: ${code ? (READ_FAILURES[code] ?? code) : String(error)}`);
-  }
+  const text = await readSnapshotText(path);
   let data: unknown;
   try {
     data = JSON.parse(text);

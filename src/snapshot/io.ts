@@ -48,16 +48,19 @@ const READ_FAILURES: Record<string, string> = {
   EISDIR: "it is a directory, not a snapshot file",
 };
 
-export async function readSnapshot(path: string): Promise<Snapshot> {
-  let text: string;
+/** A snapshot file's text, or one line saying why it cannot be read (a workspace's or a fleet's). */
+export async function readSnapshotText(path: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code ? (READ_FAILURES[code] ?? code) : String(error);
     throw new PreflightError(`cannot read snapshot ${path}: ${reason}`);
   }
-  return parseSnapshot(text, path);
+}
+
+export async function readSnapshot(path: string): Promise<Snapshot> {
+  return parseSnapshot(await readSnapshotText(path), path);
 }
 
 export function serialiseSnapshot(snapshot: Snapshot): string {

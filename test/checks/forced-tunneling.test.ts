@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect } from "vitest";
 import type { Status } from "../../src/engine/types.js";
-import type { Scenario } from "../fake-arm/scenario.js";
+import type { ArmResource, Scenario } from "../fake-arm/scenario.js";
 import { byName, removeResource } from "../harness.js";
 import { NET, RG_ID, TRAINING, VNET_ID, WS_ID, addCompute, compute, computeId, fault, setSubnet, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
 
@@ -38,7 +38,7 @@ function routeTable(s: Scenario): Json {
     location: "westeurope",
     properties: { disableBgpRoutePropagation: false, provisioningState: "Succeeded", routes: [], subnets: [{ id: TRAINING }] },
   };
-  s.resources.push(added);
+  s.resources.push(added as ArmResource);
   trainingSubnet(s).properties.routeTable = { id: RT_ID };
   return added;
 }
@@ -101,7 +101,7 @@ const passCases: Case[] = [
     mutate: (s) => {
       const example = JSON.parse(readFileSync(ROUTE_TABLE_EXAMPLE, "utf8")).responses["200"].body as Json;
       const body = JSON.parse(JSON.stringify(example).replaceAll("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1", RG_ID)) as Json;
-      s.resources.push(body);
+      s.resources.push(body as ArmResource);
       trainingSubnet(s).properties.routeTable = { id: body.id };
     },
     expect: { status: "pass", findings: perCompute(COMPUTES, "pass", "nat-gateway", { routeTable: `${NET}/routeTables/testrt`, defaultRoute: null }) },

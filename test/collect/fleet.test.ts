@@ -4,32 +4,22 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHECKS } from "../../checks/index.js";
-import { ArmReader } from "../../src/collect/arm.js";
 import { collectSnapshot } from "../../src/collect/collector.js";
 import { collectFleet } from "../../src/collect/fleet.js";
-import { Redactor } from "../../src/collect/secrets.js";
 import type { FleetScope } from "../../src/engine/fleet.js";
 import { buildReport } from "../../src/engine/run.js";
 import type { Report } from "../../src/engine/types.js";
 import type { PartName } from "../../src/snapshot/types.js";
 import { generateFleetScenario, SEED_FAILURES, type FleetScenario } from "../fake-arm/fleet-scenario.js";
 import { startFakeArm, type FakeArm } from "../fake-arm/server.js";
+import { testReader } from "../harness.js";
 import type { Fault, Scenario } from "../fake-arm/scenario.js";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 const PARTS = [...new Set(CHECKS.flatMap((check) => check.requires))] as PartName[];
 
-function readerFor(fake: FakeArm): { reader: ArmReader; redactor: Redactor } {
-  const redactor = new Redactor();
-  const reader = new ArmReader({
-    credential: { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
-    endpoint: fake.url,
-    ca: fake.caPem,
-    requestTimeoutMs: 10_000,
-    retry: { maxRetries: 2, retryDelayMs: 10, maxRetryDelayMs: 50, maxRetryAfterMs: 5_000 },
-    redactor,
-  });
-  return { reader, redactor };
+function readerFor(fake: FakeArm) {
+  return testReader(fake, { maxRetries: 2, maxRetryAfterMs: 5_000 });
 }
 
 /** What a verdict is made of, per workspace and check: the status and each finding's status, message and resource. */

@@ -92,7 +92,7 @@ describe("build-log", () => {
 describe("sarif", () => {
   // The official SARIF 2.1.0 schema (draft-04), as shipped in @microsoft/jest-sarif; one of its patterns needs unicodeRegExp off.
   const require = createRequire(import.meta.url);
-  const validateSarif = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false }).compile(require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object);
+  const validateSarif = new AjvDraft04.default({ strict: false, allErrors: true, unicodeRegExp: false }).compile(require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object);
 
   test.each([
     [["build-log", "examples/build-logs/20_image_build_log.txt"], ["conda-pip-not-listed", "pip-package-not-found"]],

@@ -14,6 +14,7 @@
 // Everything random comes from a seeded PRNG: the same options give a byte-identical scenario.
 
 import type { ArmResource, Scenario } from "./scenario.js";
+import { rng } from "./random.js";
 
 export type SeedFailure = "subnet-colocation" | "private-endpoint-region" | "acr-vnet-image-build" | "service-tags-outbound" | "key-sync";
 
@@ -102,21 +103,10 @@ function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A GUID-shaped string (version 4 layout) derived from `name` alone. */
 export function deterministicGuid(name: string): string {
-  const next = prng(hash32(name));
+  const next = rng(hash32(name));
   const hex = Array.from({ length: 4 }, () => Math.floor(next() * 4294967296).toString(16).padStart(8, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[parseInt(hex[16] ?? "0", 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -271,10 +261,10 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
   // Which workspaces get which failure: one stream per failure, so one share's change leaves the others be.
   const counts = plantedCounts(options);
   const plantedOn = new Map<SeedFailure, Set<number>>(
-    SEED_FAILURES.map((failure) => [failure, new Set(choose(n, counts[failure], prng(hash32(`${seed}:${failure}`))))]),
+    SEED_FAILURES.map((failure) => [failure, new Set(choose(n, counts[failure], rng(hash32(`${seed}:${failure}`))))]),
   );
   const has = (failure: SeedFailure, index: number) => plantedOn.get(failure)?.has(index) === true;
-  const random = prng(hash32(`${seed}:layout`));
+  const random = rng(hash32(`${seed}:layout`));
 
   const subscriptionIds = Array.from({ length: options.subscriptions }, (_, index) => fleetSubscriptionId(index));
   const groups: ResourceGroupPlan[] = [];

@@ -29,7 +29,7 @@ function armRule(name: string, props: Record<string, unknown>): Record<string, u
 }
 
 /** An NSG with these custom rules and no defaultSecurityRules (so Azure's defaults are added). */
-function nsg(...securityRules: Record<string, unknown>[]): NsgRule[] {
+function nsg(...securityRules: Record<string, unknown>[]): readonly NsgRule[] {
   const { rules, malformed } = rulesFromNsg({ name: "nsg", properties: { securityRules } });
   expect(malformed).toEqual([]);
   return rules;
@@ -63,7 +63,7 @@ const AFD = outbound("AzureFrontDoor.FirstParty");
 
 interface Case {
   name: string;
-  rules: NsgRule[];
+  rules: readonly NsgRule[];
   flow: Flow;
   decision: "allow" | "deny" | "unknown";
   decidingRule: string | undefined;

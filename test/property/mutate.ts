@@ -4,6 +4,7 @@
 
 import fc from "fast-check";
 import type { Snapshot } from "../../src/snapshot/types.js";
+import { rng } from "../fake-arm/random.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type Container = JsonValue[] | { [key: string]: JsonValue };
@@ -55,17 +56,8 @@ function remove(root: JsonValue, path: Path): JsonValue {
 
 // ---- casing -------------------------------------------------------------------------------------------
 
-/** A small deterministic generator, so that one drawn seed decides every per-string choice. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One drawn seed decides every per-string choice: the fixtures' deterministic generator.
+export { rng };
 
 export const CASINGS = ["lower", "upper", "random", "swap", "structure"] as const;
 export type Casing = (typeof CASINGS)[number];

@@ -282,7 +282,7 @@ describe("junit", () => {
 describe("sarif", () => {
   const schema = require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object;
   // One pattern in the schema ("language") is invalid as a Unicode regular expression: compile without the u flag.
-  const validate = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
+  const validate = new AjvDraft04.default({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
 
   test("valid SARIF 2.1.0: one run, each rule once, a result for every problem finding of every workspace", () => {
     const log = JSON.parse(outputs.sarif) as Json;

@@ -148,7 +148,7 @@ describe("sarif", () => {
   // The official SARIF 2.1.0 schema (JSON Schema draft-04), as Microsoft ships it in @microsoft/jest-sarif.
   const schema = require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object;
   // One pattern in the schema ("language") is invalid as a Unicode regular expression: compile without the u flag.
-  const validate = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
+  const validate = new AjvDraft04.default({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
 
   test("the schema validator rejects a broken log (it can fail)", () => {
     expect(validate({ version: "2.1.0", runs: [{ tool: { driver: {} } }] })).toBe(false);

@@ -48,7 +48,7 @@ function reportWith(statuses: Status[]): Report {
     durationMs: 0,
     summary,
     checks,
-    collection: { requests: 1, read: { "Microsoft.Network/virtualNetworks": 2, "Microsoft.Foo/bars": 1, "Microsoft.MachineLearningServices/workspaces": 1 }, errors: [] },
+    collection: { requests: 1, read: { "Microsoft.Network/virtualNetworks": 2, "Microsoft.Foo/bars": 1, "Microsoft.MachineLearningServices/workspaces": 1 }, errors: [], retries: [] },
   };
 }
 
