@@ -34,8 +34,6 @@ export class ReadBudget {
   private readonly budgets = new Map<string, SubscriptionBudget>();
   private readonly limit: LimitFunction;
   private readonly now: () => number;
-  /** Reads that waited for the bucket to refill, and for how long in all: for the report's note. */
-  paced = { reads: 0, waitedMs: 0 };
 
   constructor(options: ReadBudgetOptions) {
     this.limit = pLimit(options.concurrency);
@@ -88,17 +86,11 @@ export class ReadBudget {
   }
 
   private async waitForRead(subscription: string, signal: AbortSignal | undefined): Promise<SubscriptionBudget> {
-    let waited = 0;
     for (;;) {
       const short = READ_RESERVE - this.estimate(subscription);
       if (short <= 0) break;
-      const ms = Math.max(20, Math.ceil((short / ARM_READ_REFILL_PER_SECOND) * 1000));
-      waited += ms;
-      await sleep(ms, undefined, signal ? { signal } : undefined);
-    }
-    if (waited > 0) {
-      this.paced.reads += 1;
-      this.paced.waitedMs += waited;
+      // As long as the refill takes to bring the estimate back to the reserve (at least 20 ms).
+      await sleep(Math.max(20, Math.ceil((short / ARM_READ_REFILL_PER_SECOND) * 1000)), undefined, signal ? { signal } : undefined);
     }
     const budget = this.budgetOf(subscription);
     budget.inFlight += 1;

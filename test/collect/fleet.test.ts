@@ -129,6 +129,22 @@ describe("fleet verdicts equal single-workspace verdicts", () => {
     }
   });
 
+  it("types Resource Graph does not index (computes, DNS zone groups): listed through ARM, never taken for none; the verdicts hold", async () => {
+    const unindexed = ["Microsoft.MachineLearningServices/workspaces/computes", "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"];
+    const partial = await startFakeArm({ ...fleet.scenario, resourceGraph: { unindexedTypes: unindexed } });
+    try {
+      const run = await fleetPath(partial, everywhere("resource-graph"));
+      expect(Object.fromEntries(run.reports)).toEqual(Object.fromEntries(single));
+      const listed = (suffix: string) => run.requests.filter((entry) => entry.method === "GET" && entry.path.split("?")[0]!.toLowerCase().endsWith(suffix)).length;
+      // Every workspace's computes and every endpoint's zone groups were asked of ARM, the rest came from the sweep.
+      expect(listed("/computes")).toBe(fleet.workspaces.length);
+      expect(listed("/privatednszonegroups")).toBeGreaterThanOrEqual(fleet.workspaces.length);
+      expect(listed("/virtualnetworks")).toBe(0);
+    } finally {
+      await partial.close();
+    }
+  });
+
   it("shared reads: a VNet, NSG or DNS zone used by many workspaces is read once per run", async () => {
     const run = await fleetPath(fake, everywhere("arm", subscriptions));
     const gets = run.requests.filter((entry) => entry.method === "GET").map((entry) => entry.path.split("?")[0]!.toLowerCase());

@@ -76,6 +76,11 @@ export const RESOURCE_GRAPH_QUOTA: Readonly<ResourceGraphQuota> = Object.freeze(
 export interface ResourceGraphSettings {
   /** The per-user quota; absent: {@link RESOURCE_GRAPH_QUOTA}; `false`: no quota (and no quota headers). */
   quota?: ResourceGraphQuota | false;
+  /**
+   * Resource types Resource Graph leaves out (compared case-insensitively): served by ARM as usual, never
+   * returned by a query, as with a type the real service does not index.
+   */
+  unindexedTypes?: string[];
 }
 
 /**
@@ -104,7 +109,8 @@ export interface ResourceGraphSettings {
  *   window's first query; default 15 per 5000 ms, `false` for none. Every answer to a query then carries
  *   `x-ms-user-quota-remaining` (queries left in the window) and `x-ms-user-quota-resets-after` (`hh:mm:ss`,
  *   rounded up); a query over the quota answers 429 `RateLimiting` with `Retry-After` (whole seconds, at
- *   least 1), before any fault is considered and without counting.
+ *   least 1), before any fault is considered and without counting. `unindexedTypes`: resource types no
+ *   query returns (ARM still serves them), as a type the real service does not index.
  */
 export interface Scenario {
   resources: ArmResource[];
@@ -259,6 +265,10 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
   if (resourceGraph !== undefined) {
     if (!isRecord(resourceGraph)) throw new Error(`${source}: resourceGraph must be an object`);
     resolveResourceGraphQuota(resourceGraph.quota, `${source}: resourceGraph.quota`);
+    const unindexed = resourceGraph.unindexedTypes;
+    if (unindexed !== undefined && (!Array.isArray(unindexed) || !unindexed.every((type) => typeof type === "string"))) {
+      throw new Error(`${source}: resourceGraph.unindexedTypes must be an array of resource types`);
+    }
   }
   return { ...value, resources, faults } as unknown as Scenario;
 }

@@ -827,12 +827,14 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
   for (const [region, types] of Object.entries(scenario.privateEndpointTypes ?? {})) {
     privateEndpointTypes.set(normaliseRegion(region), types);
   }
-  // Resource Graph sees the top-level scenario entries only, the first of any repeated ID.
+  // Resource Graph sees the top-level scenario entries only, the first of any repeated ID, and none of
+  // a type the scenario says it does not index.
   const seenGraphIds = new Set<string>();
   const graphRows: GraphRow[] = [];
+  const unindexedTypes = new Set((scenario.resourceGraph?.unindexedTypes ?? []).map((type) => type.toLowerCase()));
   for (const resource of scenario.resources) {
     const key = normaliseId(resource.id);
-    if (seenGraphIds.has(key)) continue;
+    if (seenGraphIds.has(key) || unindexedTypes.has(String(resource.type ?? "").toLowerCase())) continue;
     seenGraphIds.add(key);
     graphRows.push(graphRow(resource));
   }
