@@ -1,15 +1,20 @@
-// azure-pipelines.yml: its structure, its `npx preflight` command line as the CLI's own parser
-// reads it, and its audit step's inline script run by bash against the fake ARM, exactly as the
-// agent would after expanding `${{ }}` template expressions and `$( )` macros.
+// azure-pipelines.yml: its structure (both modes: a step per listed workspace, or one
+// `preflight fleet` step), its `npx preflight` command lines as the CLI's own parser reads them, and
+// its audit steps' inline scripts run by bash against the fake ARM, exactly as the agent would after
+// expanding `${{ }}` template expressions and `$( )` macros.
 // Build first (`npx tsc -p tsconfig.json`; `npm test` does it through pretest).
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parse as parseTestResults } from "test-results-parser";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { fleetScope, type FleetArgs } from "../src/cli/fleet-options.js";
 import { createParser, type CommandName } from "../src/cli/main.js";
+import type { FleetReport } from "../src/engine/fleet.js";
+import { generateFleetScenario, SEED_FAILURES } from "./fake-arm/fleet-scenario.js";
 import { startFakeArm, type FakeArm } from "./fake-arm/server.js";
 import type { Scenario } from "./fake-arm/scenario.js";
 import { HEALTHY, demoScenario, healthyScenario } from "./harness.js";
@@ -20,9 +25,16 @@ type Json = Record<string, any>;
 const pipeline = parse(await readFile(join(ROOT, "azure-pipelines.yml"), "utf8")) as Json;
 const params = new Map<string, Json>((pipeline.parameters as Json[]).map((param) => [param.name as string, param]));
 const steps = pipeline.steps as Json[];
+const FLEET_IF = "${{ if eq(parameters.fleet, true) }}";
+const ELSE = "${{ else }}";
 const EACH = "${{ each workspace in parameters.workspaces }}";
-const auditSteps = (steps.find((step) => EACH in step)?.[EACH] ?? []) as Json[];
+const fleetIndex = steps.findIndex((step) => FLEET_IF in step);
+const fleetSteps = (steps[fleetIndex]?.[FLEET_IF] ?? []) as Json[];
+const listSteps = (steps[fleetIndex + 1]?.[ELSE] ?? []) as Json[];
+const auditSteps = (listSteps.find((step) => EACH in step)?.[EACH] ?? []) as Json[];
+/** The per-workspace step, as written (before `${{ workspace }}` is expanded). */
 const audit = auditSteps.find((step) => step.task === "AzureCLI@2") as Json;
+const fleetAudit = fleetSteps.find((step) => step.task === "AzureCLI@2") as Json;
 const publishTests = steps.find((step) => step.task === "PublishTestResults@2") as Json;
 const artifacts = steps.filter((step) => step.task === "PublishPipelineArtifact@1");
 
@@ -54,15 +66,64 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/**
+ * Template expansion of the step list, for these parameter values, as Azure Pipelines compiles it:
+ * `${{ if eq(parameters.X, true|false) }}` with the `${{ else }}` right after it, and
+ * `${{ each workspace in parameters.workspaces }}` (its `${{ workspace }}` substituted). Any other
+ * `${{ }}` key is an error here, so the file cannot grow a construct these tests do not read.
+ */
+function compileSteps(list: Json[], values: { fleet: boolean; workspaces: string[] }): Json[] {
+  const out: Json[] = [];
+  let previousIf: boolean | undefined;
+  for (const item of list) {
+    const [key] = Object.keys(item);
+    if (key === undefined || !key.startsWith("${{")) {
+      out.push(item);
+      previousIf = undefined;
+      continue;
+    }
+    const children = item[key] as Json[];
+    const condition = /^\$\{\{ if eq\(parameters\.(\w+), (true|false)\) \}\}$/.exec(key);
+    if (condition) {
+      const value = condition[1] === "fleet" ? values.fleet : params.get(condition[1] as string)?.default;
+      previousIf = String(value) === condition[2];
+      if (previousIf) out.push(...compileSteps(children, values));
+    } else if (key === ELSE) {
+      if (previousIf === undefined) throw new Error("${{ else }} without the ${{ if }} right before it");
+      if (!previousIf) out.push(...compileSteps(children, values));
+      previousIf = undefined;
+    } else if (key === EACH) {
+      for (const workspace of values.workspaces) {
+        const substituted = JSON.parse(JSON.stringify(children).replace(/\$\{\{\s*workspace\s*\}\}/g, workspace.replace(/["\\]/g, "\\$&"))) as Json[];
+        out.push(...compileSteps(substituted, values));
+      }
+      previousIf = undefined;
+    } else {
+      throw new Error(`template expression not handled by this test: ${key}`);
+    }
+  }
+  return out;
+}
+
+interface Expansion {
+  staging: string;
+  /** The `${{ workspace }}` of the per-workspace step; absent for a step outside the loop. */
+  workspace?: string;
+  overrides?: Record<string, string>;
+}
+
 /** Compile time (`${{ parameters.X }}`, `${{ workspace }}`), then run time (`$(Build.X)` macros). */
-function expand(text: string, workspace: string, staging: string, overrides: Record<string, string> = {}): string {
+function expand(text: string, { staging, workspace, overrides = {} }: Expansion): string {
   const macros: Record<string, string> = { "Build.ArtifactStagingDirectory": staging, "Build.Repository.Uri": REPO_URI };
   return text
     .replace(/\$\{\{\s*parameters\.(\w+)\s*\}\}/g, (_, name: string) => {
       if (!params.has(name)) throw new Error(`no parameter ${name}`);
       return overrides[name] ?? String(params.get(name)?.default);
     })
-    .replace(/\$\{\{\s*workspace\s*\}\}/g, workspace)
+    .replace(/\$\{\{\s*workspace\s*\}\}/g, () => {
+      if (workspace === undefined) throw new Error("${{ workspace }} outside the each loop");
+      return workspace;
+    })
     .replace(/\$\(([A-Za-z][\w.]*)\)/g, (_, name: string) => {
       if (!(name in macros)) throw new Error(`no test value for macro $(${name})`);
       return macros[name] as string;
@@ -75,11 +136,10 @@ interface StepRun {
   stderr: string;
 }
 
-/** The audit step's inline script and env, expanded, run by bash as AzureCLI@2 would (after `prelude`). */
-async function runAuditStep(options: { workspace: string; staging: string; env?: Record<string, string>; overrides?: Record<string, string>; prelude?: string }): Promise<StepRun> {
-  const { workspace, staging, overrides } = options;
-  const stepEnv = Object.fromEntries(Object.entries(audit.env as Record<string, string>).map(([key, value]) => [key, expand(String(value), workspace, staging, overrides)]));
-  const script = `${options.prelude ?? ""}\n${expand(audit.inputs.inlineScript as string, workspace, staging, overrides)}`;
+/** An AzureCLI@2 step's inline script and env, expanded, run by bash as the task would (after `prelude`). */
+async function runStep(step: Json, options: Expansion & { env?: Record<string, string>; prelude?: string }): Promise<StepRun> {
+  const stepEnv = Object.fromEntries(Object.entries(step.env as Record<string, string>).map(([key, value]) => [key, expand(String(value), options)]));
+  const script = `${options.prelude ?? ""}\n${expand(step.inputs.inlineScript as string, options)}`;
   const env = { PATH: `${shims}:/usr/bin:/bin`, HOME: await tempDir("home-", work), NO_COLOR: "1", ...stepEnv, ...options.env };
   return new Promise((resolve, reject) => {
     const child = spawn("bash", ["-c", script], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
@@ -92,10 +152,10 @@ async function runAuditStep(options: { workspace: string; staging: string; env?:
   });
 }
 
-/** The arguments the script gives `npx`, bash doing the quoting, expansion and splitting. */
-async function npxArgs(workspace: string, overrides?: Record<string, string>): Promise<string[]> {
+/** The arguments a step's script gives `npx`, bash doing the quoting, expansion and splitting. */
+async function npxArgs(step: Json, options: Omit<Expansion, "staging"> = {}): Promise<string[]> {
   const staging = await tempDir("staging-", work);
-  const run = await runAuditStep({ workspace, staging, overrides, prelude: "npx() { printf '%s\\0' \"$@\"; }" });
+  const run = await runStep(step, { ...options, staging, prelude: "npx() { printf '%s\\0' \"$@\"; }" });
   expect(run.code, run.stderr).toBe(0);
   return run.stdout.split("\0").slice(0, -1);
 }
@@ -115,6 +175,13 @@ function matchesGlob(file: string, glob: string): boolean {
   return new RegExp(`^${source}$`).test(file);
 }
 
+/** The four `--report` entries of a parsed command line, by format. */
+function reportPaths(argv: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries((argv.report as string[]).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+}
+
+const isAudit = (step: Json) => step.task === "AzureCLI@2";
+
 describe("azure-pipelines.yml structure", () => {
   test("runs daily and by hand, never on pushes or pull requests", () => {
     expect(pipeline.trigger).toBe("none");
@@ -126,13 +193,15 @@ describe("azure-pipelines.yml structure", () => {
     expect(pipeline.pool).toEqual({ vmImage: "ubuntu-latest" });
   });
 
-  test("declares the workspaces, serviceConnection, failOn, ticket and docsUrl parameters", () => {
+  test("declares the workspaces, serviceConnection, failOn, ticket, docsUrl, fleet and fleetScope parameters", () => {
     expect(params.get("workspaces")).toMatchObject({ type: "object" });
     expect(params.get("workspaces")?.default).toEqual([expect.stringMatching(/^\/subscriptions\/.+\/workspaces\/[\w-]+$/)]);
     expect(params.get("serviceConnection")).toMatchObject({ type: "string", default: expect.any(String) });
     expect(params.get("failOn")).toMatchObject({ type: "string", default: "fail", values: ["fail", "warn", "unknown"] });
     expect(params.get("ticket")).toMatchObject({ type: "string", default: "" });
     expect(params.get("docsUrl")?.default).toBe("$(Build.Repository.Uri)?path=/docs/checks/{id}.md");
+    expect(params.get("fleet")).toMatchObject({ type: "boolean", default: false, displayName: expect.stringMatching(/preflight fleet/) });
+    expect(params.get("fleetScope")).toMatchObject({ type: "string", default: "" });
   });
 
   test("installs Node 20 and builds, then audits each workspace with AzureCLI@2 even after a failure", () => {
@@ -150,6 +219,36 @@ describe("azure-pipelines.yml structure", () => {
     expect(script.match(/^\s*npx preflight\b/gm)).toHaveLength(1);
   });
 
+  test("fleet false (the default): one audit step per listed workspace, and no preflight fleet", () => {
+    const workspaces = ["ml-research", WORKSPACE_ID];
+    const compiled = compileSteps(steps, { fleet: params.get("fleet")?.default as boolean, workspaces });
+    const audits = compiled.filter(isAudit);
+    expect(audits.map((step) => step.env.PREFLIGHT_WORKSPACE)).toEqual(workspaces);
+    expect(audits.map((step) => step.displayName)).toEqual(workspaces.map((workspace) => `Audit ${workspace}`));
+    expect(JSON.stringify(compiled)).not.toMatch(/preflight fleet/);
+    // The build comes before the audits, the publish steps after them.
+    const tasks = compiled.map((step) => step.task ?? step.script?.trim() ?? Object.keys(step)[0]);
+    expect(tasks).toEqual(["checkout", "NodeTool@0", "npm ci", "AzureCLI@2", "AzureCLI@2", "PublishTestResults@2", "PublishPipelineArtifact@1", "PublishPipelineArtifact@1"]);
+  });
+
+  test("fleet true: exactly one audit step, running preflight fleet, in place of the per-workspace ones", () => {
+    expect(steps[fleetIndex + 1], "${{ else }} right after the ${{ if }}").toHaveProperty([ELSE]);
+    expect(fleetSteps).toEqual([fleetAudit]);
+    const compiled = compileSteps(steps, { fleet: true, workspaces: ["ml-research", WORKSPACE_ID] });
+    expect(compiled.filter(isAudit)).toEqual([fleetAudit]);
+    expect(compiled.filter((step) => step.task?.startsWith("Publish"))).toEqual([publishTests, ...artifacts]);
+    expect(fleetAudit).toMatchObject({
+      inputs: { azureSubscription: "${{ parameters.serviceConnection }}", scriptType: "bash", scriptLocation: "inlineScript", failOnStandardError: false },
+      env: { PREFLIGHT_FLEET_SCOPE: "${{ parameters.fleetScope }}", PREFLIGHT_TICKET: "${{ parameters.ticket }}", AZURE_TOKEN_CREDENTIALS: "AzureCliCredential" },
+    });
+    const script = fleetAudit.inputs.inlineScript as string;
+    expect(script.split("\n")[0]).toBe("set -euo pipefail");
+    expect(script.match(/^\s*npx preflight\b.*$/gm)).toEqual([expect.stringMatching(/^\s*npx preflight fleet\b/)]);
+    // The scope and ticket reach the script as variables only: their text is never part of it.
+    expect(script).not.toMatch(/parameters\.(fleetScope|ticket|docsUrl)/);
+    expect(script).toMatch(/read -r -a \w+ <<< "\$\{?PREFLIGHT_FLEET_SCOPE/);
+  });
+
   test("publishes test results and both artifacts whatever happened before", () => {
     expect(publishTests).toMatchObject({
       condition: "always()",
@@ -164,7 +263,7 @@ describe("azure-pipelines.yml structure", () => {
 
 describe("the npx preflight command line", () => {
   test("a workspace name: the CLI's parser accepts it, with the subscription az reports", async () => {
-    const args = await npxArgs("ml-research");
+    const args = await npxArgs(audit, { workspace: "ml-research" });
     expect(args[0]).toBe("preflight");
     const { command, argv } = await parseCli(args.slice(1));
     expect(command).toBe("live");
@@ -176,7 +275,7 @@ describe("the npx preflight command line", () => {
   });
 
   test("a resource ID: no --subscription; a ticket and another failOn pass through", async () => {
-    const args = await npxArgs(WORKSPACE_ID, { ticket: "INC 4242 \"urgent\"", failOn: "warn" });
+    const args = await npxArgs(audit, { workspace: WORKSPACE_ID, overrides: { ticket: "INC 4242 \"urgent\"", failOn: "warn" } });
     const { command, argv } = await parseCli(args.slice(1));
     expect(command).toBe("live");
     expect(argv).toMatchObject({ workspace: WORKSPACE_ID, ticket: "INC 4242 \"urgent\"", "fail-on": "warn" });
@@ -184,33 +283,99 @@ describe("the npx preflight command line", () => {
   });
 
   test("the same parser rejects a broken command line", async () => {
-    const args = (await npxArgs("ml-research")).slice(1);
+    const args = (await npxArgs(audit, { workspace: "ml-research" })).slice(1);
     await expect(parseCli([...args, "--no-such-flag"])).rejects.toThrow(/Unknown argument.*such-flag/);
     const failOn = args.indexOf("--fail-on");
     await expect(parseCli(args.map((arg, index) => (index === failOn + 1 ? "nope" : arg)))).rejects.toThrow(/fail-on.*nope/);
   });
+
+  test("fleet: the parser reads the fleet command, the scope's words, the ticket, failOn and every report", async () => {
+    const fleetScopeValue = "--management-group mg-ml-prod  --tag env=prod\t-g rg-ml-weu-01,rg-ml-neu-02 --tag team=vision";
+    const args = await npxArgs(fleetAudit, { overrides: { fleetScope: fleetScopeValue, ticket: "INC 4242 \"urgent\"", failOn: "warn" } });
+    expect(args.slice(0, 2)).toEqual(["preflight", "fleet"]);
+    const { command, argv } = await parseCli(args.slice(1));
+    expect(command).toBe("fleet");
+    expect(argv).toMatchObject({ ticket: "INC 4242 \"urgent\"", "fail-on": "warn", "docs-url": `${REPO_URI}?path=/docs/checks/{id}.md` });
+    expect(fleetScope(argv as unknown as FleetArgs)).toEqual({
+      subscriptions: [],
+      managementGroups: ["mg-ml-prod"],
+      resourceGroups: ["rg-ml-weu-01", "rg-ml-neu-02"],
+      tags: [
+        { key: "env", value: "prod" },
+        { key: "team", value: "vision" },
+      ],
+      via: "resource-graph",
+    });
+    const reports = reportPaths(argv);
+    expect(Object.keys(reports).sort()).toEqual(["json", "junit", "markdown", "sarif"]);
+    expect(reports.junit && matchesGlob(reports.junit.slice(reports.junit.lastIndexOf("/") + 1), publishTests.inputs.testResultsFiles as string)).toBe(true);
+    expect(reports).toMatchObject({
+      junit: expect.stringMatching(/\/preflight\/fleet\.junit\.xml$/),
+      json: expect.stringMatching(/\/preflight\/fleet\.json$/),
+      markdown: expect.stringMatching(/\/preflight\/fleet\.md$/),
+      sarif: expect.stringMatching(/\/CodeAnalysisLogs\/fleet\.sarif$/),
+    });
+  });
+
+  test("fleet with an empty scope: everything in reach, no stray empty argument", async () => {
+    const args = await npxArgs(fleetAudit);
+    expect(args.slice(0, 4)).toEqual(["preflight", "fleet", "--progress", "--fail-on"]);
+    const { command, argv } = await parseCli(args.slice(1));
+    expect(command).toBe("fleet");
+    expect(argv.ticket).toBeUndefined();
+    // The step log gets whole progress lines although stderr is no terminal there.
+    expect(argv.progress).toBe(true);
+    expect(fleetScope(argv as unknown as FleetArgs)).toEqual({ subscriptions: [], managementGroups: [], resourceGroups: [], tags: [], via: "resource-graph" });
+  });
+
+  test("fleet: the scope is split into words, never run as shell code (and quotes are not interpreted)", async () => {
+    const marker = join(work, "scope-ran");
+    const args = await npxArgs(fleetAudit, { overrides: { fleetScope: `--tag "a b" $(touch ${marker}) ;touch ${marker} *` } });
+    expect(args.slice(2, 9)).toEqual(["--tag", "\"a", "b\"", `$(touch`, `${marker})`, `;touch`, marker]);
+    expect(args[9]).toBe("*");
+    expect(existsSync(marker)).toBe(false);
+  });
 });
+
+interface StepReports {
+  reportDir: string;
+  sarifDir: string;
+}
+
+/** Where the publish steps look; asserts the JUnit files the test step picks up are `junitFiles`. */
+async function publishedReports(staging: string, junitFiles: string[]): Promise<StepReports> {
+  const reportDir = expand(publishTests.inputs.searchFolder as string, { staging });
+  const sarifDir = expand(artifacts[1]?.inputs.targetPath as string, { staging });
+  expect(expand(artifacts[0]?.inputs.targetPath as string, { staging })).toBe(reportDir);
+  const junit = (await readdir(reportDir)).filter((file) => matchesGlob(file, publishTests.inputs.testResultsFiles as string));
+  expect(junit.sort()).toEqual(junitFiles);
+  return { reportDir, sarifDir };
+}
+
+/** Runs `step` against `fake` with a bearer token that must not appear in its output. */
+async function runAgainst(fake: FakeArm, step: Json, options: Omit<Expansion, "staging">): Promise<StepRun & { staging: string }> {
+  const staging = await tempDir("staging-", work);
+  const token = randomSecret();
+  const run = await runStep(step, {
+    ...options,
+    staging,
+    env: { PREFLIGHT_ARM_ENDPOINT: fake.url, NODE_EXTRA_CA_CERTS: fake.caFile, PREFLIGHT_ACCESS_TOKEN: token, AZURE_TOKEN_CREDENTIALS: "dev" },
+  });
+  expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+  return { ...run, staging };
+}
+
+async function fakeArm(scenario: Scenario): Promise<FakeArm> {
+  const fake = await startFakeArm(scenario);
+  fakes.push(fake);
+  return fake;
+}
 
 describe.concurrent("the audit step against the fake ARM", () => {
   async function auditAgainst(scenario: Scenario, workspace: string) {
-    const fake = await startFakeArm(scenario);
-    fakes.push(fake);
-    const staging = await tempDir("staging-", work);
-    const token = randomSecret();
-    const run = await runAuditStep({
-      workspace,
-      staging,
-      env: { PREFLIGHT_ARM_ENDPOINT: fake.url, NODE_EXTRA_CA_CERTS: fake.caFile, PREFLIGHT_ACCESS_TOKEN: token, AZURE_TOKEN_CREDENTIALS: "dev" },
-    });
-    expect(`${run.stdout}${run.stderr}`).not.toContain(token);
-    // Where the publish steps look.
-    const reportDir = expand(publishTests.inputs.searchFolder as string, workspace, staging);
-    const sarifDir = expand(artifacts[1]?.inputs.targetPath as string, workspace, staging);
-    expect(expand(artifacts[0]?.inputs.targetPath as string, workspace, staging)).toBe(reportDir);
-    const reports = (await readdir(reportDir)).sort();
-    const junit = reports.filter((file) => matchesGlob(file, publishTests.inputs.testResultsFiles as string));
-    expect(junit).toEqual(["ml-research.junit.xml"]);
-    expect(reports).toEqual(["ml-research.json", "ml-research.junit.xml", "ml-research.md"]);
+    const run = await runAgainst(await fakeArm(scenario), audit, { workspace });
+    const { reportDir, sarifDir } = await publishedReports(run.staging, ["ml-research.junit.xml"]);
+    expect((await readdir(reportDir)).sort()).toEqual(["ml-research.json", "ml-research.junit.xml", "ml-research.md"]);
     expect(await readdir(sarifDir)).toEqual(["ml-research.sarif"]);
     return {
       run,
@@ -243,5 +408,39 @@ describe.concurrent("the audit step against the fake ARM", () => {
     expect(json.target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB });
     expect(junit).not.toMatch(/<failure\b/);
     expect(sarif.version).toBe("2.1.0");
+  });
+
+  test("the fleet step over a generated fleet, scoped by tag: exit 1, one report of each kind, a JUnit suite per workspace in scope", async () => {
+    const fleet = generateFleetScenario({ workspaces: 8, subscriptions: 2, seed: 3, failureShare: Object.fromEntries(SEED_FAILURES.map((id) => [id, 0.25])) });
+    const inScope = fleet.workspaces.filter((workspace) => workspace.tags.env === "prod");
+    // The scope must cut the fleet, and leave something failing in it, for the checks below to mean anything.
+    expect(inScope.length).toBeGreaterThan(0);
+    expect(inScope.length).toBeLessThan(fleet.workspaces.length);
+    expect(inScope.some((workspace) => workspace.planted.length > 0)).toBe(true);
+
+    const run = await runAgainst(await fakeArm(fleet.scenario), fleetAudit, { overrides: { fleetScope: "--tag env=prod", ticket: "CHG-77" } });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain(`fleet audit of ${inScope.length} workspaces`);
+    const { reportDir, sarifDir } = await publishedReports(run.staging, ["fleet.junit.xml"]);
+    expect((await readdir(reportDir)).sort()).toEqual(["fleet.json", "fleet.junit.xml", "fleet.md"]);
+    expect(await readdir(sarifDir)).toEqual(["fleet.sarif"]);
+
+    const lower = (ids: string[]) => ids.map((id) => id.toLowerCase()).sort();
+    const report = JSON.parse(await readFile(join(reportDir, "fleet.json"), "utf8")) as FleetReport;
+    expect(report.scope).toMatchObject({ subscriptions: [], managementGroups: [], tags: [{ key: "env", value: "prod" }] });
+    expect(report.ticket).toBe("CHG-77");
+    expect(lower(report.workspaces.map((workspace) => workspace.target.workspaceId))).toEqual(lower(inScope.map((workspace) => workspace.id)));
+    const failing = inScope.filter((workspace) => workspace.planted.length > 0);
+    expect(report.summary.byWorstStatus.fail).toBe(failing.length);
+
+    // What the Tests tab shows: one suite per workspace in scope, named "<workspace> (<resource group>)".
+    const junit = parseTestResults({ type: "junit", files: [join(reportDir, "fleet.junit.xml")] });
+    expect(junit.suites.map((suite) => suite.name).sort()).toEqual(inScope.map((workspace) => `${workspace.name} (${workspace.resourceGroup})`).sort());
+    expect(junit.suites.filter((suite) => suite.failed > 0)).toHaveLength(failing.length);
+
+    expect(await readFile(join(reportDir, "fleet.md"), "utf8")).toContain(`${REPO_URI}?path=/docs/checks/`);
+    const sarif = JSON.parse(await readFile(join(sarifDir, "fleet.sarif"), "utf8")) as Json;
+    const sarifWorkspaces = new Set((sarif.runs[0].results as Json[]).map((result) => String(result.properties?.workspaceId).toLowerCase()));
+    expect([...sarifWorkspaces].sort()).toEqual(lower(failing.map((workspace) => workspace.id)));
   });
 });
