@@ -25,7 +25,7 @@ export function fleetOptions(argv: Argv): Argv {
     .option("subscription", { alias: "s", type: "string", array: true, describe: "Subscription to audit (repeatable; default: every subscription the credential can see)" })
     .option("management-group", { type: "string", array: true, describe: "Management group whose subscriptions to audit (repeatable)" })
     .option("resource-group", { alias: "g", type: "string", array: true, describe: "Only workspaces in these resource groups (repeatable)" })
-    .option("tag", { type: "string", array: true, describe: "Only workspaces with this tag, key=value (repeatable; all must match; case-insensitive)" })
+    .option("tag", { type: "string", array: true, describe: "Only workspaces with this tag, key=value (repeatable; all must match; the value case-insensitive)" })
     .option("via", { choices: VIA, default: "resource-graph" as const, describe: "resource-graph: one bulk sweep, ARM for the rest; arm: every workspace read through ARM (needs --subscription)" })
     .option("concurrency", { type: "number", default: 16, describe: "ARM requests in flight at once (reads are also paced by what ARM says is left of each subscription's quota)" })
     .option("progress", { type: "boolean", describe: "Progress on stderr (workspaces read and audited); default: only when stderr is a terminal" })

@@ -63,12 +63,13 @@ function targetOf(row: RawResource): SnapshotTarget | undefined {
   };
 }
 
-/** --tag key=value: the key as Azure compares tag names (case-insensitive), the value case-insensitive too. */
+/**
+ * --tag key=value as the Resource Graph query applies it (`tags['key'] =~ 'value'`), so both paths
+ * pick the same workspaces: the key exactly as written, the value case-insensitively.
+ */
 export function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean {
   const own = row.tags && typeof row.tags === "object" ? (row.tags as Record<string, unknown>) : {};
-  return tags.every(({ key, value }) =>
-    Object.entries(own).some(([name, actual]) => name.toLowerCase() === key.toLowerCase() && typeof actual === "string" && actual.toLowerCase() === value.toLowerCase()),
-  );
+  return tags.every(({ key, value }) => typeof own[key] === "string" && (own[key] as string).toLowerCase() === value.toLowerCase());
 }
 
 /** With via "arm": each named subscription's workspace list, filtered here as the sweep's query would. */

@@ -126,6 +126,19 @@ describe("preflight fleet", () => {
     for (const [id, checks] of Object.entries(verdicts(byTag))) expect(checks).toEqual(verdicts(everything)[id]);
   });
 
+  it("--via arm applies --resource-group and --tag as the Resource Graph query does", async () => {
+    const team = fleet.workspaces[2]!.tags.team!;
+    const group = fleet.workspaces[2]!.resourceGroup;
+    const args = ["fleet", "--via", "arm", "--subscription", subscriptions.join(","), "--format", "json"];
+    const byTag = parseFleet((await session.live(fake, [...args, "--tag", `team=${team.toUpperCase()}`])).stdout);
+    expect(reportIds(byTag)).toEqual(ids(fleet.workspaces.filter((workspace) => workspace.tags.team === team)));
+    const byGroup = parseFleet((await session.live(fake, [...args, "-g", group.toUpperCase()])).stdout);
+    expect(reportIds(byGroup)).toEqual(ids(fleet.workspaces.filter((workspace) => workspace.resourceGroup === group)));
+    // The tag's key as written: another casing of it matches nothing, on either path.
+    expectUsageError(await session.live(fake, [...args, "--tag", `TEAM=${team}`]), /no workspace found/);
+    expectUsageError(await session.live(fake, ["fleet", "--tag", `TEAM=${team}`]), /no workspace found/);
+  });
+
   it("--save-snapshot writes every workspace without a secret; `audit --snapshot` gives the same verdicts offline", async () => {
     const dir = await session.scratch("fleet-snapshot-");
     const file = join(dir, "fleet.json");
