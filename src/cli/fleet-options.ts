@@ -53,6 +53,9 @@ export function fleetScope(args: FleetArgs): FleetScope {
   for (const id of subscriptions) {
     if (!/^[0-9a-f-]{36}$/i.test(id) && !/^[\w.-]+$/.test(id)) throw new PreflightError(`--subscription "${id}" is not a subscription id`);
   }
+  if (args.via === "arm" && subscriptions.length === 0) {
+    throw new PreflightError("--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces");
+  }
   return { subscriptions, managementGroups, resourceGroups: listOf(args["resource-group"]), tags, via: args.via };
 }
 

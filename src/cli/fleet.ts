@@ -21,9 +21,6 @@ import { partsFor, selectChecks } from "./selection.js";
 export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: string): Promise<number> {
   const checks = selectChecks(args.only, args.skip);
   const scope = fleetScope(args);
-  if (scope.via === "arm" && scope.subscriptions.length === 0) {
-    throw new PreflightError("--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces");
-  }
   const concurrency = args.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new PreflightError(`--concurrency must be a whole number from 1 to 256, got ${String(concurrency)}`);
   outputsFor(args);

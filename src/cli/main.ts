@@ -99,14 +99,7 @@ function allAsFleet(args: string[]): string[] {
 export async function main(rawArgs: string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const verbose = rawArgs.includes("--verbose");
-  let args: string[];
-  try {
-    args = allAsFleet(rawArgs.map((arg) => (arg === "-" ? STDIN_ARGUMENT : arg)));
-  } catch (error) {
-    io.stderr(`preflight: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const parser = createParser(args, async (command, argv) => {
+  const run = async (command: CommandName, argv: Record<string, unknown>): Promise<void> => {
     if (argv.file === STDIN_ARGUMENT) argv.file = "-";
     switch (command) {
       // Each command's code is loaded only when it runs: parsing and --help stay light.
@@ -132,10 +125,11 @@ export async function main(rawArgs: string[], io: CliIo): Promise<number> {
         exitCode = await (await import("./fleet.js")).fleetCommand(argv as unknown as FleetArgs, io, TOOL_VERSION);
         break;
     }
-  });
+  };
   try {
+    const args = allAsFleet(rawArgs.map((arg) => (arg === "-" ? STDIN_ARGUMENT : arg)));
     let helpText: string | undefined;
-    await parser.parseAsync(args, {}, (_error, _argv, output) => {
+    await createParser(args, run).parseAsync(args, {}, (_error, _argv, output) => {
       helpText = output;
     });
     if (helpText) io.stdout(`${helpText}\n`);

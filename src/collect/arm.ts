@@ -13,7 +13,7 @@ import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
-import { isRestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import { isRestError, type Pipeline, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js";
 import { READ_PERMISSIONS, type Operation } from "./permissions.js";
 import { ReadBudget } from "./read-budget.js";
@@ -175,42 +175,49 @@ export class ArmReader {
   /** The Resource Graph client: tenant-wide, so one for the run. */
   graph(): ResourceGraphClient {
     if (this.graphClient) return this.graphClient;
-    const { credential, endpoint, ca } = this.options;
-    const client = new ResourceGraphClient(credential, {
+    // No read budget: Resource Graph's quota is the user's, not a subscription's, and is read apart.
+    const client = new ResourceGraphClient(this.options.credential, { ...this.clientOptions(false), credentials: { scopes: [this.tokenScope()] } });
+    this.graphClient = this.withOwnRetries(client);
+    return client;
+  }
+
+  /** What every client is made with: our endpoint, trust, user agent and pipeline policies. */
+  private clientOptions(budgeted: boolean) {
+    const { endpoint, ca } = this.options;
+    return {
       endpoint,
       additionalPolicies: [
         { policy: this.deadlinePolicy, position: "perCall" as const },
+        ...(budgeted ? [{ policy: this.budgetPolicy, position: "perRetry" as const }] : []),
         { policy: this.wirePolicy, position: "perRetry" as const },
       ],
       ...(ca ? { tlsOptions: { ca } } : {}),
       userAgentOptions: { userAgentPrefix: "aml-preflight" },
-      credentials: { scopes: [`${endpoint.replace(/\/+$/, "")}/.default`] },
-    });
+    };
+  }
+
+  /** The token scope of our endpoint, for clients that do not take it from the endpoint. */
+  private tokenScope(): string {
+    return `${this.options.endpoint.replace(/\/+$/, "")}/.default`;
+  }
+
+  /** The client with the SDK's retry loop replaced by ours. */
+  private withOwnRetries<T extends { pipeline: Pipeline }>(client: T): T {
     client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
     client.pipeline.addPolicy(this.retryPolicy, { phase: "Retry" });
-    this.graphClient = client;
     return client;
   }
 
   clientsFor(subscriptionId: string): Clients {
     const existing = this.clients.get(subscriptionId.toLowerCase());
     if (existing) return existing;
-    const { credential, endpoint, ca } = this.options;
-    const common = {
-      endpoint,
-      additionalPolicies: [
-        { policy: this.deadlinePolicy, position: "perCall" as const },
-        { policy: this.budgetPolicy, position: "perRetry" as const },
-        { policy: this.wirePolicy, position: "perRetry" as const },
-      ],
-      ...(ca ? { tlsOptions: { ca } } : {}),
-      userAgentOptions: { userAgentPrefix: "aml-preflight" },
-    };
+    const { credential } = this.options;
+    const common = this.clientOptions(true);
     const created: Clients = {
       ml: new AzureMachineLearningWorkspaces(credential, subscriptionId, {
         ...common,
         apiVersion: ML_API_VERSION,
-        credentialScopes: [`${endpoint.replace(/\/+$/, "")}/.default`],
+        credentialScopes: [this.tokenScope()],
       }),
       storage: new StorageManagementClient(credential, subscriptionId, common),
       registry: new ContainerRegistryManagementClient(credential, subscriptionId, common),
@@ -219,13 +226,10 @@ export class ArmReader {
       // The new-generation client takes its token scope from `credentials`, not from the endpoint.
       privateDns: new PrivateDnsManagementClient(credential, subscriptionId, {
         ...common,
-        credentials: { scopes: [`${endpoint.replace(/\/+$/, "")}/.default`] },
+        credentials: { scopes: [this.tokenScope()] },
       }),
     };
-    for (const client of Object.values(created)) {
-      client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
-      client.pipeline.addPolicy(this.retryPolicy, { phase: "Retry" });
-    }
+    for (const client of Object.values(created)) this.withOwnRetries(client);
     this.clients.set(subscriptionId.toLowerCase(), created);
     return created;
   }

@@ -449,6 +449,11 @@ async function findResourceGroup(reader: ArmReader, subscriptionId: string, name
   );
 }
 
+/** A 401 from ARM, on whichever read met it first: signing in again is the fix. */
+export function credentialsRejected(error: CollectionError): PreflightError {
+  return new PreflightError(`ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`);
+}
+
 function workspaceFailure(error: CollectionError, resourceId: string): PreflightError {
   if (error.statusCode === 404) {
     return new PreflightError(`workspace not found: ${resourceId} (${error.code ?? "404"}); check --workspace, --resource-group and --subscription`);
@@ -456,9 +461,7 @@ function workspaceFailure(error: CollectionError, resourceId: string): Preflight
   if (error.statusCode === 403) {
     return new PreflightError(`not allowed to read the workspace ${resourceId} (${error.code ?? "403"}): grant ${error.permission ?? "Reader"} (the Reader role covers it)`);
   }
-  if (error.statusCode === 401) {
-    return new PreflightError(`ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`);
-  }
+  if (error.statusCode === 401) return credentialsRejected(error);
   return new PreflightError(`could not read the workspace ${resourceId}: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim());
 }
 

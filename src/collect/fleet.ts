@@ -9,7 +9,7 @@ import type { FleetScope } from "../engine/fleet.js";
 import { parseResourceId } from "../snapshot/ids.js";
 import type { CollectionError, PartName, RawResource, Snapshot, SnapshotTarget } from "../snapshot/types.js";
 import type { ArmReader } from "./arm.js";
-import { collectSnapshot } from "./collector.js";
+import { collectSnapshot, credentialsRejected } from "./collector.js";
 import { sweep } from "./graph.js";
 import type { Redactor } from "./secrets.js";
 import { SharedReads } from "./shared-reads.js";
@@ -72,11 +72,11 @@ export function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean
   return tags.every(({ key, value }) => typeof own[key] === "string" && (own[key] as string).toLowerCase() === value.toLowerCase());
 }
 
-/** With via "arm": each named subscription's workspace list, filtered here as the sweep's query would. */
+/**
+ * With via "arm": each named subscription's workspace list, filtered here as the sweep's query would
+ * (the command line has made sure there are subscriptions to list).
+ */
 async function listWorkspaces(reader: ArmReader, scope: FleetScope, errors: CollectionError[]): Promise<RawResource[]> {
-  if (scope.subscriptions.length === 0) {
-    throw new PreflightError("--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list; or drop --via arm");
-  }
   const groups = new Set(scope.resourceGroups.map((group) => group.toLowerCase()));
   const lists = await Promise.all(
     scope.subscriptions.map((subscriptionId) =>
@@ -134,9 +134,7 @@ function graphFailure(error: CollectionError): PreflightError {
   if (error.statusCode === 403) {
     return new PreflightError(`Resource Graph refused the query (403 ${error.code ?? ""}): grant Reader on the subscriptions or management group, or use --via arm with --subscription`.replace(/ +\)/, ")"));
   }
-  if (error.statusCode === 401) {
-    return new PreflightError(`ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`);
-  }
+  if (error.statusCode === 401) return credentialsRejected(error);
   return new PreflightError(`the Resource Graph query for workspaces failed: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim());
 }
 
@@ -148,13 +146,8 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
   let queries = 0;
   let rowCount = 0;
   if (scope.via === "resource-graph") {
-    let swept;
-    try {
-      swept = await sweep(reader, scope, options.parts);
-    } catch (error) {
-      if (error instanceof Error) throw error;
-      throw graphFailure(error as CollectionError);
-    }
+    const swept = await sweep(reader, scope, options.parts);
+    if ("failed" in swept) throw graphFailure(swept.failed);
     rows = swept.workspaces;
     queries = swept.queries;
     rowCount = swept.rows;

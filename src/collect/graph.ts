@@ -154,10 +154,10 @@ function subscriptionOf(id: unknown): string | undefined {
 }
 
 /**
- * Sweeps the scope. A failed workspace query is thrown as its CollectionError (nothing to audit
- * without it); a failed dependency query is returned in `errors` and the fleet reads from ARM instead.
+ * Sweeps the scope. A failed workspace query is `failed` (nothing to audit without it); a failed
+ * dependency query is returned in `errors` and the fleet reads from ARM instead.
  */
-export async function sweep(reader: ArmReader, scope: SweepScope, parts: readonly PartName[]): Promise<SweepResult> {
+export async function sweep(reader: ArmReader, scope: SweepScope, parts: readonly PartName[]): Promise<SweepResult | { failed: CollectionError }> {
   const workspaces = new Map<string, RawResource>();
   let queries = 0;
   let rows = 0;
@@ -170,7 +170,7 @@ export async function sweep(reader: ArmReader, scope: SweepScope, parts: readonl
       for (const row of page) if (typeof row.id === "string") workspaces.set(row.id.toLowerCase(), row);
     });
     queries += outcome.pages;
-    if (outcome.error) throw outcome.error;
+    if (outcome.error) return { failed: outcome.error };
   }
 
   const index = new SweepIndex(workspaces.values());

@@ -162,7 +162,7 @@ export function unreadableWorkspaceReport(
       },
     ],
   }));
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
+  const summary = zeroCounts();
   summary.unknown = results.length;
   return {
     schemaVersion: 1,
