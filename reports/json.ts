@@ -1,6 +1,6 @@
 import type { Report } from "../src/engine/types.js";
 
-/** CONTRACTS.md section 4, as is. */
+/** The report as docs/report-format.md describes it, as is. */
 export function renderJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }

@@ -1,4 +1,4 @@
-// Contract fixtures: Azure's own REST API examples (/work/shared/arm-examples), served verbatim by
+// Contract fixtures: Azure's own REST API examples (test/fixtures/arm-examples), served verbatim by
 // the fake ARM and read by the real collector and SDK clients. Each GET body of a type the
 // collector reads is wired into a workspace as the dependency it is; the collector must keep it
 // whole, and every check must give a verdict on it, odd values and all. The last test holds every
@@ -14,19 +14,13 @@ import { STATUSES } from "../src/engine/types.js";
 import { idKey } from "../src/snapshot/ids.js";
 import type { RawResource, Snapshot } from "../src/snapshot/types.js";
 import type { AsyncAction, Fault, Scenario } from "./fake-arm/scenario.js";
+import { ARM_EXAMPLES, armExampleBody } from "./fixtures/arm-examples.js";
 import { auditScenario, type AuditOptions, type AuditResult } from "./harness.js";
 
-const EXAMPLES = "/work/shared/arm-examples";
 
 type Json = Record<string, any>;
 
-/** The 200 body of an example file, a fresh copy each call. */
-function body(file: string): Json {
-  const parsed = JSON.parse(readFileSync(join(EXAMPLES, file), "utf8")) as Json;
-  const found = parsed.responses?.["200"]?.body;
-  if (!found || typeof found !== "object") throw new Error(`${file} has no 200 body`);
-  return found as Json;
-}
+const body = (file: string): Json => armExampleBody<Json>(file);
 
 const ML = "Microsoft.MachineLearningServices";
 const WORKSPACE_GET = `${ML}/2025-12-01/Workspace/get.json`;
@@ -718,7 +712,7 @@ const NOT_READ: Record<string, string> = {
 };
 
 test("every example in MANIFEST.tsv is served above or named as not read", () => {
-  const listed = readFileSync(join(EXAMPLES, "MANIFEST.tsv"), "utf8").trim().split("\n").slice(1).map((line) => line.split("\t").pop() as string);
+  const listed = readFileSync(join(ARM_EXAMPLES, "MANIFEST.tsv"), "utf8").trim().split("\n").slice(1).map((line) => line.split("\t").pop() as string);
   const served = [
     ...fixtures.map((fixture) => fixture.file),
     WORKSPACE_KEYS, STORAGE_KEYS, REGISTRY_CREDENTIALS, WORKSPACE_CONNECTION, WORKSPACES_BY_SUBSCRIPTION, WORKSPACES_BY_GROUP, DIAGNOSE,

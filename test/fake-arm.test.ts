@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpsRequest, Agent } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
@@ -14,6 +14,7 @@ import { ARM_READ_THROTTLE, parseScenario } from "./fake-arm/scenario.js";
 import type { ArmResource, Scenario } from "./fake-arm/scenario.js";
 import { COMMON_PRIVATE_ENDPOINT_TYPES, startFakeArm } from "./fake-arm/server.js";
 import type { FakeArm, FakeArmOptions } from "./fake-arm/server.js";
+import { armExampleBody } from "./fixtures/arm-examples.js";
 
 const execFileAsync = promisify(execFile);
 const projectRoot = join(import.meta.dirname, "..");
@@ -31,10 +32,7 @@ const storageTwoId = `${rgB}/providers/Microsoft.Storage/storageAccounts/st2`;
 
 /** Azure's own StorageAccounts_GetProperties example, moved into subscription SUB. */
 function exampleStorageAccount(): ArmResource {
-  const example = JSON.parse(
-    readFileSync("/work/shared/arm-examples/Microsoft.Storage/2026-09-01/StorageAccountGetProperties.json", "utf8"),
-  ) as { responses: { "200": { body: ArmResource } } };
-  const body = example.responses["200"].body;
+  const body = armExampleBody<ArmResource>("Microsoft.Storage/2026-09-01/StorageAccountGetProperties.json");
   return { ...body, id: body.id.replace("{subscription-id}", SUB) };
 }
 const exampleStorage = exampleStorageAccount();

@@ -1,4 +1,4 @@
-// The command line of CONTRACTS.md section 1. `main` returns an exit code and never touches
+// The command line of docs/cli.md. `main` returns an exit code and never touches
 // `process` itself: bin.ts owns argv, env and exit.
 
 import yargs, { type Argv } from "yargs";

@@ -173,7 +173,7 @@ function countByType(snapshot: Snapshot): Record<string, number> {
   return Object.fromEntries([...counts.values()].map(({ type, count }) => [type, count] as const).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Exit code by CONTRACTS.md section 2: 1 when any check reaches the --fail-on level. */
+/** Exit code (docs/cli.md): 1 when any check reaches the --fail-on level. */
 export function exitCodeFor(report: Report, failOn: FailOn): 0 | 1 {
   return checksAtFailOn(report, failOn).length > 0 ? 1 : 0;
 }

@@ -139,7 +139,7 @@ export interface CheckResult {
 /** A failed read as the report shows it: the snapshot error without its internal part name. */
 export type ReportCollectionError = Omit<CollectionError, "part">;
 
-/** The JSON report of CONTRACTS.md section 4. */
+/** The JSON report (docs/report-format.md). */
 export interface Report {
   schemaVersion: 1;
   tool: { name: string; version: string };

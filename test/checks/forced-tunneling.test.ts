@@ -4,12 +4,12 @@
 // gateway or a default route to a firewall. Each case is the healthy workspace (ARM wire format) with
 // one thing changed, named for its verdict; assertions are statuses, message ids and evidence.
 
-import { readFileSync } from "node:fs";
 import { describe, expect } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { ArmResource, Scenario } from "../fake-arm/scenario.js";
 import { byName, removeResource } from "../harness.js";
 import { NET, RG_ID, TRAINING, VNET_ID, WS_ID, addCompute, compute, computeId, fault, setSubnet, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import { armExampleBody } from "../fixtures/arm-examples.js";
 
 const CHECK = "forced-tunneling";
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
@@ -17,7 +17,7 @@ const RT_ID = `${NET}/routeTables/training-rt`;
 const NAT_ID = `${NET}/natGateways/ml-nat`;
 const FIREWALL_IP = "10.20.0.4";
 /** Azure's own example body of a route table GET (ARM wire format). */
-const ROUTE_TABLE_EXAMPLE = "/work/shared/arm-examples/Microsoft.Network/2026-01-01/RouteTableGet.json";
+const ROUTE_TABLE_EXAMPLE = "Microsoft.Network/2026-01-01/RouteTableGet.json";
 
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
 
@@ -99,7 +99,7 @@ const passCases: Case[] = [
   {
     name: "pass: Azure's RouteTableGet example body (one route to the gateway, not a default route) as the subnet's route table",
     mutate: (s) => {
-      const example = JSON.parse(readFileSync(ROUTE_TABLE_EXAMPLE, "utf8")).responses["200"].body as Json;
+      const example = armExampleBody(ROUTE_TABLE_EXAMPLE);
       const body = JSON.parse(JSON.stringify(example).replaceAll("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1", RG_ID)) as Json;
       s.resources.push(body as ArmResource);
       trainingSubnet(s).properties.routeTable = { id: body.id };

@@ -2,13 +2,13 @@
 // ARM wire format (properties.managedNetwork), collected through the real collector against the
 // fake ARM. Assertions are statuses, message ids and evidence, never prose.
 
-import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { findCheck } from "../../checks/index.js";
 import { runCheck } from "../../src/engine/run.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, healthyScenario, removeResource } from "../harness.js";
 import { ACR_ID, STORAGE_ID, WS_ID, expectReadsOnlyWhatItRequires, partUnreadableCase, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "managed-network";
 const SUB = "6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7";
@@ -17,7 +17,7 @@ const MCR_DATA = "*.data.mcr.microsoft.com";
 
 /** `properties.managedNetwork` of Azure's own Workspace GET example (approved outbound, Active, one Inactive FQDN rule). */
 const AZURE_EXAMPLE = (
-  JSON.parse(readFileSync("/work/shared/arm-examples/Microsoft.MachineLearningServices/2025-12-01/Workspace/get.json", "utf8")) as Json
+  armExample("Microsoft.MachineLearningServices/2025-12-01/Workspace/get.json") as Json
 ).responses["200"].body.properties.managedNetwork as Json;
 
 // ---- outbound rules as the workspace GET shows them --------------------------------------------

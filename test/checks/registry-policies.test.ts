@@ -3,11 +3,11 @@
 // Each case is the healthy workspace (ARM wire format) with one thing changed, collected by the real
 // collector (the keys outcome comes from the scenario's listKeys/listCredentials bodies).
 
-import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY, auditScenario, findingIds, healthyScenario } from "../harness.js";
 import { ACR_ID, WS_ID, partUnreadableCase, registry, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "registry-policies";
 const SUB = HEALTHY.subscriptionId;
@@ -16,7 +16,7 @@ const LIST_KEYS_PERMISSION = "Microsoft.MachineLearningServices/workspaces/listK
 const SYNC = `az ml workspace sync-keys -n ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${SUB}`;
 
 /** The registry body of Azure's RegistryGet example: adminUserEnabled false, quarantine disabled. */
-const EXAMPLE_REGISTRY = (JSON.parse(readFileSync("/work/shared/arm-examples/Microsoft.ContainerRegistry/2025-11-01/RegistryGet.json", "utf8")) as Json).responses[
+const EXAMPLE_REGISTRY = (armExample("Microsoft.ContainerRegistry/2025-11-01/RegistryGet.json") as Json).responses[
   "200"
 ].body as Json;
 

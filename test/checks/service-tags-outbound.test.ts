@@ -2,12 +2,12 @@
 // through the real collector against the fake ARM. Assertions are statuses, message ids and
 // evidence, never prose.
 
-import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, healthyScenario, type AuditResult } from "../harness.js";
 import { NET, TRAINING, TRAINING_NSG, VNET_ID, WS_ID, addCompute, expectInReportOrder, securityRule, type Json, type ReportOrderCase } from "./mutations.js";
+import { armExampleBody } from "../fixtures/arm-examples.js";
 
 const CHECK = "service-tags-outbound";
 const NSG = TRAINING_NSG;
@@ -136,9 +136,7 @@ const cases: ReportOrderCase[] = [
   {
     name: "pass: NSG with empty securityRules and ARM's explicit defaultSecurityRules (NetworkSecurityGroupGet example)",
     mutate(scenario) {
-      const example = JSON.parse(
-        readFileSync("/work/shared/arm-examples/Microsoft.Network/2026-01-01/NetworkSecurityGroupGet.json", "utf8"),
-      ).responses["200"].body;
+      const example = armExampleBody("Microsoft.Network/2026-01-01/NetworkSecurityGroupGet.json");
       const nsg = nsgOf(scenario);
       nsg.properties.securityRules = [];
       nsg.properties.defaultSecurityRules = (example.properties.defaultSecurityRules as Json[]).map((entry) => ({

@@ -4,11 +4,11 @@
 // wire format) with one thing changed, named for its verdict; assertions are statuses, message ids and
 // evidence, end to end through the fake ARM.
 
-import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY } from "../harness.js";
 import { ACR_ID, RG_ID, STORAGE_ID, WS_ID, expectReadsOnlyWhatItRequires, fault, makePublic, partUnreadableCase, registry, ruleSet, storage, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "trusted-access";
 const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -18,11 +18,11 @@ const ML = "providers/Microsoft.MachineLearningServices/workspaces";
 
 /** A resource-instance rule entry exactly as Azure's example shows one (StorageAccountUpdateDisablePublicNetworkAccess.json). */
 const EXAMPLE_RULE = (
-  JSON.parse(readFileSync("/work/shared/arm-examples/Microsoft.Storage/2026-09-01/StorageAccountUpdateDisablePublicNetworkAccess.json", "utf8")) as Json
+  armExample("Microsoft.Storage/2026-09-01/StorageAccountUpdateDisablePublicNetworkAccess.json") as Json
 ).responses["200"].body.properties.networkAcls.resourceAccessRules[0] as { resourceId: string; tenantId: string };
 
 /** The registry body of Azure's RegistryGet example: Standard SKU, public, networkRuleBypassOptions AzureServices. */
-const EXAMPLE_REGISTRY = (JSON.parse(readFileSync("/work/shared/arm-examples/Microsoft.ContainerRegistry/2025-11-01/RegistryGet.json", "utf8")) as Json).responses[
+const EXAMPLE_REGISTRY = (armExample("Microsoft.ContainerRegistry/2025-11-01/RegistryGet.json") as Json).responses[
   "200"
 ].body as Json;
 

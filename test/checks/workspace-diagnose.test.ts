@@ -3,7 +3,6 @@
 // shape of Azure's example (arm-examples .../Workspace/diagnose.json). Assertions are statuses,
 // message ids and evidence, never prose.
 
-import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { findCheck } from "../../checks/index.js";
 import { runCheck } from "../../src/engine/run.js";
@@ -11,6 +10,7 @@ import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, findingIds, healthyScenario, type AuditOptions, type AuditResult } from "../harness.js";
 import { WS_ID, type ExpectedFinding, type Json } from "./mutations.js";
+import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "workspace-diagnose";
 const DIAGNOSE = `${WS_ID}/diagnose`;
@@ -20,7 +20,7 @@ const DIAGNOSE_ON: AuditOptions = { diagnose: { timeoutMs: 5000 } };
 
 /** Azure's own example response body (one dnsResolution warning). */
 const AZURE_EXAMPLE = (
-  JSON.parse(readFileSync("/work/shared/arm-examples/Microsoft.MachineLearningServices/2025-12-01/Workspace/diagnose.json", "utf8")) as Json
+  armExample("Microsoft.MachineLearningServices/2025-12-01/Workspace/diagnose.json") as Json
 ).responses["200"].body as Json;
 
 /** The diagnose body the fake ARM answers with once polled to completion. */

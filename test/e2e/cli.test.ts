@@ -564,8 +564,8 @@ describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
   });
 });
 
-describe.concurrent("every --format of CONTRACTS.md section 1, and --report", () => {
-  test("reports/index.ts FORMATS is exactly the formats CONTRACTS.md promises", () => {
+describe.concurrent("every --format of docs/cli.md, and --report", () => {
+  test("reports/index.ts FORMATS is exactly the formats docs/cli.md promises", () => {
     expect([...FORMATS].sort()).toEqual([...CONTRACT_FORMATS].sort());
   });
 

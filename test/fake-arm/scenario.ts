@@ -84,7 +84,7 @@ export interface ResourceGraphSettings {
 }
 
 /**
- * A fake ARM scenario (CONTRACTS.md section 5), as read from a JSON file.
+ * A fake ARM scenario (docs/fake-arm.md), as read from a JSON file.
  *
  * - `resources`: served at their IDs and listed in their collections.
  * - `actions`: bodies of POST actions (`listKeys`, ...).

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   azureDefaultRules,
@@ -7,8 +6,9 @@ import {
   type Flow,
   type NsgRule,
 } from "../../src/net/index.js";
+import { armExample } from "../fixtures/arm-examples.js";
 
-const ARM_EXAMPLE = "/work/shared/arm-examples/Microsoft.Network/2026-01-01/NetworkSecurityGroupGet.json";
+const ARM_EXAMPLE = "Microsoft.Network/2026-01-01/NetworkSecurityGroupGet.json";
 
 /** A rule in ARM wire format, `properties` nested, as the fake ARM and the snapshot hold it. */
 function armRule(name: string, props: Record<string, unknown>): Record<string, unknown> {
@@ -448,7 +448,7 @@ describe("evaluateFlow", () => {
 
 describe("rulesFromNsg", () => {
   it("reads the ARM example NetworkSecurityGroupGet.json (responses.200.body)", () => {
-    const example: unknown = JSON.parse(readFileSync(ARM_EXAMPLE, "utf8"));
+    const example: unknown = armExample(ARM_EXAMPLE);
     const body = (example as { responses: { "200": { body: unknown } } }).responses["200"].body;
     const { rules, malformed } = rulesFromNsg(body);
     expect(malformed).toEqual([]);

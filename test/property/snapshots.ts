@@ -2,9 +2,8 @@
 // workspace wired from Azure's own REST API examples (the contract fixtures' approach), all collected
 // through the real collector and SDK clients against the fake ARM. Built once per test file.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Snapshot } from "../../src/snapshot/types.js";
+import { armExampleBody } from "../fixtures/arm-examples.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, demoScenario, healthyScenario, type AuditOptions } from "../harness.js";
 import {
@@ -31,16 +30,9 @@ import {
 /** The collection clock of every base: key-sync judges rotation age against it. */
 export const NOW = "2026-03-01T12:00:00.000Z";
 
-const EXAMPLES = "/work/shared/arm-examples";
 const ML = "Microsoft.MachineLearningServices";
 
-/** The 200 body of an ARM example file, a fresh copy each call. */
-function body(file: string): Json {
-  const parsed = JSON.parse(readFileSync(join(EXAMPLES, file), "utf8")) as Json;
-  const found = parsed.responses?.["200"]?.body;
-  if (!found || typeof found !== "object") throw new Error(`${file} has no 200 body`);
-  return found as Json;
-}
+const body = (file: string): Json => armExampleBody<Json>(file);
 
 function parentOf(id: string): string {
   return id.slice(0, id.lastIndexOf("/", id.lastIndexOf("/") - 1));
