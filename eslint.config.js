@@ -1,0 +1,146 @@
+// ESLint: typescript-eslint's type-aware recommended rules, and the house's layering as lint rules.
+// Layers, lowest first: src/core (shared vocabulary) → src/snapshot → src/net, src/collect, src/doctor
+// → src/engine → checks → reports → src/cli. A file may import its own layer and those below it.
+
+import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
+import tseslint from "typescript-eslint";
+
+/** Every folder of ours a layer could reach, as a relative import spells it from any depth. */
+const OURS = {
+  core: "src/core",
+  snapshot: "src/snapshot",
+  net: "src/net",
+  collect: "src/collect",
+  doctor: "src/doctor",
+  engine: "src/engine",
+  cli: "src/cli",
+  checks: "checks",
+  reports: "reports",
+};
+
+/** A pattern for `no-restricted-imports` that refuses relative imports into `folder` (e.g. `../../engine/x.js`). */
+function into(folder, why) {
+  const last = folder.split("/").pop();
+  // From inside src/ a sibling is `../engine/…`; from checks/ or reports/ it is `../src/engine/…`.
+  const regex = folder.startsWith("src/")
+    ? `^(\\.\\./)+(src/)?${last}(/|$)`
+    : `^(\\.\\./)+${last}(/|$)`;
+  return { regex, message: `${why} (see docs/architecture.md).` };
+}
+
+/** `no-restricted-imports` for a layer: none of `folders`, no Azure SDK unless allowed, no Node built-ins unless allowed. */
+function layer(files, { forbid, why, azure = true, node = true, packagesOnly }) {
+  const patterns = forbid.map((name) => into(OURS[name], why));
+  if (!azure) patterns.push({ regex: "^@azure/", message: `${why}: no Azure SDK here.` });
+  if (!node) patterns.push({ regex: "^node:", message: `${why}: no Node built-in here, no I/O.` });
+  if (packagesOnly) {
+    // Anything not relative and not in the list is refused.
+    const allowed = packagesOnly.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|");
+    patterns.push({ regex: `^(?!\\.|${allowed}$)`, message: `${why}: only ${packagesOnly.join(", ")}.` });
+  }
+  return { files, rules: { "no-restricted-imports": ["error", { patterns }] } };
+}
+
+export default defineConfig(
+  {
+    ignores: [
+      "dist/",
+      "coverage/",
+      "node_modules/",
+      "**/*.generated.ts",
+      "**/generated/",
+      "test/fixtures/",
+      "docs/examples/",
+      "bench/results/",
+    ],
+  },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { project: ["./tsconfig.test.json"], tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    rules: {
+      // A warning for now: the longest functions are being split, and then it becomes an error.
+      "max-lines-per-function": ["warn", { max: 120, skipBlankLines: true, skipComments: true }],
+      // A leading underscore says "deliberately unused" (an interface's parameter, a field left out of a copy).
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
+      // An `async` method that satisfies a Promise-returning interface (TokenCredential.getToken, a
+      // test stub) reads better than `Promise.resolve(...)`; the rule would force the latter.
+      "@typescript-eslint/require-await": "off",
+    },
+  },
+  {
+    // Tests build and mutate raw ARM wire JSON (`Json = Record<string, any>`) on purpose: the
+    // scenarios are the service's own shapes, not our types, and a mutation may break any of them.
+    files: ["test/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+  {
+    // Plain JavaScript (scripts, bench, the launcher, this file) has no tsconfig of its own.
+    files: ["**/*.js", "**/*.mjs"],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly" } },
+  },
+  layer(["src/core/**/*.ts"], {
+    forbid: ["snapshot", "net", "collect", "doctor", "engine", "cli", "checks", "reports"],
+    why: "src/core is shared vocabulary below every layer and imports none of ours",
+  }),
+  layer(["src/snapshot/**/*.ts"], {
+    forbid: ["net", "collect", "doctor", "engine", "cli", "checks", "reports"],
+    why: "src/snapshot imports nothing of ours above it",
+    azure: false,
+  }),
+  layer(["src/net/**/*.ts"], {
+    forbid: ["collect", "doctor", "engine", "cli", "checks", "reports"],
+    why: "src/net is pure network logic: it imports neither the engine nor the collector",
+    azure: false,
+    node: false,
+  }),
+  layer(["src/collect/**/*.ts"], {
+    forbid: ["doctor", "engine", "cli", "checks", "reports"],
+    why: "src/collect imports neither the engine nor the CLI",
+  }),
+  layer(["src/doctor/**/*.ts"], {
+    forbid: ["snapshot", "net", "collect", "engine", "cli", "checks", "reports"],
+    why: "src/doctor imports neither the engine nor the collector",
+  }),
+  layer(["src/engine/**/*.ts"], {
+    forbid: ["collect", "doctor", "cli", "checks", "reports"],
+    why: "src/engine judges a snapshot: it neither collects nor renders",
+    azure: false,
+  }),
+  layer(["checks/**/*.ts"], {
+    forbid: ["collect", "doctor", "cli", "reports"],
+    why: "checks are pure functions of the snapshot",
+    azure: false,
+    node: false,
+    packagesOnly: [],
+  }),
+  layer(["reports/**/*.ts"], {
+    forbid: ["collect", "cli", "checks"],
+    why: "reports render a report: no I/O, no SDK",
+    azure: false,
+    node: false,
+    packagesOnly: ["junit-report-builder", "markdown-table", "sarif"],
+  }),
+  // The text renderers colour with node:util's styleText: no I/O.
+  layer(["reports/text.ts", "reports/*/text.ts"], {
+    forbid: ["collect", "cli", "checks"],
+    why: "reports render a report: no I/O, no SDK",
+    azure: false,
+    packagesOnly: ["junit-report-builder", "markdown-table", "sarif", "node:util"],
+  }),
+);
