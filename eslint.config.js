@@ -23,9 +23,7 @@ const OURS = {
 function into(folder, why) {
   const last = folder.split("/").pop();
   // From inside src/ a sibling is `../engine/…`; from checks/ or reports/ it is `../src/engine/…`.
-  const regex = folder.startsWith("src/")
-    ? `^(\\.\\./)+(src/)?${last}(/|$)`
-    : `^(\\.\\./)+${last}(/|$)`;
+  const regex = folder.startsWith("src/") ? `^(\\.\\./)+(src/)?${last}(/|$)` : `^(\\.\\./)+${last}(/|$)`;
   return { regex, message: `${why} (see docs/architecture.md).` };
 }
 

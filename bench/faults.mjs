@@ -13,12 +13,36 @@ const work = await mkdtemp(join(tmpdir(), "preflight-bench-faults-"));
 const healthy = JSON.parse(await readFile(join(ROOT, "examples/healthy-workspace.json"), "utf8"));
 
 const CASES = [
-  { name: "429 with Retry-After: 1, twice, then an answer", fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 429, retryAfter: 1, times: 2 }, args: [] },
-  { name: "429 with Retry-After: 1, forever (default 3 retries)", fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 429, retryAfter: 1 }, args: [] },
-  { name: "429 with Retry-After: 3600 (over --max-retry-after 60)", fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 429, retryAfter: 3600 }, args: [] },
-  { name: "500 forever (default back-off 1 s, doubling)", fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 500 }, args: [] },
-  { name: "hung read, --request-timeout 2", fault: { method: "GET", path: "/vaults/[^/]+$", delayMs: 600_000 }, args: ["--request-timeout", "2"] },
-  { name: "hung read, --timeout 3 (default --request-timeout 30)", fault: { method: "GET", path: "/vaults/[^/]+$", delayMs: 600_000 }, args: ["--timeout", "3"] },
+  {
+    name: "429 with Retry-After: 1, twice, then an answer",
+    fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 429, retryAfter: 1, times: 2 },
+    args: [],
+  },
+  {
+    name: "429 with Retry-After: 1, forever (default 3 retries)",
+    fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 429, retryAfter: 1 },
+    args: [],
+  },
+  {
+    name: "429 with Retry-After: 3600 (over --max-retry-after 60)",
+    fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 429, retryAfter: 3600 },
+    args: [],
+  },
+  {
+    name: "500 forever (default back-off 1 s, doubling)",
+    fault: { method: "GET", path: "/storageAccounts/[^/]+$", status: 500 },
+    args: [],
+  },
+  {
+    name: "hung read, --request-timeout 2",
+    fault: { method: "GET", path: "/vaults/[^/]+$", delayMs: 600_000 },
+    args: ["--request-timeout", "2"],
+  },
+  {
+    name: "hung read, --timeout 3 (default --request-timeout 30)",
+    fault: { method: "GET", path: "/vaults/[^/]+$", delayMs: 600_000 },
+    args: ["--timeout", "3"],
+  },
 ];
 
 async function timed(run) {
@@ -49,7 +73,9 @@ try {
     results.push({
       case: testCase.name,
       exitCode: last.code,
-      outcome: error ? `${error.operation}: ${[error.statusCode, error.code].filter(Boolean).join(" ")}` : `answered after retries: ${report.collection.retries.length}`,
+      outcome: error
+        ? `${error.operation}: ${[error.statusCode, error.code].filter(Boolean).join(" ")}`
+        : `answered after retries: ${report.collection.retries.length}`,
       medianMs: Math.round(median(times)),
     });
   }
@@ -67,9 +93,15 @@ try {
     );
     times.push(last.ms);
   }
-  results.push({ case: "no credentials (AZURE_TOKEN_CREDENTIALS=dev, no az/azd/pwsh)", exitCode: last.code, outcome: last.stderr.trim().slice(0, 60), medianMs: Math.round(median(times)) });
+  results.push({
+    case: "no credentials (AZURE_TOKEN_CREDENTIALS=dev, no az/azd/pwsh)",
+    exitCode: last.code,
+    outcome: last.stderr.trim().slice(0, 60),
+    medianMs: Math.round(median(times)),
+  });
 } finally {
   await rm(work, { recursive: true, force: true });
 }
 console.log(JSON.stringify(results));
-for (const result of results) console.log(`${result.case}: exit ${result.exitCode}, ${result.outcome}, median ${result.medianMs} ms`);
+for (const result of results)
+  console.log(`${result.case}: exit ${result.exitCode}, ${result.outcome}, median ${result.medianMs} ms`);

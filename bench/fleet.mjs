@@ -21,11 +21,25 @@ const work = mkdtempSync(join(tmpdir(), "preflight-fleet-bench-"));
 const scenarioFile = join(work, "fleet-scenario.json");
 const generated = spawnSync(
   process.execPath,
-  [join(ROOT, "dist/test/fake-arm/cli.js"), "--generate-fleet", String(WORKSPACES), "--subscriptions", String(SUBSCRIPTIONS), "--out", scenarioFile],
+  [
+    join(ROOT, "dist/test/fake-arm/cli.js"),
+    "--generate-fleet",
+    String(WORKSPACES),
+    "--subscriptions",
+    String(SUBSCRIPTIONS),
+    "--out",
+    scenarioFile,
+  ],
   { stdio: ["ignore", "inherit", "inherit"] },
 );
 if (generated.status !== 0) throw new Error("could not generate the fleet scenario");
-const subscriptions = [...new Set(JSON.parse(readFileSync(scenarioFile, "utf8")).resources.map((resource) => /^\/subscriptions\/([^/]+)/i.exec(resource.id)?.[1]))].filter(Boolean);
+const subscriptions = [
+  ...new Set(
+    JSON.parse(readFileSync(scenarioFile, "utf8")).resources.map(
+      (resource) => /^\/subscriptions\/([^/]+)/i.exec(resource.id)?.[1],
+    ),
+  ),
+].filter(Boolean);
 
 /** Requests the fake answered, by status, from its JSON-lines log. */
 function countLog(file) {
@@ -44,7 +58,15 @@ function countLog(file) {
 async function liveRun(name, args) {
   const log = join(work, `${name}.jsonl`);
   const out = join(work, `${name}.json`);
-  const fake = await startFakeArm(["--scenario", scenarioFile, "--latency-ms", String(LATENCY_MS), "--throttle", "--log", log]);
+  const fake = await startFakeArm([
+    "--scenario",
+    scenarioFile,
+    "--latency-ms",
+    String(LATENCY_MS),
+    "--throttle",
+    "--log",
+    log,
+  ]);
   try {
     const started = process.hrtime.bigint();
     const result = await runPreflight(fake, ["fleet", ...args, "--format", "json", "--out", out, "--timeout", "3600"]);
@@ -59,7 +81,12 @@ async function liveRun(name, args) {
       requests: report.collection.requests,
       fakeAnswered: wire.total,
       throttled429: wire.byStatus[429] ?? 0,
-      verdicts: Object.fromEntries(report.workspaces.map((workspace) => [workspace.target.workspaceId.toLowerCase(), Object.fromEntries(workspace.checks.map((check) => [check.id, check.status]))])),
+      verdicts: Object.fromEntries(
+        report.workspaces.map((workspace) => [
+          workspace.target.workspaceId.toLowerCase(),
+          Object.fromEntries(workspace.checks.map((check) => [check.id, check.status])),
+        ]),
+      ),
     };
   } finally {
     await fake.stop();
@@ -71,10 +98,25 @@ function offlineRun(snapshotFile, format) {
   const cpuFile = join(work, "cpu.json");
   const esmPreload = `data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>{writeFileSync(${JSON.stringify(cpuFile)},JSON.stringify(process.cpuUsage()))})`;
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["--import", esmPreload, join(ROOT, "bin/preflight.js"), "audit", "--snapshot", snapshotFile, "--format", format, "--out", join(work, `offline.${format}`)], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      esmPreload,
+      join(ROOT, "bin/preflight.js"),
+      "audit",
+      "--snapshot",
+      snapshotFile,
+      "--format",
+      format,
+      "--out",
+      join(work, `offline.${format}`),
+    ],
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      encoding: "utf8",
+    },
+  );
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status === 2) throw new Error(`offline audit exited 2: ${result.stderr}`);
   const cpu = JSON.parse(readFileSync(cpuFile, "utf8"));
@@ -85,7 +127,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const snapshotFile = join(work, "fleet-snapshot.json");
 const fleet = await liveRun("resource-graph", ["--save-snapshot", snapshotFile]);
-const perWorkspace = SKIP_ARM ? undefined : await liveRun("arm", ["--via", "arm", ...subscriptions.flatMap((id) => ["--subscription", id])]);
+const perWorkspace = SKIP_ARM
+  ? undefined
+  : await liveRun("arm", ["--via", "arm", ...subscriptions.flatMap((id) => ["--subscription", id])]);
 
 let differing = 0;
 if (perWorkspace) {
@@ -96,7 +140,8 @@ if (perWorkspace) {
 // The default format (text), and JSON, whose rendering of every finding of every workspace is most of
 // the difference.
 const offline = { text: [], json: [] };
-for (let run = 0; run < OFFLINE_RUNS; run++) for (const format of ["text", "json"]) offline[format].push(offlineRun(snapshotFile, format));
+for (let run = 0; run < OFFLINE_RUNS; run++)
+  for (const format of ["text", "json"]) offline[format].push(offlineRun(snapshotFile, format));
 const snapshotMb = readFileSync(snapshotFile).length / 1e6;
 
 const strip = ({ verdicts: _verdicts, ...rest }) => rest;
@@ -116,7 +161,10 @@ const result = {
     ...Object.fromEntries(
       Object.entries(offline).map(([format, runs]) => [
         format,
-        { medianCpuSeconds: Number(median(runs.map((run) => run.cpuSeconds)).toFixed(2)), medianWallMs: Math.round(median(runs.map((run) => run.wallMs))) },
+        {
+          medianCpuSeconds: Number(median(runs.map((run) => run.cpuSeconds)).toFixed(2)),
+          medianWallMs: Math.round(median(runs.map((run) => run.wallMs))),
+        },
       ]),
     ),
   },

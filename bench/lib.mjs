@@ -55,4 +55,11 @@ export function runPreflight(fake, args, { stdio = "pipe", env: overrides = {} }
   return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
 }
 
-export const DEMO_TARGET = ["--workspace", "ml-research", "--resource-group", "ml-platform-rg", "--subscription", "6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7"];
+export const DEMO_TARGET = [
+  "--workspace",
+  "ml-research",
+  "--resource-group",
+  "ml-platform-rg",
+  "--subscription",
+  "6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7",
+];

@@ -45,4 +45,6 @@ const result = {
   sequentialRoundTrips: Number(roundTrips.toFixed(2)),
 };
 console.log(JSON.stringify(result));
-console.log(`${result.requests} ARM requests; median ${result.t0Ms} ms at 0 ms latency, ${result.t300Ms} ms at ${LATENCY_MS} ms: ${result.sequentialRoundTrips} sequential round trips (target ≤ 4)`);
+console.log(
+  `${result.requests} ARM requests; median ${result.t0Ms} ms at 0 ms latency, ${result.t300Ms} ms at ${LATENCY_MS} ms: ${result.sequentialRoundTrips} sequential round trips (target ≤ 4)`,
+);

@@ -27,8 +27,12 @@ const { values: options } = parseArgs({
     env: { type: "string", default: "clean" },
   },
 });
-if (options.env !== "clean" && options.env !== "inherit") throw new Error(`--env must be clean or inherit, got ${options.env}`);
-const ENV = options.env === "clean" ? { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1" } : { ...process.env, NO_COLOR: "1" };
+if (options.env !== "clean" && options.env !== "inherit")
+  throw new Error(`--env must be clean or inherit, got ${options.env}`);
+const ENV =
+  options.env === "clean"
+    ? { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1" }
+    : { ...process.env, NO_COLOR: "1" };
 options.out ??= join(ROOT, `bench/results/startup-${options.env}.json`);
 const RUNS = Number(options.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a positive whole number, got ${options.runs}`);
@@ -54,9 +58,14 @@ try {
 
   // Warm-up round (file cache), which also checks that both builds give the same answer.
   const firstOutput = new Map(commands.map((command) => [command.name, run(command).stdout]));
-  for (const [bundled, unbundled] of [[1, 3], [2, 4]]) {
+  for (const [bundled, unbundled] of [
+    [1, 3],
+    [2, 4],
+  ]) {
     if (firstOutput.get(commands[bundled].name) !== firstOutput.get(commands[unbundled].name)) {
-      throw new Error(`"${commands[bundled].name}" and "${commands[unbundled].name}" print different output: the two builds differ`);
+      throw new Error(
+        `"${commands[bundled].name}" and "${commands[unbundled].name}" print different output: the two builds differ`,
+      );
     }
   }
 
@@ -80,7 +89,9 @@ try {
     cpus: cpus().length,
     runs: RUNS,
     env: options.env,
-    nodeVariables: Object.keys(ENV).filter((name) => name.startsWith("NODE_")).sort(),
+    nodeVariables: Object.keys(ENV)
+      .filter((name) => name.startsWith("NODE_"))
+      .sort(),
     targetRatio: TARGET_RATIO,
     withinTarget: targets.every((entry) => entry.ratio <= TARGET_RATIO),
     results,
@@ -90,11 +101,17 @@ try {
 
   const width = Math.max(...results.map((entry) => entry.command.length));
   const variables = result.nodeVariables.length > 0 ? ` (${result.nodeVariables.join(", ")} set)` : "";
-  console.log(`median of ${RUNS} interleaved runs, Node ${process.version}, ${result.cpus} CPUs, ${options.env} environment${variables}`);
+  console.log(
+    `median of ${RUNS} interleaved runs, Node ${process.version}, ${result.cpus} CPUs, ${options.env} environment${variables}`,
+  );
   for (const entry of results) {
-    console.log(`${entry.command.padEnd(width)}  ${String(entry.medianMs).padStart(6)} ms  ${entry.ratio.toFixed(2).padStart(5)}×  (min ${entry.minMs}, max ${entry.maxMs})`);
+    console.log(
+      `${entry.command.padEnd(width)}  ${String(entry.medianMs).padStart(6)} ms  ${entry.ratio.toFixed(2).padStart(5)}×  (min ${entry.minMs}, max ${entry.maxMs})`,
+    );
   }
-  console.log(`${result.withinTarget ? "within" : "NOT within"} the target of ${TARGET_RATIO}× node -e 0 (${targets.map((entry) => `${entry.ratio}×`).join(", ")}); wrote ${relative(process.cwd(), options.out)}`);
+  console.log(
+    `${result.withinTarget ? "within" : "NOT within"} the target of ${TARGET_RATIO}× node -e 0 (${targets.map((entry) => `${entry.ratio}×`).join(", ")}); wrote ${relative(process.cwd(), options.out)}`,
+  );
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -7,6 +7,8 @@ try {
   await import("../dist/bundle/preflight.js");
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND") throw error;
-  process.stderr.write(`preflight: cannot start: ${error.message.split("\n")[0]}; run \`npm ci\` (or \`npm run build\`) in the aml-preflight folder\n`);
+  process.stderr.write(
+    `preflight: cannot start: ${error.message.split("\n")[0]}; run \`npm ci\` (or \`npm run build\`) in the aml-preflight folder\n`,
+  );
   process.exit(2);
 }

@@ -3,7 +3,8 @@ import { eqi, normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/s
 import type { SnapshotTarget } from "../src/snapshot/types.js";
 import { NETWORKED_COMPUTE_TYPES, nameOf } from "./shared.js";
 
-type MessageId = "same-region" | "other-region" | "attached-other-region" | "location-missing" | "no-computes" | "no-private-endpoint";
+type MessageId =
+  "same-region" | "other-region" | "attached-other-region" | "location-missing" | "no-computes" | "no-private-endpoint";
 
 export default defineCheck<"workspace" | "computes", MessageId>({
   id: "compute-region",
@@ -26,28 +27,71 @@ export default defineCheck<"workspace" | "computes", MessageId>({
     const workspace = parts.workspace;
     const endpoints = workspace.privateEndpointIds;
     if (endpoints.length === 0) {
-      return [{ status: "skip", messageId: "no-private-endpoint", resourceId: workspace.id, evidence: { privateEndpoints: [] } }];
+      return [
+        {
+          status: "skip",
+          messageId: "no-private-endpoint",
+          resourceId: workspace.id,
+          evidence: { privateEndpoints: [] },
+        },
+      ];
     }
     if (parts.computes.length === 0) {
-      return [{ status: "skip", messageId: "no-computes", resourceId: workspace.id, evidence: { privateEndpoints: endpoints, computes: [] } }];
+      return [
+        {
+          status: "skip",
+          messageId: "no-computes",
+          resourceId: workspace.id,
+          evidence: { privateEndpoints: endpoints, computes: [] },
+        },
+      ];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const compute of parts.computes) {
       const data = { compute: compute.name, computeType: compute.computeType || "unknown type" };
-      const evidence = { compute: compute.id, computeType: compute.computeType || null, computeLocation: compute.location ?? null, workspaceRegion: workspace.location || null, privateEndpoints: endpoints };
-      const missing = !compute.location ? "the compute reports no location" : !workspace.location ? "the workspace reports no location" : undefined;
+      const evidence = {
+        compute: compute.id,
+        computeType: compute.computeType || null,
+        computeLocation: compute.location ?? null,
+        workspaceRegion: workspace.location || null,
+        privateEndpoints: endpoints,
+      };
+      const missing = !compute.location
+        ? "the compute reports no location"
+        : !workspace.location
+          ? "the workspace reports no location"
+          : undefined;
       if (missing) {
-        findings.push({ status: "unknown", messageId: "location-missing", resourceId: compute.id, data: { ...data, reason: missing }, evidence });
+        findings.push({
+          status: "unknown",
+          messageId: "location-missing",
+          resourceId: compute.id,
+          data: { ...data, reason: missing },
+          evidence,
+        });
         continue;
       }
       const computeRegion = compute.location as string;
       if (normaliseRegion(computeRegion) === normaliseRegion(workspace.location)) {
-        findings.push({ status: "pass", messageId: "same-region", resourceId: compute.id, data: { ...data, region: computeRegion }, evidence });
+        findings.push({
+          status: "pass",
+          messageId: "same-region",
+          resourceId: compute.id,
+          data: { ...data, region: computeRegion },
+          evidence,
+        });
         continue;
       }
       const regions = { ...data, computeRegion, workspaceRegion: workspace.location };
       if (NETWORKED_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type))) {
-        findings.push({ status: "fail", messageId: "other-region", resourceId: compute.id, data: regions, evidence, remediation: recreate(compute, workspace.location, context.target) });
+        findings.push({
+          status: "fail",
+          messageId: "other-region",
+          resourceId: compute.id,
+          data: regions,
+          evidence,
+          remediation: recreate(compute, workspace.location, context.target),
+        });
       } else {
         findings.push({
           status: "warn",

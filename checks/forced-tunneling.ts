@@ -1,8 +1,27 @@
 import { defineCheck, type CheckFinding, type Status } from "../src/engine/types.js";
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import { parseServiceTag } from "../src/net/index.js";
-import { eqi, normaliseRegion, type ComputeView, type RouteTableView, type RouteView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, noSubnetsSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
+import {
+  eqi,
+  normaliseRegion,
+  type ComputeView,
+  type RouteTableView,
+  type RouteView,
+  type SubnetView,
+  type VirtualNetworkView,
+} from "../src/snapshot/model.js";
+import {
+  computeSubnets,
+  errorEvidence,
+  hasPublicIp,
+  isBatchCompute,
+  isManagedNetwork,
+  managedNetworkSkip,
+  noSubnetsSkip,
+  nameOf,
+  resolveSubnet,
+  resourceGroupOf,
+} from "./shared.js";
 
 type MessageId =
   | "default-route-none"
@@ -31,7 +50,8 @@ interface DefaultRoute {
 
 export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "routeTables", MessageId>({
   id: "forced-tunneling",
-  title: "Every compute subnet has a working path out: no forced tunnel cuts off public-IP compute, and no-public-IP compute has explicit egress",
+  title:
+    "Every compute subnet has a working path out: no forced tunnel cuts off public-IP compute, and no-public-IP compute has explicit egress",
   severity: "high",
   requires: ["workspace", "computes", "virtualNetworks", "routeTables"],
   messages: {
@@ -39,17 +59,21 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
       "Route {route} of route table {routeTable} sends 0.0.0.0/0 on subnet {subnet} to next hop None: {compute} can reach nothing outside the virtual network.",
     "tunnel-breaks-public-ip":
       "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop} without routes sending {missing} to Internet: {compute} has a public IP, and the Azure Machine Learning service's traffic to it cannot return.",
-    "service-tag-routes": "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop}, but routes send AzureMachineLearning and BatchNodeManagement to Internet, so {compute} (public IP) stays manageable.",
+    "service-tag-routes":
+      "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop}, but routes send AzureMachineLearning and BatchNodeManagement to Internet, so {compute} (public IP) stays manageable.",
     "direct-internet": "{compute} has a public IP and subnet {subnet} sends internet traffic straight to the internet.",
-    "tunneled-egress": "{compute} has no public IP; subnet {subnet} sends its internet traffic to {nextHop}, which must allow the destinations Azure Machine Learning needs.",
+    "tunneled-egress":
+      "{compute} has no public IP; subnet {subnet} sends its internet traffic to {nextHop}, which must allow the destinations Azure Machine Learning needs.",
     "nat-gateway": "{compute} has no public IP; subnet {subnet} reaches the internet through NAT gateway {natGateway}.",
     "no-egress":
       "{compute} has no public IP and subnet {subnet} has neither a NAT gateway nor a default route to a firewall, with default outbound access off: it cannot pull images or reach Azure Machine Learning.",
     "default-outbound-access":
       "{compute} has no public IP and subnet {subnet} has neither a NAT gateway nor a default route to a firewall: it relies on Azure's default outbound access, which is being retired.",
     undetermined: "Cannot decide whether subnet {subnet} gives its computes a working path out: {reason}.",
-    "no-subnets": "No compute cluster or compute instance of this workspace is in a virtual network subnet; no route table applies.",
-    "managed-network": "The workspace isolates its computes in a managed network ({isolationMode}); the route tables of your virtual networks are not on their path.",
+    "no-subnets":
+      "No compute cluster or compute instance of this workspace is in a virtual network subnet; no route table applies.",
+    "managed-network":
+      "The workspace isolates its computes in a managed network ({isolationMode}); the route tables of your virtual networks are not on their path.",
   },
   remediation:
     "Give no-public-IP compute explicit egress (a NAT gateway on the subnet, or a 0.0.0.0/0 route to a firewall), and with a forced tunnel send AzureMachineLearning and BatchNodeManagement.<region> to Internet for compute with a public IP: az network route-table route create -g RG --route-table-name RT -n AzureMachineLearning-Internet --address-prefix AzureMachineLearning --next-hop-type Internet",
@@ -85,7 +109,14 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
           unknown(
             lookup.reason,
             { routeTable: subnet.routeTableId, ...errorEvidence(lookup.error) },
-            unresolvedRemediation([{ resourceId: subnet.routeTableId, missingPermission: lookup.error?.permission, code: lookup.error?.code, statusCode: lookup.error?.statusCode }]),
+            unresolvedRemediation([
+              {
+                resourceId: subnet.routeTableId,
+                missingPermission: lookup.error?.permission,
+                code: lookup.error?.code,
+                statusCode: lookup.error?.statusCode,
+              },
+            ]),
           );
           continue;
         }
@@ -95,7 +126,10 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
       const hop = route?.nextHopType ?? "Internet"; // Azure's system route sends 0.0.0.0/0 to Internet
       const tunnel = eqi(hop, "VirtualAppliance") || eqi(hop, "VirtualNetworkGateway");
       if (!tunnel && !eqi(hop, "Internet") && !eqi(hop, "None")) {
-        unknown(`the default route's next hop "${hop}" is not one this check can judge`, { routeTable: subnet.routeTableId ?? null, defaultRoute: route ?? null });
+        unknown(`the default route's next hop "${hop}" is not one this check can judge`, {
+          routeTable: subnet.routeTableId ?? null,
+          defaultRoute: route ?? null,
+        });
         continue;
       }
       const common = {
@@ -108,7 +142,9 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
         defaultOutboundAccess: subnet.defaultOutboundAccess ?? null,
       };
       const routeTableId = subnet.routeTableId ?? "";
-      const bypass = table ? bypassRoutes(table.routes, vnet.location) : { routes: [], missing: BYPASS_TAGS.map((tag) => requiredTag(tag, vnet.location)) };
+      const bypass = table
+        ? bypassRoutes(table.routes, vnet.location)
+        : { routes: [], missing: BYPASS_TAGS.map((tag) => requiredTag(tag, vnet.location)) };
       for (const compute of computes) {
         const publicIp = hasPublicIp(compute);
         const data = {
@@ -120,7 +156,12 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
           route: route?.names.join(" and ") ?? "",
           missing: bypass.missing.join(" and "),
         };
-        const push = (status: Status, messageId: MessageId, evidence: Record<string, unknown> = {}, remediation?: string): void => {
+        const push = (
+          status: Status,
+          messageId: MessageId,
+          evidence: Record<string, unknown> = {},
+          remediation?: string,
+        ): void => {
           findings.push({
             status,
             messageId,
@@ -134,12 +175,20 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "route
           push("fail", "default-route-none", {}, noneRemediation(routeTableId, route, vnet, subnet));
         } else if (publicIp && tunnel) {
           if (bypass.missing.length === 0) push("pass", "service-tag-routes", { serviceTagRoutes: bypass.routes });
-          else push("fail", "tunnel-breaks-public-ip", { serviceTagRoutes: bypass.routes, missingRoutes: bypass.missing }, bypassRemediation(routeTableId, bypass.missing, compute));
+          else
+            push(
+              "fail",
+              "tunnel-breaks-public-ip",
+              { serviceTagRoutes: bypass.routes, missingRoutes: bypass.missing },
+              bypassRemediation(routeTableId, bypass.missing, compute),
+            );
         } else if (publicIp) {
           push("pass", "direct-internet");
         } else if (tunnel) {
           // A gateway hop sends it on-premises: that path, like a firewall, must let the destinations out.
-          push("pass", "tunneled-egress", { egressPath: eqi(hop, "VirtualNetworkGateway") ? "on-premises" : "virtual-appliance" });
+          push("pass", "tunneled-egress", {
+            egressPath: eqi(hop, "VirtualNetworkGateway") ? "on-premises" : "virtual-appliance",
+          });
         } else if (subnet.natGatewayId) {
           push("pass", "nat-gateway");
         } else if (subnet.defaultOutboundAccess === false) {
@@ -162,11 +211,21 @@ function defaultRoute(routes: RouteView[]): DefaultRoute | undefined {
   const low = withPrefix("0.0.0.0/1");
   const high = withPrefix("128.0.0.0/1");
   if (low && high && low.nextHopType && eqi(high.nextHopType, low.nextHopType)) {
-    return { names: [low.name, high.name], addressPrefixes: ["0.0.0.0/1", "128.0.0.0/1"], nextHopType: low.nextHopType, nextHopIpAddress: low.nextHopIpAddress ?? null };
+    return {
+      names: [low.name, high.name],
+      addressPrefixes: ["0.0.0.0/1", "128.0.0.0/1"],
+      nextHopType: low.nextHopType,
+      nextHopIpAddress: low.nextHopIpAddress ?? null,
+    };
   }
   const all = withPrefix("0.0.0.0/0");
   if (!all) return undefined;
-  return { names: [all.name], addressPrefixes: ["0.0.0.0/0"], nextHopType: all.nextHopType ?? "", nextHopIpAddress: all.nextHopIpAddress ?? null };
+  return {
+    names: [all.name],
+    addressPrefixes: ["0.0.0.0/0"],
+    nextHopType: all.nextHopType ?? "",
+    nextHopIpAddress: all.nextHopIpAddress ?? null,
+  };
 }
 
 function requiredTag(tag: (typeof BYPASS_TAGS)[number], region: string): string {
@@ -175,18 +234,34 @@ function requiredTag(tag: (typeof BYPASS_TAGS)[number], region: string): string 
 }
 
 /** Routes for the bypass tags (any next hop, for evidence) and the tags not yet sent to Internet. */
-function bypassRoutes(routes: RouteView[], region: string): { routes: Array<Record<string, unknown>>; missing: string[] } {
+function bypassRoutes(
+  routes: RouteView[],
+  region: string,
+): { routes: Array<Record<string, unknown>>; missing: string[] } {
   const home = normaliseRegion(region);
-  const tagged = routes.filter((route) => BYPASS_TAGS.some((tag) => parseServiceTag(route.addressPrefix ?? "").base === tag.toLowerCase()));
+  const tagged = routes.filter((route) =>
+    BYPASS_TAGS.some((tag) => parseServiceTag(route.addressPrefix ?? "").base === tag.toLowerCase()),
+  );
   const missing = BYPASS_TAGS.filter(
     (tag) =>
       !tagged.some((route) => {
         const parsed = parseServiceTag(route.addressPrefix ?? "");
         // The global tag, or the regional one of the VNet's region, covers the compute's service traffic.
-        return parsed.base === tag.toLowerCase() && (parsed.region === undefined || parsed.region === home) && eqi(route.nextHopType, "Internet");
+        return (
+          parsed.base === tag.toLowerCase() &&
+          (parsed.region === undefined || parsed.region === home) &&
+          eqi(route.nextHopType, "Internet")
+        );
       }),
   ).map((tag) => requiredTag(tag, region));
-  return { routes: tagged.map((route) => ({ name: route.name, addressPrefix: route.addressPrefix ?? null, nextHopType: route.nextHopType ?? null })), missing };
+  return {
+    routes: tagged.map((route) => ({
+      name: route.name,
+      addressPrefix: route.addressPrefix ?? null,
+      nextHopType: route.nextHopType ?? null,
+    })),
+    missing,
+  };
 }
 
 function describeHop(route: DefaultRoute | undefined): string {
@@ -194,7 +269,12 @@ function describeHop(route: DefaultRoute | undefined): string {
   return route.nextHopIpAddress ? `${route.nextHopType} ${route.nextHopIpAddress}` : route.nextHopType;
 }
 
-function noneRemediation(routeTableId: string, route: DefaultRoute, vnet: VirtualNetworkView, subnet: SubnetView): string {
+function noneRemediation(
+  routeTableId: string,
+  route: DefaultRoute,
+  vnet: VirtualNetworkView,
+  subnet: SubnetView,
+): string {
   const table = `-g ${resourceGroupOf(routeTableId)} --route-table-name ${nameOf(routeTableId)}`;
   const each = (command: (name: string) => string) => route.names.map(command).join("; ");
   return [
@@ -205,7 +285,10 @@ function noneRemediation(routeTableId: string, route: DefaultRoute, vnet: Virtua
 
 function bypassRemediation(routeTableId: string, missing: string[], compute: ComputeView): string {
   const table = `-g ${resourceGroupOf(routeTableId)} --route-table-name ${nameOf(routeTableId)}`;
-  const commands = missing.map((tag) => `az network route-table route create ${table} -n ${tag.replace(/\W/g, "")}-Internet --address-prefix ${tag} --next-hop-type Internet`);
+  const commands = missing.map(
+    (tag) =>
+      `az network route-table route create ${table} -n ${tag.replace(/\W/g, "")}-Internet --address-prefix ${tag} --next-hop-type Internet`,
+  );
   return `${commands.join("; ")} (or recreate ${compute.name} without a public IP, with egress through the firewall)`;
 }
 
@@ -216,7 +299,11 @@ function egressRemediation(vnet: VirtualNetworkView, subnet: SubnetView): string
   const route = `az network route-table route create -g ${tableRg} --route-table-name ${table} -n default-to-firewall --address-prefix 0.0.0.0/0 --next-hop-type VirtualAppliance --next-hop-ip-address <firewall-private-ip>`;
   const firewall = subnet.routeTableId
     ? route
-    : [`az network route-table create -g ${rg} -n ${table}${vnet.location ? ` -l ${vnet.location}` : ""}`, route, `az network vnet subnet update -g ${rg} --vnet-name ${nameOf(vnet.id)} -n ${subnet.name} --route-table ${table}`].join("; ");
+    : [
+        `az network route-table create -g ${rg} -n ${table}${vnet.location ? ` -l ${vnet.location}` : ""}`,
+        route,
+        `az network vnet subnet update -g ${rg} --vnet-name ${nameOf(vnet.id)} -n ${subnet.name} --route-table ${table}`,
+      ].join("; ");
   return `Attach a NAT gateway (${natCommands(vnet, subnet)}) or send 0.0.0.0/0 to a firewall (${firewall}).`;
 }
 

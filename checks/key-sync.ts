@@ -4,12 +4,7 @@ import type { KeyComparison } from "../src/snapshot/types.js";
 import { workspaceArgs } from "./shared.js";
 
 type MessageId =
-  | "in-sync"
-  | "out-of-sync"
-  | "recently-rotated"
-  | "not-applicable"
-  | "undetermined"
-  | "unrecognised-outcome";
+  "in-sync" | "out-of-sync" | "recently-rotated" | "not-applicable" | "undetermined" | "unrecognised-outcome";
 
 /** The service re-reads rotated keys within an hour; until then a mismatch is expected. */
 const SYNC_WINDOW_MS = 60 * 60 * 1000;
@@ -27,13 +22,19 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
       "The workspace's cached {kind} matches none of the current ones; a key was rotated {minutes} minutes ago and the service syncs within an hour.",
     "not-applicable": "{kind}: {reason}.",
     undetermined: "Cannot compare the {kind}: {reason}.",
-    "unrecognised-outcome": "Cannot judge the {kind}: the snapshot records key comparison outcome {outcome}, which this check does not know.",
+    "unrecognised-outcome":
+      "Cannot judge the {kind}: the snapshot records key comparison outcome {outcome}, which this check does not know.",
   },
   remediation: "az ml workspace sync-keys -n WS -g RG",
   run(parts, context) {
     const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
     const findings: Array<CheckFinding<MessageId>> = [];
-    const judge = (kind: string, resourceId: string, comparison: KeyComparison, skipReason: string | undefined): void => {
+    const judge = (
+      kind: string,
+      resourceId: string,
+      comparison: KeyComparison,
+      skipReason: string | undefined,
+    ): void => {
       const evidence: Record<string, unknown> = {
         comparedWith: comparison.resourceId ?? resourceId,
         outcome: comparison.outcome ?? null,
@@ -41,15 +42,33 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
         ...(comparison.keyCreationTimes ? { keyCreationTimes: comparison.keyCreationTimes } : {}),
       };
       if (skipReason) {
-        findings.push({ status: "skip", messageId: "not-applicable", resourceId, data: { kind, reason: skipReason }, evidence: { ...evidence, reason: skipReason } });
+        findings.push({
+          status: "skip",
+          messageId: "not-applicable",
+          resourceId,
+          data: { kind, reason: skipReason },
+          evidence: { ...evidence, reason: skipReason },
+        });
         return;
       }
       switch (comparison.outcome) {
         case "match":
-          findings.push({ status: "pass", messageId: "in-sync", resourceId, data: { kind, matched: comparison.matchedName ?? "key" }, evidence });
+          findings.push({
+            status: "pass",
+            messageId: "in-sync",
+            resourceId,
+            data: { kind, matched: comparison.matchedName ?? "key" },
+            evidence,
+          });
           return;
         case "not-applicable":
-          findings.push({ status: "skip", messageId: "not-applicable", resourceId, data: { kind, reason: comparison.reason ?? "nothing to compare" }, evidence: { ...evidence, reason: comparison.reason ?? null } });
+          findings.push({
+            status: "skip",
+            messageId: "not-applicable",
+            resourceId,
+            data: { kind, reason: comparison.reason ?? "nothing to compare" },
+            evidence: { ...evidence, reason: comparison.reason ?? null },
+          });
           return;
         case "unknown":
           findings.push({
@@ -73,13 +92,23 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
           const ageMs = newest === undefined ? undefined : Date.parse(context.collectedAt) - newest;
           // A creation time ahead of the collection clock is clock skew: the key was made just now.
           if (ageMs !== undefined && ageMs > -SYNC_WINDOW_MS && ageMs < SYNC_WINDOW_MS) {
-            findings.push({ status: "warn", messageId: "recently-rotated", resourceId, data: { kind, minutes: Math.max(0, Math.floor(ageMs / 60000)) }, evidence: { ...evidence, rotatedAt: new Date(newest as number).toISOString() }, remediation: `Wait for the hourly sync, or sync now: ${sync}` });
+            findings.push({
+              status: "warn",
+              messageId: "recently-rotated",
+              resourceId,
+              data: { kind, minutes: Math.max(0, Math.floor(ageMs / 60000)) },
+              evidence: { ...evidence, rotatedAt: new Date(newest as number).toISOString() },
+              remediation: `Wait for the hourly sync, or sync now: ${sync}`,
+            });
           } else {
             findings.push({
               status: "fail",
               messageId: "out-of-sync",
               resourceId,
-              data: { kind, rotated: newest === undefined ? "" : ` (newest key created ${new Date(newest).toISOString()})` },
+              data: {
+                kind,
+                rotated: newest === undefined ? "" : ` (newest key created ${new Date(newest).toISOString()})`,
+              },
               evidence: { ...evidence, rotatedAt: newest === undefined ? null : new Date(newest).toISOString() },
               remediation: sync,
             });

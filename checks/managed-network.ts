@@ -28,12 +28,18 @@ const PORT = 443;
  */
 const MICROSOFT_ENDPOINTS = [
   { endpoint: "mcr.microsoft.com", tag: "MicrosoftContainerRegistry", fqdn: "mcr.microsoft.com", rule: "allow-mcr" },
-  { endpoint: "*.data.mcr.microsoft.com", tag: "AzureFrontDoor.FirstParty", fqdn: "*.data.mcr.microsoft.com", rule: "allow-mcr-data" },
+  {
+    endpoint: "*.data.mcr.microsoft.com",
+    tag: "AzureFrontDoor.FirstParty",
+    fqdn: "*.data.mcr.microsoft.com",
+    rule: "allow-mcr-data",
+  },
 ] as const;
 
 export default defineCheck<"workspace" | "registry", MessageId>({
   id: "managed-network",
-  title: "The workspace's managed virtual network is provisioned and its outbound rules reach its container registry and Microsoft Container Registry",
+  title:
+    "The workspace's managed virtual network is provisioned and its outbound rules reach its container registry and Microsoft Container Registry",
   severity: "high",
   requires: ["workspace", "registry"],
   messages: {
@@ -41,15 +47,18 @@ export default defineCheck<"workspace" | "registry", MessageId>({
     provisioned: "The managed virtual network ({mode}) is provisioned (status Active).",
     "not-provisioned":
       "The managed virtual network ({mode}) is not provisioned (status {status}): its outbound rules and private endpoints do not exist yet, and the first compute creation must provision it (about 30 minutes, and it can time out).",
-    "status-unknown": "Cannot tell whether the managed virtual network ({mode}) is provisioned: the workspace reports no managedNetwork.status.",
-    "unrecognised-mode": "Cannot judge the managed network's outbound rules: isolation mode {mode} is not one this check knows.",
+    "status-unknown":
+      "Cannot tell whether the managed virtual network ({mode}) is provisioned: the workspace reports no managedNetwork.status.",
+    "unrecognised-mode":
+      "Cannot judge the managed network's outbound rules: isolation mode {mode} is not one this check knows.",
     "registry-allowed": "Outbound rules of the managed network reach container registry {registry}: {rules}{pending}.",
     "registry-blocked":
       "No active outbound rule of the approved-outbound managed network reaches container registry {registry} ({loginServer}){inactive}: image builds and image pulls from it fail.",
     "registry-uncertain": "Cannot tell whether the managed network reaches container registry {registry}: {reason}.",
     "no-registry":
       "The workspace names no container registry yet; the service creates one on the first image build. Run again after it to check the managed network reaches it.",
-    "images-allowed": "Outbound rules of the managed network allow {endpoint} (Microsoft's base images): {rules}{pending}.",
+    "images-allowed":
+      "Outbound rules of the managed network allow {endpoint} (Microsoft's base images): {rules}{pending}.",
     "images-blocked":
       "No active outbound rule of the approved-outbound managed network allows {endpoint} (service tag {tag} on TCP 443, or FQDN {fqdn}){inactive}: Microsoft's base images cannot be pulled, so image builds fail.",
     "images-uncertain": "Cannot tell whether the managed network allows {endpoint}: {reason}.",
@@ -62,7 +71,15 @@ export default defineCheck<"workspace" | "registry", MessageId>({
     const mode = network.isolationMode;
     const resourceId = target.workspaceId;
     if (mode === undefined || eqi(mode, "Disabled")) {
-      return [{ status: "skip", messageId: "not-managed", resourceId, data: { mode: mode ?? "not set" }, evidence: { isolationMode: mode ?? null } }];
+      return [
+        {
+          status: "skip",
+          messageId: "not-managed",
+          resourceId,
+          data: { mode: mode ?? "not set" },
+          evidence: { isolationMode: mode ?? null },
+        },
+      ];
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     const base = { isolationMode: mode, networkStatus: network.status ?? null };
@@ -107,12 +124,20 @@ export default defineCheck<"workspace" | "registry", MessageId>({
     } else {
       const registryId = parts.workspace.containerRegistryId ?? parts.registry.value.id;
       const loginServer = loginServerOf(parts.registry.raw, registryId);
-      const verdict = judge.verdict((rule) => registryCoverage(rule, registryId, loginServer, parts.workspace.location));
+      const verdict = judge.verdict((rule) =>
+        registryCoverage(rule, registryId, loginServer, parts.workspace.location),
+      );
       const registryName = nameOf(registryId);
       const evidence = { ...base, registry: registryId, loginServer, ...verdict.evidence };
       findings.push(
-        verdictFinding(verdict, resourceId, evidence, { allowed: "registry-allowed", blocked: "registry-blocked", uncertain: "registry-uncertain" }, { registry: registryName, loginServer }, () =>
-          `az ml workspace outbound-rule set ${ruleArgs(target, `allow-${registryName}`)} --type private_endpoint --service-resource-id ${registryId} --spark-enabled false --subresource-target registry`,
+        verdictFinding(
+          verdict,
+          resourceId,
+          evidence,
+          { allowed: "registry-allowed", blocked: "registry-blocked", uncertain: "registry-uncertain" },
+          { registry: registryName, loginServer },
+          () =>
+            `az ml workspace outbound-rule set ${ruleArgs(target, `allow-${registryName}`)} --type private_endpoint --service-resource-id ${registryId} --spark-enabled false --subresource-target registry`,
         ),
       );
     }
@@ -122,11 +147,17 @@ export default defineCheck<"workspace" | "registry", MessageId>({
       const verdict = judge.verdict((candidate) => microsoftCoverage(candidate, tag, fqdn, parts.workspace.location));
       const evidence = { ...base, endpoint, serviceTag: tag, fqdn, port: PORT, ...verdict.evidence };
       findings.push(
-        verdictFinding(verdict, resourceId, evidence, { allowed: "images-allowed", blocked: "images-blocked", uncertain: "images-uncertain" }, { endpoint, tag, fqdn }, () =>
-          [
-            `az ml workspace outbound-rule set ${ruleArgs(target, rule)} --type service_tag --service-tag ${tag} --protocol TCP --port-ranges 443`,
-            `or (Azure Firewall, billed): az ml workspace outbound-rule set ${ruleArgs(target, `${rule}-fqdn`)} --type fqdn --destination '${fqdn}'`,
-          ].join("; "),
+        verdictFinding(
+          verdict,
+          resourceId,
+          evidence,
+          { allowed: "images-allowed", blocked: "images-blocked", uncertain: "images-uncertain" },
+          { endpoint, tag, fqdn },
+          () =>
+            [
+              `az ml workspace outbound-rule set ${ruleArgs(target, rule)} --type service_tag --service-tag ${tag} --protocol TCP --port-ranges 443`,
+              `or (Azure Firewall, billed): az ml workspace outbound-rule set ${ruleArgs(target, `${rule}-fqdn`)} --type fqdn --destination '${fqdn}'`,
+            ].join("; "),
         ),
       );
     }
@@ -176,14 +207,27 @@ class RuleJudge {
       inactiveRules: inactive.map(describeRule),
       pendingProvisioning: this.pending,
     };
-    const verdict = (status: Verdict["status"], reason: string): Verdict => ({ status, reason, allowing: allowYes, pending: this.pending, inactive, evidence });
+    const verdict = (status: Verdict["status"], reason: string): Verdict => ({
+      status,
+      reason,
+      allowing: allowYes,
+      pending: this.pending,
+      inactive,
+      evidence,
+    });
     if (denying.length > 0 && allowYes.length > 0) {
-      return verdict("unknown", `allow rule ${names(allowYes)} and deny rule ${names(denying.map(({ rule }) => rule))} both match, and the workspace does not show which wins`);
+      return verdict(
+        "unknown",
+        `allow rule ${names(allowYes)} and deny rule ${names(denying.map(({ rule }) => rule))} both match, and the workspace does not show which wins`,
+      );
     }
     if (allowYes.length > 0) return verdict("pass", "");
     if (denying.some(({ coverage }) => coverage === "yes")) return verdict("fail", "");
     if (allowMaybe.length > 0 || denying.length > 0) {
-      return verdict("unknown", `rule ${names([...allowMaybe, ...denying.map(({ rule }) => rule)])} may or may not cover it (a wider wildcard, another region, or an unreadable port or protocol)`);
+      return verdict(
+        "unknown",
+        `rule ${names([...allowMaybe, ...denying.map(({ rule }) => rule)])} may or may not cover it (a wider wildcard, another region, or an unreadable port or protocol)`,
+      );
     }
     return verdict("fail", "");
   }
@@ -199,14 +243,37 @@ function verdictFinding(
 ): CheckFinding<MessageId> {
   if (verdict.status === "pass") {
     const pending = verdict.pending ? " (in effect once the managed network is provisioned)" : "";
-    return { status: "pass", messageId: ids.allowed, resourceId, data: { ...data, rules: names(verdict.allowing), pending }, evidence };
+    return {
+      status: "pass",
+      messageId: ids.allowed,
+      resourceId,
+      data: { ...data, rules: names(verdict.allowing), pending },
+      evidence,
+    };
   }
   if (verdict.status === "unknown") {
-    return { status: "unknown", messageId: ids.uncertain, resourceId, data: { ...data, reason: verdict.reason }, evidence, remediation: `Add an exact rule: ${addRule()}` };
+    return {
+      status: "unknown",
+      messageId: ids.uncertain,
+      resourceId,
+      data: { ...data, reason: verdict.reason },
+      evidence,
+      remediation: `Add an exact rule: ${addRule()}`,
+    };
   }
   const inactive = verdict.inactive.length > 0 ? `; rule ${names(verdict.inactive)} matches but is Inactive` : "";
-  const reactivate = verdict.inactive.length > 0 ? `Turn rule ${names(verdict.inactive)} back on (portal: workspace > Networking > Workspace outbound access > Active), or add one: ` : "";
-  return { status: "fail", messageId: ids.blocked, resourceId, data: { ...data, inactive }, evidence, remediation: `${reactivate}${addRule()}` };
+  const reactivate =
+    verdict.inactive.length > 0
+      ? `Turn rule ${names(verdict.inactive)} back on (portal: workspace > Networking > Workspace outbound access > Active), or add one: `
+      : "";
+  return {
+    status: "fail",
+    messageId: ids.blocked,
+    resourceId,
+    data: { ...data, inactive },
+    evidence,
+    remediation: `${reactivate}${addRule()}`,
+  };
 }
 
 /** The workspace's registry: a private endpoint rule to it, or an FQDN rule for its login server. */
@@ -214,13 +281,23 @@ function registryCoverage(rule: ManagedOutboundRule, registryId: string, loginSe
   if (eqi(rule.type, "PrivateEndpoint")) {
     if (!rule.serviceResourceId || !sameId(rule.serviceResourceId, registryId)) return { coverage: "no", deny: false };
     // A registry has one sub-resource, "registry"; a rule that names none means it.
-    return { coverage: rule.subresourceTarget === undefined || eqi(rule.subresourceTarget, "registry") ? "yes" : "no", deny: false };
+    return {
+      coverage: rule.subresourceTarget === undefined || eqi(rule.subresourceTarget, "registry") ? "yes" : "no",
+      deny: false,
+    };
   }
   if (eqi(rule.type, "FQDN")) return { coverage: rule.fqdn ? fqdnCoverage(rule.fqdn, loginServer) : "no", deny: false };
   if (eqi(rule.type, "ServiceTag") && rule.serviceTag) {
     // AzureContainerRegistry reaches only the registry's public endpoint, which its own network rules may refuse.
-    const tag = prefixCoversDestination(rule.serviceTag, { kind: "tag", tag: "AzureContainerRegistry", region }, { vnetPrefixes: [] });
-    return { coverage: weakest(tag === "no" ? "no" : "maybe", transportCoverage(rule)), deny: eqi(rule.action, "Deny") };
+    const tag = prefixCoversDestination(
+      rule.serviceTag,
+      { kind: "tag", tag: "AzureContainerRegistry", region },
+      { vnetPrefixes: [] },
+    );
+    return {
+      coverage: weakest(tag === "no" ? "no" : "maybe", transportCoverage(rule)),
+      deny: eqi(rule.action, "Deny"),
+    };
   }
   return { coverage: "no", deny: false };
 }
@@ -238,7 +315,8 @@ function microsoftCoverage(rule: ManagedOutboundRule, tag: string, fqdn: string,
 /** Does a service tag rule's protocol and port ranges cover TCP 443? ("*" is any; "80, 443" and "400-500" are lists and ranges.) */
 function transportCoverage(rule: ManagedOutboundRule): Coverage {
   const protocol = rule.protocol?.trim();
-  const protocolCoverage: Coverage = protocol === undefined ? "maybe" : protocol === "*" || eqi(protocol, "TCP") || eqi(protocol, "Any") ? "yes" : "no";
+  const protocolCoverage: Coverage =
+    protocol === undefined ? "maybe" : protocol === "*" || eqi(protocol, "TCP") || eqi(protocol, "Any") ? "yes" : "no";
   return weakest(protocolCoverage, portCoverage(rule.portRanges));
 }
 
@@ -302,9 +380,16 @@ function describeRule(rule: ManagedOutboundRule): Record<string, unknown> {
     category: rule.category ?? null,
     status: rule.status ?? null,
     ...(rule.fqdn !== undefined ? { destination: rule.fqdn } : {}),
-    ...(rule.serviceResourceId !== undefined ? { serviceResourceId: rule.serviceResourceId, subresourceTarget: rule.subresourceTarget ?? null } : {}),
+    ...(rule.serviceResourceId !== undefined
+      ? { serviceResourceId: rule.serviceResourceId, subresourceTarget: rule.subresourceTarget ?? null }
+      : {}),
     ...(rule.serviceTag !== undefined
-      ? { serviceTag: rule.serviceTag, protocol: rule.protocol ?? null, portRanges: rule.portRanges ?? null, action: rule.action ?? null }
+      ? {
+          serviceTag: rule.serviceTag,
+          protocol: rule.protocol ?? null,
+          portRanges: rule.portRanges ?? null,
+          action: rule.action ?? null,
+        }
       : {}),
   };
 }

@@ -14,25 +14,32 @@ type MessageId =
 
 export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
   id: "registry-policies",
-  title: "The workspace's registry has no image quarantine, and its admin user is enabled whenever the workspace signs in with the admin password",
+  title:
+    "The workspace's registry has no image quarantine, and its admin user is enabled whenever the workspace signs in with the admin password",
   severity: "medium",
   requires: ["workspace", "registry", "keys"],
   messages: {
     "quarantine-enabled":
       "Registry {registry} has its quarantine policy enabled: images Azure Machine Learning builds and pushes stay quarantined and cannot be pulled, so jobs wait on the image until they time out.",
     "quarantine-off": "Registry {registry} quarantines no images (quarantine policy {quarantine}).",
-    "admin-enabled": "Registry {registry} has its admin user enabled; the workspace can sign in with its password (needed only when it reaches the registry with credentials rather than its identity).",
-    "admin-disabled-identity": "Registry {registry} has its admin user disabled and the workspace holds no cached registry password: it signs in with its managed identity.",
+    "admin-enabled":
+      "Registry {registry} has its admin user enabled; the workspace can sign in with its password (needed only when it reaches the registry with credentials rather than its identity).",
+    "admin-disabled-identity":
+      "Registry {registry} has its admin user disabled and the workspace holds no cached registry password: it signs in with its managed identity.",
     "admin-disabled-cached-password":
       "Registry {registry} has its admin user disabled, but the workspace still signs in with a cached admin password: image builds and pulls are refused with 401 Unauthorized.",
     undetermined: "Cannot judge {setting} of registry {registry}: {reason}.",
-    "no-registry": "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
+    "no-registry":
+      "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
   },
-  remediation: "az resource update --ids REGISTRY_ID --set properties.policies.quarantinePolicy.status=disabled; az acr update -n REGISTRY --admin-enabled true && az ml workspace sync-keys -n WS -g RG",
+  remediation:
+    "az resource update --ids REGISTRY_ID --set properties.policies.quarantinePolicy.status=disabled; az acr update -n REGISTRY --admin-enabled true && az ml workspace sync-keys -n WS -g RG",
   run(parts, context) {
     const workspaceId = parts.workspace.id || context.target.workspaceId;
     if (parts.registry.state === "none") {
-      return [{ status: "skip", messageId: "no-registry", resourceId: workspaceId, evidence: { containerRegistry: null } }];
+      return [
+        { status: "skip", messageId: "no-registry", resourceId: workspaceId, evidence: { containerRegistry: null } },
+      ];
     }
     const raw = parts.registry.raw;
     const policy = registryPolicyView(raw);
@@ -45,7 +52,13 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
     // ---- quarantine: ARM sends "enabled"/"disabled" in lower case; absent means the preview feature is off.
     const quarantineEvidence = { registry: id, quarantinePolicy: policy.quarantine ?? null };
     if (policy.quarantine === undefined || eqi(policy.quarantine, "disabled")) {
-      findings.push({ status: "pass", messageId: "quarantine-off", resourceId: id, data: { registry, quarantine: policy.quarantine ?? "absent" }, evidence: quarantineEvidence });
+      findings.push({
+        status: "pass",
+        messageId: "quarantine-off",
+        resourceId: id,
+        data: { registry, quarantine: policy.quarantine ?? "absent" },
+        evidence: quarantineEvidence,
+      });
     } else if (eqi(policy.quarantine, "enabled")) {
       findings.push({
         status: "fail",
@@ -61,7 +74,11 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
         status: "unknown",
         messageId: "undetermined",
         resourceId: id,
-        data: { setting: "the quarantine policy", registry, reason: `its status is "${policy.quarantine}", neither enabled nor disabled` },
+        data: {
+          setting: "the quarantine policy",
+          registry,
+          reason: `its status is "${policy.quarantine}", neither enabled nor disabled`,
+        },
         evidence: quarantineEvidence,
         remediation: `az resource show --ids ${id} --query properties.policies.quarantinePolicy`,
       });
@@ -77,7 +94,13 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
     };
     const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
     if (policy.adminUserEnabled) {
-      findings.push({ status: "pass", messageId: "admin-enabled", resourceId: id, data: { registry }, evidence: adminEvidence });
+      findings.push({
+        status: "pass",
+        messageId: "admin-enabled",
+        resourceId: id,
+        data: { registry },
+        evidence: adminEvidence,
+      });
     } else if (comparison.cachedCredentials === true) {
       findings.push({
         status: "fail",
@@ -91,7 +114,13 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
         ].join("\n"),
       });
     } else if (comparison.cachedCredentials === false) {
-      findings.push({ status: "pass", messageId: "admin-disabled-identity", resourceId: id, data: { registry }, evidence: adminEvidence });
+      findings.push({
+        status: "pass",
+        messageId: "admin-disabled-identity",
+        resourceId: id,
+        data: { registry },
+        evidence: adminEvidence,
+      });
     } else {
       // The workspace's keys were not read (--no-keys, or listKeys failed): how it signs in is unknown.
       const reason = comparison.reason ?? "the workspace's keys were not read";
@@ -99,7 +128,11 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
         status: "unknown",
         messageId: "undetermined",
         resourceId: id,
-        data: { setting: "the disabled admin user", registry, reason: `whether the workspace holds a cached registry password is unknown (${reason})` },
+        data: {
+          setting: "the disabled admin user",
+          registry,
+          reason: `whether the workspace holds a cached registry password is unknown (${reason})`,
+        },
         evidence: {
           ...adminEvidence,
           keysOutcome: comparison.outcome ?? null,
@@ -109,7 +142,9 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
           ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
         },
         remediation: comparison.failedOperation
-          ? unresolvedRemediation([{ resourceId: workspaceId, missingPermission: comparison.permission, statusCode: comparison.statusCode }])
+          ? unresolvedRemediation([
+              { resourceId: workspaceId, missingPermission: comparison.permission, statusCode: comparison.statusCode },
+            ])
           : "Run again without --no-keys (needs Microsoft.MachineLearningServices/workspaces/listKeys/action on the workspace) to learn whether it holds a cached registry password.",
       });
     }

@@ -2,7 +2,18 @@ import { defineCheck, type CheckFinding, type Status } from "../src/engine/types
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import { evaluateFlow, rulesFromNsg, type Destination, type NsgRule } from "../src/net/index.js";
 import { normaliseRegion, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, hasPublicIp, isBatchCompute, isManagedNetwork, managedNetworkSkip, noSubnetsSkip, nameOf, resolveSubnet, resourceGroupOf } from "./shared.js";
+import {
+  computeSubnets,
+  errorEvidence,
+  hasPublicIp,
+  isBatchCompute,
+  isManagedNetwork,
+  managedNetworkSkip,
+  noSubnetsSkip,
+  nameOf,
+  resolveSubnet,
+  resourceGroupOf,
+} from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
@@ -17,7 +28,13 @@ interface Requirement {
   batchOnly: boolean;
 }
 
-const out = (tag: string, port: number, purpose: string, batchOnly = false, protocol: "Tcp" | "Udp" = "Tcp"): Requirement => ({
+const out = (
+  tag: string,
+  port: number,
+  purpose: string,
+  batchOnly = false,
+  protocol: "Tcp" | "Udp" = "Tcp",
+): Requirement => ({
   direction: "Outbound",
   tag,
   protocol,
@@ -51,7 +68,6 @@ export const PUBLIC_IP_INBOUND: Requirement = {
   batchOnly: true,
 };
 
-
 export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
   id: "required-outbound",
   title: "The NSG on every compute subnet allows the service-tag traffic Azure Machine Learning compute requires",
@@ -59,11 +75,13 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
   requires: ["workspace", "computes", "virtualNetworks", "networkSecurityGroups"],
   messages: {
     allowed: "Subnet {subnet} allows {flow} ({purpose}): {reason}.",
-    "no-nsg": "Subnet {subnet} has no network security group; the traffic Azure Machine Learning needs is not filtered by one.",
+    "no-nsg":
+      "Subnet {subnet} has no network security group; the traffic Azure Machine Learning needs is not filtered by one.",
     blocked: "Subnet {subnet} blocks {flow}, needed for {purpose}: {reason}.",
     undetermined: "Cannot decide whether subnet {subnet} allows {flow}: {reason}.",
     "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
-    "managed-network": "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
+    "managed-network":
+      "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
   },
   remediation:
     "Add an NSG rule that allows the blocked service tag, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n Allow-AzureActiveDirectory-Tcp-443-Out --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes AzureActiveDirectory --destination-port-ranges 443",
@@ -75,7 +93,9 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
     }
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {
-      const publicIpComputes = computes.filter((compute) => isBatchCompute(compute) && hasPublicIp(compute)).map((compute) => compute.name);
+      const publicIpComputes = computes
+        .filter((compute) => isBatchCompute(compute) && hasPublicIp(compute))
+        .map((compute) => compute.name);
       const batch = computes.some(isBatchCompute);
       const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
       const resolved = resolveSubnet(subnetId, parts.virtualNetworks);
@@ -83,10 +103,18 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
       const vnetId = vnetIdOfSubnet(subnetId);
       const vnetRead = vnetId ? parts.virtualNetworks(vnetId) : undefined;
       const region = vnetRead?.ok ? normaliseRegion(vnetRead.value.location) : "";
-      const requirements = [...REQUIRED_OUTBOUND.filter((requirement) => batch || !requirement.batchOnly), ...(publicIpComputes.length > 0 ? [PUBLIC_IP_INBOUND] : [])].map(
-        (requirement) => ({ ...requirement, tag: regional(requirement.tag, region) }),
-      );
-      const push = (status: Status, messageId: MessageId, requirement: Requirement, reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
+      const requirements = [
+        ...REQUIRED_OUTBOUND.filter((requirement) => batch || !requirement.batchOnly),
+        ...(publicIpComputes.length > 0 ? [PUBLIC_IP_INBOUND] : []),
+      ].map((requirement) => ({ ...requirement, tag: regional(requirement.tag, region) }));
+      const push = (
+        status: Status,
+        messageId: MessageId,
+        requirement: Requirement,
+        reason: string,
+        evidence: Record<string, unknown>,
+        remediation?: string,
+      ): void => {
         findings.push({
           status,
           messageId,
@@ -106,19 +134,41 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
       };
 
       if (!resolved.ok) {
-        for (const requirement of requirements) push("unknown", "undetermined", requirement, resolved.reason, resolved.evidence, resolved.remediation);
+        for (const requirement of requirements)
+          push("unknown", "undetermined", requirement, resolved.reason, resolved.evidence, resolved.remediation);
         continue;
       }
       const { vnet, subnet } = resolved;
       const nsgId = subnet.networkSecurityGroupId;
       if (!nsgId) {
-        findings.push({ status: "pass", messageId: "no-nsg", resourceId: subnetId, data: { subnet: nameOf(subnetId) }, evidence: { ...base, networkSecurityGroup: null } });
+        findings.push({
+          status: "pass",
+          messageId: "no-nsg",
+          resourceId: subnetId,
+          data: { subnet: nameOf(subnetId) },
+          evidence: { ...base, networkSecurityGroup: null },
+        });
         continue;
       }
       const nsg = parts.networkSecurityGroups(nsgId);
       if (!nsg.ok) {
-        const remediation = unresolvedRemediation([{ resourceId: nsgId, missingPermission: nsg.error?.permission, code: nsg.error?.code, statusCode: nsg.error?.statusCode }]);
-        for (const requirement of requirements) push("unknown", "undetermined", requirement, nsg.reason, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) }, remediation);
+        const remediation = unresolvedRemediation([
+          {
+            resourceId: nsgId,
+            missingPermission: nsg.error?.permission,
+            code: nsg.error?.code,
+            statusCode: nsg.error?.statusCode,
+          },
+        ]);
+        for (const requirement of requirements)
+          push(
+            "unknown",
+            "undetermined",
+            requirement,
+            nsg.reason,
+            { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) },
+            remediation,
+          );
         continue;
       }
       const { rules, malformed } = rulesFromNsg(nsg.value);
@@ -137,7 +187,12 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
           ...(requirement.direction === "Outbound"
             ? { destination: tagDestination }
             : // Inbound: the subnet is the target (VirtualNetwork when it has no prefix of its own).
-              { destination: subnet.addressPrefixes[0] ? { kind: "cidr", cidr: subnet.addressPrefixes[0] } : { kind: "tag", tag: "VirtualNetwork" }, inboundSource: tagDestination }),
+              {
+                destination: subnet.addressPrefixes[0]
+                  ? { kind: "cidr", cidr: subnet.addressPrefixes[0] }
+                  : { kind: "tag", tag: "VirtualNetwork" },
+                inboundSource: tagDestination,
+              }),
         });
         const evidence = {
           region: region || null,
@@ -214,6 +269,8 @@ function freePriority(blocking: NsgRule | undefined, taken: Set<number>): number
 function ruleCommand(nsgId: string, requirement: Requirement, priority: number): string {
   const name = `Allow-${requirement.tag.replace(/[^\w.-]/g, "")}-${requirement.protocol}-${requirement.port}-${requirement.direction === "Outbound" ? "Out" : "In"}`;
   const peer =
-    requirement.direction === "Outbound" ? `--destination-address-prefixes ${requirement.tag}` : `--source-address-prefixes ${requirement.tag}`;
+    requirement.direction === "Outbound"
+      ? `--destination-address-prefixes ${requirement.tag}`
+      : `--source-address-prefixes ${requirement.tag}`;
   return `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n ${name} --priority ${priority} --direction ${requirement.direction} --access Allow --protocol ${requirement.protocol} ${peer} --destination-port-ranges ${requirement.port}`;
 }

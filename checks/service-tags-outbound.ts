@@ -2,7 +2,15 @@ import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
 import { eqi, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import { computeSubnets, errorEvidence, isManagedNetwork, managedNetworkSkip, noSubnetsSkip, nameOf, resourceGroupOf } from "./shared.js";
+import {
+  computeSubnets,
+  errorEvidence,
+  isManagedNetwork,
+  managedNetworkSkip,
+  noSubnetsSkip,
+  nameOf,
+  resourceGroupOf,
+} from "./shared.js";
 
 type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
@@ -21,7 +29,8 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
     blocked: "Subnet {subnet} cannot send TCP 443 to {tag}: {reason}.",
     undetermined: "Cannot decide whether subnet {subnet} may send TCP 443 to {tag}: {reason}.",
     "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
-    "managed-network": "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
+    "managed-network":
+      "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
   },
   remediation:
     "Add an outbound NSG rule, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n AllowMcrOutbound --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes MicrosoftContainerRegistry AzureFrontDoor.FirstParty --destination-port-ranges 443",
@@ -34,9 +43,22 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
     const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {
       const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
-      const perTag = (status: CheckFinding["status"], messageId: MessageId, reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
+      const perTag = (
+        status: CheckFinding["status"],
+        messageId: MessageId,
+        reason: string,
+        evidence: Record<string, unknown>,
+        remediation?: string,
+      ): void => {
         for (const tag of REQUIRED_TAGS) {
-          findings.push({ status, messageId, resourceId: subnetId, data: { subnet: nameOf(subnetId), tag, reason }, evidence: { ...base, tag, port: PORT, ...evidence }, ...(remediation ? { remediation } : {}) });
+          findings.push({
+            status,
+            messageId,
+            resourceId: subnetId,
+            data: { subnet: nameOf(subnetId), tag, reason },
+            evidence: { ...base, tag, port: PORT, ...evidence },
+            ...(remediation ? { remediation } : {}),
+          });
         }
       };
       const vnetId = vnetIdOfSubnet(subnetId);
@@ -46,10 +68,24 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
       }
       const vnet = parts.virtualNetworks(vnetId);
       if (!vnet.ok) {
-        perTag("unknown", "undetermined", vnet.reason, errorEvidence(vnet.error), unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission, code: vnet.error?.code, statusCode: vnet.error?.statusCode }]));
+        perTag(
+          "unknown",
+          "undetermined",
+          vnet.reason,
+          errorEvidence(vnet.error),
+          unresolvedRemediation([
+            {
+              resourceId: vnetId,
+              missingPermission: vnet.error?.permission,
+              code: vnet.error?.code,
+              statusCode: vnet.error?.statusCode,
+            },
+          ]),
+        );
         continue;
       }
-      const subnet = vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ??
+      const subnet =
+        vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ??
         vnet.value.subnets.find((candidate) => eqi(candidate.name, nameOf(subnetId)));
       if (!subnet) {
         perTag("unknown", "undetermined", `subnet not found in virtual network ${nameOf(vnetId)}`, { vnet: vnetId });
@@ -62,7 +98,20 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
       const nsgId = subnet.networkSecurityGroupId;
       const nsg = parts.networkSecurityGroups(nsgId);
       if (!nsg.ok) {
-        perTag("unknown", "undetermined", nsg.reason, { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) }, unresolvedRemediation([{ resourceId: nsgId, missingPermission: nsg.error?.permission, code: nsg.error?.code, statusCode: nsg.error?.statusCode }]));
+        perTag(
+          "unknown",
+          "undetermined",
+          nsg.reason,
+          { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) },
+          unresolvedRemediation([
+            {
+              resourceId: nsgId,
+              missingPermission: nsg.error?.permission,
+              code: nsg.error?.code,
+              statusCode: nsg.error?.statusCode,
+            },
+          ]),
+        );
         continue;
       }
       const { rules, malformed } = rulesFromNsg(nsg.value);
@@ -87,7 +136,8 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
           ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
         };
         const data = { subnet: nameOf(subnetId), tag, reason: verdict.reason };
-        if (verdict.decision === "allow") findings.push({ status: "pass", messageId: "allowed", resourceId: subnetId, data, evidence });
+        if (verdict.decision === "allow")
+          findings.push({ status: "pass", messageId: "allowed", resourceId: subnetId, data, evidence });
         else if (verdict.decision === "deny") {
           findings.push({
             status: "fail",

@@ -2,7 +2,15 @@
 
 import { unresolvedRemediation } from "../src/engine/remediation.js";
 import type { CheckFinding, Parts } from "../src/engine/types.js";
-import { eqi, idKey, sameId, vnetIdOfSubnet, type ComputeView, type SubnetView, type VirtualNetworkView } from "../src/snapshot/model.js";
+import {
+  eqi,
+  idKey,
+  sameId,
+  vnetIdOfSubnet,
+  type ComputeView,
+  type SubnetView,
+  type VirtualNetworkView,
+} from "../src/snapshot/model.js";
 import type { CollectionError, SnapshotTarget } from "../src/snapshot/types.js";
 
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
@@ -67,7 +75,10 @@ export function computeSubnets(computes: ComputeView[]): Array<{ subnetId: strin
  * The one finding of a check about the customer's VNet when the workspace isolates its computes in a
  * managed network: nothing of the customer's VNet is on their path.
  */
-export function managedNetworkSkip(parts: Pick<Parts, "workspace">, target: SnapshotTarget): CheckFinding<"managed-network"> {
+export function managedNetworkSkip(
+  parts: Pick<Parts, "workspace">,
+  target: SnapshotTarget,
+): CheckFinding<"managed-network"> {
   return {
     status: "skip",
     messageId: "managed-network",
@@ -79,7 +90,12 @@ export function managedNetworkSkip(parts: Pick<Parts, "workspace">, target: Snap
 
 /** The skip of a network check when no compute sits in a subnet: nothing there for it to judge. */
 export function noSubnetsSkip(parts: Pick<Parts, "computes">, target: SnapshotTarget): CheckFinding<"no-subnets"> {
-  return { status: "skip", messageId: "no-subnets", resourceId: parts.computes[0]?.id ?? target.workspaceId, evidence: { computes: parts.computes.map((compute) => compute.id) } };
+  return {
+    status: "skip",
+    messageId: "no-subnets",
+    resourceId: parts.computes[0]?.id ?? target.workspaceId,
+    evidence: { computes: parts.computes.map((compute) => compute.id) },
+  };
 }
 
 export type SubnetResolution =
@@ -96,12 +112,21 @@ export function resolveSubnet(subnetId: string, virtualNetworks: Parts["virtualN
       ok: false,
       reason: vnet.reason,
       evidence: { vnet: vnetId, ...errorEvidence(vnet.error) },
-      remediation: unresolvedRemediation([{ resourceId: vnetId, missingPermission: vnet.error?.permission, code: vnet.error?.code, statusCode: vnet.error?.statusCode }]),
+      remediation: unresolvedRemediation([
+        {
+          resourceId: vnetId,
+          missingPermission: vnet.error?.permission,
+          code: vnet.error?.code,
+          statusCode: vnet.error?.statusCode,
+        },
+      ]),
     };
   }
   const subnet =
-    vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ?? vnet.value.subnets.find((candidate) => eqi(candidate.name, nameOf(subnetId)));
-  if (!subnet) return { ok: false, reason: `subnet not found in virtual network ${nameOf(vnetId)}`, evidence: { vnet: vnetId } };
+    vnet.value.subnets.find((candidate) => sameId(candidate.id, subnetId)) ??
+    vnet.value.subnets.find((candidate) => eqi(candidate.name, nameOf(subnetId)));
+  if (!subnet)
+    return { ok: false, reason: `subnet not found in virtual network ${nameOf(vnetId)}`, evidence: { vnet: vnetId } };
   return { ok: true, vnet: vnet.value, subnet };
 }
 

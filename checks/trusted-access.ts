@@ -23,24 +23,30 @@ const CURRENT_TENANT = "$(az account show --query tenantId -o tsv)";
 
 export default defineCheck<"workspace" | "storage" | "registry", MessageId>({
   id: "trusted-access",
-  title: "A network-restricted storage account and registry let the workspace in as a trusted service, and a restricted registry is Premium",
+  title:
+    "A network-restricted storage account and registry let the workspace in as a trusted service, and a restricted registry is Premium",
   severity: "high",
   requires: ["workspace", "storage", "registry"],
   messages: {
     "storage-open": "Storage account {storage} accepts traffic from all networks; no trusted-access rule is needed.",
-    "storage-resource-rule": "Storage account {storage} lets workspace {workspace} in through a resource-instance rule{wildcard}.",
-    "storage-trusted-services": "Storage account {storage} lets trusted Azure services, the workspace among them, bypass its network rules (bypass: {bypass}).",
+    "storage-resource-rule":
+      "Storage account {storage} lets workspace {workspace} in through a resource-instance rule{wildcard}.",
+    "storage-trusted-services":
+      "Storage account {storage} lets trusted Azure services, the workspace among them, bypass its network rules (bypass: {bypass}).",
     "storage-blocked":
       "Storage account {storage} is network-restricted ({restriction}) and has neither a resource-instance rule for workspace {workspace} nor the AzureServices bypass (bypass: {bypass}): the workspace's own calls to it are refused.",
     "registry-open": "Registry {registry} accepts traffic from all networks; no trusted-services exception is needed.",
-    "registry-trusted-services": "Registry {registry} lets trusted Azure services, Azure Machine Learning among them, bypass its network rules (networkRuleBypassOptions: {bypass}).",
+    "registry-trusted-services":
+      "Registry {registry} lets trusted Azure services, Azure Machine Learning among them, bypass its network rules (networkRuleBypassOptions: {bypass}).",
     "registry-blocked":
       "Registry {registry} is network-restricted ({restriction}) and refuses trusted Azure services (networkRuleBypassOptions: {bypass}): Azure Machine Learning cannot reach it to build or pull images.",
     "registry-premium": "Registry {registry} uses {features} on the Premium SKU, the only SKU that supports them.",
-    "registry-not-premium": "Registry {registry} uses {features} but its SKU is {sku}; only Premium supports private endpoints and network rules.",
+    "registry-not-premium":
+      "Registry {registry} uses {features} but its SKU is {sku}; only Premium supports private endpoints and network rules.",
     undetermined: "Cannot decide whether {resource} lets the workspace in: {reason}.",
     "no-storage": "The workspace names no storage account; nothing to check.",
-    "no-registry": "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
+    "no-registry":
+      "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
   },
   remediation:
     "Add a resource-instance rule for the workspace (az storage account network-rule add -g RG --account-name NAME --resource-id WORKSPACE_ID --tenant-id TENANT) or allow trusted services (az storage account update -g RG -n NAME --bypass AzureServices; az acr update --name NAME --allow-trusted-services true).",
@@ -49,13 +55,23 @@ export default defineCheck<"workspace" | "storage" | "registry", MessageId>({
     const workspaceId = parts.workspace.id || context.target.workspaceId;
 
     if (parts.storage.state === "none") {
-      findings.push({ status: "skip", messageId: "no-storage", resourceId: workspaceId, evidence: { storageAccount: null } });
+      findings.push({
+        status: "skip",
+        messageId: "no-storage",
+        resourceId: workspaceId,
+        evidence: { storageAccount: null },
+      });
     } else {
       findings.push(judgeStorage(parts.storage.value, parts.workspace, workspaceId));
     }
 
     if (parts.registry.state === "none") {
-      findings.push({ status: "skip", messageId: "no-registry", resourceId: workspaceId, evidence: { containerRegistry: null } });
+      findings.push({
+        status: "skip",
+        messageId: "no-registry",
+        resourceId: workspaceId,
+        evidence: { containerRegistry: null },
+      });
     } else {
       findings.push(...judgeRegistry(parts.registry.value));
     }
@@ -89,7 +105,11 @@ function judgeStorage(storage: NetworkAccessView, workspace: Parts["workspace"],
       ...base,
       status: "unknown",
       messageId: "undetermined",
-      data: { resource: `storage account ${name}`, reason: "its public network access is SecuredByPerimeter, so a network security perimeter's access rules decide, and preflight does not read them" },
+      data: {
+        resource: `storage account ${name}`,
+        reason:
+          "its public network access is SecuredByPerimeter, so a network security perimeter's access rules decide, and preflight does not read them",
+      },
       remediation: `See the perimeter's mode and access rules for this account, and allow the workspace there: az storage account network-security-perimeter-configuration list -g ${resourceGroupOf(storage.id)} --account-name ${name}`,
     };
   }
@@ -103,12 +123,25 @@ function judgeStorage(storage: NetworkAccessView, workspace: Parts["workspace"],
       ...base,
       status: "pass",
       messageId: "storage-resource-rule",
-      data: { storage: name, workspace: nameOf(workspaceId), wildcard: wildcard ? ` (a wildcard rule: ${rule.resourceId})` : "" },
-      evidence: { ...evidence, matchedRule: { resourceId: rule.resourceId ?? null, tenantId: rule.tenantId ?? null }, wildcard },
+      data: {
+        storage: name,
+        workspace: nameOf(workspaceId),
+        wildcard: wildcard ? ` (a wildcard rule: ${rule.resourceId})` : "",
+      },
+      evidence: {
+        ...evidence,
+        matchedRule: { resourceId: rule.resourceId ?? null, tenantId: rule.tenantId ?? null },
+        wildcard,
+      },
     };
   }
   if (bypassList.some((entry) => eqi(entry, "AzureServices"))) {
-    return { ...base, status: "pass", messageId: "storage-trusted-services", data: { storage: name, bypass: storage.bypass ?? "" } };
+    return {
+      ...base,
+      status: "pass",
+      messageId: "storage-trusted-services",
+      data: { storage: name, bypass: storage.bypass ?? "" },
+    };
   }
   if (storage.bypass === undefined) {
     // ARM always returns `networkAcls.bypass` for an account; its absence is not a "no".
@@ -116,7 +149,11 @@ function judgeStorage(storage: NetworkAccessView, workspace: Parts["workspace"],
       ...base,
       status: "unknown",
       messageId: "undetermined",
-      data: { resource: `storage account ${name}`, reason: "the account is network-restricted, has no resource-instance rule for the workspace, and ARM returned no networkAcls.bypass" },
+      data: {
+        resource: `storage account ${name}`,
+        reason:
+          "the account is network-restricted, has no resource-instance rule for the workspace, and ARM returned no networkAcls.bypass",
+      },
       remediation: `Look at the account's network rules: az storage account show --ids ${storage.id} --query networkRuleSet`,
     };
   }
@@ -148,7 +185,11 @@ function splitBypass(bypass: string | undefined): string[] {
  * segment (the portal's "all workspaces in this resource group / subscription" rules); and, when both
  * are known, the rule's tenant is the workspace's.
  */
-function ruleAdmits(rule: { tenantId?: string; resourceId?: string }, workspaceId: string, tenantId: string | undefined): boolean {
+function ruleAdmits(
+  rule: { tenantId?: string; resourceId?: string },
+  workspaceId: string,
+  tenantId: string | undefined,
+): boolean {
   if (!rule.resourceId) return false;
   if (rule.tenantId && tenantId && rule.tenantId.toLowerCase() !== tenantId.toLowerCase()) return false;
   const want = idKey(workspaceId).split("/");
@@ -157,7 +198,9 @@ function ruleAdmits(rule: { tenantId?: string; resourceId?: string }, workspaceI
 }
 
 function restriction(view: NetworkAccessView): string {
-  return view.publicDisabled ? `public network access ${view.publicNetworkAccess}` : `default action ${view.defaultAction ?? "Deny"}`;
+  return view.publicDisabled
+    ? `public network access ${view.publicNetworkAccess}`
+    : `default action ${view.defaultAction ?? "Deny"}`;
 }
 
 // ---- registry -----------------------------------------------------------------------------------
@@ -181,9 +224,21 @@ function judgeRegistry(registry: NetworkAccessView): Finding[] {
   const findings: Finding[] = [];
 
   if (!registry.restricted) {
-    findings.push({ status: "pass", messageId: "registry-open", resourceId: registry.id, data: { registry: name }, evidence });
+    findings.push({
+      status: "pass",
+      messageId: "registry-open",
+      resourceId: registry.id,
+      data: { registry: name },
+      evidence,
+    });
   } else if (eqi(bypass, "AzureServices")) {
-    findings.push({ status: "pass", messageId: "registry-trusted-services", resourceId: registry.id, data: { registry: name, bypass }, evidence });
+    findings.push({
+      status: "pass",
+      messageId: "registry-trusted-services",
+      resourceId: registry.id,
+      data: { registry: name, bypass },
+      evidence,
+    });
   } else if (eqi(bypass, "None")) {
     findings.push({
       status: "fail",
@@ -198,7 +253,10 @@ function judgeRegistry(registry: NetworkAccessView): Finding[] {
       status: "unknown",
       messageId: "undetermined",
       resourceId: registry.id,
-      data: { resource: `registry ${name}`, reason: `networkRuleBypassOptions is "${bypass}", which is neither AzureServices nor None` },
+      data: {
+        resource: `registry ${name}`,
+        reason: `networkRuleBypassOptions is "${bypass}", which is neither AzureServices nor None`,
+      },
       evidence,
       remediation: `Look at the registry's setting: az acr show ${where} --query networkRuleBypassOptions`,
     });
@@ -217,12 +275,21 @@ function judgeRegistry(registry: NetworkAccessView): Finding[] {
       status: "unknown",
       messageId: "undetermined",
       resourceId: registry.id,
-      data: { resource: `registry ${name}`, reason: `it uses ${listed(features)}, which need the Premium SKU, and ARM returned no sku.name` },
+      data: {
+        resource: `registry ${name}`,
+        reason: `it uses ${listed(features)}, which need the Premium SKU, and ARM returned no sku.name`,
+      },
       evidence: skuEvidence,
       remediation: `Look at the registry's SKU: az acr show ${where} --query sku.name`,
     });
   } else if (eqi(registry.sku, "Premium")) {
-    findings.push({ status: "pass", messageId: "registry-premium", resourceId: registry.id, data: { registry: name, features: listed(features) }, evidence: skuEvidence });
+    findings.push({
+      status: "pass",
+      messageId: "registry-premium",
+      resourceId: registry.id,
+      data: { registry: name, features: listed(features) },
+      evidence: skuEvidence,
+    });
   } else {
     findings.push({
       status: "fail",

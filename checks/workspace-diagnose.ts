@@ -4,7 +4,8 @@ import { eqi } from "../src/snapshot/model.js";
 import type { CollectionError, DiagnoseResult, SnapshotTarget } from "../src/snapshot/types.js";
 import { errorEvidence } from "./shared.js";
 
-type MessageId = "not-requested" | "diagnose-failed" | "clean" | "diagnose-error" | "diagnose-warning" | "diagnose-info";
+type MessageId =
+  "not-requested" | "diagnose-failed" | "clean" | "diagnose-error" | "diagnose-warning" | "diagnose-info";
 
 const LEARN = "learn.microsoft.com/azure/machine-learning/how-to-workspace-diagnostic-api";
 
@@ -24,7 +25,8 @@ export default defineCheck<"workspace" | "diagnose", MessageId>({
   severity: "medium",
   requires: ["workspace", "diagnose"],
   messages: {
-    "not-requested": "Azure's workspace diagnose was not run: run preflight with --diagnose (and --diagnose-timeout SECONDS) to include it.",
+    "not-requested":
+      "Azure's workspace diagnose was not run: run preflight with --diagnose (and --diagnose-timeout SECONDS) to include it.",
     "diagnose-failed": "Azure's workspace diagnose gave no results: {reason}.",
     clean: "Azure's workspace diagnose reports nothing in any category.",
     "diagnose-error": "Azure's workspace diagnose ({category}) reports error {code}: {message}",
@@ -61,9 +63,30 @@ export default defineCheck<"workspace" | "diagnose", MessageId>({
 
 function resultFinding(result: DiagnoseResult, resourceId: string, target: SnapshotTarget): CheckFinding<MessageId> {
   const evidence = { category: result.category, code: result.code, level: result.level, message: result.message };
-  const data = { category: result.category, code: result.code, level: result.level || "result", message: result.message };
-  if (eqi(result.level, "Error")) return { status: "fail", messageId: "diagnose-error", resourceId, data, evidence, remediation: resultRemediation(result, target) };
-  if (eqi(result.level, "Warning")) return { status: "warn", messageId: "diagnose-warning", resourceId, data, evidence, remediation: resultRemediation(result, target) };
+  const data = {
+    category: result.category,
+    code: result.code,
+    level: result.level || "result",
+    message: result.message,
+  };
+  if (eqi(result.level, "Error"))
+    return {
+      status: "fail",
+      messageId: "diagnose-error",
+      resourceId,
+      data,
+      evidence,
+      remediation: resultRemediation(result, target),
+    };
+  if (eqi(result.level, "Warning"))
+    return {
+      status: "warn",
+      messageId: "diagnose-warning",
+      resourceId,
+      data,
+      evidence,
+      remediation: resultRemediation(result, target),
+    };
   // Information, or a level the service may add later: reported, not judged.
   return { status: "pass", messageId: "diagnose-info", resourceId, data, evidence };
 }
@@ -84,5 +107,7 @@ function failureRemediation(error: CollectionError | undefined, resourceId: stri
   if (error?.code === "Timeout" && /--diagnose-timeout/.test(error.message)) {
     return "Run again with a longer --diagnose-timeout (seconds, default 120); Azure's diagnose can take several minutes.";
   }
-  return unresolvedRemediation([{ resourceId, missingPermission: error?.permission, code: error?.code, statusCode: error?.statusCode }]);
+  return unresolvedRemediation([
+    { resourceId, missingPermission: error?.permission, code: error?.code, statusCode: error?.statusCode },
+  ]);
 }

@@ -13,7 +13,11 @@ const fake = await startFakeArm(["--scenario", scenario]);
 process.stderr.write(`fake ARM serving ${scenario} at ${fake.url}\n\n`);
 try {
   const { code } = await runPreflight(fake, [...DEMO_TARGET, ...args], { stdio: "inherit" });
-  const meaning = { 0: "nothing failed", 1: "checks failed, which is what the demo shows", 2: "the audit could not run" };
+  const meaning = {
+    0: "nothing failed",
+    1: "checks failed, which is what the demo shows",
+    2: "the audit could not run",
+  };
   process.stderr.write(`\npreflight exited ${code} (${meaning[code] ?? "unexpected"})\n`);
   process.exitCode = code === 2 ? 2 : 0;
 } finally {

@@ -22,7 +22,6 @@ export function render(format: Format, report: Report, options: RenderOptions): 
   return RENDERERS[format](report, options);
 }
 
-
 export { FORMATS, isFormat, type Format };
 export type { RenderOptions } from "./shared.js";
 export { renderJson, renderJunit, renderMarkdown, renderSarif, renderText };

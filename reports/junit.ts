@@ -13,7 +13,9 @@ import { DEFAULT_RENDER_OPTIONS, docsLocation, evidenceEntries, exitSentence, ty
 const junit = ((junitModule as { default?: unknown }).default ?? junitModule) as Builder;
 
 export function renderJunit(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
-  const builder = junit.newBuilder().name(xmlSafe(`aml-preflight ${report.target.workspace}${report.ticket ? ` (ticket ${report.ticket})` : ""}`));
+  const builder = junit
+    .newBuilder()
+    .name(xmlSafe(`aml-preflight ${report.target.workspace}${report.ticket ? ` (ticket ${report.ticket})` : ""}`));
   for (const check of report.checks) {
     const suite = builder
       .testSuite()
@@ -29,7 +31,10 @@ export function renderJunit(report: Report, options: RenderOptions = DEFAULT_REN
     if (report.ticket !== null) suite.property("ticket", xmlSafe(report.ticket));
     const names = caseNames(check);
     check.findings.forEach((finding, index) => {
-      const testCase = suite.testCase().className(check.id).name(xmlSafe(names[index] as string));
+      const testCase = suite
+        .testCase()
+        .className(check.id)
+        .name(xmlSafe(names[index] as string));
       const details = xmlSafe(detailText(check, finding, options));
       const message = xmlSafe(finding.message);
       switch (finding.status) {
@@ -61,7 +66,9 @@ export function renderJunit(report: Report, options: RenderOptions = DEFAULT_REN
 function caseNames(check: CheckResult): string[] {
   const count = (values: string[], value: string) => values.filter((candidate) => candidate === value).length;
   const ids = check.findings.map((finding) => finding.resourceId);
-  const withMessage = check.findings.map((finding) => (count(ids, finding.resourceId) > 1 ? `${finding.resourceId} [${finding.messageId}]` : finding.resourceId));
+  const withMessage = check.findings.map((finding) =>
+    count(ids, finding.resourceId) > 1 ? `${finding.resourceId} [${finding.messageId}]` : finding.resourceId,
+  );
   const seen = new Map<string, number>();
   return withMessage.map((name) => {
     if (count(withMessage, name) === 1) return name;

@@ -5,7 +5,15 @@
 
 import { markdownTable } from "markdown-table";
 import { STATUSES, type CheckResult, type Report, type ReportFinding, type Status } from "../src/engine/types.js";
-import { DEFAULT_RENDER_OPTIONS, azCommands, docsLocation, exitSentence, isProblem, readSummary, type RenderOptions } from "./shared.js";
+import {
+  DEFAULT_RENDER_OPTIONS,
+  azCommands,
+  docsLocation,
+  exitSentence,
+  isProblem,
+  readSummary,
+  type RenderOptions,
+} from "./shared.js";
 
 export const NO_SECRETS_LINE =
   "This report holds no keys, passwords, tokens or connection strings: aml-preflight compares keys in memory and never writes them.";
@@ -36,7 +44,12 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
           `${readSummary(report)}; ${report.collection.requests} ARM requests, ${report.collection.errors.length} failed${report.collection.retries.length ? `, ${report.collection.retries.length} answered after retries` : ""}`,
         ),
       ],
-      ["Result", cell(`${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${exitSentence(report, options.failOn)}`)],
+      [
+        "Result",
+        cell(
+          `${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${exitSentence(report, options.failOn)}`,
+        ),
+      ],
     ]),
     "",
   );
@@ -45,7 +58,13 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
   out.push(
     markdownTable([
       ["Check", "Severity", "Status", "Findings", "Title"],
-      ...report.checks.map((check) => [cell(code(check.id)), check.severity, `**${check.status}**`, findingCounts(check), prose(check.title)]),
+      ...report.checks.map((check) => [
+        cell(code(check.id)),
+        check.severity,
+        `**${check.status}**`,
+        findingCounts(check),
+        prose(check.title),
+      ]),
     ]),
     "",
   );
@@ -80,13 +99,22 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
 }
 
 function checkSection(check: CheckResult, options: RenderOptions): string[] {
-  const lines = [`### ${code(check.id)}: ${prose(check.title)}`, "", `Severity ${check.severity}, status **${check.status}**. Documentation: ${docsLink(check, options)}.`, ""];
-  for (const finding of check.findings.filter((candidate) => isProblem(candidate.status))) lines.push(...findingSection(finding));
+  const lines = [
+    `### ${code(check.id)}: ${prose(check.title)}`,
+    "",
+    `Severity ${check.severity}, status **${check.status}**. Documentation: ${docsLink(check, options)}.`,
+    "",
+  ];
+  for (const finding of check.findings.filter((candidate) => isProblem(candidate.status)))
+    lines.push(...findingSection(finding));
   return lines;
 }
 
 function findingSection(finding: ReportFinding): string[] {
-  const lines = [`- **${finding.status}** (${code(finding.messageId)}): ${prose(finding.message)}`, `  - Resource: ${code(finding.resourceId)}`];
+  const lines = [
+    `- **${finding.status}** (${code(finding.messageId)}): ${prose(finding.message)}`,
+    `  - Resource: ${code(finding.resourceId)}`,
+  ];
   if (Object.keys(finding.evidence).length > 0) {
     lines.push("  - Evidence:", "", ...fence("json", JSON.stringify(finding.evidence, null, 2)), "");
   }
@@ -102,7 +130,9 @@ function findingSection(finding: ReportFinding): string[] {
 }
 
 function findingCounts(check: CheckResult): string {
-  return STATUSES.map((status) => [status, check.findings.filter((finding) => finding.status === status).length] as const)
+  return STATUSES.map(
+    (status) => [status, check.findings.filter((finding) => finding.status === status).length] as const,
+  )
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
     .join(", ");
@@ -111,7 +141,10 @@ function findingCounts(check: CheckResult): string {
 function docsLink(check: CheckResult, options: RenderOptions): string {
   const url = docsLocation(check, options);
   // Parentheses and spaces would end a Markdown link destination; encodeURIComponent leaves ( and ) alone.
-  const destination = url.replace(/[()\s]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  const destination = url.replace(
+    /[()\s]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
   return url === check.docs ? code(check.docs) : `[${check.docs}](${destination})`;
 }
 

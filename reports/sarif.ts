@@ -23,7 +23,9 @@ const LEVEL_BY_SEVERITY: Record<Severity, "error" | "warning" | "note"> = {
 export function renderSarif(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
   const rules = report.checks.map((check) => rule(check, options));
   const results = report.checks.flatMap((check, ruleIndex) =>
-    check.findings.filter((finding) => finding.status !== "pass" && finding.status !== "skip").map((finding) => result(check, ruleIndex, finding)),
+    check.findings
+      .filter((finding) => finding.status !== "pass" && finding.status !== "skip")
+      .map((finding) => result(check, ruleIndex, finding)),
   );
   const endTime = new Date(Date.parse(report.startedAt) + report.durationMs);
   const log: Log = {
@@ -46,16 +48,14 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
             executionSuccessful: true,
             startTimeUtc: report.startedAt,
             ...(Number.isNaN(endTime.getTime()) ? {} : { endTimeUtc: endTime.toISOString() }),
-            toolExecutionNotifications: report.collection.errors.map(
-              (error): Notification => ({
-                level: "warning",
-                descriptor: { id: "collection-error" },
-                message: {
-                  text: `${error.operation} failed${error.statusCode ? ` with ${error.statusCode}` : ""}${error.code ? ` ${error.code}` : ""}: ${error.message}${error.permission ? ` (needs ${error.permission})` : ""}`,
-                },
-                locations: [location(error.resourceId)],
-              }),
-            ),
+            toolExecutionNotifications: report.collection.errors.map((error): Notification => ({
+              level: "warning",
+              descriptor: { id: "collection-error" },
+              message: {
+                text: `${error.operation} failed${error.statusCode ? ` with ${error.statusCode}` : ""}${error.code ? ` ${error.code}` : ""}: ${error.message}${error.permission ? ` (needs ${error.permission})` : ""}`,
+              },
+              locations: [location(error.resourceId)],
+            })),
           },
         ],
         results,
@@ -80,7 +80,9 @@ function rule(check: CheckResult, options: RenderOptions): ReportingDescriptor {
     shortDescription: { text: check.title },
     fullDescription: { text: `${check.title}. Documentation: ${check.docs}.` },
     ...(helpUri ? { helpUri: helpUri(check) } : {}),
-    help: { text: `See ${check.docs} (or run \`preflight checks ${check.id}\`) for what is checked, why image builds break, and how to fix it.` },
+    help: {
+      text: `See ${check.docs} (or run \`preflight checks ${check.id}\`) for what is checked, why image builds break, and how to fix it.`,
+    },
     defaultConfiguration: { level: LEVEL_BY_SEVERITY[check.severity] },
     properties: { severity: check.severity, status: check.status, tags: ["azure-machine-learning", "aml-preflight"] },
   };
@@ -98,7 +100,9 @@ function result(check: CheckResult, ruleIndex: number, finding: ReportFinding): 
     message: { text: finding.remediation ? `${finding.message} Fix: ${finding.remediation}` : finding.message },
     locations: [location(finding.resourceId)],
     // Stable across runs, so a viewer can tell a new finding from one it has seen.
-    partialFingerprints: { "amlPreflightFinding/v1": `${check.id}|${finding.messageId}|${finding.resourceId.toLowerCase()}` },
+    partialFingerprints: {
+      "amlPreflightFinding/v1": `${check.id}|${finding.messageId}|${finding.resourceId.toLowerCase()}`,
+    },
     properties: {
       status: finding.status,
       messageId: finding.messageId,

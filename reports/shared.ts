@@ -2,7 +2,14 @@
 // of what was read, and the `az` commands inside a remediation. Pure: no I/O.
 
 import { checksAtFailOn } from "../src/engine/run.js";
-import { STATUSES, type CheckResult, type FailOn, type Report, type ReportFinding, type Status } from "../src/engine/types.js";
+import {
+  STATUSES,
+  type CheckResult,
+  type FailOn,
+  type Report,
+  type ReportFinding,
+  type Status,
+} from "../src/engine/types.js";
 
 export type { FailOn };
 
@@ -41,8 +48,11 @@ export function exitSentence(report: Report, failOn: FailOn): string {
     const ids = reached.map((check) => `${check.id} (${check.status})`).join(", ");
     return `exit 1: ${reached.length === 1 ? "1 check" : `${reached.length} checks`} at or above --fail-on ${failOn}: ${ids}`;
   }
-  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter((status) => status !== "pass" && status !== "skip" && report.summary[status] > 0);
-  const note = below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
+  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter(
+    (status) => status !== "pass" && status !== "skip" && report.summary[status] > 0,
+  );
+  const note =
+    below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
   return `exit 0: no check at or above --fail-on ${failOn}${note}`;
 }
 
@@ -62,8 +72,11 @@ const TYPE_NAMES: Record<string, [string, string]> = {
 /** "1 workspace, 2 computes, ..." from `collection.read`, in the order above; unfamiliar types last, by their last segment. */
 export function readSummary(report: Report): string {
   const order = Object.keys(TYPE_NAMES);
-  const rank = (type: string) => (order.includes(type.toLowerCase()) ? order.indexOf(type.toLowerCase()) : order.length);
-  const entries = Object.entries(report.collection.read ?? {}).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const rank = (type: string) =>
+    order.includes(type.toLowerCase()) ? order.indexOf(type.toLowerCase()) : order.length;
+  const entries = Object.entries(report.collection.read ?? {}).sort(
+    ([a], [b]) => rank(a) - rank(b) || a.localeCompare(b),
+  );
   const parts = entries.map(([type, count]) => {
     const names = TYPE_NAMES[type.toLowerCase()];
     const name = names ? names[count === 1 ? 0 : 1] : (type.split("/").pop() ?? type);

@@ -4,7 +4,15 @@
 
 import { styleText } from "node:util";
 import { STATUSES, type Report, type Status } from "../src/engine/types.js";
-import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, evidenceEntries, exitSentence, isProblem, readSummary, type RenderOptions } from "./shared.js";
+import {
+  DEFAULT_RENDER_OPTIONS,
+  STATUS_SYMBOL,
+  evidenceEntries,
+  exitSentence,
+  isProblem,
+  readSummary,
+  type RenderOptions,
+} from "./shared.js";
 
 const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
   fail: "red",
@@ -16,7 +24,8 @@ const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
 
 export function renderText(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
   // The caller has already decided on colour (terminal, NO_COLOR): styleText must not second-guess it.
-  const style = (format: Parameters<typeof styleText>[0], text: string) => (options.colour ? styleText(format, text, { validateStream: false }) : text);
+  const style = (format: Parameters<typeof styleText>[0], text: string) =>
+    options.colour ? styleText(format, text, { validateStream: false }) : text;
   const paint = (status: Status, text: string) => style(COLOUR[status], text);
   const dim = (text: string) => style("dim", text);
   const bold = (text: string) => style("bold", text);
@@ -24,19 +33,29 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
   const lines: string[] = [];
 
   const where = [target.location, report.ticket ? `ticket ${report.ticket}` : undefined].filter(Boolean).join(" · ");
-  lines.push(`${bold(`aml-preflight ${report.tool.version}`)} · workspace ${bold(target.workspace)} in ${target.resourceGroup}${where ? ` · ${where}` : ""}`);
+  lines.push(
+    `${bold(`aml-preflight ${report.tool.version}`)} · workspace ${bold(target.workspace)} in ${target.resourceGroup}${where ? ` · ${where}` : ""}`,
+  );
   lines.push(dim(`  ${target.workspaceId}`));
   const failed = report.collection.errors.length;
   const retried = report.collection.retries.length;
-  const counts = [`${report.collection.requests} ARM requests`, failed > 0 ? `${failed} failed` : "", retried > 0 ? `${retried} answered after retries` : ""];
+  const counts = [
+    `${report.collection.requests} ARM requests`,
+    failed > 0 ? `${failed} failed` : "",
+    retried > 0 ? `${retried} answered after retries` : "",
+  ];
   lines.push(dim(`  read: ${readSummary(report)} (${counts.filter(Boolean).join(", ")})`));
   lines.push("");
 
   const width = Math.max(...report.checks.map((check) => check.id.length), 0);
   for (const check of report.checks) {
-    lines.push(`${paint(check.status, `${STATUS_SYMBOL[check.status]} ${check.status.padEnd(7)}`)} ${check.id.padEnd(width)}  ${dim(check.title)}`);
+    lines.push(
+      `${paint(check.status, `${STATUS_SYMBOL[check.status]} ${check.status.padEnd(7)}`)} ${check.id.padEnd(width)}  ${dim(check.title)}`,
+    );
     // A skipped check says why in one line; a passing one says nothing unless --verbose.
-    const shown = options.verbose ? check.findings : check.findings.filter((finding) => isProblem(finding.status) || check.status === "skip");
+    const shown = options.verbose
+      ? check.findings
+      : check.findings.filter((finding) => isProblem(finding.status) || check.status === "skip");
     for (const finding of shown) {
       lines.push(`    ${paint(finding.status, STATUS_SYMBOL[finding.status])} ${finding.message}`);
       if (!options.verbose && !isProblem(finding.status)) continue;
@@ -52,7 +71,9 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
     lines.push(`Reads that failed (${failed}):`);
     for (const error of report.collection.errors) {
       const status = [error.statusCode, error.code].filter(Boolean).join(" ");
-      lines.push(`  ${error.operation} ${status} ${error.resourceId}${error.permission ? ` (needs ${error.permission})` : ""}`);
+      lines.push(
+        `  ${error.operation} ${status} ${error.resourceId}${error.permission ? ` (needs ${error.permission})` : ""}`,
+      );
       // Timeouts and throttling say what happened only in their message.
       if (!error.permission && error.message) lines.push(dim(`    ${error.message}`));
     }
@@ -61,7 +82,9 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
     lines.push("");
     lines.push(`Reads answered after retries (${retried}):`);
     for (const note of report.collection.retries) {
-      lines.push(`  ${note.operation} after ${note.attempts} attempts (${note.statuses.map((status) => (status === 0 ? "no answer" : status)).join(", ")}) ${note.resourceId}`);
+      lines.push(
+        `  ${note.operation} after ${note.attempts} attempts (${note.statuses.map((status) => (status === 0 ? "no answer" : status)).join(", ")}) ${note.resourceId}`,
+      );
     }
   }
   lines.push("");

@@ -18,7 +18,8 @@ const BUNDLE_DIR = join(ROOT, "dist", "bundle");
 const META_FILE = join(ROOT, "dist", "bundle.meta.json");
 
 // Bundled CommonJS packages call require() for node builtins; an ES module has no require of its own.
-const REQUIRE_SHIM = 'import { createRequire as __preflightCreateRequire } from "node:module";\nconst require = __preflightCreateRequire(import.meta.url);';
+const REQUIRE_SHIM =
+  'import { createRequire as __preflightCreateRequire } from "node:module";\nconst require = __preflightCreateRequire(import.meta.url);';
 
 const result = await build({
   absWorkingDir: ROOT,
@@ -53,7 +54,8 @@ for (const file of result.outputFiles.filter(isEntry)) await replaceFile(file.pa
 // (A .tmp file may be a concurrent build's, about to be renamed.)
 const written = new Set(result.outputFiles.map((file) => file.path));
 for (const name of await readdir(BUNDLE_DIR)) {
-  if (!written.has(join(BUNDLE_DIR, name)) && !name.endsWith(".tmp")) await rm(join(BUNDLE_DIR, name), { recursive: true, force: true });
+  if (!written.has(join(BUNDLE_DIR, name)) && !name.endsWith(".tmp"))
+    await rm(join(BUNDLE_DIR, name), { recursive: true, force: true });
 }
 await replaceFile(META_FILE, `${JSON.stringify(result.metafile)}\n`);
 

@@ -21,7 +21,11 @@ export const SNAPSHOT_AJV_OPTIONS = { allErrors: false, strict: false, validateF
 
 /** Each validator: the schema it checks and the file that holds it (paths relative to the repository, or absolute). */
 export const VALIDATORS = [
-  { schema: "src/snapshot/snapshot.schema.json", out: "src/snapshot/snapshot.validate.generated.ts", options: SNAPSHOT_AJV_OPTIONS },
+  {
+    schema: "src/snapshot/snapshot.schema.json",
+    out: "src/snapshot/snapshot.validate.generated.ts",
+    options: SNAPSHOT_AJV_OPTIONS,
+  },
 ];
 
 /** The text of one validator's generated file, from the schema as it is now on disk (line breaks keep its diffs readable). */
@@ -34,7 +38,9 @@ export async function generateValidator(validator) {
   // snapshot schema uses none of them today; a schema that starts to must be dealt with here.
   const helpers = code.match(/\brequire\("[^"]*"\)/g);
   if (helpers) {
-    throw new Error(`Ajv's code for ${validator.schema} calls ${[...new Set(helpers)].join(", ")}, which an ES module cannot: rewrite it as an import here`);
+    throw new Error(
+      `Ajv's code for ${validator.schema} calls ${[...new Set(helpers)].join(", ")}, which an ES module cannot: rewrite it as an import here`,
+    );
   }
   return [
     "// @ts-nocheck",

@@ -17,7 +17,6 @@ import type { AsyncAction, Fault, Scenario } from "./fake-arm/scenario.js";
 import { ARM_EXAMPLES, armExampleBody } from "./fixtures/arm-examples.js";
 import { auditScenario, type AuditOptions, type AuditResult } from "./harness.js";
 
-
 type Json = Record<string, any>;
 
 const body = (file: string): Json => armExampleBody<Json>(file);
@@ -64,7 +63,10 @@ function rehomeVnet(id: string, subnets?: Json[]): Json {
   const moved = body(VNET_GET);
   moved.id = id;
   moved.name = id.split("/").pop() as string;
-  moved.properties.subnets = (subnets ?? (moved.properties.subnets as Json[])).map((subnet) => ({ ...subnet, id: `${id}/subnets/${subnet.name}` }));
+  moved.properties.subnets = (subnets ?? (moved.properties.subnets as Json[])).map((subnet) => ({
+    ...subnet,
+    id: `${id}/subnets/${subnet.name}`,
+  }));
   return moved;
 }
 
@@ -135,13 +137,28 @@ function toScenario(wiring: Wiring): Scenario {
   connection.properties.privateEndpoint.id = endpoint.id;
   workspace.properties.privateEndpointConnections = wiring.workspaceConnections ?? [connection];
   const endpointSubnet = endpoint.properties.subnet.id as string;
-  const endpointVnet = rehomeVnet(parentOf(endpointSubnet), [{ ...body(VNET_GET).properties.subnets[0], name: endpointSubnet.split("/").pop() }]);
+  const endpointVnet = rehomeVnet(parentOf(endpointSubnet), [
+    { ...body(VNET_GET).properties.subnets[0], name: endpointSubnet.split("/").pop() },
+  ]);
   // An endpoint lives in its VNet's region.
   endpointVnet.location = endpoint.location;
   wiring.endpointVnet = endpointVnet;
   const dns = wiring.dns ? [wiring.dns.zoneGroup, ...wiring.dns.zones, ...wiring.dns.links] : [];
-  const resources = [workspace, storage, registry, wiring.keyVault, endpoint, endpointVnet, ...wiring.computes, ...(wiring.vnet ? [wiring.vnet] : []), ...wiring.extra, ...dns];
-  const unique = resources.filter((resource, index) => resources.findIndex((other) => idKey(other.id) === idKey(resource.id)) === index);
+  const resources = [
+    workspace,
+    storage,
+    registry,
+    wiring.keyVault,
+    endpoint,
+    endpointVnet,
+    ...wiring.computes,
+    ...(wiring.vnet ? [wiring.vnet] : []),
+    ...wiring.extra,
+    ...dns,
+  ];
+  const unique = resources.filter(
+    (resource, index) => resources.findIndex((other) => idKey(other.id) === idKey(resource.id)) === index,
+  );
   return {
     resources: unique as Scenario["resources"],
     // The listKeys / listCredentials examples answer for the workspace, storage account and registry.
@@ -167,7 +184,9 @@ function customerNetwork(wiring: Wiring): void {
 
 /** The private DNS zone IDs a zone group names. */
 function zoneIdsOf(zoneGroup: Json): string[] {
-  return (zoneGroup.properties.privateDnsZoneConfigs as Json[]).map((config) => config.properties.privateDnsZoneId as string);
+  return (zoneGroup.properties.privateDnsZoneConfigs as Json[]).map(
+    (config) => config.properties.privateDnsZoneId as string,
+  );
 }
 
 /**
@@ -186,7 +205,9 @@ function wireDns(wiring: Wiring, links: Json[] = [body(LINK_GET)]): void {
   wiring.dns = {
     zoneGroup,
     zones: zoneIds.map((id) => ({ ...body(ZONE_GET), id, name: id.split("/").pop() })),
-    links: zoneIds.flatMap((zoneId) => links.map((link) => ({ ...link, id: `${zoneId}/virtualNetworkLinks/${link.name}` }))),
+    links: zoneIds.flatMap((zoneId) =>
+      links.map((link) => ({ ...link, id: `${zoneId}/virtualNetworkLinks/${link.name}` })),
+    ),
   };
 }
 
@@ -200,7 +221,9 @@ function rehomeEndpoint(id: string, location: string): Json {
 }
 
 function resourceIn(snapshot: Snapshot, id: string): RawResource {
-  const found = snapshot.resources.find((candidate) => typeof candidate.id === "string" && idKey(candidate.id) === idKey(id));
+  const found = snapshot.resources.find(
+    (candidate) => typeof candidate.id === "string" && idKey(candidate.id) === idKey(id),
+  );
   if (!found) throw new Error(`${id} is not in the snapshot`);
   return found;
 }
@@ -254,7 +277,11 @@ function storageFixture(file: string): Fixture {
       expect(raw.properties.encryption).toEqual(wiring.storage.properties.encryption);
       expect(raw.properties.publicNetworkAccess).toBe(wiring.storage.properties.publicNetworkAccess);
       // The "{subscription-id}" placeholder subscription was read through its own client, and its keys too.
-      expect(result.requests.some((request) => request.method === "POST" && /%7Bsubscription-id%7D|\{subscription-id\}/i.test(request.path))).toBe(true);
+      expect(
+        result.requests.some(
+          (request) => request.method === "POST" && /%7Bsubscription-id%7D|\{subscription-id\}/i.test(request.path),
+        ),
+      ).toBe(true);
     },
   };
 }
@@ -271,11 +298,15 @@ function privateEndpointFixture(file: string): Fixture {
       expect(raw.location).toBe("eastus");
       expect(raw.properties.subnet).toEqual(example.properties.subnet);
       expect(raw.properties.privateLinkServiceConnections).toEqual(example.properties.privateLinkServiceConnections);
-      expect(raw.properties.manualPrivateLinkServiceConnections).toEqual(example.properties.manualPrivateLinkServiceConnections);
+      expect(raw.properties.manualPrivateLinkServiceConnections).toEqual(
+        example.properties.manualPrivateLinkServiceConnections,
+      );
       // The misspelt "provders" network interface ID is kept as the wire said it.
       expect(raw.properties.networkInterfaces[0].id).toContain("/provders/");
       expect(result.snapshot.privateEndpointTypes.eastus).toBeDefined();
-      expect(result.check("private-endpoint-region").findings.some((finding) => finding.resourceId === example.id)).toBe(true);
+      expect(
+        result.check("private-endpoint-region").findings.some((finding) => finding.resourceId === example.id),
+      ).toBe(true);
     },
   };
 }
@@ -294,7 +325,10 @@ function subnetFixture(file: string): Fixture {
     verify(result, wiring) {
       const raw = resourceIn(result.snapshot, wiring.vnet!.id) as Json;
       expect(raw.properties.subnets).toEqual(wiring.vnet!.properties.subnets);
-      expect(result.check("service-tags-outbound").findings.map((finding) => finding.messageId)).toEqual(["no-nsg", "no-nsg"]);
+      expect(result.check("service-tags-outbound").findings.map((finding) => finding.messageId)).toEqual([
+        "no-nsg",
+        "no-nsg",
+      ]);
     },
   };
 }
@@ -308,7 +342,8 @@ function peeringFixture(file: string): Fixture {
       const vnet = rehomeVnet(parentOf(peerings[0]!.id));
       vnet.properties.virtualNetworkPeerings = peerings;
       wiring.vnet = vnet;
-      for (const compute of wiring.computes) compute.properties.properties.subnet = { id: vnet.properties.subnets[0].id };
+      for (const compute of wiring.computes)
+        compute.properties.properties.subnet = { id: vnet.properties.subnets[0].id };
     },
     verify(result, wiring) {
       const raw = resourceIn(result.snapshot, wiring.vnet!.id) as Json;
@@ -323,11 +358,17 @@ function endpointTypesFixture(file: string): Fixture {
     file,
     wire(wiring) {
       // The fake builds its own availablePrivateEndpointTypes bodies; a fault with `body` serves the example verbatim.
-      wiring.faults.push({ method: "GET", path: "/providers/Microsoft.Network/locations/eastus/availablePrivateEndpointTypes$", body: JSON.stringify(body(file)) });
+      wiring.faults.push({
+        method: "GET",
+        path: "/providers/Microsoft.Network/locations/eastus/availablePrivateEndpointTypes$",
+        body: JSON.stringify(body(file)),
+      });
     },
     verify(result) {
       expect(result.snapshot.privateEndpointTypes.eastus).toEqual(["Microsoft.Provider/resourceType"]);
-      expect(result.snapshot.errors.filter((error) => /availablePrivateEndpointTypes/i.test(error.resourceId))).toEqual([]);
+      expect(result.snapshot.errors.filter((error) => /availablePrivateEndpointTypes/i.test(error.resourceId))).toEqual(
+        [],
+      );
     },
   };
 }
@@ -339,7 +380,9 @@ function connectionsFixture(file: string, owner: "workspace" | "storage" | "regi
     wire(wiring) {
       const found = body(file);
       const connections = Array.isArray(found.value) ? (found.value as Json[]) : [found];
-      const endpointIds = [...new Set(connections.map((connection) => connection.properties.privateEndpoint.id as string))];
+      const endpointIds = [
+        ...new Set(connections.map((connection) => connection.properties.privateEndpoint.id as string)),
+      ];
       if (owner === "workspace") {
         wiring.workspaceConnections = connections;
         wiring.endpoint = rehomeEndpoint(endpointIds[0]!, wiring.workspace.location);
@@ -356,17 +399,24 @@ function connectionsFixture(file: string, owner: "workspace" | "storage" | "regi
       const raw = resourceIn(result.snapshot, target.id) as Json;
       expect(raw.properties.privateEndpointConnections).toEqual(connections);
       const endpointIds = new Set(connections.map((connection) => idKey(connection.properties.privateEndpoint.id)));
-      const judged = result.check("private-endpoint-region").findings.filter((finding) => endpointIds.has(idKey(finding.resourceId)));
+      const judged = result
+        .check("private-endpoint-region")
+        .findings.filter((finding) => endpointIds.has(idKey(finding.resourceId)));
       expect(judged.length).toBeGreaterThan(0);
       // Regions such as "eastus2(stage)" are looked up like any other.
-      expect(Object.keys(result.snapshot.privateEndpointTypes)).toContain(target.location.toLowerCase().replace(/[\s_-]/g, ""));
+      expect(Object.keys(result.snapshot.privateEndpointTypes)).toContain(
+        target.location.toLowerCase().replace(/[\s_-]/g, ""),
+      );
     },
   };
 }
 
 /** GET requests whose path (decoded, without the query) is `path`, case-insensitive. */
 function getsOf(result: AuditResult, path: string): number {
-  return result.requests.filter((request) => request.method === "GET" && idKey(decodeURIComponent(request.path.split("?")[0] as string)) === idKey(path)).length;
+  return result.requests.filter(
+    (request) =>
+      request.method === "GET" && idKey(decodeURIComponent(request.path.split("?")[0] as string)) === idKey(path),
+  ).length;
 }
 
 /** A private DNS example in its place (see wireDns); every check judges it, private-dns on the endpoint. */
@@ -405,7 +455,11 @@ const fixtures: Fixture[] = [
       expect(raw.properties.encryption).toEqual(example.properties.encryption);
       expect(raw.properties.sharedPrivateLinkResources).toEqual(example.properties.sharedPrivateLinkResources);
       expect(raw.properties.privateEndpointConnections).toEqual(wiring.workspace.properties.privateEndpointConnections);
-      expect(result.snapshot.target).toMatchObject({ workspace: "testworkspace", resourceGroup: "workspace-1234", location: "eastus2euap" });
+      expect(result.snapshot.target).toMatchObject({
+        workspace: "testworkspace",
+        resourceGroup: "workspace-1234",
+        location: "eastus2euap",
+      });
     },
   },
   computeFixture(AML_COMPUTE),
@@ -440,7 +494,10 @@ const fixtures: Fixture[] = [
       expect(raw.properties.defaultPublicNatGateway).toEqual(wiring.vnet!.properties.defaultPublicNatGateway);
       expect(raw.properties.subnets).toEqual(wiring.vnet!.properties.subnets);
       // The subnet has no NSG: nothing filters outbound 443.
-      expect(result.check("service-tags-outbound").findings.map((finding) => finding.messageId)).toEqual(["no-nsg", "no-nsg"]);
+      expect(result.check("service-tags-outbound").findings.map((finding) => finding.messageId)).toEqual([
+        "no-nsg",
+        "no-nsg",
+      ]);
     },
   },
   {
@@ -459,7 +516,10 @@ const fixtures: Fixture[] = [
       // Only Azure's default rules apply outbound: AllowInternetOutBound lets 443 out.
       const check = result.check("service-tags-outbound");
       expect(check.status).toBe("pass");
-      expect(check.findings.map((finding) => (finding.evidence.decidingRule as Json).name)).toEqual(["AllowInternetOutBound", "AllowInternetOutBound"]);
+      expect(check.findings.map((finding) => (finding.evidence.decidingRule as Json).name)).toEqual([
+        "AllowInternetOutBound",
+        "AllowInternetOutBound",
+      ]);
     },
   },
   {
@@ -503,7 +563,12 @@ const fixtures: Fixture[] = [
       expect(raw.properties.privateDnsZoneConfigs).toEqual(body(ZONE_GROUP_GET).properties.privateDnsZoneConfigs);
       // The engine finds the group under its endpoint, both zones and their A records in it.
       const groups = prepareSnapshot(result.snapshot).parts.privateDns.zoneGroups(wiring.endpoint.id);
-      expect(groups.ok && groups.value.map((group) => group.zones.map((zone) => [zone.zoneName, zone.recordSets.map((record) => record.fqdn)]))).toEqual([
+      expect(
+        groups.ok &&
+          groups.value.map((group) =>
+            group.zones.map((zone) => [zone.zoneName, zone.recordSets.map((record) => record.fqdn)]),
+          ),
+      ).toEqual([
         [
           ["zone1.com", ["abc.zone1.com", "abc2.zone1.com"]],
           ["zone2.com", ["abc.zone2.com", "abc2.zone2.com"]],
@@ -520,7 +585,10 @@ const fixtures: Fixture[] = [
         expect(raw.etag).toBe(example.etag);
         expect(raw.tags).toEqual(example.tags);
         expect(raw.properties).toEqual(example.properties);
-        expect(prepareSnapshot(result.snapshot).parts.privateDns.zone(zone.id)).toEqual({ ok: true, value: { id: zone.id, name: zone.name } });
+        expect(prepareSnapshot(result.snapshot).parts.privateDns.zone(zone.id)).toEqual({
+          ok: true,
+          value: { id: zone.id, name: zone.name },
+        });
       }
     },
   }),
@@ -531,7 +599,15 @@ const fixtures: Fixture[] = [
         const links = prepareSnapshot(result.snapshot).parts.privateDns.zoneLinks(zone.id);
         expect(links).toEqual({
           ok: true,
-          value: [{ id: `${zone.id}/virtualNetworkLinks/virtualNetworkLink1`, name: "virtualNetworkLink1", vnetId: example.properties.virtualNetwork.id, linkState: "Completed", provisioningState: "Succeeded" }],
+          value: [
+            {
+              id: `${zone.id}/virtualNetworkLinks/virtualNetworkLink1`,
+              name: "virtualNetworkLink1",
+              vnetId: example.properties.virtualNetwork.id,
+              linkState: "Completed",
+              provisioningState: "Succeeded",
+            },
+          ],
         });
       }
     },
@@ -545,7 +621,9 @@ const fixtures: Fixture[] = [
       const example = body(LINK_LIST).value as Json[];
       for (const zone of wiring.dns!.zones) {
         const prefix = `${idKey(zone.id)}/virtualnetworklinks/`;
-        const raw = result.snapshot.resources.filter((resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(prefix)) as Json[];
+        const raw = result.snapshot.resources.filter(
+          (resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(prefix),
+        ) as Json[];
         expect(raw.map(({ id: _id, ...rest }) => rest)).toEqual(example.map(({ id: _id, ...rest }) => rest));
         expect(getsOf(result, `${zone.id}/virtualNetworkLinks`)).toBe(2);
         const links = prepareSnapshot(result.snapshot).parts.privateDns.zoneLinks(zone.id);
@@ -567,7 +645,10 @@ function expectVerdicts(result: AuditResult): void {
     expect(check.findings.length, check.id).toBeGreaterThan(0);
     for (const finding of check.findings) {
       expect(STATUSES).toContain(finding.status);
-      expect(["check-crashed", "no-findings", "dangling-reference", "part-unreadable", "part-not-collected"], `${check.id}: ${finding.message}`).not.toContain(finding.messageId);
+      expect(
+        ["check-crashed", "no-findings", "dangling-reference", "part-unreadable", "part-not-collected"],
+        `${check.id}: ${finding.message}`,
+      ).not.toContain(finding.messageId);
     }
   }
 }
@@ -576,7 +657,8 @@ function expectVerdicts(result: AuditResult): void {
 function expectCollected(result: AuditResult, scenario: Scenario, allowedErrors: string[] = []): void {
   const allowed = new Set(allowedErrors.map(idKey));
   expect(result.snapshot.errors.filter((error) => !allowed.has(idKey(error.resourceId)))).toEqual([]);
-  for (const resource of scenario.resources) expect(resourceIn(result.snapshot, resource.id), resource.id).toEqual(resource);
+  for (const resource of scenario.resources)
+    expect(resourceIn(result.snapshot, resource.id), resource.id).toEqual(resource);
 }
 
 describe("ARM example GET bodies load into a snapshot and every check gives a verdict", () => {
@@ -656,7 +738,10 @@ describe(`${DIAGNOSE} (--diagnose)`, () => {
     if (polls) wiring.asyncActions[path] = { body: example, polls };
     else wiring.actions[path] = example;
     const scenario = toScenario(wiring);
-    const result = await auditScenario(scenario, { workspace: workspaceRef(wiring.workspace.id), diagnose: { timeoutMs: 5000 } });
+    const result = await auditScenario(scenario, {
+      workspace: workspaceRef(wiring.workspace.id),
+      diagnose: { timeoutMs: 5000 },
+    });
     expectCollected(result, scenario);
     expectVerdicts(result);
 
@@ -666,9 +751,17 @@ describe(`${DIAGNOSE} (--diagnose)`, () => {
     expect(result.snapshot.diagnose).toEqual({ requested: true, results: [expected] });
     const check = result.check("workspace-diagnose");
     expect(check.status).toBe("warn");
-    expect(check.findings.map((finding) => [finding.status, finding.messageId, finding.evidence])).toEqual([["warn", "diagnose-warning", expected]]);
-    expect(result.requests.filter((request) => request.method === "POST" && /\/diagnose\?/i.test(request.path)).map((request) => request.status)).toEqual([polls ? 202 : 200]);
-    expect(result.requests.filter((request) => /\/operationResults\//i.test(request.path)).map((request) => request.status)).toEqual(polls ? [202, 200] : []);
+    expect(check.findings.map((finding) => [finding.status, finding.messageId, finding.evidence])).toEqual([
+      ["warn", "diagnose-warning", expected],
+    ]);
+    expect(
+      result.requests
+        .filter((request) => request.method === "POST" && /\/diagnose\?/i.test(request.path))
+        .map((request) => request.status),
+    ).toEqual([polls ? 202 : 200]);
+    expect(
+      result.requests.filter((request) => /\/operationResults\//i.test(request.path)).map((request) => request.status),
+    ).toEqual(polls ? [202, 200] : []);
   });
 });
 
@@ -676,7 +769,10 @@ describe("workspace list examples (resource group found by listing the subscript
   test(`${ML}/2026-07-01/Workspace/listBySubscription.json: a name in two resource groups is ambiguous`, async () => {
     const list = body(`${ML}/2026-07-01/Workspace/listBySubscription.json`);
     const { subscriptionId, name } = workspaceRef((list.value as Json[])[0]!.id);
-    const attempt = auditScenario({ resources: list.value }, { workspace: { subscriptionId, resourceGroup: undefined, name } });
+    const attempt = auditScenario(
+      { resources: list.value },
+      { workspace: { subscriptionId, resourceGroup: undefined, name } },
+    );
     await expect(attempt).rejects.toBeInstanceOf(PreflightError);
     await expect(attempt).rejects.toThrow(/workspace-1234.*workspace-5678|workspace-5678.*workspace-1234/);
   });
@@ -700,22 +796,40 @@ describe("workspace list examples (resource group found by listing the subscript
 
 /** Examples of MANIFEST.tsv that no test here serves, and why. */
 const NOT_READ: Record<string, string> = {
-  "Microsoft.Network.privatedns/2024-06-01/RecordSetAList.json": "the collector reads no record sets: an endpoint's A records come inside its zone group",
-  "Microsoft.Network/2026-03-01/DefaultSecurityRuleGet.json": "default rules come inside the NSG's body (defaultSecurityRules), not read one by one",
-  "Microsoft.Network/2026-03-01/DefaultSecurityRuleList.json": "default rules come inside the NSG's body (defaultSecurityRules), not listed",
+  "Microsoft.Network.privatedns/2024-06-01/RecordSetAList.json":
+    "the collector reads no record sets: an endpoint's A records come inside its zone group",
+  "Microsoft.Network/2026-03-01/DefaultSecurityRuleGet.json":
+    "default rules come inside the NSG's body (defaultSecurityRules), not read one by one",
+  "Microsoft.Network/2026-03-01/DefaultSecurityRuleList.json":
+    "default rules come inside the NSG's body (defaultSecurityRules), not listed",
   "Microsoft.MachineLearningServices/2025-12-01/Workspace/resyncKeys.json": "a write: the tool only reads",
-  "Microsoft.Network/2026-01-01/ServiceTagsList.json": "service tags are not listed: NSG rules are judged by tag name, offline (src/net/service-tags.ts)",
-  "Microsoft.ResourceGraph/2024-04-01/ResourcesBasicQuery.json": "the collector reads resource providers, not Resource Graph",
-  "Microsoft.ResourceGraph/2024-04-01/ResourcesFilterQuery.json": "the collector reads resource providers, not Resource Graph",
-  "Microsoft.ResourceGraph/2024-04-01/ResourcesFirstPageQuery.json": "the collector reads resource providers, not Resource Graph",
-  "Microsoft.ResourceGraph/2024-04-01/ResourcesPropertiesQuery.json": "the collector reads resource providers, not Resource Graph",
+  "Microsoft.Network/2026-01-01/ServiceTagsList.json":
+    "service tags are not listed: NSG rules are judged by tag name, offline (src/net/service-tags.ts)",
+  "Microsoft.ResourceGraph/2024-04-01/ResourcesBasicQuery.json":
+    "the collector reads resource providers, not Resource Graph",
+  "Microsoft.ResourceGraph/2024-04-01/ResourcesFilterQuery.json":
+    "the collector reads resource providers, not Resource Graph",
+  "Microsoft.ResourceGraph/2024-04-01/ResourcesFirstPageQuery.json":
+    "the collector reads resource providers, not Resource Graph",
+  "Microsoft.ResourceGraph/2024-04-01/ResourcesPropertiesQuery.json":
+    "the collector reads resource providers, not Resource Graph",
 };
 
 test("every example in MANIFEST.tsv is served above or named as not read", () => {
-  const listed = readFileSync(join(ARM_EXAMPLES, "MANIFEST.tsv"), "utf8").trim().split("\n").slice(1).map((line) => line.split("\t").pop() as string);
+  const listed = readFileSync(join(ARM_EXAMPLES, "MANIFEST.tsv"), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split("\t").pop() as string);
   const served = [
     ...fixtures.map((fixture) => fixture.file),
-    WORKSPACE_KEYS, STORAGE_KEYS, REGISTRY_CREDENTIALS, WORKSPACE_CONNECTION, WORKSPACES_BY_SUBSCRIPTION, WORKSPACES_BY_GROUP, DIAGNOSE,
+    WORKSPACE_KEYS,
+    STORAGE_KEYS,
+    REGISTRY_CREDENTIALS,
+    WORKSPACE_CONNECTION,
+    WORKSPACES_BY_SUBSCRIPTION,
+    WORKSPACES_BY_GROUP,
+    DIAGNOSE,
   ];
   expect(listed.filter((file) => !served.includes(file) && !(file in NOT_READ))).toEqual([]);
   expect(Object.keys(NOT_READ).filter((file) => !listed.includes(file) || served.includes(file))).toEqual([]);

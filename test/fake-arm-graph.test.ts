@@ -29,7 +29,8 @@ const zetaId = `/subscriptions/${SUB_A}/resourceGroups/rg-a/providers/Microsoft.
 const alphaId = `/subscriptions/${SUB_A}/resourceGroups/rg-a/providers/Microsoft.Storage/storageAccounts/alpha`;
 
 /** The columns the tool projects. */
-const TOOL_PROJECTION = "id, name, type, location, kind, sku, tags, identity, properties, zones, extendedLocation, managedBy, plan";
+const TOOL_PROJECTION =
+  "id, name, type, location, kind, sku, tags, identity, properties, zones, extendedLocation, managedBy, plan";
 
 function workspace(id: string, fields: Partial<ArmResource> = {}): ArmResource {
   return {
@@ -54,14 +55,36 @@ const scenario: Scenario = {
     workspace(wsNlpId, { tags: { team: "nlp" } }),
     workspace(wsOpsId, { tags: { Team: "vision" } }),
     workspace(wsFarId),
-    { id: computeId, name: "cpu", type: `${WORKSPACE_TYPE}/computes`, location: "westeurope", properties: { computeType: "AmlCompute" } },
-    { id: storageId, name: "stvision", type: "Microsoft.Storage/storageAccounts", location: "westeurope", kind: "StorageV2", properties: {} },
+    {
+      id: computeId,
+      name: "cpu",
+      type: `${WORKSPACE_TYPE}/computes`,
+      location: "westeurope",
+      properties: { computeType: "AmlCompute" },
+    },
+    {
+      id: storageId,
+      name: "stvision",
+      type: "Microsoft.Storage/storageAccounts",
+      location: "westeurope",
+      kind: "StorageV2",
+      properties: {},
+    },
     {
       id: vnetId,
       name: "vnet",
       type: "Microsoft.Network/virtualNetworks",
       location: "westeurope",
-      properties: { subnets: [{ id: `${vnetId}/subnets/training`, name: "training", type: "Microsoft.Network/virtualNetworks/subnets", properties: {} }] },
+      properties: {
+        subnets: [
+          {
+            id: `${vnetId}/subnets/training`,
+            name: "training",
+            type: "Microsoft.Network/virtualNetworks/subnets",
+            properties: {},
+          },
+        ],
+      },
     },
     { id: vaultId, name: "kv-nlp", type: "Microsoft.KeyVault/vaults", location: "westeurope", properties: {} },
     { id: zetaId, name: "Zeta", type: "Microsoft.Storage/storageAccounts", location: "westeurope", properties: {} },
@@ -105,7 +128,11 @@ function manualClock(): { now: () => number; advance: (ms: number) => void } {
   };
 }
 
-async function withFake(fakeScenario: Scenario, options: FakeArmOptions, body: (fake: FakeArm) => Promise<void>): Promise<void> {
+async function withFake(
+  fakeScenario: Scenario,
+  options: FakeArmOptions,
+  body: (fake: FakeArm) => Promise<void>,
+): Promise<void> {
   const fake = await startFakeArm(fakeScenario, options);
   try {
     await body(fake);
@@ -164,7 +191,9 @@ describe("fake Resource Graph", () => {
 
   describe("filters", () => {
     it("keeps the rows whose type matches =~ ignoring case, listed top-level children included, lower-casing type", async () => {
-      const page = await query({ query: `resources\n| where type =~ 'microsoft.machinelearningservices/WORKSPACES'\n| project id, type` });
+      const page = await query({
+        query: `resources\n| where type =~ 'microsoft.machinelearningservices/WORKSPACES'\n| project id, type`,
+      });
       expect(ids(page)).toEqual([wsVisionId, wsNlpId, wsOpsId, wsFarId]);
       expect(rows(page).map((row) => row.type)).toEqual(Array(4).fill("microsoft.machinelearningservices/workspaces"));
       expect(page.totalRecords).toBe(4);
@@ -177,7 +206,8 @@ describe("fake Resource Graph", () => {
 
     it("keeps the rows whose type is in~ a list, and not children embedded in a parent's properties", async () => {
       const page = await query({
-        query: "resources\n| where type in~ ('microsoft.storage/storageaccounts', 'Microsoft.Network/virtualNetworks')\n| project id",
+        query:
+          "resources\n| where type in~ ('microsoft.storage/storageaccounts', 'Microsoft.Network/virtualNetworks')\n| project id",
       });
       expect(ids(page)).toEqual([storageId, vnetId, zetaId, alphaId]);
       const subnets = await query({ query: "resources | where type =~ 'microsoft.network/virtualnetworks/subnets'" });
@@ -186,18 +216,29 @@ describe("fake Resource Graph", () => {
     });
 
     it("filters by the resource group in the ID (=~ and in~, ignoring case), across subscriptions", async () => {
-      const inA = await query({ query: `resources\n| where type =~ '${WORKSPACE_TYPE}'\n| where resourceGroup =~ 'rg-A'\n| project id` });
+      const inA = await query({
+        query: `resources\n| where type =~ '${WORKSPACE_TYPE}'\n| where resourceGroup =~ 'rg-A'\n| project id`,
+      });
       expect(ids(inA)).toEqual([wsVisionId, wsFarId]);
-      const inAOrOps = await query({ query: `resources | where type =~ '${WORKSPACE_TYPE}' | where resourceGroup in~ ('RG-OPS', 'rg-b') | project id` });
+      const inAOrOps = await query({
+        query: `resources | where type =~ '${WORKSPACE_TYPE}' | where resourceGroup in~ ('RG-OPS', 'rg-b') | project id`,
+      });
       expect(ids(inAOrOps)).toEqual([wsNlpId, wsOpsId]);
     });
 
     it("filters by a tag: the key exact, the value ignoring case, by index or by member, escapes decoded", async () => {
-      expect(ids(await query({ query: "resources | where tags['team'] =~ 'vision' | project id" }))).toEqual([wsVisionId]);
+      expect(ids(await query({ query: "resources | where tags['team'] =~ 'vision' | project id" }))).toEqual([
+        wsVisionId,
+      ]);
       expect(ids(await query({ query: "resources | where tags.team =~ 'VISION' | project id" }))).toEqual([wsVisionId]);
       expect(ids(await query({ query: "resources | where tags['Team'] =~ 'vision' | project id" }))).toEqual([wsOpsId]);
-      expect(ids(await query({ query: "resources | where tags['team'] in~ ('nlp', 'vision') | project id" }))).toEqual([wsVisionId, wsNlpId]);
-      expect(ids(await query({ query: "resources | where tags['owner'] =~ 'O\\'Brien' | project id" }))).toEqual([wsVisionId]);
+      expect(ids(await query({ query: "resources | where tags['team'] in~ ('nlp', 'vision') | project id" }))).toEqual([
+        wsVisionId,
+        wsNlpId,
+      ]);
+      expect(ids(await query({ query: "resources | where tags['owner'] =~ 'O\\'Brien' | project id" }))).toEqual([
+        wsVisionId,
+      ]);
     });
 
     it("ANDs where clauses (and `and`), with keywords in any case", async () => {
@@ -209,8 +250,10 @@ describe("fake Resource Graph", () => {
   });
 
   describe("project", () => {
-    it("returns exactly the projected keys, null for what a resource lacks and \"\" for kind and managedBy", async () => {
-      const page = await query({ query: `resources\n| where type =~ '${WORKSPACE_TYPE}'\n| project ${TOOL_PROJECTION}\n| order by id asc` });
+    it('returns exactly the projected keys, null for what a resource lacks and "" for kind and managedBy', async () => {
+      const page = await query({
+        query: `resources\n| where type =~ '${WORKSPACE_TYPE}'\n| project ${TOOL_PROJECTION}\n| order by id asc`,
+      });
       const nlp = rows(page).find((row) => row.id === wsNlpId);
       expect(Object.keys(nlp ?? {})).toEqual(TOOL_PROJECTION.split(", "));
       expect(nlp).toEqual({
@@ -229,18 +272,47 @@ describe("fake Resource Graph", () => {
         plan: null,
       });
       const vision = rows(page).find((row) => row.id === wsVisionId);
-      expect(vision).toMatchObject({ kind: "Default", sku: { name: "Basic", tier: "Basic" }, identity: { type: "SystemAssigned" }, zones: ["1"] });
+      expect(vision).toMatchObject({
+        kind: "Default",
+        sku: { name: "Basic", tier: "Basic" },
+        identity: { type: "SystemAssigned" },
+        zones: ["1"],
+      });
     });
 
     it("computes resourceGroup, subscriptionId and tenantId from the ID, and returns every column without project", async () => {
-      const page = await query({ query: "resources | where name =~ 'ws-far' | project id, resourceGroup, subscriptionId, tenantId" });
-      expect(rows(page)).toEqual([{ id: wsFarId, resourceGroup: "RG-A", subscriptionId: SUB_C, tenantId: FAKE_TENANT_ID }]);
+      const page = await query({
+        query: "resources | where name =~ 'ws-far' | project id, resourceGroup, subscriptionId, tenantId",
+      });
+      expect(rows(page)).toEqual([
+        { id: wsFarId, resourceGroup: "RG-A", subscriptionId: SUB_C, tenantId: FAKE_TENANT_ID },
+      ]);
       const everything = await query({ query: "resources | where name =~ 'stvision'" });
       expect(Object.keys(rows(everything)[0] ?? {})).toEqual([
-        "id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId",
-        "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation",
+        "id",
+        "name",
+        "type",
+        "tenantId",
+        "kind",
+        "location",
+        "resourceGroup",
+        "subscriptionId",
+        "managedBy",
+        "sku",
+        "plan",
+        "properties",
+        "tags",
+        "identity",
+        "zones",
+        "extendedLocation",
       ]);
-      expect(rows(everything)[0]).toMatchObject({ kind: "StorageV2", resourceGroup: "rg-a", subscriptionId: SUB_A, managedBy: "", plan: null });
+      expect(rows(everything)[0]).toMatchObject({
+        kind: "StorageV2",
+        resourceGroup: "rg-a",
+        subscriptionId: SUB_A,
+        managedBy: "",
+        plan: null,
+      });
     });
   });
 
@@ -261,7 +333,11 @@ describe("fake Resource Graph", () => {
 
     it("keeps the subscriptions asked for, compared ignoring case; all without a scope", async () => {
       expect(ids(await query({ subscriptions: [SUB_B.toUpperCase()], query: workspaces }))).toEqual([wsOpsId]);
-      expect(ids(await query({ subscriptions: [SUB_C, SUB_A], query: workspaces }))).toEqual([wsVisionId, wsNlpId, wsFarId]);
+      expect(ids(await query({ subscriptions: [SUB_C, SUB_A], query: workspaces }))).toEqual([
+        wsVisionId,
+        wsNlpId,
+        wsFarId,
+      ]);
       expect((await query({ subscriptions: [SUB_EMPTY], query: workspaces })).totalRecords).toBe(0);
       expect(ids(await query({ query: workspaces }))).toHaveLength(4);
     });
@@ -281,7 +357,9 @@ describe("fake Resource Graph", () => {
     });
 
     it("rejects subscriptions and management groups together", async () => {
-      await expect(query({ subscriptions: [SUB_A], managementGroups: ["mg-research"], query: workspaces })).rejects.toMatchObject({
+      await expect(
+        query({ subscriptions: [SUB_A], managementGroups: ["mg-research"], query: workspaces }),
+      ).rejects.toMatchObject({
         statusCode: 400,
         code: "BadRequest",
       });
@@ -315,15 +393,33 @@ describe("fake Resource Graph", () => {
 
   describe("the wire", () => {
     it("matches the path ignoring case, whatever the api-version, with Resource Graph's answer shape", async () => {
-      const result = await postRaw(fake, "/PROVIDERS/microsoft.resourcegraph/RESOURCES?api-version=2021-03-01", JSON.stringify({ query: "resources | where name =~ 'alpha' | project id" }));
+      const result = await postRaw(
+        fake,
+        "/PROVIDERS/microsoft.resourcegraph/RESOURCES?api-version=2021-03-01",
+        JSON.stringify({ query: "resources | where name =~ 'alpha' | project id" }),
+      );
       expect(result.status).toBe(200);
-      expect(result.body).toEqual({ totalRecords: 1, count: 1, data: [{ id: alphaId }], facets: [], resultTruncated: "false" });
-      expect(fake.requests.at(-1)).toEqual({ method: "POST", path: "/PROVIDERS/microsoft.resourcegraph/RESOURCES?api-version=2021-03-01", status: 200 });
+      expect(result.body).toEqual({
+        totalRecords: 1,
+        count: 1,
+        data: [{ id: alphaId }],
+        facets: [],
+        resultTruncated: "false",
+      });
+      expect(fake.requests.at(-1)).toEqual({
+        method: "POST",
+        path: "/PROVIDERS/microsoft.resourcegraph/RESOURCES?api-version=2021-03-01",
+        status: 200,
+      });
     });
 
     it("logs the SDK's requests with their api-version", async () => {
       await query({ query: "resources | project id" });
-      expect(fake.requests.at(-1)).toEqual({ method: "POST", path: `${GRAPH_PATH}?api-version=2024-04-01`, status: 200 });
+      expect(fake.requests.at(-1)).toEqual({
+        method: "POST",
+        path: `${GRAPH_PATH}?api-version=2024-04-01`,
+        status: 200,
+      });
     });
 
     it("rejects the table result format, a malformed body, a missing query and a bad $top", async () => {
@@ -334,9 +430,16 @@ describe("fake Resource Graph", () => {
       });
       const malformed = await postRaw(fake, `${GRAPH_PATH}?api-version=2024-04-01`, "{ not json");
       expect([malformed.status, malformed.body.error?.code]).toEqual([400, "InvalidRequestContent"]);
-      const noQuery = await postRaw(fake, `${GRAPH_PATH}?api-version=2024-04-01`, JSON.stringify({ subscriptions: [SUB_A] }));
+      const noQuery = await postRaw(
+        fake,
+        `${GRAPH_PATH}?api-version=2024-04-01`,
+        JSON.stringify({ subscriptions: [SUB_A] }),
+      );
       expect([noQuery.status, noQuery.body.error?.code]).toEqual([400, "BadRequest"]);
-      await expect(query({ query: "resources", options: { top: 0 } })).rejects.toMatchObject({ statusCode: 400, code: "BadRequest" });
+      await expect(query({ query: "resources", options: { top: 0 } })).rejects.toMatchObject({
+        statusCode: 400,
+        code: "BadRequest",
+      });
     });
   });
 });
@@ -356,7 +459,8 @@ describe("fake Resource Graph paging", () => {
     };
   });
   const sortedIds = accounts.map((account) => account.id).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
-  const ordered = "resources\n| where type =~ 'microsoft.storage/storageaccounts'\n| project id, name\n| order by id asc";
+  const ordered =
+    "resources\n| where type =~ 'microsoft.storage/storageaccounts'\n| project id, name\n| order by id asc";
   let fake: FakeArm;
   let client: ResourceGraphClient;
 
@@ -392,7 +496,10 @@ describe("fake Resource Graph paging", () => {
 
   it("keeps scenario order across pages without order by, and honours $skip", async () => {
     const first = await client.resources({ query: "resources | project id", options: { top: 1000 } });
-    const second = await client.resources({ query: "resources | project id", options: { top: 1000, skipToken: first.skipToken } });
+    const second = await client.resources({
+      query: "resources | project id",
+      options: { top: 1000, skipToken: first.skipToken },
+    });
     expect([...ids(first), ...ids(second)]).toEqual(accounts.slice(0, 2000).map((account) => account.id));
     const tail = await client.resources({ query: ordered, options: { skip: 2490, top: 1000 } });
     expect(ids(tail)).toEqual(sortedIds.slice(2490));
@@ -408,7 +515,12 @@ describe("fake Resource Graph paging", () => {
 
   it("cannot page a result that does not project id: truncated, no skip token", async () => {
     const page = await client.resources({ query: "resources | project name", options: { top: 1000 } });
-    expect([page.count, page.totalRecords, page.resultTruncated, page.skipToken]).toEqual([1000, COUNT, "true", undefined]);
+    expect([page.count, page.totalRecords, page.resultTruncated, page.skipToken]).toEqual([
+      1000,
+      COUNT,
+      "true",
+      undefined,
+    ]);
   });
 
   it("rejects a skip token from another query or scope, or a made-up one, with 400 InvalidSkipToken", async () => {
@@ -417,12 +529,24 @@ describe("fake Resource Graph paging", () => {
     const reused = (request: QueryRequest) => client.resources(request);
     const rejection = { statusCode: 400, code: "InvalidSkipToken" };
     await expect(
-      reused({ subscriptions: [SUB_A], query: ordered.replace("asc", "desc"), options: { top: 1000, skipToken: first.skipToken } }),
+      reused({
+        subscriptions: [SUB_A],
+        query: ordered.replace("asc", "desc"),
+        options: { top: 1000, skipToken: first.skipToken },
+      }),
     ).rejects.toMatchObject(rejection);
-    await expect(reused({ subscriptions: [SUB_B], query: ordered, options: { top: 1000, skipToken: first.skipToken } })).rejects.toMatchObject(rejection);
-    await expect(reused({ subscriptions: [SUB_A], query: ordered, options: { skipToken: "bm90LWEtdG9rZW4" } })).rejects.toMatchObject(rejection);
+    await expect(
+      reused({ subscriptions: [SUB_B], query: ordered, options: { top: 1000, skipToken: first.skipToken } }),
+    ).rejects.toMatchObject(rejection);
+    await expect(
+      reused({ subscriptions: [SUB_A], query: ordered, options: { skipToken: "bm90LWEtdG9rZW4" } }),
+    ).rejects.toMatchObject(rejection);
     // The same query and scope still pages with it.
-    const second = await reused({ subscriptions: [SUB_A], query: ordered, options: { top: 1000, skipToken: first.skipToken } });
+    const second = await reused({
+      subscriptions: [SUB_A],
+      query: ordered,
+      options: { top: 1000, skipToken: first.skipToken },
+    });
     expect(ids(second)[0]).toBe(sortedIds[1000]);
   });
 });
@@ -432,35 +556,53 @@ describe("fake Resource Graph quota", () => {
   const text = "resources | project id";
 
   /** Status, quota headers and Retry-After of one query through the SDK. */
-  async function quotaOf(client: ResourceGraphClient): Promise<[number, string | undefined, string | undefined, string | undefined]> {
+  async function quotaOf(
+    client: ResourceGraphClient,
+  ): Promise<[number, string | undefined, string | undefined, string | undefined]> {
     let headers: { get(name: string): string | undefined } | undefined;
     let status = 0;
     try {
-      await client.resources({ query: text }, { onResponse: (response) => ((headers = response.headers), (status = response.status)) });
+      await client.resources(
+        { query: text },
+        { onResponse: (response) => ((headers = response.headers), (status = response.status)) },
+      );
     } catch (error) {
-      const response = (error as { response?: { status: number; headers: { get(name: string): string | undefined } } }).response;
+      const response = (error as { response?: { status: number; headers: { get(name: string): string | undefined } } })
+        .response;
       headers = response?.headers;
       status = response?.status ?? -1;
     }
-    return [status, headers?.get("x-ms-user-quota-remaining"), headers?.get("x-ms-user-quota-resets-after"), headers?.get("retry-after")];
+    return [
+      status,
+      headers?.get("x-ms-user-quota-remaining"),
+      headers?.get("x-ms-user-quota-resets-after"),
+      headers?.get("retry-after"),
+    ];
   }
 
   it("counts down x-ms-user-quota-remaining, then answers 429 RateLimiting with Retry-After until the window resets", async () => {
     const clock = manualClock();
-    await withFake({ ...small, resourceGraph: { quota: { limit: 3, windowMs: 5000 } } }, { now: clock.now }, async (fake) => {
-      const client = graphClient(fake);
-      expect(await quotaOf(client)).toEqual([200, "2", "00:00:05", undefined]);
-      clock.advance(1200);
-      expect(await quotaOf(client)).toEqual([200, "1", "00:00:04", undefined]);
-      expect(await quotaOf(client)).toEqual([200, "0", "00:00:04", undefined]);
-      expect(await quotaOf(client)).toEqual([429, "0", "00:00:04", "4"]);
-      await expect(client.resources({ query: text })).rejects.toMatchObject({ statusCode: 429, code: "RateLimiting" });
-      clock.advance(3000);
-      expect(await quotaOf(client)).toEqual([429, "0", "00:00:01", "1"]);
-      clock.advance(800);
-      expect(await quotaOf(client)).toEqual([200, "2", "00:00:05", undefined]);
-      expect(fake.requests.map((entry) => entry.status)).toEqual([200, 200, 200, 429, 429, 429, 200]);
-    });
+    await withFake(
+      { ...small, resourceGraph: { quota: { limit: 3, windowMs: 5000 } } },
+      { now: clock.now },
+      async (fake) => {
+        const client = graphClient(fake);
+        expect(await quotaOf(client)).toEqual([200, "2", "00:00:05", undefined]);
+        clock.advance(1200);
+        expect(await quotaOf(client)).toEqual([200, "1", "00:00:04", undefined]);
+        expect(await quotaOf(client)).toEqual([200, "0", "00:00:04", undefined]);
+        expect(await quotaOf(client)).toEqual([429, "0", "00:00:04", "4"]);
+        await expect(client.resources({ query: text })).rejects.toMatchObject({
+          statusCode: 429,
+          code: "RateLimiting",
+        });
+        clock.advance(3000);
+        expect(await quotaOf(client)).toEqual([429, "0", "00:00:01", "1"]);
+        clock.advance(800);
+        expect(await quotaOf(client)).toEqual([200, "2", "00:00:05", undefined]);
+        expect(fake.requests.map((entry) => entry.status)).toEqual([200, 200, 200, 429, 429, 429, 200]);
+      },
+    );
   });
 
   it("defaults to Resource Graph's 15 queries per 5 seconds", async () => {
@@ -469,7 +611,8 @@ describe("fake Resource Graph quota", () => {
     await withFake(small, { now: clock.now }, async (fake) => {
       const client = graphClient(fake);
       const remaining: unknown[] = [];
-      for (let attempt = 0; attempt < RESOURCE_GRAPH_QUOTA.limit; attempt += 1) remaining.push((await quotaOf(client))[1]);
+      for (let attempt = 0; attempt < RESOURCE_GRAPH_QUOTA.limit; attempt += 1)
+        remaining.push((await quotaOf(client))[1]);
       expect(remaining).toEqual(Array.from({ length: 15 }, (_, index) => String(14 - index)));
       expect(await quotaOf(client)).toEqual([429, "0", "00:00:05", "5"]);
     });
@@ -477,24 +620,37 @@ describe("fake Resource Graph quota", () => {
 
   it("writes long resets as hh:mm:ss", async () => {
     const clock = manualClock();
-    await withFake({ ...small, resourceGraph: { quota: { limit: 1, windowMs: 3_725_000 } } }, { now: clock.now }, async (fake) => {
-      const client = graphClient(fake);
-      expect(await quotaOf(client)).toEqual([200, "0", "01:02:05", undefined]);
-      clock.advance(500);
-      expect(await quotaOf(client)).toEqual([429, "0", "01:02:05", "3725"]);
-    });
+    await withFake(
+      { ...small, resourceGraph: { quota: { limit: 1, windowMs: 3_725_000 } } },
+      { now: clock.now },
+      async (fake) => {
+        const client = graphClient(fake);
+        expect(await quotaOf(client)).toEqual([200, "0", "01:02:05", undefined]);
+        clock.advance(500);
+        expect(await quotaOf(client)).toEqual([429, "0", "01:02:05", "3725"]);
+      },
+    );
   });
 
   it("lets the option override the scenario's quota, `false` turning it and its headers off", async () => {
     const clock = manualClock();
-    await withFake({ ...small, resourceGraph: { quota: { limit: 1, windowMs: 5000 } } }, { now: clock.now, resourceGraphQuota: false }, async (fake) => {
-      const client = graphClient(fake);
-      for (let attempt = 0; attempt < 3; attempt += 1) expect(await quotaOf(client)).toEqual([200, undefined, undefined, undefined]);
-    });
-    await withFake({ ...small, resourceGraph: { quota: false } }, { now: clock.now, resourceGraphQuota: { limit: 2, windowMs: 1000 } }, async (fake) => {
-      const client = graphClient(fake);
-      expect((await quotaOf(client))[1]).toBe("1");
-    });
+    await withFake(
+      { ...small, resourceGraph: { quota: { limit: 1, windowMs: 5000 } } },
+      { now: clock.now, resourceGraphQuota: false },
+      async (fake) => {
+        const client = graphClient(fake);
+        for (let attempt = 0; attempt < 3; attempt += 1)
+          expect(await quotaOf(client)).toEqual([200, undefined, undefined, undefined]);
+      },
+    );
+    await withFake(
+      { ...small, resourceGraph: { quota: false } },
+      { now: clock.now, resourceGraphQuota: { limit: 2, windowMs: 1000 } },
+      async (fake) => {
+        const client = graphClient(fake);
+        expect((await quotaOf(client))[1]).toBe("1");
+      },
+    );
   });
 
   it("is not counted by the ARM read throttle, and does not count GETs", async () => {
@@ -516,14 +672,24 @@ describe("fake Resource Graph quota", () => {
     const faulty: Scenario = {
       ...small,
       resourceGraph: { quota: { limit: 5, windowMs: 5000 } },
-      faults: [{ method: "POST", path: "^/providers/Microsoft\\.ResourceGraph/resources$", status: 503, code: "ServiceUnavailable", times: 1 }],
+      faults: [
+        {
+          method: "POST",
+          path: "^/providers/Microsoft\\.ResourceGraph/resources$",
+          status: 503,
+          code: "ServiceUnavailable",
+          times: 1,
+        },
+      ],
     };
     await withFake(faulty, { now: clock.now, latencyMs: 150 }, async (fake) => {
       const client = graphClient(fake);
       const started = Date.now();
       expect(await quotaOf(client)).toEqual([503, "4", "00:00:05", undefined]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-      await expect(client.resources({ query: text })).resolves.toMatchObject({ totalRecords: scenario.resources.length });
+      await expect(client.resources({ query: text })).resolves.toMatchObject({
+        totalRecords: scenario.resources.length,
+      });
       expect(fake.requests).toEqual([
         { method: "POST", path: `${GRAPH_PATH}?api-version=2024-04-01`, status: 503 },
         { method: "POST", path: `${GRAPH_PATH}?api-version=2024-04-01`, status: 200 },
@@ -535,10 +701,14 @@ describe("fake Resource Graph quota", () => {
 /** Status of a GET through Node's https, for the ARM read throttle. */
 function fetchStatus(fake: FakeArm, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(`${fake.url}${path}?api-version=2025-12-01`, { ca: fake.caPem, agent: false }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-    });
+    const request = httpsRequest(
+      `${fake.url}${path}?api-version=2025-12-01`,
+      { ca: fake.caPem, agent: false },
+      (response) => {
+        response.resume();
+        response.on("end", () => resolve(response.statusCode ?? 0));
+      },
+    );
     request.on("error", reject);
     request.end();
   });
@@ -552,16 +722,26 @@ describe("Resource Graph scenario fields", () => {
       [{ managementGroups: { mg: [1] } }, /managementGroups\["mg"\]/],
       [{ resourceGraph: true }, /s\.json: resourceGraph must be an object/],
       [{ resourceGraph: { quota: true } }, /resourceGraph\.quota must be false or \{ "limit"/],
-      [{ resourceGraph: { quota: { windowMs: 5000 } } }, /resourceGraph\.quota\.limit must be a positive integer \(Resource Graph: 15\)/],
+      [
+        { resourceGraph: { quota: { windowMs: 5000 } } },
+        /resourceGraph\.quota\.limit must be a positive integer \(Resource Graph: 15\)/,
+      ],
       [{ resourceGraph: { quota: { limit: 0, windowMs: 5000 } } }, /quota\.limit/],
       [{ resourceGraph: { quota: { limit: 1.5, windowMs: 5000 } } }, /quota\.limit/],
-      [{ resourceGraph: { quota: { limit: 15, windowMs: "5000" } } }, /quota\.windowMs must be a positive integer \(Resource Graph: 5000\)/],
+      [
+        { resourceGraph: { quota: { limit: 15, windowMs: "5000" } } },
+        /quota\.windowMs must be a positive integer \(Resource Graph: 5000\)/,
+      ],
       [{ resourceGraph: { quota: { limit: 15, windowMs: -1 } } }, /quota\.windowMs/],
     ];
     for (const [fields, message] of bad) {
       expect(() => parseScenario({ resources: [], ...fields }, "s.json"), JSON.stringify(fields)).toThrow(message);
     }
-    const good = parseScenario({ resources: [], managementGroups: { mg: [SUB_A] }, resourceGraph: { quota: { limit: 2, windowMs: 100 } } });
+    const good = parseScenario({
+      resources: [],
+      managementGroups: { mg: [SUB_A] },
+      resourceGraph: { quota: { limit: 2, windowMs: 100 } },
+    });
     expect(good.managementGroups).toEqual({ mg: [SUB_A] });
     expect(good.resourceGraph).toEqual({ quota: { limit: 2, windowMs: 100 } });
     expect(parseScenario({ resources: [], resourceGraph: { quota: false } }).resourceGraph).toEqual({ quota: false });
@@ -569,6 +749,8 @@ describe("Resource Graph scenario fields", () => {
   });
 
   it("rejects a bad resourceGraphQuota option when the server starts", async () => {
-    await expect(startFakeArm({ resources: [] }, { resourceGraphQuota: { limit: 0, windowMs: 1000 } })).rejects.toThrow(/resourceGraphQuota\.limit/);
+    await expect(startFakeArm({ resources: [] }, { resourceGraphQuota: { limit: 0, windowMs: 1000 } })).rejects.toThrow(
+      /resourceGraphQuota\.limit/,
+    );
   });
 });

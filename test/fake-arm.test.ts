@@ -59,15 +59,31 @@ const baseScenario: Scenario = {
       sku: { name: "Standard_LRS" },
       properties: {
         privateEndpointConnections: [
-          { id: `${storageTwoId}/privateEndpointConnections/pec1`, name: "pec1", properties: { provisioningState: "Succeeded" } },
+          {
+            id: `${storageTwoId}/privateEndpointConnections/pec1`,
+            name: "pec1",
+            properties: { provisioningState: "Succeeded" },
+          },
         ],
       },
     },
     workspace(workspaceId),
     workspace(`${rgB}/providers/Microsoft.MachineLearningServices/workspaces/ws2`),
-    workspace(`/subscriptions/${OTHER_SUB}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/elsewhere`),
-    { id: `${workspaceId}/computes/cpu`, name: "cpu", type: "Microsoft.MachineLearningServices/workspaces/computes", properties: { computeType: "AmlCompute" } },
-    { id: `${workspaceId}/computes/gpu`, name: "gpu", type: "Microsoft.MachineLearningServices/workspaces/computes", properties: { computeType: "AmlCompute" } },
+    workspace(
+      `/subscriptions/${OTHER_SUB}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/elsewhere`,
+    ),
+    {
+      id: `${workspaceId}/computes/cpu`,
+      name: "cpu",
+      type: "Microsoft.MachineLearningServices/workspaces/computes",
+      properties: { computeType: "AmlCompute" },
+    },
+    {
+      id: `${workspaceId}/computes/gpu`,
+      name: "gpu",
+      type: "Microsoft.MachineLearningServices/workspaces/computes",
+      properties: { computeType: "AmlCompute" },
+    },
     {
       id: vnetId,
       name: "vnet",
@@ -88,7 +104,13 @@ const baseScenario: Scenario = {
       location: "westeurope",
       properties: {
         securityRules: [{ id: `${nsgId}/securityRules/allow-443`, name: "allow-443", properties: { priority: 100 } }],
-        defaultSecurityRules: [{ id: `${nsgId}/defaultSecurityRules/AllowVnetInBound`, name: "AllowVnetInBound", properties: { priority: 65000 } }],
+        defaultSecurityRules: [
+          {
+            id: `${nsgId}/defaultSecurityRules/AllowVnetInBound`,
+            name: "AllowVnetInBound",
+            properties: { priority: 65000 },
+          },
+        ],
       },
     },
   ],
@@ -183,7 +205,11 @@ function remainingReads(result: HttpResult): string | string[] | undefined {
 }
 
 /** Runs `body` against a fake of its own, closed afterwards. */
-async function withFake(scenario: Scenario, options: FakeArmOptions, body: (fake: FakeArm) => Promise<void>): Promise<void> {
+async function withFake(
+  scenario: Scenario,
+  options: FakeArmOptions,
+  body: (fake: FakeArm) => Promise<void>,
+): Promise<void> {
   const fake = await startFakeArm(scenario, options);
   try {
     await body(fake);
@@ -207,7 +233,9 @@ describe("fake ARM server", () => {
       expect(result.status).toBe(200);
       expect(JSON.parse(result.text)).toEqual(exampleStorage);
       expect(result.headers["content-type"]).toBe("application/json; charset=utf-8");
-      expect(result.headers["x-ms-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(result.headers["x-ms-request-id"]).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
       expect(result.headers["x-ms-ratelimit-remaining-subscription-reads"]).toBe("11999");
       const again = await call(fake, "GET", `${exampleStorage.id}${API}`);
       expect(again.headers["x-ms-request-id"]).not.toBe(result.headers["x-ms-request-id"]);
@@ -255,12 +283,18 @@ describe("fake ARM server", () => {
       );
       expect(names(listing)).toEqual(["ws", "ws2"]);
       expect(listing.nextLink).toBeUndefined();
-      const storage = await getJson<Listing>(fake, `/subscriptions/${SUB}/providers/Microsoft.Storage/storageAccounts${API}`);
+      const storage = await getJson<Listing>(
+        fake,
+        `/subscriptions/${SUB}/providers/Microsoft.Storage/storageAccounts${API}`,
+      );
       expect(names(storage)).toEqual(["sto8596", "st2"]);
     });
 
     it("lists a type in one resource group", async () => {
-      const listing = await getJson<Listing>(fake, `${rgB}/providers/Microsoft.MachineLearningServices/workspaces${API}`);
+      const listing = await getJson<Listing>(
+        fake,
+        `${rgB}/providers/Microsoft.MachineLearningServices/workspaces${API}`,
+      );
       expect(names(listing)).toEqual(["ws2"]);
     });
 
@@ -274,20 +308,33 @@ describe("fake ARM server", () => {
     });
 
     it("lists nothing with 200 for an existing parent or any subscription/resource-group list, 404 for a missing parent", async () => {
-      expect(await getJson<Listing>(fake, `${exampleStorage.id}/privateEndpointConnections${API}`)).toEqual({ value: [] });
-      expect(await getJson<Listing>(fake, `/subscriptions/${SUB}/providers/Microsoft.KeyVault/vaults${API}`)).toEqual({ value: [] });
-      expect(await getJson<Listing>(fake, `/subscriptions/nobody/resourceGroups/none/providers/Microsoft.Web/sites${API}`)).toEqual({
+      expect(await getJson<Listing>(fake, `${exampleStorage.id}/privateEndpointConnections${API}`)).toEqual({
         value: [],
       });
-      const missingParent = await call(fake, "GET", `${rgA}/providers/Microsoft.Network/virtualNetworks/nope/subnets${API}`);
+      expect(await getJson<Listing>(fake, `/subscriptions/${SUB}/providers/Microsoft.KeyVault/vaults${API}`)).toEqual({
+        value: [],
+      });
+      expect(
+        await getJson<Listing>(fake, `/subscriptions/nobody/resourceGroups/none/providers/Microsoft.Web/sites${API}`),
+      ).toEqual({
+        value: [],
+      });
+      const missingParent = await call(
+        fake,
+        "GET",
+        `${rgA}/providers/Microsoft.Network/virtualNetworks/nope/subnets${API}`,
+      );
       expect(missingParent.status).toBe(404);
     });
 
     it("pages long collections with an absolute nextLink on the fake's own URL", async () => {
-      const resources = Array.from({ length: 5 }, (_, index) => workspace(`${rgA}/providers/Microsoft.MachineLearningServices/workspaces/w${index}`));
+      const resources = Array.from({ length: 5 }, (_, index) =>
+        workspace(`${rgA}/providers/Microsoft.MachineLearningServices/workspaces/w${index}`),
+      );
       await withFake({ resources, pageSize: 2 }, {}, async (paged) => {
         const seen: unknown[] = [];
-        let target: string | undefined = `${rgA}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2025-01-01`;
+        let target: string | undefined =
+          `${rgA}/providers/Microsoft.MachineLearningServices/workspaces?api-version=2025-01-01`;
         const links: string[] = [];
         while (target !== undefined) {
           const listing: Listing = await getJson<Listing>(paged, target);
@@ -302,23 +349,33 @@ describe("fake ARM server", () => {
         const reencoded = await getJson<Listing>(paged, (links[0] ?? "").replace("$skiptoken", "%24skiptoken"));
         expect(names(reencoded)).toEqual(["w2", "w3"]);
         for (const link of links) {
-          expect(link.startsWith(`${paged.url}${rgA}/providers/Microsoft.MachineLearningServices/workspaces?`)).toBe(true);
+          expect(link.startsWith(`${paged.url}${rgA}/providers/Microsoft.MachineLearningServices/workspaces?`)).toBe(
+            true,
+          );
           expect(link).toContain("api-version=2025-01-01");
           expect(link.match(/api-version/g)).toHaveLength(1);
         }
       });
       // The option overrides the scenario's page size.
       await withFake({ resources, pageSize: 2 }, { pageSize: 10 }, async (unpaged) => {
-        const listing = await getJson<Listing>(unpaged, `/subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/workspaces${API}`);
+        const listing = await getJson<Listing>(
+          unpaged,
+          `/subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/workspaces${API}`,
+        );
         expect(listing.value).toHaveLength(5);
         expect(listing.nextLink).toBeUndefined();
       });
     });
 
     it("pages at 100 by default", async () => {
-      const resources = Array.from({ length: 101 }, (_, index) => workspace(`${rgA}/providers/Microsoft.MachineLearningServices/workspaces/w${index}`));
+      const resources = Array.from({ length: 101 }, (_, index) =>
+        workspace(`${rgA}/providers/Microsoft.MachineLearningServices/workspaces/w${index}`),
+      );
       await withFake({ resources }, {}, async (paged) => {
-        const first = await getJson<Listing>(paged, `${rgA}/providers/Microsoft.MachineLearningServices/workspaces${API}`);
+        const first = await getJson<Listing>(
+          paged,
+          `${rgA}/providers/Microsoft.MachineLearningServices/workspaces${API}`,
+        );
         expect(first.value).toHaveLength(100);
         const second = await getJson<Listing>(paged, first.nextLink ?? "missing nextLink");
         expect(names(second)).toEqual(["w100"]);
@@ -400,7 +457,9 @@ describe("fake ARM server", () => {
 
   describe("actions", () => {
     it("answers a listed POST action (case-insensitive key), ignoring the request body", async () => {
-      const result = await call(fake, "POST", `${exampleStorage.id.toLowerCase()}/LISTKEYS${API}`, { body: '{"expand":"kerb"}' });
+      const result = await call(fake, "POST", `${exampleStorage.id.toLowerCase()}/LISTKEYS${API}`, {
+        body: '{"expand":"kerb"}',
+      });
       expect(result.status).toBe(200);
       expect(JSON.parse(result.text)).toEqual({ keys: [{ keyName: "key1", value: "k1", permissions: "FULL" }] });
     });
@@ -416,7 +475,10 @@ describe("fake ARM server", () => {
     it("keeps connections alive across requests, POST bodies included", async () => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: fake.caPem });
       try {
-        const first = await call(fake, "POST", `${exampleStorage.id}/listKeys${API}`, { agent, body: "x".repeat(50_000) });
+        const first = await call(fake, "POST", `${exampleStorage.id}/listKeys${API}`, {
+          agent,
+          body: "x".repeat(50_000),
+        });
         const second = await call(fake, "GET", `${workspaceId}${API}`, { agent });
         expect([first.status, second.status]).toEqual([200, 200]);
         expect(second.reusedSocket).toBe(true);
@@ -480,7 +542,10 @@ describe("fake ARM server", () => {
           expect((await readFile(logFile, "utf8")).trim().split("\n")).toHaveLength(1);
           await call(logged, "DELETE", `${workspaceId}${API}`);
           await call(logged, "GET", "/nowhere");
-          const lines = (await readFile(logFile, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as unknown);
+          const lines = (await readFile(logFile, "utf8"))
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as unknown);
           expect(lines).toEqual([
             { method: "GET", path: `${workspaceId}${API}`, status: 200 },
             { method: "DELETE", path: `${workspaceId}${API}`, status: 405 },
@@ -509,7 +574,17 @@ describe("fake ARM server", () => {
     it("answers a status with an ARM error body and Retry-After for the first `times` matches, then normally", async () => {
       const scenario: Scenario = {
         ...baseScenario,
-        faults: [{ method: "post", path: "/listKeys$", status: 429, code: "TooManyRequests", message: "slow down", retryAfter: 7, times: 2 }],
+        faults: [
+          {
+            method: "post",
+            path: "/listKeys$",
+            status: 429,
+            code: "TooManyRequests",
+            message: "slow down",
+            retryAfter: 7,
+            times: 2,
+          },
+        ],
       };
       await withFake(scenario, {}, async (faulty) => {
         const target = `${exampleStorage.id}/listKeys${API}`;
@@ -616,113 +691,150 @@ describe("fake ARM server", () => {
 
     it("answers 429 SubscriptionRequestsThrottled with Retry-After once `capacity` GETs have emptied the bucket, and logs it", async () => {
       const clock = manualClock();
-      await withFake({ ...baseScenario, throttle: { capacity: 3, refillPerSecond: 1 } }, { now: clock.now }, async (limited) => {
-        const remaining: unknown[] = [];
-        for (let attempt = 0; attempt < 3; attempt += 1) {
-          const result = await call(limited, "GET", target);
-          expect(result.status).toBe(200);
-          expect(result.headers["retry-after"]).toBeUndefined();
-          remaining.push(remainingReads(result));
-        }
-        expect(remaining).toEqual(["2", "1", "0"]);
-        const throttled = await call(limited, "GET", target);
-        expect(throttled.status).toBe(429);
-        expect(throttled.headers["retry-after"]).toBe("1");
-        expect(remainingReads(throttled)).toBe("0");
-        expect(throttled.headers["content-type"]).toBe("application/json; charset=utf-8");
-        expect(throttled.headers["x-ms-request-id"]).toBeTruthy();
-        const body = JSON.parse(throttled.text) as ArmErrorBody;
-        expect(Object.keys(body)).toEqual(["error"]);
-        expect(Object.keys(body.error).sort()).toEqual(["code", "message"]);
-        expect(body.error.code).toBe("SubscriptionRequestsThrottled");
-        expect(body.error.message).toContain(SUB);
-        expect(body.error.message).toContain("'1' seconds");
-        expect(limited.requests.map((entry) => entry.status)).toEqual([200, 200, 200, 429]);
-        expect(limited.requests.at(-1)).toEqual({ method: "GET", path: target, status: 429 });
-        // Still empty: the throttled read took nothing, and did not push the wait further.
-        expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("1");
-      });
+      await withFake(
+        { ...baseScenario, throttle: { capacity: 3, refillPerSecond: 1 } },
+        { now: clock.now },
+        async (limited) => {
+          const remaining: unknown[] = [];
+          for (let attempt = 0; attempt < 3; attempt += 1) {
+            const result = await call(limited, "GET", target);
+            expect(result.status).toBe(200);
+            expect(result.headers["retry-after"]).toBeUndefined();
+            remaining.push(remainingReads(result));
+          }
+          expect(remaining).toEqual(["2", "1", "0"]);
+          const throttled = await call(limited, "GET", target);
+          expect(throttled.status).toBe(429);
+          expect(throttled.headers["retry-after"]).toBe("1");
+          expect(remainingReads(throttled)).toBe("0");
+          expect(throttled.headers["content-type"]).toBe("application/json; charset=utf-8");
+          expect(throttled.headers["x-ms-request-id"]).toBeTruthy();
+          const body = JSON.parse(throttled.text) as ArmErrorBody;
+          expect(Object.keys(body)).toEqual(["error"]);
+          expect(Object.keys(body.error).sort()).toEqual(["code", "message"]);
+          expect(body.error.code).toBe("SubscriptionRequestsThrottled");
+          expect(body.error.message).toContain(SUB);
+          expect(body.error.message).toContain("'1' seconds");
+          expect(limited.requests.map((entry) => entry.status)).toEqual([200, 200, 200, 429]);
+          expect(limited.requests.at(-1)).toEqual({ method: "GET", path: target, status: 429 });
+          // Still empty: the throttled read took nothing, and did not push the wait further.
+          expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("1");
+        },
+      );
     });
 
     it("sends Retry-After as the whole seconds, rounded up, until one token is back", async () => {
       const clock = manualClock();
-      await withFake({ ...baseScenario, throttle: { capacity: 1, refillPerSecond: 0.3 } }, { now: clock.now }, async (limited) => {
-        expect((await call(limited, "GET", target)).status).toBe(200);
-        const empty = await call(limited, "GET", target);
-        // 1 token at 0.3 per second: 3.33 s.
-        expect([empty.status, empty.headers["retry-after"]]).toEqual([429, "4"]);
-        clock.advance(2000);
-        // 0.6 tokens: 0.4 more take 1.33 s.
-        expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("2");
-        clock.advance(1300);
-        // 0.99 tokens: 0.03 s to go, still at least 1.
-        expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("1");
-        clock.advance(34);
-        expect((await call(limited, "GET", target)).status).toBe(200);
-      });
+      await withFake(
+        { ...baseScenario, throttle: { capacity: 1, refillPerSecond: 0.3 } },
+        { now: clock.now },
+        async (limited) => {
+          expect((await call(limited, "GET", target)).status).toBe(200);
+          const empty = await call(limited, "GET", target);
+          // 1 token at 0.3 per second: 3.33 s.
+          expect([empty.status, empty.headers["retry-after"]]).toEqual([429, "4"]);
+          clock.advance(2000);
+          // 0.6 tokens: 0.4 more take 1.33 s.
+          expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("2");
+          clock.advance(1300);
+          // 0.99 tokens: 0.03 s to go, still at least 1.
+          expect((await call(limited, "GET", target)).headers["retry-after"]).toBe("1");
+          clock.advance(34);
+          expect((await call(limited, "GET", target)).status).toBe(200);
+        },
+      );
     });
 
     it("refills continuously with the clock, never beyond capacity", async () => {
       const clock = manualClock();
-      await withFake({ ...baseScenario, throttle: { capacity: 3, refillPerSecond: 2 } }, { now: clock.now }, async (limited) => {
-        for (let attempt = 0; attempt < 3; attempt += 1) expect((await call(limited, "GET", target)).status).toBe(200);
-        expect((await call(limited, "GET", target)).status).toBe(429);
-        clock.advance(499);
-        expect((await call(limited, "GET", target)).status).toBe(429);
-        clock.advance(1);
-        const refilled = await call(limited, "GET", target);
-        expect([refilled.status, remainingReads(refilled)]).toEqual([200, "0"]);
-        clock.advance(1250);
-        // 2.5 tokens: the GET leaves 1.5, reported as 1.
-        expect(remainingReads(await call(limited, "GET", target))).toBe("1");
-        clock.advance(3_600_000);
-        expect(remainingReads(await call(limited, "GET", target))).toBe("2");
-      });
+      await withFake(
+        { ...baseScenario, throttle: { capacity: 3, refillPerSecond: 2 } },
+        { now: clock.now },
+        async (limited) => {
+          for (let attempt = 0; attempt < 3; attempt += 1)
+            expect((await call(limited, "GET", target)).status).toBe(200);
+          expect((await call(limited, "GET", target)).status).toBe(429);
+          clock.advance(499);
+          expect((await call(limited, "GET", target)).status).toBe(429);
+          clock.advance(1);
+          const refilled = await call(limited, "GET", target);
+          expect([refilled.status, remainingReads(refilled)]).toEqual([200, "0"]);
+          clock.advance(1250);
+          // 2.5 tokens: the GET leaves 1.5, reported as 1.
+          expect(remainingReads(await call(limited, "GET", target))).toBe("1");
+          clock.advance(3_600_000);
+          expect(remainingReads(await call(limited, "GET", target))).toBe("2");
+        },
+      );
     });
 
     it("keeps one bucket per subscription, its ID compared case-insensitively; paths without one share a bucket", async () => {
       const clock = manualClock();
       const lettered = "abcdef00-aaaa-bbbb-cccc-00000000abcd";
-      await withFake({ ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } }, { now: clock.now }, async (limited) => {
-        // Unknown resources (404) are reads too.
-        const lower = await call(limited, "GET", `/subscriptions/${lettered}/resourceGroups/rg/providers/Microsoft.Web/sites/a${API}`);
-        const upper = await call(limited, "GET", `/subscriptions/${lettered.toUpperCase()}/resourceGroups/RG${API}`);
-        expect([lower.status, remainingReads(lower), upper.status, remainingReads(upper)]).toEqual([404, "1", 404, "0"]);
-        expect((await call(limited, "GET", `/SUBSCRIPTIONS/${lettered.toUpperCase()}/providers/x/y${API}`)).status).toBe(429);
+      await withFake(
+        { ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } },
+        { now: clock.now },
+        async (limited) => {
+          // Unknown resources (404) are reads too.
+          const lower = await call(
+            limited,
+            "GET",
+            `/subscriptions/${lettered}/resourceGroups/rg/providers/Microsoft.Web/sites/a${API}`,
+          );
+          const upper = await call(limited, "GET", `/subscriptions/${lettered.toUpperCase()}/resourceGroups/RG${API}`);
+          expect([lower.status, remainingReads(lower), upper.status, remainingReads(upper)]).toEqual([
+            404,
+            "1",
+            404,
+            "0",
+          ]);
+          expect(
+            (await call(limited, "GET", `/SUBSCRIPTIONS/${lettered.toUpperCase()}/providers/x/y${API}`)).status,
+          ).toBe(429);
 
-        const elsewhere = `/subscriptions/${OTHER_SUB}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/elsewhere`;
-        const other = await call(limited, "GET", `${elsewhere}${API}`);
-        expect([other.status, remainingReads(other)]).toEqual([200, "1"]);
-        const mine = await call(limited, "GET", target);
-        expect([mine.status, remainingReads(mine)]).toEqual([200, "1"]);
+          const elsewhere = `/subscriptions/${OTHER_SUB}/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/elsewhere`;
+          const other = await call(limited, "GET", `${elsewhere}${API}`);
+          expect([other.status, remainingReads(other)]).toEqual([200, "1"]);
+          const mine = await call(limited, "GET", target);
+          expect([mine.status, remainingReads(mine)]).toEqual([200, "1"]);
 
-        const list = await call(limited, "GET", "/subscriptions?api-version=2022-12-01");
-        const nowhere = await call(limited, "GET", "/nowhere");
-        expect([list.status, remainingReads(list), nowhere.status, remainingReads(nowhere)]).toEqual([200, "1", 404, "0"]);
-        expect((await call(limited, "GET", "/providers/Microsoft.Resources/operations")).status).toBe(429);
-        // The other buckets kept their token.
-        expect((await call(limited, "GET", target)).status).toBe(200);
-        expect((await call(limited, "GET", target)).status).toBe(429);
-      });
+          const list = await call(limited, "GET", "/subscriptions?api-version=2022-12-01");
+          const nowhere = await call(limited, "GET", "/nowhere");
+          expect([list.status, remainingReads(list), nowhere.status, remainingReads(nowhere)]).toEqual([
+            200,
+            "1",
+            404,
+            "0",
+          ]);
+          expect((await call(limited, "GET", "/providers/Microsoft.Resources/operations")).status).toBe(429);
+          // The other buckets kept their token.
+          expect((await call(limited, "GET", target)).status).toBe(200);
+          expect((await call(limited, "GET", target)).status).toBe(429);
+        },
+      );
     });
 
     it("does not count POSTs or other methods against reads, and reports the bucket on their answers", async () => {
       const clock = manualClock();
-      await withFake({ ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } }, { now: clock.now }, async (limited) => {
-        const listKeys = `${exampleStorage.id}/listKeys${API}`;
-        expect(remainingReads(await call(limited, "GET", target))).toBe("1");
-        for (let attempt = 0; attempt < 5; attempt += 1) {
+      await withFake(
+        { ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } },
+        { now: clock.now },
+        async (limited) => {
+          const listKeys = `${exampleStorage.id}/listKeys${API}`;
+          expect(remainingReads(await call(limited, "GET", target))).toBe("1");
+          for (let attempt = 0; attempt < 5; attempt += 1) {
+            const post = await call(limited, "POST", listKeys);
+            expect([post.status, remainingReads(post)]).toEqual([200, "1"]);
+          }
+          const deleted = await call(limited, "DELETE", target, { body: "{}" });
+          expect([deleted.status, remainingReads(deleted)]).toEqual([405, "1"]);
+          expect(remainingReads(await call(limited, "GET", target))).toBe("0");
+          expect((await call(limited, "GET", target)).status).toBe(429);
+          // Reads are exhausted; actions still answer.
           const post = await call(limited, "POST", listKeys);
-          expect([post.status, remainingReads(post)]).toEqual([200, "1"]);
-        }
-        const deleted = await call(limited, "DELETE", target, { body: "{}" });
-        expect([deleted.status, remainingReads(deleted)]).toEqual([405, "1"]);
-        expect(remainingReads(await call(limited, "GET", target))).toBe("0");
-        expect((await call(limited, "GET", target)).status).toBe(429);
-        // Reads are exhausted; actions still answer.
-        const post = await call(limited, "POST", listKeys);
-        expect([post.status, remainingReads(post)]).toEqual([200, "0"]);
-      });
+          expect([post.status, remainingReads(post)]).toEqual([200, "0"]);
+        },
+      );
     });
 
     it("means ARM's 250 tokens refilled at 25 per second with `throttle: true`", async () => {
@@ -752,20 +864,30 @@ describe("fake ARM server", () => {
 
     it("lets the option override the scenario's throttle, `false` turning it off", async () => {
       const clock = manualClock();
-      await withFake({ ...baseScenario, throttle: true }, { now: clock.now, throttle: { capacity: 1, refillPerSecond: 1 } }, async (limited) => {
-        expect(remainingReads(await call(limited, "GET", target))).toBe("0");
-        expect((await call(limited, "GET", target)).status).toBe(429);
-      });
-      await withFake({ ...baseScenario, throttle: { capacity: 1, refillPerSecond: 1 } }, { now: clock.now, throttle: false }, async (open) => {
-        for (let attempt = 0; attempt < 3; attempt += 1) {
-          const result = await call(open, "GET", target);
-          expect([result.status, remainingReads(result)]).toEqual([200, "11999"]);
-        }
-      });
+      await withFake(
+        { ...baseScenario, throttle: true },
+        { now: clock.now, throttle: { capacity: 1, refillPerSecond: 1 } },
+        async (limited) => {
+          expect(remainingReads(await call(limited, "GET", target))).toBe("0");
+          expect((await call(limited, "GET", target)).status).toBe(429);
+        },
+      );
+      await withFake(
+        { ...baseScenario, throttle: { capacity: 1, refillPerSecond: 1 } },
+        { now: clock.now, throttle: false },
+        async (open) => {
+          for (let attempt = 0; attempt < 3; attempt += 1) {
+            const result = await call(open, "GET", target);
+            expect([result.status, remainingReads(result)]).toEqual([200, "11999"]);
+          }
+        },
+      );
       await withFake(baseScenario, { now: clock.now, throttle: true }, async (limited) => {
         expect(remainingReads(await call(limited, "GET", target))).toBe("249");
       });
-      await expect(startFakeArm(baseScenario, { throttle: { capacity: 0, refillPerSecond: 1 } })).rejects.toThrow(/capacity/);
+      await expect(startFakeArm(baseScenario, { throttle: { capacity: 0, refillPerSecond: 1 } })).rejects.toThrow(
+        /capacity/,
+      );
     });
 
     it("delays a throttled read by the latency like any answer, and spends no fault on it", async () => {
@@ -798,8 +920,12 @@ describe("fake ARM server", () => {
       expect(() => parseScenario([], "s.json")).toThrow(/JSON object/);
       expect(() => parseScenario({ resources: [{ name: "x" }] }, "s.json")).toThrow(/resources\[0\]/);
       expect(() => parseScenario({ resources: [], faults: [{ path: "(" }] }, "s.json")).toThrow(/faults\[0\]\.path/);
-      expect(() => parseScenario({ resources: [], faults: [{ path: "x", status: "500" }] }, "s.json")).toThrow(/status/);
-      expect(() => parseScenario({ resources: [], privateEndpointTypes: { westeurope: "x" } }, "s.json")).toThrow(/westeurope/);
+      expect(() => parseScenario({ resources: [], faults: [{ path: "x", status: "500" }] }, "s.json")).toThrow(
+        /status/,
+      );
+      expect(() => parseScenario({ resources: [], privateEndpointTypes: { westeurope: "x" } }, "s.json")).toThrow(
+        /westeurope/,
+      );
       expect(() => parseScenario({ resources: [], pageSize: 0 }, "s.json")).toThrow(/pageSize/);
       expect(parseScenario({ resources: [{ id: "/subscriptions/s" }] }).faults).toEqual([]);
     });
@@ -863,7 +989,9 @@ describe("Azure SDK against the fake", () => {
       for await (const listedAccount of client.storageAccounts.list()) listed.push(listedAccount.name ?? "?");
       expect(listed).toEqual(["sto8596", "extra0", "extra1", "extra2", "extra3"]);
 
-      const listRequests = sdkFake.requests.filter((entry) => entry.path.includes("/providers/Microsoft.Storage/storageAccounts?"));
+      const listRequests = sdkFake.requests.filter((entry) =>
+        entry.path.includes("/providers/Microsoft.Storage/storageAccounts?"),
+      );
       expect(listRequests.map((entry) => entry.status)).toEqual([200, 200, 200]);
       expect(listRequests.slice(1).every((entry) => entry.path.includes("$skiptoken="))).toBe(true);
     });
@@ -883,34 +1011,46 @@ describe("Azure SDK against a throttling or truncating fake", () => {
 
   it("sees a throttled read as a 429 RestError with ARM's code", async () => {
     const clock = manualClock();
-    await withFake({ resources: [exampleStorage], throttle: { capacity: 1, refillPerSecond: 1 } }, { now: clock.now }, async (sdkFake) => {
-      const storage = client(sdkFake, 0);
-      expect((await storage.storageAccounts.getProperties("res9407", "sto8596")).name).toBe("sto8596");
-      await expect(storage.storageAccounts.getProperties("res9407", "sto8596")).rejects.toMatchObject({
-        statusCode: 429,
-        code: "SubscriptionRequestsThrottled",
-      });
-    });
+    await withFake(
+      { resources: [exampleStorage], throttle: { capacity: 1, refillPerSecond: 1 } },
+      { now: clock.now },
+      async (sdkFake) => {
+        const storage = client(sdkFake, 0);
+        expect((await storage.storageAccounts.getProperties("res9407", "sto8596")).name).toBe("sto8596");
+        await expect(storage.storageAccounts.getProperties("res9407", "sto8596")).rejects.toMatchObject({
+          statusCode: 429,
+          code: "SubscriptionRequestsThrottled",
+        });
+      },
+    );
   });
 
   it("waits out Retry-After and then reads (real clock)", async () => {
-    await withFake({ resources: [exampleStorage], throttle: { capacity: 1, refillPerSecond: 2 } }, {}, async (sdkFake) => {
-      const storage = client(sdkFake, 3);
-      await storage.storageAccounts.getProperties("res9407", "sto8596");
-      const started = Date.now();
-      expect((await storage.storageAccounts.getProperties("res9407", "sto8596")).name).toBe("sto8596");
-      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-      expect(sdkFake.requests.map((entry) => entry.status)).toEqual([200, 429, 200]);
-    });
+    await withFake(
+      { resources: [exampleStorage], throttle: { capacity: 1, refillPerSecond: 2 } },
+      {},
+      async (sdkFake) => {
+        const storage = client(sdkFake, 3);
+        await storage.storageAccounts.getProperties("res9407", "sto8596");
+        const started = Date.now();
+        expect((await storage.storageAccounts.getProperties("res9407", "sto8596")).name).toBe("sto8596");
+        expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+        expect(sdkFake.requests.map((entry) => entry.status)).toEqual([200, 429, 200]);
+      },
+    );
   });
 
   it("fails to parse a truncated 200 body", async () => {
     const truncated = JSON.stringify(exampleStorage).slice(0, 40);
-    await withFake({ resources: [exampleStorage], faults: [{ path: "/sto8596$", body: truncated, status: 200 }] }, {}, async (sdkFake) => {
-      await expect(client(sdkFake, 0).storageAccounts.getProperties("res9407", "sto8596")).rejects.toMatchObject({
-        code: "PARSE_ERROR",
-      });
-    });
+    await withFake(
+      { resources: [exampleStorage], faults: [{ path: "/sto8596$", body: truncated, status: 200 }] },
+      {},
+      async (sdkFake) => {
+        await expect(client(sdkFake, 0).storageAccounts.getProperties("res9407", "sto8596")).rejects.toMatchObject({
+          code: "PARSE_ERROR",
+        });
+      },
+    );
   });
 });
 
@@ -918,13 +1058,24 @@ describe("fake-arm command line", () => {
   it("parses --throttle alone (ARM's limits, also before another flag) or as CAPACITY:REFILL, and rejects bad values", () => {
     expect(parseFakeArmArgs(["--scenario", "s.json"]).throttle).toBeUndefined();
     expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle"]).throttle).toBe(true);
-    expect(parseFakeArmArgs(["--throttle", "--scenario", "s.json"])).toMatchObject({ throttle: true, scenarioFile: join(process.cwd(), "s.json") });
-    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle", "250:25"]).throttle).toEqual({ capacity: 250, refillPerSecond: 25 });
-    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle=10:0.5"]).throttle).toEqual({ capacity: 10, refillPerSecond: 0.5 });
+    expect(parseFakeArmArgs(["--throttle", "--scenario", "s.json"])).toMatchObject({
+      throttle: true,
+      scenarioFile: join(process.cwd(), "s.json"),
+    });
+    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle", "250:25"]).throttle).toEqual({
+      capacity: 250,
+      refillPerSecond: 25,
+    });
+    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle=10:0.5"]).throttle).toEqual({
+      capacity: 10,
+      refillPerSecond: 0.5,
+    });
     for (const value of ["0:25", "250:0", "2.5:1", "250", "250:x", "a:b", "1:2:3", ":"]) {
       expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", value]), value).toThrow(/--throttle/);
     }
-    expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", "0:25"])).toThrow(/capacity must be a positive integer/);
+    expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", "0:25"])).toThrow(
+      /capacity must be a positive integer/,
+    );
   });
 
   it("throttles reads when started with --throttle", async () => {
@@ -935,7 +1086,8 @@ describe("fake-arm command line", () => {
       const { fakeArm } = await startFromCli(parseFakeArmArgs(["--scenario", scenarioFile, "--throttle", "2:0.001"]));
       try {
         const statuses: number[] = [];
-        for (let attempt = 0; attempt < 3; attempt += 1) statuses.push((await call(fakeArm, "GET", `${workspaceId}${API}`)).status);
+        for (let attempt = 0; attempt < 3; attempt += 1)
+          statuses.push((await call(fakeArm, "GET", `${workspaceId}${API}`)).status);
         expect(statuses).toEqual([200, 200, 429]);
       } finally {
         await fakeArm.close();
@@ -946,7 +1098,9 @@ describe("fake-arm command line", () => {
   });
 
   it("parses its flags and rejects bad ones", () => {
-    expect(parseFakeArmArgs(["--scenario", "s.json", "--latency-ms", "5", "--log", "r.jsonl", "--page-size", "3"])).toEqual({
+    expect(
+      parseFakeArmArgs(["--scenario", "s.json", "--latency-ms", "5", "--log", "r.jsonl", "--page-size", "3"]),
+    ).toEqual({
       scenarioFile: join(process.cwd(), "s.json"),
       latencyMs: 5,
       logFile: join(process.cwd(), "r.jsonl"),
@@ -964,12 +1118,18 @@ describe("fake-arm command line", () => {
       const scenarioFile = join(dir, "scenario.json");
       const logFile = join(dir, "requests.jsonl");
       await writeFile(scenarioFile, JSON.stringify(baseScenario));
-      const { fakeArm, readyLine } = await startFromCli(parseFakeArmArgs(["--scenario", scenarioFile, "--log", logFile]));
+      const { fakeArm, readyLine } = await startFromCli(
+        parseFakeArmArgs(["--scenario", scenarioFile, "--log", logFile]),
+      );
       try {
         expect(JSON.parse(readyLine)).toEqual({ url: fakeArm.url, caFile: fakeArm.caFile });
         expect(readyLine).toMatch(/^\{"url":"https:\/\/127\.0\.0\.1:\d+","caFile":"\/.+\/ca\.pem"\}$/);
         await call(fakeArm, "GET", `${workspaceId}${API}`);
-        expect(JSON.parse(await readFile(logFile, "utf8"))).toEqual({ method: "GET", path: `${workspaceId}${API}`, status: 200 });
+        expect(JSON.parse(await readFile(logFile, "utf8"))).toEqual({
+          method: "GET",
+          path: `${workspaceId}${API}`,
+          status: 200,
+        });
       } finally {
         await fakeArm.close();
       }

@@ -39,7 +39,8 @@ const SMALL: FleetScenarioOptions = {
 const NOW = "2026-03-01T12:00:00.000Z";
 
 const lower = (id: string) => id.toLowerCase();
-const plantedIds = (fleet: FleetScenario, failure: SeedFailure) => fleet.workspaces.filter((ws) => ws.planted.includes(failure)).map((ws) => ws.id);
+const plantedIds = (fleet: FleetScenario, failure: SeedFailure) =>
+  fleet.workspaces.filter((ws) => ws.planted.includes(failure)).map((ws) => ws.id);
 
 /** Every resource by lower-cased ID, embedded children (subnets, security rules, connections) included. */
 function indexById(scenario: Scenario): Map<string, Json> {
@@ -47,7 +48,8 @@ function indexById(scenario: Scenario): Map<string, Json> {
   for (const resource of scenario.resources) {
     byId.set(lower(resource.id), resource as Json);
     for (const field of ["subnets", "securityRules", "privateEndpointConnections"]) {
-      for (const child of ((resource.properties ?? {}) as Json)[field] ?? []) if (child.name) byId.set(lower(child.id), child);
+      for (const child of ((resource.properties ?? {}) as Json)[field] ?? [])
+        if (child.name) byId.set(lower(child.id), child);
     }
   }
   return byId;
@@ -70,7 +72,19 @@ describe("generateFleetScenario", () => {
     { options: BENCH, expected: [100, 100, 100, 100, 100] },
     { options: SMALL, expected: [6, 6, 6, 6, 6] },
     // round(share × N), per failure: 0.25 × 30 = 7.5 → 8; 1 → all; 0 → none.
-    { options: { workspaces: 30, subscriptions: 2, failureShare: { "subnet-colocation": 0.25, "key-sync": 1, "private-endpoint-region": 0, "acr-vnet-image-build": 0.01 } }, expected: [8, 0, 0, 3, 30] },
+    {
+      options: {
+        workspaces: 30,
+        subscriptions: 2,
+        failureShare: {
+          "subnet-colocation": 0.25,
+          "key-sync": 1,
+          "private-endpoint-region": 0,
+          "acr-vnet-image-build": 0.01,
+        },
+      },
+      expected: [8, 0, 0, 3, 30],
+    },
   ])("plants exactly round(share × N) of each failure: $expected", ({ options, expected }) => {
     const fleet = generateFleetScenario(options);
     expect(SEED_FAILURES.map((failure) => plantedIds(fleet, failure).length)).toEqual(expected);
@@ -84,41 +98,63 @@ describe("generateFleetScenario", () => {
   });
 
   test("rejects options it cannot honour", () => {
-    expect(() => generateFleetScenario({ workspaces: 0, subscriptions: 1 })).toThrow(/workspaces must be a positive integer/);
+    expect(() => generateFleetScenario({ workspaces: 0, subscriptions: 1 })).toThrow(
+      /workspaces must be a positive integer/,
+    );
     expect(() => generateFleetScenario({ workspaces: 3, subscriptions: 1.5 })).toThrow(/subscriptions/);
-    expect(() => generateFleetScenario({ workspaces: 3, subscriptions: 1, failureShare: { "key-sync": 1.2 } })).toThrow(/key-sync/);
-    expect(() => generateFleetScenario({ workspaces: 3, subscriptions: 1, failureShare: { bogus: 0.1 } as never })).toThrow(/unknown seed failure "bogus"/);
+    expect(() => generateFleetScenario({ workspaces: 3, subscriptions: 1, failureShare: { "key-sync": 1.2 } })).toThrow(
+      /key-sync/,
+    );
+    expect(() =>
+      generateFleetScenario({ workspaces: 3, subscriptions: 1, failureShare: { bogus: 0.1 } as never }),
+    ).toThrow(/unknown seed failure "bogus"/);
   });
 
   test("IDs and globally unique names are unique; subscriptions and resource groups are spread evenly", () => {
     const fleet = generateFleetScenario(BENCH);
     const ids = fleet.scenario.resources.map((resource) => lower(resource.id));
     expect(new Set(ids).size).toBe(ids.length);
-    const names = (type: string) => fleet.scenario.resources.filter((resource) => resource.type === type).map((resource) => resource.name as string);
-    for (const type of ["Microsoft.Storage/storageAccounts", "Microsoft.ContainerRegistry/registries", "Microsoft.KeyVault/vaults", "Microsoft.MachineLearningServices/workspaces"]) {
+    const names = (type: string) =>
+      fleet.scenario.resources.filter((resource) => resource.type === type).map((resource) => resource.name as string);
+    for (const type of [
+      "Microsoft.Storage/storageAccounts",
+      "Microsoft.ContainerRegistry/registries",
+      "Microsoft.KeyVault/vaults",
+      "Microsoft.MachineLearningServices/workspaces",
+    ]) {
       expect(new Set(names(type)).size, type).toBe(1000);
     }
     for (const storage of names("Microsoft.Storage/storageAccounts")) expect(storage).toMatch(/^[a-z0-9]{3,24}$/);
     for (const vault of names("Microsoft.KeyVault/vaults")) expect(vault.length).toBeLessThanOrEqual(24);
 
     const subscriptions = Array.from({ length: 5 }, (_, index) => fleetSubscriptionId(index));
-    for (const id of subscriptions) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of subscriptions)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(subscriptions).size).toBe(5);
     const perSubscription = subscriptions.map((id) => fleet.workspaces.filter((ws) => ws.subscriptionId === id).length);
     expect(perSubscription).toEqual([200, 200, 200, 200, 200]);
     const perGroup = new Map<string, number>();
-    for (const ws of fleet.workspaces) perGroup.set(`${ws.subscriptionId}/${ws.resourceGroup}`, (perGroup.get(`${ws.subscriptionId}/${ws.resourceGroup}`) ?? 0) + 1);
+    for (const ws of fleet.workspaces)
+      perGroup.set(
+        `${ws.subscriptionId}/${ws.resourceGroup}`,
+        (perGroup.get(`${ws.subscriptionId}/${ws.resourceGroup}`) ?? 0) + 1,
+      );
     expect([...perGroup.values()]).toEqual(Array(20).fill(50));
   });
 
   test("every resource a workspace references exists (storage, registry, vault, build cluster, endpoints, subnets, NSGs, route tables, zones)", () => {
     const fleet = generateFleetScenario(BENCH);
     const byId = indexById(fleet.scenario);
-    const exists = (id: unknown, what: string) => expect(typeof id === "string" && byId.has(lower(id)), `${what}: ${String(id)}`).toBe(true);
+    const exists = (id: unknown, what: string) =>
+      expect(typeof id === "string" && byId.has(lower(id)), `${what}: ${String(id)}`).toBe(true);
     const computesByWorkspace = new Map<string, Json[]>();
     for (const resource of fleet.scenario.resources) {
       const at = lower(resource.id).indexOf("/computes/");
-      if (at > 0) computesByWorkspace.set(lower(resource.id).slice(0, at), [...(computesByWorkspace.get(lower(resource.id).slice(0, at)) ?? []), resource as Json]);
+      if (at > 0)
+        computesByWorkspace.set(lower(resource.id).slice(0, at), [
+          ...(computesByWorkspace.get(lower(resource.id).slice(0, at)) ?? []),
+          resource as Json,
+        ]);
     }
     const computesOf = (wsId: string) => computesByWorkspace.get(lower(wsId)) ?? [];
     let missingBuildClusters = 0;
@@ -126,7 +162,8 @@ describe("generateFleetScenario", () => {
       const workspace = byId.get(lower(ws.id)) as Json;
       expect(workspace.tags).toEqual(ws.tags);
       const props = workspace.properties;
-      for (const field of ["storageAccount", "containerRegistry", "keyVault"]) exists(props[field], `${ws.name}.${field}`);
+      for (const field of ["storageAccount", "containerRegistry", "keyVault"])
+        exists(props[field], `${ws.name}.${field}`);
       const computes = computesOf(ws.id);
       expect(computes.length === 1 || computes.length === 2).toBe(true);
       if (props.imageBuildCompute !== undefined) {
@@ -137,24 +174,39 @@ describe("generateFleetScenario", () => {
           missingBuildClusters++;
         }
       } else expect(ws.planted).toContain("acr-vnet-image-build");
-      for (const owner of [workspace, byId.get(lower(props.storageAccount)), byId.get(lower(props.containerRegistry)), byId.get(lower(props.keyVault))] as Json[]) {
+      for (const owner of [
+        workspace,
+        byId.get(lower(props.storageAccount)),
+        byId.get(lower(props.containerRegistry)),
+        byId.get(lower(props.keyVault)),
+      ] as Json[]) {
         for (const connection of owner.properties.privateEndpointConnections) {
           const endpointId = connection.properties.privateEndpoint.id;
           exists(endpointId, `${owner.name} endpoint`);
           const endpoint = byId.get(lower(endpointId)) as Json;
-          expect(lower(endpoint.properties.privateLinkServiceConnections[0].properties.privateLinkServiceId)).toBe(lower(owner.id));
+          expect(lower(endpoint.properties.privateLinkServiceConnections[0].properties.privateLinkServiceId)).toBe(
+            lower(owner.id),
+          );
           exists(endpoint.properties.subnet.id, `${endpoint.name} subnet`);
           const zoneGroup = byId.get(lower(`${endpointId}/privateDnsZoneGroups/default`)) as Json;
-          for (const config of zoneGroup.properties.privateDnsZoneConfigs) exists(config.properties.privateDnsZoneId, `${endpoint.name} zone`);
+          for (const config of zoneGroup.properties.privateDnsZoneConfigs)
+            exists(config.properties.privateDnsZoneId, `${endpoint.name} zone`);
         }
       }
       for (const compute of computes) {
-        const subnet = byId.get(lower(compute.properties?.properties ? (compute.properties.properties as Json).subnet.id : ""));
+        const subnet = byId.get(
+          lower(compute.properties?.properties ? (compute.properties.properties as Json).subnet.id : ""),
+        );
         expect(subnet, `${compute.id} subnet`).toBeDefined();
-        for (const field of ["networkSecurityGroup", "routeTable", "natGateway"]) exists(subnet?.properties[field].id, `${compute.id} ${field}`);
+        for (const field of ["networkSecurityGroup", "routeTable", "natGateway"])
+          exists(subnet?.properties[field].id, `${compute.id} ${field}`);
         // The NSG and route table name the subnet back, as ARM shows them.
         for (const field of ["networkSecurityGroup", "routeTable", "natGateway"]) {
-          expect((byId.get(lower(subnet?.properties[field].id)) as Json).properties.subnets.map((entry: Json) => lower(entry.id))).toContain(lower(subnet?.id));
+          expect(
+            (byId.get(lower(subnet?.properties[field].id)) as Json).properties.subnets.map((entry: Json) =>
+              lower(entry.id),
+            ),
+          ).toContain(lower(subnet?.id));
         }
       }
     }
@@ -173,23 +225,39 @@ describe("generateFleetScenario", () => {
       "privatelink.notebooks.azure.net",
       "privatelink.vaultcore.azure.net",
     ]);
-    for (const zone of zones) expect(zone.id.startsWith(`/subscriptions/${fleetSubscriptionId(0)}/resourceGroups/${CONNECTIVITY_RESOURCE_GROUP}/`)).toBe(true);
-    const vnets = resources.filter((resource) => resource.type === "Microsoft.Network/virtualNetworks").map((vnet) => lower(vnet.id));
+    for (const zone of zones)
+      expect(
+        zone.id.startsWith(`/subscriptions/${fleetSubscriptionId(0)}/resourceGroups/${CONNECTIVITY_RESOURCE_GROUP}/`),
+      ).toBe(true);
+    const vnets = resources
+      .filter((resource) => resource.type === "Microsoft.Network/virtualNetworks")
+      .map((vnet) => lower(vnet.id));
     expect(vnets.length).toBeGreaterThanOrEqual(20);
     for (const zone of zones) {
-      const linked = resources.filter((resource) => lower(resource.id).startsWith(`${lower(zone.id)}/virtualnetworklinks/`)).map((link) => lower((link.properties as Json).virtualNetwork.id));
+      const linked = resources
+        .filter((resource) => lower(resource.id).startsWith(`${lower(zone.id)}/virtualnetworklinks/`))
+        .map((link) => lower((link.properties as Json).virtualNetwork.id));
       expect(linked.sort()).toEqual([...vnets].sort());
     }
     // One VNet, NSG and route table per resource group (plus a DR VNet and per-workspace NSGs where planted).
-    const groups = new Set(fleet.workspaces.map((ws) => lower(`/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}`)));
+    const groups = new Set(
+      fleet.workspaces.map((ws) => lower(`/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}`)),
+    );
     for (const group of groups) {
-      const inGroup = (type: string) => resources.filter((resource) => resource.type === type && lower(resource.id).startsWith(`${group}/`));
+      const inGroup = (type: string) =>
+        resources.filter((resource) => resource.type === type && lower(resource.id).startsWith(`${group}/`));
       expect(inGroup("Microsoft.Network/routeTables")).toHaveLength(1);
-      expect(inGroup("Microsoft.Network/virtualNetworks").filter((vnet) => vnet.location !== DR_REGION)).toHaveLength(1);
+      expect(inGroup("Microsoft.Network/virtualNetworks").filter((vnet) => vnet.location !== DR_REGION)).toHaveLength(
+        1,
+      );
       const sharedSubnets = (inGroup("Microsoft.Network/virtualNetworks")[0]?.properties as Json).subnets.length;
       expect(sharedSubnets).toBeGreaterThanOrEqual(2);
     }
-    const sharedTraining = fleet.scenario.resources.filter((resource) => /\/computes\/cpu-build$/.test(resource.id) && /\/subnets\/training$/.test((resource.properties as Json).properties.subnet.id));
+    const sharedTraining = fleet.scenario.resources.filter(
+      (resource) =>
+        /\/computes\/cpu-build$/.test(resource.id) &&
+        /\/subnets\/training$/.test((resource.properties as Json).properties.subnet.id),
+    );
     expect(sharedTraining.length).toBeGreaterThan(500);
   });
 
@@ -197,19 +265,34 @@ describe("generateFleetScenario", () => {
     const fleet = generateFleetScenario(BENCH);
     const scenario = fleet.scenario;
     const subscriptions = Array.from({ length: 5 }, (_, index) => fleetSubscriptionId(index));
-    expect(scenario.managementGroups).toEqual({ "mg-ml-prod": [subscriptions[0], subscriptions[2], subscriptions[4]], "mg-ml-dev": [subscriptions[1], subscriptions[3]], "mg-ml-all": subscriptions });
+    expect(scenario.managementGroups).toEqual({
+      "mg-ml-prod": [subscriptions[0], subscriptions[2], subscriptions[4]],
+      "mg-ml-dev": [subscriptions[1], subscriptions[3]],
+      "mg-ml-all": subscriptions,
+    });
     expect(new Set(fleet.workspaces.map((ws) => ws.tags.team)).size).toBe(4);
     expect(fleet.workspaces.filter((ws) => ws.tags.env === "prod").length).toBe(600);
-    for (const ws of fleet.workspaces) expect(ws.tags.env).toBe(scenario.managementGroups?.["mg-ml-prod"]?.includes(ws.subscriptionId) ? "prod" : "dev");
-    const locations = new Set(scenario.resources.filter((resource) => resource.type === "Microsoft.MachineLearningServices/workspaces").map((resource) => resource.location));
+    for (const ws of fleet.workspaces)
+      expect(ws.tags.env).toBe(scenario.managementGroups?.["mg-ml-prod"]?.includes(ws.subscriptionId) ? "prod" : "dev");
+    const locations = new Set(
+      scenario.resources
+        .filter((resource) => resource.type === "Microsoft.MachineLearningServices/workspaces")
+        .map((resource) => resource.location),
+    );
     expect([...locations].sort()).toEqual(["northeurope", "westeurope"]);
-    expect(Object.keys(scenario.privateEndpointTypes ?? {}).sort()).toEqual(["northeurope", "swedencentral", "westeurope"]);
+    expect(Object.keys(scenario.privateEndpointTypes ?? {}).sort()).toEqual([
+      "northeurope",
+      "swedencentral",
+      "westeurope",
+    ]);
 
     const actions = scenario.actions as Record<string, Json>;
     const registryCredentials = Object.keys(actions).filter((path) => path.endsWith("/listCredentials"));
     expect(registryCredentials.length).toBeGreaterThan(300);
     expect(registryCredentials.length).toBeLessThan(700);
-    const storageKeys = Object.entries(actions).filter(([path]) => /storageAccounts\/[^/]+\/listKeys$/.test(path)).flatMap(([, body]) => body.keys.map((key: Json) => key.value as string));
+    const storageKeys = Object.entries(actions)
+      .filter(([path]) => /storageAccounts\/[^/]+\/listKeys$/.test(path))
+      .flatMap(([, body]) => body.keys.map((key: Json) => key.value as string));
     expect(storageKeys).toHaveLength(2000);
     expect(new Set(storageKeys).size).toBe(2000);
     for (const key of storageKeys) expect(key).toMatch(/^FAKE-/);
@@ -258,7 +341,10 @@ describe("a small fleet audited through the single-workspace path", () => {
           now: () => new Date(NOW),
         });
         expect(snapshot.errors, ws.name).toEqual([]);
-        reports.set(ws.id, buildReport(snapshot, CHECKS, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 }));
+        reports.set(
+          ws.id,
+          buildReport(snapshot, CHECKS, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 }),
+        );
       }
     };
     await Promise.all(Array.from({ length: 6 }, worker));
@@ -278,32 +364,49 @@ describe("a small fleet audited through the single-workspace path", () => {
     expect(reports.size).toBe(30);
     expect(SEED_FAILURES.map((failure) => plantedIds(fleet, failure).length)).toEqual([6, 6, 6, 6, 6]);
     expect(fleet.workspaces.filter((ws) => ws.planted.length > 1).length).toBeGreaterThan(0);
-    expect(fleet.workspaces.some((ws) => ws.planted.includes("subnet-colocation") && ws.planted.includes("service-tags-outbound"))).toBe(true);
+    expect(
+      fleet.workspaces.some(
+        (ws) => ws.planted.includes("subnet-colocation") && ws.planted.includes("service-tags-outbound"),
+      ),
+    ).toBe(true);
     // Unplanted variants the "nothing else fails" test below must hold for: admin user on and off,
     // one and two clusters, the shared training subnet and a workspace's own subnet.
     const byId = indexById(fleet.scenario);
     const clean = fleet.workspaces.filter((ws) => ws.planted.length === 0);
-    const registryOf = (ws: (typeof clean)[number]) => byId.get(lower((byId.get(lower(ws.id)) as Json).properties.containerRegistry)) as Json;
+    const registryOf = (ws: (typeof clean)[number]) =>
+      byId.get(lower((byId.get(lower(ws.id)) as Json).properties.containerRegistry)) as Json;
     expect(new Set(clean.map((ws) => registryOf(ws).properties.adminUserEnabled))).toEqual(new Set([true, false]));
     expect(new Set(clean.map((ws) => byId.has(lower(`${ws.id}/computes/gpu-train`))))).toEqual(new Set([true, false]));
-    const buildSubnets = clean.map((ws) => (byId.get(lower(`${ws.id}/computes/cpu-build`)) as Json).properties.properties.subnet.id as string);
+    const buildSubnets = clean.map(
+      (ws) => (byId.get(lower(`${ws.id}/computes/cpu-build`)) as Json).properties.properties.subnet.id as string,
+    );
     expect(new Set(buildSubnets.map((id) => id.endsWith("/subnets/training")))).toEqual(new Set([true, false]));
   });
 
-  test.each(SEED_FAILURES)("%s fails on exactly the workspaces it was planted on, for the planted reason", (failure) => {
-    const failing = fleet.workspaces.filter((ws) => statusOf(ws.id, failure) === "fail").map((ws) => ws.id);
-    expect(failing).toEqual(plantedIds(fleet, failure));
-    for (const wsId of failing) {
-      const result = reports.get(wsId)?.checks.find((candidate) => candidate.id === failure);
-      const messages = new Set(result?.findings.filter((finding) => finding.status === "fail").map((finding) => finding.messageId));
-      expect([...messages].every((id) => PLANTED_MESSAGES[failure].includes(id)), `${wsId}: ${[...messages].join(", ")}`).toBe(true);
-    }
-  });
+  test.each(SEED_FAILURES)(
+    "%s fails on exactly the workspaces it was planted on, for the planted reason",
+    (failure) => {
+      const failing = fleet.workspaces.filter((ws) => statusOf(ws.id, failure) === "fail").map((ws) => ws.id);
+      expect(failing).toEqual(plantedIds(fleet, failure));
+      for (const wsId of failing) {
+        const result = reports.get(wsId)?.checks.find((candidate) => candidate.id === failure);
+        const messages = new Set(
+          result?.findings.filter((finding) => finding.status === "fail").map((finding) => finding.messageId),
+        );
+        expect(
+          [...messages].every((id) => PLANTED_MESSAGES[failure].includes(id)),
+          `${wsId}: ${[...messages].join(", ")}`,
+        ).toBe(true);
+      }
+    },
+  );
 
   test("a workspace with nothing planted: every check passes, except the two that do not apply to it (skip)", () => {
     const clean = fleet.workspaces.filter((ws) => ws.planted.length === 0);
     expect(clean.length).toBeGreaterThan(5);
-    const expected = Object.fromEntries(CHECKS.map((check) => [check.id, ["managed-network", "workspace-diagnose"].includes(check.id) ? "skip" : "pass"]));
+    const expected = Object.fromEntries(
+      CHECKS.map((check) => [check.id, ["managed-network", "workspace-diagnose"].includes(check.id) ? "skip" : "pass"]),
+    );
     for (const ws of clean) {
       const statuses = Object.fromEntries(reports.get(ws.id)?.checks.map((check) => [check.id, check.status]) ?? []);
       expect(statuses, ws.name).toEqual(expected);
@@ -314,8 +417,13 @@ describe("a small fleet audited through the single-workspace path", () => {
     const seed = new Set<string>(SEED_FAILURES);
     for (const ws of fleet.workspaces.filter((candidate) => candidate.planted.length > 0)) {
       const report = reports.get(ws.id) as Report;
-      expect(report.checks.filter((check) => check.status === "unknown").map((check) => check.id), ws.name).toEqual([]);
-      const otherFailures = report.checks.filter((check) => check.status === "fail" && !seed.has(check.id)).map((check) => check.id);
+      expect(
+        report.checks.filter((check) => check.status === "unknown").map((check) => check.id),
+        ws.name,
+      ).toEqual([]);
+      const otherFailures = report.checks
+        .filter((check) => check.status === "fail" && !seed.has(check.id))
+        .map((check) => check.id);
       expect(otherFailures, ws.name).toEqual(ws.planted.includes("service-tags-outbound") ? ["required-outbound"] : []);
     }
   });
@@ -332,25 +440,43 @@ describe("fake-arm --fleet and --generate-fleet", () => {
       pageSize: 50,
       throttle: undefined,
     });
-    expect(parseGenerateFleetArgs(["--generate-fleet", "1000", "--subscriptions", "5", "--out", "fleet.json"])).toEqual({
-      fleet: { workspaces: 1000, subscriptions: 5 },
-      outFile: join(process.cwd(), "fleet.json"),
-    });
-    expect(() => parseFakeArmArgs(["--fleet", "10", "--scenario", "s.json"])).toThrow(/--scenario or --fleet, not both/);
-    expect(() => parseFakeArmArgs(["--scenario", "s.json", "--seed", "2"])).toThrow(/--seed cannot be used with --scenario/);
+    expect(parseGenerateFleetArgs(["--generate-fleet", "1000", "--subscriptions", "5", "--out", "fleet.json"])).toEqual(
+      {
+        fleet: { workspaces: 1000, subscriptions: 5 },
+        outFile: join(process.cwd(), "fleet.json"),
+      },
+    );
+    expect(() => parseFakeArmArgs(["--fleet", "10", "--scenario", "s.json"])).toThrow(
+      /--scenario or --fleet, not both/,
+    );
+    expect(() => parseFakeArmArgs(["--scenario", "s.json", "--seed", "2"])).toThrow(
+      /--seed cannot be used with --scenario/,
+    );
     expect(() => parseFakeArmArgs(["--fleet", "0"])).toThrow(/--fleet must be an integer >= 1/);
-    expect(() => parseGenerateFleetArgs(["--generate-fleet", "10", "--latency-ms", "5"])).toThrow(/--latency-ms cannot be used with --generate-fleet/);
-    expect(() => parseGenerateFleetArgs(["--generate-fleet", "10", "--seed", "x"])).toThrow(/--seed must be an integer/);
+    expect(() => parseGenerateFleetArgs(["--generate-fleet", "10", "--latency-ms", "5"])).toThrow(
+      /--latency-ms cannot be used with --generate-fleet/,
+    );
+    expect(() => parseGenerateFleetArgs(["--generate-fleet", "10", "--seed", "x"])).toThrow(
+      /--seed must be an integer/,
+    );
   });
 
   test("--fleet serves the fleet: a workspace of the last subscription answers, with the ready line of --scenario", async () => {
     const { fakeArm, readyLine } = await startFromCli(parseFakeArmArgs(["--fleet", "12", "--subscriptions", "3"]));
     try {
       expect(JSON.parse(readyLine)).toEqual({ url: fakeArm.url, caFile: fakeArm.caFile });
-      const ws = generateFleetScenario({ workspaces: 12, subscriptions: 3 }).workspaces[2] as FleetScenario["workspaces"][number];
+      const ws = generateFleetScenario({ workspaces: 12, subscriptions: 3 })
+        .workspaces[2] as FleetScenario["workspaces"][number];
       expect(ws.subscriptionId).toBe(fleetSubscriptionId(2));
       const { reader } = testReader(fakeArm, { maxRetries: 0 });
-      const snapshot = await collectSnapshot({ reader, redactor: new Redactor(), workspace: { subscriptionId: ws.subscriptionId, name: ws.name }, parts: ["workspace"], readKeys: false, toolVersion: "0.0.0-test" });
+      const snapshot = await collectSnapshot({
+        reader,
+        redactor: new Redactor(),
+        workspace: { subscriptionId: ws.subscriptionId, name: ws.name },
+        parts: ["workspace"],
+        readKeys: false,
+        toolVersion: "0.0.0-test",
+      });
       expect(snapshot.target.workspaceId.toLowerCase()).toBe(ws.id.toLowerCase());
     } finally {
       await fakeArm.close();
@@ -364,23 +490,34 @@ describe("fake-arm --fleet and --generate-fleet", () => {
     return existsSync(output) && statSync(output).mtimeMs >= statSync(join(ROOT, `test/fake-arm/${name}.ts`)).mtimeMs;
   });
 
-  test.skipIf(!compiledIsFresh)("node dist/test/fake-arm/cli.js --generate-fleet writes the generator's scenario to --out or stdout, and exits 0", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "fleet-scenario-"));
-    try {
-      const expected = generatedFleetJson({ workspaces: 25, subscriptions: 2, seed: 3 });
-      const outFile = join(dir, "fleet.json");
-      const toFile = spawnSync(process.execPath, [compiledCli, "--generate-fleet", "25", "--subscriptions", "2", "--seed", "3", "--out", outFile], { encoding: "utf8" });
-      expect(toFile.status).toBe(0);
-      expect(toFile.stdout).toBe("");
-      expect(await readFile(outFile, "utf8")).toBe(expected);
-      const toStdout = spawnSync(process.execPath, [compiledCli, "--generate-fleet", "25", "--subscriptions", "2", "--seed", "3"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      expect(toStdout.status).toBe(0);
-      expect(toStdout.stdout).toBe(expected);
-      const bad = spawnSync(process.execPath, [compiledCli, "--generate-fleet", "many"], { encoding: "utf8" });
-      expect(bad.status).toBe(2);
-      expect(bad.stderr).toMatch(/^fake-arm: --generate-fleet must be an integer >= 1, got "many"/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  test.skipIf(!compiledIsFresh)(
+    "node dist/test/fake-arm/cli.js --generate-fleet writes the generator's scenario to --out or stdout, and exits 0",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "fleet-scenario-"));
+      try {
+        const expected = generatedFleetJson({ workspaces: 25, subscriptions: 2, seed: 3 });
+        const outFile = join(dir, "fleet.json");
+        const toFile = spawnSync(
+          process.execPath,
+          [compiledCli, "--generate-fleet", "25", "--subscriptions", "2", "--seed", "3", "--out", outFile],
+          { encoding: "utf8" },
+        );
+        expect(toFile.status).toBe(0);
+        expect(toFile.stdout).toBe("");
+        expect(await readFile(outFile, "utf8")).toBe(expected);
+        const toStdout = spawnSync(
+          process.execPath,
+          [compiledCli, "--generate-fleet", "25", "--subscriptions", "2", "--seed", "3"],
+          { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+        );
+        expect(toStdout.status).toBe(0);
+        expect(toStdout.stdout).toBe(expected);
+        const bad = spawnSync(process.execPath, [compiledCli, "--generate-fleet", "many"], { encoding: "utf8" });
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toMatch(/^fake-arm: --generate-fleet must be an integer >= 1, got "many"/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

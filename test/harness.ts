@@ -52,7 +52,9 @@ export function byName(scenario: Scenario, suffix: string): Json {
 }
 
 export function removeResource(scenario: Scenario, suffix: string): void {
-  scenario.resources = scenario.resources.filter((candidate) => !candidate.id.toLowerCase().endsWith(suffix.toLowerCase()));
+  scenario.resources = scenario.resources.filter(
+    (candidate) => !candidate.id.toLowerCase().endsWith(suffix.toLowerCase()),
+  );
 }
 
 export interface AuditResult {
@@ -79,7 +81,10 @@ export interface AuditOptions {
  * The real ARM reader on the fake's endpoint and certificate, with a static token (no credential
  * probes anything) and short retry delays; `retry` overrides them.
  */
-export function testReader(fake: { url: string; caPem: string }, retry: Partial<RetrySettings> = {}): { reader: ArmReader; redactor: Redactor } {
+export function testReader(
+  fake: { url: string; caPem: string },
+  retry: Partial<RetrySettings> = {},
+): { reader: ArmReader; redactor: Redactor } {
   const redactor = new Redactor();
   const reader = new ArmReader({
     credential: { getToken: async () => ({ token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) },
@@ -109,7 +114,11 @@ export async function auditScenario(scenario: Scenario, options: AuditOptions = 
       ...(options.now ? { now: () => new Date(options.now as string) } : {}),
       ...(options.diagnose ? { diagnose: options.diagnose } : {}),
     });
-    const report = buildReport(snapshot, checks, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 });
+    const report = buildReport(snapshot, checks, {
+      toolVersion: "0.0.0-test",
+      startedAt: snapshot.collectedAt,
+      durationMs: 0,
+    });
     return {
       snapshot,
       report,

@@ -94,7 +94,9 @@ function compileSteps(list: Json[], values: { fleet: boolean; workspaces: string
       previousIf = undefined;
     } else if (key === EACH) {
       for (const workspace of values.workspaces) {
-        const substituted = JSON.parse(JSON.stringify(children).replace(/\$\{\{\s*workspace\s*\}\}/g, workspace.replace(/["\\]/g, "\\$&"))) as Json[];
+        const substituted = JSON.parse(
+          JSON.stringify(children).replace(/\$\{\{\s*workspace\s*\}\}/g, workspace.replace(/["\\]/g, "\\$&")),
+        ) as Json[];
         out.push(...compileSteps(substituted, values));
       }
       previousIf = undefined;
@@ -114,7 +116,10 @@ interface Expansion {
 
 /** Compile time (`${{ parameters.X }}`, `${{ workspace }}`), then run time (`$(Build.X)` macros). */
 function expand(text: string, { staging, workspace, overrides = {} }: Expansion): string {
-  const macros: Record<string, string> = { "Build.ArtifactStagingDirectory": staging, "Build.Repository.Uri": REPO_URI };
+  const macros: Record<string, string> = {
+    "Build.ArtifactStagingDirectory": staging,
+    "Build.Repository.Uri": REPO_URI,
+  };
   return text
     .replace(/\$\{\{\s*parameters\.(\w+)\s*\}\}/g, (_, name: string) => {
       if (!params.has(name)) throw new Error(`no parameter ${name}`);
@@ -137,10 +142,21 @@ interface StepRun {
 }
 
 /** An AzureCLI@2 step's inline script and env, expanded, run by bash as the task would (after `prelude`). */
-async function runStep(step: Json, options: Expansion & { env?: Record<string, string>; prelude?: string }): Promise<StepRun> {
-  const stepEnv = Object.fromEntries(Object.entries(step.env as Record<string, string>).map(([key, value]) => [key, expand(String(value), options)]));
+async function runStep(
+  step: Json,
+  options: Expansion & { env?: Record<string, string>; prelude?: string },
+): Promise<StepRun> {
+  const stepEnv = Object.fromEntries(
+    Object.entries(step.env as Record<string, string>).map(([key, value]) => [key, expand(String(value), options)]),
+  );
   const script = `${options.prelude ?? ""}\n${expand(step.inputs.inlineScript as string, options)}`;
-  const env = { PATH: `${shims}:/usr/bin:/bin`, HOME: await tempDir("home-", work), NO_COLOR: "1", ...stepEnv, ...options.env };
+  const env = {
+    PATH: `${shims}:/usr/bin:/bin`,
+    HOME: await tempDir("home-", work),
+    NO_COLOR: "1",
+    ...stepEnv,
+    ...options.env,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn("bash", ["-c", script], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
     const stdout: Buffer[] = [];
@@ -148,7 +164,9 @@ async function runStep(step: Json, options: Expansion & { env?: Record<string, s
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }));
+    child.on("close", (code) =>
+      resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }),
+    );
   });
 }
 
@@ -171,13 +189,18 @@ async function parseCli(args: string[]): Promise<{ command: CommandName; argv: R
 /** A glob as the publish tasks read it (`*` within one folder, `**` across folders). */
 function matchesGlob(file: string, glob: string): boolean {
   const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-  const source = glob.split("**/").map((part) => part.split("*").map(escape).join("[^/]*")).join("(?:.*/)?");
+  const source = glob
+    .split("**/")
+    .map((part) => part.split("*").map(escape).join("[^/]*"))
+    .join("(?:.*/)?");
   return new RegExp(`^${source}$`).test(file);
 }
 
 /** The four `--report` entries of a parsed command line, by format. */
 function reportPaths(argv: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries((argv.report as string[]).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    (argv.report as string[]).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+  );
 }
 
 const isAudit = (step: Json) => step.task === "AzureCLI@2";
@@ -195,12 +218,22 @@ describe("azure-pipelines.yml structure", () => {
 
   test("declares the workspaces, serviceConnection, failOn, ticket, docsUrl, fleet and fleetScope parameters", () => {
     expect(params.get("workspaces")).toMatchObject({ type: "object" });
-    expect(params.get("workspaces")?.default).toEqual([expect.stringMatching(/^\/subscriptions\/.+\/workspaces\/[\w-]+$/)]);
+    expect(params.get("workspaces")?.default).toEqual([
+      expect.stringMatching(/^\/subscriptions\/.+\/workspaces\/[\w-]+$/),
+    ]);
     expect(params.get("serviceConnection")).toMatchObject({ type: "string", default: expect.any(String) });
-    expect(params.get("failOn")).toMatchObject({ type: "string", default: "fail", values: ["fail", "warn", "unknown"] });
+    expect(params.get("failOn")).toMatchObject({
+      type: "string",
+      default: "fail",
+      values: ["fail", "warn", "unknown"],
+    });
     expect(params.get("ticket")).toMatchObject({ type: "string", default: "" });
     expect(params.get("docsUrl")?.default).toBe("$(Build.Repository.Uri)?path=/docs/checks/{id}.md");
-    expect(params.get("fleet")).toMatchObject({ type: "boolean", default: false, displayName: expect.stringMatching(/preflight fleet/) });
+    expect(params.get("fleet")).toMatchObject({
+      type: "boolean",
+      default: false,
+      displayName: expect.stringMatching(/preflight fleet/),
+    });
     expect(params.get("fleetScope")).toMatchObject({ type: "string", default: "" });
   });
 
@@ -211,7 +244,11 @@ describe("azure-pipelines.yml structure", () => {
     expect(auditSteps).toHaveLength(1);
     expect(audit).toMatchObject({
       condition: "succeededOrFailed()",
-      inputs: { azureSubscription: "${{ parameters.serviceConnection }}", scriptType: "bash", scriptLocation: "inlineScript" },
+      inputs: {
+        azureSubscription: "${{ parameters.serviceConnection }}",
+        scriptType: "bash",
+        scriptLocation: "inlineScript",
+      },
       env: { PREFLIGHT_WORKSPACE: "${{ workspace }}", AZURE_TOKEN_CREDENTIALS: "AzureCliCredential" },
     });
     const script = audit.inputs.inlineScript as string;
@@ -228,7 +265,16 @@ describe("azure-pipelines.yml structure", () => {
     expect(JSON.stringify(compiled)).not.toMatch(/preflight fleet/);
     // The build comes before the audits, the publish steps after them.
     const tasks = compiled.map((step) => step.task ?? step.script?.trim() ?? Object.keys(step)[0]);
-    expect(tasks).toEqual(["checkout", "NodeTool@0", "npm ci", "AzureCLI@2", "AzureCLI@2", "PublishTestResults@2", "PublishPipelineArtifact@1", "PublishPipelineArtifact@1"]);
+    expect(tasks).toEqual([
+      "checkout",
+      "NodeTool@0",
+      "npm ci",
+      "AzureCLI@2",
+      "AzureCLI@2",
+      "PublishTestResults@2",
+      "PublishPipelineArtifact@1",
+      "PublishPipelineArtifact@1",
+    ]);
   });
 
   test("fleet true: exactly one audit step, running preflight fleet, in place of the per-workspace ones", () => {
@@ -238,8 +284,17 @@ describe("azure-pipelines.yml structure", () => {
     expect(compiled.filter(isAudit)).toEqual([fleetAudit]);
     expect(compiled.filter((step) => step.task?.startsWith("Publish"))).toEqual([publishTests, ...artifacts]);
     expect(fleetAudit).toMatchObject({
-      inputs: { azureSubscription: "${{ parameters.serviceConnection }}", scriptType: "bash", scriptLocation: "inlineScript", failOnStandardError: false },
-      env: { PREFLIGHT_FLEET_SCOPE: "${{ parameters.fleetScope }}", PREFLIGHT_TICKET: "${{ parameters.ticket }}", AZURE_TOKEN_CREDENTIALS: "AzureCliCredential" },
+      inputs: {
+        azureSubscription: "${{ parameters.serviceConnection }}",
+        scriptType: "bash",
+        scriptLocation: "inlineScript",
+        failOnStandardError: false,
+      },
+      env: {
+        PREFLIGHT_FLEET_SCOPE: "${{ parameters.fleetScope }}",
+        PREFLIGHT_TICKET: "${{ parameters.ticket }}",
+        AZURE_TOKEN_CREDENTIALS: "AzureCliCredential",
+      },
     });
     const script = fleetAudit.inputs.inlineScript as string;
     expect(script.split("\n")[0]).toBe("set -euo pipefail");
@@ -252,7 +307,12 @@ describe("azure-pipelines.yml structure", () => {
   test("publishes test results and both artifacts whatever happened before", () => {
     expect(publishTests).toMatchObject({
       condition: "always()",
-      inputs: { testResultsFormat: "JUnit", searchFolder: "$(Build.ArtifactStagingDirectory)/preflight", mergeTestResults: true, failTaskOnFailedTests: false },
+      inputs: {
+        testResultsFormat: "JUnit",
+        searchFolder: "$(Build.ArtifactStagingDirectory)/preflight",
+        mergeTestResults: true,
+        failTaskOnFailedTests: false,
+      },
     });
     expect(artifacts.map((step) => [step.condition, step.inputs.artifact, step.inputs.targetPath])).toEqual([
       ["always()", "preflight-reports", "$(Build.ArtifactStagingDirectory)/preflight"],
@@ -267,7 +327,11 @@ describe("the npx preflight command line", () => {
     expect(args[0]).toBe("preflight");
     const { command, argv } = await parseCli(args.slice(1));
     expect(command).toBe("live");
-    expect(argv).toMatchObject({ workspace: "ml-research", subscription: SUB, "fail-on": params.get("failOn")?.default });
+    expect(argv).toMatchObject({
+      workspace: "ml-research",
+      subscription: SUB,
+      "fail-on": params.get("failOn")?.default,
+    });
     expect(argv["docs-url"]).toBe(`${REPO_URI}?path=/docs/checks/{id}.md`);
     expect(argv.ticket).toBeUndefined();
     const reports = (argv.report as string[]).map((entry) => entry.split("=")[0]);
@@ -275,10 +339,13 @@ describe("the npx preflight command line", () => {
   });
 
   test("a resource ID: no --subscription; a ticket and another failOn pass through", async () => {
-    const args = await npxArgs(audit, { workspace: WORKSPACE_ID, overrides: { ticket: "INC 4242 \"urgent\"", failOn: "warn" } });
+    const args = await npxArgs(audit, {
+      workspace: WORKSPACE_ID,
+      overrides: { ticket: 'INC 4242 "urgent"', failOn: "warn" },
+    });
     const { command, argv } = await parseCli(args.slice(1));
     expect(command).toBe("live");
-    expect(argv).toMatchObject({ workspace: WORKSPACE_ID, ticket: "INC 4242 \"urgent\"", "fail-on": "warn" });
+    expect(argv).toMatchObject({ workspace: WORKSPACE_ID, ticket: 'INC 4242 "urgent"', "fail-on": "warn" });
     expect(argv.subscription).toBeUndefined();
   });
 
@@ -286,16 +353,25 @@ describe("the npx preflight command line", () => {
     const args = (await npxArgs(audit, { workspace: "ml-research" })).slice(1);
     await expect(parseCli([...args, "--no-such-flag"])).rejects.toThrow(/Unknown argument.*such-flag/);
     const failOn = args.indexOf("--fail-on");
-    await expect(parseCli(args.map((arg, index) => (index === failOn + 1 ? "nope" : arg)))).rejects.toThrow(/fail-on.*nope/);
+    await expect(parseCli(args.map((arg, index) => (index === failOn + 1 ? "nope" : arg)))).rejects.toThrow(
+      /fail-on.*nope/,
+    );
   });
 
   test("fleet: the parser reads the fleet command, the scope's words, the ticket, failOn and every report", async () => {
-    const fleetScopeValue = "--management-group mg-ml-prod  --tag env=prod\t-g rg-ml-weu-01,rg-ml-neu-02 --tag team=vision";
-    const args = await npxArgs(fleetAudit, { overrides: { fleetScope: fleetScopeValue, ticket: "INC 4242 \"urgent\"", failOn: "warn" } });
+    const fleetScopeValue =
+      "--management-group mg-ml-prod  --tag env=prod\t-g rg-ml-weu-01,rg-ml-neu-02 --tag team=vision";
+    const args = await npxArgs(fleetAudit, {
+      overrides: { fleetScope: fleetScopeValue, ticket: 'INC 4242 "urgent"', failOn: "warn" },
+    });
     expect(args.slice(0, 2)).toEqual(["preflight", "fleet"]);
     const { command, argv } = await parseCli(args.slice(1));
     expect(command).toBe("fleet");
-    expect(argv).toMatchObject({ ticket: "INC 4242 \"urgent\"", "fail-on": "warn", "docs-url": `${REPO_URI}?path=/docs/checks/{id}.md` });
+    expect(argv).toMatchObject({
+      ticket: 'INC 4242 "urgent"',
+      "fail-on": "warn",
+      "docs-url": `${REPO_URI}?path=/docs/checks/{id}.md`,
+    });
     expect(fleetScope(argv as unknown as FleetArgs)).toEqual({
       subscriptions: [],
       managementGroups: ["mg-ml-prod"],
@@ -308,7 +384,13 @@ describe("the npx preflight command line", () => {
     });
     const reports = reportPaths(argv);
     expect(Object.keys(reports).sort()).toEqual(["json", "junit", "markdown", "sarif"]);
-    expect(reports.junit && matchesGlob(reports.junit.slice(reports.junit.lastIndexOf("/") + 1), publishTests.inputs.testResultsFiles as string)).toBe(true);
+    expect(
+      reports.junit &&
+        matchesGlob(
+          reports.junit.slice(reports.junit.lastIndexOf("/") + 1),
+          publishTests.inputs.testResultsFiles as string,
+        ),
+    ).toBe(true);
     expect(reports).toMatchObject({
       junit: expect.stringMatching(/\/preflight\/fleet\.junit\.xml$/),
       json: expect.stringMatching(/\/preflight\/fleet\.json$/),
@@ -325,13 +407,21 @@ describe("the npx preflight command line", () => {
     expect(argv.ticket).toBeUndefined();
     // The step log gets whole progress lines although stderr is no terminal there.
     expect(argv.progress).toBe(true);
-    expect(fleetScope(argv as unknown as FleetArgs)).toEqual({ subscriptions: [], managementGroups: [], resourceGroups: [], tags: [], via: "resource-graph" });
+    expect(fleetScope(argv as unknown as FleetArgs)).toEqual({
+      subscriptions: [],
+      managementGroups: [],
+      resourceGroups: [],
+      tags: [],
+      via: "resource-graph",
+    });
   });
 
   test("fleet: the scope is split into words, never run as shell code (and quotes are not interpreted)", async () => {
     const marker = join(work, "scope-ran");
-    const args = await npxArgs(fleetAudit, { overrides: { fleetScope: `--tag "a b" $(touch ${marker}) ;touch ${marker} *` } });
-    expect(args.slice(2, 9)).toEqual(["--tag", "\"a", "b\"", `$(touch`, `${marker})`, `;touch`, marker]);
+    const args = await npxArgs(fleetAudit, {
+      overrides: { fleetScope: `--tag "a b" $(touch ${marker}) ;touch ${marker} *` },
+    });
+    expect(args.slice(2, 9)).toEqual(["--tag", '"a', 'b"', `$(touch`, `${marker})`, `;touch`, marker]);
     expect(args[9]).toBe("*");
     expect(existsSync(marker)).toBe(false);
   });
@@ -347,19 +437,30 @@ async function publishedReports(staging: string, junitFiles: string[]): Promise<
   const reportDir = expand(publishTests.inputs.searchFolder as string, { staging });
   const sarifDir = expand(artifacts[1]?.inputs.targetPath as string, { staging });
   expect(expand(artifacts[0]?.inputs.targetPath as string, { staging })).toBe(reportDir);
-  const junit = (await readdir(reportDir)).filter((file) => matchesGlob(file, publishTests.inputs.testResultsFiles as string));
+  const junit = (await readdir(reportDir)).filter((file) =>
+    matchesGlob(file, publishTests.inputs.testResultsFiles as string),
+  );
   expect(junit.sort()).toEqual(junitFiles);
   return { reportDir, sarifDir };
 }
 
 /** Runs `step` against `fake` with a bearer token that must not appear in its output. */
-async function runAgainst(fake: FakeArm, step: Json, options: Omit<Expansion, "staging">): Promise<StepRun & { staging: string }> {
+async function runAgainst(
+  fake: FakeArm,
+  step: Json,
+  options: Omit<Expansion, "staging">,
+): Promise<StepRun & { staging: string }> {
   const staging = await tempDir("staging-", work);
   const token = randomSecret();
   const run = await runStep(step, {
     ...options,
     staging,
-    env: { PREFLIGHT_ARM_ENDPOINT: fake.url, NODE_EXTRA_CA_CERTS: fake.caFile, PREFLIGHT_ACCESS_TOKEN: token, AZURE_TOKEN_CREDENTIALS: "dev" },
+    env: {
+      PREFLIGHT_ARM_ENDPOINT: fake.url,
+      NODE_EXTRA_CA_CERTS: fake.caFile,
+      PREFLIGHT_ACCESS_TOKEN: token,
+      AZURE_TOKEN_CREDENTIALS: "dev",
+    },
   });
   expect(`${run.stdout}${run.stderr}`).not.toContain(token);
   return { ...run, staging };
@@ -411,14 +512,21 @@ describe.concurrent("the audit step against the fake ARM", () => {
   });
 
   test("the fleet step over a generated fleet, scoped by tag: exit 1, one report of each kind, a JUnit suite per workspace in scope", async () => {
-    const fleet = generateFleetScenario({ workspaces: 8, subscriptions: 2, seed: 3, failureShare: Object.fromEntries(SEED_FAILURES.map((id) => [id, 0.25])) });
+    const fleet = generateFleetScenario({
+      workspaces: 8,
+      subscriptions: 2,
+      seed: 3,
+      failureShare: Object.fromEntries(SEED_FAILURES.map((id) => [id, 0.25])),
+    });
     const inScope = fleet.workspaces.filter((workspace) => workspace.tags.env === "prod");
     // The scope must cut the fleet, and leave something failing in it, for the checks below to mean anything.
     expect(inScope.length).toBeGreaterThan(0);
     expect(inScope.length).toBeLessThan(fleet.workspaces.length);
     expect(inScope.some((workspace) => workspace.planted.length > 0)).toBe(true);
 
-    const run = await runAgainst(await fakeArm(fleet.scenario), fleetAudit, { overrides: { fleetScope: "--tag env=prod", ticket: "CHG-77" } });
+    const run = await runAgainst(await fakeArm(fleet.scenario), fleetAudit, {
+      overrides: { fleetScope: "--tag env=prod", ticket: "CHG-77" },
+    });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toContain(`fleet audit of ${inScope.length} workspaces`);
     const { reportDir, sarifDir } = await publishedReports(run.staging, ["fleet.junit.xml"]);
@@ -427,20 +535,30 @@ describe.concurrent("the audit step against the fake ARM", () => {
 
     const lower = (ids: string[]) => ids.map((id) => id.toLowerCase()).sort();
     const report = JSON.parse(await readFile(join(reportDir, "fleet.json"), "utf8")) as FleetReport;
-    expect(report.scope).toMatchObject({ subscriptions: [], managementGroups: [], tags: [{ key: "env", value: "prod" }] });
+    expect(report.scope).toMatchObject({
+      subscriptions: [],
+      managementGroups: [],
+      tags: [{ key: "env", value: "prod" }],
+    });
     expect(report.ticket).toBe("CHG-77");
-    expect(lower(report.workspaces.map((workspace) => workspace.target.workspaceId))).toEqual(lower(inScope.map((workspace) => workspace.id)));
+    expect(lower(report.workspaces.map((workspace) => workspace.target.workspaceId))).toEqual(
+      lower(inScope.map((workspace) => workspace.id)),
+    );
     const failing = inScope.filter((workspace) => workspace.planted.length > 0);
     expect(report.summary.byWorstStatus.fail).toBe(failing.length);
 
     // What the Tests tab shows: one suite per workspace in scope, named "<workspace> (<resource group>)".
     const junit = parseTestResults({ type: "junit", files: [join(reportDir, "fleet.junit.xml")] });
-    expect(junit.suites.map((suite) => suite.name).sort()).toEqual(inScope.map((workspace) => `${workspace.name} (${workspace.resourceGroup})`).sort());
+    expect(junit.suites.map((suite) => suite.name).sort()).toEqual(
+      inScope.map((workspace) => `${workspace.name} (${workspace.resourceGroup})`).sort(),
+    );
     expect(junit.suites.filter((suite) => suite.failed > 0)).toHaveLength(failing.length);
 
     expect(await readFile(join(reportDir, "fleet.md"), "utf8")).toContain(`${REPO_URI}?path=/docs/checks/`);
     const sarif = JSON.parse(await readFile(join(sarifDir, "fleet.sarif"), "utf8")) as Json;
-    const sarifWorkspaces = new Set((sarif.runs[0].results as Json[]).map((result) => String(result.properties?.workspaceId).toLowerCase()));
+    const sarifWorkspaces = new Set(
+      (sarif.runs[0].results as Json[]).map((result) => String(result.properties?.workspaceId).toLowerCase()),
+    );
     expect([...sarifWorkspaces].sort()).toEqual(lower(failing.map((workspace) => workspace.id)));
   });
 });

@@ -19,12 +19,19 @@ export function renderDoctorSarif(report: DoctorReport, options: DoctorRenderOpt
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: report.tool.name, version: report.tool.version, semanticVersion: report.tool.version, rules } },
+        tool: {
+          driver: { name: report.tool.name, version: report.tool.version, semanticVersion: report.tool.version, rules },
+        },
         automationDetails: { id: `aml-preflight-${report.command}/${report.source.path}/` },
         // Paths are as given on the command line: relative to where it ran.
         originalUriBaseIds: { SRCROOT: { description: { text: "The directory preflight ran in" } } },
         results: shown.map((finding) => result(finding, ids.indexOf(finding.id))),
-        properties: { command: report.command, summary: report.summary, exit: doctorExitSentence(report, options.failOn), ...(report.outcome ? { outcome: report.outcome } : {}) },
+        properties: {
+          command: report.command,
+          summary: report.summary,
+          exit: doctorExitSentence(report, options.failOn),
+          ...(report.outcome ? { outcome: report.outcome } : {}),
+        },
       },
     ],
   };
@@ -36,7 +43,9 @@ function rule(finding: DoctorFinding): ReportingDescriptor {
     id: finding.id,
     name: finding.id.replace(/(^|-)([a-z0-9])/g, (_whole, _dash: string, letter: string) => letter.toUpperCase()),
     shortDescription: { text: finding.title },
-    defaultConfiguration: { level: finding.status === "warn" ? "warning" : finding.status === "unknown" ? "none" : "error" },
+    defaultConfiguration: {
+      level: finding.status === "warn" ? "warning" : finding.status === "unknown" ? "none" : "error",
+    },
     properties: { tags: ["azure-machine-learning", "aml-preflight", finding.file === "-" ? "stdin" : "file"] },
   };
 }
@@ -46,25 +55,40 @@ function result(finding: DoctorFinding, ruleIndex: number): Result {
   return {
     ruleId: finding.id,
     ruleIndex,
-    ...(finding.status === "unknown" ? { kind: "open" as const, level: "none" as const } : { kind: "fail" as const, level: finding.status === "warn" ? ("warning" as const) : ("error" as const) }),
+    ...(finding.status === "unknown"
+      ? { kind: "open" as const, level: "none" as const }
+      : { kind: "fail" as const, level: finding.status === "warn" ? ("warning" as const) : ("error" as const) }),
     message: { text: `${finding.message} Fix: ${finding.fix}` },
     locations: [
       {
         physicalLocation: {
-          artifactLocation: finding.file === "-" ? { uri: "stdin" } : { uri: uriOf(finding.file), ...(isAbsolute(finding.file) ? {} : { uriBaseId: "SRCROOT" }) },
+          artifactLocation:
+            finding.file === "-"
+              ? { uri: "stdin" }
+              : { uri: uriOf(finding.file), ...(isAbsolute(finding.file) ? {} : { uriBaseId: "SRCROOT" }) },
           region: { startLine: finding.line, ...(anchor ? { snippet: { text: anchor.text } } : {}) },
         },
       },
     ],
-    partialFingerprints: { "amlPreflightDoctor/v1": `${finding.id}|${finding.file}|${(finding.packages ?? []).join(",")}|${anchor?.text.trim() ?? finding.line}` },
-    properties: { status: finding.status, ...(finding.packages ? { packages: finding.packages } : {}), evidence: finding.evidence, ...(finding.related ? { related: finding.related } : {}) },
+    partialFingerprints: {
+      "amlPreflightDoctor/v1": `${finding.id}|${finding.file}|${(finding.packages ?? []).join(",")}|${anchor?.text.trim() ?? finding.line}`,
+    },
+    properties: {
+      status: finding.status,
+      ...(finding.packages ? { packages: finding.packages } : {}),
+      evidence: finding.evidence,
+      ...(finding.related ? { related: finding.related } : {}),
+    },
   };
 }
 
 /** The path as given, as a URI: relative to SRCROOT, or a file:// URL when absolute. */
 function uriOf(path: string): string {
   const slashed = path.replaceAll("\\", "/");
-  const encoded = slashed.split("/").map((segment) => (/^[A-Za-z]:$/.test(segment) ? segment : encodeURIComponent(segment))).join("/");
+  const encoded = slashed
+    .split("/")
+    .map((segment) => (/^[A-Za-z]:$/.test(segment) ? segment : encodeURIComponent(segment)))
+    .join("/");
   if (slashed.startsWith("/")) return `file://${encoded}`;
   if (/^[A-Za-z]:\//.test(slashed)) return `file:///${encoded}`;
   return encoded;

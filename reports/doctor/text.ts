@@ -16,7 +16,13 @@ export interface DoctorRenderOptions {
 
 export const DEFAULT_DOCTOR_OPTIONS: DoctorRenderOptions = { colour: false, verbose: false, failOn: "fail" };
 
-const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = { fail: "red", unknown: "magenta", warn: "yellow", pass: "green", skip: "gray" };
+const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
+  fail: "red",
+  unknown: "magenta",
+  warn: "yellow",
+  pass: "green",
+  skip: "gray",
+};
 
 const OUTCOME: Record<NonNullable<DoctorReport["outcome"]>, string> = {
   failed: "the build failed",
@@ -25,12 +31,19 @@ const OUTCOME: Record<NonNullable<DoctorReport["outcome"]>, string> = {
 };
 
 export function renderDoctorText(report: DoctorReport, options: DoctorRenderOptions = DEFAULT_DOCTOR_OPTIONS): string {
-  const style = (format: Parameters<typeof styleText>[0], text: string) => (options.colour ? styleText(format, text, { validateStream: false }) : text);
+  const style = (format: Parameters<typeof styleText>[0], text: string) =>
+    options.colour ? styleText(format, text, { validateStream: false }) : text;
   const dim = (text: string) => style("dim", text);
   const lines: string[] = [];
   lines.push(`${style("bold", `aml-preflight ${report.tool.version}`)} · ${heading(report)}`);
-  if (report.files.length > 0) lines.push(dim(`  also read: ${report.files.map((file) => `${file.path} (${file.kind}, ${file.lines} lines)`).join(", ")}`));
-  if (report.index) lines.push(dim(`  index: ${[...report.index.pip, ...report.index.conda].join(", ")} (${report.index.requests} requests)`));
+  if (report.files.length > 0)
+    lines.push(
+      dim(`  also read: ${report.files.map((file) => `${file.path} (${file.kind}, ${file.lines} lines)`).join(", ")}`),
+    );
+  if (report.index)
+    lines.push(
+      dim(`  index: ${[...report.index.pip, ...report.index.conda].join(", ")} (${report.index.requests} requests)`),
+    );
   lines.push("");
 
   const shown = report.findings.filter((finding) => options.verbose || isProblem(finding.status));
@@ -38,11 +51,16 @@ export function renderDoctorText(report: DoctorReport, options: DoctorRenderOpti
   const multiFile = report.files.length > 0;
   for (const finding of shown) {
     const where = multiFile ? `${finding.file}:${finding.line}` : `line ${finding.line}`;
-    lines.push(`${style(COLOUR[finding.status], `${STATUS_SYMBOL[finding.status]} ${finding.status.padEnd(7)}`)} ${finding.id}  ${dim(where)}`);
+    lines.push(
+      `${style(COLOUR[finding.status], `${STATUS_SYMBOL[finding.status]} ${finding.status.padEnd(7)}`)} ${finding.id}  ${dim(where)}`,
+    );
     lines.push(`    ${finding.message}`);
     if (isProblem(finding.status) || options.verbose) lines.push(...excerpt(finding, dim));
-    if (finding.packages && finding.packages.length > 0) lines.push(dim(`    packages: ${finding.packages.join(", ")}`));
-    if (options.verbose) for (const [key, value] of Object.entries(finding.evidence)) lines.push(dim(`    ${key}: ${Array.isArray(value) ? value.join(", ") : String(value)}`));
+    if (finding.packages && finding.packages.length > 0)
+      lines.push(dim(`    packages: ${finding.packages.join(", ")}`));
+    if (options.verbose)
+      for (const [key, value] of Object.entries(finding.evidence))
+        lines.push(dim(`    ${key}: ${Array.isArray(value) ? value.join(", ") : String(value)}`));
     if (finding.fix && isProblem(finding.status)) lines.push(`    fix: ${finding.fix}`);
     if (finding.related) lines.push(`    check the service side: ${finding.related.command}`);
     lines.push("");

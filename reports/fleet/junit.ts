@@ -7,14 +7,25 @@
 import junitModule, { type Builder } from "junit-report-builder";
 import { workspaceStatus, type FleetReport } from "../../src/engine/fleet.js";
 import type { CheckResult, ReportFinding } from "../../src/engine/types.js";
-import { DEFAULT_RENDER_OPTIONS, docsLocation, evidenceEntries, exitSentence, isProblem, type RenderOptions } from "../shared.js";
+import {
+  DEFAULT_RENDER_OPTIONS,
+  docsLocation,
+  evidenceEntries,
+  exitSentence,
+  isProblem,
+  type RenderOptions,
+} from "../shared.js";
 import { plural, workspaceLabels } from "./text.js";
 
 // The package's types declare an ES default export, but its module.exports is the builder itself.
 const junit = ((junitModule as { default?: unknown }).default ?? junitModule) as Builder;
 
 export function renderFleetJunit(fleet: FleetReport, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
-  const builder = junit.newBuilder().name(`aml-preflight fleet of ${plural(fleet.summary.workspaces, "workspace")}${fleet.ticket ? ` (ticket ${fleet.ticket})` : ""}`);
+  const builder = junit
+    .newBuilder()
+    .name(
+      `aml-preflight fleet of ${plural(fleet.summary.workspaces, "workspace")}${fleet.ticket ? ` (ticket ${fleet.ticket})` : ""}`,
+    );
   const labels = workspaceLabels(fleet);
   for (const report of fleet.workspaces) {
     const target = report.target;
@@ -33,7 +44,9 @@ export function renderFleetJunit(fleet: FleetReport, options: RenderOptions = DE
     if (fleet.ticket !== null) suite.property("ticket", fleet.ticket);
     for (const check of report.checks) {
       const testCase = suite.testCase().className(check.id).name(label);
-      const messages = check.findings.filter((finding) => finding.status === check.status).map((finding) => finding.message);
+      const messages = check.findings
+        .filter((finding) => finding.status === check.status)
+        .map((finding) => finding.message);
       switch (check.status) {
         case "fail":
           testCase.failure(messages.join(" | "), "fail").stacktrace(caseText(check, options));
@@ -60,7 +73,8 @@ export function renderFleetJunit(fleet: FleetReport, options: RenderOptions = DE
 /** The body of a case that did not pass: each problem finding with its resource, evidence and fix, then the docs. */
 function caseText(check: CheckResult, options: RenderOptions): string {
   const lines: string[] = [];
-  for (const finding of check.findings.filter((candidate) => isProblem(candidate.status))) lines.push(...findingLines(finding));
+  for (const finding of check.findings.filter((candidate) => isProblem(candidate.status)))
+    lines.push(...findingLines(finding));
   lines.push(`docs: ${docsLocation(check, options)} (${check.severity}: ${check.title})`);
   return lines.join("\n");
 }
@@ -71,4 +85,3 @@ function findingLines(finding: ReportFinding): string[] {
   if (finding.remediation) lines.push(`  fix: ${finding.remediation}`);
   return lines;
 }
-

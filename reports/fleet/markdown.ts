@@ -29,14 +29,29 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
       ["Ticket", fleet.ticket ? cell(code(fleet.ticket)) : "none"],
       ["Audited at", `${fleet.startedAt} (${(fleet.durationMs / 1000).toFixed(1)} s)`],
       ["Tool", `aml-preflight ${fleet.tool.version}`],
-      ["Requests", `Resource Graph ${requests.resourceGraph} (${plural(resourceGraph.queries, "page")}, ${plural(resourceGraph.rows, "row")}), ARM ${requests.arm}`],
+      [
+        "Requests",
+        `Resource Graph ${requests.resourceGraph} (${plural(resourceGraph.queries, "page")}, ${plural(resourceGraph.rows, "row")}), ARM ${requests.arm}`,
+      ],
       ["Result", cell(fleetExitSentence(fleet, options.failOn))],
     ]),
     "",
   );
 
   out.push("## Workspaces by worst status", "");
-  out.push(markdownTable([["Status", "Workspaces"], ...STATUSES.map((status) => [`${STATUS_SYMBOL[status]} ${status}`, String(fleet.summary.byWorstStatus[status])])], { align: ["l", "r"] }), "");
+  out.push(
+    markdownTable(
+      [
+        ["Status", "Workspaces"],
+        ...STATUSES.map((status) => [
+          `${STATUS_SYMBOL[status]} ${status}`,
+          String(fleet.summary.byWorstStatus[status]),
+        ]),
+      ],
+      { align: ["l", "r"] },
+    ),
+    "",
+  );
 
   out.push("## Checks", "");
   const examples = checkExamples(fleet);
@@ -46,7 +61,12 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
         ["Check", "Severity", ...STATUSES.map((status) => status), "Title"],
         ...fleet.summary.checks.map((check) => {
           const example = examples.get(check.id);
-          return [example ? docsLink(example, options) : cell(code(check.id)), check.severity, ...STATUSES.map((status) => String(check.counts[status])), prose(check.title)];
+          return [
+            example ? docsLink(example, options) : cell(code(check.id)),
+            check.severity,
+            ...STATUSES.map((status) => String(check.counts[status])),
+            prose(check.title),
+          ];
         }),
       ],
       { align: ["l", "l", ...STATUSES.map(() => "r" as const), "l"] },
@@ -71,18 +91,27 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
           cell(code(report.target.workspace)),
           cell(code(report.target.resourceGroup)),
           cell(code(report.target.subscriptionId)),
-          cell(problemCheckIds(report).map(([status, ids]) => `${status}: ${ids.join(", ")}`).join("; ")),
+          cell(
+            problemCheckIds(report)
+              .map(([status, ids]) => `${status}: ${ids.join(", ")}`)
+              .join("; "),
+          ),
         ]),
       ]),
       "",
     );
-    if (!options.verbose && quiet > 0) out.push(`${plural(quiet, "workspace")} passed or skipped every check and ${quiet === 1 ? "is" : "are"} not listed.`, "");
+    if (!options.verbose && quiet > 0)
+      out.push(
+        `${plural(quiet, "workspace")} passed or skipped every check and ${quiet === 1 ? "is" : "are"} not listed.`,
+        "",
+      );
   }
 
   const detailed = fleet.workspaces.filter((report) => isProblem(workspaceStatus(report)));
   if (detailed.length > 0) {
     out.push("## Workspace details", "");
-    for (const report of detailed) out.push(...workspaceDetails(report, labels.get(report.target.workspaceId) ?? report.target.workspace, options));
+    for (const report of detailed)
+      out.push(...workspaceDetails(report, labels.get(report.target.workspaceId) ?? report.target.workspace, options));
   }
 
   out.push("## Reads that failed outside any workspace", "");
@@ -90,7 +119,9 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
   for (const error of fleet.collection.errors) {
     const answer = [error.statusCode, error.code].filter(Boolean).join(" ");
     const needs = error.permission ? ` (needs ${code(error.permission)})` : "";
-    out.push(`- ${cell(error.operation)}${answer ? ` ${answer}` : ""} on ${code(error.resourceId)}${needs}: ${prose(error.message)}`);
+    out.push(
+      `- ${cell(error.operation)}${answer ? ` ${answer}` : ""} on ${code(error.resourceId)}${needs}: ${prose(error.message)}`,
+    );
   }
   if (fleet.collection.errors.length > 0) out.push("");
   out.push("---", "", NO_SECRETS_LINE, "");
@@ -100,11 +131,16 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
 /** A collapsible section: the summary line names the workspace, the body is its own page. */
 function workspaceDetails(report: Report, label: string, options: RenderOptions): string[] {
   const status = workspaceStatus(report);
-  const counts = STATUSES.filter((candidate) => isProblem(candidate) && report.summary[candidate] > 0).map((candidate) => `${report.summary[candidate]} ${candidate}`);
+  const counts = STATUSES.filter((candidate) => isProblem(candidate) && report.summary[candidate] > 0).map(
+    (candidate) => `${report.summary[candidate]} ${candidate}`,
+  );
   let page = renderMarkdown(report, options);
   if (page.endsWith(SINGLE_PAGE_END)) page = page.slice(0, -SINGLE_PAGE_END.length);
   // Fenced blocks in the single page are indented, so a line starting with # is always a heading.
-  const shifted = page.replace(/^(#{1,6}) /gm, (_whole, hashes: string) => `${"#".repeat(Math.min(6, hashes.length + HEADING_SHIFT))} `);
+  const shifted = page.replace(
+    /^(#{1,6}) /gm,
+    (_whole, hashes: string) => `${"#".repeat(Math.min(6, hashes.length + HEADING_SHIFT))} `,
+  );
   return [
     "<details>",
     `<summary>${STATUS_SYMBOL[status]} <b>${status}</b> · ${html(label)} · ${html(counts.join(", "))}</summary>`,
@@ -119,7 +155,8 @@ function workspaceDetails(report: Report, label: string, options: RenderOptions)
 /** One result of each check id, for its docs location (the fleet summary carries id and title only). */
 function checkExamples(fleet: FleetReport): Map<string, CheckResult> {
   const examples = new Map<string, CheckResult>();
-  for (const report of fleet.workspaces) for (const check of report.checks) if (!examples.has(check.id)) examples.set(check.id, check);
+  for (const report of fleet.workspaces)
+    for (const check of report.checks) if (!examples.has(check.id)) examples.set(check.id, check);
   return examples;
 }
 

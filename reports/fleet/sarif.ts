@@ -17,15 +17,24 @@ export function renderFleetSarif(fleet: FleetReport, options: RenderOptions = DE
   const notifications: Notification[] = fleet.collection.errors.map((error) => ({
     level: "error",
     descriptor: { id: "fleet-collection-error" },
-    message: { text: `${[`${error.operation} failed`, error.statusCode, error.code].filter(Boolean).join(" ")}: ${error.message}${error.permission ? ` (needs ${error.permission})` : ""}` },
-    locations: [{ logicalLocations: [{ name: resourceName(error.resourceId), fullyQualifiedName: error.resourceId, kind: "resource" }] }],
+    message: {
+      text: `${[`${error.operation} failed`, error.statusCode, error.code].filter(Boolean).join(" ")}: ${error.message}${error.permission ? ` (needs ${error.permission})` : ""}`,
+    },
+    locations: [
+      {
+        logicalLocations: [
+          { name: resourceName(error.resourceId), fullyQualifiedName: error.resourceId, kind: "resource" },
+        ],
+      },
+    ],
   }));
 
   for (const report of fleet.workspaces) {
     const workspaceId = report.target.workspaceId;
     const run = (JSON.parse(renderSarif(report, options)) as Log).runs[0];
     for (const rule of run?.tool.driver.rules ?? []) if (!rulesById.has(rule.id)) rulesById.set(rule.id, rule);
-    for (const result of run?.results ?? []) results.push({ ...result, properties: { ...result.properties, workspaceId } });
+    for (const result of run?.results ?? [])
+      results.push({ ...result, properties: { ...result.properties, workspaceId } });
     for (const notification of run?.invocations?.[0]?.toolExecutionNotifications ?? []) {
       notifications.push({ ...notification, properties: { ...notification.properties, workspaceId } });
     }
@@ -33,7 +42,10 @@ export function renderFleetSarif(fleet: FleetReport, options: RenderOptions = DE
 
   // A single report's rule carries that workspace's status; the fleet's carries its counts instead.
   const summaries = new Map(fleet.summary.checks.map((check) => [check.id, check]));
-  const order = [...fleet.summary.checks.map((check) => check.id), ...[...rulesById.keys()].filter((id) => !summaries.has(id))];
+  const order = [
+    ...fleet.summary.checks.map((check) => check.id),
+    ...[...rulesById.keys()].filter((id) => !summaries.has(id)),
+  ];
   const rules = order.flatMap((id) => {
     const rule = rulesById.get(id);
     return rule ? [fleetRule(rule, summaries.get(id))] : [];
@@ -46,7 +58,9 @@ export function renderFleetSarif(fleet: FleetReport, options: RenderOptions = DE
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: fleet.tool.name, version: fleet.tool.version, semanticVersion: fleet.tool.version, rules } },
+        tool: {
+          driver: { name: fleet.tool.name, version: fleet.tool.version, semanticVersion: fleet.tool.version, rules },
+        },
         automationDetails: { id: `aml-preflight/fleet/${fleet.startedAt}` },
         invocations: [
           {
@@ -56,7 +70,10 @@ export function renderFleetSarif(fleet: FleetReport, options: RenderOptions = DE
             toolExecutionNotifications: notifications,
           },
         ],
-        results: results.map((result) => ({ ...result, ...(result.ruleId && ruleIndex.has(result.ruleId) ? { ruleIndex: ruleIndex.get(result.ruleId) } : {}) })),
+        results: results.map((result) => ({
+          ...result,
+          ...(result.ruleId && ruleIndex.has(result.ruleId) ? { ruleIndex: ruleIndex.get(result.ruleId) } : {}),
+        })),
         properties: {
           scope: fleet.scope,
           ticket: fleet.ticket,

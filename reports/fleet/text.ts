@@ -5,7 +5,13 @@
 // Also home to what every fleet renderer shares: the exit sentence, the scope and workspace labels.
 
 import { styleText } from "node:util";
-import { fleetExitCode, workspaceStatus, workspacesAtFailOn, type FleetReport, type FleetScope } from "../../src/engine/fleet.js";
+import {
+  fleetExitCode,
+  workspaceStatus,
+  workspacesAtFailOn,
+  type FleetReport,
+  type FleetScope,
+} from "../../src/engine/fleet.js";
 import { STATUSES, type FailOn, type Report, type Status } from "../../src/engine/types.js";
 import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, isProblem, type RenderOptions } from "../shared.js";
 
@@ -14,7 +20,13 @@ const TOP_CHECKS = 10;
 /** Subscriptions and management groups named in the one-line scope before "and N more". */
 const SCOPE_NAMES_SHOWN = 5;
 
-const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = { fail: "red", unknown: "magenta", warn: "yellow", pass: "green", skip: "gray" };
+const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
+  fail: "red",
+  unknown: "magenta",
+  warn: "yellow",
+  pass: "green",
+  skip: "gray",
+};
 
 export const VIA: Record<FleetScope["via"], string> = {
   "resource-graph": "Resource Graph (one bulk sweep, ARM for the rest)",
@@ -27,13 +39,26 @@ export function plural(count: number, noun: string): string {
 
 /** What was audited, one phrase per scope setting; `limit` shortens long lists of names. */
 export function scopeParts(scope: FleetScope, limit = Number.POSITIVE_INFINITY): string[] {
-  const names = (values: string[]) => (values.length > limit ? `${values.slice(0, limit).join(", ")} and ${values.length - limit} more` : values.join(", "));
+  const names = (values: string[]) =>
+    values.length > limit
+      ? `${values.slice(0, limit).join(", ")} and ${values.length - limit} more`
+      : values.join(", ");
   const parts: string[] = [];
-  if (scope.managementGroups.length > 0) parts.push(`management ${scope.managementGroups.length === 1 ? "group" : "groups"} ${names(scope.managementGroups)}`);
-  if (scope.subscriptions.length > 0) parts.push(`${scope.subscriptions.length === 1 ? "subscription" : "subscriptions"} ${names(scope.subscriptions)}`);
+  if (scope.managementGroups.length > 0)
+    parts.push(
+      `management ${scope.managementGroups.length === 1 ? "group" : "groups"} ${names(scope.managementGroups)}`,
+    );
+  if (scope.subscriptions.length > 0)
+    parts.push(`${scope.subscriptions.length === 1 ? "subscription" : "subscriptions"} ${names(scope.subscriptions)}`);
   if (parts.length === 0) parts.push("every subscription the credential can see");
-  if (scope.resourceGroups.length > 0) parts.push(`${scope.resourceGroups.length === 1 ? "resource group" : "resource groups"} ${names(scope.resourceGroups)}`);
-  if (scope.tags.length > 0) parts.push(`${scope.tags.length === 1 ? "tag" : "tags"} ${scope.tags.map((tag) => `${tag.key}=${tag.value}`).join(", ")}`);
+  if (scope.resourceGroups.length > 0)
+    parts.push(
+      `${scope.resourceGroups.length === 1 ? "resource group" : "resource groups"} ${names(scope.resourceGroups)}`,
+    );
+  if (scope.tags.length > 0)
+    parts.push(
+      `${scope.tags.length === 1 ? "tag" : "tags"} ${scope.tags.map((tag) => `${tag.key}=${tag.value}`).join(", ")}`,
+    );
   return parts;
 }
 
@@ -44,11 +69,14 @@ export function scopeParts(scope: FleetScope, limit = Number.POSITIVE_INFINITY):
 export function workspaceLabels(fleet: FleetReport): Map<string, string> {
   const short = (report: Report) => `${report.target.workspace} (${report.target.resourceGroup})`;
   const seen = new Map<string, number>();
-  for (const report of fleet.workspaces) seen.set(short(report).toLowerCase(), (seen.get(short(report).toLowerCase()) ?? 0) + 1);
+  for (const report of fleet.workspaces)
+    seen.set(short(report).toLowerCase(), (seen.get(short(report).toLowerCase()) ?? 0) + 1);
   return new Map(
     fleet.workspaces.map((report) => {
       const unique = seen.get(short(report).toLowerCase()) === 1;
-      const label = unique ? short(report) : `${report.target.workspace} (${report.target.resourceGroup}, subscription ${report.target.subscriptionId})`;
+      const label = unique
+        ? short(report)
+        : `${report.target.workspace} (${report.target.resourceGroup}, subscription ${report.target.subscriptionId})`;
       return [report.target.workspaceId, label];
     }),
   );
@@ -57,7 +85,10 @@ export function workspaceLabels(fleet: FleetReport): Map<string, string> {
 /** The check ids of a workspace by status, for the statuses worth acting on. */
 export function problemCheckIds(report: Report): Array<[Status, string[]]> {
   return STATUSES.filter(isProblem)
-    .map((status): [Status, string[]] => [status, report.checks.filter((check) => check.status === status).map((check) => check.id)])
+    .map((status): [Status, string[]] => [
+      status,
+      report.checks.filter((check) => check.status === status).map((check) => check.id),
+    ])
     .filter(([, ids]) => ids.length > 0);
 }
 
@@ -68,7 +99,8 @@ export function fleetExitSentence(fleet: FleetReport, failOn: FailOn): string {
   if (fleetExitCode(fleet, failOn) === 1) {
     const reached = workspacesAtFailOn(fleet, failOn).length;
     const fleetErrors = fleet.collection.errors.length;
-    if (reached === 0) return `exit 1: ${plural(fleetErrors, "read")} outside any workspace failed, which counts at --fail-on ${failOn}`;
+    if (reached === 0)
+      return `exit 1: ${plural(fleetErrors, "read")} outside any workspace failed, which counts at --fail-on ${failOn}`;
     const byStatus = levels.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
     return `exit 1: ${plural(reached, "workspace")} at or above --fail-on ${failOn} (${byStatus.join(", ")})`;
   }
@@ -79,38 +111,64 @@ export function fleetExitSentence(fleet: FleetReport, failOn: FailOn): string {
 
 export function renderFleetText(fleet: FleetReport, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
   // The caller has already decided on colour (terminal, NO_COLOR): styleText must not second-guess it.
-  const style = (format: Parameters<typeof styleText>[0], text: string) => (options.colour ? styleText(format, text, { validateStream: false }) : text);
+  const style = (format: Parameters<typeof styleText>[0], text: string) =>
+    options.colour ? styleText(format, text, { validateStream: false }) : text;
   const dim = (text: string) => style("dim", text);
   const lines: string[] = [];
 
   const ticket = fleet.ticket ? ` · ticket ${fleet.ticket}` : "";
-  lines.push(`${style("bold", `aml-preflight ${fleet.tool.version}`)} · fleet audit of ${plural(fleet.summary.workspaces, "workspace")}${ticket}`);
+  lines.push(
+    `${style("bold", `aml-preflight ${fleet.tool.version}`)} · fleet audit of ${plural(fleet.summary.workspaces, "workspace")}${ticket}`,
+  );
   lines.push(dim(`  scope: ${scopeParts(fleet.scope, SCOPE_NAMES_SHOWN).join(" · ")}`));
-  lines.push(dim(`  via ${VIA[fleet.scope.via]} · started ${fleet.startedAt} · ${(fleet.durationMs / 1000).toFixed(1)} s`));
+  lines.push(
+    dim(`  via ${VIA[fleet.scope.via]} · started ${fleet.startedAt} · ${(fleet.durationMs / 1000).toFixed(1)} s`),
+  );
   lines.push("");
 
   const counts = fleet.summary.byWorstStatus;
-  lines.push(`Workspaces by worst status: ${STATUSES.map((status) => style(COLOUR[status], `${counts[status]} ${status}`)).join(", ")}`);
+  lines.push(
+    `Workspaces by worst status: ${STATUSES.map((status) => style(COLOUR[status], `${counts[status]} ${status}`)).join(", ")}`,
+  );
   lines.push("");
 
-  const problemChecks = fleet.summary.checks.filter((check) => check.counts.fail + check.counts.unknown + check.counts.warn > 0);
+  const problemChecks = fleet.summary.checks.filter(
+    (check) => check.counts.fail + check.counts.unknown + check.counts.warn > 0,
+  );
   if (problemChecks.length === 0) {
     lines.push("No check failed, stayed undecided or warned in any workspace.");
   } else {
     const shown = problemChecks.slice(0, TOP_CHECKS);
-    const more = problemChecks.length > shown.length ? `top ${shown.length} of ${problemChecks.length}` : plural(shown.length, "check");
+    const more =
+      problemChecks.length > shown.length
+        ? `top ${shown.length} of ${problemChecks.length}`
+        : plural(shown.length, "check");
     lines.push(`Most common problems (${more}; workspaces per status):`);
     const idWidth = Math.max("check".length, ...shown.map((check) => check.id.length));
     const columns = ["fail", "unknown", "warn"] as const;
-    const widths = columns.map((status) => Math.max(status.length, ...shown.map((check) => String(check.counts[status]).length)));
-    const row = (id: string, values: string[], title: string) => `  ${id.padEnd(idWidth)}  ${values.map((value, index) => value.padStart(widths[index] ?? 0)).join("  ")}  ${title}`;
+    const widths = columns.map((status) =>
+      Math.max(status.length, ...shown.map((check) => String(check.counts[status]).length)),
+    );
+    const row = (id: string, values: string[], title: string) =>
+      `  ${id.padEnd(idWidth)}  ${values.map((value, index) => value.padStart(widths[index] ?? 0)).join("  ")}  ${title}`;
     lines.push(dim(row("check", [...columns], "title")));
-    for (const check of shown) lines.push(row(check.id, columns.map((status) => String(check.counts[status])), dim(check.title)));
+    for (const check of shown)
+      lines.push(
+        row(
+          check.id,
+          columns.map((status) => String(check.counts[status])),
+          dim(check.title),
+        ),
+      );
   }
   lines.push("");
 
   lines.push(...workspaceLines(fleet, options, style));
-  lines.push(dim("  every finding: --format json or --format markdown; one workspace in full: preflight --workspace <workspace ID>"));
+  lines.push(
+    dim(
+      "  every finding: --format json or --format markdown; one workspace in full: preflight --workspace <workspace ID>",
+    ),
+  );
   lines.push("");
 
   lines.push(...collectionLines(fleet, dim));
@@ -119,14 +177,23 @@ export function renderFleetText(fleet: FleetReport, options: RenderOptions = DEF
   return `${lines.join("\n")}\n`;
 }
 
-function workspaceLines(fleet: FleetReport, options: RenderOptions, style: (format: Parameters<typeof styleText>[0], text: string) => string): string[] {
+function workspaceLines(
+  fleet: FleetReport,
+  options: RenderOptions,
+  style: (format: Parameters<typeof styleText>[0], text: string) => string,
+): string[] {
   const listed = fleet.workspaces.filter((report) => options.verbose || isProblem(workspaceStatus(report)));
-  const quiet = fleet.workspaces.length - fleet.workspaces.filter((report) => isProblem(workspaceStatus(report))).length;
+  const quiet =
+    fleet.workspaces.length - fleet.workspaces.filter((report) => isProblem(workspaceStatus(report))).length;
   const lines: string[] = [];
   if (fleet.workspaces.length === 0) lines.push("No workspace found in the scope.");
   else if (options.verbose) lines.push(`Workspaces (${fleet.workspaces.length}):`);
-  else if (listed.length === 0) lines.push(`No workspace has a problem (${plural(quiet, "workspace")} passing or skipped).`);
-  else lines.push(`Workspaces with problems (${listed.length} of ${fleet.workspaces.length}${quiet > 0 ? `; ${quiet} passing or skipped not listed, --verbose lists them` : ""}):`);
+  else if (listed.length === 0)
+    lines.push(`No workspace has a problem (${plural(quiet, "workspace")} passing or skipped).`);
+  else
+    lines.push(
+      `Workspaces with problems (${listed.length} of ${fleet.workspaces.length}${quiet > 0 ? `; ${quiet} passing or skipped not listed, --verbose lists them` : ""}):`,
+    );
   if (listed.length === 0) return lines;
 
   // Columns stay aligned up to a sensible width; a longer name pushes only its own line.
@@ -139,7 +206,10 @@ function workspaceLines(fleet: FleetReport, options: RenderOptions, style: (form
     // A workspace whose worst is warn shows its warnings; otherwise what failed or stayed undecided.
     const named = groups.filter(([groupStatus]) => groupStatus !== "warn" || status === "warn" || options.verbose);
     const ids = named.map(([groupStatus, checkIds]) => `${groupStatus}: ${checkIds.join(", ")}`).join(" · ");
-    const failedReads = report.collection.errors.length > 0 ? style("dim", ` (${plural(report.collection.errors.length, "read")} failed)`) : "";
+    const failedReads =
+      report.collection.errors.length > 0
+        ? style("dim", ` (${plural(report.collection.errors.length, "read")} failed)`)
+        : "";
     const target = report.target;
     lines.push(
       `${style(COLOUR[status], `${STATUS_SYMBOL[status]} ${status.padEnd(7)}`)} ${target.workspace.padEnd(nameWidth)}  ${target.resourceGroup.padEnd(groupWidth)}  ${style("dim", target.subscriptionId)}  ${ids}${failedReads}`.trimEnd(),
@@ -156,13 +226,19 @@ function collectionLines(fleet: FleetReport, dim: (text: string) => string): str
   const inWorkspaces = fleet.workspaces.filter((report) => report.collection.errors.length > 0);
   if (inWorkspaces.length > 0) {
     const reads = inWorkspaces.reduce((sum, report) => sum + report.collection.errors.length, 0);
-    lines.push(dim(`  ${plural(reads, "read")} failed inside ${plural(inWorkspaces.length, "workspace")} (each workspace's report names them)`));
+    lines.push(
+      dim(
+        `  ${plural(reads, "read")} failed inside ${plural(inWorkspaces.length, "workspace")} (each workspace's report names them)`,
+      ),
+    );
   }
   if (errors.length > 0) {
     lines.push(`Reads that failed outside any workspace (${errors.length}):`);
     for (const error of errors) {
       const answer = [error.statusCode, error.code].filter(Boolean).join(" ");
-      lines.push(`  ${[error.operation, answer, error.resourceId].filter(Boolean).join(" ")}${error.permission ? ` (needs ${error.permission})` : ""}`);
+      lines.push(
+        `  ${[error.operation, answer, error.resourceId].filter(Boolean).join(" ")}${error.permission ? ` (needs ${error.permission})` : ""}`,
+      );
       lines.push(dim(`    ${error.message}`));
     }
   }

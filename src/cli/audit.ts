@@ -14,7 +14,16 @@ import type { Check } from "../engine/types.js";
 import { readAnySnapshot } from "../snapshot/fleet.js";
 import { writeSnapshot } from "../snapshot/io.js";
 import type { Snapshot } from "../snapshot/types.js";
-import { docsPath, docsUrlFor, openReader, outputsFor, positiveSeconds, writeOutputs, type AuditArgs, type ConnectionArgs } from "./common.js";
+import {
+  docsPath,
+  docsUrlFor,
+  openReader,
+  outputsFor,
+  positiveSeconds,
+  writeOutputs,
+  type AuditArgs,
+  type ConnectionArgs,
+} from "./common.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
 
@@ -26,7 +35,12 @@ export interface LiveArgs extends AuditArgs, ConnectionArgs {
   "diagnose-timeout": number;
 }
 
-async function collect(args: LiveArgs, checks: readonly Check[], io: CliIo, toolVersion: string): Promise<{ snapshot: Snapshot; redactor: Redactor }> {
+async function collect(
+  args: LiveArgs,
+  checks: readonly Check[],
+  io: CliIo,
+  toolVersion: string,
+): Promise<{ snapshot: Snapshot; redactor: Redactor }> {
   const workspace = await resolveWorkspace(
     { workspace: args.workspace, resourceGroup: args["resource-group"], subscription: args.subscription },
     io.env,
@@ -53,7 +67,12 @@ export async function liveAudit(args: LiveArgs, io: CliIo, toolVersion: string):
   docsUrlFor(args, io.env);
   const started = new Date();
   const { snapshot, redactor } = await collect(args, checks, io, toolVersion);
-  return emitReport(snapshot, checks, args, io, { toolVersion, startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(), redactor });
+  return emitReport(snapshot, checks, args, io, {
+    toolVersion,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    redactor,
+  });
 }
 
 export async function collectCommand(args: LiveArgs, io: CliIo, toolVersion: string): Promise<number> {
@@ -61,18 +80,28 @@ export async function collectCommand(args: LiveArgs, io: CliIo, toolVersion: str
   const { snapshot } = await collect(args, checks, io, toolVersion);
   const out = args.out as string;
   await writeSnapshot(out, snapshot);
-  io.stderr(`preflight: wrote snapshot of ${snapshot.target.workspace} to ${out} (${snapshot.resources.length} resources, ${snapshot.errors.length} failed reads, ${snapshot.requests} requests)\n`);
+  io.stderr(
+    `preflight: wrote snapshot of ${snapshot.target.workspace} to ${out} (${snapshot.resources.length} resources, ${snapshot.errors.length} failed reads, ${snapshot.requests} requests)\n`,
+  );
   return 0;
 }
 
-export async function offlineAudit(args: AuditArgs & { snapshot: string }, io: CliIo, toolVersion: string): Promise<number> {
+export async function offlineAudit(
+  args: AuditArgs & { snapshot: string },
+  io: CliIo,
+  toolVersion: string,
+): Promise<number> {
   const checks = selectChecks(args.only, args.skip);
   outputsFor(args);
   docsUrlFor(args, io.env);
   const read = await readAnySnapshot(args.snapshot);
   if (read.kind === "fleet") return (await import("./fleet.js")).offlineFleetAudit(read.fleet, args, io, toolVersion);
   const snapshot = read.snapshot;
-  return emitReport(snapshot, checks, args, io, { toolVersion, startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs });
+  return emitReport(snapshot, checks, args, io, {
+    toolVersion,
+    startedAt: snapshot.collectedAt,
+    durationMs: snapshot.durationMs,
+  });
 }
 
 async function emitReport(
@@ -89,7 +118,12 @@ async function emitReport(
     durationMs: timing.durationMs,
   });
   const failOn = args["fail-on"];
-  await writeOutputs(args, io, async (format, options) => (await loadRenderer(format))(report, options), timing.redactor);
+  await writeOutputs(
+    args,
+    io,
+    async (format, options) => (await loadRenderer(format))(report, options),
+    timing.redactor,
+  );
   if (args.out) io.stderr(`${summaryLine(report)}\n${exitSentence(report, failOn)}\n`);
   return exitCodeFor(report, failOn);
 }
@@ -97,14 +131,19 @@ async function emitReport(
 export async function checksCommand(id: string | undefined, io: CliIo): Promise<number> {
   if (id) {
     const check = findCheck(id);
-    if (!check) throw new PreflightError(`unknown check id "${id}"; known: ${CHECKS.map((candidate) => candidate.id).join(", ")}`);
+    if (!check)
+      throw new PreflightError(
+        `unknown check id "${id}"; known: ${CHECKS.map((candidate) => candidate.id).join(", ")}`,
+      );
     const page = await readFile(docsPath(check), "utf8").catch(() => undefined);
     io.stdout(page ?? `${check.id} (${check.severity}): ${check.title}\n`);
     return 0;
   }
   const width = Math.max(...CHECKS.map((check) => check.id.length));
-  const lines = CHECKS.map((check) => `${check.id.padEnd(width)}  ${check.severity.padEnd(8)}  ${check.title}\n${"".padEnd(width)}  ${"".padEnd(8)}  ${check.docs}`);
+  const lines = CHECKS.map(
+    (check) =>
+      `${check.id.padEnd(width)}  ${check.severity.padEnd(8)}  ${check.title}\n${"".padEnd(width)}  ${"".padEnd(8)}  ${check.docs}`,
+  );
   io.stdout(`${lines.join("\n")}\n`);
   return 0;
 }
-

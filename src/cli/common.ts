@@ -43,7 +43,11 @@ export function reportOptions(argv: Argv): Argv {
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
-    .option("fail-on", { choices: FAIL_ON, default: "fail" as const, describe: "Lowest status that makes the exit code 1" })
+    .option("fail-on", {
+      choices: FAIL_ON,
+      default: "fail" as const,
+      describe: "Lowest status that makes the exit code 1",
+    })
     .option("report", {
       type: "string",
       array: true,
@@ -52,31 +56,60 @@ export function reportOptions(argv: Argv): Argv {
     .option("ticket", { type: "string", describe: "Support ticket id, printed in every report format" })
     .option("docs-url", {
       type: "string",
-      describe: "URL of the published check pages, {id} for the check id (default: PREFLIGHT_DOCS_URL; else reports name docs/checks/<id>.md)",
+      describe:
+        "URL of the published check pages, {id} for the check id (default: PREFLIGHT_DOCS_URL; else reports name docs/checks/<id>.md)",
     });
 }
 
 /** The flags that say how to reach ARM and how long to wait for it. */
 export function connectionOptions(argv: Argv, defaultTimeoutSeconds = 300): Argv {
   return argv
-    .option("arm-endpoint", { type: "string", describe: "ARM endpoint (default: PREFLIGHT_ARM_ENDPOINT or https://management.azure.com)" })
-    .option("keys", { type: "boolean", default: true, describe: "Read listKeys/listCredentials to compare keys (--no-keys to skip)" })
-    .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one ARM request is abandoned (its reads become unknown)" })
-    .option("timeout", { type: "number", default: defaultTimeoutSeconds, describe: "Seconds for the whole collection; what is unread by then is unknown, the report still comes out" })
-    .option("retries", { type: "number", default: 3, describe: "Retries of a throttled (429), failed (5xx) or dropped request" })
-    .option("retry-delay", { type: "number", default: 1, describe: "Seconds before the first retry of a 5xx or dropped request; doubles each time" })
-    .option("max-retry-after", { type: "number", default: 60, describe: "Longest Retry-After (seconds) waited for; a longer one leaves the read unknown" });
+    .option("arm-endpoint", {
+      type: "string",
+      describe: "ARM endpoint (default: PREFLIGHT_ARM_ENDPOINT or https://management.azure.com)",
+    })
+    .option("keys", {
+      type: "boolean",
+      default: true,
+      describe: "Read listKeys/listCredentials to compare keys (--no-keys to skip)",
+    })
+    .option("request-timeout", {
+      type: "number",
+      default: 30,
+      describe: "Seconds before one ARM request is abandoned (its reads become unknown)",
+    })
+    .option("timeout", {
+      type: "number",
+      default: defaultTimeoutSeconds,
+      describe: "Seconds for the whole collection; what is unread by then is unknown, the report still comes out",
+    })
+    .option("retries", {
+      type: "number",
+      default: 3,
+      describe: "Retries of a throttled (429), failed (5xx) or dropped request",
+    })
+    .option("retry-delay", {
+      type: "number",
+      default: 1,
+      describe: "Seconds before the first retry of a 5xx or dropped request; doubles each time",
+    })
+    .option("max-retry-after", {
+      type: "number",
+      default: 60,
+      describe: "Longest Retry-After (seconds) waited for; a longer one leaves the read unknown",
+    });
 }
 
 /** A flag in seconds: a finite number above zero (or zero, where `zeroAllowed`). */
 export function positiveSeconds(args: object, flag: string, zeroAllowed = false): number {
   const value = (args as Record<string, unknown>)[flag];
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new PreflightError(`--${flag} must be a ${zeroAllowed ? "non-negative" : "positive"} number of seconds, got ${String(value)}`);
+    throw new PreflightError(
+      `--${flag} must be a ${zeroAllowed ? "non-negative" : "positive"} number of seconds, got ${String(value)}`,
+    );
   }
   return value;
 }
-
 
 /**
  * A reader on the ARM endpoint the flags name, signed in and with the run's deadline started.
@@ -87,12 +120,13 @@ export async function openReader(
   io: CliIo,
   extra: { concurrency?: number } = {},
 ): Promise<{ reader: ArmReader; redactor: Redactor; endpoint: string }> {
-  const [{ ArmReader, DEFAULT_ARM_ENDPOINT }, { createCredential, ensureToken }, { Redactor }, { DEFAULT_RETRY }] = await Promise.all([
-    import("../collect/arm.js"),
-    import("../collect/credential.js"),
-    import("../collect/secrets.js"),
-    import("../collect/retry.js"),
-  ]);
+  const [{ ArmReader, DEFAULT_ARM_ENDPOINT }, { createCredential, ensureToken }, { Redactor }, { DEFAULT_RETRY }] =
+    await Promise.all([
+      import("../collect/arm.js"),
+      import("../collect/credential.js"),
+      import("../collect/secrets.js"),
+      import("../collect/retry.js"),
+    ]);
   const endpoint = (args["arm-endpoint"] || io.env.PREFLIGHT_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT).replace(/\/+$/, "");
   if (!/^https:\/\//i.test(endpoint)) {
     throw new PreflightError(`--arm-endpoint "${endpoint}" must be an https:// URL`);
@@ -102,7 +136,8 @@ export async function openReader(
   const retryDelay = positiveSeconds(args, "retry-delay", true);
   const maxRetryAfter = positiveSeconds(args, "max-retry-after", true);
   const retries = args.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new PreflightError(`--retries must be a whole number from 0 to 10, got ${String(retries)}`);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10)
+    throw new PreflightError(`--retries must be a whole number from 0 to 10, got ${String(retries)}`);
   // The deadline runs from here: signing in counts against it too.
   const deadline = AbortSignal.timeout(runTimeout * 1000);
   const credential = createCredential(io.env);
@@ -112,7 +147,12 @@ export async function openReader(
     credential,
     endpoint,
     requestTimeoutMs: requestTimeout * 1000,
-    retry: { ...DEFAULT_RETRY, maxRetries: retries, retryDelayMs: retryDelay * 1000, maxRetryAfterMs: maxRetryAfter * 1000 },
+    retry: {
+      ...DEFAULT_RETRY,
+      maxRetries: retries,
+      retryDelayMs: retryDelay * 1000,
+      maxRetryAfterMs: maxRetryAfter * 1000,
+    },
     deadline,
     deadlineSeconds: runTimeout,
     redactor,
@@ -134,13 +174,16 @@ export function outputsFor(args: AuditArgs): Output[] {
     const at = entry.indexOf("=");
     const format = at > 0 ? entry.slice(0, at).trim() : "";
     const path = at > 0 ? entry.slice(at + 1).trim() : "";
-    if (!format || !path) throw new PreflightError(`--report "${entry}" must be <format>=<path>, e.g. --report junit=out/preflight.xml`);
-    if (!isFormat(format)) throw new PreflightError(`--report "${entry}": unknown format "${format}"; known: ${FORMATS.join(", ")}`);
+    if (!format || !path)
+      throw new PreflightError(`--report "${entry}" must be <format>=<path>, e.g. --report junit=out/preflight.xml`);
+    if (!isFormat(format))
+      throw new PreflightError(`--report "${entry}": unknown format "${format}"; known: ${FORMATS.join(", ")}`);
     outputs.push({ format, path });
   }
   const paths = outputs.flatMap((output) => (output.path ? [resolve(output.path)] : []));
   const twice = paths.find((path, index) => paths.indexOf(path) !== index);
-  if (twice) throw new PreflightError(`two reports would be written to ${twice}; give each --report/--out its own path`);
+  if (twice)
+    throw new PreflightError(`two reports would be written to ${twice}; give each --report/--out its own path`);
   return outputs;
 }
 
@@ -148,7 +191,10 @@ export function outputsFor(args: AuditArgs): Output[] {
 export function docsUrlFor(args: AuditArgs, env: NodeJS.ProcessEnv): ((check: { id: string }) => string) | undefined {
   const template = (args["docs-url"] || env.PREFLIGHT_DOCS_URL || "").trim();
   if (!template) return undefined;
-  if (!template.includes("{id}")) throw new PreflightError(`--docs-url "${template}" must contain {id}, e.g. https://example.org/docs/checks/{id}.md`);
+  if (!template.includes("{id}"))
+    throw new PreflightError(
+      `--docs-url "${template}" must contain {id}, e.g. https://example.org/docs/checks/{id}.md`,
+    );
   try {
     new URL(template.replaceAll("{id}", "x"));
   } catch {

@@ -31,11 +31,20 @@ function doctorOptions(argv: Argv): Argv {
   return argv
     .option("format", { choices: DOCTOR_FORMATS, default: "text" as DoctorFormat, describe: "Report format on stdout" })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
-    .option("fail-on", { choices: FAIL_ON, default: "fail" as const, describe: "Lowest status that makes the exit code 1" });
+    .option("fail-on", {
+      choices: FAIL_ON,
+      default: "fail" as const,
+      describe: "Lowest status that makes the exit code 1",
+    });
 }
 
 export function buildLogOptions(argv: Argv): Argv {
-  return doctorOptions(argv.positional("file", { type: "string", describe: "The image build log (20_image_build_log.txt), or - for standard input" })).option("workspace", {
+  return doctorOptions(
+    argv.positional("file", {
+      type: "string",
+      describe: "The image build log (20_image_build_log.txt), or - for standard input",
+    }),
+  ).option("workspace", {
     alias: "w",
     type: "string",
     describe: "Workspace to name in the `preflight --workspace` command offered for registry causes",
@@ -43,22 +52,64 @@ export function buildLogOptions(argv: Argv): Argv {
 }
 
 export function envOptions(argv: Argv): Argv {
-  return doctorOptions(argv.positional("file", { type: "string", describe: "conda.yml, requirements.txt, Dockerfile or an Azure ML environment YAML" }))
+  return doctorOptions(
+    argv.positional("file", {
+      type: "string",
+      describe: "conda.yml, requirements.txt, Dockerfile or an Azure ML environment YAML",
+    }),
+  )
     .option("kind", { choices: ENV_KINDS, describe: "What the file is (default: from its name and content)" })
-    .option("registry", { type: "string", describe: "The workspace's container registry name, to catch `<registry>/image` written without its host" })
-    .option("check-index", { type: "boolean", default: false, describe: "Look every pinned package up on its index (PEP 691) and conda channels (repodata.json)" })
-    .option("index-url", { type: "string", describe: "Pip index for --check-index (default: the file's --index-url, else https://pypi.org/simple)" })
-    .option("extra-index-url", { type: "string", array: true, describe: "More pip indexes for --check-index (added to the file's)" })
-    .option("channel", { type: "string", array: true, describe: "Conda channels for --check-index, in priority order (default: the file's channels, else defaults)" })
-    .option("conda-channel-alias", { type: "string", default: "https://conda.anaconda.org", describe: "Where named conda channels live (conda's channel_alias)" })
+    .option("registry", {
+      type: "string",
+      describe: "The workspace's container registry name, to catch `<registry>/image` written without its host",
+    })
+    .option("check-index", {
+      type: "boolean",
+      default: false,
+      describe: "Look every pinned package up on its index (PEP 691) and conda channels (repodata.json)",
+    })
+    .option("index-url", {
+      type: "string",
+      describe: "Pip index for --check-index (default: the file's --index-url, else https://pypi.org/simple)",
+    })
+    .option("extra-index-url", {
+      type: "string",
+      array: true,
+      describe: "More pip indexes for --check-index (added to the file's)",
+    })
+    .option("channel", {
+      type: "string",
+      array: true,
+      describe: "Conda channels for --check-index, in priority order (default: the file's channels, else defaults)",
+    })
+    .option("conda-channel-alias", {
+      type: "string",
+      default: "https://conda.anaconda.org",
+      describe: "Where named conda channels live (conda's channel_alias)",
+    })
     .option("conda-defaults", {
       type: "string",
       array: true,
       default: ["https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r"],
       describe: "What the conda channel `defaults` means (conda's default_channels)",
     })
-    .option("python", { type: "string", describe: "Target Python for --check-index, e.g. 3.10 (default: the conda file's python pin)" })
-    .option("platform", { choices: ["linux-64", "linux-aarch64"] as const, default: "linux-64" as const, describe: "Target platform for --check-index" })
-    .option("glibc", { type: "string", default: "2.31", describe: "Target glibc for manylinux wheels (2.31: Ubuntu 20.04 images; 2.35: 22.04)" })
-    .option("request-timeout", { type: "number", default: 30, describe: "Seconds before one index request is abandoned (its packages become unknown)" });
+    .option("python", {
+      type: "string",
+      describe: "Target Python for --check-index, e.g. 3.10 (default: the conda file's python pin)",
+    })
+    .option("platform", {
+      choices: ["linux-64", "linux-aarch64"] as const,
+      default: "linux-64" as const,
+      describe: "Target platform for --check-index",
+    })
+    .option("glibc", {
+      type: "string",
+      default: "2.31",
+      describe: "Target glibc for manylinux wheels (2.31: Ubuntu 20.04 images; 2.35: 22.04)",
+    })
+    .option("request-timeout", {
+      type: "number",
+      default: 30,
+      describe: "Seconds before one index request is abandoned (its packages become unknown)",
+    });
 }

@@ -11,7 +11,6 @@ import { PreflightError } from "../engine/errors.js";
 import type { BuildLogArgs, DoctorArgs, EnvArgs } from "./doctor-options.js";
 import type { CliIo } from "./io.js";
 
-
 async function readSource(path: string, io: CliIo): Promise<string> {
   if (path === "-") {
     if (!io.readStdin) throw new PreflightError("reading standard input is not available here");
@@ -21,34 +20,59 @@ async function readSource(path: string, io: CliIo): Promise<string> {
     return await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PreflightError(code === "ENOENT" ? `${path} does not exist` : code === "EISDIR" ? `${path} is a directory, not a file` : `cannot read ${path} (${code ?? "error"})`);
+    throw new PreflightError(
+      code === "ENOENT"
+        ? `${path} does not exist`
+        : code === "EISDIR"
+          ? `${path} is a directory, not a file`
+          : `cannot read ${path} (${code ?? "error"})`,
+    );
   }
 }
 
 export async function buildLogCommand(args: BuildLogArgs, io: CliIo, toolVersion: string): Promise<number> {
   const text = await readSource(args.file, io);
-  if (text.trim() === "") throw new PreflightError(`${args.file === "-" ? "standard input" : args.file} is empty: nothing to read`);
+  if (text.trim() === "")
+    throw new PreflightError(`${args.file === "-" ? "standard input" : args.file} is empty: nothing to read`);
   // The parsers (yaml, dockerfile-ast, pip-requirements-js) load only for the command that needs them.
   const { analyzeBuildLog } = await import("../doctor/build-log/analyze.js");
-  const report = analyzeBuildLog(text, { path: args.file, toolVersion, ...(args.workspace ? { workspace: args.workspace } : {}) });
+  const report = analyzeBuildLog(text, {
+    path: args.file,
+    toolVersion,
+    ...(args.workspace ? { workspace: args.workspace } : {}),
+  });
   return emit(report, args, io);
 }
 
 /** Index flags that cannot mean anything are usage errors, before any file is read. */
 function checkIndexFlags(args: EnvArgs): void {
   const timeout = args["request-timeout"];
-  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) throw new PreflightError(`--request-timeout must be a positive number of seconds, got ${String(timeout)}`);
-  if (!/^\d+\.\d+$/.test(args.glibc)) throw new PreflightError(`--glibc must be a version such as 2.31, got "${args.glibc}"`);
-  if (args.python !== undefined && !/^3\.\d+(?:\.\d+)?$/.test(args.python)) throw new PreflightError(`--python must be a Python 3 version such as 3.10, got "${args.python}"`);
-  for (const url of [args["index-url"], ...(args["extra-index-url"] ?? []), args["conda-channel-alias"], ...args["conda-defaults"]]) {
-    if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url)) throw new PreflightError(`index and channel URLs must be http(s) URLs, got "${url.replace(/\/\/[^/@\s]*@/, "//")}"`);
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0)
+    throw new PreflightError(`--request-timeout must be a positive number of seconds, got ${String(timeout)}`);
+  if (!/^\d+\.\d+$/.test(args.glibc))
+    throw new PreflightError(`--glibc must be a version such as 2.31, got "${args.glibc}"`);
+  if (args.python !== undefined && !/^3\.\d+(?:\.\d+)?$/.test(args.python))
+    throw new PreflightError(`--python must be a Python 3 version such as 3.10, got "${args.python}"`);
+  for (const url of [
+    args["index-url"],
+    ...(args["extra-index-url"] ?? []),
+    args["conda-channel-alias"],
+    ...args["conda-defaults"],
+  ]) {
+    if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url))
+      throw new PreflightError(
+        `index and channel URLs must be http(s) URLs, got "${url.replace(/\/\/[^/@\s]*@/, "//")}"`,
+      );
   }
 }
 
 export async function envCommand(args: EnvArgs, io: CliIo, toolVersion: string): Promise<number> {
   checkIndexFlags(args);
   const text = await readSource(args.file, io);
-  if (args.file === "-" && !args.kind) throw new PreflightError("env - (standard input) needs --kind: conda, requirements, dockerfile or azureml-environment");
+  if (args.file === "-" && !args.kind)
+    throw new PreflightError(
+      "env - (standard input) needs --kind: conda, requirements, dockerfile or azureml-environment",
+    );
   const { lintEnvironment } = await import("../doctor/env/lint.js");
   const lint = await lintEnvironment(args.file, text, (path) => readFile(path, "utf8").catch(() => undefined), {
     ...(args.kind ? { kind: args.kind } : {}),
@@ -78,7 +102,11 @@ export async function envCommand(args: EnvArgs, io: CliIo, toolVersion: string):
 
 async function emit(report: DoctorReport, args: DoctorArgs, io: CliIo): Promise<number> {
   const colour = !args.out && args.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-  const text = renderDoctor(args.format, scrubReport(report), { colour, verbose: args.verbose, failOn: args["fail-on"] });
+  const text = renderDoctor(args.format, scrubReport(report), {
+    colour,
+    verbose: args.verbose,
+    failOn: args["fail-on"],
+  });
   if (args.out) {
     await mkdir(dirname(resolve(args.out)), { recursive: true });
     await writeFile(args.out, text, "utf8");

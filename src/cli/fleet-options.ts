@@ -22,20 +22,57 @@ const VIA = ["resource-graph", "arm"] as const;
 
 export function fleetOptions(argv: Argv): Argv {
   const scoped = argv
-    .option("subscription", { alias: "s", type: "string", array: true, describe: "Subscription to audit (repeatable; default: every subscription the credential can see)" })
-    .option("management-group", { type: "string", array: true, describe: "Management group whose subscriptions to audit (repeatable)" })
-    .option("resource-group", { alias: "g", type: "string", array: true, describe: "Only workspaces in these resource groups (repeatable)" })
-    .option("tag", { type: "string", array: true, describe: "Only workspaces with this tag, key=value (repeatable; all must match; the value case-insensitive)" })
-    .option("via", { choices: VIA, default: "resource-graph" as const, describe: "resource-graph: one bulk sweep, ARM for the rest; arm: every workspace read through ARM (needs --subscription)" })
-    .option("concurrency", { type: "number", default: 16, describe: "ARM requests in flight at once (reads are also paced by what ARM says is left of each subscription's quota)" })
-    .option("progress", { type: "boolean", describe: "Progress on stderr (workspaces read and audited); default: only when stderr is a terminal" })
-    .option("save-snapshot", { type: "string", describe: "Also write every workspace's snapshot to this file (no secrets), for `preflight audit --snapshot`" });
+    .option("subscription", {
+      alias: "s",
+      type: "string",
+      array: true,
+      describe: "Subscription to audit (repeatable; default: every subscription the credential can see)",
+    })
+    .option("management-group", {
+      type: "string",
+      array: true,
+      describe: "Management group whose subscriptions to audit (repeatable)",
+    })
+    .option("resource-group", {
+      alias: "g",
+      type: "string",
+      array: true,
+      describe: "Only workspaces in these resource groups (repeatable)",
+    })
+    .option("tag", {
+      type: "string",
+      array: true,
+      describe: "Only workspaces with this tag, key=value (repeatable; all must match; the value case-insensitive)",
+    })
+    .option("via", {
+      choices: VIA,
+      default: "resource-graph" as const,
+      describe:
+        "resource-graph: one bulk sweep, ARM for the rest; arm: every workspace read through ARM (needs --subscription)",
+    })
+    .option("concurrency", {
+      type: "number",
+      default: 16,
+      describe:
+        "ARM requests in flight at once (reads are also paced by what ARM says is left of each subscription's quota)",
+    })
+    .option("progress", {
+      type: "boolean",
+      describe: "Progress on stderr (workspaces read and audited); default: only when stderr is a terminal",
+    })
+    .option("save-snapshot", {
+      type: "string",
+      describe: "Also write every workspace's snapshot to this file (no secrets), for `preflight audit --snapshot`",
+    });
   return reportOptions(connectionOptions(scoped, 1800));
 }
 
 /** Repeatable flags that also take comma-separated values, trimmed, empties dropped. */
 function listOf(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => String(value).split(",")).map((value) => value.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((value) => String(value).split(","))
+    .map((value) => value.trim())
+    .filter(Boolean);
 }
 
 export function fleetScope(args: FleetArgs): FleetScope {
@@ -51,11 +88,13 @@ export function fleetScope(args: FleetArgs): FleetScope {
     throw new PreflightError("give --subscription or --management-group, not both");
   }
   for (const id of subscriptions) {
-    if (!/^[0-9a-f-]{36}$/i.test(id) && !/^[\w.-]+$/.test(id)) throw new PreflightError(`--subscription "${id}" is not a subscription id`);
+    if (!/^[0-9a-f-]{36}$/i.test(id) && !/^[\w.-]+$/.test(id))
+      throw new PreflightError(`--subscription "${id}" is not a subscription id`);
   }
   if (args.via === "arm" && subscriptions.length === 0) {
-    throw new PreflightError("--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces");
+    throw new PreflightError(
+      "--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces",
+    );
   }
   return { subscriptions, managementGroups, resourceGroups: listOf(args["resource-group"]), tags, via: args.via };
 }
-

@@ -7,7 +7,14 @@ import { dirname, resolve } from "node:path";
 import { fleetExitSentence, renderFleet } from "../../reports/fleet/index.js";
 import type { Redactor } from "../collect/secrets.js";
 import { PreflightError } from "../engine/errors.js";
-import { buildFleetReport, fleetExitCode, unreadableWorkspaceReport, type FleetCollection, type FleetReport, type FleetScope } from "../engine/fleet.js";
+import {
+  buildFleetReport,
+  fleetExitCode,
+  unreadableWorkspaceReport,
+  type FleetCollection,
+  type FleetReport,
+  type FleetScope,
+} from "../engine/fleet.js";
 import { buildReport } from "../engine/run.js";
 import type { Report } from "../engine/types.js";
 import type { FleetProgress } from "../collect/fleet.js";
@@ -22,7 +29,8 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
   const checks = selectChecks(args.only, args.skip);
   const scope = fleetScope(args);
   const concurrency = args.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new PreflightError(`--concurrency must be a whole number from 1 to 256, got ${String(concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new PreflightError(`--concurrency must be a whole number from 1 to 256, got ${String(concurrency)}`);
   outputsFor(args);
   docsUrlFor(args, io.env);
   positiveSeconds(args, "timeout");
@@ -46,17 +54,28 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
     workspaceConcurrency: Math.max(2, Math.ceil(concurrency / 2)),
     onProgress: progress,
     onSnapshot: (snapshot) => {
-      reports.push(buildReport(snapshot, checks, { toolVersion, ticket, startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs }));
+      reports.push(
+        buildReport(snapshot, checks, {
+          toolVersion,
+          ticket,
+          startedAt: snapshot.collectedAt,
+          durationMs: snapshot.durationMs,
+        }),
+      );
       if (args["save-snapshot"]) snapshots.push(snapshot);
     },
     onUnreadable: (target, reason) => {
-      reports.push(unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: started.toISOString() }));
+      reports.push(
+        unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: started.toISOString() }),
+      );
       unreadable.push({ target, reason });
     },
   });
   progress(undefined);
   if (result.found === 0) {
-    throw new PreflightError(`no workspace found in ${describeScope(scope)}; check --subscription/--management-group, --resource-group and --tag, and that the credential can read them`);
+    throw new PreflightError(
+      `no workspace found in ${describeScope(scope)}; check --subscription/--management-group, --resource-group and --tag, and that the credential can read them`,
+    );
   }
   const durationMs = Date.now() - started.getTime();
   const collection: FleetCollection = {
@@ -66,7 +85,8 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
   };
   if (args["save-snapshot"]) {
     const { writeFleetSnapshot } = await import("../snapshot/fleet.js");
-    const byId = (a: Snapshot, b: Snapshot) => a.target.workspaceId.toLowerCase().localeCompare(b.target.workspaceId.toLowerCase());
+    const byId = (a: Snapshot, b: Snapshot) =>
+      a.target.workspaceId.toLowerCase().localeCompare(b.target.workspaceId.toLowerCase());
     const fleetSnapshot: FleetSnapshot = {
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
       kind: "fleet",
@@ -83,19 +103,38 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
     await writeFleetSnapshot(args["save-snapshot"], fleetSnapshot, (value) => redactor.redactDeep(value));
     io.stderr(`preflight: wrote the snapshot of ${snapshots.length} workspaces to ${args["save-snapshot"]}\n`);
   }
-  const fleet = buildFleetReport(reports, { toolVersion, ticket, startedAt: started.toISOString(), durationMs, scope, collection });
+  const fleet = buildFleetReport(reports, {
+    toolVersion,
+    ticket,
+    startedAt: started.toISOString(),
+    durationMs,
+    scope,
+    collection,
+  });
   return emitFleetReport(fleet, args, io, redactor);
 }
 
 /** `preflight audit --snapshot <fleet snapshot>`: the fleet's report again, offline. */
-export async function offlineFleetAudit(fleetSnapshot: FleetSnapshot, args: AuditArgs, io: CliIo, toolVersion: string): Promise<number> {
+export async function offlineFleetAudit(
+  fleetSnapshot: FleetSnapshot,
+  args: AuditArgs,
+  io: CliIo,
+  toolVersion: string,
+): Promise<number> {
   const checks = selectChecks(args.only, args.skip);
   const ticket = args.ticket ?? null;
   const reports = fleetSnapshot.snapshots.map((snapshot) =>
-    buildReport(snapshot, checks, { toolVersion, ticket, startedAt: snapshot.collectedAt, durationMs: snapshot.durationMs }),
+    buildReport(snapshot, checks, {
+      toolVersion,
+      ticket,
+      startedAt: snapshot.collectedAt,
+      durationMs: snapshot.durationMs,
+    }),
   );
   for (const { target, reason } of fleetSnapshot.unreadable) {
-    reports.push(unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: fleetSnapshot.collectedAt }));
+    reports.push(
+      unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: fleetSnapshot.collectedAt }),
+    );
   }
   const fleet = buildFleetReport(reports, {
     toolVersion,
@@ -112,8 +151,12 @@ async function emitFleetReport(fleet: FleetReport, args: AuditArgs, io: CliIo, r
   const failOn = args["fail-on"];
   await writeOutputs(args, io, (format, options) => renderFleet(format, fleet, options), redactor);
   if (args.out) {
-    const counts = Object.entries(fleet.summary.byWorstStatus).filter(([, count]) => count > 0).map(([status, count]) => `${count} ${status}`);
-    io.stderr(`preflight: ${fleet.summary.workspaces} workspaces (${counts.join(", ")})\n${fleetExitSentence(fleet, failOn)}\n`);
+    const counts = Object.entries(fleet.summary.byWorstStatus)
+      .filter(([, count]) => count > 0)
+      .map(([status, count]) => `${count} ${status}`);
+    io.stderr(
+      `preflight: ${fleet.summary.workspaces} workspaces (${counts.join(", ")})\n${fleetExitSentence(fleet, failOn)}\n`,
+    );
   }
   return fleetExitCode(fleet, failOn);
 }

@@ -17,12 +17,34 @@ export type { CliIo } from "./io.js";
 
 function targetOptions(argv: Argv): Argv {
   const withTarget = argv
-    .option("workspace", { alias: "w", type: "string", describe: "Workspace name or full ARM resource ID", demandOption: true })
-    .option("resource-group", { alias: "g", type: "string", describe: "Resource group (found by listing the subscription when omitted)" })
-    .option("subscription", { alias: "s", type: "string", describe: "Subscription id (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI default)" });
+    .option("workspace", {
+      alias: "w",
+      type: "string",
+      describe: "Workspace name or full ARM resource ID",
+      demandOption: true,
+    })
+    .option("resource-group", {
+      alias: "g",
+      type: "string",
+      describe: "Resource group (found by listing the subscription when omitted)",
+    })
+    .option("subscription", {
+      alias: "s",
+      type: "string",
+      describe: "Subscription id (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI default)",
+    });
   return connectionOptions(withTarget)
-    .option("diagnose", { type: "boolean", default: false, describe: "Also run Azure's own workspace diagnose (a read-only POST) and report its results (workspace-diagnose)" })
-    .option("diagnose-timeout", { type: "number", default: 120, describe: "Seconds to wait for --diagnose to finish; past it, workspace-diagnose is unknown" });
+    .option("diagnose", {
+      type: "boolean",
+      default: false,
+      describe:
+        "Also run Azure's own workspace diagnose (a read-only POST) and report its results (workspace-diagnose)",
+    })
+    .option("diagnose-timeout", {
+      type: "number",
+      default: 120,
+      describe: "Seconds to wait for --diagnose to finish; past it, workspace-diagnose is unknown",
+    });
 }
 
 /** The commands the parser can dispatch to. */
@@ -32,53 +54,84 @@ export type CommandName = "live" | "collect" | "audit" | "checks" | "build-log" 
  * The CLI's own parser: flags, choices and commands, with `onCommand` called for the command the
  * arguments name. `main` runs the command; tests (the pipeline file's command line) only record it.
  */
-export function createParser(args: string[], onCommand: (command: CommandName, argv: Record<string, unknown>) => Promise<void>): Argv {
-  return yargs(args)
-    .scriptName("preflight")
-    // Options are read by their dashed names; camelCase copies would only double "Unknown argument" messages.
-    .parserConfiguration({ "camel-case-expansion": false })
-    .usage("$0 --workspace <name | resource ID> [options]\n\nAudits an Azure Machine Learning workspace and its network for what breaks environment image builds.")
-    .option("verbose", { type: "boolean", default: false, describe: "Show passing findings, evidence and stack traces" })
-    .command("$0", "Collect and audit one workspace", (y) => reportOptions(targetOptions(y)), (argv) => onCommand("live", argv))
-    .command(
-      "collect",
-      "Collect a workspace into a snapshot file (holds no secrets)",
-      (y) =>
-        targetOptions(y)
-          .option("out", { type: "string", demandOption: true, describe: "Snapshot file to write" })
-          .option("only", { type: "string", array: true, describe: "Collect only what these checks need" })
-          .option("skip", { type: "string", array: true, describe: "Collect nothing only these checks need" }),
-      (argv) => onCommand("collect", argv),
-    )
-    .command(
-      "fleet",
-      "Audit every workspace of some subscriptions, a management group or the tenant (also: preflight --all)",
-      fleetOptions,
-      (argv) => onCommand("fleet", argv),
-    )
-    .command(
-      "audit",
-      "Audit a collected snapshot offline",
-      (y) => reportOptions(y).option("snapshot", { type: "string", demandOption: true, describe: "Snapshot file from `preflight collect` or `preflight fleet --save-snapshot`" }),
-      (argv) => onCommand("audit", argv),
-    )
-    .command(
-      "checks [id]",
-      "List the checks, or print one check's documentation",
-      (y) => y.positional("id", { type: "string", describe: "Check id" }),
-      (argv) => onCommand("checks", argv),
-    )
-    .command("build-log <file>", "Explain a failed image build log: each known cause with its line and fix", buildLogOptions, (argv) => onCommand("build-log", argv))
-    .command("env <file>", "Lint an environment (conda file, requirements, Dockerfile, Azure ML environment) before it is built", envOptions, (argv) => onCommand("env", argv))
-    .strict()
-    .help()
-    .version(TOOL_VERSION)
-    .wrap(100)
-    .exitProcess(false)
-    .fail((message, error) => {
-      // yargs spreads some messages over several lines ("Invalid values:\n  Argument: ..."): exit 2 says one.
-      throw error ?? new PreflightError(`${oneLine(message ?? "invalid arguments")} (see preflight --help)`);
-    });
+export function createParser(
+  args: string[],
+  onCommand: (command: CommandName, argv: Record<string, unknown>) => Promise<void>,
+): Argv {
+  return (
+    yargs(args)
+      .scriptName("preflight")
+      // Options are read by their dashed names; camelCase copies would only double "Unknown argument" messages.
+      .parserConfiguration({ "camel-case-expansion": false })
+      .usage(
+        "$0 --workspace <name | resource ID> [options]\n\nAudits an Azure Machine Learning workspace and its network for what breaks environment image builds.",
+      )
+      .option("verbose", {
+        type: "boolean",
+        default: false,
+        describe: "Show passing findings, evidence and stack traces",
+      })
+      .command(
+        "$0",
+        "Collect and audit one workspace",
+        (y) => reportOptions(targetOptions(y)),
+        (argv) => onCommand("live", argv),
+      )
+      .command(
+        "collect",
+        "Collect a workspace into a snapshot file (holds no secrets)",
+        (y) =>
+          targetOptions(y)
+            .option("out", { type: "string", demandOption: true, describe: "Snapshot file to write" })
+            .option("only", { type: "string", array: true, describe: "Collect only what these checks need" })
+            .option("skip", { type: "string", array: true, describe: "Collect nothing only these checks need" }),
+        (argv) => onCommand("collect", argv),
+      )
+      .command(
+        "fleet",
+        "Audit every workspace of some subscriptions, a management group or the tenant (also: preflight --all)",
+        fleetOptions,
+        (argv) => onCommand("fleet", argv),
+      )
+      .command(
+        "audit",
+        "Audit a collected snapshot offline",
+        (y) =>
+          reportOptions(y).option("snapshot", {
+            type: "string",
+            demandOption: true,
+            describe: "Snapshot file from `preflight collect` or `preflight fleet --save-snapshot`",
+          }),
+        (argv) => onCommand("audit", argv),
+      )
+      .command(
+        "checks [id]",
+        "List the checks, or print one check's documentation",
+        (y) => y.positional("id", { type: "string", describe: "Check id" }),
+        (argv) => onCommand("checks", argv),
+      )
+      .command(
+        "build-log <file>",
+        "Explain a failed image build log: each known cause with its line and fix",
+        buildLogOptions,
+        (argv) => onCommand("build-log", argv),
+      )
+      .command(
+        "env <file>",
+        "Lint an environment (conda file, requirements, Dockerfile, Azure ML environment) before it is built",
+        envOptions,
+        (argv) => onCommand("env", argv),
+      )
+      .strict()
+      .help()
+      .version(TOOL_VERSION)
+      .wrap(100)
+      .exitProcess(false)
+      .fail((message, error) => {
+        // yargs spreads some messages over several lines ("Invalid values:\n  Argument: ..."): exit 2 says one.
+        throw error ?? new PreflightError(`${oneLine(message ?? "invalid arguments")} (see preflight --help)`);
+      })
+  );
 }
 
 /** yargs-parser reads a lone `-` as an empty flag; `build-log -` and `env -` mean standard input. */
@@ -92,7 +145,10 @@ function allAsFleet(args: string[]): string[] {
     throw new PreflightError("--all audits every workspace in scope; drop --workspace (or drop --all to audit one)");
   }
   const first = rest[0];
-  if (first !== undefined && !first.startsWith("-") && first !== "fleet") throw new PreflightError(`--all does not go with the ${first} command; use \`preflight fleet\` or \`preflight --all\``);
+  if (first !== undefined && !first.startsWith("-") && first !== "fleet")
+    throw new PreflightError(
+      `--all does not go with the ${first} command; use \`preflight fleet\` or \`preflight --all\``,
+    );
   return first === "fleet" ? rest : ["fleet", ...rest];
 }
 
@@ -110,13 +166,17 @@ export async function main(rawArgs: string[], io: CliIo): Promise<number> {
         exitCode = await (await import("./audit.js")).collectCommand(argv as unknown as LiveArgs, io, TOOL_VERSION);
         break;
       case "audit":
-        exitCode = await (await import("./audit.js")).offlineAudit(argv as unknown as AuditArgs & { snapshot: string }, io, TOOL_VERSION);
+        exitCode = await (
+          await import("./audit.js")
+        ).offlineAudit(argv as unknown as AuditArgs & { snapshot: string }, io, TOOL_VERSION);
         break;
       case "checks":
         exitCode = await (await import("./audit.js")).checksCommand(argv.id as string | undefined, io);
         break;
       case "build-log":
-        exitCode = await (await import("./doctor.js")).buildLogCommand(argv as unknown as BuildLogArgs, io, TOOL_VERSION);
+        exitCode = await (
+          await import("./doctor.js")
+        ).buildLogCommand(argv as unknown as BuildLogArgs, io, TOOL_VERSION);
         break;
       case "env":
         exitCode = await (await import("./doctor.js")).envCommand(argv as unknown as EnvArgs, io, TOOL_VERSION);
@@ -159,4 +219,3 @@ function oneLine(text: string): string {
     .filter(Boolean)
     .join(" ");
 }
-

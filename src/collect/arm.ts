@@ -135,7 +135,11 @@ export class ArmReader {
         capture?.attempts.push({ status: 0 });
         throw error;
       }
-      if (isGraph) this.noteGraphQuota(response.headers.get("x-ms-user-quota-remaining"), response.headers.get("x-ms-user-quota-resets-after"));
+      if (isGraph)
+        this.noteGraphQuota(
+          response.headers.get("x-ms-user-quota-remaining"),
+          response.headers.get("x-ms-user-quota-resets-after"),
+        );
       // A 202 (a long-running operation still going) paces polling with Retry-After too.
       const wait = response.status === 202 ? retryAfterHeaderMs(response) : retryAfterMs(response);
       capture?.attempts.push({ status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
@@ -176,7 +180,10 @@ export class ArmReader {
   graph(): ResourceGraphClient {
     if (this.graphClient) return this.graphClient;
     // No read budget: Resource Graph's quota is the user's, not a subscription's, and is read apart.
-    const client = new ResourceGraphClient(this.options.credential, { ...this.clientOptions(false), credentials: { scopes: [this.tokenScope()] } });
+    const client = new ResourceGraphClient(this.options.credential, {
+      ...this.clientOptions(false),
+      credentials: { scopes: [this.tokenScope()] },
+    });
     this.graphClient = this.withOwnRetries(client);
     return client;
   }
@@ -255,10 +262,15 @@ export class ArmReader {
     try {
       await captureContext.run(capture, call);
     } catch (error) {
-      if (!typedModelTripped(part, error, capture)) return { ok: false, error: this.toError(part, operation, resourceId, error, capture) };
+      if (!typedModelTripped(part, error, capture))
+        return { ok: false, error: this.toError(part, operation, resourceId, error, capture) };
     }
     const body = parseBody(capture.bodies.at(-1));
-    if (!body) return { ok: false, error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object"), capture) };
+    if (!body)
+      return {
+        ok: false,
+        error: this.toError(part, operation, resourceId, new Error("the response body is not a JSON object"), capture),
+      };
     this.noteRetries(operation, resourceId, capture);
     // Keys and passwords are known as secrets from the moment they are read.
     if (part === "keys") this.options.redactor.rememberFieldsOf(body);
@@ -284,7 +296,17 @@ export class ArmReader {
       for (const text of capture.bodies) {
         const value = parseBody(text)?.value;
         // A page without a `value` array is not an empty page: the list is unread, not empty.
-        if (!Array.isArray(value)) return { ok: false, error: this.toError(part, operation, resourceId, new Error("a page of the list has no `value` array"), capture) };
+        if (!Array.isArray(value))
+          return {
+            ok: false,
+            error: this.toError(
+              part,
+              operation,
+              resourceId,
+              new Error("a page of the list has no `value` array"),
+              capture,
+            ),
+          };
         for (const item of value) if (item && typeof item === "object") items.push(item as Record<string, unknown>);
       }
       this.noteRetries(operation, resourceId, capture);
@@ -320,14 +342,26 @@ export class ArmReader {
       }
     });
     if (!result.ok && signal.aborted && !this.pastDeadline) {
-      return { ok: false, error: { ...result.error, code: "Timeout", message: `the diagnose did not finish within --diagnose-timeout ${timeoutMs / 1000} s` } };
+      return {
+        ok: false,
+        error: {
+          ...result.error,
+          code: "Timeout",
+          message: `the diagnose did not finish within --diagnose-timeout ${timeoutMs / 1000} s`,
+        },
+      };
     }
     return result;
   }
 
   private noteRetries(operation: Operation, resourceId: string, capture: Capture): void {
     if (capture.attempts.every((attempt) => attempt.status >= 200 && attempt.status < 300)) return;
-    const note = { resourceId, operation, attempts: capture.attempts.length, statuses: capture.attempts.map((attempt) => attempt.status) };
+    const note = {
+      resourceId,
+      operation,
+      attempts: capture.attempts.length,
+      statuses: capture.attempts.map((attempt) => attempt.status),
+    };
     this.retries.push(note);
     tallyContext.getStore()?.retries.push(note);
   }
@@ -344,14 +378,27 @@ export class ArmReader {
     };
   }
 
-  toError(part: PartName, operation: Operation, resourceId: string, error: unknown, capture?: Capture): CollectionError {
+  toError(
+    part: PartName,
+    operation: Operation,
+    resourceId: string,
+    error: unknown,
+    capture?: Capture,
+  ): CollectionError {
     const redact = (text: string) => this.options.redactor.redactMessage(text);
     const attempts = capture?.attempts.length ?? 0;
     const tried = attempts > 1 ? { attempts } : {};
     if (error instanceof Error && error.name === "AbortError") {
       if (this.pastDeadline) return { ...this.deadlineError(part, operation, resourceId, true), ...tried };
       const seconds = this.options.requestTimeoutMs / 1000;
-      return { part, resourceId, operation, code: "Timeout", message: `no answer within --request-timeout ${seconds} s`, ...tried };
+      return {
+        part,
+        resourceId,
+        operation,
+        code: "Timeout",
+        message: `no answer within --request-timeout ${seconds} s`,
+        ...tried,
+      };
     }
     if (isRestError(error)) {
       const statusCode = error.statusCode;
@@ -365,7 +412,12 @@ export class ArmReader {
           : attempts > 1
             ? ` (after ${attempts} attempts)`
             : "";
-      const text = code === "PARSE_ERROR" ? parseFailure(error.message) : statusCode === undefined ? error.message : (envelope?.message ?? error.message);
+      const text =
+        code === "PARSE_ERROR"
+          ? parseFailure(error.message)
+          : statusCode === undefined
+            ? error.message
+            : (envelope?.message ?? error.message);
       return {
         part,
         resourceId,
@@ -388,7 +440,8 @@ export class ArmReader {
  * the diagnose: its 202s carry bodies too, and a half-finished operation must not read as done.
  */
 function typedModelTripped(part: PartName, error: unknown, capture: Capture): boolean {
-  if (part === "diagnose" || isRestError(error) || (error instanceof Error && error.name === "AbortError")) return false;
+  if (part === "diagnose" || isRestError(error) || (error instanceof Error && error.name === "AbortError"))
+    return false;
   return capture.attempts.at(-1)?.status === 200 && parseBody(capture.bodies.at(-1)) !== undefined;
 }
 
@@ -421,7 +474,9 @@ function parseBody(text: string | undefined): Record<string, unknown> | undefine
   if (!text) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -8,7 +8,18 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { PreflightError } from "../engine/errors.js";
-import { asArray, asObject, asString, computeView, dnsZoneGroupView, registryAdminUserEnabled, privateEndpointConnections, privateEndpointView, subnetView, virtualNetworkView } from "../snapshot/model.js";
+import {
+  asArray,
+  asObject,
+  asString,
+  computeView,
+  dnsZoneGroupView,
+  registryAdminUserEnabled,
+  privateEndpointConnections,
+  privateEndpointView,
+  subnetView,
+  virtualNetworkView,
+} from "../snapshot/model.js";
 import { idKey, normaliseRegion, parseResourceId, vnetIdOfSubnet } from "../snapshot/ids.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
@@ -83,7 +94,12 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
     if (typeof clean.id === "string") resources.set(idKey(clean.id), clean);
     return clean;
   };
-  const getById = async (part: PartName, operation: Operation, id: string, call: (ref: ParsedRef) => Promise<unknown>) => {
+  const getById = async (
+    part: PartName,
+    operation: Operation,
+    id: string,
+    call: (ref: ParsedRef) => Promise<unknown>,
+  ) => {
     const ref = parseRef(id);
     if (!ref) {
       errors.push({ part, resourceId: id, operation, message: `"${id}" is not an ARM resource ID` });
@@ -133,35 +149,59 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
   let workspaceKeysError: CollectionError | undefined;
   const level2: Array<Promise<unknown>> = [];
   if (want("storage") && storageId) {
-    level2.push(getById("storage", "storage get", storageId, (ref) => reader.clientsFor(ref.subscriptionId).storage.storageAccounts.getProperties(ref.resourceGroup, ref.name)));
+    level2.push(
+      getById("storage", "storage get", storageId, (ref) =>
+        reader.clientsFor(ref.subscriptionId).storage.storageAccounts.getProperties(ref.resourceGroup, ref.name),
+      ),
+    );
   }
   if (want("registry") && registryId) {
-    level2.push(getById("registry", "registry get", registryId, (ref) => reader.clientsFor(ref.subscriptionId).registry.registries.get(ref.resourceGroup, ref.name)));
+    level2.push(
+      getById("registry", "registry get", registryId, (ref) =>
+        reader.clientsFor(ref.subscriptionId).registry.registries.get(ref.resourceGroup, ref.name),
+      ),
+    );
   }
   if (want("keyVault") && keyVaultId) {
-    level2.push(getById("keyVault", "key vault get", keyVaultId, (ref) => reader.clientsFor(ref.subscriptionId).keyVault.vaults.get(ref.resourceGroup, ref.name)));
+    level2.push(
+      getById("keyVault", "key vault get", keyVaultId, (ref) =>
+        reader.clientsFor(ref.subscriptionId).keyVault.vaults.get(ref.resourceGroup, ref.name),
+      ),
+    );
   }
   if (want("computes")) {
-    const list = () => reader.readAll("computes", "computes list", `${workspaceId}/computes`, () => ml.computeOperations.list(resourceGroup, name));
+    const list = () =>
+      reader.readAll("computes", "computes list", `${workspaceId}/computes`, () =>
+        ml.computeOperations.list(resourceGroup, name),
+      );
     level2.push(
-      (shared ? shared.children(workspaceId, "Microsoft.MachineLearningServices/workspaces/computes", list) : list())
-        .then((result) => {
-          if (result.ok) result.items.forEach(keep);
-          else errors.push(result.error);
-        }),
+      (shared
+        ? shared.children(workspaceId, "Microsoft.MachineLearningServices/workspaces/computes", list)
+        : list()
+      ).then((result) => {
+        if (result.ok) result.items.forEach(keep);
+        else errors.push(result.error);
+      }),
     );
   }
   if (want("keys") && options.readKeys) {
     level2.push(
-      reader.readOne("keys", "workspace listKeys", workspaceId, () => ml.workspaces.listKeys(resourceGroup, name)).then((result) => {
-        if (result.ok) workspaceKeys = result.body;
-        else workspaceKeysError = result.error;
-      }),
+      reader
+        .readOne("keys", "workspace listKeys", workspaceId, () => ml.workspaces.listKeys(resourceGroup, name))
+        .then((result) => {
+          if (result.ok) workspaceKeys = result.body;
+          else workspaceKeysError = result.error;
+        }),
     );
   }
   const readEndpoint = (id: string) =>
-    getById("privateEndpoints", "private endpoint get", id, (ref) => reader.clientsFor(ref.subscriptionId).network.privateEndpoints.get(ref.resourceGroup, ref.name));
-  const endpointIdsOf = (raw: unknown) => privateEndpointConnections(raw).map((c) => c.privateEndpointId).filter((id): id is string => !!id);
+    getById("privateEndpoints", "private endpoint get", id, (ref) =>
+      reader.clientsFor(ref.subscriptionId).network.privateEndpoints.get(ref.resourceGroup, ref.name),
+    );
+  const endpointIdsOf = (raw: unknown) =>
+    privateEndpointConnections(raw)
+      .map((c) => c.privateEndpointId)
+      .filter((id): id is string => !!id);
   if (want("privateEndpoints")) for (const id of endpointIdsOf(workspace)) level2.push(readEndpoint(id));
   // Private DNS: an endpoint's zone groups are listed by the endpoint's ID, so they need not wait for it.
   const zoneGroupsListed = new Set<string>();
@@ -176,11 +216,12 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
         reader.clientsFor(ref.subscriptionId).network.privateDnsZoneGroups.list(ref.resourceGroup, ref.name),
       );
     into.push(
-      (shared ? shared.children(ref.id, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", list) : list())
-        .then((result) => {
+      (shared ? shared.children(ref.id, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", list) : list()).then(
+        (result) => {
           if (result.ok) zoneGroups.push(...result.items.map(keep));
           else errors.push(result.error);
-        }),
+        },
+      ),
     );
   };
   const zonesRead = new Set<string>();
@@ -194,18 +235,29 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
       zonesRead.add(idKey(zoneId));
       const ref = parseRef(zoneId);
       if (!ref) {
-        errors.push({ part: "privateDns", resourceId: zoneId, operation: "private DNS zone get", message: `"${zoneId}" is not an ARM resource ID` });
+        errors.push({
+          part: "privateDns",
+          resourceId: zoneId,
+          operation: "private DNS zone get",
+          message: `"${zoneId}" is not an ARM resource ID`,
+        });
         continue;
       }
       const dns = reader.clientsFor(ref.subscriptionId).privateDns;
-      into.push(getById("privateDns", "private DNS zone get", zoneId, () => dns.privateZones.get(ref.resourceGroup, ref.name)));
-      const list = () => reader.readAll("privateDns", "virtual network links list", `${ref.id}/virtualNetworkLinks`, () => dns.virtualNetworkLinks.list(ref.resourceGroup, ref.name));
       into.push(
-        (shared ? shared.children(ref.id, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", list) : list())
-          .then((result) => {
+        getById("privateDns", "private DNS zone get", zoneId, () => dns.privateZones.get(ref.resourceGroup, ref.name)),
+      );
+      const list = () =>
+        reader.readAll("privateDns", "virtual network links list", `${ref.id}/virtualNetworkLinks`, () =>
+          dns.virtualNetworkLinks.list(ref.resourceGroup, ref.name),
+        );
+      into.push(
+        (shared ? shared.children(ref.id, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", list) : list()).then(
+          (result) => {
             if (result.ok) result.items.forEach(keep);
             else errors.push(result.error);
-          }),
+          },
+        ),
       );
     }
   };
@@ -217,18 +269,31 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
   const registry = registryId ? resources.get(idKey(registryId)) : undefined;
   const keyVault = keyVaultId ? resources.get(idKey(keyVaultId)) : undefined;
   const computeSubnets = [...resources.values()]
-    .filter((resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(`${idKey(workspaceId)}/computes/`))
+    .filter(
+      (resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(`${idKey(workspaceId)}/computes/`),
+    )
     .map((resource) => computeView(resource).subnetId)
     .filter((id): id is string => !!id);
   const readVnet = (id: string) =>
-    getById("virtualNetworks", "virtual network get", id, (ref) => reader.clientsFor(ref.subscriptionId).network.virtualNetworks.get(ref.resourceGroup, ref.name));
+    getById("virtualNetworks", "virtual network get", id, (ref) =>
+      reader.clientsFor(ref.subscriptionId).network.virtualNetworks.get(ref.resourceGroup, ref.name),
+    );
   /** The private endpoints read so far (they arrive at levels 2 and 3). */
   const endpointsRead = () =>
     [...resources.values()]
-      .filter((resource) => typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints")
+      .filter(
+        (resource) =>
+          typeof resource.type === "string" && resource.type.toLowerCase() === "microsoft.network/privateendpoints",
+      )
       .map(privateEndpointView);
-  const endpointVnets = () => endpointsRead().map((endpoint) => endpoint.vnetId).filter((id): id is string => !!id);
-  const endpointRegions = () => endpointsRead().map((endpoint) => endpoint.location).filter(Boolean);
+  const endpointVnets = () =>
+    endpointsRead()
+      .map((endpoint) => endpoint.vnetId)
+      .filter((id): id is string => !!id);
+  const endpointRegions = () =>
+    endpointsRead()
+      .map((endpoint) => endpoint.location)
+      .filter(Boolean);
   const typesAttempted = new Set<string>();
   const readTypes = async (region: string) => {
     const key = normaliseRegion(region);
@@ -243,7 +308,9 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
     // A fleet asks once per subscription and region, whichever workspace asks first.
     const result = await (shared ? shared.once(`${subscriptionId}|${key}`, list) : list());
     if (result.ok) {
-      privateEndpointTypes[key] = result.items.map((item) => asString(item.resourceName) ?? asString(item.name) ?? "").filter(Boolean);
+      privateEndpointTypes[key] = result.items
+        .map((item) => asString(item.resourceName) ?? asString(item.name) ?? "")
+        .filter(Boolean);
     } else {
       errors.push(result.error);
     }
@@ -259,22 +326,35 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
     for (const subnet of computeSubnets) {
       const vnetId = vnetIdOfSubnet(subnet);
       if (vnetId) queueVnet(vnetId, level3);
-      else errors.push({ part: "virtualNetworks", resourceId: subnet, operation: "virtual network get", message: `"${subnet}" is not a subnet resource ID` });
+      else
+        errors.push({
+          part: "virtualNetworks",
+          resourceId: subnet,
+          operation: "virtual network get",
+          message: `"${subnet}" is not a subnet resource ID`,
+        });
     }
     if (want("privateEndpoints")) for (const vnetId of endpointVnets()) queueVnet(vnetId, level3);
   }
   if (want("privateEndpoints")) {
-    for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) level3.push(readEndpoint(id));
+    for (const owner of [storage, registry, keyVault])
+      for (const id of endpointIdsOf(owner)) level3.push(readEndpoint(id));
   }
   if (want("privateDns")) {
-    for (const owner of [storage, registry, keyVault]) for (const id of endpointIdsOf(owner)) listZoneGroups(id, level3);
+    for (const owner of [storage, registry, keyVault])
+      for (const id of endpointIdsOf(owner)) listZoneGroups(id, level3);
     readZones(level3);
   }
   if (want("networkSecurityGroups") && !shared) {
     // Prefetch: an NSG's body lists the subnets it is attached to, so listing the NSGs of each compute
     // VNet's resource group finds most of them a level early. What it misses is read at level 4.
     // A fleet skips it: its NSGs come from the sweep or are read once each for every workspace.
-    const groups = new Map(computeSubnets.map((subnetId) => parseResourceId(subnetId)).filter((ref) => ref !== undefined).map((ref) => [`${ref.subscriptionId}/${ref.resourceGroup}`.toLowerCase(), ref]));
+    const groups = new Map(
+      computeSubnets
+        .map((subnetId) => parseResourceId(subnetId))
+        .filter((ref) => ref !== undefined)
+        .map((ref) => [`${ref.subscriptionId}/${ref.resourceGroup}`.toLowerCase(), ref]),
+    );
     const wanted = new Set(computeSubnets.map(idKey));
     for (const ref of groups.values()) {
       const listId = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups`;
@@ -287,7 +367,9 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
             // A failed prefetch is not a failed read: level 4 reads each NSG it needs and records that.
             if (!result.ok) return;
             for (const nsg of result.items) {
-              const attached = asArray(asObject(nsg.properties)?.subnets).map((subnet) => asString(asObject(subnet)?.id));
+              const attached = asArray(asObject(nsg.properties)?.subnets).map((subnet) =>
+                asString(asObject(subnet)?.id),
+              );
               if (attached.some((id) => id !== undefined && wanted.has(idKey(id)))) keep(nsg);
             }
           }),
@@ -305,7 +387,11 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
     if (storage && storageRef) {
       level3.push(
         reader
-          .readOne("keys", "storage listKeys", storageRef.id, () => reader.clientsFor(storageRef.subscriptionId).storage.storageAccounts.listKeys(storageRef.resourceGroup, storageRef.name))
+          .readOne("keys", "storage listKeys", storageRef.id, () =>
+            reader
+              .clientsFor(storageRef.subscriptionId)
+              .storage.storageAccounts.listKeys(storageRef.resourceGroup, storageRef.name),
+          )
           .then((result) => {
             if (result.ok) storageKeys = result.body;
             else storageKeysError = result.error;
@@ -316,7 +402,11 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
     if (registry && registryRef && registryAdmin) {
       level3.push(
         reader
-          .readOne("keys", "registry listCredentials", registryRef.id, () => reader.clientsFor(registryRef.subscriptionId).registry.registries.listCredentials(registryRef.resourceGroup, registryRef.name))
+          .readOne("keys", "registry listCredentials", registryRef.id, () =>
+            reader
+              .clientsFor(registryRef.subscriptionId)
+              .registry.registries.listCredentials(registryRef.resourceGroup, registryRef.name),
+          )
           .then((result) => {
             if (result.ok) registryCredentials = result.body;
             else registryCredentialsError = result.error;
@@ -332,7 +422,9 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
   const computeSubnetViews = computeSubnets
     .map((subnetId) => {
       const vnet = resources.get(idKey(vnetIdOfSubnet(subnetId) ?? ""));
-      return vnet ? virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId)) : undefined;
+      return vnet
+        ? virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId))
+        : undefined;
     })
     .filter((subnet) => subnet !== undefined);
   /** Each distinct ID once: an NSG or route table shared by several compute subnets is read once. */
@@ -344,19 +436,24 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
   if (want("networkSecurityGroups")) {
     for (const nsgId of distinct(computeSubnetViews.map((subnet) => subnet.networkSecurityGroupId))) {
       level4.push(
-        getById("networkSecurityGroups", "network security group get", nsgId, (ref) => reader.clientsFor(ref.subscriptionId).network.networkSecurityGroups.get(ref.resourceGroup, ref.name)),
+        getById("networkSecurityGroups", "network security group get", nsgId, (ref) =>
+          reader.clientsFor(ref.subscriptionId).network.networkSecurityGroups.get(ref.resourceGroup, ref.name),
+        ),
       );
     }
   }
   if (want("routeTables")) {
     for (const routeTableId of distinct(computeSubnetViews.map((subnet) => subnet.routeTableId))) {
       level4.push(
-        getById("routeTables", "route table get", routeTableId, (ref) => reader.clientsFor(ref.subscriptionId).network.routeTables.get(ref.resourceGroup, ref.name)),
+        getById("routeTables", "route table get", routeTableId, (ref) =>
+          reader.clientsFor(ref.subscriptionId).network.routeTables.get(ref.resourceGroup, ref.name),
+        ),
       );
     }
   }
   if (want("privateDns")) readZones(level4);
-  if (want("virtualNetworks") && want("privateEndpoints")) for (const vnetId of endpointVnets()) queueVnet(vnetId, level4);
+  if (want("virtualNetworks") && want("privateEndpoints"))
+    for (const vnetId of endpointVnets()) queueVnet(vnetId, level4);
   if (want("privateEndpointTypes")) for (const region of endpointRegions()) level4.push(readTypes(region));
   await Promise.all(level4);
   const diagnose = diagnosing ? await diagnosing : undefined;
@@ -381,11 +478,29 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
     errors,
     ...(diagnose ? { diagnose } : {}),
     // Parallel reads finish in any order; sorted, two runs of one scenario give the same report.
-    ...(tally.retries.length ? { retries: [...tally.retries].sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.operation.localeCompare(b.operation)) } : {}),
+    ...(tally.retries.length
+      ? {
+          retries: [...tally.retries].sort(
+            (a, b) => a.resourceId.localeCompare(b.resourceId) || a.operation.localeCompare(b.operation),
+          ),
+        }
+      : {}),
   };
   if (want("keys")) {
     snapshot.keys = options.readKeys
-      ? compareKeys({ workspaceKeys, workspaceKeysError, storageId, storage, storageKeys, storageKeysError, registryId, registry, registryAdmin, registryCredentials, registryCredentialsError })
+      ? compareKeys({
+          workspaceKeys,
+          workspaceKeysError,
+          storageId,
+          storage,
+          storageKeys,
+          storageKeysError,
+          registryId,
+          registry,
+          registryAdmin,
+          registryCredentials,
+          registryCredentialsError,
+        })
       : {
           storage: { outcome: "not-applicable", reason: "keys were not read (--no-keys)" },
           registry: { outcome: "not-applicable", reason: "keys were not read (--no-keys)" },
@@ -426,7 +541,12 @@ interface ParsedRef {
 function parseRef(id: string): ParsedRef | undefined {
   const parsed = parseResourceId(id);
   if (!parsed || parsed.segments.length !== 1) return undefined;
-  return { id: parsed.id, subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
+  return {
+    id: parsed.id,
+    subscriptionId: parsed.subscriptionId,
+    resourceGroup: parsed.resourceGroup,
+    name: parsed.name,
+  };
 }
 
 async function findResourceGroup(reader: ArmReader, subscriptionId: string, name: string): Promise<string> {
@@ -451,18 +571,26 @@ async function findResourceGroup(reader: ArmReader, subscriptionId: string, name
 
 /** A 401 from ARM, on whichever read met it first: signing in again is the fix. */
 export function credentialsRejected(error: CollectionError): PreflightError {
-  return new PreflightError(`ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`);
+  return new PreflightError(
+    `ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`,
+  );
 }
 
 function workspaceFailure(error: CollectionError, resourceId: string): PreflightError {
   if (error.statusCode === 404) {
-    return new PreflightError(`workspace not found: ${resourceId} (${error.code ?? "404"}); check --workspace, --resource-group and --subscription`);
+    return new PreflightError(
+      `workspace not found: ${resourceId} (${error.code ?? "404"}); check --workspace, --resource-group and --subscription`,
+    );
   }
   if (error.statusCode === 403) {
-    return new PreflightError(`not allowed to read the workspace ${resourceId} (${error.code ?? "403"}): grant ${error.permission ?? "Reader"} (the Reader role covers it)`);
+    return new PreflightError(
+      `not allowed to read the workspace ${resourceId} (${error.code ?? "403"}): grant ${error.permission ?? "Reader"} (the Reader role covers it)`,
+    );
   }
   if (error.statusCode === 401) return credentialsRejected(error);
-  return new PreflightError(`could not read the workspace ${resourceId}: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim());
+  return new PreflightError(
+    `could not read the workspace ${resourceId}: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim(),
+  );
 }
 
 interface KeyInputs {
@@ -504,11 +632,19 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
   const cachedStorageKey = asString(workspaceKeys.userStorageKey);
   const storageCreation = creationTimes(inputs.storage, inputs.storageKeys);
   if (!inputs.storageId) storage = { outcome: "not-applicable", reason: "the workspace names no storage account" };
-  else if (!cachedStorageKey) storage = { outcome: "not-applicable", resourceId: inputs.storageId, reason: "the workspace holds no cached storage key (identity-based access)" };
+  else if (!cachedStorageKey)
+    storage = {
+      outcome: "not-applicable",
+      resourceId: inputs.storageId,
+      reason: "the workspace holds no cached storage key (identity-based access)",
+    };
   else if (inputs.storageKeysError) storage = unknownFrom(inputs.storageKeysError, inputs.storageId);
-  else if (!inputs.storageKeys) storage = { outcome: "unknown", resourceId: inputs.storageId, reason: "the storage account's keys were not read" };
+  else if (!inputs.storageKeys)
+    storage = { outcome: "unknown", resourceId: inputs.storageId, reason: "the storage account's keys were not read" };
   else {
-    const current = asArray(inputs.storageKeys.keys).map(asObject).filter((key) => key !== undefined);
+    const current = asArray(inputs.storageKeys.keys)
+      .map(asObject)
+      .filter((key) => key !== undefined);
     const matched = current.find((key) => secretEquals(asString(key.value), cachedStorageKey));
     storage = {
       outcome: matched ? "match" : "mismatch",
@@ -521,16 +657,38 @@ function compareKeys(inputs: KeyInputs): { storage: KeyComparison; registry: Key
   // Registry: compared only when the admin user is on (otherwise the workspace uses its identity).
   let registry: KeyComparison;
   const cachedCredentials = asObject(workspaceKeys.containerRegistryCredentials);
-  const cachedPasswords = asArray(cachedCredentials?.passwords).map((entry) => asString(asObject(entry)?.value)).filter((value): value is string => !!value);
+  const cachedPasswords = asArray(cachedCredentials?.passwords)
+    .map((entry) => asString(asObject(entry)?.value))
+    .filter((value): value is string => !!value);
   if (!inputs.registryId) registry = { outcome: "not-applicable", reason: "the workspace names no container registry" };
-  else if (!inputs.registry) registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry could not be read" };
-  else if (!inputs.registryAdmin) registry = { outcome: "not-applicable", resourceId: inputs.registryId, reason: "the registry's admin user is disabled" };
-  else if (cachedPasswords.length === 0) registry = { outcome: "not-applicable", resourceId: inputs.registryId, reason: "the workspace holds no cached registry password" };
+  else if (!inputs.registry)
+    registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry could not be read" };
+  else if (!inputs.registryAdmin)
+    registry = {
+      outcome: "not-applicable",
+      resourceId: inputs.registryId,
+      reason: "the registry's admin user is disabled",
+    };
+  else if (cachedPasswords.length === 0)
+    registry = {
+      outcome: "not-applicable",
+      resourceId: inputs.registryId,
+      reason: "the workspace holds no cached registry password",
+    };
   else if (inputs.registryCredentialsError) registry = unknownFrom(inputs.registryCredentialsError, inputs.registryId);
-  else if (!inputs.registryCredentials) registry = { outcome: "unknown", resourceId: inputs.registryId, reason: "the registry's credentials were not read" };
+  else if (!inputs.registryCredentials)
+    registry = {
+      outcome: "unknown",
+      resourceId: inputs.registryId,
+      reason: "the registry's credentials were not read",
+    };
   else {
-    const current = asArray(inputs.registryCredentials.passwords).map(asObject).filter((entry) => entry !== undefined);
-    const matched = current.find((entry) => cachedPasswords.some((cached) => secretEquals(asString(entry.value), cached)));
+    const current = asArray(inputs.registryCredentials.passwords)
+      .map(asObject)
+      .filter((entry) => entry !== undefined);
+    const matched = current.find((entry) =>
+      cachedPasswords.some((cached) => secretEquals(asString(entry.value), cached)),
+    );
     registry = {
       outcome: matched ? "match" : "mismatch",
       resourceId: inputs.registryId,
@@ -550,7 +708,10 @@ function secretEquals(a: string | undefined, b: string | undefined): boolean {
 }
 
 /** Key creation times from listKeys (`creationTime`) or the account's `keyCreationTime`. */
-function creationTimes(storage: RawResource | undefined, keys: Record<string, unknown> | undefined): Record<string, string> {
+function creationTimes(
+  storage: RawResource | undefined,
+  keys: Record<string, unknown> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of asArray(keys?.keys).map(asObject)) {
     const name = asString(key?.keyName);

@@ -69,7 +69,9 @@ function targetOf(row: RawResource): SnapshotTarget | undefined {
  */
 export function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean {
   const own = row.tags && typeof row.tags === "object" ? (row.tags as Record<string, unknown>) : {};
-  return tags.every(({ key, value }) => typeof own[key] === "string" && (own[key] as string).toLowerCase() === value.toLowerCase());
+  return tags.every(
+    ({ key, value }) => typeof own[key] === "string" && (own[key] as string).toLowerCase() === value.toLowerCase(),
+  );
 }
 
 /**
@@ -80,8 +82,11 @@ async function listWorkspaces(reader: ArmReader, scope: FleetScope, errors: Coll
   const groups = new Set(scope.resourceGroups.map((group) => group.toLowerCase()));
   const lists = await Promise.all(
     scope.subscriptions.map((subscriptionId) =>
-      reader.readAll("workspace", "workspaces list", `/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/workspaces`, () =>
-        reader.clientsFor(subscriptionId).ml.workspaces.listBySubscription(),
+      reader.readAll(
+        "workspace",
+        "workspaces list",
+        `/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/workspaces`,
+        () => reader.clientsFor(subscriptionId).ml.workspaces.listBySubscription(),
       ),
     ),
   );
@@ -101,7 +106,9 @@ async function listWorkspaces(reader: ArmReader, scope: FleetScope, errors: Coll
   }
   if (lists.every((list) => !list.ok)) {
     const first = errors[0];
-    throw new PreflightError(`could not list the workspaces of any subscription: ${first ? `${[first.statusCode, first.code].filter(Boolean).join(" ")} ${first.message}` : "no answer"}`.trim());
+    throw new PreflightError(
+      `could not list the workspaces of any subscription: ${first ? `${[first.statusCode, first.code].filter(Boolean).join(" ")} ${first.message}` : "no answer"}`.trim(),
+    );
   }
   return rows;
 }
@@ -132,10 +139,17 @@ export function interleaveBySubscription(targets: readonly SnapshotTarget[]): Sn
 
 function graphFailure(error: CollectionError): PreflightError {
   if (error.statusCode === 403) {
-    return new PreflightError(`Resource Graph refused the query (403 ${error.code ?? ""}): grant Reader on the subscriptions or management group, or use --via arm with --subscription`.replace(/ +\)/, ")"));
+    return new PreflightError(
+      `Resource Graph refused the query (403 ${error.code ?? ""}): grant Reader on the subscriptions or management group, or use --via arm with --subscription`.replace(
+        / +\)/,
+        ")",
+      ),
+    );
   }
   if (error.statusCode === 401) return credentialsRejected(error);
-  return new PreflightError(`the Resource Graph query for workspaces failed: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim());
+  return new PreflightError(
+    `the Resource Graph query for workspaces failed: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim(),
+  );
 }
 
 export async function collectFleet(options: FleetCollectOptions): Promise<FleetCollectResult> {
@@ -158,7 +172,9 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
     shared = new SharedReads();
   }
 
-  const targets = interleaveBySubscription(rows.map(targetOf).filter((target): target is SnapshotTarget => target !== undefined));
+  const targets = interleaveBySubscription(
+    rows.map(targetOf).filter((target): target is SnapshotTarget => target !== undefined),
+  );
   const progress: FleetProgress = { found: targets.length, read: 0 };
   options.onProgress?.({ ...progress });
   const limit = pLimit(options.workspaceConcurrency);
@@ -169,7 +185,11 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
           const snapshot = await collectSnapshot({
             reader,
             redactor: options.redactor,
-            workspace: { subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, name: target.workspace },
+            workspace: {
+              subscriptionId: target.subscriptionId,
+              resourceGroup: target.resourceGroup,
+              name: target.workspace,
+            },
             parts: options.parts,
             readKeys: options.readKeys,
             toolVersion: options.toolVersion,
@@ -179,7 +199,10 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
           options.onSnapshot(snapshot);
         } catch (error) {
           // One unreadable workspace (deleted since the sweep, no permission) is not the fleet's failure.
-          options.onUnreadable(target, options.redactor.redactMessage(error instanceof Error ? error.message : String(error)));
+          options.onUnreadable(
+            target,
+            options.redactor.redactMessage(error instanceof Error ? error.message : String(error)),
+          );
         }
         progress.read += 1;
         options.onProgress?.({ ...progress });

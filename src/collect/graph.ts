@@ -40,7 +40,21 @@ const TYPES_BY_PART: Partial<Record<PartName, string[]>> = {
  * The columns an ARM GET also returns. Resource Graph adds its own (resourceGroup, subscriptionId,
  * tenantId) and lacks etag and systemData; the checks read none of those.
  */
-const COLUMNS = ["id", "name", "type", "location", "kind", "sku", "tags", "identity", "properties", "zones", "extendedLocation", "managedBy", "plan"];
+const COLUMNS = [
+  "id",
+  "name",
+  "type",
+  "location",
+  "kind",
+  "sku",
+  "tags",
+  "identity",
+  "properties",
+  "zones",
+  "extendedLocation",
+  "managedBy",
+  "plan",
+];
 
 export interface SweepScope {
   /** Empty with no management groups: every subscription the credential can see. */
@@ -68,13 +82,17 @@ export function kqlString(value: string): string {
 }
 
 function typeFilter(types: readonly string[]): string {
-  return types.length === 1 ? `| where type =~ ${kqlString(types[0] as string)}` : `| where type in~ (${types.map(kqlString).join(", ")})`;
+  return types.length === 1
+    ? `| where type =~ ${kqlString(types[0] as string)}`
+    : `| where type in~ (${types.map(kqlString).join(", ")})`;
 }
 
 export function workspaceQuery(scope: Pick<SweepScope, "resourceGroups" | "tags">): string {
   const lines = ["resources", typeFilter([WORKSPACE_TYPE])];
-  if (scope.resourceGroups.length === 1) lines.push(`| where resourceGroup =~ ${kqlString(scope.resourceGroups[0] as string)}`);
-  else if (scope.resourceGroups.length > 1) lines.push(`| where resourceGroup in~ (${scope.resourceGroups.map(kqlString).join(", ")})`);
+  if (scope.resourceGroups.length === 1)
+    lines.push(`| where resourceGroup =~ ${kqlString(scope.resourceGroups[0] as string)}`);
+  else if (scope.resourceGroups.length > 1)
+    lines.push(`| where resourceGroup in~ (${scope.resourceGroups.map(kqlString).join(", ")})`);
   for (const tag of scope.tags) lines.push(`| where tags[${kqlString(tag.key)}] =~ ${kqlString(tag.value)}`);
   lines.push(`| project ${COLUMNS.join(", ")}`, "| order by id asc");
   return lines.join("\n");
@@ -101,7 +119,8 @@ export function rowAsResource(row: Record<string, unknown>): RawResource {
     out[column] = value;
   }
   const typeFromId = parseResourceId(out.id)?.type;
-  if (typeof out.type === "string" && typeFromId && typeFromId.toLowerCase() === out.type.toLowerCase()) out.type = typeFromId;
+  if (typeof out.type === "string" && typeFromId && typeFromId.toLowerCase() === out.type.toLowerCase())
+    out.type = typeFromId;
   return out;
 }
 
@@ -122,15 +141,26 @@ async function queryAll(
       query,
       options: { top: GRAPH_PAGE_SIZE, resultFormat: "objectArray" as const, ...(skipToken ? { skipToken } : {}) },
     };
-    const result = await reader.readOne("workspace", "resource graph query", GRAPH_PATH, () => reader.graph().resources(request));
+    const result = await reader.readOne("workspace", "resource graph query", GRAPH_PATH, () =>
+      reader.graph().resources(request),
+    );
     if (!result.ok) return { pages, error: result.error };
     pages += 1;
     const data = result.body.data;
     if (!Array.isArray(data)) {
-      return { pages, error: { part: "workspace", resourceId: GRAPH_PATH, operation: "resource graph query", message: "the answer has no `data` array (expected resultFormat objectArray)" } };
+      return {
+        pages,
+        error: {
+          part: "workspace",
+          resourceId: GRAPH_PATH,
+          operation: "resource graph query",
+          message: "the answer has no `data` array (expected resultFormat objectArray)",
+        },
+      };
     }
     onPage(data.filter((row): row is Record<string, unknown> => !!row && typeof row === "object").map(rowAsResource));
-    skipToken = typeof result.body.$skipToken === "string" && result.body.$skipToken ? result.body.$skipToken : undefined;
+    skipToken =
+      typeof result.body.$skipToken === "string" && result.body.$skipToken ? result.body.$skipToken : undefined;
   } while (skipToken);
   return { pages };
 }
@@ -157,7 +187,11 @@ function subscriptionOf(id: unknown): string | undefined {
  * Sweeps the scope. A failed workspace query is `failed` (nothing to audit without it); a failed
  * dependency query is returned in `errors` and the fleet reads from ARM instead.
  */
-export async function sweep(reader: ArmReader, scope: SweepScope, parts: readonly PartName[]): Promise<SweepResult | { failed: CollectionError }> {
+export async function sweep(
+  reader: ArmReader,
+  scope: SweepScope,
+  parts: readonly PartName[],
+): Promise<SweepResult | { failed: CollectionError }> {
   const workspaces = new Map<string, RawResource>();
   let queries = 0;
   let rows = 0;
@@ -178,7 +212,9 @@ export async function sweep(reader: ArmReader, scope: SweepScope, parts: readonl
   const types = dependencyTypes(parts);
   // Dependencies are looked for where the workspaces are, not across the whole tenant; one in another
   // subscription (a hub's DNS zones) is read from ARM when a workspace needs it.
-  const subscriptions = [...new Set([...workspaces.values()].map((row) => subscriptionOf(row.id)).filter((id): id is string => !!id))].sort();
+  const subscriptions = [
+    ...new Set([...workspaces.values()].map((row) => subscriptionOf(row.id)).filter((id): id is string => !!id)),
+  ].sort();
   if (types.length > 0 && subscriptions.length > 0) {
     for (const batch of batches(subscriptions, GRAPH_SUBSCRIPTION_BATCH)) {
       const batchRows: RawResource[] = [];
@@ -193,7 +229,9 @@ export async function sweep(reader: ArmReader, scope: SweepScope, parts: readonl
     }
   }
   return {
-    workspaces: [...workspaces.values()].sort((a, b) => String(a.id).toLowerCase().localeCompare(String(b.id).toLowerCase())),
+    workspaces: [...workspaces.values()].sort((a, b) =>
+      String(a.id).toLowerCase().localeCompare(String(b.id).toLowerCase()),
+    ),
     index,
     queries,
     rows,

@@ -71,7 +71,11 @@ export class ReadBudget {
           return await this.limit(async () => {
             const response = await next(request);
             const header = Number(response.headers.get(REMAINING_READS_HEADER));
-            if (subscription !== undefined && response.headers.get(REMAINING_READS_HEADER) !== undefined && Number.isFinite(header)) {
+            if (
+              subscription !== undefined &&
+              response.headers.get(REMAINING_READS_HEADER) !== undefined &&
+              Number.isFinite(header)
+            ) {
               const answered = this.budgetOf(subscription);
               answered.remaining = header;
               answered.at = this.now();
@@ -90,7 +94,11 @@ export class ReadBudget {
       const short = READ_RESERVE - this.estimate(subscription);
       if (short <= 0) break;
       // As long as the refill takes to bring the estimate back to the reserve (at least 20 ms).
-      await sleep(Math.max(20, Math.ceil((short / ARM_READ_REFILL_PER_SECOND) * 1000)), undefined, signal ? { signal } : undefined);
+      await sleep(
+        Math.max(20, Math.ceil((short / ARM_READ_REFILL_PER_SECOND) * 1000)),
+        undefined,
+        signal ? { signal } : undefined,
+      );
     }
     const budget = this.budgetOf(subscription);
     budget.inFlight += 1;

@@ -42,7 +42,14 @@ export function retryAfterHeaderMs(response: PipelineResponse, now = Date.now())
 }
 
 /** Dropped or refused connections are worth another attempt; other transport errors are not. */
-const TRANSIENT_NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EPIPE", "ECONNABORTED"]);
+const TRANSIENT_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EPIPE",
+  "ECONNABORTED",
+]);
 
 function throttlingStrategy(settings: RetrySettings): RetryStrategy {
   return {
@@ -64,8 +71,10 @@ function backoffStrategy(settings: RetrySettings): RetryStrategy {
       // A 429/503 with Retry-After belongs to the throttling strategy, even when it declined to wait.
       if (retryAfterMs(response) !== undefined) return {};
       const status = response?.status;
-      const transientStatus = status !== undefined && (status === 408 || (status >= 500 && status !== 501 && status !== 505));
-      const transientNetwork = !response && responseError?.code !== undefined && TRANSIENT_NETWORK_CODES.has(responseError.code);
+      const transientStatus =
+        status !== undefined && (status === 408 || (status >= 500 && status !== 501 && status !== 505));
+      const transientNetwork =
+        !response && responseError?.code !== undefined && TRANSIENT_NETWORK_CODES.has(responseError.code);
       if (!transientStatus && !transientNetwork) return responseError ? { errorToThrow: responseError } : {};
       const exponential = Math.min(settings.maxRetryDelayMs, settings.retryDelayMs * 2 ** retryCount);
       // Jitter in [0.8, 1.2) keeps parallel reads from retrying in lockstep.
@@ -78,6 +87,8 @@ function backoffStrategy(settings: RetrySettings): RetryStrategy {
 export function preflightRetryPolicy(settings: RetrySettings): PipelinePolicy {
   return {
     name: "preflightRetryPolicy",
-    sendRequest: retryPolicy([throttlingStrategy(settings), backoffStrategy(settings)], { maxRetries: settings.maxRetries }).sendRequest,
+    sendRequest: retryPolicy([throttlingStrategy(settings), backoffStrategy(settings)], {
+      maxRetries: settings.maxRetries,
+    }).sendRequest,
   };
 }

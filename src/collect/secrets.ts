@@ -17,13 +17,15 @@ export function redactFields(value: unknown, parentKey = ""): unknown {
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = isSecretField(key, parentKey) && child !== null && child !== undefined ? REDACTED : redactFields(child, key);
+    out[key] =
+      isSecretField(key, parentKey) && child !== null && child !== undefined ? REDACTED : redactFields(child, key);
   }
   return out;
 }
 
 /** Secret-bearing pairs in free text: connection strings, SAS query strings, JSON fragments. */
-const SECRET_PAIR = /\b(AccountKey|SharedAccessKey|SharedAccessSignature|sig|password|pwd|secret|client_secret|access_token|refresh_token)=([^;&\s"'<>]+)/gi;
+const SECRET_PAIR =
+  /\b(AccountKey|SharedAccessKey|SharedAccessSignature|sig|password|pwd|secret|client_secret|access_token|refresh_token)=([^;&\s"'<>]+)/gi;
 const SECRET_JSON_FIELD =
   /("(?:value|key|password|secret|primaryKey|secondaryKey|accessKey|connectionString|userStorageKey|token)"\s*:\s*)"[^"]*"/gi;
 /** The user:password of a URL (a pip index, a git remote): the password is a secret whatever it looks like. */
@@ -35,7 +37,10 @@ const LOWER_NAME = /^[a-z0-9]+$/;
 
 /** A resource path or identifier ("Microsoft.Network/networkSecurityGroups/read", "mlresearchstore2"), not a key. */
 function isWordy(run: string): boolean {
-  return !/[+=]/.test(run) && run.split("/").every((segment) => segment === "" || CAMEL_WORD.test(segment) || LOWER_NAME.test(segment));
+  return (
+    !/[+=]/.test(run) &&
+    run.split("/").every((segment) => segment === "" || CAMEL_WORD.test(segment) || LOWER_NAME.test(segment))
+  );
 }
 
 /**
@@ -126,7 +131,10 @@ export class Redactor {
         continue;
       }
       if (at + MIN_SECRET_LENGTH < text.length) {
-        hash = (Math.imul(hash - Math.imul(text.charCodeAt(at), HASH_TOP), HASH_BASE) + text.charCodeAt(at + MIN_SECRET_LENGTH)) | 0;
+        hash =
+          (Math.imul(hash - Math.imul(text.charCodeAt(at), HASH_TOP), HASH_BASE) +
+            text.charCodeAt(at + MIN_SECRET_LENGTH)) |
+          0;
       }
       at += 1;
     }
@@ -142,12 +150,16 @@ const MIN_SECRET_LENGTH = 8;
 const FEW_SECRETS = 8;
 const HASH_BASE = 31;
 /** HASH_BASE to the power MIN_SECRET_LENGTH - 1, in 32-bit arithmetic: what the leaving character weighs. */
-const HASH_TOP = Array.from({ length: MIN_SECRET_LENGTH - 1 }).reduce<number>((power) => Math.imul(power, HASH_BASE), 1);
+const HASH_TOP = Array.from({ length: MIN_SECRET_LENGTH - 1 }).reduce<number>(
+  (power) => Math.imul(power, HASH_BASE),
+  1,
+);
 
 /** The 32-bit hash of the MIN_SECRET_LENGTH characters of `text` from `start`. */
 function windowHash(text: string, start: number): number {
   let hash = 0;
-  for (let offset = 0; offset < MIN_SECRET_LENGTH; offset++) hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(start + offset)) | 0;
+  for (let offset = 0; offset < MIN_SECRET_LENGTH; offset++)
+    hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(start + offset)) | 0;
   return hash;
 }
 

@@ -30,7 +30,8 @@ export async function resolveWorkspace(
       `--workspace "${text}" is not a valid workspace name (3-33 letters, digits, hyphens or underscores, starting with a letter or digit) nor a resource ID`,
     );
   }
-  const subscriptionId = input.subscription?.trim() || env.AZURE_SUBSCRIPTION_ID?.trim() || (await cliDefaultSubscription(env));
+  const subscriptionId =
+    input.subscription?.trim() || env.AZURE_SUBSCRIPTION_ID?.trim() || (await cliDefaultSubscription(env));
   if (!subscriptionId) {
     throw new PreflightError(
       "no subscription: pass --subscription, set AZURE_SUBSCRIPTION_ID, or choose a default with `az account set -s <id>`",

@@ -93,7 +93,8 @@ export interface PackageIndexOptions {
   maxRetryAfterMs?: number;
 }
 
-export type IndexVerdictId = "package-missing-from-index" | "package-no-compatible-file" | "package-index-unreachable" | "package-on-index";
+export type IndexVerdictId =
+  "package-missing-from-index" | "package-no-compatible-file" | "package-index-unreachable" | "package-on-index";
 
 export interface IndexVerdict {
   pin: PipPin | CondaPin;
@@ -108,14 +109,18 @@ export interface IndexVerdict {
 
 export const DEFAULT_PIP_INDEX_URL = "https://pypi.org/simple";
 export const DEFAULT_CONDA_CHANNEL_ALIAS = "https://conda.anaconda.org";
-export const DEFAULT_CONDA_DEFAULT_CHANNELS: readonly string[] = ["https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r"];
+export const DEFAULT_CONDA_DEFAULT_CHANNELS: readonly string[] = [
+  "https://repo.anaconda.com/pkgs/main",
+  "https://repo.anaconda.com/pkgs/r",
+];
 
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 10_000;
 /** pip's Accept: JSON first, HTML for indexes that do not speak PEP 691. */
-const SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+const SIMPLE_ACCEPT =
+  "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
 /** How many versions, files or tags a message lists. */
 const LIST_LIMIT = 5;
 
@@ -225,9 +230,7 @@ interface IndexFile {
 }
 
 type ProjectPage =
-  | { kind: "found"; files: IndexFile[]; versions: string[] }
-  | { kind: "absent" }
-  | { kind: "error"; message: string };
+  { kind: "found"; files: IndexFile[]; versions: string[] } | { kind: "absent" } | { kind: "error"; message: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -254,7 +257,9 @@ function parseProjectJson(text: string): { files: IndexFile[]; versions: string[
       ...(typeof yanked === "string" && yanked !== "" ? { yankedReason: yanked } : {}),
     });
   }
-  const versions = Array.isArray(body.versions) ? body.versions.filter((version): version is string => typeof version === "string") : [];
+  const versions = Array.isArray(body.versions)
+    ? body.versions.filter((version): version is string => typeof version === "string")
+    : [];
   return { files, versions };
 }
 
@@ -274,10 +279,14 @@ function parseProjectHtml(text: string): { files: IndexFile[]; versions: string[
   for (const anchor of text.matchAll(/<a\s((?:[^>"']|"[^"]*"|'[^']*')*)>([^<]*)<\/a\s*>/gi)) {
     const attributes = new Map<string, string>();
     for (const attribute of (anchor[1] ?? "").matchAll(/([a-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/gi)) {
-      attributes.set((attribute[1] ?? "").toLowerCase(), decodeHtmlEntities(attribute[2] ?? attribute[3] ?? attribute[4] ?? ""));
+      attributes.set(
+        (attribute[1] ?? "").toLowerCase(),
+        decodeHtmlEntities(attribute[2] ?? attribute[3] ?? attribute[4] ?? ""),
+      );
     }
     const href = attributes.get("href") ?? "";
-    const filename = decodeHtmlEntities(anchor[2] ?? "").trim() || safeDecode(href.split("#")[0]?.split("/").pop() ?? "");
+    const filename =
+      decodeHtmlEntities(anchor[2] ?? "").trim() || safeDecode(href.split("#")[0]?.split("/").pop() ?? "");
     if (filename === "") continue;
     const requiresPython = attributes.get("data-requires-python");
     const yankedReason = attributes.get("data-yanked");
@@ -300,7 +309,13 @@ function fileDistribution(file: IndexFile, project: string): { version: string; 
 }
 
 /** `below` versions just under `pin` and `above` just over it, from a list sorted ascending. */
-function nearest(sorted: readonly string[], pin: string, compareTo: (version: string, pin: string) => number, below = 3, above = 2): string[] {
+function nearest(
+  sorted: readonly string[],
+  pin: string,
+  compareTo: (version: string, pin: string) => number,
+  below = 3,
+  above = 2,
+): string[] {
   const insertAt = sorted.findIndex((version) => compareTo(version, pin) > 0);
   const split = insertAt === -1 ? sorted.length : insertAt;
   return [...sorted.slice(Math.max(0, split - below), split), ...sorted.slice(split, split + above)];
@@ -330,7 +345,13 @@ type PipOutcome =
   | { state: "absent"; source: Source }
   | { state: "error"; source: Source; message: string };
 
-function judgePipPage(page: ProjectPage, source: Source, project: string, pin: PipPin, target: IndexTarget): PipOutcome {
+function judgePipPage(
+  page: ProjectPage,
+  source: Source,
+  project: string,
+  pin: PipPin,
+  target: IndexTarget,
+): PipOutcome {
   if (page.kind === "absent") return { state: "absent", source };
   if (page.kind === "error") return { state: "error", source, message: page.message };
   const versions = new Set(page.versions);
@@ -361,7 +382,12 @@ function judgePipPage(page: ProjectPage, source: Source, project: string, pin: P
     const entry = graded.get(grade);
     if (entry) return { state: "installable", source, grade, files: entry.files, version: entry.version };
   }
-  return { state: "incompatible", source, files: pinned.map(({ file }) => file), excludedByPython: [...excludedByPython] };
+  return {
+    state: "incompatible",
+    source,
+    files: pinned.map(({ file }) => file),
+    excludedByPython: [...excludedByPython],
+  };
 }
 
 function pinText(pin: PipPin): string {
@@ -382,7 +408,8 @@ interface CondaRecord {
   subdir: string;
 }
 
-type Repodata = { kind: "ok"; packages: Map<string, CondaRecord[]> } | { kind: "absent" } | { kind: "error"; message: string };
+type Repodata =
+  { kind: "ok"; packages: Map<string, CondaRecord[]> } | { kind: "absent" } | { kind: "error"; message: string };
 
 interface JsonFrame {
   kind: "object" | "array";
@@ -557,7 +584,9 @@ interface CondaVersion {
 function condaComponents(text: string): VersionToken[][] {
   if (text === "") return [];
   return text.split(/[._-]/).map((part) => {
-    const tokens: VersionToken[] = (part.match(/\d+|\D+/g) ?? []).map((token) => (/^\d/.test(token) ? Number(token) : token));
+    const tokens: VersionToken[] = (part.match(/\d+|\D+/g) ?? []).map((token) =>
+      /^\d/.test(token) ? Number(token) : token,
+    );
     // conda puts a 0 before a component that starts with letters, so 1.a sorts like 1.0a.
     if (typeof tokens[0] === "string") tokens.unshift(0);
     return tokens;
@@ -612,12 +641,19 @@ function compareComponents(a: readonly VersionToken[][], b: readonly VersionToke
 export function compareCondaVersions(a: string, b: string): number {
   const left = parseCondaVersion(a);
   const right = parseCondaVersion(b);
-  return left.epoch - right.epoch || compareComponents(left.release, right.release) || compareComponents(left.local, right.local);
+  return (
+    left.epoch - right.epoch ||
+    compareComponents(left.release, right.release) ||
+    compareComponents(left.local, right.local)
+  );
 }
 
 /** The pin's version as written in the spec, without operators or a trailing `.*`. */
 function condaPinVersion(pin: CondaPin): string {
-  return pin.version.trim().replace(/^==?/, "").replace(/\.?\*$/, "");
+  return pin.version
+    .trim()
+    .replace(/^==?/, "")
+    .replace(/\.?\*$/, "");
 }
 
 /**
@@ -641,7 +677,12 @@ export function condaVersionMatches(candidate: string, pinVersion: string, exact
 /** A conda build string pattern: `*` is any run of characters; otherwise the whole string. */
 function buildMatches(build: string, pattern: string | undefined): boolean {
   if (pattern === undefined || pattern === "" || pattern === "*") return true;
-  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return regex.test(build);
 }
 
@@ -718,7 +759,8 @@ export class PackageIndex {
       this.attemptsByRequest.set(request, (this.attemptsByRequest.get(request) ?? 0) + 1);
       // Credentials go with their own index's requests, and not across a redirect to another host.
       const credential = this.requestCredentials.get(request);
-      if (credential && originOf(request.url) === credential.origin) request.headers.set("Authorization", credential.authorization);
+      if (credential && originOf(request.url) === credential.origin)
+        request.headers.set("Authorization", credential.authorization);
       else request.headers.delete("Authorization");
       return next(request);
     },
@@ -734,7 +776,8 @@ export class PackageIndex {
       ...(stream ? { streamResponseStatusCodes: new Set([200]) } : {}),
       ...(url.startsWith("http:") ? { allowInsecureConnection: true } : {}),
     });
-    if (source.authorization) this.requestCredentials.set(request, { origin: originOf(source.base), authorization: source.authorization });
+    if (source.authorization)
+      this.requestCredentials.set(request, { origin: originOf(source.base), authorization: source.authorization });
     try {
       return { kind: "response", response: await this.pipeline.sendRequest(this.httpClient, request) };
     } catch (error) {
@@ -745,7 +788,8 @@ export class PackageIndex {
   private describeError(error: unknown, request: PipelineRequest): string {
     const attempts = this.attemptsByRequest.get(request) ?? 1;
     const after = attempts > 1 ? ` (after ${attempts} attempts)` : "";
-    if (error instanceof Error && error.name === "AbortError") return `no answer within ${this.options.requestTimeoutMs} ms${after}`;
+    if (error instanceof Error && error.name === "AbortError")
+      return `no answer within ${this.options.requestTimeoutMs} ms${after}`;
     const text = error instanceof Error ? error.message : String(error);
     const code = isRestError(error) && error.code && !text.includes(error.code) ? ` (${error.code})` : "";
     // One line, no stack, no credentials.
@@ -755,7 +799,8 @@ export class PackageIndex {
 
   private statusMessage(response: PipelineResponse): string {
     const attempts = this.attemptsByRequest.get(response.request) ?? 1;
-    const hint = response.status === 401 || response.status === 403 ? " (the index refused the credentials, or wants some)" : "";
+    const hint =
+      response.status === 401 || response.status === 403 ? " (the index refused the credentials, or wants some)" : "";
     return `HTTP ${response.status}${hint}${attempts > 1 ? ` after ${attempts} attempts` : ""}`;
   }
 
@@ -784,8 +829,14 @@ export class PackageIndex {
     if (response.status !== 200) return { kind: "error", message: this.statusMessage(response) };
     const body = response.bodyAsText ?? "";
     const contentType = response.headers.get("content-type") ?? "";
-    const parsed = contentType.includes("html") ? parseProjectHtml(body) : (parseProjectJson(body) ?? (/<a\s/i.test(body) ? parseProjectHtml(body) : undefined));
-    if (!parsed) return { kind: "error", message: `the answer is neither a PEP 691 JSON nor a PEP 503 HTML project page (content-type ${contentType || "none"})` };
+    const parsed = contentType.includes("html")
+      ? parseProjectHtml(body)
+      : (parseProjectJson(body) ?? (/<a\s/i.test(body) ? parseProjectHtml(body) : undefined));
+    if (!parsed)
+      return {
+        kind: "error",
+        message: `the answer is neither a PEP 691 JSON nor a PEP 503 HTML project page (content-type ${contentType || "none"})`,
+      };
     return { kind: "found", ...parsed };
   }
 
@@ -799,28 +850,54 @@ export class PackageIndex {
     };
     const indexes = this.pipSources.map((source) => source.display);
     if (pin.marker !== undefined && evaluateMarker(pin.marker, target) === false) {
-      return this.verdict(pin, "pip", "package-on-index", "skip", `Not looked up: ${pinText(pin)} has the marker \`${pin.marker}\`, which is false on ${describeWheelTarget(target)}, so pip skips it.`, {
-        ...targetEvidence,
-        marker: pin.marker,
-        markerApplies: false,
-      });
+      return this.verdict(
+        pin,
+        "pip",
+        "package-on-index",
+        "skip",
+        `Not looked up: ${pinText(pin)} has the marker \`${pin.marker}\`, which is false on ${describeWheelTarget(target)}, so pip skips it.`,
+        {
+          ...targetEvidence,
+          marker: pin.marker,
+          markerApplies: false,
+        },
+      );
     }
     const project = normalizeProjectName(pin.name);
     const outcomes = await Promise.all(
-      this.pipSources.map(async (source) => judgePipPage(await this.projectPage(source, project), source, project, pin, target)),
+      this.pipSources.map(async (source) =>
+        judgePipPage(await this.projectPage(source, project), source, project, pin, target),
+      ),
     );
     const where = describeWheelTarget(target);
     const unknownPython = pythonKnown ? "" : " The Python version was not known, so every Python tag was accepted.";
 
     let best: Extract<PipOutcome, { state: "installable" }> | undefined;
     for (const outcome of outcomes) {
-      if (outcome.state === "installable" && (!best || GRADE_ORDER.indexOf(outcome.grade) < GRADE_ORDER.indexOf(best.grade))) best = outcome;
+      if (
+        outcome.state === "installable" &&
+        (!best || GRADE_ORDER.indexOf(outcome.grade) < GRADE_ORDER.indexOf(best.grade))
+      )
+        best = outcome;
     }
     if (best) {
       const files = best.files.map((file) => file.filename);
-      const evidence = { ...targetEvidence, indexes, index: best.source.display, version: best.version, files: files.slice(0, LIST_LIMIT) };
+      const evidence = {
+        ...targetEvidence,
+        indexes,
+        index: best.source.display,
+        version: best.version,
+        files: files.slice(0, LIST_LIMIT),
+      };
       if (best.grade === "wheel") {
-        return this.verdict(pin, "pip", "package-on-index", "pass", `${pinText(pin)} is on ${best.source.display} with a wheel for ${where} (${files[0] ?? ""}).${unknownPython}`, evidence);
+        return this.verdict(
+          pin,
+          "pip",
+          "package-on-index",
+          "pass",
+          `${pinText(pin)} is on ${best.source.display} with a wheel for ${where} (${files[0] ?? ""}).${unknownPython}`,
+          evidence,
+        );
       }
       if (best.grade === "sdist") {
         return this.verdict(
@@ -839,16 +916,30 @@ export class PackageIndex {
         "package-on-index",
         "warn",
         `${pinText(pin)} is on ${best.source.display} but yanked${reason ? ` ("${reason}")` : ""}: pip still installs a yanked release for an exact pin, with a warning. Its maintainers withdrew it; prefer another version.${best.grade === "yanked-sdist" ? " It is also only a source distribution (built with a compiler)." : ""}`,
-        { ...evidence, yanked: true, ...(reason ? { yankedReason: reason } : {}), ...(best.grade === "yanked-sdist" ? { sourceOnly: true } : {}) },
+        {
+          ...evidence,
+          yanked: true,
+          ...(reason ? { yankedReason: reason } : {}),
+          ...(best.grade === "yanked-sdist" ? { sourceOnly: true } : {}),
+        },
       );
     }
 
-    const errors = outcomes.filter((outcome): outcome is Extract<PipOutcome, { state: "error" }> => outcome.state === "error");
-    const incompatible = outcomes.filter((outcome): outcome is Extract<PipOutcome, { state: "incompatible" }> => outcome.state === "incompatible");
-    const versionMissing = outcomes.filter((outcome): outcome is Extract<PipOutcome, { state: "version-missing" }> => outcome.state === "version-missing");
+    const errors = outcomes.filter(
+      (outcome): outcome is Extract<PipOutcome, { state: "error" }> => outcome.state === "error",
+    );
+    const incompatible = outcomes.filter(
+      (outcome): outcome is Extract<PipOutcome, { state: "incompatible" }> => outcome.state === "incompatible",
+    );
+    const versionMissing = outcomes.filter(
+      (outcome): outcome is Extract<PipOutcome, { state: "version-missing" }> => outcome.state === "version-missing",
+    );
     const elsewhere = outcomes
       .filter((outcome) => outcome.state !== "error")
-      .map((outcome) => `${outcome.state === "absent" ? "no such project" : outcome.state === "version-missing" ? "no such version" : "no file for this target"} on ${outcome.source.display}`);
+      .map(
+        (outcome) =>
+          `${outcome.state === "absent" ? "no such project" : outcome.state === "version-missing" ? "no such version" : "no file for this target"} on ${outcome.source.display}`,
+      );
 
     if (errors.length > 0) {
       return this.verdict(
@@ -857,7 +948,12 @@ export class PackageIndex {
         "package-index-unreachable",
         "unknown",
         `Could not tell whether ${pinText(pin)} is available: ${errors.map((error) => `${error.source.display}: ${error.message}`).join("; ")}${elsewhere.length > 0 ? ` (${elsewhere.join("; ")})` : ""}.`,
-        { ...targetEvidence, indexes, unreachable: errors.map((error) => error.source.display), errors: errors.map((error) => `${error.source.display}: ${error.message}`) },
+        {
+          ...targetEvidence,
+          indexes,
+          unreachable: errors.map((error) => error.source.display),
+          errors: errors.map((error) => `${error.source.display}: ${error.message}`),
+        },
       );
     }
 
@@ -872,8 +968,12 @@ export class PackageIndex {
         ),
       ];
       const excludedByPython = [...new Set(incompatible.flatMap((outcome) => outcome.excludedByPython))];
-      const pythonNote = excludedByPython.length > 0 ? ` requires-python ${listText(excludedByPython)} excludes Python ${target.python ?? ""}.` : "";
-      const seen = files.length === 0 ? "the index lists the version but no installable file" : `seen ${listText(tags)}`;
+      const pythonNote =
+        excludedByPython.length > 0
+          ? ` requires-python ${listText(excludedByPython)} excludes Python ${target.python ?? ""}.`
+          : "";
+      const seen =
+        files.length === 0 ? "the index lists the version but no installable file" : `seen ${listText(tags)}`;
       return this.verdict(
         pin,
         "pip",
@@ -904,11 +1004,18 @@ export class PackageIndex {
       );
     }
 
-    return this.verdict(pin, "pip", "package-missing-from-index", "fail", `No project named ${pin.name} on ${indexes.join(", ")}.`, {
-      ...targetEvidence,
-      indexes,
-      projectFound: false,
-    });
+    return this.verdict(
+      pin,
+      "pip",
+      "package-missing-from-index",
+      "fail",
+      `No project named ${pin.name} on ${indexes.join(", ")}.`,
+      {
+        ...targetEvidence,
+        indexes,
+        projectFound: false,
+      },
+    );
   }
 
   // ---- conda ----
@@ -924,23 +1031,28 @@ export class PackageIndex {
   }
 
   private resolveChannelUrls(spec: string): ChannelSource[] {
-    if (spec === "defaults") return this.options.condaDefaultChannels.map((url) => ({ ...(parseSource(url, this.secrets)), name: "defaults" }));
+    if (spec === "defaults")
+      return this.options.condaDefaultChannels.map((url) => ({ ...parseSource(url, this.secrets), name: "defaults" }));
     if (spec.includes("://")) {
-      const source = (parseSource(spec, this.secrets));
+      const source = parseSource(spec, this.secrets);
       return [{ ...source, name: source.display }];
     }
     // `pkgs/main` names a default channel, not `<alias>/pkgs/main`.
     const asDefault = this.options.condaDefaultChannels.find((url) => url.replace(/\/+$/, "").endsWith(`/${spec}`));
     const url = asDefault ?? `${this.options.condaChannelAlias.replace(/\/+$/, "")}/${spec}`;
-    return [{ ...(parseSource(url, this.secrets)), name: spec }];
+    return [{ ...parseSource(url, this.secrets), name: spec }];
   }
 
   private channels(pin: CondaPin): ChannelSource[] {
-    const listed = this.options.condaChannels.filter((channel) => channel.trim() !== "" && channel.trim() !== "nodefaults");
+    const listed = this.options.condaChannels.filter(
+      (channel) => channel.trim() !== "" && channel.trim() !== "nodefaults",
+    );
     // No channels at all: conda uses `defaults`.
     const names = pin.channel ? [pin.channel] : listed.length > 0 ? listed : ["defaults"];
     const seen = new Set<string>();
-    return names.flatMap((name) => this.resolveChannel(name)).filter((channel) => !seen.has(channel.base) && seen.add(channel.base));
+    return names
+      .flatMap((name) => this.resolveChannel(name))
+      .filter((channel) => !seen.has(channel.base) && seen.add(channel.base));
   }
 
   private subdirData(channel: Source, subdir: string): Promise<Repodata> {
@@ -953,7 +1065,8 @@ export class PackageIndex {
     if (fetched.kind === "error") return fetched;
     const { response } = fetched;
     if (response.status === 404) return { kind: "absent" };
-    if (response.status !== 200) return { kind: "error", message: `${subdir}/repodata.json: ${this.statusMessage(response)}` };
+    if (response.status !== 200)
+      return { kind: "error", message: `${subdir}/repodata.json: ${this.statusMessage(response)}` };
     const stream = response.readableStreamBody;
     if (!stream) return { kind: "error", message: `${subdir}/repodata.json: empty answer` };
     const scanner = new RepodataScanner(subdir);
@@ -976,7 +1089,10 @@ export class PackageIndex {
       scanner.end();
     } catch (error) {
       if (stream instanceof Readable) stream.destroy();
-      const message = error === stalled ? stalled.message : this.secrets.redact((error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "");
+      const message =
+        error === stalled
+          ? stalled.message
+          : this.secrets.redact((error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "");
       return { kind: "error", message: `${subdir}/repodata.json: ${message}` };
     } finally {
       clearTimeout(idle);
@@ -993,7 +1109,9 @@ export class PackageIndex {
     const channelData = await Promise.all(
       channels.map(async (channel) => ({
         channel,
-        data: await Promise.all(subdirs.map(async (subdir) => ({ subdir, repodata: await this.subdirData(channel, subdir) }))),
+        data: await Promise.all(
+          subdirs.map(async (subdir) => ({ subdir, repodata: await this.subdirData(channel, subdir) })),
+        ),
       })),
     );
     const shown = channels.map((channel) => channel.display);
@@ -1017,54 +1135,101 @@ export class PackageIndex {
         .map(({ record }) => record)
         .sort((a, b) => compareCondaVersions(b.version, a.version) || a.build.localeCompare(b.build));
       const builds = inChannel.map((record) => `${record.version}=${record.build}`);
-      return this.verdict(pin, "conda", "package-on-index", "pass", `${spec} is on ${firstChannel.display} (${[...new Set(inChannel.map((record) => record.subdir))].join(", ")}): ${listText(builds, 3)}.`, {
-        ...baseEvidence,
-        channel: firstChannel.display,
-        subdir: inChannel[0]?.subdir ?? "",
-        matched: builds.slice(0, LIST_LIMIT),
-      });
+      return this.verdict(
+        pin,
+        "conda",
+        "package-on-index",
+        "pass",
+        `${spec} is on ${firstChannel.display} (${[...new Set(inChannel.map((record) => record.subdir))].join(", ")}): ${listText(builds, 3)}.`,
+        {
+          ...baseEvidence,
+          channel: firstChannel.display,
+          subdir: inChannel[0]?.subdir ?? "",
+          matched: builds.slice(0, LIST_LIMIT),
+        },
+      );
     }
 
     const errors = channelData.flatMap(({ channel, data }) =>
       data.flatMap(({ repodata }) => (repodata.kind === "error" ? [`${channel.display}: ${repodata.message}`] : [])),
     );
     if (errors.length > 0) {
-      return this.verdict(pin, "conda", "package-index-unreachable", "unknown", `Could not tell whether ${spec} is available: ${errors.join("; ")}.`, {
-        ...baseEvidence,
-        errors,
-      });
+      return this.verdict(
+        pin,
+        "conda",
+        "package-index-unreachable",
+        "unknown",
+        `Could not tell whether ${spec} is available: ${errors.join("; ")}.`,
+        {
+          ...baseEvidence,
+          errors,
+        },
+      );
     }
 
     const missingChannels = channelData
       .filter(({ data }) => data.every(({ repodata }) => repodata.kind === "absent"))
       .map(({ channel }) => channel.display);
-    const missingNote = missingChannels.map((channel) => ` Channel ${channel} has no ${target.condaSubdir}/repodata.json (nor noarch): it does not exist or is not a conda channel.`).join("");
+    const missingNote = missingChannels
+      .map(
+        (channel) =>
+          ` Channel ${channel} has no ${target.condaSubdir}/repodata.json (nor noarch): it does not exist or is not a conda channel.`,
+      )
+      .join("");
     const where = `${shown.join(", ")} (${subdirs.join(", ")})`;
     const evidence = { ...baseEvidence, ...(missingChannels.length > 0 ? { missingChannels } : {}) };
 
     if (versionMatched.length > 0) {
       const builds = [...new Set(versionMatched.map(({ record }) => record.build))].sort();
-      return this.verdict(pin, "conda", "package-missing-from-index", "fail", `${spec}: ${pin.name} ${version} is on ${where}, but no build matches ${pin.build ?? ""}; builds seen: ${listText(builds)}.${missingNote}`, {
-        ...evidence,
-        buildsSeen: builds.slice(0, LIST_LIMIT),
-      });
+      return this.verdict(
+        pin,
+        "conda",
+        "package-missing-from-index",
+        "fail",
+        `${spec}: ${pin.name} ${version} is on ${where}, but no build matches ${pin.build ?? ""}; builds seen: ${listText(builds)}.${missingNote}`,
+        {
+          ...evidence,
+          buildsSeen: builds.slice(0, LIST_LIMIT),
+        },
+      );
     }
     if (records.length > 0) {
       const versions = [...new Set(records.map(({ record }) => record.version))].sort(compareCondaVersions);
       const close = nearest(versions, version, compareCondaVersions);
-      return this.verdict(pin, "conda", "package-missing-from-index", "fail", `${spec} is not on ${where}; nearest versions: ${close.join(", ")}.${missingNote}`, {
-        ...evidence,
-        packageFound: true,
-        nearestVersions: close,
-      });
+      return this.verdict(
+        pin,
+        "conda",
+        "package-missing-from-index",
+        "fail",
+        `${spec} is not on ${where}; nearest versions: ${close.join(", ")}.${missingNote}`,
+        {
+          ...evidence,
+          packageFound: true,
+          nearestVersions: close,
+        },
+      );
     }
     if (missingChannels.length === channels.length && channels.length > 0) {
-      return this.verdict(pin, "conda", "package-missing-from-index", "fail", `${spec} cannot be found:${missingNote}`, { ...evidence, packageFound: false });
+      return this.verdict(
+        pin,
+        "conda",
+        "package-missing-from-index",
+        "fail",
+        `${spec} cannot be found:${missingNote}`,
+        { ...evidence, packageFound: false },
+      );
     }
-    return this.verdict(pin, "conda", "package-missing-from-index", "fail", `No package named ${pin.name} on ${where}.${missingNote}`, {
-      ...evidence,
-      packageFound: false,
-    });
+    return this.verdict(
+      pin,
+      "conda",
+      "package-missing-from-index",
+      "fail",
+      `No package named ${pin.name} on ${where}.${missingNote}`,
+      {
+        ...evidence,
+        packageFound: false,
+      },
+    );
   }
 
   /** Every verdict passes through here, so no message or evidence can carry a credential. */
@@ -1078,7 +1243,12 @@ export class PackageIndex {
   ): IndexVerdict {
     const clean: IndexVerdict["evidence"] = {};
     for (const [key, value] of Object.entries(evidence)) {
-      clean[key] = typeof value === "string" ? this.secrets.redact(value) : Array.isArray(value) ? value.map((item) => this.secrets.redact(item)) : value;
+      clean[key] =
+        typeof value === "string"
+          ? this.secrets.redact(value)
+          : Array.isArray(value)
+            ? value.map((item) => this.secrets.redact(item))
+            : value;
     }
     return { pin, kind, id, status, message: this.secrets.redact(message), evidence: clean };
   }

@@ -37,8 +37,11 @@ export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string
     const ids = [...new Set(reached.map((finding) => `${finding.id} (${finding.status})`))].join(", ");
     return `exit 1: ${reached.length === 1 ? "1 finding" : `${reached.length} findings`} at or above --fail-on ${failOn}: ${ids}`;
   }
-  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter((status) => status !== "pass" && status !== "skip" && report.summary[status] > 0);
-  const note = below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
+  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter(
+    (status) => status !== "pass" && status !== "skip" && report.summary[status] > 0,
+  );
+  const note =
+    below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
   return `exit 0: no finding at or above --fail-on ${failOn}${note}`;
 }
 

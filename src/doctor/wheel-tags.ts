@@ -78,7 +78,10 @@ export function versionMatches(candidate: string, pin: string, operator: "==" | 
   // A local pin (`+cu118`) must match the local label too; the library ignores it on the pin's side.
   if (want.local !== null && want.local !== have.local) return false;
   try {
-    return satisfies(have.public, `==${want.public}`, { prereleases: true }) || (want.local === null && satisfies(candidate, `==${pin}`, { prereleases: true }));
+    return (
+      satisfies(have.public, `==${want.public}`, { prereleases: true }) ||
+      (want.local === null && satisfies(candidate, `==${pin}`, { prereleases: true }))
+    );
   } catch {
     return false;
   }
@@ -145,7 +148,9 @@ export function wheelSupported(wheel: WheelName, target: WheelTarget): boolean {
   const python = pythonMajorMinor(target.python);
   // Python not known: the platform alone decides (the caller says so in the evidence).
   if (python === undefined) return true;
-  return wheel.pythonTags.some((pythonTag) => wheel.abiTags.some((abiTag) => pythonTagSupported(pythonTag, abiTag, python)));
+  return wheel.pythonTags.some((pythonTag) =>
+    wheel.abiTags.some((abiTag) => pythonTagSupported(pythonTag, abiTag, python)),
+  );
 }
 
 /** `py-abi-platform` as written in the filename, for messages. */
@@ -164,7 +169,10 @@ export function requiresPythonAdmits(requiresPython: string | undefined, python:
   if (!validRange(specifier)) return true;
   const release = /^\s*(\d+)\.(\d+)(?:\.(\d+))?/.exec(python);
   if (!release) return true;
-  const candidates = release[3] !== undefined ? [`${release[1]}.${release[2]}.${release[3]}`] : [`${release[1]}.${release[2]}.0`, `${release[1]}.${release[2]}.99`];
+  const candidates =
+    release[3] !== undefined
+      ? [`${release[1]}.${release[2]}.${release[3]}`]
+      : [`${release[1]}.${release[2]}.0`, `${release[1]}.${release[2]}.99`];
   return candidates.some((candidate) => {
     try {
       return satisfies(candidate, specifier, { prereleases: true });
@@ -183,7 +191,11 @@ export function describeWheelTarget(target: WheelTarget): string {
 
 // ---- PEP 508 environment markers ----------------------------------------------------------------
 
-type MarkerToken = { kind: "(" | ")" } | { kind: "string"; value: string } | { kind: "op"; value: string } | { kind: "name"; value: string };
+type MarkerToken =
+  | { kind: "(" | ")" }
+  | { kind: "string"; value: string }
+  | { kind: "op"; value: string }
+  | { kind: "name"; value: string };
 
 const MARKER_TOKEN = /\s*(?:(\()|(\))|'([^']*)'|"([^"]*)"|(===|==|!=|<=|>=|~=|<|>)|([A-Za-z_][A-Za-z0-9_.]*))/y;
 
@@ -196,7 +208,8 @@ function tokenizeMarker(marker: string): MarkerToken[] | undefined {
     if (!match) return undefined;
     if (match[1] !== undefined) tokens.push({ kind: "(" });
     else if (match[2] !== undefined) tokens.push({ kind: ")" });
-    else if (match[3] !== undefined || match[4] !== undefined) tokens.push({ kind: "string", value: match[3] ?? match[4] ?? "" });
+    else if (match[3] !== undefined || match[4] !== undefined)
+      tokens.push({ kind: "string", value: match[3] ?? match[4] ?? "" });
     else if (match[5] !== undefined) tokens.push({ kind: "op", value: match[5] });
     else if (match[6] !== undefined) tokens.push({ kind: "name", value: match[6] });
   }
@@ -206,7 +219,12 @@ function tokenizeMarker(marker: string): MarkerToken[] | undefined {
 /** Three-valued: undefined is "cannot tell here" (a variable the target does not fix, or a parse problem). */
 type Truth = boolean | undefined;
 
-const VERSION_VARIABLES = new Set(["python_version", "python_full_version", "implementation_version", "platform_release"]);
+const VERSION_VARIABLES = new Set([
+  "python_version",
+  "python_full_version",
+  "implementation_version",
+  "platform_release",
+]);
 
 function markerEnvironment(target: WheelTarget): Map<string, string> {
   const environment = new Map<string, string>([
@@ -301,7 +319,8 @@ class MarkerParser {
     const token = this.tokens[this.position];
     this.position += 1;
     if (token?.kind === "string") return { value: token.value, versionLike: false };
-    if (token?.kind === "name") return { value: this.environment.get(token.value), versionLike: VERSION_VARIABLES.has(token.value) };
+    if (token?.kind === "name")
+      return { value: this.environment.get(token.value), versionLike: VERSION_VARIABLES.has(token.value) };
     throw new Error("expected a value");
   }
 

@@ -3,7 +3,16 @@
 
 import type { SnapshotTarget } from "../snapshot/types.js";
 import { UNKNOWN_REMEDIATION } from "./run.js";
-import { STATUSES, worstStatus, type Check, type FailOn, type Report, type ReportCollectionError, type Severity, type Status } from "./types.js";
+import {
+  STATUSES,
+  worstStatus,
+  type Check,
+  type FailOn,
+  type Report,
+  type ReportCollectionError,
+  type Severity,
+  type Status,
+} from "./types.js";
 
 /** How the workspaces were found and read. */
 export interface FleetScope {
@@ -101,7 +110,12 @@ export function buildFleetReport(reports: readonly Report[], options: FleetRepor
     return a.id.localeCompare(b.id);
   });
   // Each workspace's rank and sort key once, not at every comparison.
-  const order = new Map(reports.map((report) => [report, { rank: STATUSES.indexOf(workspaceStatus(report)), id: report.target.workspaceId.toLowerCase() }]));
+  const order = new Map(
+    reports.map((report) => [
+      report,
+      { rank: STATUSES.indexOf(workspaceStatus(report)), id: report.target.workspaceId.toLowerCase() },
+    ]),
+  );
   const workspaces = [...reports].sort((a, b) => {
     const [left, right] = [order.get(a), order.get(b)];
     return (left?.rank ?? 0) - (right?.rank ?? 0) || (left?.id ?? "").localeCompare(right?.id ?? "");

@@ -134,13 +134,21 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
     return (parentId: string): Lookup<T[]> => {
       const listId = `${parentId}/${collection}`;
       const error = errorFor(part, listId);
-      if (error) return { ok: false, error, reason: `the ${kind} of ${parentId.split("/").pop()} could not be listed (${explainError(error)})` };
+      if (error)
+        return {
+          ok: false,
+          error,
+          reason: `the ${kind} of ${parentId.split("/").pop()} could not be listed (${explainError(error)})`,
+        };
       return { ok: true, value: index.listed(listId).map(view) };
     };
   };
   const privateDns: PrivateDnsParts = {
     zoneGroups: children("privateDns", "DNS zone groups", "privateDnsZoneGroups", dnsZoneGroupView),
-    zone: lookup("privateDns", "private DNS zone", (raw) => ({ id: asString(raw.id) ?? "", name: asString(raw.name) ?? "" })),
+    zone: lookup("privateDns", "private DNS zone", (raw) => ({
+      id: asString(raw.id) ?? "",
+      name: asString(raw.name) ?? "",
+    })),
     zoneLinks: children("privateDns", "virtual network links", "virtualNetworkLinks", dnsZoneLinkView),
   };
 

@@ -51,7 +51,14 @@ function failureFinding(check: Check, failure: PartFailure): ReportFinding {
     },
     remediation: failure.dangling
       ? `Point the workspace at an existing resource or recreate it; check: az resource show --ids ${failure.resourceId}`
-      : unresolvedRemediation([{ resourceId: failure.resourceId, missingPermission: error?.permission, code: error?.code, statusCode: error?.statusCode }]),
+      : unresolvedRemediation([
+          {
+            resourceId: failure.resourceId,
+            missingPermission: error?.permission,
+            code: error?.code,
+            statusCode: error?.statusCode,
+          },
+        ]),
   };
 }
 
@@ -118,7 +125,10 @@ export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSna
       evidence: finding.evidence,
       ...(finding.status === "pass" || finding.status === "skip"
         ? {}
-        : { remediation: finding.remediation ?? (finding.status === "unknown" ? UNKNOWN_REMEDIATION : check.remediation) }),
+        : {
+            remediation:
+              finding.remediation ?? (finding.status === "unknown" ? UNKNOWN_REMEDIATION : check.remediation),
+          }),
     })),
   );
 }
@@ -170,7 +180,9 @@ function countByType(snapshot: Snapshot): Record<string, number> {
     entry.count += 1;
     counts.set(type.toLowerCase(), entry);
   }
-  return Object.fromEntries([...counts.values()].map(({ type, count }) => [type, count] as const).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    [...counts.values()].map(({ type, count }) => [type, count] as const).sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 /** Exit code (docs/cli.md): 1 when any check reaches the --fail-on level. */

@@ -11,7 +11,15 @@ import type {
   VirtualNetworkView,
   WorkspaceView,
 } from "../snapshot/model.js";
-import type { CollectionError, DiagnoseOutcome, KeysOutcome, PartName, RawResource, RetryNote, SnapshotTarget } from "../snapshot/types.js";
+import type {
+  CollectionError,
+  DiagnoseOutcome,
+  KeysOutcome,
+  PartName,
+  RawResource,
+  RetryNote,
+  SnapshotTarget,
+} from "../snapshot/types.js";
 
 /** Worst first. A check's status is the worst of its findings. */
 export const STATUSES = ["fail", "unknown", "warn", "pass", "skip"] as const;
@@ -29,9 +37,7 @@ export function worstStatus(statuses: Iterable<Status>): Status | undefined {
 }
 
 /** A read that may have failed: the value, or why it is missing. */
-export type Lookup<T> =
-  | { ok: true; value: T }
-  | { ok: false; error?: CollectionError; reason: string };
+export type Lookup<T> = { ok: true; value: T } | { ok: false; error?: CollectionError; reason: string };
 
 /** A dependency named by the workspace (storage account, registry, key vault). */
 export type Dependency<T> =

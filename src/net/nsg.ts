@@ -3,12 +3,7 @@
 // application security group, an odd port range) the verdict says "unknown" instead of guessing,
 // but only when that rule could change the outcome.
 
-import {
-  prefixCoversDestination,
-  prefixCoversSource,
-  type Coverage,
-  type Destination,
-} from "./service-tags.js";
+import { prefixCoversDestination, prefixCoversSource, type Coverage, type Destination } from "./service-tags.js";
 
 export interface NsgRule {
   name: string;
@@ -102,11 +97,7 @@ function countList(value: unknown): number {
   return Array.isArray(value) ? value.filter((v) => v !== null && v !== undefined).length : 0;
 }
 
-function ruleFromRaw(
-  raw: unknown,
-  where: string,
-  isDefault: boolean,
-): { rule: NsgRule } | { problem: string } {
+function ruleFromRaw(raw: unknown, where: string, isDefault: boolean): { rule: NsgRule } | { problem: string } {
   if (!isRecord(raw)) return { problem: `${where}: not an object` };
   // ARM wire format nests fields under `properties`; the SDK flattens them. Accept both.
   const p = isRecord(raw.properties) ? raw.properties : raw;
@@ -191,7 +182,10 @@ export function rulesFromNsg(raw: unknown): { rules: readonly NsgRule[]; malform
   let read = rulesByNsg.get(raw);
   if (!read) {
     const fresh = readRulesFromNsg(raw);
-    read = Object.freeze({ rules: Object.freeze(fresh.rules.map((rule) => Object.freeze(rule))), malformed: Object.freeze(fresh.malformed) });
+    read = Object.freeze({
+      rules: Object.freeze(fresh.rules.map((rule) => Object.freeze(rule))),
+      malformed: Object.freeze(fresh.malformed),
+    });
     rulesByNsg.set(raw, read);
   }
   return read;
@@ -375,10 +369,15 @@ export function matchRule(rule: NsgRule, flow: Flow): RuleMatch {
   };
   const remote =
     flow.direction === "Outbound"
-      ? { prefixes: rule.destinationAddressPrefixes, asg: rule.destinationApplicationSecurityGroups, test: destinationTest }
+      ? {
+          prefixes: rule.destinationAddressPrefixes,
+          asg: rule.destinationApplicationSecurityGroups,
+          test: destinationTest,
+        }
       : { prefixes: rule.sourceAddressPrefixes, asg: rule.sourceApplicationSecurityGroups, test: sourceTest };
   if (remote.asg === 0) {
-    const matched = remote.prefixes.find((p) => remote.test(p) === "yes") ?? remote.prefixes.find((p) => remote.test(p) === "maybe");
+    const matched =
+      remote.prefixes.find((p) => remote.test(p) === "yes") ?? remote.prefixes.find((p) => remote.test(p) === "maybe");
     if (matched !== undefined) result.matchedPrefix = matched;
   }
   return result;
@@ -417,7 +416,11 @@ function via(match: RuleMatch, flow: Flow): string {
 function uncertainty(match: RuleMatch, rule: NsgRule): string {
   const parts: string[] = [];
   if (match.source === "maybe") {
-    parts.push(rule.sourceApplicationSecurityGroups > 0 ? "source application security group" : `source ${JSON.stringify(rule.sourceAddressPrefixes.join(","))}`);
+    parts.push(
+      rule.sourceApplicationSecurityGroups > 0
+        ? "source application security group"
+        : `source ${JSON.stringify(rule.sourceAddressPrefixes.join(","))}`,
+    );
   }
   if (match.destination === "maybe") {
     parts.push(
@@ -427,7 +430,8 @@ function uncertainty(match: RuleMatch, rule: NsgRule): string {
     );
   }
   if (match.protocol === "maybe") parts.push(`protocol ${JSON.stringify(rule.protocol)}`);
-  if (match.destinationPort === "maybe") parts.push(`destination ports ${JSON.stringify(rule.destinationPortRanges.join(","))}`);
+  if (match.destinationPort === "maybe")
+    parts.push(`destination ports ${JSON.stringify(rule.destinationPortRanges.join(","))}`);
   if (match.sourcePort === "maybe") parts.push(`source ports ${JSON.stringify(rule.sourcePortRanges.join(","))}`);
   return parts.length > 0 ? parts.join(", ") : "its conditions";
 }

@@ -13,7 +13,8 @@ import {
 } from "../snapshot/model.js";
 import type { CollectionError } from "../snapshot/types.js";
 
-export type ReachPath = "public" | "service-endpoint" | "private-endpoint" | "peered-private-endpoint" | "managed-network" | "none";
+export type ReachPath =
+  "public" | "service-endpoint" | "private-endpoint" | "peered-private-endpoint" | "managed-network" | "none";
 
 export interface Reach {
   status: "reachable" | "unreachable" | "unknown";
@@ -133,10 +134,13 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
     if (!connection.privateEndpointId) continue;
     const endpoint = context.privateEndpoints(connection.privateEndpointId);
     const link = endpoint.ok
-      ? endpoint.value.links.find((candidate) => sameId(candidate.targetId, dependency.id)) ?? endpoint.value.links[0]
+      ? (endpoint.value.links.find((candidate) => sameId(candidate.targetId, dependency.id)) ?? endpoint.value.links[0])
       : undefined;
     const status = connection.status ?? link?.status;
-    const entry: Record<string, unknown> = { privateEndpoint: connection.privateEndpointId, connectionState: status ?? null };
+    const entry: Record<string, unknown> = {
+      privateEndpoint: connection.privateEndpointId,
+      connectionState: status ?? null,
+    };
     considered.push(entry);
     if (status !== undefined && !eqi(status, USABLE_CONNECTION)) continue;
     if (!endpoint.ok) {
@@ -163,7 +167,12 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
     computeVnet ??= context.virtualNetworks(computeVnetId);
     if (!computeVnet.ok) {
       if (!unresolved.some((gap) => sameId(gap.resourceId, computeVnetId))) {
-        unresolved.push(unresolvedRead(computeVnetId, { ...computeVnet, reason: `its peerings could not be checked: ${computeVnet.reason}` }));
+        unresolved.push(
+          unresolvedRead(computeVnetId, {
+            ...computeVnet,
+            reason: `its peerings could not be checked: ${computeVnet.reason}`,
+          }),
+        );
       }
       continue;
     }

@@ -115,7 +115,8 @@ function prefixCoversCidr(prefix: string, target: string, context: CoverageConte
   if (isCidr(prefix)) return cidrVsCidr(prefix, target);
   if (looksLikeBrokenAddress(prefix)) return "maybe";
   const tag = parseServiceTag(prefix);
-  if (tag.region === undefined && tag.base === "virtualnetwork") return virtualNetworkVsCidr(target, context.vnetPrefixes);
+  if (tag.region === undefined && tag.base === "virtualnetwork")
+    return virtualNetworkVsCidr(target, context.vnetPrefixes);
   if (tag.region === undefined && tag.base === "internet") return internetVsCidr(target, context.vnetPrefixes);
   return publicTagVsCidr(target, context.vnetPrefixes);
 }
@@ -165,7 +166,10 @@ function prefixCoversTag(prefix: string, destination: TagDestination, context: C
 
   const p = parseServiceTag(trimmed);
   const destRegion =
-    dest.region ?? (destination.region !== undefined && destination.region.trim() !== "" ? normaliseRegion(destination.region) : undefined);
+    dest.region ??
+    (destination.region !== undefined && destination.region.trim() !== ""
+      ? normaliseRegion(destination.region)
+      : undefined);
   const destNonRegional = dest.region === undefined && NON_REGIONAL.has(dest.base);
 
   if (p.region === undefined) {

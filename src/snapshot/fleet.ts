@@ -53,10 +53,15 @@ export async function readAnySnapshot(path: string): Promise<AnySnapshot> {
 }
 
 function checkFleet(data: unknown, source: string): FleetSnapshot {
-  const bad = (what: string) => new PreflightError(`fleet snapshot ${source} ${what}; collect it again with \`preflight fleet --save-snapshot\``);
+  const bad = (what: string) =>
+    new PreflightError(`fleet snapshot ${source} ${what}; collect it again with \`preflight fleet --save-snapshot\``);
   if (!isRecord(data) || data.kind !== "fleet") throw bad("is not a fleet snapshot");
-  if (data.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw bad(`has schemaVersion ${JSON.stringify(data.schemaVersion ?? null)}, this preflight reads ${SNAPSHOT_SCHEMA_VERSION}`);
-  if (typeof data.collectedAt !== "string" || !Number.isFinite(Date.parse(data.collectedAt))) throw bad("has a collectedAt that is not a date");
+  if (data.schemaVersion !== SNAPSHOT_SCHEMA_VERSION)
+    throw bad(
+      `has schemaVersion ${JSON.stringify(data.schemaVersion ?? null)}, this preflight reads ${SNAPSHOT_SCHEMA_VERSION}`,
+    );
+  if (typeof data.collectedAt !== "string" || !Number.isFinite(Date.parse(data.collectedAt)))
+    throw bad("has a collectedAt that is not a date");
   if (!Array.isArray(data.resources)) throw bad("has no `resources` array");
   if (!Array.isArray(data.snapshots)) throw bad("has no `snapshots` array");
   if (!Array.isArray(data.unreadable)) throw bad("has no `unreadable` array");
@@ -66,7 +71,8 @@ function checkFleet(data: unknown, source: string): FleetSnapshot {
     const where = `(workspace ${index + 1})`;
     if (!isRecord(entry) || !Array.isArray(entry.resources)) throw bad(`${where} has no \`resources\` list`);
     const own = entry.resources.map((ref: unknown) => {
-      if (typeof ref !== "number" || !Number.isInteger(ref) || ref < 0 || ref >= resources.length) throw bad(`${where} names resource ${JSON.stringify(ref)}, which the file does not hold`);
+      if (typeof ref !== "number" || !Number.isInteger(ref) || ref < 0 || ref >= resources.length)
+        throw bad(`${where} names resource ${JSON.stringify(ref)}, which the file does not hold`);
       return resources[ref];
     });
     // Each workspace is held to the same schema as a snapshot file of its own.
@@ -98,7 +104,11 @@ export function packFleetSnapshot(fleet: FleetSnapshot): FleetSnapshotFile {
 }
 
 /** Writes the file form; `redact` (the run's redactor) goes over it once packed, where shared resources are once. */
-export async function writeFleetSnapshot(path: string, fleet: FleetSnapshot, redact: <T>(value: T) => T = (value) => value): Promise<void> {
+export async function writeFleetSnapshot(
+  path: string,
+  fleet: FleetSnapshot,
+  redact: <T>(value: T) => T = (value) => value,
+): Promise<void> {
   // Compact, and shared resources once: a thousand workspaces would otherwise be hundreds of MB.
   await writeFile(path, `${JSON.stringify(redact(packFleetSnapshot(fleet)))}\n`, { encoding: "utf8", mode: 0o600 });
 }

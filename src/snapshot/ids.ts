@@ -41,7 +41,13 @@ const parsedIds = new Map<string, ParsedResourceId | undefined>();
 function parseResourceIdUncached(id: string): ParsedResourceId | undefined {
   const match = RESOURCE_ID.exec(id.trim());
   if (!match) return undefined;
-  const [, subscriptionId, resourceGroup, namespace, rest] = match as unknown as [string, string, string, string, string];
+  const [, subscriptionId, resourceGroup, namespace, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const parts = rest.split("/");
   const segments: Array<[string, string]> = [];
   for (let i = 0; i + 1 < parts.length; i += 2) segments.push([parts[i] as string, parts[i + 1] as string]);

@@ -19,7 +19,9 @@ export function parseSnapshot(text: string, source: string): Snapshot {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new PreflightError(`snapshot ${source} is not valid JSON (${error instanceof Error ? error.message : String(error)}); collect it again with \`preflight collect --out\``);
+    throw new PreflightError(
+      `snapshot ${source} is not valid JSON (${error instanceof Error ? error.message : String(error)}); collect it again with \`preflight collect --out\``,
+    );
   }
   return checkSnapshot(data, source);
 }
@@ -28,15 +30,21 @@ export function parseSnapshot(text: string, source: string): Snapshot {
 export function checkSnapshot(data: unknown, source: string): Snapshot {
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (data !== null && typeof data === "object" && version !== SNAPSHOT_SCHEMA_VERSION) {
-    throw new PreflightError(`snapshot ${source} has schemaVersion ${JSON.stringify(version ?? null)}, this preflight reads ${SNAPSHOT_SCHEMA_VERSION}; collect it again with this version`);
+    throw new PreflightError(
+      `snapshot ${source} has schemaVersion ${JSON.stringify(version ?? null)}, this preflight reads ${SNAPSHOT_SCHEMA_VERSION}; collect it again with this version`,
+    );
   }
   if (!validate(data)) {
     const first = validate.errors?.[0];
-    throw new PreflightError(`snapshot ${source} does not match the snapshot schema (${first ? `${first.instancePath || "/"} ${first.message ?? ""}` : "invalid"}); collect it again`);
+    throw new PreflightError(
+      `snapshot ${source} does not match the snapshot schema (${first ? `${first.instancePath || "/"} ${first.message ?? ""}` : "invalid"}); collect it again`,
+    );
   }
   // Formats are not validated by the schema; the collection time is, as key-sync judges key age by it.
   if (!Number.isFinite(Date.parse(data.collectedAt))) {
-    throw new PreflightError(`snapshot ${source} has a collectedAt that is not a date (${JSON.stringify(data.collectedAt)}); collect it again`);
+    throw new PreflightError(
+      `snapshot ${source} has a collectedAt that is not a date (${JSON.stringify(data.collectedAt)}); collect it again`,
+    );
   }
   return data;
 }

@@ -129,7 +129,9 @@ export function workspaceView(raw: RawResource): WorkspaceView {
     publicNetworkAccess: asString(p.publicNetworkAccess),
     managedNetworkIsolation: asString(managed?.isolationMode),
     managedNetwork: managedNetworkView(raw),
-    privateEndpointIds: privateEndpointConnections(raw).map((c) => c.privateEndpointId).filter(isString),
+    privateEndpointIds: privateEndpointConnections(raw)
+      .map((c) => c.privateEndpointId)
+      .filter(isString),
   };
 }
 
@@ -201,8 +203,7 @@ function accessView(
 ): NetworkAccessView {
   const publicNetworkAccess = asString(p.publicNetworkAccess);
   const defaultAction = asString(ruleSet?.defaultAction);
-  const publicDisabled =
-    publicNetworkAccess !== undefined && !eqi(publicNetworkAccess, "Enabled");
+  const publicDisabled = publicNetworkAccess !== undefined && !eqi(publicNetworkAccess, "Enabled");
   const subnetRules = vnetRules
     .map(asObject)
     .filter((rule): rule is Json => rule !== undefined)
@@ -315,7 +316,13 @@ export function privateEndpointView(raw: RawResource): PrivateEndpointView {
       };
     },
   );
-  return { id: asString(raw.id) ?? "", location: asString(raw.location) ?? "", subnetId, vnetId: vnetIdOfSubnet(subnetId), links };
+  return {
+    id: asString(raw.id) ?? "",
+    location: asString(raw.location) ?? "",
+    subnetId,
+    vnetId: vnetIdOfSubnet(subnetId),
+    links,
+  };
 }
 
 export interface SubnetView {
@@ -361,7 +368,9 @@ export function virtualNetworkView(raw: RawResource): VirtualNetworkView {
       .filter((peering) => eqi(peering.state, "Connected") && peering.remoteVnetId)
       .map((peering) => peering.remoteVnetId as string),
     peerings,
-    dnsServers: stringList(asObject(p.dhcpOptions)?.dnsServers).map((server) => server.trim()).filter(Boolean),
+    dnsServers: stringList(asObject(p.dhcpOptions)?.dnsServers)
+      .map((server) => server.trim())
+      .filter(Boolean),
   };
 }
 
@@ -430,7 +439,7 @@ export function dnsZoneGroupView(raw: RawResource): DnsZoneGroupView {
       const zoneId = nonEmpty(asString(cp.privateDnsZoneId));
       return {
         zoneId,
-        zoneName: zoneId ? parseResourceId(zoneId)?.name ?? zoneId.split("/").pop() : undefined,
+        zoneName: zoneId ? (parseResourceId(zoneId)?.name ?? zoneId.split("/").pop()) : undefined,
         recordSets: asArray(cp.recordSets).map((record) => {
           const r = asObject(record) ?? {};
           return { fqdn: asString(r.fqdn), ipAddresses: stringList(r.ipAddresses) };

@@ -5,7 +5,32 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY, removeResource } from "../harness.js";
-import { ACR_ID, STORAGE_ID, TRAINING, VNET_ID, WS_ID, addVnet, compute, computeId, expectReadsOnlyWhatItRequires, fault, makePublic, moveEndpoints, partUnreadableCase, peId, peer, registry, serviceEndpointsOnly, setSubnet, storage, testCaseTables, vnetId, workspace, type Case, type ExpectedFinding } from "./mutations.js";
+import {
+  ACR_ID,
+  STORAGE_ID,
+  TRAINING,
+  VNET_ID,
+  WS_ID,
+  addVnet,
+  compute,
+  computeId,
+  expectReadsOnlyWhatItRequires,
+  fault,
+  makePublic,
+  moveEndpoints,
+  partUnreadableCase,
+  peId,
+  peer,
+  registry,
+  serviceEndpointsOnly,
+  setSubnet,
+  storage,
+  testCaseTables,
+  vnetId,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+} from "./mutations.js";
 
 const CHECK = "acr-vnet-image-build";
 
@@ -30,10 +55,21 @@ const ready = (evidence: Record<string, unknown> = {}): ExpectedFinding => ({
   status: "pass",
   messageId: "image-build-compute-ready",
   resourceId: BUILD,
-  evidence: { imageBuildCompute: "cpu-build", compute: BUILD, computeType: "AmlCompute", provisioningState: "Succeeded", vmSize: "Standard_DS3_v2", ...evidence },
+  evidence: {
+    imageBuildCompute: "cpu-build",
+    compute: BUILD,
+    computeType: "AmlCompute",
+    provisioningState: "Succeeded",
+    vmSize: "Standard_DS3_v2",
+    ...evidence,
+  },
 });
 
-const unreachableFrom = (computeName: string, dependency: string, evidence: Record<string, unknown> = {}): ExpectedFinding => ({
+const unreachableFrom = (
+  computeName: string,
+  dependency: string,
+  evidence: Record<string, unknown> = {},
+): ExpectedFinding => ({
   status: "fail",
   messageId: "image-build-compute-unreachable",
   resourceId: computeId(computeName),
@@ -60,7 +96,14 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [{ status: "pass", messageId: "serverless-build-works", resourceId: WS_ID, evidence: { "container registry": open(ACR_ID), "storage account": open(STORAGE_ID) } }],
+      findings: [
+        {
+          status: "pass",
+          messageId: "serverless-build-works",
+          resourceId: WS_ID,
+          evidence: { "container registry": open(ACR_ID), "storage account": open(STORAGE_ID) },
+        },
+      ],
     },
   },
   {
@@ -95,7 +138,10 @@ const passCases: Case[] = [
   {
     name: "pass: only the registry restricted and reached; storage public is not judged",
     mutate: (s) => makePublic(storage(s)),
-    expect: { status: "pass", findings: [ready({ "storage account": open(STORAGE_ID), "container registry": restricted(ACR_ID) })] },
+    expect: {
+      status: "pass",
+      findings: [ready({ "storage account": open(STORAGE_ID), "container registry": restricted(ACR_ID) })],
+    },
   },
   {
     name: "pass: no containerRegistry yet (created on first build) and storage public: serverless build",
@@ -105,7 +151,17 @@ const passCases: Case[] = [
       makePublic(storage(s));
       setImageBuildCompute(s, undefined);
     },
-    expect: { status: "pass", findings: [{ status: "pass", messageId: "serverless-build-works", resourceId: WS_ID, evidence: { "storage account": open(STORAGE_ID) } }] },
+    expect: {
+      status: "pass",
+      findings: [
+        {
+          status: "pass",
+          messageId: "serverless-build-works",
+          resourceId: WS_ID,
+          evidence: { "storage account": open(STORAGE_ID) },
+        },
+      ],
+    },
   },
   {
     name: "pass: managed-network workspace whose build cluster has no subnet (it runs in the managed network)",
@@ -131,7 +187,11 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "image-build-compute-unset",
           resourceId: WS_ID,
-          evidence: { imageBuildCompute: null, "container registry": restricted(ACR_ID), "storage account": open(STORAGE_ID) },
+          evidence: {
+            imageBuildCompute: null,
+            "container registry": restricted(ACR_ID),
+            "storage account": open(STORAGE_ID),
+          },
           remediation: FIX,
         },
       ],
@@ -154,7 +214,12 @@ const failCases: Case[] = [
           evidence: {
             imageBuildCompute: null,
             "container registry": open(ACR_ID),
-            "storage account": expect.objectContaining({ id: STORAGE_ID, restricted: true, publicNetworkAccess: "Enabled", defaultAction: "Deny" }),
+            "storage account": expect.objectContaining({
+              id: STORAGE_ID,
+              restricted: true,
+              publicNetworkAccess: "Enabled",
+              defaultAction: "Deny",
+            }),
           },
           remediation: FIX,
         },
@@ -164,7 +229,17 @@ const failCases: Case[] = [
   {
     name: "fail: imageBuildCompute set to blank is unset",
     mutate: (s) => setImageBuildCompute(s, "  "),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "image-build-compute-unset", evidence: { imageBuildCompute: null }, remediation: FIX }] },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-unset",
+          evidence: { imageBuildCompute: null },
+          remediation: FIX,
+        },
+      ],
+    },
   },
   {
     name: "fail: imageBuildCompute names a compute that does not exist",
@@ -176,7 +251,10 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "image-build-compute-missing",
           resourceId: WS_ID,
-          evidence: { imageBuildCompute: "cpu-builder", computes: expect.arrayContaining(["cpu-build", "gpu-train", "ci-alice"]) },
+          evidence: {
+            imageBuildCompute: "cpu-builder",
+            computes: expect.arrayContaining(["cpu-build", "gpu-train", "ci-alice"]),
+          },
           remediation: ["az ml compute create", "--image-build-compute"],
         },
       ],
@@ -198,18 +276,24 @@ const failCases: Case[] = [
       ],
     },
   },
-  ...["Failed", "Creating"].map(
-    (state): Case => ({
-      name: `fail: the build cluster's provisioningState is ${state}`,
-      mutate: (s) => {
-        compute(s, "cpu-build").properties.provisioningState = state;
-      },
-      expect: {
-        status: "fail",
-        findings: [{ status: "fail", messageId: "image-build-compute-not-ready", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", provisioningState: state }, remediation: ["--image-build-compute"] }],
-      },
-    }),
-  ),
+  ...["Failed", "Creating"].map((state): Case => ({
+    name: `fail: the build cluster's provisioningState is ${state}`,
+    mutate: (s) => {
+      compute(s, "cpu-build").properties.provisioningState = state;
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-not-ready",
+          resourceId: BUILD,
+          evidence: { imageBuildCompute: "cpu-build", provisioningState: state },
+          remediation: ["--image-build-compute"],
+        },
+      ],
+    },
+  })),
   {
     name: "fail: the build cluster is a GPU size (Standard_NC6s_v3)",
     mutate: (s) => setImageBuildCompute(s, "gpu-train"),
@@ -232,7 +316,10 @@ const failCases: Case[] = [
     expect: {
       status: "fail",
       findings: [
-        unreachableFrom("cpu-build", ACR_ID, { computeSubnet: `${vnetId("build-vnet")}/subnets/build`, vmSize: "Standard_DS3_v2" }),
+        unreachableFrom("cpu-build", ACR_ID, {
+          computeSubnet: `${vnetId("build-vnet")}/subnets/build`,
+          vmSize: "Standard_DS3_v2",
+        }),
         unreachableFrom("cpu-build", STORAGE_ID, { computeSubnet: `${vnetId("build-vnet")}/subnets/build` }),
       ],
     },
@@ -244,27 +331,48 @@ const failCases: Case[] = [
       moveEndpoints(s, endpoints, ALL_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), "Disconnected");
     },
-    expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID), unreachableFrom("cpu-build", STORAGE_ID)] },
+    expect: {
+      status: "fail",
+      findings: [unreachableFrom("cpu-build", ACR_ID), unreachableFrom("cpu-build", STORAGE_ID)],
+    },
   },
   {
     name: "fail: the registry's private endpoint connection is Pending",
     mutate: (s) => {
-      registry(s).properties.privateEndpointConnections[0].properties.privateLinkServiceConnectionState.status = "Pending";
+      registry(s).properties.privateEndpointConnections[0].properties.privateLinkServiceConnectionState.status =
+        "Pending";
     },
     expect: {
       status: "fail",
-      findings: [unreachableFrom("cpu-build", ACR_ID, { privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: "Pending" }] })],
+      findings: [
+        unreachableFrom("cpu-build", ACR_ID, {
+          privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: "Pending" }],
+        }),
+      ],
     },
   },
   {
     name: "fail: the registry's private endpoint no longer exists (404)",
     mutate: (s) => removeResource(s, `/privateEndpoints/${ACR_PE}`),
-    expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID, { privateEndpoints: [expect.objectContaining({ privateEndpoint: peId(ACR_PE), exists: false })] })] },
+    expect: {
+      status: "fail",
+      findings: [
+        unreachableFrom("cpu-build", ACR_ID, {
+          privateEndpoints: [expect.objectContaining({ privateEndpoint: peId(ACR_PE), exists: false })],
+        }),
+      ],
+    },
   },
   {
     name: "fail: the build cluster has no subnet in a workspace without a managed network",
     mutate: (s) => setSubnet(s, "cpu-build", undefined),
-    expect: { status: "fail", findings: [unreachableFrom("cpu-build", ACR_ID, { computeSubnet: null }), unreachableFrom("cpu-build", STORAGE_ID, { computeSubnet: null })] },
+    expect: {
+      status: "fail",
+      findings: [
+        unreachableFrom("cpu-build", ACR_ID, { computeSubnet: null }),
+        unreachableFrom("cpu-build", STORAGE_ID, { computeSubnet: null }),
+      ],
+    },
   },
   {
     name: "fail: every problem is reported, GPU, not ready and unreachable together",
@@ -286,7 +394,17 @@ const failCases: Case[] = [
   {
     name: "fail (dangling-reference): the workspace's registry returns 404",
     mutate: (s) => removeResource(s, "/registries/mlresearchacr"),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: ACR_ID, evidence: { part: "registry", statusCode: 404 } }] },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "dangling-reference",
+          resourceId: ACR_ID,
+          evidence: { part: "registry", statusCode: 404 },
+        },
+      ],
+    },
   },
 ];
 
@@ -298,7 +416,15 @@ const unknownCases: Case[] = [
     },
     expect: {
       status: "unknown",
-      findings: [{ status: "unknown", messageId: "image-build-compute-state-unknown", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", provisioningState: null }, remediation: ["az ml compute show -n cpu-build"] }],
+      findings: [
+        {
+          status: "unknown",
+          messageId: "image-build-compute-state-unknown",
+          resourceId: BUILD,
+          evidence: { imageBuildCompute: "cpu-build", provisioningState: null },
+          remediation: ["az ml compute show -n cpu-build"],
+        },
+      ],
     },
   },
   {
@@ -308,7 +434,14 @@ const unknownCases: Case[] = [
     },
     expect: {
       status: "unknown",
-      findings: [{ status: "unknown", messageId: "image-build-compute-state-unknown", resourceId: BUILD, evidence: { imageBuildCompute: "cpu-build", computeType: "" } }],
+      findings: [
+        {
+          status: "unknown",
+          messageId: "image-build-compute-state-unknown",
+          resourceId: BUILD,
+          evidence: { imageBuildCompute: "cpu-build", computeType: "" },
+        },
+      ],
     },
   },
   partUnreadableCase("unknown: the computes list returns 403", "computes", { operation: "computes list" }),
@@ -319,7 +452,14 @@ const unknownCases: Case[] = [
       status: "unknown",
       findings: [
         {
-          ...undeterminedFor(ACR_ID, { unreadable: [expect.objectContaining({ resourceId: peId(ACR_PE), missingPermission: "Microsoft.Network/privateEndpoints/read" })] }),
+          ...undeterminedFor(ACR_ID, {
+            unreadable: [
+              expect.objectContaining({
+                resourceId: peId(ACR_PE),
+                missingPermission: "Microsoft.Network/privateEndpoints/read",
+              }),
+            ],
+          }),
           remediation: ["Microsoft.Network/privateEndpoints/read", peId(ACR_PE)],
         },
         undeterminedFor(STORAGE_ID),
@@ -337,7 +477,14 @@ const unknownCases: Case[] = [
     expect: {
       status: "unknown",
       findings: [
-        undeterminedFor(ACR_ID, { unreadable: [expect.objectContaining({ resourceId: VNET_ID, missingPermission: "Microsoft.Network/virtualNetworks/read" })] }),
+        undeterminedFor(ACR_ID, {
+          unreadable: [
+            expect.objectContaining({
+              resourceId: VNET_ID,
+              missingPermission: "Microsoft.Network/virtualNetworks/read",
+            }),
+          ],
+        }),
         undeterminedFor(STORAGE_ID),
       ],
     },
@@ -354,6 +501,9 @@ describe(CHECK, () => {
   ]);
 
   test("reads only what it requires: no keys, NSGs or endpoint types, and no writes", async () => {
-    await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i);
+    await expectReadsOnlyWhatItRequires(
+      CHECK,
+      /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i,
+    );
   });
 });

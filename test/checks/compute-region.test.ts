@@ -6,7 +6,20 @@ import { describe, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { removeResource } from "../harness.js";
-import { TRAINING, WS_ID, addCompute, compute, computeId, expectReadsOnlyWhatItRequires, partUnreadableCase, peId, testCaseTables, workspace, type Case, type ExpectedFinding } from "./mutations.js";
+import {
+  TRAINING,
+  WS_ID,
+  addCompute,
+  compute,
+  computeId,
+  expectReadsOnlyWhatItRequires,
+  partUnreadableCase,
+  peId,
+  testCaseTables,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+} from "./mutations.js";
 
 const CHECK = "compute-region";
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
@@ -19,7 +32,13 @@ function moveCompute(s: Scenario, name: string, region: string): void {
   resource.properties.computeLocation = region;
 }
 
-const perCompute = (names: readonly string[], status: Status, messageId: string, evidence: Record<string, unknown> = {}, remediation?: string[]): ExpectedFinding[] =>
+const perCompute = (
+  names: readonly string[],
+  status: Status,
+  messageId: string,
+  evidence: Record<string, unknown> = {},
+  remediation?: string[],
+): ExpectedFinding[] =>
   names.map((name) => ({
     status,
     messageId,
@@ -27,20 +46,33 @@ const perCompute = (names: readonly string[], status: Status, messageId: string,
     evidence: { compute: computeId(name), workspaceRegion: "westeurope", privateEndpoints: [WS_PE], ...evidence },
     ...(remediation ? { remediation } : {}),
   }));
-const sameRegion = (names: readonly string[] = COMPUTES) => perCompute(names, "pass", "same-region", { computeLocation: "westeurope" });
+const sameRegion = (names: readonly string[] = COMPUTES) =>
+  perCompute(names, "pass", "same-region", { computeLocation: "westeurope" });
 
 const passCases: Case[] = [
   {
     name: "pass: healthy, every compute in westeurope like the workspace",
     expect: {
       status: "pass",
-      findings: [...perCompute(["cpu-build", "gpu-train"], "pass", "same-region", { computeType: "AmlCompute", computeLocation: "westeurope" }), ...perCompute(["ci-alice"], "pass", "same-region", { computeType: "ComputeInstance" })],
+      findings: [
+        ...perCompute(["cpu-build", "gpu-train"], "pass", "same-region", {
+          computeType: "AmlCompute",
+          computeLocation: "westeurope",
+        }),
+        ...perCompute(["ci-alice"], "pass", "same-region", { computeType: "ComputeInstance" }),
+      ],
     },
   },
   {
-    name: "pass: region names compare after normalising (\"West Europe\" is westeurope)",
+    name: 'pass: region names compare after normalising ("West Europe" is westeurope)',
     mutate: (s) => moveCompute(s, "gpu-train", "West Europe"),
-    expect: { status: "pass", findings: [...sameRegion(["cpu-build", "ci-alice"]), ...perCompute(["gpu-train"], "pass", "same-region", { computeLocation: "West Europe" })] },
+    expect: {
+      status: "pass",
+      findings: [
+        ...sameRegion(["cpu-build", "ci-alice"]),
+        ...perCompute(["gpu-train"], "pass", "same-region", { computeLocation: "West Europe" }),
+      ],
+    },
   },
 ];
 
@@ -52,10 +84,16 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...sameRegion(["cpu-build", "ci-alice"]),
-        ...perCompute(["gpu-train"], "fail", "other-region", { computeType: "AmlCompute", computeLocation: "northeurope" }, [
-          "az ml compute delete -n gpu-train -g ml-platform-rg -w ml-research",
-          "az ml compute create -n gpu-train --type amlcompute --size Standard_NC6s_v3 --location westeurope",
-        ]),
+        ...perCompute(
+          ["gpu-train"],
+          "fail",
+          "other-region",
+          { computeType: "AmlCompute", computeLocation: "northeurope" },
+          [
+            "az ml compute delete -n gpu-train -g ml-platform-rg -w ml-research",
+            "az ml compute create -n gpu-train --type amlcompute --size Standard_NC6s_v3 --location westeurope",
+          ],
+        ),
       ],
     },
   },
@@ -66,7 +104,13 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...sameRegion(["cpu-build", "gpu-train"]),
-        ...perCompute(["ci-alice"], "fail", "other-region", { computeType: "ComputeInstance", computeLocation: "eastus" }, ["az ml compute create -n ci-alice --type computeinstance --size Standard_DS11_v2 --location westeurope"]),
+        ...perCompute(
+          ["ci-alice"],
+          "fail",
+          "other-region",
+          { computeType: "ComputeInstance", computeLocation: "eastus" },
+          ["az ml compute create -n ci-alice --type computeinstance --size Standard_DS11_v2 --location westeurope"],
+        ),
       ],
     },
   },
@@ -81,7 +125,13 @@ const failCases: Case[] = [
       }),
     expect: {
       status: "fail",
-      findings: [...sameRegion(), ...perCompute(["aks-infer"], "fail", "other-region", { computeType: "AKS", computeLocation: "northeurope" }, ["az ml compute detach -n aks-infer", "az ml compute attach -n aks-infer --type Kubernetes"])],
+      findings: [
+        ...sameRegion(),
+        ...perCompute(["aks-infer"], "fail", "other-region", { computeType: "AKS", computeLocation: "northeurope" }, [
+          "az ml compute detach -n aks-infer",
+          "az ml compute attach -n aks-infer --type Kubernetes",
+        ]),
+      ],
     },
   },
 ];
@@ -89,8 +139,26 @@ const failCases: Case[] = [
 const warnCases: Case[] = [
   {
     name: "warn: an attached Databricks compute in eastus",
-    mutate: (s) => addCompute(s, "dbx", { computeType: "Databricks", computeLocation: "eastus", provisioningState: "Succeeded", properties: {} }),
-    expect: { status: "warn", findings: [...sameRegion(), ...perCompute(["dbx"], "warn", "attached-other-region", { computeType: "Databricks", computeLocation: "eastus" }, ["az ml compute detach -n dbx"])] },
+    mutate: (s) =>
+      addCompute(s, "dbx", {
+        computeType: "Databricks",
+        computeLocation: "eastus",
+        provisioningState: "Succeeded",
+        properties: {},
+      }),
+    expect: {
+      status: "warn",
+      findings: [
+        ...sameRegion(),
+        ...perCompute(
+          ["dbx"],
+          "warn",
+          "attached-other-region",
+          { computeType: "Databricks", computeLocation: "eastus" },
+          ["az ml compute detach -n dbx"],
+        ),
+      ],
+    },
   },
 ];
 
@@ -101,14 +169,29 @@ const skipCases: Case[] = [
       workspace(s).properties.privateEndpointConnections = [];
       moveCompute(s, "gpu-train", "northeurope");
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-private-endpoint", resourceId: WS_ID, evidence: { privateEndpoints: [] } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        { status: "skip", messageId: "no-private-endpoint", resourceId: WS_ID, evidence: { privateEndpoints: [] } },
+      ],
+    },
   },
   {
     name: "skip: the workspace has no computes",
     mutate: (s) => {
       for (const name of COMPUTES) removeResource(s, `/computes/${name}`);
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-computes", resourceId: WS_ID, evidence: { privateEndpoints: [WS_PE], computes: [] } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        {
+          status: "skip",
+          messageId: "no-computes",
+          resourceId: WS_ID,
+          evidence: { privateEndpoints: [WS_PE], computes: [] },
+        },
+      ],
+    },
   },
 ];
 
@@ -119,7 +202,13 @@ const unknownCases: Case[] = [
       delete compute(s, "cpu-build").properties.computeLocation;
       delete compute(s, "cpu-build").location;
     },
-    expect: { status: "unknown", findings: [...sameRegion(["gpu-train", "ci-alice"]), ...perCompute(["cpu-build"], "unknown", "location-missing", { computeLocation: null })] },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...sameRegion(["gpu-train", "ci-alice"]),
+        ...perCompute(["cpu-build"], "unknown", "location-missing", { computeLocation: null }),
+      ],
+    },
   },
   partUnreadableCase("unknown: the computes list returns 403", "computes"),
 ];
@@ -134,6 +223,9 @@ describe(CHECK, () => {
   ]);
 
   test("reads only the workspace and its computes: no network reads, no keys, no writes", async () => {
-    await expectReadsOnlyWhatItRequires(CHECK, /Microsoft\.Network|Microsoft\.Storage|Microsoft\.ContainerRegistry|Microsoft\.KeyVault|listKeys|listCredentials/i);
+    await expectReadsOnlyWhatItRequires(
+      CHECK,
+      /Microsoft\.Network|Microsoft\.Storage|Microsoft\.ContainerRegistry|Microsoft\.KeyVault|listKeys|listCredentials/i,
+    );
   });
 });

@@ -9,7 +9,17 @@ import { runCheck } from "../../src/engine/run.js";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, healthyScenario, type AuditOptions, type AuditResult } from "../harness.js";
-import { ACR_ID, STORAGE_ID, WS_ID, expectInReportOrder, registry, storage, workspace, type Json, type ReportOrderCase } from "./mutations.js";
+import {
+  ACR_ID,
+  STORAGE_ID,
+  WS_ID,
+  expectInReportOrder,
+  registry,
+  storage,
+  workspace,
+  type Json,
+  type ReportOrderCase,
+} from "./mutations.js";
 
 const CHECK = "key-sync";
 const WORKSPACE_KEYS = `${WS_ID}/listKeys`;
@@ -79,7 +89,9 @@ function finding(result: AuditResult, resourceId: string): ReportFinding {
 }
 
 function posts(result: AuditResult): string[] {
-  return result.requests.filter((request) => request.method === "POST").map((request) => request.path.split("?")[0] as string);
+  return result.requests
+    .filter((request) => request.method === "POST")
+    .map((request) => request.path.split("?")[0] as string);
 }
 
 interface Case extends ReportOrderCase {
@@ -92,8 +104,16 @@ const cases: Case[] = [
     status: "pass",
     ids: ["pass:in-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "match", matchedName: "key1", comparedWith: STORAGE_ID });
-      expect(finding(result, ACR_ID).evidence).toMatchObject({ outcome: "match", matchedName: "password", comparedWith: ACR_ID });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({
+        outcome: "match",
+        matchedName: "key1",
+        comparedWith: STORAGE_ID,
+      });
+      expect(finding(result, ACR_ID).evidence).toMatchObject({
+        outcome: "match",
+        matchedName: "password",
+        comparedWith: ACR_ID,
+      });
       expect(posts(result).sort()).toEqual([REGISTRY_CREDENTIALS, STORAGE_KEYS, WORKSPACE_KEYS].sort());
     },
   },
@@ -150,7 +170,10 @@ const cases: Case[] = [
     status: "warn",
     ids: ["warn:recently-rotated", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "mismatch", rotatedAt: minutesBeforeNow(20) });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({
+        outcome: "mismatch",
+        rotatedAt: minutesBeforeNow(20),
+      });
     },
   },
   {
@@ -163,7 +186,10 @@ const cases: Case[] = [
     status: "warn",
     ids: ["warn:recently-rotated", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE_ID).evidence).toMatchObject({ rotatedAt: minutesBeforeNow(20), keyCreationTimes: { key1: minutesBeforeNow(20) } });
+      expect(finding(result, STORAGE_ID).evidence).toMatchObject({
+        rotatedAt: minutesBeforeNow(20),
+        keyCreationTimes: { key1: minutesBeforeNow(20) },
+      });
     },
   },
   {
@@ -219,7 +245,11 @@ const cases: Case[] = [
     status: "fail",
     ids: ["fail:out-of-sync", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, ACR_ID).evidence).toMatchObject({ outcome: "mismatch", comparedWith: ACR_ID, rotatedAt: null });
+      expect(finding(result, ACR_ID).evidence).toMatchObject({
+        outcome: "mismatch",
+        comparedWith: ACR_ID,
+        rotatedAt: null,
+      });
       expect(finding(result, STORAGE_ID).evidence).toMatchObject({ outcome: "match", matchedName: "key1" });
     },
   },
@@ -263,7 +293,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: "skip storage part: allowSharedKeyAccess the string \"False\" reads as false",
+    name: 'skip storage part: allowSharedKeyAccess the string "False" reads as false',
     mutate(scenario) {
       storage(scenario).properties.allowSharedKeyAccess = "False";
       storageKey(scenario, "key1").value = secret();
@@ -301,7 +331,9 @@ const cases: Case[] = [
   {
     name: "unknown: storage listKeys returns 403",
     mutate(scenario) {
-      scenario.faults = [{ method: "POST", path: "/storageAccounts/.*/listKeys$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "POST", path: "/storageAccounts/.*/listKeys$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:undetermined", "pass:in-sync"],
@@ -313,14 +345,21 @@ const cases: Case[] = [
         missingPermission: "Microsoft.Storage/storageAccounts/listKeys/action",
       });
       expect(result.report.collection.errors).toContainEqual(
-        expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage listKeys", statusCode: 403, permission: "Microsoft.Storage/storageAccounts/listKeys/action" }),
+        expect.objectContaining({
+          resourceId: STORAGE_ID,
+          operation: "storage listKeys",
+          statusCode: 403,
+          permission: "Microsoft.Storage/storageAccounts/listKeys/action",
+        }),
       );
     },
   },
   {
     name: "unknown: the workspace's listKeys returns 403 (both parts), and no further key reads",
     mutate(scenario) {
-      scenario.faults = [{ method: "POST", path: "/workspaces/[^/]+/listKeys$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "POST", path: "/workspaces/[^/]+/listKeys$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],
@@ -339,7 +378,9 @@ const cases: Case[] = [
   {
     name: "unknown: the registry's listCredentials returns 403",
     mutate(scenario) {
-      scenario.faults = [{ method: "POST", path: "/registries/.*/listCredentials$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "POST", path: "/registries/.*/listCredentials$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:undetermined", "pass:in-sync"],
@@ -355,7 +396,9 @@ const cases: Case[] = [
   {
     name: "unknown: the storage account cannot be read (403 on GET): the engine answers for the check",
     mutate(scenario) {
-      scenario.faults = [{ method: "GET", path: "/storageAccounts/mlresearchstore$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "GET", path: "/storageAccounts/mlresearchstore$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:part-unreadable"],
@@ -369,14 +412,20 @@ const cases: Case[] = [
   {
     name: "unknown: the registry cannot be read (403 on GET): the engine answers for the check",
     mutate(scenario) {
-      scenario.faults = [{ method: "GET", path: "/registries/mlresearchacr$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "GET", path: "/registries/mlresearchacr$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:part-unreadable"],
     verify(result) {
       expect(result.check(CHECK).findings[0]).toMatchObject({
         resourceId: ACR_ID,
-        evidence: { part: "registry", statusCode: 403, missingPermission: "Microsoft.ContainerRegistry/registries/read" },
+        evidence: {
+          part: "registry",
+          statusCode: 403,
+          missingPermission: "Microsoft.ContainerRegistry/registries/read",
+        },
       });
     },
   },
@@ -403,9 +452,15 @@ describe(CHECK, () => {
     const edited = structuredClone(snapshot);
     (edited.keys!.storage as { outcome: string }).outcome = "Match";
     const result = runCheck(findCheck(CHECK)!, edited);
-    expect(result.findings.map((f) => `${f.status}:${f.messageId}`)).toEqual(["unknown:unrecognised-outcome", "pass:in-sync"]);
+    expect(result.findings.map((f) => `${f.status}:${f.messageId}`)).toEqual([
+      "unknown:unrecognised-outcome",
+      "pass:in-sync",
+    ]);
     expect(result.status).toBe("unknown");
-    expect(result.findings[0]).toMatchObject({ resourceId: STORAGE_ID, evidence: { outcome: "Match", comparedWith: STORAGE_ID } });
+    expect(result.findings[0]).toMatchObject({
+      resourceId: STORAGE_ID,
+      evidence: { outcome: "Match", comparedWith: STORAGE_ID },
+    });
     expect(result.findings[0]!.message).toContain('"Match"');
   });
 

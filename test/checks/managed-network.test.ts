@@ -7,7 +7,18 @@ import { findCheck } from "../../checks/index.js";
 import { runCheck } from "../../src/engine/run.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, healthyScenario, removeResource } from "../harness.js";
-import { ACR_ID, STORAGE_ID, WS_ID, expectReadsOnlyWhatItRequires, partUnreadableCase, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import {
+  ACR_ID,
+  STORAGE_ID,
+  WS_ID,
+  expectReadsOnlyWhatItRequires,
+  partUnreadableCase,
+  testCaseTables,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
 import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "managed-network";
@@ -16,18 +27,30 @@ const MCR = "mcr.microsoft.com";
 const MCR_DATA = "*.data.mcr.microsoft.com";
 
 /** `properties.managedNetwork` of Azure's own Workspace GET example (approved outbound, Active, one Inactive FQDN rule). */
-const AZURE_EXAMPLE = (
-  armExample("Microsoft.MachineLearningServices/2025-12-01/Workspace/get.json") as Json
-).responses["200"].body.properties.managedNetwork as Json;
+const AZURE_EXAMPLE = (armExample("Microsoft.MachineLearningServices/2025-12-01/Workspace/get.json") as Json).responses[
+  "200"
+].body.properties.managedNetwork as Json;
 
 // ---- outbound rules as the workspace GET shows them --------------------------------------------
 
 function serviceTagRule(serviceTag: string, protocol: string, portRanges: string, extra: Json = {}): Json {
-  return { type: "ServiceTag", category: "Required", status: "Active", destination: { serviceTag, protocol, portRanges, action: "Allow", addressPrefixes: [] }, ...extra };
+  return {
+    type: "ServiceTag",
+    category: "Required",
+    status: "Active",
+    destination: { serviceTag, protocol, portRanges, action: "Allow", addressPrefixes: [] },
+    ...extra,
+  };
 }
 
 function privateEndpointRule(serviceResourceId: string, subresourceTarget: string, extra: Json = {}): Json {
-  return { type: "PrivateEndpoint", category: "Required", status: "Active", destination: { serviceResourceId, subresourceTarget, sparkEnabled: true, sparkStatus: "Active" }, ...extra };
+  return {
+    type: "PrivateEndpoint",
+    category: "Required",
+    status: "Active",
+    destination: { serviceResourceId, subresourceTarget, sparkEnabled: true, sparkStatus: "Active" },
+    ...extra,
+  };
 }
 
 function fqdnRule(destination: string, extra: Json = {}): Json {
@@ -37,13 +60,17 @@ function fqdnRule(destination: string, extra: Json = {}): Json {
 /** The Required rules Azure adds to an approved-outbound managed network (names and shapes as ARM lists them). */
 function requiredRules(): Record<string, Json> {
   return {
-    "__SYS_ST_AzureActiveDirectory_TCP": serviceTagRule("AzureActiveDirectory", "TCP", "80, 443"),
-    "__SYS_ST_AzureMachineLearning_TCP": serviceTagRule("AzureMachineLearning", "TCP", "443"),
-    "__SYS_ST_MicrosoftContainerRegistry.westeurope_TCP": serviceTagRule("MicrosoftContainerRegistry.westeurope", "TCP", "443"),
+    __SYS_ST_AzureActiveDirectory_TCP: serviceTagRule("AzureActiveDirectory", "TCP", "80, 443"),
+    __SYS_ST_AzureMachineLearning_TCP: serviceTagRule("AzureMachineLearning", "TCP", "443"),
+    "__SYS_ST_MicrosoftContainerRegistry.westeurope_TCP": serviceTagRule(
+      "MicrosoftContainerRegistry.westeurope",
+      "TCP",
+      "443",
+    ),
     "__SYS_ST_AzureFrontDoor.FirstParty": serviceTagRule("AzureFrontDoor.FirstParty", "*", "*"),
-    "__SYS_ST_VirtualNetwork": serviceTagRule("VirtualNetwork", "*", "*"),
-    "__SYS_PE_mlresearchacr_registry_1a2b3c4d": privateEndpointRule(ACR_ID, "registry"),
-    "__SYS_PE_mlresearchstore_blob_1a2b3c4d": privateEndpointRule(STORAGE_ID, "blob"),
+    __SYS_ST_VirtualNetwork: serviceTagRule("VirtualNetwork", "*", "*"),
+    __SYS_PE_mlresearchacr_registry_1a2b3c4d: privateEndpointRule(ACR_ID, "registry"),
+    __SYS_PE_mlresearchstore_blob_1a2b3c4d: privateEndpointRule(STORAGE_ID, "blob"),
   };
 }
 
@@ -52,7 +79,12 @@ const MCR_TAG = "__SYS_ST_MicrosoftContainerRegistry.westeurope_TCP";
 const AFD_TAG = "__SYS_ST_AzureFrontDoor.FirstParty";
 
 /** Gives the workspace a managed network; `status` undefined leaves `managedNetwork.status` out. */
-function managed(s: Scenario, isolationMode: string, status: string | undefined, outboundRules: Record<string, Json> = {}): void {
+function managed(
+  s: Scenario,
+  isolationMode: string,
+  status: string | undefined,
+  outboundRules: Record<string, Json> = {},
+): void {
   workspace(s).properties.managedNetwork = {
     isolationMode,
     ...(status !== undefined ? { status: { status, sparkReady: false } } : {}),
@@ -85,31 +117,75 @@ function approvedOutbound(c: Case): Case {
 
 const PROVISION = ["az ml workspace provision-network", "-g ml-platform-rg", "-n ml-research"];
 
-const provisioned = (mode = "AllowOnlyApprovedOutbound"): ExpectedFinding => ({ status: "pass", messageId: "provisioned", resourceId: WS_ID, evidence: { isolationMode: mode, networkStatus: "Active" } });
+const provisioned = (mode = "AllowOnlyApprovedOutbound"): ExpectedFinding => ({
+  status: "pass",
+  messageId: "provisioned",
+  resourceId: WS_ID,
+  evidence: { isolationMode: mode, networkStatus: "Active" },
+});
 
-function registry(status: "pass" | "fail" | "unknown", allowing: string[] = [], evidence: Record<string, unknown> = {}): ExpectedFinding {
+function registry(
+  status: "pass" | "fail" | "unknown",
+  allowing: string[] = [],
+  evidence: Record<string, unknown> = {},
+): ExpectedFinding {
   const messageId = { pass: "registry-allowed", fail: "registry-blocked", unknown: "registry-uncertain" }[status];
   return {
     status,
     messageId,
     resourceId: WS_ID,
-    evidence: { registry: ACR_ID, loginServer: "mlresearchacr.azurecr.io", allowingRules: allowing.map((name) => expect.objectContaining({ name })), ...evidence },
+    evidence: {
+      registry: ACR_ID,
+      loginServer: "mlresearchacr.azurecr.io",
+      allowingRules: allowing.map((name) => expect.objectContaining({ name })),
+      ...evidence,
+    },
     ...(status === "fail"
-      ? { remediation: ["az ml workspace outbound-rule set", "--workspace-name ml-research", "--type private_endpoint", `--service-resource-id ${ACR_ID}`, "--subresource-target registry", "--spark-enabled false"] }
+      ? {
+          remediation: [
+            "az ml workspace outbound-rule set",
+            "--workspace-name ml-research",
+            "--type private_endpoint",
+            `--service-resource-id ${ACR_ID}`,
+            "--subresource-target registry",
+            "--spark-enabled false",
+          ],
+        }
       : {}),
   };
 }
 
-function images(endpoint: string, status: "pass" | "fail" | "unknown", allowing: string[] = [], evidence: Record<string, unknown> = {}): ExpectedFinding {
+function images(
+  endpoint: string,
+  status: "pass" | "fail" | "unknown",
+  allowing: string[] = [],
+  evidence: Record<string, unknown> = {},
+): ExpectedFinding {
   const messageId = { pass: "images-allowed", fail: "images-blocked", unknown: "images-uncertain" }[status];
   const tag = endpoint === MCR ? "MicrosoftContainerRegistry" : "AzureFrontDoor.FirstParty";
   return {
     status,
     messageId,
     resourceId: WS_ID,
-    evidence: { endpoint, serviceTag: tag, fqdn: endpoint, port: 443, allowingRules: allowing.map((name) => expect.objectContaining({ name })), ...evidence },
+    evidence: {
+      endpoint,
+      serviceTag: tag,
+      fqdn: endpoint,
+      port: 443,
+      allowingRules: allowing.map((name) => expect.objectContaining({ name })),
+      ...evidence,
+    },
     ...(status === "fail"
-      ? { remediation: ["az ml workspace outbound-rule set", "--type service_tag", `--service-tag ${tag}`, "--protocol TCP", "--port-ranges 443", `--type fqdn --destination '${endpoint}'`] }
+      ? {
+          remediation: [
+            "az ml workspace outbound-rule set",
+            "--type service_tag",
+            `--service-tag ${tag}`,
+            "--protocol TCP",
+            "--port-ranges 443",
+            `--type fqdn --destination '${endpoint}'`,
+          ],
+        }
       : {}),
   };
 }
@@ -138,17 +214,33 @@ const passCases: Case[] = [
         mcr: fqdnRule("MCR.microsoft.com."),
         "mcr-data": fqdnRule("*.data.mcr.microsoft.com"),
       }),
-    expect: { status: "pass", findings: [provisioned(), registry("pass", ["acr"]), images(MCR, "pass", ["mcr"]), images(MCR_DATA, "pass", ["mcr-data"])] },
+    expect: {
+      status: "pass",
+      findings: [
+        provisioned(),
+        registry("pass", ["acr"]),
+        images(MCR, "pass", ["mcr"]),
+        images(MCR_DATA, "pass", ["mcr-data"]),
+      ],
+    },
   },
   {
-    name: "pass: the global MicrosoftContainerRegistry tag on ports \"80, 443\" and an exact login-server FQDN rule",
+    name: 'pass: the global MicrosoftContainerRegistry tag on ports "80, 443" and an exact login-server FQDN rule',
     mutate: (s) =>
       managed(s, "AllowOnlyApprovedOutbound", "Active", {
         "acr-login": fqdnRule("mlresearchacr.azurecr.io"),
         mcr: serviceTagRule("MicrosoftContainerRegistry", "TCP", "80, 443", { category: "UserDefined" }),
         afd: serviceTagRule("AzureFrontDoor.FirstParty", "TCP", "400-500", { category: "UserDefined" }),
       }),
-    expect: { status: "pass", findings: [provisioned(), registry("pass", ["acr-login"]), images(MCR, "pass", ["mcr"]), images(MCR_DATA, "pass", ["afd"])] },
+    expect: {
+      status: "pass",
+      findings: [
+        provisioned(),
+        registry("pass", ["acr-login"]),
+        images(MCR, "pass", ["mcr"]),
+        images(MCR_DATA, "pass", ["afd"]),
+      ],
+    },
   },
   {
     name: "pass: allow internet outbound, provisioned: only the provisioning is judged (no outbound rules needed)",
@@ -163,7 +255,15 @@ const failCases: Case[] = [
     mutate: (s) => managed(s, "AllowInternetOutbound", "Inactive"),
     expect: {
       status: "fail",
-      findings: [{ status: "fail", messageId: "not-provisioned", resourceId: WS_ID, evidence: { isolationMode: "AllowInternetOutbound", networkStatus: "Inactive" }, remediation: PROVISION }],
+      findings: [
+        {
+          status: "fail",
+          messageId: "not-provisioned",
+          resourceId: WS_ID,
+          evidence: { isolationMode: "AllowInternetOutbound", networkStatus: "Inactive" },
+          remediation: PROVISION,
+        },
+      ],
     },
   },
   {
@@ -172,7 +272,13 @@ const failCases: Case[] = [
     expect: {
       status: "fail",
       findings: [
-        { status: "fail", messageId: "not-provisioned", resourceId: WS_ID, evidence: { networkStatus: "Inactive" }, remediation: PROVISION },
+        {
+          status: "fail",
+          messageId: "not-provisioned",
+          resourceId: WS_ID,
+          evidence: { networkStatus: "Inactive" },
+          remediation: PROVISION,
+        },
         registry("pass", [REGISTRY_PE], { pendingProvisioning: true }),
         images(MCR, "pass", [MCR_TAG], { pendingProvisioning: true }),
         images(MCR_DATA, "pass", [AFD_TAG], { pendingProvisioning: true }),
@@ -180,7 +286,7 @@ const failCases: Case[] = [
     },
   },
   {
-    name: "fail: the managedNetwork of Azure's own Workspace GET example (its one rule, FQDN \"some_string\", reaches nothing)",
+    name: 'fail: the managedNetwork of Azure\'s own Workspace GET example (its one rule, FQDN "some_string", reaches nothing)',
     mutate: (s) => {
       workspace(s).properties.managedNetwork = structuredClone(AZURE_EXAMPLE);
     },
@@ -197,7 +303,10 @@ const failCases: Case[] = [
   {
     name: "fail: approved outbound, provisioned, with no outbound rules at all",
     mutate: (s) => managed(s, "AllowOnlyApprovedOutbound", "Active"),
-    expect: { status: "fail", findings: [provisioned(), registry("fail"), images(MCR, "fail"), images(MCR_DATA, "fail")] },
+    expect: {
+      status: "fail",
+      findings: [provisioned(), registry("fail"), images(MCR, "fail"), images(MCR_DATA, "fail")],
+    },
   },
   {
     name: "fail: the registry's private endpoint rule was turned off (Inactive on a provisioned network)",
@@ -209,7 +318,12 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         provisioned(),
-        { ...registry("fail", [], { inactiveRules: [expect.objectContaining({ name: REGISTRY_PE, status: "Inactive" })] }), remediation: [REGISTRY_PE, "--subresource-target registry"] },
+        {
+          ...registry("fail", [], {
+            inactiveRules: [expect.objectContaining({ name: REGISTRY_PE, status: "Inactive" })],
+          }),
+          remediation: [REGISTRY_PE, "--subresource-target registry"],
+        },
         images(MCR, "pass", [MCR_TAG]),
         images(MCR_DATA, "pass", [AFD_TAG]),
       ],
@@ -247,13 +361,28 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [provisioned(), registry("pass", [REGISTRY_PE]), images(MCR, "pass", [MCR_TAG]), images(MCR_DATA, "fail", [], { denyingRules: [expect.objectContaining({ name: "deny-afd", action: "Deny" })] })],
+      findings: [
+        provisioned(),
+        registry("pass", [REGISTRY_PE]),
+        images(MCR, "pass", [MCR_TAG]),
+        images(MCR_DATA, "fail", [], { denyingRules: [expect.objectContaining({ name: "deny-afd", action: "Deny" })] }),
+      ],
     },
   },
   approvedOutbound({
     name: "fail (dangling-reference): the workspace's registry returns 404",
     mutate: (s) => removeResource(s, "/registries/mlresearchacr"),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: ACR_ID, evidence: { part: "registry", statusCode: 404 } }] },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "dangling-reference",
+          resourceId: ACR_ID,
+          evidence: { part: "registry", statusCode: 404 },
+        },
+      ],
+    },
   }),
 ];
 
@@ -264,7 +393,13 @@ const unknownCases: Case[] = [
     expect: {
       status: "unknown",
       findings: [
-        { status: "unknown", messageId: "status-unknown", resourceId: WS_ID, evidence: { networkStatus: null }, remediation: ["az ml workspace show", "az ml workspace provision-network"] },
+        {
+          status: "unknown",
+          messageId: "status-unknown",
+          resourceId: WS_ID,
+          evidence: { networkStatus: null },
+          remediation: ["az ml workspace show", "az ml workspace provision-network"],
+        },
         registry("pass", [REGISTRY_PE]),
         images(MCR, "pass", [MCR_TAG]),
         images(MCR_DATA, "pass", [AFD_TAG]),
@@ -284,7 +419,9 @@ const unknownCases: Case[] = [
       status: "unknown",
       findings: [
         provisioned(),
-        registry("unknown", [], { uncertainRules: [expect.objectContaining({ name: "io" }), expect.objectContaining({ name: "acr-tag" })] }),
+        registry("unknown", [], {
+          uncertainRules: [expect.objectContaining({ name: "io" }), expect.objectContaining({ name: "acr-tag" })],
+        }),
         images(MCR, "pass", ["mcr"]),
         images(MCR_DATA, "unknown", [], { uncertainRules: [expect.objectContaining({ name: "mcr-wide" })] }),
       ],
@@ -313,7 +450,15 @@ const unknownCases: Case[] = [
     mutate: (s) => managed(s, "AllowSomethingNew", "Active", requiredRules()),
     expect: {
       status: "unknown",
-      findings: [provisioned("AllowSomethingNew"), { status: "unknown", messageId: "unrecognised-mode", resourceId: WS_ID, evidence: { isolationMode: "AllowSomethingNew" } }],
+      findings: [
+        provisioned("AllowSomethingNew"),
+        {
+          status: "unknown",
+          messageId: "unrecognised-mode",
+          resourceId: WS_ID,
+          evidence: { isolationMode: "AllowSomethingNew" },
+        },
+      ],
     },
   },
   approvedOutbound(partUnreadableCase("unknown (part-unreadable): the registry returns 403", "registry")),
@@ -322,14 +467,22 @@ const unknownCases: Case[] = [
 const skipCases: Case[] = [
   {
     name: "skip: the healthy workspace uses its own VNet (isolation mode Disabled)",
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "not-managed", resourceId: WS_ID, evidence: { isolationMode: "Disabled" } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        { status: "skip", messageId: "not-managed", resourceId: WS_ID, evidence: { isolationMode: "Disabled" } },
+      ],
+    },
   },
   {
     name: "skip: no managedNetwork at all (older workspaces)",
     mutate: (s) => {
       delete workspace(s).properties.managedNetwork;
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "not-managed", resourceId: WS_ID, evidence: { isolationMode: null } }] },
+    expect: {
+      status: "skip",
+      findings: [{ status: "skip", messageId: "not-managed", resourceId: WS_ID, evidence: { isolationMode: null } }],
+    },
   },
   {
     name: "skip (that finding): approved outbound with no registry named yet; Microsoft's images still judged",
@@ -339,7 +492,12 @@ const skipCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [provisioned(), { status: "skip", messageId: "no-registry", resourceId: WS_ID, evidence: { registry: null } }, images(MCR, "pass", [MCR_TAG]), images(MCR_DATA, "pass", [AFD_TAG])],
+      findings: [
+        provisioned(),
+        { status: "skip", messageId: "no-registry", resourceId: WS_ID, evidence: { registry: null } },
+        images(MCR, "pass", [MCR_TAG]),
+        images(MCR_DATA, "pass", [AFD_TAG]),
+      ],
     },
   },
 ];
@@ -374,6 +532,9 @@ describe(CHECK, () => {
   });
 
   test("reads only what it requires: the workspace and its registry, no writes", async () => {
-    await expectReadsOnlyWhatItRequires(CHECK, /computes|virtualNetworks|networkSecurityGroups|privateEndpoints|listKeys|listCredentials|storageAccounts|\/vaults\/|diagnose/i);
+    await expectReadsOnlyWhatItRequires(
+      CHECK,
+      /computes|virtualNetworks|networkSecurityGroups|privateEndpoints|listKeys|listCredentials|storageAccounts|\/vaults\/|diagnose/i,
+    );
   });
 });

@@ -5,7 +5,15 @@
 import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { HEALTHY, auditScenario, findingIds, healthyScenario, resource, type AuditResult, type Json } from "../harness.js";
+import {
+  HEALTHY,
+  auditScenario,
+  findingIds,
+  healthyScenario,
+  resource,
+  type AuditResult,
+  type Json,
+} from "../harness.js";
 
 export type { Json };
 
@@ -85,7 +93,12 @@ export interface VnetOptions {
 }
 
 /** Adds a VNet (address space `prefix`, no peerings) with one subnet on the first /24 of it; returns the subnet ID. */
-export function addVnet(s: Scenario, name: string, prefix: string, { subnet = "endpoints", location = "westeurope", subnetProperties = {} }: VnetOptions = {}): string {
+export function addVnet(
+  s: Scenario,
+  name: string,
+  prefix: string,
+  { subnet = "endpoints", location = "westeurope", subnetProperties = {} }: VnetOptions = {},
+): string {
   const id = vnetId(name);
   s.resources.push({
     id,
@@ -110,14 +123,26 @@ export function addVnet(s: Scenario, name: string, prefix: string, { subnet = "e
 }
 
 /** A peering on VNet `fromName` towards `toVnetId`, as ARM shows it; `properties` adds to its properties. */
-export function peer(s: Scenario, fromName: string, toVnetId: string, peeringState: string, properties: Json = {}): void {
+export function peer(
+  s: Scenario,
+  fromName: string,
+  toVnetId: string,
+  peeringState: string,
+  properties: Json = {},
+): void {
   const from = resource(s, vnetId(fromName));
   const name = `${fromName}-to-${toVnetId.split("/").pop()}`;
   from.properties.virtualNetworkPeerings.push({
     id: `${from.id}/virtualNetworkPeerings/${name}`,
     name,
     type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
-    properties: { peeringState, remoteVirtualNetwork: { id: toVnetId }, allowVirtualNetworkAccess: true, provisioningState: "Succeeded", ...properties },
+    properties: {
+      peeringState,
+      remoteVirtualNetwork: { id: toVnetId },
+      allowVirtualNetworkAccess: true,
+      provisioningState: "Succeeded",
+      ...properties,
+    },
   });
 }
 
@@ -218,9 +243,21 @@ export function testCaseTables(check: string, tables: ReadonlyArray<readonly [ve
 
 /** Parts of the workspace whose read the engine needs, by the `part` its findings name. */
 const READABLE_PARTS = {
-  computes: { path: "/computes$", resourceId: `${WS_ID}/computes`, permission: "Microsoft.MachineLearningServices/workspaces/computes/read" },
-  registry: { path: "/registries/mlresearchacr$", resourceId: ACR_ID, permission: "Microsoft.ContainerRegistry/registries/read" },
-  storage: { path: "/storageAccounts/mlresearchstore$", resourceId: STORAGE_ID, permission: "Microsoft.Storage/storageAccounts/read" },
+  computes: {
+    path: "/computes$",
+    resourceId: `${WS_ID}/computes`,
+    permission: "Microsoft.MachineLearningServices/workspaces/computes/read",
+  },
+  registry: {
+    path: "/registries/mlresearchacr$",
+    resourceId: ACR_ID,
+    permission: "Microsoft.ContainerRegistry/registries/read",
+  },
+  storage: {
+    path: "/storageAccounts/mlresearchstore$",
+    resourceId: STORAGE_ID,
+    permission: "Microsoft.Storage/storageAccounts/read",
+  },
   keyVault: { path: "/vaults/ml-research-kv$", resourceId: KV_ID, permission: "Microsoft.KeyVault/vaults/read" },
 } as const;
 
@@ -228,14 +265,25 @@ const READABLE_PARTS = {
  * The GET of a part the check requires returns 403, so the engine answers for the check: unknown, one
  * `part-unreadable` finding on that resource naming the part and the missing permission (plus `evidence`).
  */
-export function partUnreadableCase(name: string, part: keyof typeof READABLE_PARTS, evidence: Record<string, unknown> = {}): Case {
+export function partUnreadableCase(
+  name: string,
+  part: keyof typeof READABLE_PARTS,
+  evidence: Record<string, unknown> = {},
+): Case {
   const { path, resourceId, permission } = READABLE_PARTS[part];
   return {
     name,
     mutate: (s) => fault(s, path),
     expect: {
       status: "unknown",
-      findings: [{ status: "unknown", messageId: "part-unreadable", resourceId, evidence: { part, statusCode: 403, missingPermission: permission, ...evidence } }],
+      findings: [
+        {
+          status: "unknown",
+          messageId: "part-unreadable",
+          resourceId,
+          evidence: { part, statusCode: 403, missingPermission: permission, ...evidence },
+        },
+      ],
     },
   };
 }
@@ -261,7 +309,11 @@ export interface ReportOrderCase {
 }
 
 /** Asserts the check's findings in report order, its status, then the case's own `verify`. */
-export function expectInReportOrder(result: AuditResult, check: string, { status, ids, verify }: ReportOrderCase): void {
+export function expectInReportOrder(
+  result: AuditResult,
+  check: string,
+  { status, ids, verify }: ReportOrderCase,
+): void {
   const found = result.check(check);
   expect(findingIds(found)).toEqual(ids);
   expect(found.status).toBe(status);

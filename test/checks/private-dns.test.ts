@@ -74,7 +74,12 @@ function addZone(s: Scenario, name: string, vnets: string[]): void {
     name,
     type: "Microsoft.Network/privateDnsZones",
     location: "global",
-    properties: { maxNumberOfRecordSets: 25000, numberOfRecordSets: 1, numberOfVirtualNetworkLinks: vnets.length, provisioningState: "Succeeded" },
+    properties: {
+      maxNumberOfRecordSets: 25000,
+      numberOfRecordSets: 1,
+      numberOfVirtualNetworkLinks: vnets.length,
+      provisioningState: "Succeeded",
+    },
   });
   for (const vnet of vnets) addLink(s, name, vnet);
 }
@@ -86,7 +91,12 @@ function addLink(s: Scenario, zone: string, vnet: string, linkState = "Completed
     name,
     type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     location: "global",
-    properties: { virtualNetwork: { id: vnet }, registrationEnabled: false, virtualNetworkLinkState: linkState, provisioningState: "Succeeded" },
+    properties: {
+      virtualNetwork: { id: vnet },
+      registrationEnabled: false,
+      virtualNetworkLinkState: linkState,
+      provisioningState: "Succeeded",
+    },
   });
 }
 
@@ -94,7 +104,10 @@ function addLink(s: Scenario, zone: string, vnet: string, linkState = "Completed
 function zoneConfig(zone: string, fqdn: string, ip: string): Json {
   return {
     name: zone.replace(/\./g, "-"),
-    properties: { privateDnsZoneId: zoneId(zone), recordSets: [{ recordType: "A", recordSetName: fqdn.split(".")[0], fqdn, ttl: 10, ipAddresses: [ip] }] },
+    properties: {
+      privateDnsZoneId: zoneId(zone),
+      recordSets: [{ recordType: "A", recordSetName: fqdn.split(".")[0], fqdn, ttl: 10, ipAddresses: [ip] }],
+    },
   };
 }
 
@@ -106,15 +119,27 @@ const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
 
 // ---- expectations ---------------------------------------------------------------------------------
 
-const configured = ([endpoint, zone, satisfiedBy]: readonly [string, string, string], evidence: Record<string, unknown> = {}): ExpectedFinding => ({
+const configured = (
+  [endpoint, zone, satisfiedBy]: readonly [string, string, string],
+  evidence: Record<string, unknown> = {},
+): ExpectedFinding => ({
   status: "pass",
   messageId: "zone-configured",
   resourceId: peId(endpoint),
-  evidence: { endpoint: peId(endpoint), zone, satisfiedBy, zoneId: zoneId(satisfiedBy), zoneGroup: "default", ...evidence },
+  evidence: {
+    endpoint: peId(endpoint),
+    zone,
+    satisfiedBy,
+    zoneId: zoneId(satisfiedBy),
+    zoneGroup: "default",
+    ...evidence,
+  },
 });
 /** zone-configured for every need of the healthy workspace but those of `except` (endpoint or endpoint|zone). */
 const configuredAll = (...except: string[]): ExpectedFinding[] =>
-  NEEDS.filter(([endpoint, zone]) => !except.includes(endpoint) && !except.includes(`${endpoint}|${zone}`)).map((need) => configured(need));
+  NEEDS.filter(([endpoint, zone]) => !except.includes(endpoint) && !except.includes(`${endpoint}|${zone}`)).map(
+    (need) => configured(need),
+  );
 
 const linked = (zone: string, vnet = VNET_ID): ExpectedFinding => ({
   status: "pass",
@@ -122,10 +147,24 @@ const linked = (zone: string, vnet = VNET_ID): ExpectedFinding => ({
   resourceId: zoneId(zone),
   evidence: { zone, zoneId: zoneId(zone), vnet, link: expect.objectContaining({ linkState: "Completed" }) },
 });
-const linkedAll = (...except: string[]): ExpectedFinding[] => ZONES.filter((zone) => !except.includes(zone)).map((zone) => linked(zone));
+const linkedAll = (...except: string[]): ExpectedFinding[] =>
+  ZONES.filter((zone) => !except.includes(zone)).map((zone) => linked(zone));
 
-const perZone = (status: Status, messageId: string, zones: readonly string[], vnet: string, evidence: Record<string, unknown> = {}, remediation?: (zone: string) => string[]): ExpectedFinding[] =>
-  zones.map((zone) => ({ status, messageId, resourceId: zoneId(zone), evidence: { zone, vnet, ...evidence }, ...(remediation ? { remediation: remediation(zone) } : {}) }));
+const perZone = (
+  status: Status,
+  messageId: string,
+  zones: readonly string[],
+  vnet: string,
+  evidence: Record<string, unknown> = {},
+  remediation?: (zone: string) => string[],
+): ExpectedFinding[] =>
+  zones.map((zone) => ({
+    status,
+    messageId,
+    resourceId: zoneId(zone),
+    evidence: { zone, vnet, ...evidence },
+    ...(remediation ? { remediation: remediation(zone) } : {}),
+  }));
 
 // ---- cases ----------------------------------------------------------------------------------------
 
@@ -135,16 +174,28 @@ const passCases: Case[] = [
     expect: {
       status: "pass",
       findings: [
-        configured(NEEDS[0]!, { owner: WS_ID, ownerType: "workspace", groupIds: ["amlworkspace"], groupIdsFrom: "endpoint", neededZones: [API, NOTEBOOKS] }),
+        configured(NEEDS[0]!, {
+          owner: WS_ID,
+          ownerType: "workspace",
+          groupIds: ["amlworkspace"],
+          groupIdsFrom: "endpoint",
+          neededZones: [API, NOTEBOOKS],
+        }),
         configured(NEEDS[1]!),
         configured(NEEDS[2]!, { owner: STORAGE_ID, ownerType: "storage", groupIds: ["blob"] }),
         configured(NEEDS[3]!, { owner: STORAGE_ID, groupIds: ["file"] }),
-        configured(NEEDS[4]!, { owner: ACR_ID, ownerType: "registry", groupIds: ["registry"], neededZones: [ACR, ACR_DATA] }),
+        configured(NEEDS[4]!, {
+          owner: ACR_ID,
+          ownerType: "registry",
+          groupIds: ["registry"],
+          neededZones: [ACR, ACR_DATA],
+        }),
         configured(NEEDS[5]!, { owner: ACR_ID, satisfiedBy: ACR }),
         configured(NEEDS[6]!, { owner: KV_ID, ownerType: "keyVault", groupIds: ["vault"] }),
-        ...ZONES.map((zone) =>
-          ({ ...linked(zone), evidence: { ...linked(zone).evidence, computes: [...COMPUTES], dnsServers: [] } }),
-        ),
+        ...ZONES.map((zone) => ({
+          ...linked(zone),
+          evidence: { ...linked(zone).evidence, computes: [...COMPUTES], dnsServers: [] },
+        })),
       ],
     },
   },
@@ -152,17 +203,27 @@ const passCases: Case[] = [
     name: "pass: the registry's data records in their own zone westeurope.data.privatelink.azurecr.io, linked too",
     mutate: (s) => {
       addZone(s, ACR_DATA, [VNET_ID]);
-      zoneGroup(s, "pe-mlresearchacr").properties.privateDnsZoneConfigs.push(zoneConfig(ACR_DATA, "mlresearchacr.westeurope.data.privatelink.azurecr.io", "10.20.2.8"));
+      zoneGroup(s, "pe-mlresearchacr").properties.privateDnsZoneConfigs.push(
+        zoneConfig(ACR_DATA, "mlresearchacr.westeurope.data.privatelink.azurecr.io", "10.20.2.8"),
+      );
     },
     expect: {
       status: "pass",
-      findings: [...configuredAll("pe-mlresearchacr|" + ACR_DATA), configured(["pe-mlresearchacr", ACR_DATA, ACR_DATA]), ...linkedAll(), linked(ACR_DATA)],
+      findings: [
+        ...configuredAll("pe-mlresearchacr|" + ACR_DATA),
+        configured(["pe-mlresearchacr", ACR_DATA, ACR_DATA]),
+        ...linkedAll(),
+        linked(ACR_DATA),
+      ],
     },
   },
   {
     name: "pass: link and zone IDs in odd casing (resourcegroups, Microsoft.network, upper-case VNet name)",
     mutate: (s) => {
-      for (const zone of ZONES) link(s, zone).properties.virtualNetwork.id = VNET_ID.replace("/resourceGroups/", "/resourcegroups/").replace("Microsoft.Network", "Microsoft.network").replace("ml-vnet", "ML-VNET");
+      for (const zone of ZONES)
+        link(s, zone).properties.virtualNetwork.id = VNET_ID.replace("/resourceGroups/", "/resourcegroups/")
+          .replace("Microsoft.Network", "Microsoft.network")
+          .replace("ml-vnet", "ML-VNET");
     },
     expect: { status: "pass", findings: [...configuredAll(), ...linkedAll()] },
   },
@@ -176,7 +237,10 @@ const passCases: Case[] = [
   {
     name: "pass: group IDs compare case-insensitively (the key vault endpoint says 'Vault')",
     mutate: (s) => setGroupIds(s, "pe-ml-research-kv", ["Vault"]),
-    expect: { status: "pass", findings: [...configuredAll("pe-ml-research-kv"), configured(NEEDS[6]!, { groupIds: ["Vault"] }), ...linkedAll()] },
+    expect: {
+      status: "pass",
+      findings: [...configuredAll("pe-ml-research-kv"), configured(NEEDS[6]!, { groupIds: ["Vault"] }), ...linkedAll()],
+    },
   },
   {
     name: "pass with a skip: the key vault names a private endpoint that no longer exists (private-endpoint-region reports it)",
@@ -186,7 +250,12 @@ const passCases: Case[] = [
       findings: [
         ...configuredAll("pe-ml-research-kv"),
         ...linkedAll(VAULT),
-        { status: "skip", messageId: "endpoint-missing", resourceId: peId("pe-ml-research-kv"), evidence: { owner: KV_ID, statusCode: 404 } },
+        {
+          status: "skip",
+          messageId: "endpoint-missing",
+          resourceId: peId("pe-ml-research-kv"),
+          evidence: { owner: KV_ID, statusCode: 404 },
+        },
       ],
     },
   },
@@ -205,8 +274,17 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "no-zone-group",
           resourceId: peId("pe-mlresearchstore-blob"),
-          evidence: { owner: STORAGE_ID, groupIds: ["blob"], neededZones: [BLOB], zoneGroups: [], computeVnets: [VNET_ID], dnsServers: { [VNET_ID]: [] } },
-          remediation: ["az network private-endpoint dns-zone-group create -g ml-platform-rg --endpoint-name pe-mlresearchstore-blob -n default --private-dns-zone privatelink.blob.core.windows.net"],
+          evidence: {
+            owner: STORAGE_ID,
+            groupIds: ["blob"],
+            neededZones: [BLOB],
+            zoneGroups: [],
+            computeVnets: [VNET_ID],
+            dnsServers: { [VNET_ID]: [] },
+          },
+          remediation: [
+            "az network private-endpoint dns-zone-group create -g ml-platform-rg --endpoint-name pe-mlresearchstore-blob -n default --private-dns-zone privatelink.blob.core.windows.net",
+          ],
         },
       ],
     },
@@ -215,7 +293,9 @@ const failCases: Case[] = [
     name: "fail: the workspace endpoint's zone group names the api zone but not the notebooks zone",
     mutate: (s) => {
       const configs = zoneGroup(s, "pe-ml-research").properties.privateDnsZoneConfigs;
-      zoneGroup(s, "pe-ml-research").properties.privateDnsZoneConfigs = configs.filter((config: Json) => !config.properties.privateDnsZoneId.endsWith(NOTEBOOKS));
+      zoneGroup(s, "pe-ml-research").properties.privateDnsZoneConfigs = configs.filter(
+        (config: Json) => !config.properties.privateDnsZoneId.endsWith(NOTEBOOKS),
+      );
     },
     expect: {
       status: "fail",
@@ -227,8 +307,16 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "zone-missing-from-group",
           resourceId: peId("pe-ml-research"),
-          evidence: { owner: WS_ID, groupIds: ["amlworkspace"], zone: NOTEBOOKS, zoneGroups: ["default"], zonesInGroups: [API] },
-          remediation: ["az network private-endpoint dns-zone-group add -g ml-platform-rg --endpoint-name pe-ml-research -n default --private-dns-zone privatelink.notebooks.azure.net"],
+          evidence: {
+            owner: WS_ID,
+            groupIds: ["amlworkspace"],
+            zone: NOTEBOOKS,
+            zoneGroups: ["default"],
+            zonesInGroups: [API],
+          },
+          remediation: [
+            "az network private-endpoint dns-zone-group add -g ml-platform-rg --endpoint-name pe-ml-research -n default --private-dns-zone privatelink.notebooks.azure.net",
+          ],
         },
       ],
     },
@@ -243,15 +331,15 @@ const failCases: Case[] = [
       findings: [
         ...configuredAll("pe-mlresearchacr"),
         ...linkedAll(ACR),
-        ...[ACR, ACR_DATA].map(
-          (zone): ExpectedFinding => ({
-            status: "fail",
-            messageId: "zone-missing-from-group",
-            resourceId: peId("pe-mlresearchacr"),
-            evidence: { owner: ACR_ID, groupIds: ["registry"], zone, zonesInGroups: [] },
-            remediation: ["az network private-endpoint dns-zone-group add -g ml-platform-rg --endpoint-name pe-mlresearchacr -n default --private-dns-zone privatelink.azurecr.io"],
-          }),
-        ),
+        ...[ACR, ACR_DATA].map((zone): ExpectedFinding => ({
+          status: "fail",
+          messageId: "zone-missing-from-group",
+          resourceId: peId("pe-mlresearchacr"),
+          evidence: { owner: ACR_ID, groupIds: ["registry"], zone, zonesInGroups: [] },
+          remediation: [
+            "az network private-endpoint dns-zone-group add -g ml-platform-rg --endpoint-name pe-mlresearchacr -n default --private-dns-zone privatelink.azurecr.io",
+          ],
+        })),
       ],
     },
   },
@@ -263,7 +351,12 @@ const failCases: Case[] = [
       findings: [
         ...configuredAll("pe-mlresearchstore-blob"),
         ...linkedAll(BLOB),
-        { status: "fail", messageId: "zone-missing-from-group", resourceId: peId("pe-mlresearchstore-blob"), evidence: { groupIds: ["dfs"], zone: "privatelink.dfs.core.windows.net", zonesInGroups: [BLOB] } },
+        {
+          status: "fail",
+          messageId: "zone-missing-from-group",
+          resourceId: peId("pe-mlresearchstore-blob"),
+          evidence: { groupIds: ["dfs"], zone: "privatelink.dfs.core.windows.net", zonesInGroups: [BLOB] },
+        },
       ],
     },
   },
@@ -305,9 +398,16 @@ const failCases: Case[] = [
       findings: [
         ...configuredAll(),
         ...linkedAll(ACR),
-        ...perZone("fail", "zone-not-linked", [ACR], VNET_ID, { link: null, linkedVnets: [vnetId("hub-vnet")], endpoints: [peId("pe-mlresearchacr")] }, () => [
-          `az network private-dns link vnet create -g ml-platform-rg -z privatelink.azurecr.io -n ml-vnet-link -v ${VNET_ID} -e false`,
-        ]),
+        ...perZone(
+          "fail",
+          "zone-not-linked",
+          [ACR],
+          VNET_ID,
+          { link: null, linkedVnets: [vnetId("hub-vnet")], endpoints: [peId("pe-mlresearchacr")] },
+          () => [
+            `az network private-dns link vnet create -g ml-platform-rg -z privatelink.azurecr.io -n ml-vnet-link -v ${VNET_ID} -e false`,
+          ],
+        ),
       ],
     },
   },
@@ -319,7 +419,11 @@ const failCases: Case[] = [
       findings: [
         ...configuredAll(),
         ...linkedAll(),
-        ...perZone("fail", "zone-not-linked", ZONES, vnetId("dev-vnet"), { computes: ["ci-alice"], link: null, linkedVnets: [VNET_ID] }),
+        ...perZone("fail", "zone-not-linked", ZONES, vnetId("dev-vnet"), {
+          computes: ["ci-alice"],
+          link: null,
+          linkedVnets: [VNET_ID],
+        }),
       ],
     },
   },
@@ -336,7 +440,12 @@ const failCases: Case[] = [
       findings: [
         ...configuredAll("pe-ml-research-kv"),
         ...linkedAll(VAULT),
-        { status: "fail", messageId: "no-zone-group", resourceId: peId("pe-ml-research-kv"), evidence: { dnsServers: { [VNET_ID]: [], [vnetId("dev-vnet")]: ["10.20.0.4"] } } },
+        {
+          status: "fail",
+          messageId: "no-zone-group",
+          resourceId: peId("pe-ml-research-kv"),
+          evidence: { dnsServers: { [VNET_ID]: [], [vnetId("dev-vnet")]: ["10.20.0.4"] } },
+        },
         { status: "warn", messageId: "custom-dns", resourceId: vnetId("dev-vnet") },
       ],
     },
@@ -344,7 +453,17 @@ const failCases: Case[] = [
   {
     name: "fail (dangling-reference): the workspace's key vault returns 404",
     mutate: (s) => removeResource(s, "/vaults/ml-research-kv"),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: KV_ID, evidence: { part: "keyVault", statusCode: 404 } }] },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "dangling-reference",
+          resourceId: KV_ID,
+          evidence: { part: "keyVault", statusCode: 404 },
+        },
+      ],
+    },
   },
 ];
 
@@ -359,9 +478,16 @@ const warnCases: Case[] = [
       findings: [
         ...configuredAll(),
         ...linkedAll(BLOB),
-        ...perZone("warn", "link-not-ready", [BLOB], VNET_ID, { link: expect.objectContaining({ name: "ml-vnet-link", linkState: "InProgress" }) }, () => [
-          "az network private-dns link vnet show -g ml-platform-rg -z privatelink.blob.core.windows.net -n ml-vnet-link",
-        ]),
+        ...perZone(
+          "warn",
+          "link-not-ready",
+          [BLOB],
+          VNET_ID,
+          { link: expect.objectContaining({ name: "ml-vnet-link", linkState: "InProgress" }) },
+          () => [
+            "az network private-dns link vnet show -g ml-platform-rg -z privatelink.blob.core.windows.net -n ml-vnet-link",
+          ],
+        ),
       ],
     },
   },
@@ -381,12 +507,48 @@ const warnCases: Case[] = [
             computes: [...COMPUTES],
             dnsServers: ["10.20.0.4", "10.20.0.5"],
             forwarders: [
-              { zone: API, zoneId: zoneId(API), publicZones: ["api.azureml.ms", "instances.azureml.ms", "inference.ml.azure.com"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
-              { zone: NOTEBOOKS, zoneId: zoneId(NOTEBOOKS), publicZones: ["notebooks.azure.net", "aznbcontent.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
-              { zone: BLOB, zoneId: zoneId(BLOB), publicZones: ["blob.core.windows.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
-              { zone: FILE, zoneId: zoneId(FILE), publicZones: ["file.core.windows.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
-              { zone: ACR, zoneId: zoneId(ACR), publicZones: ["azurecr.io", "westeurope.data.azurecr.io"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
-              { zone: VAULT, zoneId: zoneId(VAULT), publicZones: ["vault.azure.net", "vaultcore.azure.net"], forwardTo: "168.63.129.16", linkedVnets: [VNET_ID] },
+              {
+                zone: API,
+                zoneId: zoneId(API),
+                publicZones: ["api.azureml.ms", "instances.azureml.ms", "inference.ml.azure.com"],
+                forwardTo: "168.63.129.16",
+                linkedVnets: [VNET_ID],
+              },
+              {
+                zone: NOTEBOOKS,
+                zoneId: zoneId(NOTEBOOKS),
+                publicZones: ["notebooks.azure.net", "aznbcontent.net"],
+                forwardTo: "168.63.129.16",
+                linkedVnets: [VNET_ID],
+              },
+              {
+                zone: BLOB,
+                zoneId: zoneId(BLOB),
+                publicZones: ["blob.core.windows.net"],
+                forwardTo: "168.63.129.16",
+                linkedVnets: [VNET_ID],
+              },
+              {
+                zone: FILE,
+                zoneId: zoneId(FILE),
+                publicZones: ["file.core.windows.net"],
+                forwardTo: "168.63.129.16",
+                linkedVnets: [VNET_ID],
+              },
+              {
+                zone: ACR,
+                zoneId: zoneId(ACR),
+                publicZones: ["azurecr.io", "westeurope.data.azurecr.io"],
+                forwardTo: "168.63.129.16",
+                linkedVnets: [VNET_ID],
+              },
+              {
+                zone: VAULT,
+                zoneId: zoneId(VAULT),
+                publicZones: ["vault.azure.net", "vaultcore.azure.net"],
+                forwardTo: "168.63.129.16",
+                linkedVnets: [VNET_ID],
+              },
             ],
           },
           remediation: ["10.20.0.4, 10.20.0.5", "168.63.129.16", "az network private-dns link vnet create"],
@@ -408,7 +570,12 @@ const warnCases: Case[] = [
           status: "warn",
           messageId: "no-zone-group-custom-dns",
           resourceId: peId("pe-mlresearchacr"),
-          evidence: { owner: ACR_ID, neededZones: [ACR, ACR_DATA], zoneGroups: [], dnsServers: { [VNET_ID]: ["10.20.0.4"] } },
+          evidence: {
+            owner: ACR_ID,
+            neededZones: [ACR, ACR_DATA],
+            zoneGroups: [],
+            dnsServers: { [VNET_ID]: ["10.20.0.4"] },
+          },
         },
         // The forwarders cover the zones that some zone group names; the registry's zone is no longer among them.
         {
@@ -428,14 +595,35 @@ const skipCases: Case[] = [
     mutate: (s) => {
       workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "managed-network", resourceId: WS_ID, evidence: { isolationMode: "AllowOnlyApprovedOutbound" } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        {
+          status: "skip",
+          messageId: "managed-network",
+          resourceId: WS_ID,
+          evidence: { isolationMode: "AllowOnlyApprovedOutbound" },
+        },
+      ],
+    },
   },
   {
     name: "skip: no private endpoint on the workspace, storage, registry or key vault",
     mutate: (s) => {
-      for (const owner of [workspace(s), storage(s), registry(s), resource(s, KV_ID)]) owner.properties.privateEndpointConnections = [];
+      for (const owner of [workspace(s), storage(s), registry(s), resource(s, KV_ID)])
+        owner.properties.privateEndpointConnections = [];
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-endpoints", resourceId: WS_ID, evidence: { inspected: [WS_ID, STORAGE_ID, ACR_ID, KV_ID] } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        {
+          status: "skip",
+          messageId: "no-endpoints",
+          resourceId: WS_ID,
+          evidence: { inspected: [WS_ID, STORAGE_ID, ACR_ID, KV_ID] },
+        },
+      ],
+    },
   },
 ];
 
@@ -472,7 +660,12 @@ const unknownCases: Case[] = [
           status: "unknown",
           messageId: "undetermined",
           resourceId: peId("pe-ml-research-kv"),
-          evidence: { zone: VAULT, zoneId: zoneId(VAULT), statusCode: 403, missingPermission: "Microsoft.Network/privateDnsZones/read" },
+          evidence: {
+            zone: VAULT,
+            zoneId: zoneId(VAULT),
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/privateDnsZones/read",
+          },
           remediation: ["Microsoft.Network/privateDnsZones/read"],
         },
       ],
@@ -490,7 +683,13 @@ const unknownCases: Case[] = [
           status: "unknown",
           messageId: "undetermined",
           resourceId: zoneId(BLOB),
-          evidence: { zone: BLOB, endpoints: [peId("pe-mlresearchstore-blob")], computeVnets: [VNET_ID], statusCode: 403, missingPermission: "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read" },
+          evidence: {
+            zone: BLOB,
+            endpoints: [peId("pe-mlresearchstore-blob")],
+            computeVnets: [VNET_ID],
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read",
+          },
         },
       ],
     },
@@ -510,7 +709,9 @@ const unknownCases: Case[] = [
             vnet: VNET_ID,
             statusCode: 403,
             missingPermission: "Microsoft.Network/virtualNetworks/read",
-            zones: expect.arrayContaining([expect.objectContaining({ zone: BLOB, linked: expect.objectContaining({ linkState: "Completed" }) })]),
+            zones: expect.arrayContaining([
+              expect.objectContaining({ zone: BLOB, linked: expect.objectContaining({ linkState: "Completed" }) }),
+            ]),
           },
           remediation: ["Microsoft.Network/virtualNetworks/read"],
         },
@@ -527,7 +728,12 @@ const unknownCases: Case[] = [
       status: "unknown",
       findings: [
         ...configuredAll("pe-mlresearchstore-file"),
-        { status: "unknown", messageId: "undetermined", resourceId: peId("pe-mlresearchstore-file"), evidence: { zoneGroups: [], unreadableVnets: [VNET_ID], dnsServers: { [VNET_ID]: null } } },
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: peId("pe-mlresearchstore-file"),
+          evidence: { zoneGroups: [], unreadableVnets: [VNET_ID], dnsServers: { [VNET_ID]: null } },
+        },
         { status: "unknown", messageId: "undetermined", resourceId: VNET_ID },
       ],
     },
@@ -544,7 +750,12 @@ const unknownCases: Case[] = [
           status: "unknown",
           messageId: "undetermined",
           resourceId: peId("pe-mlresearchstore-blob"),
-          evidence: { owner: STORAGE_ID, groupIds: [], statusCode: 403, missingPermission: "Microsoft.Network/privateEndpoints/read" },
+          evidence: {
+            owner: STORAGE_ID,
+            groupIds: [],
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/privateEndpoints/read",
+          },
           remediation: ["Microsoft.Network/privateEndpoints/read"],
         },
       ],
@@ -557,7 +768,11 @@ const unknownCases: Case[] = [
       status: "pass",
       findings: [
         ...configuredAll("pe-ml-research-kv"),
-        configured(NEEDS[6]!, { groupIds: ["vault"], groupIdsFrom: "owner-default", endpointError: expect.objectContaining({ statusCode: 403 }) }),
+        configured(NEEDS[6]!, {
+          groupIds: ["vault"],
+          groupIdsFrom: "owner-default",
+          endpointError: expect.objectContaining({ statusCode: 403 }),
+        }),
         ...linkedAll(),
       ],
     },
@@ -570,7 +785,12 @@ const unknownCases: Case[] = [
       findings: [
         ...configuredAll("pe-ml-research-kv"),
         ...linkedAll(VAULT),
-        { status: "unknown", messageId: "undetermined", resourceId: peId("pe-ml-research-kv"), evidence: { unmappedGroupIds: ["vaultish"] } },
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: peId("pe-ml-research-kv"),
+          evidence: { unmappedGroupIds: ["vaultish"] },
+        },
       ],
     },
   },
@@ -589,12 +809,17 @@ describe(CHECK, () => {
   ]);
 
   test("reads only what it requires: no keys, NSGs, route tables or endpoint types, no writes", async () => {
-    await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|routeTables|availablePrivateEndpointTypes|listKeys|listCredentials/i);
+    await expectReadsOnlyWhatItRequires(
+      CHECK,
+      /networkSecurityGroups|routeTables|availablePrivateEndpointTypes|listKeys|listCredentials/i,
+    );
   });
 
   test("reads each zone and its link list once, though two needs of the registry endpoint share privatelink.azurecr.io", async () => {
     const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
-    const zoneReads = audit.requests.filter((request) => /\/privateDnsZones\/[^/]+$/i.test(request.path.split("?")[0] ?? ""));
+    const zoneReads = audit.requests.filter((request) =>
+      /\/privateDnsZones\/[^/]+$/i.test(request.path.split("?")[0] ?? ""),
+    );
     expect(zoneReads.map((request) => request.path.split("?")[0]!.split("/").pop()).sort()).toEqual([...ZONES].sort());
   });
 });

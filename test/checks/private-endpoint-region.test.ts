@@ -6,7 +6,22 @@ import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
-import { ACR_ID, KV_ID, STORAGE_ID, VNET_ID, WS_ID, addVnet, expectReadsOnlyWhatItRequires, fault, partUnreadableCase, peId, testCaseTables, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import {
+  ACR_ID,
+  KV_ID,
+  STORAGE_ID,
+  VNET_ID,
+  WS_ID,
+  addVnet,
+  expectReadsOnlyWhatItRequires,
+  fault,
+  partUnreadableCase,
+  peId,
+  testCaseTables,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
 
 const CHECK = "private-endpoint-region";
 
@@ -35,7 +50,9 @@ const owners = (s: Scenario) => [WS_ID, STORAGE_ID, ACR_ID, KV_ID].map((id) => r
 /** The target's `privateEndpointConnections[]` entry for this endpoint. */
 function targetConnection(s: Scenario, name: EndpointName): Json {
   const owner = resource(s, ENDPOINTS[name].target);
-  return owner.properties.privateEndpointConnections.find((candidate: Json) => candidate.properties.privateEndpoint.id.toLowerCase() === peId(name).toLowerCase());
+  return owner.properties.privateEndpointConnections.find(
+    (candidate: Json) => candidate.properties.privateEndpoint.id.toLowerCase() === peId(name).toLowerCase(),
+  );
 }
 
 /** The endpoint's own link (privateLinkServiceConnections[0]). */
@@ -45,7 +62,10 @@ function link(s: Scenario, name: EndpointName): Json {
 
 /** Adds a VNet in eastus for endpoints; returns its subnet ID. */
 function addEastusVnet(s: Scenario): string {
-  return addVnet(s, "eastus-vnet", "10.80.0.0/16", { location: "eastus", subnetProperties: { privateEndpointNetworkPolicies: "Disabled" } });
+  return addVnet(s, "eastus-vnet", "10.80.0.0/16", {
+    location: "eastus",
+    subnetProperties: { privateEndpointNetworkPolicies: "Disabled" },
+  });
 }
 
 /** A manual-approval endpoint: its link lives in manualPrivateLinkServiceConnections. */
@@ -53,7 +73,11 @@ function makeManual(s: Scenario, name: EndpointName, status: string): void {
   const pe = endpoint(s, name);
   const moved = pe.properties.privateLinkServiceConnections.pop();
   moved.id = moved.id.replace("/privateLinkServiceConnections/", "/manualPrivateLinkServiceConnections/");
-  moved.properties.privateLinkServiceConnectionState = { status, description: "Awaiting approval", actionsRequired: "None" };
+  moved.properties.privateLinkServiceConnectionState = {
+    status,
+    description: "Awaiting approval",
+    actionsRequired: "None",
+  };
   pe.properties.manualPrivateLinkServiceConnections = [moved];
   targetConnection(s, name).properties.privateLinkServiceConnectionState.status = status;
 }
@@ -61,18 +85,31 @@ function makeManual(s: Scenario, name: EndpointName, status: string): void {
 // ---- expectations ---------------------------------------------------------------------------------
 
 /** A finding for this endpoint with the evidence every read endpoint carries. */
-function about(name: EndpointName, status: Status, messageId: string, evidence: Record<string, unknown> = {}, remediation?: string[]): ExpectedFinding {
+function about(
+  name: EndpointName,
+  status: Status,
+  messageId: string,
+  evidence: Record<string, unknown> = {},
+  remediation?: string[],
+): ExpectedFinding {
   return {
     status,
     messageId,
     resourceId: peId(name),
-    evidence: { privateEndpoint: peId(name), target: ENDPOINTS[name].target, targetType: ENDPOINTS[name].type, ...evidence },
+    evidence: {
+      privateEndpoint: peId(name),
+      target: ENDPOINTS[name].target,
+      targetType: ENDPOINTS[name].type,
+      ...evidence,
+    },
     ...(remediation ? { remediation } : {}),
   };
 }
 
 const healthy = (names: readonly EndpointName[], evidence: Record<string, unknown> = {}) =>
-  names.map((name) => about(name, "pass", "healthy", { region: "westeurope", connectionState: "Approved", ...evidence }));
+  names.map((name) =>
+    about(name, "pass", "healthy", { region: "westeurope", connectionState: "Approved", ...evidence }),
+  );
 const except = (...names: EndpointName[]) => ALL.filter((name) => !names.includes(name));
 
 // ---- cases ----------------------------------------------------------------------------------------
@@ -83,11 +120,14 @@ const passCases: Case[] = [
     expect: { status: "pass", findings: healthy(ALL, { subnet: `${VNET_ID}/subnets/private-endpoints` }) },
   },
   {
-    name: "pass: region names compared normalised (endpoint \"West Europe\", VNet \"westeurope\")",
+    name: 'pass: region names compared normalised (endpoint "West Europe", VNet "westeurope")',
     mutate: (s) => {
       endpoint(s, ACR_PE).location = "West Europe";
     },
-    expect: { status: "pass", findings: [...healthy(except(ACR_PE)), about(ACR_PE, "pass", "healthy", { region: "West Europe" })] },
+    expect: {
+      status: "pass",
+      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "pass", "healthy", { region: "West Europe" })],
+    },
   },
   {
     name: "pass: an endpoint in another region than its target (eastus endpoint, eastus VNet, westeurope registry)",
@@ -96,7 +136,10 @@ const passCases: Case[] = [
       pe.location = "eastus";
       pe.properties.subnet = { id: addEastusVnet(s) };
     },
-    expect: { status: "pass", findings: [...healthy(except(ACR_PE)), about(ACR_PE, "pass", "healthy", { region: "eastus" })] },
+    expect: {
+      status: "pass",
+      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "pass", "healthy", { region: "eastus" })],
+    },
   },
   {
     name: "pass: a manual-approval endpoint once Approved",
@@ -113,7 +156,10 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "fail", "vnet-region-mismatch", { region: "eastus", vnet: VNET_ID, vnetRegion: "westeurope" })],
+      findings: [
+        ...healthy(except(ACR_PE)),
+        about(ACR_PE, "fail", "vnet-region-mismatch", { region: "eastus", vnet: VNET_ID, vnetRegion: "westeurope" }),
+      ],
     },
   },
   {
@@ -123,7 +169,13 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "fail", "type-unsupported-in-region", { region: "westeurope", availableTypes: ALL_TYPES_BUT_ACR.length })],
+      findings: [
+        ...healthy(except(ACR_PE)),
+        about(ACR_PE, "fail", "type-unsupported-in-region", {
+          region: "westeurope",
+          availableTypes: ALL_TYPES_BUT_ACR.length,
+        }),
+      ],
     },
   },
   {
@@ -136,7 +188,13 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "fail", "type-unsupported-in-region", { region: "eastus", targetType: "Microsoft.ContainerRegistry/registries" })],
+      findings: [
+        ...healthy(except(ACR_PE)),
+        about(ACR_PE, "fail", "type-unsupported-in-region", {
+          region: "eastus",
+          targetType: "Microsoft.ContainerRegistry/registries",
+        }),
+      ],
     },
   },
   {
@@ -148,7 +206,13 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...healthy(except(ACR_PE)),
-        about(ACR_PE, "fail", "connection-not-approved", { connectionState: "Pending", targetConnectionState: "Approved" }, ["az network private-endpoint-connection approve", targetConnectionId(ACR_PE)]),
+        about(
+          ACR_PE,
+          "fail",
+          "connection-not-approved",
+          { connectionState: "Pending", targetConnectionState: "Approved" },
+          ["az network private-endpoint-connection approve", targetConnectionId(ACR_PE)],
+        ),
       ],
     },
   },
@@ -157,7 +221,10 @@ const failCases: Case[] = [
     mutate: (s) => makeManual(s, ACR_PE, "Pending"),
     expect: {
       status: "fail",
-      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "fail", "connection-not-approved", { connectionState: "Pending", groupIds: ["registry"] })],
+      findings: [
+        ...healthy(except(ACR_PE)),
+        about(ACR_PE, "fail", "connection-not-approved", { connectionState: "Pending", groupIds: ["registry"] }),
+      ],
     },
   },
   {
@@ -167,7 +234,13 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...healthy(except(ACR_PE)), about(ACR_PE, "fail", "connection-not-approved", { connectionState: "Approved", targetConnectionState: "Rejected" })],
+      findings: [
+        ...healthy(except(ACR_PE)),
+        about(ACR_PE, "fail", "connection-not-approved", {
+          connectionState: "Approved",
+          targetConnectionState: "Rejected",
+        }),
+      ],
     },
   },
   {
@@ -178,7 +251,13 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...healthy(except("pe-ml-research-kv")), about("pe-ml-research-kv", "fail", "connection-not-approved", { connectionState: "Disconnected", targetConnectionState: "Disconnected" })],
+      findings: [
+        ...healthy(except("pe-ml-research-kv")),
+        about("pe-ml-research-kv", "fail", "connection-not-approved", {
+          connectionState: "Disconnected",
+          targetConnectionState: "Disconnected",
+        }),
+      ],
     },
   },
   {
@@ -188,7 +267,10 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...healthy(except("pe-ml-research")), about("pe-ml-research", "fail", "connection-not-approved", { targetConnectionState: "Rejected" })],
+      findings: [
+        ...healthy(except("pe-ml-research")),
+        about("pe-ml-research", "fail", "connection-not-approved", { targetConnectionState: "Rejected" }),
+      ],
     },
   },
   {
@@ -198,7 +280,10 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...healthy(except(ACR_PE)),
-        about(ACR_PE, "fail", "endpoint-missing", { targetConnectionState: "Approved" }, ["az network private-endpoint-connection delete --id", targetConnectionId(ACR_PE)]),
+        about(ACR_PE, "fail", "endpoint-missing", { targetConnectionState: "Approved" }, [
+          "az network private-endpoint-connection delete --id",
+          targetConnectionId(ACR_PE),
+        ]),
       ],
     },
   },
@@ -220,7 +305,17 @@ const failCases: Case[] = [
   {
     name: "fail (dangling-reference): the workspace's key vault returns 404",
     mutate: (s) => removeResource(s, "/vaults/ml-research-kv"),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: KV_ID, evidence: { part: "keyVault", statusCode: 404 } }] },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "dangling-reference",
+          resourceId: KV_ID,
+          evidence: { part: "keyVault", statusCode: 404 },
+        },
+      ],
+    },
   },
 ];
 
@@ -235,7 +330,11 @@ const unknownCases: Case[] = [
           name,
           "unknown",
           "undetermined",
-          { region: "westeurope", statusCode: 403, missingPermission: "Microsoft.Network/locations/availablePrivateEndpointTypes/read" },
+          {
+            region: "westeurope",
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/locations/availablePrivateEndpointTypes/read",
+          },
           ["Microsoft.Network/locations/availablePrivateEndpointTypes/read"],
         ),
       ),
@@ -247,7 +346,13 @@ const unknownCases: Case[] = [
     expect: {
       status: "unknown",
       findings: ALL.map((name) =>
-        about(name, "unknown", "undetermined", { vnet: VNET_ID, statusCode: 403, missingPermission: "Microsoft.Network/virtualNetworks/read" }, ["Microsoft.Network/virtualNetworks/read", VNET_ID]),
+        about(
+          name,
+          "unknown",
+          "undetermined",
+          { vnet: VNET_ID, statusCode: 403, missingPermission: "Microsoft.Network/virtualNetworks/read" },
+          ["Microsoft.Network/virtualNetworks/read", VNET_ID],
+        ),
       ),
     },
   },
@@ -258,9 +363,17 @@ const unknownCases: Case[] = [
       status: "unknown",
       findings: [
         ...healthy(except(ACR_PE)),
-        about(ACR_PE, "unknown", "undetermined", { operation: "private endpoint get", statusCode: 403, missingPermission: "Microsoft.Network/privateEndpoints/read" }, [
-          "Microsoft.Network/privateEndpoints/read",
-        ]),
+        about(
+          ACR_PE,
+          "unknown",
+          "undetermined",
+          {
+            operation: "private endpoint get",
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/privateEndpoints/read",
+          },
+          ["Microsoft.Network/privateEndpoints/read"],
+        ),
       ],
     },
   },
@@ -281,7 +394,17 @@ const skipCases: Case[] = [
       }
       for (const name of ALL) removeResource(s, `/privateEndpoints/${name}`);
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-endpoints", resourceId: WS_ID, evidence: { inspected: [WS_ID, STORAGE_ID, ACR_ID, KV_ID] } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        {
+          status: "skip",
+          messageId: "no-endpoints",
+          resourceId: WS_ID,
+          evidence: { inspected: [WS_ID, STORAGE_ID, ACR_ID, KV_ID] },
+        },
+      ],
+    },
   },
 ];
 
@@ -309,7 +432,11 @@ describe(CHECK, () => {
     const audit = await auditScenario(s, { only: [CHECK] });
     expect(audit.requests.filter((request) => /availablePrivateEndpointTypes/i.test(request.path))).toHaveLength(1);
     expect(audit.report.collection.errors).toEqual([
-      expect.objectContaining({ operation: "availablePrivateEndpointTypes list", statusCode: 403, permission: "Microsoft.Network/locations/availablePrivateEndpointTypes/read" }),
+      expect.objectContaining({
+        operation: "availablePrivateEndpointTypes list",
+        statusCode: 403,
+        permission: "Microsoft.Network/locations/availablePrivateEndpointTypes/read",
+      }),
     ]);
   });
 });

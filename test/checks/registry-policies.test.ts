@@ -6,7 +6,17 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY, auditScenario, findingIds, healthyScenario } from "../harness.js";
-import { ACR_ID, WS_ID, partUnreadableCase, registry, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import {
+  ACR_ID,
+  WS_ID,
+  partUnreadableCase,
+  registry,
+  testCaseTables,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
 import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "registry-policies";
@@ -38,7 +48,12 @@ function noCachedPassword(s: Scenario): void {
 /** The healthy registry replaced by Azure's RegistryGet example, under the healthy registry's ID. */
 function useExampleRegistry(s: Scenario): void {
   const index = s.resources.findIndex((candidate) => candidate.id.toLowerCase() === ACR_ID.toLowerCase());
-  s.resources[index] = { ...structuredClone(EXAMPLE_REGISTRY), id: ACR_ID, name: "mlresearchacr", location: "westeurope" };
+  s.resources[index] = {
+    ...structuredClone(EXAMPLE_REGISTRY),
+    id: ACR_ID,
+    name: "mlresearchacr",
+    location: "westeurope",
+  };
 }
 
 // ---- expectations -------------------------------------------------------------------------------
@@ -76,7 +91,15 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [quarantineOff(), { status: "pass", messageId: "admin-disabled-identity", resourceId: ACR_ID, evidence: { adminUserEnabled: false, cachedCredentials: false } }],
+      findings: [
+        quarantineOff(),
+        {
+          status: "pass",
+          messageId: "admin-disabled-identity",
+          resourceId: ACR_ID,
+          evidence: { adminUserEnabled: false, cachedCredentials: false },
+        },
+      ],
     },
     also: (audit) => {
       // With the admin user off, the registry's credentials are never asked for.
@@ -89,12 +112,26 @@ const passCases: Case[] = [
       useExampleRegistry(s);
       noCachedPassword(s);
     },
-    expect: { status: "pass", findings: [quarantineOff(), { status: "pass", messageId: "admin-disabled-identity", resourceId: ACR_ID, evidence: { adminUserEnabled: false } }] },
+    expect: {
+      status: "pass",
+      findings: [
+        quarantineOff(),
+        {
+          status: "pass",
+          messageId: "admin-disabled-identity",
+          resourceId: ACR_ID,
+          evidence: { adminUserEnabled: false },
+        },
+      ],
+    },
   },
   {
     name: "pass: admin user enabled though the workspace caches no password (enabled is never the problem)",
     mutate: noCachedPassword,
-    expect: { status: "pass", findings: [quarantineOff(), { ...adminEnabled, evidence: { adminUserEnabled: true, cachedCredentials: false } }] },
+    expect: {
+      status: "pass",
+      findings: [quarantineOff(), { ...adminEnabled, evidence: { adminUserEnabled: true, cachedCredentials: false } }],
+    },
   },
 ];
 
@@ -110,7 +147,9 @@ const failCases: Case[] = [
           messageId: "quarantine-enabled",
           resourceId: ACR_ID,
           evidence: { registry: ACR_ID, quarantinePolicy: "enabled" },
-          remediation: [`az resource update --ids ${ACR_ID} --set properties.policies.quarantinePolicy.status=disabled`],
+          remediation: [
+            `az resource update --ids ${ACR_ID} --set properties.policies.quarantinePolicy.status=disabled`,
+          ],
         },
         adminEnabled,
       ],
@@ -119,7 +158,18 @@ const failCases: Case[] = [
   {
     name: "fail: quarantine policy 'Enabled' in another casing",
     mutate: (s) => setQuarantine(s, "Enabled"),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "quarantine-enabled", resourceId: ACR_ID, evidence: { quarantinePolicy: "Enabled" } }, adminEnabled] },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "quarantine-enabled",
+          resourceId: ACR_ID,
+          evidence: { quarantinePolicy: "Enabled" },
+        },
+        adminEnabled,
+      ],
+    },
   },
   {
     name: "fail: admin user disabled while the workspace still caches the admin password",
@@ -133,7 +183,10 @@ const failCases: Case[] = [
           messageId: "admin-disabled-cached-password",
           resourceId: ACR_ID,
           evidence: { registry: ACR_ID, adminUserEnabled: false, cachedCredentials: true },
-          remediation: [`az acr update -n mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --admin-enabled true && ${SYNC}`, "managed identity"],
+          remediation: [
+            `az acr update -n mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --admin-enabled true && ${SYNC}`,
+            "managed identity",
+          ],
         },
       ],
     },
@@ -160,7 +213,16 @@ const unknownCases: Case[] = [
     mutate: (s) => setQuarantine(s, "pending"),
     expect: {
       status: "unknown",
-      findings: [{ status: "unknown", messageId: "undetermined", resourceId: ACR_ID, evidence: { quarantinePolicy: "pending" }, remediation: [`az resource show --ids ${ACR_ID}`] }, adminEnabled],
+      findings: [
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: ACR_ID,
+          evidence: { quarantinePolicy: "pending" },
+          remediation: [`az resource show --ids ${ACR_ID}`],
+        },
+        adminEnabled,
+      ],
     },
   },
   {
@@ -177,7 +239,14 @@ const unknownCases: Case[] = [
           status: "unknown",
           messageId: "undetermined",
           resourceId: ACR_ID,
-          evidence: { adminUserEnabled: false, cachedCredentials: null, keysOutcome: "unknown", failedOperation: "workspace listKeys", statusCode: 403, missingPermission: LIST_KEYS_PERMISSION },
+          evidence: {
+            adminUserEnabled: false,
+            cachedCredentials: null,
+            keysOutcome: "unknown",
+            failedOperation: "workspace listKeys",
+            statusCode: 403,
+            missingPermission: LIST_KEYS_PERMISSION,
+          },
           remediation: [`Grant the identity running preflight ${LIST_KEYS_PERMISSION}`, WS_ID],
         },
       ],
@@ -188,7 +257,10 @@ const unknownCases: Case[] = [
     mutate: (s) => {
       s.faults = [{ method: "POST", path: "/workspaces/[^/]+/listKeys$", status: 403, code: "AuthorizationFailed" }];
     },
-    expect: { status: "pass", findings: [quarantineOff(), { ...adminEnabled, evidence: { adminUserEnabled: true, cachedCredentials: null } }] },
+    expect: {
+      status: "pass",
+      findings: [quarantineOff(), { ...adminEnabled, evidence: { adminUserEnabled: true, cachedCredentials: null } }],
+    },
   },
   partUnreadableCase("unknown: the registry returns 403", "registry"),
 ];
@@ -197,7 +269,12 @@ const skipCases: Case[] = [
   {
     name: "skip: the workspace names no registry yet",
     mutate: (s) => void delete workspace(s).properties.containerRegistry,
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-registry", resourceId: WS_ID, evidence: { containerRegistry: null } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        { status: "skip", messageId: "no-registry", resourceId: WS_ID, evidence: { containerRegistry: null } },
+      ],
+    },
   },
 ];
 
@@ -220,7 +297,12 @@ describe(CHECK, () => {
       const finding = result.findings.find((candidate) => candidate.status === "unknown");
       expect(finding).toMatchObject({
         resourceId: ACR_ID,
-        evidence: { adminUserEnabled: false, cachedCredentials: null, keysOutcome: "not-applicable", reason: "keys were not read (--no-keys)" },
+        evidence: {
+          adminUserEnabled: false,
+          cachedCredentials: null,
+          keysOutcome: "not-applicable",
+          reason: "keys were not read (--no-keys)",
+        },
       });
       expect(finding?.remediation).toContain("without --no-keys");
       expect(audit.requests.filter((request) => request.method === "POST")).toEqual([]);
@@ -237,10 +319,19 @@ describe(CHECK, () => {
     const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
     expect(audit.report.checks.map((result) => result.id)).toEqual([CHECK]);
     expect(audit.requests.filter((request) => !["GET", "POST"].includes(request.method))).toEqual([]);
-    expect(audit.requests.filter((request) => request.method === "POST").map((request) => request.path.split("?")[0]).sort()).toEqual(
-      [`${ACR_ID}/listCredentials`, WORKSPACE_KEYS].sort(),
-    );
-    expect(audit.requests.filter((request) => /storageAccounts|computes|virtualNetworks|networkSecurityGroups|privateEndpoints\/|availablePrivateEndpointTypes|\/vaults\//i.test(request.path))).toEqual([]);
+    expect(
+      audit.requests
+        .filter((request) => request.method === "POST")
+        .map((request) => request.path.split("?")[0])
+        .sort(),
+    ).toEqual([`${ACR_ID}/listCredentials`, WORKSPACE_KEYS].sort());
+    expect(
+      audit.requests.filter((request) =>
+        /storageAccounts|computes|virtualNetworks|networkSecurityGroups|privateEndpoints\/|availablePrivateEndpointTypes|\/vaults\//i.test(
+          request.path,
+        ),
+      ),
+    ).toEqual([]);
     expect(audit.snapshot.errors).toEqual([]);
   });
 });

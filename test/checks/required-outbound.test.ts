@@ -7,7 +7,24 @@ import { describe, expect } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { byName } from "../harness.js";
-import { NET, TRAINING, TRAINING_NSG, VNET_ID, WS_ID, addCompute, compute, computeId, fault, securityRule, setSubnet, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import {
+  NET,
+  TRAINING,
+  TRAINING_NSG,
+  VNET_ID,
+  WS_ID,
+  addCompute,
+  compute,
+  computeId,
+  fault,
+  securityRule,
+  setSubnet,
+  testCaseTables,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
 
 const CHECK = "required-outbound";
 const NSG = TRAINING_NSG;
@@ -20,7 +37,12 @@ interface Destination {
   port: number;
 }
 
-const outbound = (tag: string, port = 443, protocol: "Tcp" | "Udp" = "Tcp"): Destination => ({ direction: "Outbound", tag, protocol, port });
+const outbound = (tag: string, port = 443, protocol: "Tcp" | "Udp" = "Tcp"): Destination => ({
+  direction: "Outbound",
+  tag,
+  protocol,
+  port,
+});
 const AAD = outbound("AzureActiveDirectory");
 const AML = outbound("AzureMachineLearning");
 const AML_18881 = outbound("AzureMachineLearning", 18881);
@@ -40,7 +62,8 @@ const INBOUND: Destination = { direction: "Inbound", tag: "AzureMachineLearning"
 
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
 
-const securityRules = (s: Scenario): Json[] => byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules as Json[];
+const securityRules = (s: Scenario): Json[] =>
+  byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules as Json[];
 const addRule = (s: Scenario, added: Json): void => void securityRules(s).push(added);
 function ruleNamed(s: Scenario, name: string): Json {
   const found = securityRules(s).find((candidate) => candidate.name === name);
@@ -48,14 +71,19 @@ function ruleNamed(s: Scenario, name: string): Json {
   return found;
 }
 function removeRule(s: Scenario, name: string): void {
-  byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules = securityRules(s).filter((candidate) => candidate.name !== name);
+  byName(s, "/networkSecurityGroups/training-nsg").properties.securityRules = securityRules(s).filter(
+    (candidate) => candidate.name !== name,
+  );
 }
 function trainingSubnet(s: Scenario): Json {
-  const found = (byName(s, "/virtualNetworks/ml-vnet").properties.subnets as Json[]).find((candidate) => candidate.name === "training");
+  const found = (byName(s, "/virtualNetworks/ml-vnet").properties.subnets as Json[]).find(
+    (candidate) => candidate.name === "training",
+  );
   if (!found) throw new Error("no subnet training");
   return found;
 }
-const givePublicIp = (s: Scenario, name: string): void => void (compute(s, name).properties.properties.enableNodePublicIp = true);
+const givePublicIp = (s: Scenario, name: string): void =>
+  void (compute(s, name).properties.properties.enableNodePublicIp = true);
 
 // ---- expectations ---------------------------------------------------------------------------------
 
@@ -71,7 +99,11 @@ function each(
     status,
     messageId,
     resourceId: TRAINING,
-    evidence: { subnet: TRAINING, ...destination, ...(typeof evidence === "function" ? evidence(destination) : evidence) },
+    evidence: {
+      subnet: TRAINING,
+      ...destination,
+      ...(typeof evidence === "function" ? evidence(destination) : evidence),
+    },
     ...(remediation ? { remediation: remediation(destination) } : {}),
   }));
 }
@@ -110,7 +142,10 @@ const passCases: Case[] = [
     mutate: (s) => givePublicIp(s, "cpu-build"),
     expect: {
       status: "pass",
-      findings: [...each(OUTBOUND, "pass", "allowed", healthyRule), ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["cpu-build"], ...healthyRule(INBOUND) })],
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed", healthyRule),
+        ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["cpu-build"], ...healthyRule(INBOUND) }),
+      ],
     },
   },
   {
@@ -118,13 +153,26 @@ const passCases: Case[] = [
     mutate: (s) => void delete compute(s, "ci-alice").properties.properties.enableNodePublicIp,
     expect: {
       status: "pass",
-      findings: [...each(OUTBOUND, "pass", "allowed"), ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["ci-alice"] })],
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["ci-alice"] }),
+      ],
     },
   },
   {
     name: "pass: the subnet has no NSG, one no-nsg finding",
     mutate: (s) => void delete trainingSubnet(s).properties.networkSecurityGroup,
-    expect: { status: "pass", findings: [{ status: "pass", messageId: "no-nsg", resourceId: TRAINING, evidence: { subnet: TRAINING, networkSecurityGroup: null, computes: COMPUTES } }] },
+    expect: {
+      status: "pass",
+      findings: [
+        {
+          status: "pass",
+          messageId: "no-nsg",
+          resourceId: TRAINING,
+          evidence: { subnet: TRAINING, networkSecurityGroup: null, computes: COMPUTES },
+        },
+      ],
+    },
   },
   {
     name: "pass: global tags in the allow rules cover the regional destinations (Storage for Storage.westeurope)",
@@ -138,7 +186,17 @@ const passCases: Case[] = [
           access: "Allow",
           protocol: "Tcp",
           destinationAddressPrefix: "",
-          destinationAddressPrefixes: ["AzureActiveDirectory", "AzureMachineLearning", "BatchNodeManagement", "AzureResourceManager", "Storage", "AzureFrontDoor.FrontEnd", "MicrosoftContainerRegistry", "AzureMonitor", "AzureKeyVault"],
+          destinationAddressPrefixes: [
+            "AzureActiveDirectory",
+            "AzureMachineLearning",
+            "BatchNodeManagement",
+            "AzureResourceManager",
+            "Storage",
+            "AzureFrontDoor.FrontEnd",
+            "MicrosoftContainerRegistry",
+            "AzureMonitor",
+            "AzureKeyVault",
+          ],
           destinationPortRange: "443",
         }),
       );
@@ -146,14 +204,20 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: each(OUTBOUND, "pass", "allowed", (destination) => (destination === AML_18881 || destination === AML_UDP ? {} : decidedBy("AllowAzureMLDependencies", 120))),
+      findings: each(OUTBOUND, "pass", "allowed", (destination) =>
+        destination === AML_18881 || destination === AML_UDP ? {} : decidedBy("AllowAzureMLDependencies", 120),
+      ),
     },
   },
   {
     name: "pass: a subnet with only an AKS compute is not held to the Batch-only destinations (18881, UDP 5831, BatchNodeManagement)",
     mutate: (s) => {
       for (const name of COMPUTES) setSubnet(s, name, undefined);
-      addCompute(s, "aks-infer", { computeType: "AKS", provisioningState: "Succeeded", properties: { aksNetworkingConfiguration: { subnetId: TRAINING } } });
+      addCompute(s, "aks-infer", {
+        computeType: "AKS",
+        provisioningState: "Succeeded",
+        properties: { aksNetworkingConfiguration: { subnetId: TRAINING } },
+      });
     },
     expect: { status: "pass", findings: each(except(...BATCH_ONLY), "pass", "allowed", { computes: ["aks-infer"] }) },
   },
@@ -163,7 +227,14 @@ const failCases: Case[] = [
   {
     name: "fail: with only DenyInternetOut (4000) left, every destination is blocked; proposed allow rules take free priorities below it",
     mutate: (s) => {
-      for (const name of ["AllowContainerRegistryOut", "AllowFrontDoorFirstPartyOut", "AllowAzureCloudOut", "AllowAzureMLServiceOut", "AllowAzureMLUdpOut"]) removeRule(s, name);
+      for (const name of [
+        "AllowContainerRegistryOut",
+        "AllowFrontDoorFirstPartyOut",
+        "AllowAzureCloudOut",
+        "AllowAzureMLServiceOut",
+        "AllowAzureMLUdpOut",
+      ])
+        removeRule(s, name);
     },
     expect: {
       status: "fail",
@@ -171,8 +242,14 @@ const failCases: Case[] = [
         ...each([AAD], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => [
           "az network nsg rule create -g ml-platform-rg --nsg-name training-nsg -n Allow-AzureActiveDirectory-Tcp-443-Out --priority 3999 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes AzureActiveDirectory --destination-port-ranges 443",
         ]),
-        ...each([AML_UDP], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => ["--priority 3996 ", "--protocol Udp --destination-address-prefixes AzureMachineLearning --destination-port-ranges 5831"]),
-        ...each([KEY_VAULT], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => ["--priority 3989 ", "--destination-address-prefixes AzureKeyVault.westeurope"]),
+        ...each([AML_UDP], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => [
+          "--priority 3996 ",
+          "--protocol Udp --destination-address-prefixes AzureMachineLearning --destination-port-ranges 5831",
+        ]),
+        ...each([KEY_VAULT], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => [
+          "--priority 3989 ",
+          "--destination-address-prefixes AzureKeyVault.westeurope",
+        ]),
         ...each(except(AAD, AML_UDP, KEY_VAULT), "fail", "blocked", decidedBy("DenyInternetOut", 4000)),
       ],
     },
@@ -183,17 +260,37 @@ const failCases: Case[] = [
     expect: {
       status: "fail",
       findings: [
-        ...each([AML_UDP], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => ["--nsg-name training-nsg", "--priority 3999 ", "--protocol Udp", "--destination-port-ranges 5831"]),
+        ...each([AML_UDP], "fail", "blocked", decidedBy("DenyInternetOut", 4000), () => [
+          "--nsg-name training-nsg",
+          "--priority 3999 ",
+          "--protocol Udp",
+          "--destination-port-ranges 5831",
+        ]),
         ...each(except(AML_UDP), "pass", "allowed"),
       ],
     },
   },
   {
     name: "fail: a deny on Storage.WestEurope 443 at priority 105 blocks only the storage destination",
-    mutate: (s) => addRule(s, securityRule("DenyStorageOut", { priority: 105, protocol: "Tcp", destinationAddressPrefix: "Storage.WestEurope", destinationPortRange: "443" })),
+    mutate: (s) =>
+      addRule(
+        s,
+        securityRule("DenyStorageOut", {
+          priority: 105,
+          protocol: "Tcp",
+          destinationAddressPrefix: "Storage.WestEurope",
+          destinationPortRange: "443",
+        }),
+      ),
     expect: {
       status: "fail",
-      findings: [...each([STORAGE], "fail", "blocked", decidedBy("DenyStorageOut", 105), () => ["--priority 104 ", "--destination-address-prefixes Storage.westeurope"]), ...each(except(STORAGE), "pass", "allowed")],
+      findings: [
+        ...each([STORAGE], "fail", "blocked", decidedBy("DenyStorageOut", 105), () => [
+          "--priority 104 ",
+          "--destination-address-prefixes Storage.westeurope",
+        ]),
+        ...each(except(STORAGE), "pass", "allowed"),
+      ],
     },
   },
   {
@@ -206,9 +303,18 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...each(OUTBOUND, "pass", "allowed"),
-        ...each([INBOUND], "fail", "blocked", { publicIpComputes: ["gpu-train"], decidingRule: expect.objectContaining({ name: "DenyAllInBound", isDefault: true }) }, () => [
-          "az network nsg rule create -g ml-platform-rg --nsg-name training-nsg -n Allow-AzureMachineLearning-Tcp-44224-In --priority 4096 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes AzureMachineLearning --destination-port-ranges 44224",
-        ]),
+        ...each(
+          [INBOUND],
+          "fail",
+          "blocked",
+          {
+            publicIpComputes: ["gpu-train"],
+            decidingRule: expect.objectContaining({ name: "DenyAllInBound", isDefault: true }),
+          },
+          () => [
+            "az network nsg rule create -g ml-platform-rg --nsg-name training-nsg -n Allow-AzureMachineLearning-Tcp-44224-In --priority 4096 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes AzureMachineLearning --destination-port-ranges 44224",
+          ],
+        ),
       ],
     },
   },
@@ -220,14 +326,23 @@ const failCases: Case[] = [
         id: `${VNET_ID}/subnets/locked`,
         name: "locked",
         type: "Microsoft.Network/virtualNetworks/subnets",
-        properties: { addressPrefix: "10.20.3.0/24", networkSecurityGroup: { id: locked }, provisioningState: "Succeeded" },
+        properties: {
+          addressPrefix: "10.20.3.0/24",
+          networkSecurityGroup: { id: locked },
+          provisioningState: "Succeeded",
+        },
       });
       s.resources.push({
         id: locked,
         name: "locked-nsg",
         type: "Microsoft.Network/networkSecurityGroups",
         location: "westeurope",
-        properties: { provisioningState: "Succeeded", securityRules: [securityRule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, locked)] },
+        properties: {
+          provisioningState: "Succeeded",
+          securityRules: [
+            securityRule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, locked),
+          ],
+        },
       });
       setSubnet(s, "gpu-train", `${VNET_ID}/subnets/locked`);
     },
@@ -238,7 +353,12 @@ const failCases: Case[] = [
           status: "fail" as const,
           messageId: "blocked",
           resourceId: `${VNET_ID}/subnets/locked`,
-          evidence: { ...destination, computes: ["gpu-train"], networkSecurityGroup: `${NET}/networkSecurityGroups/locked-nsg`, ...decidedBy("DenyInternetOut", 100) },
+          evidence: {
+            ...destination,
+            computes: ["gpu-train"],
+            networkSecurityGroup: `${NET}/networkSecurityGroups/locked-nsg`,
+            ...decidedBy("DenyInternetOut", 100),
+          },
           remediation: ["--nsg-name locked-nsg"],
         })),
         ...each(OUTBOUND, "pass", "allowed", { computes: ["cpu-build", "ci-alice"] }),
@@ -256,11 +376,24 @@ const unknownCases: Case[] = [
     },
     expect: {
       status: "unknown",
-      findings: each([...OUTBOUND.map((destination) => (destination.tag.endsWith(".westeurope") ? { ...destination, tag: destination.tag.replace(".westeurope", "") } : destination)), INBOUND], "unknown", "undetermined", {
-        vnet: VNET_ID,
-        statusCode: 403,
-        missingPermission: "Microsoft.Network/virtualNetworks/read",
-      }, () => ["Microsoft.Network/virtualNetworks/read"]),
+      findings: each(
+        [
+          ...OUTBOUND.map((destination) =>
+            destination.tag.endsWith(".westeurope")
+              ? { ...destination, tag: destination.tag.replace(".westeurope", "") }
+              : destination,
+          ),
+          INBOUND,
+        ],
+        "unknown",
+        "undetermined",
+        {
+          vnet: VNET_ID,
+          statusCode: 403,
+          missingPermission: "Microsoft.Network/virtualNetworks/read",
+        },
+        () => ["Microsoft.Network/virtualNetworks/read"],
+      ),
     },
   },
   {
@@ -268,19 +401,30 @@ const unknownCases: Case[] = [
     mutate: (s) => fault(s, "/networkSecurityGroups(/training-nsg)?$"),
     expect: {
       status: "unknown",
-      findings: each(OUTBOUND, "unknown", "undetermined", { networkSecurityGroup: NSG, statusCode: 403, missingPermission: "Microsoft.Network/networkSecurityGroups/read" }, () => [
-        "Microsoft.Network/networkSecurityGroups/read",
-        NSG,
-      ]),
+      findings: each(
+        OUTBOUND,
+        "unknown",
+        "undetermined",
+        {
+          networkSecurityGroup: NSG,
+          statusCode: 403,
+          missingPermission: "Microsoft.Network/networkSecurityGroups/read",
+        },
+        () => ["Microsoft.Network/networkSecurityGroups/read", NSG],
+      ),
     },
   },
   {
     name: "unknown: a deny on public CIDR 20.0.0.0/8 at priority 101 precedes the allows but MCR's (it may hold the tags' addresses)",
-    mutate: (s) => addRule(s, securityRule("DenyPublicRange", { priority: 101, destinationAddressPrefix: "20.0.0.0/8" })),
+    mutate: (s) =>
+      addRule(s, securityRule("DenyPublicRange", { priority: 101, destinationAddressPrefix: "20.0.0.0/8" })),
     expect: {
       status: "unknown",
       findings: [
-        ...each(except(MCR), "unknown", "undetermined", { ...decidedBy("DenyPublicRange", 101), uncertainRules: [expect.objectContaining({ name: "DenyPublicRange" })] }),
+        ...each(except(MCR), "unknown", "undetermined", {
+          ...decidedBy("DenyPublicRange", 101),
+          uncertainRules: [expect.objectContaining({ name: "DenyPublicRange" })],
+        }),
         // The MCR allow at priority 100 decides before the uncertain deny.
         ...each([MCR], "pass", "allowed", decidedBy("AllowContainerRegistryOut", 100)),
       ],
@@ -290,7 +434,9 @@ const unknownCases: Case[] = [
     name: "unknown: the compute subnet is gone from its VNet",
     mutate: (s) => {
       const vnet = byName(s, "/virtualNetworks/ml-vnet");
-      vnet.properties.subnets = (vnet.properties.subnets as Json[]).filter((candidate) => candidate.name !== "training");
+      vnet.properties.subnets = (vnet.properties.subnets as Json[]).filter(
+        (candidate) => candidate.name !== "training",
+      );
     },
     expect: { status: "unknown", findings: each(OUTBOUND, "unknown", "undetermined", { vnet: VNET_ID }) },
   },
@@ -299,13 +445,37 @@ const unknownCases: Case[] = [
 const skipCases: Case[] = [
   {
     name: "skip: the workspace isolates its computes in a managed network",
-    mutate: (s) => void (workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound", status: { status: "Active" } }),
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "managed-network", resourceId: WS_ID, evidence: { isolationMode: "AllowOnlyApprovedOutbound" } }] },
+    mutate: (s) =>
+      void (workspace(s).properties.managedNetwork = {
+        isolationMode: "AllowOnlyApprovedOutbound",
+        status: { status: "Active" },
+      }),
+    expect: {
+      status: "skip",
+      findings: [
+        {
+          status: "skip",
+          messageId: "managed-network",
+          resourceId: WS_ID,
+          evidence: { isolationMode: "AllowOnlyApprovedOutbound" },
+        },
+      ],
+    },
   },
   {
     name: "skip: no compute is in a subnet",
     mutate: (s) => COMPUTES.forEach((name) => setSubnet(s, name, undefined)),
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-subnets", resourceId: computeId("cpu-build"), evidence: { computes: COMPUTES.map(computeId) } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        {
+          status: "skip",
+          messageId: "no-subnets",
+          resourceId: computeId("cpu-build"),
+          evidence: { computes: COMPUTES.map(computeId) },
+        },
+      ],
+    },
   },
 ];
 

@@ -6,7 +6,18 @@ import { describe, expect, test } from "vitest";
 import type { ReportFinding } from "../../src/engine/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, healthyScenario, type AuditResult } from "../harness.js";
-import { NET, TRAINING, TRAINING_NSG, VNET_ID, WS_ID, addCompute, expectInReportOrder, securityRule, type Json, type ReportOrderCase } from "./mutations.js";
+import {
+  NET,
+  TRAINING,
+  TRAINING_NSG,
+  VNET_ID,
+  WS_ID,
+  addCompute,
+  expectInReportOrder,
+  securityRule,
+  type Json,
+  type ReportOrderCase,
+} from "./mutations.js";
 import { armExampleBody } from "../fixtures/arm-examples.js";
 
 const CHECK = "service-tags-outbound";
@@ -48,13 +59,17 @@ function subnet(scenario: Scenario, name: string): Json {
 }
 
 function computes(scenario: Scenario): Json[] {
-  return scenario.resources.filter((resource) => resource.id.toLowerCase().startsWith(`${WS_ID}/computes/`.toLowerCase())) as Json[];
+  return scenario.resources.filter((resource) =>
+    resource.id.toLowerCase().startsWith(`${WS_ID}/computes/`.toLowerCase()),
+  ) as Json[];
 }
 
 function findingFor(result: AuditResult, tag: string, subnetId = TRAINING): ReportFinding {
   const found = result
     .check(CHECK)
-    .findings.find((finding) => finding.evidence.tag === tag && finding.resourceId.toLowerCase() === subnetId.toLowerCase());
+    .findings.find(
+      (finding) => finding.evidence.tag === tag && finding.resourceId.toLowerCase() === subnetId.toLowerCase(),
+    );
   if (!found) throw new Error(`no finding for ${tag} on ${subnetId}`);
   return found;
 }
@@ -75,7 +90,9 @@ const cases: ReportOrderCase[] = [
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
     verify(result) {
-      const nsgReads = result.requests.filter((request) => /networkSecurityGroups/i.test(request.path)).map((request) => request.path.split("?")[0]);
+      const nsgReads = result.requests
+        .filter((request) => /networkSecurityGroups/i.test(request.path))
+        .map((request) => request.path.split("?")[0]);
       expect(nsgReads).toEqual([`${NET}/networkSecurityGroups`]);
     },
   },
@@ -90,7 +107,9 @@ const cases: ReportOrderCase[] = [
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
     verify(result) {
-      const nsgReads = result.requests.filter((request) => /networkSecurityGroups/i.test(request.path)).map((request) => request.path.split("?")[0]);
+      const nsgReads = result.requests
+        .filter((request) => /networkSecurityGroups/i.test(request.path))
+        .map((request) => request.path.split("?")[0]);
       expect(nsgReads).toEqual([
         `${NET}/networkSecurityGroups`,
         "/subscriptions/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/resourceGroups/network-rg/providers/Microsoft.Network/networkSecurityGroups/training-nsg",
@@ -148,7 +167,10 @@ const cases: ReportOrderCase[] = [
     ids: ["pass:allowed", "pass:allowed"],
     verify(result) {
       expect(decidedBy(result)[MCR]).toEqual({ name: "AllowInternetOutBound", priority: 65001 });
-      expect(findingFor(result, AFD).evidence.decidingRule).toMatchObject({ name: "AllowInternetOutBound", isDefault: true });
+      expect(findingFor(result, AFD).evidence.decidingRule).toMatchObject({
+        name: "AllowInternetOutBound",
+        isDefault: true,
+      });
     },
   },
   {
@@ -176,7 +198,10 @@ const cases: ReportOrderCase[] = [
         [MCR]: { name: "DenyInternetOut", priority: 90 },
         [AFD]: { name: "DenyInternetOut", priority: 90 },
       });
-      expect(findingFor(result, MCR).evidence.decidingRule).toMatchObject({ access: "Deny", destinationAddressPrefixes: ["Internet"] });
+      expect(findingFor(result, MCR).evidence.decidingRule).toMatchObject({
+        access: "Deny",
+        destinationAddressPrefixes: ["Internet"],
+      });
     },
   },
   {
@@ -216,7 +241,8 @@ const cases: ReportOrderCase[] = [
     name: "fail: allow on MicrosoftContainerRegistry.EastUS does not cover a westeurope VNet; deny * decides",
     mutate(scenario) {
       removeRule(scenario, "AllowAzureCloudOut");
-      ruleNamed(scenario, "AllowContainerRegistryOut").properties.destinationAddressPrefix = "MicrosoftContainerRegistry.EastUS";
+      ruleNamed(scenario, "AllowContainerRegistryOut").properties.destinationAddressPrefix =
+        "MicrosoftContainerRegistry.EastUS";
       addRule(scenario, securityRule("DenyAllOut", { priority: 200 }));
     },
     status: "fail",
@@ -259,7 +285,15 @@ const cases: ReportOrderCase[] = [
   {
     name: "pass: a deny of port 80 only precedes the allows",
     mutate(scenario) {
-      addRule(scenario, securityRule("DenyHttpOut", { priority: 90, protocol: "Tcp", destinationAddressPrefix: "Internet", destinationPortRange: "80" }));
+      addRule(
+        scenario,
+        securityRule("DenyHttpOut", {
+          priority: 90,
+          protocol: "Tcp",
+          destinationAddressPrefix: "Internet",
+          destinationPortRange: "80",
+        }),
+      );
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -270,7 +304,15 @@ const cases: ReportOrderCase[] = [
   {
     name: "pass: a deny of UDP only precedes the allows",
     mutate(scenario) {
-      addRule(scenario, securityRule("DenyUdpOut", { priority: 90, protocol: "Udp", destinationAddressPrefix: "*", destinationPortRange: "*" }));
+      addRule(
+        scenario,
+        securityRule("DenyUdpOut", {
+          priority: 90,
+          protocol: "Udp",
+          destinationAddressPrefix: "*",
+          destinationPortRange: "*",
+        }),
+      );
     },
     status: "pass",
     ids: ["pass:allowed", "pass:allowed"],
@@ -281,7 +323,9 @@ const cases: ReportOrderCase[] = [
   {
     name: "unknown: the VNet read returns 403",
     mutate(scenario) {
-      scenario.faults = [{ method: "GET", path: "/virtualNetworks/ml-vnet$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "GET", path: "/virtualNetworks/ml-vnet$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],
@@ -304,7 +348,9 @@ const cases: ReportOrderCase[] = [
     name: "unknown: the NSG read returns 403",
     mutate(scenario) {
       // Both the resource group's NSG listing and the NSG itself are forbidden.
-      scenario.faults = [{ method: "GET", path: "/networkSecurityGroups(/training-nsg)?$", status: 403, code: "AuthorizationFailed" }];
+      scenario.faults = [
+        { method: "GET", path: "/networkSecurityGroups(/training-nsg)?$", status: 403, code: "AuthorizationFailed" },
+      ];
     },
     status: "unknown",
     ids: ["unknown:undetermined", "unknown:undetermined"],
@@ -316,7 +362,11 @@ const cases: ReportOrderCase[] = [
         missingPermission: "Microsoft.Network/networkSecurityGroups/read",
       });
       expect(result.report.collection.errors).toContainEqual(
-        expect.objectContaining({ resourceId: NSG, statusCode: 403, permission: "Microsoft.Network/networkSecurityGroups/read" }),
+        expect.objectContaining({
+          resourceId: NSG,
+          statusCode: 403,
+          permission: "Microsoft.Network/networkSecurityGroups/read",
+        }),
       );
     },
   },
@@ -337,7 +387,10 @@ const cases: ReportOrderCase[] = [
   {
     name: "skip: the workspace isolates its computes in a managed network (its NSGs are not on their path)",
     mutate(scenario) {
-      byName(scenario, `/workspaces/ml-research`).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound", status: { status: "Active" } };
+      byName(scenario, `/workspaces/ml-research`).properties.managedNetwork = {
+        isolationMode: "AllowOnlyApprovedOutbound",
+        status: { status: "Active" },
+      };
     },
     status: "skip",
     ids: ["skip:managed-network"],
@@ -369,7 +422,11 @@ const cases: ReportOrderCase[] = [
         id: `${VNET_ID}/subnets/locked`,
         name: "locked",
         type: "Microsoft.Network/virtualNetworks/subnets",
-        properties: { addressPrefix: "10.20.3.0/24", networkSecurityGroup: { id: nsg2 }, provisioningState: "Succeeded" },
+        properties: {
+          addressPrefix: "10.20.3.0/24",
+          networkSecurityGroup: { id: nsg2 },
+          provisioningState: "Succeeded",
+        },
       });
       scenario.resources.push({
         id: nsg2,
@@ -378,7 +435,9 @@ const cases: ReportOrderCase[] = [
         location: "westeurope",
         properties: {
           provisioningState: "Succeeded",
-          securityRules: [securityRule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, nsg2)],
+          securityRules: [
+            securityRule("DenyInternetOut", { priority: 100, destinationAddressPrefix: "Internet" }, nsg2),
+          ],
         },
       });
       const gpu = computes(scenario).find((compute) => compute.name === "gpu-train") as Json;
@@ -397,7 +456,10 @@ const cases: ReportOrderCase[] = [
         networkSecurityGroup: `${NET}/networkSecurityGroups/locked-nsg`,
         subnetPrefixes: ["10.20.3.0/24"],
       });
-      expect(findingFor(result, MCR, TRAINING).evidence).toMatchObject({ computes: ["cpu-build", "ci-alice"], networkSecurityGroup: NSG });
+      expect(findingFor(result, MCR, TRAINING).evidence).toMatchObject({
+        computes: ["cpu-build", "ci-alice"],
+        networkSecurityGroup: NSG,
+      });
       expect(decidedBy(result, TRAINING)[MCR]).toEqual({ name: "AllowContainerRegistryOut", priority: 100 });
     },
   },
@@ -406,7 +468,14 @@ const cases: ReportOrderCase[] = [
     mutate(scenario) {
       addRule(
         scenario,
-        securityRule("denyinternet-oddcase", { priority: 90, direction: "outbound", access: "deny", protocol: "tcp", destinationAddressPrefix: "internet", destinationPortRange: "443" }),
+        securityRule("denyinternet-oddcase", {
+          priority: 90,
+          direction: "outbound",
+          access: "deny",
+          protocol: "tcp",
+          destinationAddressPrefix: "internet",
+          destinationPortRange: "443",
+        }),
       );
     },
     status: "fail",
@@ -423,7 +492,11 @@ const cases: ReportOrderCase[] = [
     name: "pass: odd casing of OUTBOUND/allow/TCP in the allows, ahead of a deny *",
     mutate(scenario) {
       for (const name of ["AllowContainerRegistryOut", "AllowFrontDoorFirstPartyOut"]) {
-        Object.assign(ruleNamed(scenario, name).properties, { direction: "OUTBOUND", access: "allow", protocol: "TCP" });
+        Object.assign(ruleNamed(scenario, name).properties, {
+          direction: "OUTBOUND",
+          access: "allow",
+          protocol: "TCP",
+        });
       }
       removeRule(scenario, "AllowAzureCloudOut");
       addRule(scenario, securityRule("DenyAllOut", { priority: 200, direction: "oUtBoUnD", access: "DENY" }));
@@ -470,7 +543,8 @@ const cases: ReportOrderCase[] = [
     name: "pass: VNet location and regional tag in other casings (WestEurope vs MicrosoftContainerRegistry.westeurope)",
     mutate(scenario) {
       byName(scenario, "/virtualNetworks/ml-vnet").location = "WestEurope";
-      ruleNamed(scenario, "AllowContainerRegistryOut").properties.destinationAddressPrefix = "MicrosoftContainerRegistry.westeurope";
+      ruleNamed(scenario, "AllowContainerRegistryOut").properties.destinationAddressPrefix =
+        "MicrosoftContainerRegistry.westeurope";
       removeRule(scenario, "AllowAzureCloudOut");
       addRule(scenario, securityRule("DenyAllOut", { priority: 200 }));
     },

@@ -5,7 +5,33 @@
 import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/engine/types.js";
 import { HEALTHY, auditScenario, healthyScenario, removeResource } from "../harness.js";
-import { ACR_ID, STORAGE_ID, TRAINING, VNET_ID, WS_ID, addCompute, addVnet, computeId, expectReadsOnlyWhatItRequires, fault, makePublic, moveEndpoints, partUnreadableCase, peId, peer, registry, serviceEndpointsOnly, setSubnet, storage, testCaseTables, vnetId, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import {
+  ACR_ID,
+  STORAGE_ID,
+  TRAINING,
+  VNET_ID,
+  WS_ID,
+  addCompute,
+  addVnet,
+  computeId,
+  expectReadsOnlyWhatItRequires,
+  fault,
+  makePublic,
+  moveEndpoints,
+  partUnreadableCase,
+  peId,
+  peer,
+  registry,
+  serviceEndpointsOnly,
+  setSubnet,
+  storage,
+  testCaseTables,
+  vnetId,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
 
 const CHECK = "subnet-colocation";
 
@@ -25,7 +51,8 @@ function setConnectionState(owner: Json, endpointName: string, status: string): 
 
 function removeConnection(owner: Json, endpointName: string): void {
   owner.properties.privateEndpointConnections = owner.properties.privateEndpointConnections.filter(
-    (candidate: Json) => !candidate.properties.privateEndpoint.id.toLowerCase().endsWith(`/${endpointName}`.toLowerCase()),
+    (candidate: Json) =>
+      !candidate.properties.privateEndpoint.id.toLowerCase().endsWith(`/${endpointName}`.toLowerCase()),
   );
 }
 
@@ -44,15 +71,27 @@ function perCompute(
   messageId: string,
   evidence: Record<string, unknown> = {},
 ): ExpectedFinding[] {
-  return names.map((name) => ({ status, messageId, resourceId: computeId(name), evidence: { compute: computeId(name), dependency, ...evidence } }));
+  return names.map((name) => ({
+    status,
+    messageId,
+    resourceId: computeId(name),
+    evidence: { compute: computeId(name), dependency, ...evidence },
+  }));
 }
 
-const reachable = (dependency: string, path: string, names: readonly string[] = COMPUTES, evidence: Record<string, unknown> = {}) =>
-  perCompute(names, dependency, "pass", "reachable", { path, ...evidence });
+const reachable = (
+  dependency: string,
+  path: string,
+  names: readonly string[] = COMPUTES,
+  evidence: Record<string, unknown> = {},
+) => perCompute(names, dependency, "pass", "reachable", { path, ...evidence });
 const unreachable = (dependency: string, names: readonly string[] = COMPUTES, evidence: Record<string, unknown> = {}) =>
   perCompute(names, dependency, "fail", "unreachable", { path: "none", ...evidence });
-const undetermined = (dependency: string, names: readonly string[] = COMPUTES, evidence: Record<string, unknown> = {}) =>
-  perCompute(names, dependency, "unknown", "undetermined", { path: "none", ...evidence });
+const undetermined = (
+  dependency: string,
+  names: readonly string[] = COMPUTES,
+  evidence: Record<string, unknown> = {},
+) => perCompute(names, dependency, "unknown", "undetermined", { path: "none", ...evidence });
 
 // ---- cases ----------------------------------------------------------------------------------------
 
@@ -62,8 +101,14 @@ const passCases: Case[] = [
     expect: {
       status: "pass",
       findings: [
-        ...reachable(STORAGE_ID, "private-endpoint", COMPUTES, { computeSubnet: TRAINING, reachedEndpoints: STORAGE_PES.map(peId) }),
-        ...reachable(ACR_ID, "private-endpoint", COMPUTES, { computeSubnet: TRAINING, reachedEndpoints: [peId(ACR_PE)] }),
+        ...reachable(STORAGE_ID, "private-endpoint", COMPUTES, {
+          computeSubnet: TRAINING,
+          reachedEndpoints: STORAGE_PES.map(peId),
+        }),
+        ...reachable(ACR_ID, "private-endpoint", COMPUTES, {
+          computeSubnet: TRAINING,
+          reachedEndpoints: [peId(ACR_PE)],
+        }),
       ],
     },
   },
@@ -76,7 +121,11 @@ const passCases: Case[] = [
     expect: {
       status: "pass",
       findings: [
-        ...reachable(STORAGE_ID, "service-endpoint", COMPUTES, { virtualNetworkRule: TRAINING, defaultAction: "Deny", publicNetworkAccess: "Enabled" }),
+        ...reachable(STORAGE_ID, "service-endpoint", COMPUTES, {
+          virtualNetworkRule: TRAINING,
+          defaultAction: "Deny",
+          publicNetworkAccess: "Enabled",
+        }),
         ...reachable(ACR_ID, "service-endpoint", COMPUTES, { virtualNetworkRule: TRAINING, defaultAction: "Deny" }),
       ],
     },
@@ -141,7 +190,9 @@ const passCases: Case[] = [
       const odd = `/subscriptions/${HEALTHY.subscriptionId}/resourcegroups/ML-PLATFORM-RG/providers/Microsoft.network/virtualnetworks/ML-VNET/subnets/Training`;
       for (const name of COMPUTES) setSubnet(s, name, odd);
       serviceEndpointsOnly(storage(s), [TRAINING]);
-      serviceEndpointsOnly(registry(s), [TRAINING.replace("/resourceGroups/", "/RESOURCEGROUPS/").replace("Microsoft.Network", "microsoft.network")]);
+      serviceEndpointsOnly(registry(s), [
+        TRAINING.replace("/resourceGroups/", "/RESOURCEGROUPS/").replace("Microsoft.Network", "microsoft.network"),
+      ]);
     },
     expect: {
       status: "pass",
@@ -155,7 +206,10 @@ const passCases: Case[] = [
         computeType: "AKS",
         computeLocation: "westeurope",
         provisioningState: "Succeeded",
-        properties: { agentVmSize: "Standard_D3_v2", aksNetworkingConfiguration: { subnetId: TRAINING, serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10" } },
+        properties: {
+          agentVmSize: "Standard_D3_v2",
+          aksNetworkingConfiguration: { subnetId: TRAINING, serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10" },
+        },
       });
     },
     expect: {
@@ -169,27 +223,29 @@ const passCases: Case[] = [
 ];
 
 const failCases: Case[] = [
-  ...["Disconnected", "Initiated"].map(
-    (state): Case => ({
-      name: `fail: private endpoints in a VNet whose peering is ${state}`,
-      mutate: (s) => {
-        const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
-        moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
-        peer(s, "ml-vnet", vnetId("pe-vnet"), state, IN_SYNC);
-      },
-      expect: {
-        status: "fail",
-        findings: [
-          ...unreachable(STORAGE_ID, COMPUTES, {
-            privateEndpoints: expect.arrayContaining([
-              expect.objectContaining({ privateEndpoint: peId(STORAGE_PES[0]!), vnet: vnetId("pe-vnet"), peerings: [expect.objectContaining({ remoteVnetId: vnetId("pe-vnet"), state })] }),
-            ]),
-          }),
-          ...unreachable(ACR_ID),
-        ],
-      },
-    }),
-  ),
+  ...["Disconnected", "Initiated"].map((state): Case => ({
+    name: `fail: private endpoints in a VNet whose peering is ${state}`,
+    mutate: (s) => {
+      const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
+      moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
+      peer(s, "ml-vnet", vnetId("pe-vnet"), state, IN_SYNC);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...unreachable(STORAGE_ID, COMPUTES, {
+          privateEndpoints: expect.arrayContaining([
+            expect.objectContaining({
+              privateEndpoint: peId(STORAGE_PES[0]!),
+              vnet: vnetId("pe-vnet"),
+              peerings: [expect.objectContaining({ remoteVnetId: vnetId("pe-vnet"), state })],
+            }),
+          ]),
+        }),
+        ...unreachable(ACR_ID),
+      ],
+    },
+  })),
   {
     name: "fail: peering is not transitive (compute VNet → hub Connected, hub → endpoint VNet Connected)",
     mutate: (s) => {
@@ -203,19 +259,19 @@ const failCases: Case[] = [
     },
     expect: { status: "fail", findings: [...unreachable(STORAGE_ID), ...unreachable(ACR_ID)] },
   },
-  ...["Pending", "Rejected", "Disconnected"].map(
-    (state): Case => ({
-      name: `fail: the registry's only private endpoint connection is ${state}`,
-      mutate: (s) => setConnectionState(registry(s), ACR_PE, state),
-      expect: {
-        status: "fail",
-        findings: [
-          ...reachable(STORAGE_ID, "private-endpoint"),
-          ...unreachable(ACR_ID, COMPUTES, { privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: state }] }),
-        ],
-      },
-    }),
-  ),
+  ...["Pending", "Rejected", "Disconnected"].map((state): Case => ({
+    name: `fail: the registry's only private endpoint connection is ${state}`,
+    mutate: (s) => setConnectionState(registry(s), ACR_PE, state),
+    expect: {
+      status: "fail",
+      findings: [
+        ...reachable(STORAGE_ID, "private-endpoint"),
+        ...unreachable(ACR_ID, COMPUTES, {
+          privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: state }],
+        }),
+      ],
+    },
+  })),
   {
     name: "fail: the storage account's VNet rules list another subnet, and it has no private endpoint",
     mutate: (s) => {
@@ -225,21 +281,25 @@ const failCases: Case[] = [
     expect: {
       status: "fail",
       findings: [
-        ...unreachable(STORAGE_ID, COMPUTES, { virtualNetworkRules: [`${VNET_ID}/subnets/private-endpoints`], computeSubnet: TRAINING }),
+        ...unreachable(STORAGE_ID, COMPUTES, {
+          virtualNetworkRules: [`${VNET_ID}/subnets/private-endpoints`],
+          computeSubnet: TRAINING,
+        }),
         ...reachable(ACR_ID, "private-endpoint"),
       ],
     },
   },
-  ...["Provisioning", "NetworkSourceDeleted"].map(
-    (state): Case => ({
-      name: `fail: the storage rule for the compute subnet is in state ${state}, so it admits nothing yet`,
-      mutate: (s) => serviceEndpointsOnly(storage(s), [TRAINING], { state }),
-      expect: {
-        status: "fail",
-        findings: [...unreachable(STORAGE_ID, COMPUTES, { virtualNetworkRules: [] }), ...reachable(ACR_ID, "private-endpoint")],
-      },
-    }),
-  ),
+  ...["Provisioning", "NetworkSourceDeleted"].map((state): Case => ({
+    name: `fail: the storage rule for the compute subnet is in state ${state}, so it admits nothing yet`,
+    mutate: (s) => serviceEndpointsOnly(storage(s), [TRAINING], { state }),
+    expect: {
+      status: "fail",
+      findings: [
+        ...unreachable(STORAGE_ID, COMPUTES, { virtualNetworkRules: [] }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  })),
   {
     name: "fail: VNet rules do not apply when public network access is Disabled (and no private endpoint)",
     mutate: (s) => {
@@ -248,7 +308,10 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...unreachable(STORAGE_ID, COMPUTES, { publicNetworkAccess: "Disabled" }), ...reachable(ACR_ID, "private-endpoint")],
+      findings: [
+        ...unreachable(STORAGE_ID, COMPUTES, { publicNetworkAccess: "Disabled" }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
     },
   },
   {
@@ -268,13 +331,21 @@ const failCases: Case[] = [
   },
   {
     name: "fail: a compute in another, unpeered VNet",
-    mutate: (s) => setSubnet(s, "ci-alice", addVnet(s, "dev-vnet", "10.50.0.0/16", { subnet: "dev", subnetProperties: READY_SUBNET })),
+    mutate: (s) =>
+      setSubnet(
+        s,
+        "ci-alice",
+        addVnet(s, "dev-vnet", "10.50.0.0/16", { subnet: "dev", subnetProperties: READY_SUBNET }),
+      ),
     expect: {
       status: "fail",
       findings: [
         ...reachable(STORAGE_ID, "private-endpoint", ["cpu-build", "gpu-train"]),
         ...reachable(ACR_ID, "private-endpoint", ["cpu-build", "gpu-train"]),
-        ...unreachable(STORAGE_ID, ["ci-alice"], { computeSubnet: `${vnetId("dev-vnet")}/subnets/dev`, computeType: "ComputeInstance" }),
+        ...unreachable(STORAGE_ID, ["ci-alice"], {
+          computeSubnet: `${vnetId("dev-vnet")}/subnets/dev`,
+          computeType: "ComputeInstance",
+        }),
         ...unreachable(ACR_ID, ["ci-alice"]),
       ],
     },
@@ -288,7 +359,10 @@ const failCases: Case[] = [
     expect: {
       status: "fail",
       findings: [
-        ...perCompute(COMPUTES, STORAGE_ID, "fail", "storage-blob-endpoint-missing", { groupIds: ["file"], path: "private-endpoint" }),
+        ...perCompute(COMPUTES, STORAGE_ID, "fail", "storage-blob-endpoint-missing", {
+          groupIds: ["file"],
+          path: "private-endpoint",
+        }),
         ...reachable(ACR_ID, "private-endpoint"),
       ],
     },
@@ -300,7 +374,9 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...reachable(STORAGE_ID, "private-endpoint"),
-        ...unreachable(ACR_ID, COMPUTES, { privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: "Approved", exists: false }] }),
+        ...unreachable(ACR_ID, COMPUTES, {
+          privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: "Approved", exists: false }],
+        }),
       ],
     },
   },
@@ -309,7 +385,14 @@ const failCases: Case[] = [
     mutate: (s) => removeResource(s, "/storageAccounts/mlresearchstore"),
     expect: {
       status: "fail",
-      findings: [{ status: "fail", messageId: "dangling-reference", resourceId: STORAGE_ID, evidence: { part: "storage", statusCode: 404 } }],
+      findings: [
+        {
+          status: "fail",
+          messageId: "dangling-reference",
+          resourceId: STORAGE_ID,
+          evidence: { part: "storage", statusCode: 404 },
+        },
+      ],
     },
   },
 ];
@@ -324,7 +407,10 @@ const warnCases: Case[] = [
     expect: {
       status: "warn",
       findings: [
-        ...perCompute(COMPUTES, STORAGE_ID, "warn", "storage-file-endpoint-missing", { groupIds: ["blob"], path: "private-endpoint" }),
+        ...perCompute(COMPUTES, STORAGE_ID, "warn", "storage-file-endpoint-missing", {
+          groupIds: ["blob"],
+          path: "private-endpoint",
+        }),
         ...reachable(ACR_ID, "private-endpoint"),
       ],
     },
@@ -337,7 +423,10 @@ const skipCases: Case[] = [
     mutate: (s) => {
       for (const name of COMPUTES) removeResource(s, `/computes/${name}`);
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-computes", resourceId: WS_ID, evidence: { computes: [] } }] },
+    expect: {
+      status: "skip",
+      findings: [{ status: "skip", messageId: "no-computes", resourceId: WS_ID, evidence: { computes: [] } }],
+    },
   },
   {
     name: "skip: only attached computes that run in no subnet of the customer's (Databricks)",
@@ -345,7 +434,12 @@ const skipCases: Case[] = [
       for (const name of COMPUTES) removeResource(s, `/computes/${name}`);
       addCompute(s, "dbx", { computeType: "Databricks", provisioningState: "Succeeded", properties: {} });
     },
-    expect: { status: "skip", findings: [{ status: "skip", messageId: "no-computes", resourceId: WS_ID, evidence: { computes: [computeId("dbx")] } }] },
+    expect: {
+      status: "skip",
+      findings: [
+        { status: "skip", messageId: "no-computes", resourceId: WS_ID, evidence: { computes: [computeId("dbx")] } },
+      ],
+    },
   },
   {
     name: "skip: managed-network workspace (AllowInternetOutbound) whose computes have no subnet",
@@ -355,7 +449,12 @@ const skipCases: Case[] = [
     },
     expect: {
       status: "skip",
-      findings: COMPUTES.map((name) => ({ status: "skip" as const, messageId: "managed-network", resourceId: computeId(name), evidence: { isolationMode: "AllowInternetOutbound" } })),
+      findings: COMPUTES.map((name) => ({
+        status: "skip" as const,
+        messageId: "managed-network",
+        resourceId: computeId(name),
+        evidence: { isolationMode: "AllowInternetOutbound" },
+      })),
     },
   },
 ];
@@ -373,19 +472,29 @@ const unknownCases: Case[] = [
       status: "unknown",
       findings: [
         ...undetermined(STORAGE_ID, COMPUTES, {
-          unreadable: [expect.objectContaining({ resourceId: VNET_ID, statusCode: 403, missingPermission: "Microsoft.Network/virtualNetworks/read" })],
+          unreadable: [
+            expect.objectContaining({
+              resourceId: VNET_ID,
+              statusCode: 403,
+              missingPermission: "Microsoft.Network/virtualNetworks/read",
+            }),
+          ],
         }),
         ...undetermined(ACR_ID),
       ],
     },
     also: (audit) => {
-      for (const finding of audit.check(CHECK).findings) expect(finding.remediation).toContain("Microsoft.Network/virtualNetworks/read");
+      for (const finding of audit.check(CHECK).findings)
+        expect(finding.remediation).toContain("Microsoft.Network/virtualNetworks/read");
     },
   },
   {
     name: "pass, not unknown: the compute VNet returns 403 but every private endpoint sits in it",
     mutate: (s) => fault(s, "/virtualNetworks/ml-vnet$"),
-    expect: { status: "pass", findings: [...reachable(STORAGE_ID, "private-endpoint"), ...reachable(ACR_ID, "private-endpoint")] },
+    expect: {
+      status: "pass",
+      findings: [...reachable(STORAGE_ID, "private-endpoint"), ...reachable(ACR_ID, "private-endpoint")],
+    },
   },
   {
     name: "unknown: every private endpoint read returns 403",
@@ -395,10 +504,16 @@ const unknownCases: Case[] = [
       findings: [
         ...undetermined(STORAGE_ID, COMPUTES, {
           unreadable: STORAGE_PES.map((name) =>
-            expect.objectContaining({ resourceId: peId(name), statusCode: 403, missingPermission: "Microsoft.Network/privateEndpoints/read" }),
+            expect.objectContaining({
+              resourceId: peId(name),
+              statusCode: 403,
+              missingPermission: "Microsoft.Network/privateEndpoints/read",
+            }),
           ),
         }),
-        ...undetermined(ACR_ID, COMPUTES, { unreadable: [expect.objectContaining({ resourceId: peId(ACR_PE), statusCode: 403 })] }),
+        ...undetermined(ACR_ID, COMPUTES, {
+          unreadable: [expect.objectContaining({ resourceId: peId(ACR_PE), statusCode: 403 })],
+        }),
       ],
     },
   },
@@ -411,7 +526,12 @@ const unknownCases: Case[] = [
         ...perCompute(COMPUTES, STORAGE_ID, "unknown", "undetermined", {
           path: "private-endpoint",
           groupIds: ["file"],
-          unreadable: [expect.objectContaining({ resourceId: peId("pe-mlresearchstore-blob"), missingPermission: "Microsoft.Network/privateEndpoints/read" })],
+          unreadable: [
+            expect.objectContaining({
+              resourceId: peId("pe-mlresearchstore-blob"),
+              missingPermission: "Microsoft.Network/privateEndpoints/read",
+            }),
+          ],
         }),
         ...reachable(ACR_ID, "private-endpoint"),
       ],
@@ -423,12 +543,19 @@ const unknownCases: Case[] = [
     expect: {
       status: "unknown",
       findings: [
-        ...perCompute(COMPUTES, STORAGE_ID, "unknown", "undetermined", { groupIds: ["blob"], unreadable: [expect.objectContaining({ resourceId: peId("pe-mlresearchstore-file"), statusCode: 500 })] }),
+        ...perCompute(COMPUTES, STORAGE_ID, "unknown", "undetermined", {
+          groupIds: ["blob"],
+          unreadable: [expect.objectContaining({ resourceId: peId("pe-mlresearchstore-file"), statusCode: 500 })],
+        }),
         ...reachable(ACR_ID, "private-endpoint"),
       ],
     },
   },
-  partUnreadableCase("unknown: the registry returns 403; evidence names Microsoft.ContainerRegistry/registries/read", "registry", { code: "AuthorizationFailed" }),
+  partUnreadableCase(
+    "unknown: the registry returns 403; evidence names Microsoft.ContainerRegistry/registries/read",
+    "registry",
+    { code: "AuthorizationFailed" },
+  ),
   partUnreadableCase("unknown: the storage account returns 403", "storage"),
   partUnreadableCase("unknown: the computes list returns 403", "computes"),
   {
@@ -456,7 +583,10 @@ describe(CHECK, () => {
   ]);
 
   test("reads only what it requires: no keys, no NSGs, no endpoint types, no writes", async () => {
-    await expectReadsOnlyWhatItRequires(CHECK, /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials/i);
+    await expectReadsOnlyWhatItRequires(
+      CHECK,
+      /networkSecurityGroups|availablePrivateEndpointTypes|listKeys|listCredentials/i,
+    );
   });
 
   test("the registry 403 is reported in the collection errors with its permission", async () => {
@@ -464,7 +594,12 @@ describe(CHECK, () => {
     fault(s, "/registries/mlresearchacr$");
     const audit = await auditScenario(s, { only: [CHECK] });
     expect(audit.report.collection.errors).toEqual([
-      expect.objectContaining({ resourceId: ACR_ID, operation: "registry get", statusCode: 403, permission: "Microsoft.ContainerRegistry/registries/read" }),
+      expect.objectContaining({
+        resourceId: ACR_ID,
+        operation: "registry get",
+        statusCode: 403,
+        permission: "Microsoft.ContainerRegistry/registries/read",
+      }),
     ]);
   });
 });

@@ -7,7 +7,24 @@
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY } from "../harness.js";
-import { ACR_ID, RG_ID, STORAGE_ID, WS_ID, expectReadsOnlyWhatItRequires, fault, makePublic, partUnreadableCase, registry, ruleSet, storage, testCaseTables, workspace, type Case, type ExpectedFinding, type Json } from "./mutations.js";
+import {
+  ACR_ID,
+  RG_ID,
+  STORAGE_ID,
+  WS_ID,
+  expectReadsOnlyWhatItRequires,
+  fault,
+  makePublic,
+  partUnreadableCase,
+  registry,
+  ruleSet,
+  storage,
+  testCaseTables,
+  workspace,
+  type Case,
+  type ExpectedFinding,
+  type Json,
+} from "./mutations.js";
 import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "trusted-access";
@@ -52,15 +69,30 @@ const storageTrusted = (evidence: Record<string, unknown> = {}): ExpectedFinding
   status: "pass",
   messageId: "storage-trusted-services",
   resourceId: STORAGE_ID,
-  evidence: { storageAccount: STORAGE_ID, workspace: WS_ID, publicNetworkAccess: "Disabled", defaultAction: "Deny", bypass: "AzureServices", ...evidence },
+  evidence: {
+    storageAccount: STORAGE_ID,
+    workspace: WS_ID,
+    publicNetworkAccess: "Disabled",
+    defaultAction: "Deny",
+    bypass: "AzureServices",
+    ...evidence,
+  },
 });
 const registryTrusted = (evidence: Record<string, unknown> = {}): ExpectedFinding => ({
   status: "pass",
   messageId: "registry-trusted-services",
   resourceId: ACR_ID,
-  evidence: { registry: ACR_ID, publicNetworkAccess: "Disabled", networkRuleBypassOptions: "AzureServices", effectiveBypass: "AzureServices", ...evidence },
+  evidence: {
+    registry: ACR_ID,
+    publicNetworkAccess: "Disabled",
+    networkRuleBypassOptions: "AzureServices",
+    effectiveBypass: "AzureServices",
+    ...evidence,
+  },
 });
-const registryPremium = (features: string[] = ["private endpoints", "public network access Disabled", "network rules (default action Deny)"]): ExpectedFinding => ({
+const registryPremium = (
+  features: string[] = ["private endpoints", "public network access Disabled", "network rules (default action Deny)"],
+): ExpectedFinding => ({
   status: "pass",
   messageId: "registry-premium",
   resourceId: ACR_ID,
@@ -73,7 +105,10 @@ const HEALTHY_REGISTRY = [registryTrusted(), registryPremium()];
 const passCases: Case[] = [
   {
     name: "pass: healthy, public access Disabled with bypass AzureServices on both (exceptions stay in effect when Disabled)",
-    expect: { status: "pass", findings: [storageTrusted({ resourceAccessRules: [], workspaceTenantId: TENANT }), ...HEALTHY_REGISTRY] },
+    expect: {
+      status: "pass",
+      findings: [storageTrusted({ resourceAccessRules: [], workspaceTenantId: TENANT }), ...HEALTHY_REGISTRY],
+    },
   },
   {
     name: "pass: a resource-instance rule names this workspace (ID in other casing, bypass Logging, Metrics only)",
@@ -88,7 +123,14 @@ const passCases: Case[] = [
           status: "pass",
           messageId: "storage-resource-rule",
           resourceId: STORAGE_ID,
-          evidence: { bypass: "Logging, Metrics", wildcard: false, matchedRule: { resourceId: WS_ID.toLowerCase().replace("/resourcegroups/", "/resourceGroups/"), tenantId: TENANT } },
+          evidence: {
+            bypass: "Logging, Metrics",
+            wildcard: false,
+            matchedRule: {
+              resourceId: WS_ID.toLowerCase().replace("/resourcegroups/", "/resourceGroups/"),
+              tenantId: TENANT,
+            },
+          },
         },
         ...HEALTHY_REGISTRY,
       ],
@@ -103,7 +145,16 @@ const passCases: Case[] = [
     expect: {
       status: "pass",
       findings: [
-        { status: "pass", messageId: "storage-resource-rule", resourceId: STORAGE_ID, evidence: { bypass: "None", wildcard: true, matchedRule: { resourceId: `${RG_ID}/${ML}/*`, tenantId: TENANT } } },
+        {
+          status: "pass",
+          messageId: "storage-resource-rule",
+          resourceId: STORAGE_ID,
+          evidence: {
+            bypass: "None",
+            wildcard: true,
+            matchedRule: { resourceId: `${RG_ID}/${ML}/*`, tenantId: TENANT },
+          },
+        },
         ...HEALTHY_REGISTRY,
       ],
     },
@@ -116,7 +167,10 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [{ status: "pass", messageId: "storage-resource-rule", resourceId: STORAGE_ID, evidence: { wildcard: true } }, ...HEALTHY_REGISTRY],
+      findings: [
+        { status: "pass", messageId: "storage-resource-rule", resourceId: STORAGE_ID, evidence: { wildcard: true } },
+        ...HEALTHY_REGISTRY,
+      ],
     },
   },
   {
@@ -127,7 +181,10 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [storageTrusted({ publicNetworkAccess: "Enabled", bypass: "Logging, Metrics, AzureServices" }), ...HEALTHY_REGISTRY],
+      findings: [
+        storageTrusted({ publicNetworkAccess: "Enabled", bypass: "Logging, Metrics, AzureServices" }),
+        ...HEALTHY_REGISTRY,
+      ],
     },
   },
   {
@@ -142,8 +199,23 @@ const passCases: Case[] = [
     expect: {
       status: "pass",
       findings: [
-        { status: "pass", messageId: "storage-open", resourceId: STORAGE_ID, evidence: { publicNetworkAccess: "Enabled", defaultAction: "Allow", bypass: "None" } },
-        { status: "pass", messageId: "registry-open", resourceId: ACR_ID, evidence: { publicNetworkAccess: "Enabled", defaultAction: "Allow", networkRuleBypassOptions: "None", privateEndpointConnections: 0 } },
+        {
+          status: "pass",
+          messageId: "storage-open",
+          resourceId: STORAGE_ID,
+          evidence: { publicNetworkAccess: "Enabled", defaultAction: "Allow", bypass: "None" },
+        },
+        {
+          status: "pass",
+          messageId: "registry-open",
+          resourceId: ACR_ID,
+          evidence: {
+            publicNetworkAccess: "Enabled",
+            defaultAction: "Allow",
+            networkRuleBypassOptions: "None",
+            privateEndpointConnections: 0,
+          },
+        },
       ],
     },
   },
@@ -152,18 +224,40 @@ const passCases: Case[] = [
     mutate: (s) => void useExampleRegistry(s),
     expect: {
       status: "pass",
-      findings: [storageTrusted(), { status: "pass", messageId: "registry-open", resourceId: ACR_ID, evidence: { sku: "Standard", publicNetworkAccess: "Enabled", defaultAction: "Allow" } }],
+      findings: [
+        storageTrusted(),
+        {
+          status: "pass",
+          messageId: "registry-open",
+          resourceId: ACR_ID,
+          evidence: { sku: "Standard", publicNetworkAccess: "Enabled", defaultAction: "Allow" },
+        },
+      ],
     },
   },
   {
     name: "pass: public registry that also has a private endpoint is Premium",
     mutate: (s) => makePublic(registry(s)),
-    expect: { status: "pass", findings: [storageTrusted(), { status: "pass", messageId: "registry-open", resourceId: ACR_ID }, registryPremium(["private endpoints"])] },
+    expect: {
+      status: "pass",
+      findings: [
+        storageTrusted(),
+        { status: "pass", messageId: "registry-open", resourceId: ACR_ID },
+        registryPremium(["private endpoints"]),
+      ],
+    },
   },
   {
     name: "pass: networkRuleBypassOptions absent on a restricted registry reads as ARM's default, AzureServices",
     mutate: (s) => void delete registry(s).properties.networkRuleBypassOptions,
-    expect: { status: "pass", findings: [storageTrusted(), registryTrusted({ networkRuleBypassOptions: null, effectiveBypass: "AzureServices" }), registryPremium()] },
+    expect: {
+      status: "pass",
+      findings: [
+        storageTrusted(),
+        registryTrusted({ networkRuleBypassOptions: null, effectiveBypass: "AzureServices" }),
+        registryPremium(),
+      ],
+    },
   },
 ];
 
@@ -178,7 +272,12 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "storage-blocked",
           resourceId: STORAGE_ID,
-          evidence: { publicNetworkAccess: "Disabled", bypass: "None", resourceAccessRules: [], workspaceTenantId: TENANT },
+          evidence: {
+            publicNetworkAccess: "Disabled",
+            bypass: "None",
+            resourceAccessRules: [],
+            workspaceTenantId: TENANT,
+          },
           remediation: [
             `az storage account network-rule add -g ${HEALTHY.resourceGroup} --account-name mlresearchstore --subscription ${SUB} --resource-id ${WS_ID} --tenant-id ${TENANT}`,
             `az storage account update -g ${HEALTHY.resourceGroup} -n mlresearchstore --subscription ${SUB} --bypass AzureServices`,
@@ -202,7 +301,10 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "storage-blocked",
           resourceId: STORAGE_ID,
-          evidence: { bypass: "Logging, Metrics", resourceAccessRules: [{ tenantId: TENANT, resourceId: `${RG_ID}/${ML}/other-workspace` }, EXAMPLE_RULE] },
+          evidence: {
+            bypass: "Logging, Metrics",
+            resourceAccessRules: [{ tenantId: TENANT, resourceId: `${RG_ID}/${ML}/other-workspace` }, EXAMPLE_RULE],
+          },
           remediation: ["--bypass Logging Metrics AzureServices", `--resource-id ${WS_ID}`],
         },
         ...HEALTHY_REGISTRY,
@@ -215,7 +317,10 @@ const failCases: Case[] = [
       setBypass(s, "None");
       addResourceRule(s, WS_ID, OTHER_TENANT);
     },
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "storage-blocked", resourceId: STORAGE_ID }, ...HEALTHY_REGISTRY] },
+    expect: {
+      status: "fail",
+      findings: [{ status: "fail", messageId: "storage-blocked", resourceId: STORAGE_ID }, ...HEALTHY_REGISTRY],
+    },
   },
   {
     name: "fail: default Deny with public access Enabled counts as restricted too",
@@ -225,7 +330,16 @@ const failCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [{ status: "fail", messageId: "storage-blocked", resourceId: STORAGE_ID, evidence: { defaultAction: "Deny" }, remediation: ["--bypass Metrics AzureServices"] }, ...HEALTHY_REGISTRY],
+      findings: [
+        {
+          status: "fail",
+          messageId: "storage-blocked",
+          resourceId: STORAGE_ID,
+          evidence: { defaultAction: "Deny" },
+          remediation: ["--bypass Metrics AzureServices"],
+        },
+        ...HEALTHY_REGISTRY,
+      ],
     },
   },
   {
@@ -237,7 +351,13 @@ const failCases: Case[] = [
     expect: {
       status: "fail",
       findings: [
-        { status: "fail", messageId: "storage-blocked", resourceId: STORAGE_ID, evidence: { workspaceTenantId: null }, remediation: ["--tenant-id $(az account show --query tenantId -o tsv)"] },
+        {
+          status: "fail",
+          messageId: "storage-blocked",
+          resourceId: STORAGE_ID,
+          evidence: { workspaceTenantId: null },
+          remediation: ["--tenant-id $(az account show --query tenantId -o tsv)"],
+        },
         ...HEALTHY_REGISTRY,
       ],
     },
@@ -254,7 +374,9 @@ const failCases: Case[] = [
           messageId: "registry-blocked",
           resourceId: ACR_ID,
           evidence: { networkRuleBypassOptions: "None", effectiveBypass: "None", publicNetworkAccess: "Disabled" },
-          remediation: [`az acr update --name mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --allow-trusted-services true`],
+          remediation: [
+            `az acr update --name mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --allow-trusted-services true`,
+          ],
         },
         registryPremium(),
       ],
@@ -276,8 +398,14 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "registry-not-premium",
           resourceId: ACR_ID,
-          evidence: { sku: "Standard", features: ["private endpoints", "network rules (default action Deny)"], privateEndpointConnections: 1 },
-          remediation: [`az acr update --name mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --sku Premium`],
+          evidence: {
+            sku: "Standard",
+            features: ["private endpoints", "network rules (default action Deny)"],
+            privateEndpointConnections: 1,
+          },
+          remediation: [
+            `az acr update --name mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --sku Premium`,
+          ],
         },
       ],
     },
@@ -285,7 +413,12 @@ const failCases: Case[] = [
   {
     name: "fail: the registry names a resource that no longer exists (404): the engine answers dangling-reference",
     mutate: (s) => fault(s, "/registries/mlresearchacr$", 404, "ResourceNotFound"),
-    expect: { status: "fail", findings: [{ status: "fail", messageId: "dangling-reference", resourceId: ACR_ID, evidence: { part: "registry" } }] },
+    expect: {
+      status: "fail",
+      findings: [
+        { status: "fail", messageId: "dangling-reference", resourceId: ACR_ID, evidence: { part: "registry" } },
+      ],
+    },
   },
 ];
 
@@ -298,7 +431,11 @@ function registryConnections(): Json[] {
       type: "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
       properties: {
         privateEndpoint: { id: `${RG_ID}/providers/Microsoft.Network/privateEndpoints/pe-mlresearchacr` },
-        privateLinkServiceConnectionState: { status: "Approved", description: "Auto-Approved", actionsRequired: "None" },
+        privateLinkServiceConnectionState: {
+          status: "Approved",
+          description: "Auto-Approved",
+          actionsRequired: "None",
+        },
         provisioningState: "Succeeded",
       },
     },
@@ -317,7 +454,9 @@ const unknownCases: Case[] = [
           messageId: "undetermined",
           resourceId: STORAGE_ID,
           evidence: { publicNetworkAccess: "SecuredByPerimeter" },
-          remediation: [`az storage account network-security-perimeter-configuration list -g ${HEALTHY.resourceGroup} --account-name mlresearchstore`],
+          remediation: [
+            `az storage account network-security-perimeter-configuration list -g ${HEALTHY.resourceGroup} --account-name mlresearchstore`,
+          ],
         },
         ...HEALTHY_REGISTRY,
       ],
@@ -328,7 +467,16 @@ const unknownCases: Case[] = [
     mutate: (s) => setBypass(s, undefined),
     expect: {
       status: "unknown",
-      findings: [{ status: "unknown", messageId: "undetermined", resourceId: STORAGE_ID, evidence: { bypass: null, resourceAccessRules: [] }, remediation: [`az storage account show --ids ${STORAGE_ID}`] }, ...HEALTHY_REGISTRY],
+      findings: [
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: STORAGE_ID,
+          evidence: { bypass: null, resourceAccessRules: [] },
+          remediation: [`az storage account show --ids ${STORAGE_ID}`],
+        },
+        ...HEALTHY_REGISTRY,
+      ],
     },
   },
   {
@@ -336,7 +484,16 @@ const unknownCases: Case[] = [
     mutate: (s) => void (registry(s).properties.networkRuleBypassOptions = "AzureServicesAndTasks"),
     expect: {
       status: "unknown",
-      findings: [storageTrusted(), { status: "unknown", messageId: "undetermined", resourceId: ACR_ID, evidence: { networkRuleBypassOptions: "AzureServicesAndTasks" } }, registryPremium()],
+      findings: [
+        storageTrusted(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: ACR_ID,
+          evidence: { networkRuleBypassOptions: "AzureServicesAndTasks" },
+        },
+        registryPremium(),
+      ],
     },
   },
   {
@@ -345,7 +502,19 @@ const unknownCases: Case[] = [
     mutate: (s) => void (registry(s).sku = { tier: "Premium" }),
     expect: {
       status: "unknown",
-      findings: [storageTrusted(), registryTrusted({ sku: null }), { status: "unknown", messageId: "undetermined", resourceId: ACR_ID, evidence: { sku: null, features: ["private endpoints", "public network access Disabled", "network rules (default action Deny)"] } }],
+      findings: [
+        storageTrusted(),
+        registryTrusted({ sku: null }),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: ACR_ID,
+          evidence: {
+            sku: null,
+            features: ["private endpoints", "public network access Disabled", "network rules (default action Deny)"],
+          },
+        },
+      ],
     },
   },
   partUnreadableCase("unknown: the storage account returns 403", "storage"),
@@ -356,7 +525,13 @@ const skipCases: Case[] = [
   {
     name: "skip registry part: the workspace names no registry yet; storage still judged",
     mutate: (s) => void delete workspace(s).properties.containerRegistry,
-    expect: { status: "pass", findings: [storageTrusted(), { status: "skip", messageId: "no-registry", resourceId: WS_ID, evidence: { containerRegistry: null } }] },
+    expect: {
+      status: "pass",
+      findings: [
+        storageTrusted(),
+        { status: "skip", messageId: "no-registry", resourceId: WS_ID, evidence: { containerRegistry: null } },
+      ],
+    },
   },
   {
     name: "skip: the workspace names neither a storage account nor a registry",
@@ -383,6 +558,9 @@ describe(CHECK, () => {
   ]);
 
   test("reads only what it requires: no keys, no computes, no network reads, no writes", async () => {
-    await expectReadsOnlyWhatItRequires(CHECK, /computes|virtualNetworks|networkSecurityGroups|privateEndpoints\/|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i);
+    await expectReadsOnlyWhatItRequires(
+      CHECK,
+      /computes|virtualNetworks|networkSecurityGroups|privateEndpoints\/|availablePrivateEndpointTypes|listKeys|listCredentials|\/vaults\//i,
+    );
   });
 });

@@ -19,9 +19,8 @@ const LEARN = "how-to-workspace-diagnostic-api";
 const DIAGNOSE_ON: AuditOptions = { diagnose: { timeoutMs: 5000 } };
 
 /** Azure's own example response body (one dnsResolution warning). */
-const AZURE_EXAMPLE = (
-  armExample("Microsoft.MachineLearningServices/2025-12-01/Workspace/diagnose.json") as Json
-).responses["200"].body as Json;
+const AZURE_EXAMPLE = (armExample("Microsoft.MachineLearningServices/2025-12-01/Workspace/diagnose.json") as Json)
+  .responses["200"].body as Json;
 
 /** The diagnose body the fake ARM answers with once polled to completion. */
 function diagnoseBody(s: Scenario): Json {
@@ -58,7 +57,17 @@ async function runDiagnoseCase(c: DiagnoseCase): Promise<void> {
         messageId: want.messageId,
         resourceId: want.resourceId ?? WS_ID,
         ...(want.evidence ? { evidence: expect.objectContaining(want.evidence) } : {}),
-        ...(want.remediation ? { remediation: expect.stringMatching(new RegExp(want.remediation.map((part) => `(?=[\\s\\S]*${part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})`).join(""))) } : {}),
+        ...(want.remediation
+          ? {
+              remediation: expect.stringMatching(
+                new RegExp(
+                  want.remediation
+                    .map((part) => `(?=[\\s\\S]*${part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})`)
+                    .join(""),
+                ),
+              ),
+            }
+          : {}),
       }),
     );
   }
@@ -85,9 +94,16 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
       {
         name: "pass: an Information result is reported as evidence, not judged",
         options: DIAGNOSE_ON,
-        mutate: (s) => addResults(s, { otherResults: [{ code: "InfoOnly", level: "Information", message: "Nothing to do." }] }),
+        mutate: (s) =>
+          addResults(s, { otherResults: [{ code: "InfoOnly", level: "Information", message: "Nothing to do." }] }),
         status: "pass",
-        findings: [{ status: "pass", messageId: "diagnose-info", evidence: result("other", "InfoOnly", "Information", "Nothing to do.") }],
+        findings: [
+          {
+            status: "pass",
+            messageId: "diagnose-info",
+            evidence: result("other", "InfoOnly", "Information", "Nothing to do."),
+          },
+        ],
       },
     ],
   ],
@@ -105,7 +121,12 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
           {
             status: "warn",
             messageId: "diagnose-warning",
-            evidence: result("dnsResolution", "CustomDNSInUse", "Warning", AZURE_EXAMPLE.value.dnsResolutionResults[0].message),
+            evidence: result(
+              "dnsResolution",
+              "CustomDNSInUse",
+              "Warning",
+              AZURE_EXAMPLE.value.dnsResolutionResults[0].message,
+            ),
             remediation: ["--only private-dns", "docs/checks/private-dns.md", LEARN],
           },
         ],
@@ -120,23 +141,50 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
         options: DIAGNOSE_ON,
         mutate: (s) =>
           addResults(s, {
-            networkSecurityRuleResults: [{ code: "NsgBlocksMcr", level: "Error", message: "Outbound to MicrosoftContainerRegistry is denied." }],
-            containerRegistryResults: [{ code: "AcrNotReachable", level: "Warning", message: "The registry is not reachable from the compute subnet." }],
-            resourceLockResults: [{ code: "ResourceLockFound", level: "Error", message: "A delete lock is on the resource group." }],
-            userDefinedRouteResults: [{ code: "ForcedTunneling", level: "Warning", message: "0.0.0.0/0 goes to a virtual appliance." }],
+            networkSecurityRuleResults: [
+              { code: "NsgBlocksMcr", level: "Error", message: "Outbound to MicrosoftContainerRegistry is denied." },
+            ],
+            containerRegistryResults: [
+              {
+                code: "AcrNotReachable",
+                level: "Warning",
+                message: "The registry is not reachable from the compute subnet.",
+              },
+            ],
+            resourceLockResults: [
+              { code: "ResourceLockFound", level: "Error", message: "A delete lock is on the resource group." },
+            ],
+            userDefinedRouteResults: [
+              { code: "ForcedTunneling", level: "Warning", message: "0.0.0.0/0 goes to a virtual appliance." },
+            ],
           }),
         status: "fail",
         findings: [
           {
             status: "fail",
             messageId: "diagnose-error",
-            evidence: result("networkSecurityRule", "NsgBlocksMcr", "Error", "Outbound to MicrosoftContainerRegistry is denied."),
-            remediation: ["--only required-outbound,service-tags-outbound", "--workspace ml-research", "-g ml-platform-rg", LEARN],
+            evidence: result(
+              "networkSecurityRule",
+              "NsgBlocksMcr",
+              "Error",
+              "Outbound to MicrosoftContainerRegistry is denied.",
+            ),
+            remediation: [
+              "--only required-outbound,service-tags-outbound",
+              "--workspace ml-research",
+              "-g ml-platform-rg",
+              LEARN,
+            ],
           },
           {
             status: "warn",
             messageId: "diagnose-warning",
-            evidence: result("containerRegistry", "AcrNotReachable", "Warning", "The registry is not reachable from the compute subnet."),
+            evidence: result(
+              "containerRegistry",
+              "AcrNotReachable",
+              "Warning",
+              "The registry is not reachable from the compute subnet.",
+            ),
             remediation: ["registry-policies", "trusted-access", LEARN],
           },
           {
@@ -145,7 +193,17 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
             evidence: result("resourceLock", "ResourceLockFound", "Error", "A delete lock is on the resource group."),
             remediation: ["az lock list -g ml-platform-rg", LEARN],
           },
-          { status: "warn", messageId: "diagnose-warning", evidence: result("userDefinedRoute", "ForcedTunneling", "Warning", "0.0.0.0/0 goes to a virtual appliance."), remediation: ["--only forced-tunneling"] },
+          {
+            status: "warn",
+            messageId: "diagnose-warning",
+            evidence: result(
+              "userDefinedRoute",
+              "ForcedTunneling",
+              "Warning",
+              "0.0.0.0/0 goes to a virtual appliance.",
+            ),
+            remediation: ["--only forced-tunneling"],
+          },
         ],
         also(audit) {
           // The service's text is the finding's message.
@@ -166,7 +224,14 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
           s.asyncActions![DIAGNOSE]!.retryAfter = 1;
         },
         status: "unknown",
-        findings: [{ status: "unknown", messageId: "diagnose-failed", evidence: { requested: true, operation: "workspace diagnose", code: "Timeout" }, remediation: ["--diagnose-timeout"] }],
+        findings: [
+          {
+            status: "unknown",
+            messageId: "diagnose-failed",
+            evidence: { requested: true, operation: "workspace diagnose", code: "Timeout" },
+            remediation: ["--diagnose-timeout"],
+          },
+        ],
         also(audit) {
           expect(audit.snapshot.errors).toContainEqual(expect.objectContaining({ part: "diagnose", code: "Timeout" }));
         },
@@ -178,7 +243,14 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
           (s.faults ??= []).push({ method: "GET", path: "/operationResults/", delayMs: 3000 });
         },
         status: "unknown",
-        findings: [{ status: "unknown", messageId: "diagnose-failed", evidence: { code: "Timeout" }, remediation: ["--diagnose-timeout"] }],
+        findings: [
+          {
+            status: "unknown",
+            messageId: "diagnose-failed",
+            evidence: { code: "Timeout" },
+            remediation: ["--diagnose-timeout"],
+          },
+        ],
       },
       {
         name: "unknown: the POST is refused (403): the missing action is named",
@@ -191,7 +263,13 @@ const cases: Array<readonly [string, DiagnoseCase[]]> = [
           {
             status: "unknown",
             messageId: "diagnose-failed",
-            evidence: { requested: true, operation: "workspace diagnose", statusCode: 403, code: "AuthorizationFailed", missingPermission: PERMISSION },
+            evidence: {
+              requested: true,
+              operation: "workspace diagnose",
+              statusCode: 403,
+              code: "AuthorizationFailed",
+              missingPermission: PERMISSION,
+            },
             remediation: [PERMISSION, WS_ID],
           },
         ],
@@ -242,11 +320,12 @@ describe(CHECK, () => {
   test("without --diagnose no diagnose POST is sent, even when every check runs", async () => {
     const audit = await auditScenario(healthyScenario());
     expect(audit.requests.filter((request) => /diagnose|operationResults/i.test(request.path))).toEqual([]);
-    expect(audit.requests.filter((request) => request.method !== "GET").map((request) => pathOf(request.path).split("/").pop()).sort()).toEqual([
-      "listCredentials",
-      "listKeys",
-      "listKeys",
-    ]);
+    expect(
+      audit.requests
+        .filter((request) => request.method !== "GET")
+        .map((request) => pathOf(request.path).split("/").pop())
+        .sort(),
+    ).toEqual(["listCredentials", "listKeys", "listKeys"]);
     expect(audit.check(CHECK).status).toBe("skip");
   });
 });

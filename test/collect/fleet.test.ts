@@ -27,7 +27,12 @@ function verdicts(report: Report): Record<string, string[]> {
   return Object.fromEntries(
     report.checks.map((check) => [
       check.id,
-      [check.status, ...check.findings.map((finding) => `${finding.status} ${finding.messageId} ${finding.resourceId.toLowerCase()}`).sort()],
+      [
+        check.status,
+        ...check.findings
+          .map((finding) => `${finding.status} ${finding.messageId} ${finding.resourceId.toLowerCase()}`)
+          .sort(),
+      ],
     ]),
   );
 }
@@ -39,13 +44,22 @@ async function singlePath(fake: FakeArm, fleet: FleetScenario): Promise<Map<stri
     const snapshot = await collectSnapshot({
       reader,
       redactor,
-      workspace: { subscriptionId: workspace.subscriptionId, resourceGroup: workspace.resourceGroup, name: workspace.name },
+      workspace: {
+        subscriptionId: workspace.subscriptionId,
+        resourceGroup: workspace.resourceGroup,
+        name: workspace.name,
+      },
       parts: PARTS,
       readKeys: true,
       toolVersion: "0.0.0-test",
       now: () => NOW,
     });
-    out.set(workspace.id.toLowerCase(), verdicts(buildReport(snapshot, CHECKS, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 })));
+    out.set(
+      workspace.id.toLowerCase(),
+      verdicts(
+        buildReport(snapshot, CHECKS, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 }),
+      ),
+    );
   }
   return out;
 }
@@ -65,17 +79,33 @@ async function fleetPath(fake: FakeArm, scope: FleetScope) {
     workspaceConcurrency: 4,
     now: () => NOW,
     onSnapshot: (snapshot) => {
-      reports.set(snapshot.target.workspaceId.toLowerCase(), verdicts(buildReport(snapshot, CHECKS, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 })));
+      reports.set(
+        snapshot.target.workspaceId.toLowerCase(),
+        verdicts(
+          buildReport(snapshot, CHECKS, { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 }),
+        ),
+      );
     },
     onUnreadable: (target) => unreadable.push(target.workspaceId),
   });
   return { reports, unreadable, result, reader, requests: fake.requests.slice(before) };
 }
 
-const everywhere = (via: FleetScope["via"], subscriptions: string[] = []): FleetScope => ({ subscriptions, managementGroups: [], resourceGroups: [], tags: [], via });
+const everywhere = (via: FleetScope["via"], subscriptions: string[] = []): FleetScope => ({
+  subscriptions,
+  managementGroups: [],
+  resourceGroups: [],
+  tags: [],
+  via,
+});
 
 describe("fleet verdicts equal single-workspace verdicts", () => {
-  const fleet = generateFleetScenario({ workspaces: 24, subscriptions: 3, seed: 7, failureShare: Object.fromEntries(SEED_FAILURES.map((id) => [id, 0.25])) });
+  const fleet = generateFleetScenario({
+    workspaces: 24,
+    subscriptions: 3,
+    seed: 7,
+    failureShare: Object.fromEntries(SEED_FAILURES.map((id) => [id, 0.25])),
+  });
   const subscriptions = [...new Set(fleet.workspaces.map((workspace) => workspace.subscriptionId))];
   let fake: FakeArm;
   let single: Map<string, Record<string, string[]>>;
@@ -88,8 +118,12 @@ describe("fleet verdicts equal single-workspace verdicts", () => {
 
   it("the single path itself finds each planted failure where it was planted (the comparison is not vacuous)", () => {
     for (const failure of SEED_FAILURES) {
-      const failing = fleet.workspaces.filter((workspace) => single.get(workspace.id.toLowerCase())?.[failure]?.[0] === "fail").map((workspace) => workspace.id);
-      const planted = fleet.workspaces.filter((workspace) => workspace.planted.includes(failure)).map((workspace) => workspace.id);
+      const failing = fleet.workspaces
+        .filter((workspace) => single.get(workspace.id.toLowerCase())?.[failure]?.[0] === "fail")
+        .map((workspace) => workspace.id);
+      const planted = fleet.workspaces
+        .filter((workspace) => workspace.planted.includes(failure))
+        .map((workspace) => workspace.id);
       expect(failing.sort(), failure).toEqual(planted.sort());
       expect(planted.length).toBeGreaterThan(0);
     }
@@ -116,7 +150,12 @@ describe("fleet verdicts equal single-workspace verdicts", () => {
 
   it("a failed dependency query: the fleet reads those resources from ARM and the verdicts hold", async () => {
     // The second Resource Graph query (the dependencies) fails every time; the first (workspaces) answers.
-    const failing: Fault = { method: "POST", path: "/providers/Microsoft.ResourceGraph/resources$", status: 500, code: "InternalServerError" };
+    const failing: Fault = {
+      method: "POST",
+      path: "/providers/Microsoft.ResourceGraph/resources$",
+      status: 500,
+      code: "InternalServerError",
+    };
     const scenario: Scenario = { ...fleet.scenario, faults: [{ ...failing, status: undefined, times: 1 }, failing] };
     const broken = await startFakeArm(scenario);
     try {
@@ -130,12 +169,18 @@ describe("fleet verdicts equal single-workspace verdicts", () => {
   });
 
   it("types Resource Graph does not index (computes, DNS zone groups): listed through ARM, never taken for none; the verdicts hold", async () => {
-    const unindexed = ["Microsoft.MachineLearningServices/workspaces/computes", "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"];
+    const unindexed = [
+      "Microsoft.MachineLearningServices/workspaces/computes",
+      "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+    ];
     const partial = await startFakeArm({ ...fleet.scenario, resourceGraph: { unindexedTypes: unindexed } });
     try {
       const run = await fleetPath(partial, everywhere("resource-graph"));
       expect(Object.fromEntries(run.reports)).toEqual(Object.fromEntries(single));
-      const listed = (suffix: string) => run.requests.filter((entry) => entry.method === "GET" && entry.path.split("?")[0]!.toLowerCase().endsWith(suffix)).length;
+      const listed = (suffix: string) =>
+        run.requests.filter(
+          (entry) => entry.method === "GET" && entry.path.split("?")[0]!.toLowerCase().endsWith(suffix),
+        ).length;
       // Every workspace's computes and every endpoint's zone groups were asked of ARM, the rest came from the sweep.
       expect(listed("/computes")).toBe(fleet.workspaces.length);
       expect(listed("/privatednszonegroups")).toBeGreaterThanOrEqual(fleet.workspaces.length);
@@ -147,7 +192,9 @@ describe("fleet verdicts equal single-workspace verdicts", () => {
 
   it("shared reads: a VNet, NSG or DNS zone used by many workspaces is read once per run", async () => {
     const run = await fleetPath(fake, everywhere("arm", subscriptions));
-    const gets = run.requests.filter((entry) => entry.method === "GET").map((entry) => entry.path.split("?")[0]!.toLowerCase());
+    const gets = run.requests
+      .filter((entry) => entry.method === "GET")
+      .map((entry) => entry.path.split("?")[0]!.toLowerCase());
     const twice = gets.filter((path, index) => gets.indexOf(path) !== index);
     expect(twice).toEqual([]);
   });

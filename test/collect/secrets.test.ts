@@ -6,7 +6,8 @@ import { REDACTED, Redactor, scrubFreeText } from "../../src/collect/secrets.js"
 /** Deterministic key-shaped strings: base64 of a hash, as long as a test secret or a real key. */
 function keyLike(seed: number, length: number): string {
   let out = "";
-  for (let round = 0; out.length < length; round += 1) out += createHash("sha512").update(`${seed}:${round}`).digest("base64").replace(/=+$/, "");
+  for (let round = 0; out.length < length; round += 1)
+    out += createHash("sha512").update(`${seed}:${round}`).digest("base64").replace(/=+$/, "");
   return out.slice(0, length);
 }
 
@@ -21,8 +22,12 @@ describe("scrubFreeText", () => {
   });
 
   test("replaces the password of a URL, keeping its scheme, host and path", () => {
-    const scrubbed = scrubFreeText("Looking in indexes: https://builder:pa55-w0rd@pkgs.contoso.example/pypi/simple, git+https://ci:ghp_x1@github.com/c/r.git");
-    expect(scrubbed).toBe(`Looking in indexes: https://${REDACTED}@pkgs.contoso.example/pypi/simple, git+https://${REDACTED}@github.com/c/r.git`);
+    const scrubbed = scrubFreeText(
+      "Looking in indexes: https://builder:pa55-w0rd@pkgs.contoso.example/pypi/simple, git+https://ci:ghp_x1@github.com/c/r.git",
+    );
+    expect(scrubbed).toBe(
+      `Looking in indexes: https://${REDACTED}@pkgs.contoso.example/pypi/simple, git+https://${REDACTED}@github.com/c/r.git`,
+    );
   });
 
   test("replaces connection-string keys, SAS signatures and JSON secret fields", () => {
@@ -59,21 +64,29 @@ describe("Redactor with many secrets (a fleet's thousands of keys, found in one 
 
   test("no remembered secret survives, whatever surrounds or overlaps it", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(secretArb, { minLength: 9, maxLength: 40 }), fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 12 })), { maxLength: 30 }), (secrets, layout) => {
-        const redactor = new Redactor();
-        for (const secret of secrets) redactor.remember(secret);
-        const text = layout.map(([pick, noise]) => `${noise}${secrets[pick % secrets.length]}`).join("");
-        const out = redactor.redact(text);
-        // Redacting again finds nothing more: every occurrence went in the first pass.
-        expect(redactor.redact(out)).toBe(out);
-        for (const [pick] of layout) expect(out).not.toContain(secrets[pick % secrets.length]);
-      }),
+      fc.property(
+        fc.uniqueArray(secretArb, { minLength: 9, maxLength: 40 }),
+        fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 12 })), { maxLength: 30 }),
+        (secrets, layout) => {
+          const redactor = new Redactor();
+          for (const secret of secrets) redactor.remember(secret);
+          const text = layout.map(([pick, noise]) => `${noise}${secrets[pick % secrets.length]}`).join("");
+          const out = redactor.redact(text);
+          // Redacting again finds nothing more: every occurrence went in the first pass.
+          expect(redactor.redact(out)).toBe(out);
+          for (const [pick] of layout) expect(out).not.toContain(secrets[pick % secrets.length]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   test("the same answer as one search per secret when no secret overlaps another", () => {
-    const secrets = Array.from({ length: 50 }, (_, index) => `Key${String(index).padStart(3, "0")}-${createHash("sha256").update(String(index)).digest("base64").slice(0, 40)}`);
+    const secrets = Array.from(
+      { length: 50 },
+      (_, index) =>
+        `Key${String(index).padStart(3, "0")}-${createHash("sha256").update(String(index)).digest("base64").slice(0, 40)}`,
+    );
     const redactor = new Redactor();
     for (const secret of secrets) redactor.remember(secret);
     const text = `{"a":"${secrets[3]}","b":"x ${secrets[49]}${secrets[0]} y","c":"short","d":"${secrets[3]}"}`;

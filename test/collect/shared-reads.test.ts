@@ -13,7 +13,11 @@ const COMPUTES = "Microsoft.MachineLearningServices/workspaces/computes";
 const row = (id: string, type: string) => ({ id, type, name: id.split("/").pop() });
 
 describe("SweepIndex", () => {
-  const index = new SweepIndex([row(WS, "Microsoft.MachineLearningServices/workspaces"), row(OTHER_WS, "Microsoft.MachineLearningServices/workspaces"), row(`${WS}/computes/c1`, COMPUTES)]);
+  const index = new SweepIndex([
+    row(WS, "Microsoft.MachineLearningServices/workspaces"),
+    row(OTHER_WS, "Microsoft.MachineLearningServices/workspaces"),
+    row(`${WS}/computes/c1`, COMPUTES),
+  ]);
 
   it("vouches for a child list only when it returned the parent and indexes the type", () => {
     expect(index.childrenOf(WS.toUpperCase(), COMPUTES)?.map((child) => child.name)).toEqual(["c1"]);
@@ -22,7 +26,12 @@ describe("SweepIndex", () => {
     // A type the sweep returned no row of anywhere may be one Resource Graph leaves out: unknown, not none.
     expect(index.childrenOf(WS, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")).toBeUndefined();
     // A parent outside the sweep (another subscription): unknown.
-    expect(index.childrenOf("/subscriptions/s2/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/x", COMPUTES)).toBeUndefined();
+    expect(
+      index.childrenOf(
+        "/subscriptions/s2/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/x",
+        COMPUTES,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -32,7 +41,16 @@ describe("SharedReads", () => {
     let reads = 0;
     const failing = async (): Promise<ReadOneResult> => {
       reads += 1;
-      return { ok: false, error: { part: "virtualNetworks", resourceId: "/v", operation: "virtual network get", statusCode: 403, message: "no" } };
+      return {
+        ok: false,
+        error: {
+          part: "virtualNetworks",
+          resourceId: "/v",
+          operation: "virtual network get",
+          statusCode: 403,
+          message: "no",
+        },
+      };
     };
     expect(await shared.one(WS, failing)).toEqual({ ok: true, body: expect.objectContaining({ id: WS }) });
     expect(reads).toBe(0);
@@ -59,10 +77,18 @@ describe("ReadBudget", () => {
   function armAnswering(remaining: () => number, sent: string[]): SendRequest {
     return async (request: PipelineRequest): Promise<PipelineResponse> => {
       sent.push(request.url);
-      return { request, status: 200, headers: createHttpHeaders({ "x-ms-ratelimit-remaining-subscription-reads": String(remaining()) }) };
+      return {
+        request,
+        status: 200,
+        headers: createHttpHeaders({ "x-ms-ratelimit-remaining-subscription-reads": String(remaining()) }),
+      };
     };
   }
-  const get = (subscription: string) => createPipelineRequest({ url: `https://arm.example/subscriptions/${subscription}/resourceGroups/rg?api-version=1`, method: "GET" });
+  const get = (subscription: string) =>
+    createPipelineRequest({
+      url: `https://arm.example/subscriptions/${subscription}/resourceGroups/rg?api-version=1`,
+      method: "GET",
+    });
 
   it("holds a read back while the subscription's bucket is under the reserve, and lets it go once the refill is due", async () => {
     let clock = 0;
@@ -94,7 +120,11 @@ describe("ReadBudget", () => {
       most = Math.max(most, open);
       await new Promise((resolve) => setTimeout(resolve, 10));
       open -= 1;
-      return { request, status: 200, headers: createHttpHeaders({ "x-ms-ratelimit-remaining-subscription-reads": "1000" }) };
+      return {
+        request,
+        status: 200,
+        headers: createHttpHeaders({ "x-ms-ratelimit-remaining-subscription-reads": "1000" }),
+      };
     };
     await Promise.all(Array.from({ length: 8 }, () => policy.sendRequest(get("s1"), slow)));
     expect(most).toBe(2);

@@ -10,9 +10,16 @@ test("a registry body without `sku` (the SDK's deserialiser throws on it) is col
   delete registry(scenario).sku;
   const result = await auditScenario(scenario, { only: ["trusted-access"] });
   expect(result.snapshot.errors).toEqual([]);
-  const collected = result.snapshot.resources.find((resource) => String(resource.id).toLowerCase() === ACR_ID.toLowerCase());
+  const collected = result.snapshot.resources.find(
+    (resource) => String(resource.id).toLowerCase() === ACR_ID.toLowerCase(),
+  );
   expect(collected).toMatchObject({ id: ACR_ID, properties: { loginServer: "mlresearchacr.azurecr.io" } });
   expect(collected).not.toHaveProperty("sku");
   // The registry has private endpoints and no SKU name: Premium cannot be confirmed, so not a pass.
-  expect(result.check("trusted-access").findings.filter((finding) => finding.messageId.startsWith("registry-") || finding.messageId === "undetermined").map((finding) => finding.status)).toContain("unknown");
+  expect(
+    result
+      .check("trusted-access")
+      .findings.filter((finding) => finding.messageId.startsWith("registry-") || finding.messageId === "undetermined")
+      .map((finding) => finding.status),
+  ).toContain("unknown");
 });

@@ -34,7 +34,9 @@ describe("corpus", () => {
     const want = expected[name];
     expect(want, `${name} has no entry in expected.json`).toBeDefined();
     if (!want) return;
-    expect(report.findings.map(({ id, line }) => ({ id, line }))).toEqual(want.findings.map(({ id, line }) => ({ id, line })));
+    expect(report.findings.map(({ id, line }) => ({ id, line }))).toEqual(
+      want.findings.map(({ id, line }) => ({ id, line })),
+    );
     for (const [index, finding] of want.findings.entries()) {
       if (finding.packages) expect(report.findings[index]?.packages ?? []).toEqual(finding.packages);
     }
@@ -43,7 +45,9 @@ describe("corpus", () => {
     for (const finding of report.findings) {
       const anchor = finding.excerpt.find((line) => line.line === finding.line);
       expect(anchor, `${finding.id} excerpt lacks line ${finding.line}`).toBeDefined();
-      expect(fileLines[finding.line - 1]?.replace(/\r$/, "").replace(/\u001b\[[0-9;]*m/g, "")).toContain(anchor?.text.trim().slice(0, 40) ?? "");
+      expect(fileLines[finding.line - 1]?.replace(/\r$/, "").replace(/\u001b\[[0-9;]*m/g, "")).toContain(
+        anchor?.text.trim().slice(0, 40) ?? "",
+      );
       expect(finding.fix.length).toBeGreaterThan(20);
     }
     if (want.lastErrorLine !== undefined) {
@@ -71,44 +75,92 @@ describe("reading a log", () => {
       failed,
     ].join("\r\n");
     const report = analyzeBuildLog(log, { path: "-", toolVersion: "test" });
-    expect(report.findings).toMatchObject([{ id: "pip-package-not-found", line: 2, packages: ["torchx"], evidence: { versionsOnIndex: "0.1.0, 0.2.0" } }]);
+    expect(report.findings).toMatchObject([
+      { id: "pip-package-not-found", line: 2, packages: ["torchx"], evidence: { versionsOnIndex: "0.1.0, 0.2.0" } },
+    ]);
     expect(report.findings[0]?.excerpt.at(-1)?.text).not.toMatch(/\u001b|\r/);
   });
 
   test("a recovered pip retry is noise in a build that succeeded and the lead in one that failed", () => {
-    const retry = "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ReadTimeoutError(\"HTTPSConnectionPool(host='pypi.org', port=443): Read timed out. (read timeout=15)\")': /simple/torch/";
-    const succeeded = analyzeBuildLog([retry, "Successfully installed torch-2.1.0", "Successfully built 3f2a9c1b7d4e"].join("\n"), { path: "-", toolVersion: "test" });
+    const retry =
+      "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ReadTimeoutError(\"HTTPSConnectionPool(host='pypi.org', port=443): Read timed out. (read timeout=15)\")': /simple/torch/";
+    const succeeded = analyzeBuildLog(
+      [retry, "Successfully installed torch-2.1.0", "Successfully built 3f2a9c1b7d4e"].join("\n"),
+      { path: "-", toolVersion: "test" },
+    );
     expect(succeeded.findings).toEqual([]);
     expect(succeeded.outcome).toBe("succeeded");
-    const failedRun = analyzeBuildLog([retry, "ERROR: Could not find a version that satisfies the requirement torch==2.1.0 (from versions: none)", failed].join("\n"), { path: "-", toolVersion: "test" });
+    const failedRun = analyzeBuildLog(
+      [
+        retry,
+        "ERROR: Could not find a version that satisfies the requirement torch==2.1.0 (from versions: none)",
+        failed,
+      ].join("\n"),
+      { path: "-", toolVersion: "test" },
+    );
     expect(failedRun.findings.map((finding) => finding.id)).toEqual(["network-timeout"]);
     expect(failedRun.findings[0]?.evidence).toMatchObject({ hosts: ["pypi.org"], thenNotFound: ["torch"] });
   });
 
   test("pip's old '(from -r file (line 3))' names a file, not a package that pulled it in", () => {
     const report = analyzeBuildLog(
-      ["ERROR: Could not find a version that satisfies the requirement azureml-foo==0.0.1 (from -r /azureml-environment-setup/condaenv.x.requirements.txt (line 3)) (from versions: none)", failed].join("\n"),
+      [
+        "ERROR: Could not find a version that satisfies the requirement azureml-foo==0.0.1 (from -r /azureml-environment-setup/condaenv.x.requirements.txt (line 3)) (from versions: none)",
+        failed,
+      ].join("\n"),
       { path: "-", toolVersion: "test" },
     );
-    expect(report.findings[0]).toMatchObject({ id: "pip-package-not-found", packages: ["azureml-foo"], evidence: { requiredBy: "-r /azureml-environment-setup/condaenv.x.requirements.txt (line 3)" } });
+    expect(report.findings[0]).toMatchObject({
+      id: "pip-package-not-found",
+      packages: ["azureml-foo"],
+      evidence: { requiredBy: "-r /azureml-environment-setup/condaenv.x.requirements.txt (line 3)" },
+    });
   });
 
   test("registry causes point at the audit checks, with the workspace filled in when given", () => {
-    const log = ["Step 1/9 : FROM 3b1c9e0d2f7a.azurecr.io/azureml/base:1", "unauthorized: authentication required, visit https://aka.ms/acr/authorization for more information.", failed].join("\n");
+    const log = [
+      "Step 1/9 : FROM 3b1c9e0d2f7a.azurecr.io/azureml/base:1",
+      "unauthorized: authentication required, visit https://aka.ms/acr/authorization for more information.",
+      failed,
+    ].join("\n");
     const report = analyzeBuildLog(log, { path: "-", toolVersion: "test", workspace: "ml-prod" });
-    expect(report.findings[0]).toMatchObject({ id: "registry-unauthorized", evidence: { registry: "3b1c9e0d2f7a.azurecr.io" }, related: { checks: ["key-sync"], command: "preflight --workspace ml-prod --only key-sync" } });
-    const unresolved = analyzeBuildLog("dial tcp: lookup 3b1c9e0d2f7a.azurecr.io on 168.63.129.16:53: no such host\n", { path: "-", toolVersion: "test" });
-    expect(unresolved.findings[0]?.related?.checks).toEqual(["private-dns", "subnet-colocation", "acr-vnet-image-build"]);
+    expect(report.findings[0]).toMatchObject({
+      id: "registry-unauthorized",
+      evidence: { registry: "3b1c9e0d2f7a.azurecr.io" },
+      related: { checks: ["key-sync"], command: "preflight --workspace ml-prod --only key-sync" },
+    });
+    const unresolved = analyzeBuildLog("dial tcp: lookup 3b1c9e0d2f7a.azurecr.io on 168.63.129.16:53: no such host\n", {
+      path: "-",
+      toolVersion: "test",
+    });
+    expect(unresolved.findings[0]?.related?.checks).toEqual([
+      "private-dns",
+      "subnet-colocation",
+      "acr-vnet-image-build",
+    ]);
     // A host that is not a registry (pip's index) is not a registry problem.
-    expect(analyzeBuildLog("Could not resolve host: pypi.org\n", { path: "-", toolVersion: "test" }).findings).toEqual([]);
+    expect(analyzeBuildLog("Could not resolve host: pypi.org\n", { path: "-", toolVersion: "test" }).findings).toEqual(
+      [],
+    );
   });
 
   test("a timeout talking to Microsoft's registry points at the NSG and route checks; one talking to PyPI does not", () => {
-    const failed = "ERROR: failed to solve: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1: failed to resolve source metadata";
-    const mcr = analyzeBuildLog(`Get "https://mcr.microsoft.com/v2/": net/http: TLS handshake timeout\n${failed}\n`, { path: "-", toolVersion: "test" });
-    expect(mcr.findings[0]).toMatchObject({ id: "network-timeout", evidence: { hosts: ["mcr.microsoft.com"] }, related: { checks: ["service-tags-outbound", "required-outbound", "forced-tunneling"] } });
+    const failed =
+      "ERROR: failed to solve: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1: failed to resolve source metadata";
+    const mcr = analyzeBuildLog(`Get "https://mcr.microsoft.com/v2/": net/http: TLS handshake timeout\n${failed}\n`, {
+      path: "-",
+      toolVersion: "test",
+    });
+    expect(mcr.findings[0]).toMatchObject({
+      id: "network-timeout",
+      evidence: { hosts: ["mcr.microsoft.com"] },
+      related: { checks: ["service-tags-outbound", "required-outbound", "forced-tunneling"] },
+    });
     expect(mcr.findings[0]?.fix).toContain("MicrosoftContainerRegistry");
-    const pypi = analyzeBuildLog(`pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): Read timed out.\n${failed}\n`, { path: "-", toolVersion: "test" });
+    const pypi = analyzeBuildLog(
+      `pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): Read timed out.\n${failed}\n`,
+      { path: "-", toolVersion: "test" },
+    );
     expect(pypi.findings[0]?.related).toBeUndefined();
   });
 
@@ -125,14 +177,25 @@ describe("reading a log", () => {
   });
 
   test("a failed build with nothing recognised shows its last error lines and guesses nothing", () => {
-    const report = analyzeBuildLog(["Step 4/9 : RUN make all", "make: *** [Makefile:12: all] Error 2", failed, "failed to run step ID: acb_step_0: exit status 1"].join("\n"), { path: "-", toolVersion: "test" });
+    const report = analyzeBuildLog(
+      [
+        "Step 4/9 : RUN make all",
+        "make: *** [Makefile:12: all] Error 2",
+        failed,
+        "failed to run step ID: acb_step_0: exit status 1",
+      ].join("\n"),
+      { path: "-", toolVersion: "test" },
+    );
     expect(report.findings).toHaveLength(1);
     expect(report.findings[0]).toMatchObject({ id: "no-known-cause", status: "unknown", line: 2 });
     expect(report.lastErrorLines?.map((line) => line.line)).toEqual([2]);
   });
 
   test("a fragment that does not show the build ending, with nothing in it, is quiet", () => {
-    const report = analyzeBuildLog("Collecting numpy==1.26.4\n  Downloading numpy-1.26.4.whl (18.2 MB)\n", { path: "-", toolVersion: "test" });
+    const report = analyzeBuildLog("Collecting numpy==1.26.4\n  Downloading numpy-1.26.4.whl (18.2 MB)\n", {
+      path: "-",
+      toolVersion: "test",
+    });
     expect(report.outcome).toBe("not shown");
     expect(report.findings).toEqual([]);
   });
@@ -147,7 +210,10 @@ describe("reading a log", () => {
 describe("image tags", () => {
   test.each([
     ["myacr.azurecr.io/team/base:9.9", "az acr repository show-tags -n myacr --repository team/base"],
-    ["mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20240230.v1", "curl -s https://mcr.microsoft.com/v2/azureml/openmpi4.1.0-ubuntu22.04/tags/list"],
+    [
+      "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20240230.v1",
+      "curl -s https://mcr.microsoft.com/v2/azureml/openmpi4.1.0-ubuntu22.04/tags/list",
+    ],
   ])("the fix for a missing %s lists that registry's tags", (image, command) => {
     const log = `manifest for ${image} not found: manifest unknown: manifest unknown\n`;
     const report = analyzeBuildLog(log, { path: "-", toolVersion: "test" });

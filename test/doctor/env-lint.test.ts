@@ -28,14 +28,29 @@ describe("corpus", () => {
   test.each(Object.keys(expected))("%s", async (path) => {
     const want = expected[path]?.findings ?? [];
     const result = await lint(path);
-    expect(result.findings.map((finding) => ({ id: finding.id, line: finding.line, status: finding.status, file: finding.file }))).toEqual(
-      want.map((finding) => ({ id: finding.id, line: finding.line, status: finding.status, file: finding.file ?? path })),
+    expect(
+      result.findings.map((finding) => ({
+        id: finding.id,
+        line: finding.line,
+        status: finding.status,
+        file: finding.file,
+      })),
+    ).toEqual(
+      want.map((finding) => ({
+        id: finding.id,
+        line: finding.line,
+        status: finding.status,
+        file: finding.file ?? path,
+      })),
     );
     for (const [index, finding] of want.entries()) {
       if (finding.packages) expect(result.findings[index]?.packages).toEqual(finding.packages);
     }
     for (const finding of result.findings) {
-      expect(finding.excerpt.find((line) => line.line === finding.line), `${finding.id} excerpt`).toBeDefined();
+      expect(
+        finding.excerpt.find((line) => line.line === finding.line),
+        `${finding.id} excerpt`,
+      ).toBeDefined();
       expect(finding.fix.length).toBeGreaterThan(20);
     }
   });
@@ -43,7 +58,8 @@ describe("corpus", () => {
   test("every lint rule that needs no index is exercised by the corpus", () => {
     const seen = new Set(Object.values(expected).flatMap((entry) => entry.findings.map((finding) => finding.id)));
     const offline = Object.keys(ENV_RULES).filter((id) => !id.startsWith("package-") || id === "package-unpinned");
-    for (const id of offline.filter((id) => id !== "requirement-invalid" && id !== "environment-file-missing")) expect(seen, `no fixture for ${id}`).toContain(id);
+    for (const id of offline.filter((id) => id !== "requirement-invalid" && id !== "environment-file-missing"))
+      expect(seen, `no fixture for ${id}`).toContain(id);
   });
 });
 
@@ -52,7 +68,9 @@ describe("pieces", () => {
     expect(detectKind("docker/Dockerfile.gpu", "")).toBe("dockerfile");
     expect(detectKind("requirements-dev.txt", "")).toBe("requirements");
     expect(detectKind("env.yml", "channels: [defaults]\ndependencies: [python=3.10]\n")).toBe("conda");
-    expect(detectKind("env.yml", "$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nimage: x\n")).toBe("azureml-environment");
+    expect(
+      detectKind("env.yml", "$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nimage: x\n"),
+    ).toBe("azureml-environment");
     expect(detectKind("-", "FROM ubuntu:22.04\n")).toBe("dockerfile");
   });
 
@@ -76,13 +94,23 @@ describe("pieces", () => {
 
   test("a requirements file with a line pip cannot parse fails on that line", async () => {
     const result = await lintEnvironment("requirements.txt", "numpy==1.26.4\nbroken ===\n", async () => undefined);
-    expect(result.findings.map(({ id, line, status }) => ({ id, line, status }))).toEqual([{ id: "requirement-invalid", line: 2, status: "fail" }]);
-    expect(result.hints.pip).toEqual([{ name: "numpy", version: "1.26.4", operator: "==", file: "requirements.txt", line: 1 }]);
+    expect(result.findings.map(({ id, line, status }) => ({ id, line, status }))).toEqual([
+      { id: "requirement-invalid", line: 2, status: "fail" },
+    ]);
+    expect(result.hints.pip).toEqual([
+      { name: "numpy", version: "1.26.4", operator: "==", file: "requirements.txt", line: 1 },
+    ]);
   });
 
   test("a conda file the environment names but that is missing is a finding on the naming line", async () => {
-    const result = await lintEnvironment("env/environment.yml", "image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1\nconda_file: missing.yml\n", async () => undefined);
-    expect(result.findings.map(({ id, line, file }) => ({ id, line, file }))).toEqual([{ id: "environment-file-missing", line: 2, file: "env/environment.yml" }]);
+    const result = await lintEnvironment(
+      "env/environment.yml",
+      "image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1\nconda_file: missing.yml\n",
+      async () => undefined,
+    );
+    expect(result.findings.map(({ id, line, file }) => ({ id, line, file }))).toEqual([
+      { id: "environment-file-missing", line: 2, file: "env/environment.yml" },
+    ]);
   });
 
   test("nested requirements files are followed relative to the file that names them, once each", async () => {
@@ -98,9 +126,15 @@ describe("pieces", () => {
       "package-unpinned app/base/common.txt:1",
     ]);
     // A conda file's `-r` is relative to the conda file.
-    const conda = await lintEnvironment("env/conda.yml", "dependencies:\n  - pip=23.3.1\n  - pip:\n    - -r requirements.txt\n", async (path) => (path === "env/requirements.txt" ? "torch==2.1.0\n" : undefined));
+    const conda = await lintEnvironment(
+      "env/conda.yml",
+      "dependencies:\n  - pip=23.3.1\n  - pip:\n    - -r requirements.txt\n",
+      async (path) => (path === "env/requirements.txt" ? "torch==2.1.0\n" : undefined),
+    );
     expect(conda.files.map((file) => file.path)).toEqual(["env/requirements.txt"]);
-    expect(conda.hints.pip.map((pin) => `${pin.name} ${pin.file}:${pin.line}`)).toEqual(["torch env/requirements.txt:1"]);
+    expect(conda.hints.pip.map((pin) => `${pin.name} ${pin.file}:${pin.line}`)).toEqual([
+      "torch env/requirements.txt:1",
+    ]);
   });
 
   test("pins, indexes, channels and the python version are collected for --check-index", async () => {

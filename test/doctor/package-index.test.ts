@@ -9,7 +9,12 @@ import {
   compareCondaVersions,
   condaVersionMatches,
   PackageIndex,
-  type CondaPin, type IndexTarget, type IndexVerdict, type PackageIndexOptions, type PipPin } from "../../src/doctor/package-index.js";
+  type CondaPin,
+  type IndexTarget,
+  type IndexVerdict,
+  type PackageIndexOptions,
+  type PipPin,
+} from "../../src/doctor/package-index.js";
 import { parseFakeIndexArgs, startFromCli } from "../fake-index/cli.js";
 import { startFakeIndex, type FakeIndex, type FakeIndexScenario, type FakePypiFile } from "../fake-index/server.js";
 
@@ -91,7 +96,12 @@ const SCENARIO: FakeIndexScenario = {
   conda: {
     "conda-forge": {
       "linux-64": {
-        "numpy-1.26.4-py310h5f9d8c6_0.conda": { name: "numpy", version: "1.26.4", build: "py310h5f9d8c6_0", depends: ["python >=3.10,<3.11.0a0", "libblas >=3.9.0"] },
+        "numpy-1.26.4-py310h5f9d8c6_0.conda": {
+          name: "numpy",
+          version: "1.26.4",
+          build: "py310h5f9d8c6_0",
+          depends: ["python >=3.10,<3.11.0a0", "libblas >=3.9.0"],
+        },
         "numpy-1.26.4-py311h64a7726_0.tar.bz2": { name: "numpy", version: "1.26.4", build: "py311h64a7726_0" },
         "numpy-1.25.2-py310ha4c1d20_0.conda": { name: "numpy", version: "1.25.2", build: "py310ha4c1d20_0" },
         "libfoo-1.20.0-h1_0.conda": { name: "libfoo", version: "1.20.0", build: "h1_0" },
@@ -108,7 +118,9 @@ const SCENARIO: FakeIndexScenario = {
     },
     "pkgs/r": { "linux-64": { "r-base-4.3.1-h1_0.conda": { name: "r-base", version: "4.3.1", build: "h1_0" } } },
     "private-channel": { "linux-64": { "inhouse-1.0-h0_0.conda": { name: "inhouse", version: "1.0", build: "h0_0" } } },
-    [`t/${CONDA_TOKEN}/tokened`]: { "linux-64": { "tokpkg-3.1-h0_0.conda": { name: "tokpkg", version: "3.1", build: "h0_0" } } },
+    [`t/${CONDA_TOKEN}/tokened`]: {
+      "linux-64": { "tokpkg-3.1-h0_0.conda": { name: "tokpkg", version: "3.1", build: "h0_0" } },
+    },
   },
   auth: { secure: `alice:${ALICE_TOKEN}`, "private-channel": `bob:${BOB_PASSWORD}` },
 };
@@ -137,13 +149,21 @@ function options(server: FakeIndex, overrides: Partial<PackageIndexOptions> = {}
   };
 }
 
-async function checkPip(pin: PipPin, overrides: Partial<PackageIndexOptions> = {}, target: IndexTarget = PY310): Promise<IndexVerdict> {
+async function checkPip(
+  pin: PipPin,
+  overrides: Partial<PackageIndexOptions> = {},
+  target: IndexTarget = PY310,
+): Promise<IndexVerdict> {
   const [verdict] = await new PackageIndex(options(fake, overrides)).checkPip([pin], target);
   if (!verdict) throw new Error("no verdict");
   return verdict;
 }
 
-async function checkConda(spec: string, overrides: Partial<PackageIndexOptions> = {}, target: IndexTarget = PY310): Promise<IndexVerdict> {
+async function checkConda(
+  spec: string,
+  overrides: Partial<PackageIndexOptions> = {},
+  target: IndexTarget = PY310,
+): Promise<IndexVerdict> {
   const [verdict] = await new PackageIndex(options(fake, overrides)).checkConda([conda(spec)], target);
   if (!verdict) throw new Error("no verdict");
   return verdict;
@@ -207,7 +227,9 @@ describe("pip pins", () => {
     expect(await checkPip(pip("newpy", "1.0"))).toMatchObject({ id: "package-no-compatible-file", status: "fail" });
     expect((await checkPip(pip("newpy", "1.0"), {}, { ...PY310, python: "3.11" })).status).toBe("pass");
     expect(await checkPip(pip("stable-abi", "1.0"))).toMatchObject({ id: "package-on-index", status: "pass" });
-    expect((await checkPip(pip("stable-abi", "1.0"), {}, { ...PY310, python: "3.7" })).id).toBe("package-no-compatible-file");
+    expect((await checkPip(pip("stable-abi", "1.0"), {}, { ...PY310, python: "3.7" })).id).toBe(
+      "package-no-compatible-file",
+    );
   });
 
   test("a compressed tag set (py2.py3-none-any) installs", async () => {
@@ -244,11 +266,15 @@ describe("pip pins", () => {
     expect(verdict).toMatchObject({ id: "package-on-index", status: "skip" });
     expect(logged(fake, /pywin32/, before)).toHaveLength(0);
     // A marker that holds is checked as usual: the only wheel is for Windows.
-    expect((await checkPip(pip("pywin32", "306", { marker: 'python_version >= "3.8"' }))).id).toBe("package-no-compatible-file");
+    expect((await checkPip(pip("pywin32", "306", { marker: 'python_version >= "3.8"' }))).id).toBe(
+      "package-no-compatible-file",
+    );
   });
 
   test("found only on the extra index: pass, naming that index; without it: missing", async () => {
-    const both = await checkPip(pip("internal-lib", "2.0"), { pipIndexUrls: [`${fake.url}/simple`, `${fake.url}/private/simple`] });
+    const both = await checkPip(pip("internal-lib", "2.0"), {
+      pipIndexUrls: [`${fake.url}/simple`, `${fake.url}/private/simple`],
+    });
     expect(both).toMatchObject({ id: "package-on-index", status: "pass" });
     expect(both.evidence.index).toBe(`${fake.url}/private/simple`);
     expect(both.evidence.indexes).toEqual([`${fake.url}/simple`, `${fake.url}/private/simple`]);
@@ -259,44 +285,68 @@ describe("pip pins", () => {
     const legacy = { pipIndexUrls: [`${fake.url}/legacy/simple`] };
     expect((await checkPip(pip("oldpkg", "1.0"), legacy)).id).toBe("package-no-compatible-file");
     expect((await checkPip(pip("oldpkg", "1.1"), legacy)).status).toBe("pass");
-    expect((await checkPip(pip("oldpkg", "1.2"), legacy)).evidence).toMatchObject({ yanked: true, yankedReason: "security hole" });
+    expect((await checkPip(pip("oldpkg", "1.2"), legacy)).evidence).toMatchObject({
+      yanked: true,
+      yankedReason: "security hole",
+    });
   });
 
   test("credentials in the index URL are sent as Basic auth and never shown", async () => {
     const before = fake.requests.length;
     const secureUrl = `${fake.url.replace("https://", `https://alice:${ALICE_TOKEN}@`)}/secure/simple`;
     const index = new PackageIndex(options(fake, { pipIndexUrls: [secureUrl] }));
-    const verdicts = await index.checkPip([pip("secret-lib", "1.0"), pip("not-there", "1.0"), pip("secret-lib", "9.9")], PY310);
+    const verdicts = await index.checkPip(
+      [pip("secret-lib", "1.0"), pip("not-there", "1.0"), pip("secret-lib", "9.9")],
+      PY310,
+    );
     expect(verdicts.map((verdict) => verdict.status)).toEqual(["pass", "fail", "fail"]);
     expect(verdicts[0]?.evidence.index).toBe(`${fake.url}/secure/simple`);
     expect(JSON.stringify(verdicts)).not.toContain(ALICE_TOKEN);
     expect(JSON.stringify(verdicts)).not.toContain("alice");
     const sent = logged(fake, /^\/secure\//, before);
     expect(sent.length).toBeGreaterThan(0);
-    for (const request of sent) expect(request.authorization).toBe(`Basic ${Buffer.from(`alice:${ALICE_TOKEN}`).toString("base64")}`);
+    for (const request of sent)
+      expect(request.authorization).toBe(`Basic ${Buffer.from(`alice:${ALICE_TOKEN}`).toString("base64")}`);
   });
 
   test.each([
     ["127.0.0.1", "pass", true],
     ["localhost", "unknown", false],
-  ] as const)("a redirect to %s: credentials follow only on the same host; every hop counts", async (host, status, authorizedAgain) => {
-    const server = await startFakeIndex({
-      pypi: SCENARIO.pypi ?? {},
-      auth: SCENARIO.auth ?? {},
-      faults: [{ path: "^/secure/simple/secret-lib/$", status: 302, times: 1, headers: { location: `https://${host}:{port}/secure/simple/secret-lib/` } }],
-    });
-    try {
-      const basic = `Basic ${Buffer.from(`alice:${ALICE_TOKEN}`).toString("base64")}`;
-      const index = new PackageIndex(options(server, { pipIndexUrls: [`${server.url.replace("https://", `https://alice:${ALICE_TOKEN}@`)}/secure/simple`] }));
-      const [verdict] = await index.checkPip([pip("secret-lib", "1.0")], PY310);
-      expect(verdict?.status).toBe(status);
-      expect(server.requests.map((request) => request.status)).toEqual([302, authorizedAgain ? 200 : 401]);
-      expect(server.requests.map((request) => request.authorization)).toEqual([basic, authorizedAgain ? basic : undefined]);
-      expect(index.requests).toBe(2);
-    } finally {
-      await server.close();
-    }
-  });
+  ] as const)(
+    "a redirect to %s: credentials follow only on the same host; every hop counts",
+    async (host, status, authorizedAgain) => {
+      const server = await startFakeIndex({
+        pypi: SCENARIO.pypi ?? {},
+        auth: SCENARIO.auth ?? {},
+        faults: [
+          {
+            path: "^/secure/simple/secret-lib/$",
+            status: 302,
+            times: 1,
+            headers: { location: `https://${host}:{port}/secure/simple/secret-lib/` },
+          },
+        ],
+      });
+      try {
+        const basic = `Basic ${Buffer.from(`alice:${ALICE_TOKEN}`).toString("base64")}`;
+        const index = new PackageIndex(
+          options(server, {
+            pipIndexUrls: [`${server.url.replace("https://", `https://alice:${ALICE_TOKEN}@`)}/secure/simple`],
+          }),
+        );
+        const [verdict] = await index.checkPip([pip("secret-lib", "1.0")], PY310);
+        expect(verdict?.status).toBe(status);
+        expect(server.requests.map((request) => request.status)).toEqual([302, authorizedAgain ? 200 : 401]);
+        expect(server.requests.map((request) => request.authorization)).toEqual([
+          basic,
+          authorizedAgain ? basic : undefined,
+        ]);
+        expect(index.requests).toBe(2);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   test("wrong credentials: unknown, with the status and without the password", async () => {
     const wrong = `${fake.url.replace("https://", "https://alice:wr0ng-password@")}/secure/simple`;
@@ -325,7 +375,9 @@ describe("pip faults", () => {
     }
   }
 
-  const numpyOnly: FakeIndexScenario = { pypi: { simple: { projects: { numpy: wheels("numpy-1.26.4-py3-none-any.whl") } } } };
+  const numpyOnly: FakeIndexScenario = {
+    pypi: { simple: { projects: { numpy: wheels("numpy-1.26.4-py3-none-any.whl") } } },
+  };
 
   test("a 503 then success: retried, pass", async () => {
     await withFake({ ...numpyOnly, faults: [{ path: "^/simple/numpy/$", status: 503, times: 1 }] }, async (server) => {
@@ -361,17 +413,23 @@ describe("pip faults", () => {
   });
 
   test("a short Retry-After is waited for", async () => {
-    await withFake({ ...numpyOnly, faults: [{ path: "^/simple/", status: 429, retryAfter: 1, times: 1 }] }, async (server) => {
-      const started = Date.now();
-      const [verdict] = await new PackageIndex(options(server)).checkPip([pip("numpy", "1.26.4")], PY310);
-      expect(verdict?.status).toBe("pass");
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    });
+    await withFake(
+      { ...numpyOnly, faults: [{ path: "^/simple/", status: 429, retryAfter: 1, times: 1 }] },
+      async (server) => {
+        const started = Date.now();
+        const [verdict] = await new PackageIndex(options(server)).checkPip([pip("numpy", "1.26.4")], PY310);
+        expect(verdict?.status).toBe("pass");
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      },
+    );
   });
 
   test("no answer within the timeout: unknown, saying so", async () => {
     await withFake({ ...numpyOnly, faults: [{ path: "^/simple/", delayMs: 3_000 }] }, async (server) => {
-      const [verdict] = await new PackageIndex(options(server, { requestTimeoutMs: 300 })).checkPip([pip("numpy", "1.26.4")], PY310);
+      const [verdict] = await new PackageIndex(options(server, { requestTimeoutMs: 300 })).checkPip(
+        [pip("numpy", "1.26.4")],
+        PY310,
+      );
       expect(verdict).toMatchObject({ id: "package-index-unreachable", status: "unknown" });
       expect(verdict?.message).toContain("no answer within 300 ms");
     });
@@ -381,7 +439,9 @@ describe("pip faults", () => {
     await withFake(
       { pypi: { simple: { projects: {} }, extra: { projects: {} } }, faults: [{ path: "^/extra/", status: 500 }] },
       async (server) => {
-        const [verdict] = await new PackageIndex(options(server, { pipIndexUrls: [`${server.url}/simple`, `${server.url}/extra`] })).checkPip([pip("numpy", "1.26.4")], PY310);
+        const [verdict] = await new PackageIndex(
+          options(server, { pipIndexUrls: [`${server.url}/simple`, `${server.url}/extra`] }),
+        ).checkPip([pip("numpy", "1.26.4")], PY310);
         expect(verdict).toMatchObject({ id: "package-index-unreachable", status: "unknown" });
         expect(verdict?.evidence.unreachable).toEqual([`${server.url}/extra`]);
         expect(verdict?.message).toContain(`no such project on ${server.url}/simple`);
@@ -390,28 +450,44 @@ describe("pip faults", () => {
   });
 
   test("found on one index while another fails: pass", async () => {
-    await withFake({ ...numpyOnly, pypi: { ...numpyOnly.pypi, extra: { projects: {} } }, faults: [{ path: "^/extra/", status: 500 }] }, async (server) => {
-      const [verdict] = await new PackageIndex(options(server, { pipIndexUrls: [`${server.url}/extra`, `${server.url}/simple`] })).checkPip([pip("numpy", "1.26.4")], PY310);
-      expect(verdict).toMatchObject({ status: "pass" });
-      expect(verdict?.evidence.index).toBe(`${server.url}/simple`);
-    });
+    await withFake(
+      {
+        ...numpyOnly,
+        pypi: { ...numpyOnly.pypi, extra: { projects: {} } },
+        faults: [{ path: "^/extra/", status: 500 }],
+      },
+      async (server) => {
+        const [verdict] = await new PackageIndex(
+          options(server, { pipIndexUrls: [`${server.url}/extra`, `${server.url}/simple`] }),
+        ).checkPip([pip("numpy", "1.26.4")], PY310);
+        expect(verdict).toMatchObject({ status: "pass" });
+        expect(verdict?.evidence.index).toBe(`${server.url}/simple`);
+      },
+    );
   });
 
   test("a refused connection: unknown with the error", async () => {
-    const [verdict] = await new PackageIndex(options(fake, { pipIndexUrls: ["https://127.0.0.1:1/simple"], retries: 0 })).checkPip([pip("numpy", "1.26.4")], PY310);
+    const [verdict] = await new PackageIndex(
+      options(fake, { pipIndexUrls: ["https://127.0.0.1:1/simple"], retries: 0 }),
+    ).checkPip([pip("numpy", "1.26.4")], PY310);
     expect(verdict).toMatchObject({ id: "package-index-unreachable", status: "unknown" });
     expect(verdict?.message).toContain("ECONNREFUSED");
   });
 
   test("an index URL that does not parse: unknown, its userinfo hidden", async () => {
-    const [verdict] = await new PackageIndex(options(fake, { pipIndexUrls: ["https://bob:s3cr/et-pass@127.0.0.1:1/simple"] })).checkPip([pip("numpy", "1.26.4")], PY310);
+    const [verdict] = await new PackageIndex(
+      options(fake, { pipIndexUrls: ["https://bob:s3cr/et-pass@127.0.0.1:1/simple"] }),
+    ).checkPip([pip("numpy", "1.26.4")], PY310);
     expect(verdict).toMatchObject({ id: "package-index-unreachable", status: "unknown" });
     expect(verdict?.message).toContain("https://127.0.0.1:1/simple: not a valid URL");
     expect(JSON.stringify(verdict)).not.toMatch(/s3cr|et-pass/);
   });
 
   test("a certificate the client does not trust: unknown", async () => {
-    const [verdict] = await new PackageIndex({ ...options(fake, { retries: 0 }), ca: undefined }).checkPip([pip("numpy", "1.26.4")], PY310);
+    const [verdict] = await new PackageIndex({ ...options(fake, { retries: 0 }), ca: undefined }).checkPip(
+      [pip("numpy", "1.26.4")],
+      PY310,
+    );
     expect(verdict).toMatchObject({ id: "package-index-unreachable", status: "unknown" });
     expect(verdict?.message).toMatch(/certificate/i);
   });
@@ -444,7 +520,11 @@ describe("conda pins", () => {
     const withDefaults = await checkConda("libfoo=1.2", { condaChannels: ["conda-forge", "defaults"] });
     expect(withDefaults).toMatchObject({ status: "pass" });
     expect(withDefaults.evidence.channel).toBe(`${fake.url}/pkgs/main`);
-    expect(withDefaults.evidence.channels).toEqual([`${fake.url}/conda-forge`, `${fake.url}/pkgs/main`, `${fake.url}/pkgs/r`]);
+    expect(withDefaults.evidence.channels).toEqual([
+      `${fake.url}/conda-forge`,
+      `${fake.url}/pkgs/main`,
+      `${fake.url}/pkgs/r`,
+    ]);
   });
 
   test("noarch packages count", async () => {
@@ -488,10 +568,33 @@ describe("conda pins", () => {
   test("each channel's subdir and noarch repodata are fetched once, however many pins", async () => {
     const before = fake.requests.length;
     const index = new PackageIndex(options(fake, { condaChannels: ["conda-forge", "defaults"] }));
-    const specs = ["numpy=1.26", "numpy==1.26.4", "libfoo=1.2", "tqdm=4.66", "python=3.10", "r-base=4.3", "absent=1.0", "numpy=1.25"];
-    const verdicts = await index.checkConda(specs.map((spec) => conda(spec)), PY310);
-    expect(verdicts.map((verdict) => verdict.status)).toEqual(["pass", "pass", "pass", "pass", "pass", "pass", "fail", "pass"]);
-    const fetched = logged(fake, /\/repodata\.json$/, before).map((entry) => entry.path).sort();
+    const specs = [
+      "numpy=1.26",
+      "numpy==1.26.4",
+      "libfoo=1.2",
+      "tqdm=4.66",
+      "python=3.10",
+      "r-base=4.3",
+      "absent=1.0",
+      "numpy=1.25",
+    ];
+    const verdicts = await index.checkConda(
+      specs.map((spec) => conda(spec)),
+      PY310,
+    );
+    expect(verdicts.map((verdict) => verdict.status)).toEqual([
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "fail",
+      "pass",
+    ]);
+    const fetched = logged(fake, /\/repodata\.json$/, before)
+      .map((entry) => entry.path)
+      .sort();
     expect(fetched).toEqual([
       "/conda-forge/linux-64/repodata.json",
       "/conda-forge/noarch/repodata.json",
@@ -518,16 +621,26 @@ describe("conda pins", () => {
     expect(shown).not.toContain(BOB_PASSWORD);
     expect(shown).not.toContain(CONDA_TOKEN);
     const privateRequests = logged(fake, /^\/private-channel\//, before);
-    expect(privateRequests.some((request) => request.authorization === `Basic ${Buffer.from(`bob:${BOB_PASSWORD}`).toString("base64")}`)).toBe(true);
+    expect(
+      privateRequests.some(
+        (request) => request.authorization === `Basic ${Buffer.from(`bob:${BOB_PASSWORD}`).toString("base64")}`,
+      ),
+    ).toBe(true);
     // Credentials go only to their own channel.
     expect(logged(fake, /^\/t\//, before).every((request) => request.authorization === undefined)).toBe(true);
   });
 
   test("a channel that keeps failing: unknown, unless the pin is found in a higher-priority channel", async () => {
-    const server = await startFakeIndex({ conda: SCENARIO.conda ?? {}, faults: [{ path: "^/pkgs/main/", status: 503 }] });
+    const server = await startFakeIndex({
+      conda: SCENARIO.conda ?? {},
+      faults: [{ path: "^/pkgs/main/", status: 503 }],
+    });
     try {
       const base = options(server, { condaChannels: ["conda-forge", "defaults"], retries: 1 });
-      const [missing, found] = await new PackageIndex(base).checkConda([conda("libfoo=1.2"), conda("numpy=1.26")], PY310);
+      const [missing, found] = await new PackageIndex(base).checkConda(
+        [conda("libfoo=1.2"), conda("numpy=1.26")],
+        PY310,
+      );
       expect(missing).toMatchObject({ id: "package-index-unreachable", status: "unknown" });
       expect(missing?.message).toContain("HTTP 503");
       expect(found?.status).toBe("pass");
@@ -549,11 +662,20 @@ describe("conda pins", () => {
         constrains: [],
       };
     }
-    packages["quirky-0.1-h_0.conda"] = { name: "quirky", version: "0.1", build: "weird\"build\\name" };
+    packages["quirky-0.1-h_0.conda"] = { name: "quirky", version: "0.1", build: 'weird"build\\name' };
     const server = await startFakeIndex({ conda: { big: { "linux-64": packages } } });
     try {
       const index = new PackageIndex(options(server, { condaChannels: ["big"] }));
-      const verdicts = await index.checkConda([conda("pkg0==1.0"), conda("pkg3999==1.3999"), conda("pkg2048=1.2048"), conda('quirky=0.1=weird"build\\name'), conda("pkg10==1.11")], PY310);
+      const verdicts = await index.checkConda(
+        [
+          conda("pkg0==1.0"),
+          conda("pkg3999==1.3999"),
+          conda("pkg2048=1.2048"),
+          conda('quirky=0.1=weird"build\\name'),
+          conda("pkg10==1.11"),
+        ],
+        PY310,
+      );
       expect(verdicts.map((verdict) => verdict.status)).toEqual(["pass", "pass", "pass", "pass", "fail"]);
       expect(verdicts[4]?.evidence.nearestVersions).toEqual(["1.10"]);
     } finally {
@@ -592,7 +714,9 @@ describe("conda versions", () => {
 describe("fake-index command line", () => {
   test("rejects bad arguments with the usage", () => {
     expect(() => parseFakeIndexArgs([])).toThrow(/--scenario is required\nusage: fake-index/);
-    expect(() => parseFakeIndexArgs(["--scenario", "s.json", "--latency-ms", "1.5"])).toThrow(/--latency-ms must be an integer >= 0/);
+    expect(() => parseFakeIndexArgs(["--scenario", "s.json", "--latency-ms", "1.5"])).toThrow(
+      /--latency-ms must be an integer >= 0/,
+    );
     expect(() => parseFakeIndexArgs(["--scenario", "s.json", "--bogus"])).toThrow(/usage: fake-index/);
   });
 
@@ -600,8 +724,13 @@ describe("fake-index command line", () => {
     const dir = await mkdtemp(join(tmpdir(), "fake-index-cli-"));
     try {
       const scenarioFile = join(dir, "scenario.json");
-      await writeFile(scenarioFile, JSON.stringify({ pypi: { simple: { projects: { six: wheels("six-1.16.0-py2.py3-none-any.whl") } } } }));
-      const { fakeIndex, readyLine } = await startFromCli(parseFakeIndexArgs(["--scenario", scenarioFile, "--latency-ms", "5"]));
+      await writeFile(
+        scenarioFile,
+        JSON.stringify({ pypi: { simple: { projects: { six: wheels("six-1.16.0-py2.py3-none-any.whl") } } } }),
+      );
+      const { fakeIndex, readyLine } = await startFromCli(
+        parseFakeIndexArgs(["--scenario", scenarioFile, "--latency-ms", "5"]),
+      );
       try {
         expect(JSON.parse(readyLine)).toEqual({ url: fakeIndex.url, caFile: fakeIndex.caFile });
         expect(readyLine).toMatch(/^\{"url":"https:\/\/127\.0\.0\.1:\d+","caFile":"[^"]+"\}$/);
@@ -611,7 +740,9 @@ describe("fake-index command line", () => {
         await fakeIndex.close();
       }
       await writeFile(scenarioFile, JSON.stringify({ pypi: { simple: { projects: { six: { files: "nope" } } } } }));
-      await expect(startFromCli(parseFakeIndexArgs(["--scenario", scenarioFile]))).rejects.toThrow(/files must be an array/);
+      await expect(startFromCli(parseFakeIndexArgs(["--scenario", scenarioFile]))).rejects.toThrow(
+        /files must be an array/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -20,21 +20,49 @@ interface Example {
 }
 
 const EXAMPLES: Example[] = [
-  { name: "build-log", shown: "npx preflight build-log examples/build-logs/20_image_build_log.txt", args: () => ["build-log", "examples/build-logs/20_image_build_log.txt"] },
+  {
+    name: "build-log",
+    shown: "npx preflight build-log examples/build-logs/20_image_build_log.txt",
+    args: () => ["build-log", "examples/build-logs/20_image_build_log.txt"],
+  },
   {
     name: "build-log-registry",
-    shown: "npx preflight build-log test/fixtures/build-logs/registry-host-unresolved-no-such-host.log --workspace ml-prod",
-    args: () => ["build-log", "test/fixtures/build-logs/registry-host-unresolved-no-such-host.log", "--workspace", "ml-prod"],
+    shown:
+      "npx preflight build-log test/fixtures/build-logs/registry-host-unresolved-no-such-host.log --workspace ml-prod",
+    args: () => [
+      "build-log",
+      "test/fixtures/build-logs/registry-host-unresolved-no-such-host.log",
+      "--workspace",
+      "ml-prod",
+    ],
   },
-  { name: "env", shown: "npx preflight env examples/env/environment.yml", args: () => ["env", "examples/env/environment.yml"] },
-  { name: "env-dockerfile", shown: "npx preflight env examples/env/Dockerfile", args: () => ["env", "examples/env/Dockerfile"] },
+  {
+    name: "env",
+    shown: "npx preflight env examples/env/environment.yml",
+    args: () => ["env", "examples/env/environment.yml"],
+  },
+  {
+    name: "env-dockerfile",
+    shown: "npx preflight env examples/env/Dockerfile",
+    args: () => ["env", "examples/env/Dockerfile"],
+  },
   {
     name: "env-check-index",
     shown:
       "npm run fake-index -- --scenario examples/env/index-scenario.json   # another terminal; prints its URL and CA file\n" +
       "NODE_EXTRA_CA_CERTS=<caFile> npx preflight env examples/env/requirements.txt --check-index --python 3.10 \\\n" +
       "    --index-url https://127.0.0.1:<port>/simple --extra-index-url https://127.0.0.1:<port>/contoso/simple",
-    args: (port) => ["env", "examples/env/requirements.txt", "--check-index", "--python", "3.10", "--index-url", `https://127.0.0.1:${port}/simple`, "--extra-index-url", `https://127.0.0.1:${port}/contoso/simple`],
+    args: (port) => [
+      "env",
+      "examples/env/requirements.txt",
+      "--check-index",
+      "--python",
+      "3.10",
+      "--index-url",
+      `https://127.0.0.1:${port}/simple`,
+      "--extra-index-url",
+      `https://127.0.0.1:${port}/contoso/simple`,
+    ],
   },
 ];
 
@@ -47,7 +75,10 @@ beforeAll(async () => {
   for (const example of EXAMPLES) {
     const result = await runCli(example.args(port), { cwd: ROOT, caFile: index.caFile });
     expect(result.stderr).toBe("");
-    outputs.set(example.name, { code: result.code, text: result.stdout.replaceAll(`127.0.0.1:${port}`, "127.0.0.1:<port>") });
+    outputs.set(example.name, {
+      code: result.code,
+      text: result.stdout.replaceAll(`127.0.0.1:${port}`, "127.0.0.1:<port>"),
+    });
   }
   if (UPDATE) {
     let readme = await readFile(README, "utf8");
@@ -66,7 +97,10 @@ function markerPattern(name: string): RegExp {
 
 function block(example: Example): string {
   const output = outputs.get(example.name);
-  const prompt = example.shown.split("\n").map((line, at) => (at === 0 || !line.startsWith("    ") ? `$ ${line}` : line)).join("\n");
+  const prompt = example.shown
+    .split("\n")
+    .map((line, at) => (at === 0 || !line.startsWith("    ") ? `$ ${line}` : line))
+    .join("\n");
   return `<!-- doctor:${example.name} -->\n\`\`\`text\n${prompt}\n${output?.text.trimEnd() ?? ""}\n\`\`\`\n<!-- /doctor:${example.name} -->`;
 }
 

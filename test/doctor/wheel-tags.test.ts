@@ -25,10 +25,9 @@ describe("wheel filenames", () => {
       abiTags: ["none"],
       platformTags: ["any"],
     });
-    expect(parseWheelFilename("numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")?.platformTags).toEqual([
-      "manylinux_2_17_x86_64",
-      "manylinux2014_x86_64",
-    ]);
+    expect(
+      parseWheelFilename("numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")?.platformTags,
+    ).toEqual(["manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
     expect(parseWheelFilename("numpy-1.26.4.tar.gz")).toBeUndefined();
     expect(parseWheelFilename("bad-name.whl")).toBeUndefined();
   });
@@ -133,7 +132,7 @@ describe("PEP 508 markers on CPython 3.10, Linux x86_64", () => {
     ['(os_name == "nt" or python_version > "3.9")', X86, true],
     ['os_name == "nt" and extra == "gpu"', X86, false],
     ["platform_system == 'Linux'", X86, true],
-    ['python_version <<', X86, undefined],
+    ["python_version <<", X86, undefined],
   ] as const)("%s: %s", (marker, target, expected) => {
     expect(evaluateMarker(marker, target)).toBe(expected);
   });

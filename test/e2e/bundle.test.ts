@@ -95,7 +95,11 @@ function expectBundleOnly(loaded: readonly string[]): void {
 }
 
 function unbundled(args: readonly string[]) {
-  return spawnSync(process.execPath, [UNBUNDLED, ...args], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" }, cwd: session.work });
+  return spawnSync(process.execPath, [UNBUNDLED, ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
+    cwd: session.work,
+  });
 }
 
 describe.concurrent("the launcher runs the bundle", () => {
@@ -159,7 +163,10 @@ describe("the npm package", () => {
   beforeAll(async () => {
     const destination = await session.scratch("pack-");
     // --ignore-scripts: no prepare (rebuilding dist/ under the other test files running meanwhile).
-    const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", destination], { cwd: ROOT, encoding: "utf8" });
+    const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", destination], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     expect(pack.status, pack.stderr).toBe(0);
     const [info] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     if (!info) throw new Error(`npm pack printed no package: ${pack.stdout}`);
@@ -170,11 +177,21 @@ describe("the npm package", () => {
   test("holds the launcher, every bundle file, the check pages and the schemas, and no unbundled code", () => {
     const bundleFiles = Object.keys(meta.outputs);
     expect(bundleFiles.length).toBeGreaterThan(1);
-    for (const file of ["bin/preflight.js", "package.json", ...bundleFiles, "dist/reports/report.schema.json", "dist/src/snapshot/snapshot.schema.json"]) {
+    for (const file of [
+      "bin/preflight.js",
+      "package.json",
+      ...bundleFiles,
+      "dist/reports/report.schema.json",
+      "dist/src/snapshot/snapshot.schema.json",
+    ]) {
       expect(packed).toContain(file);
     }
     for (const check of CHECKS) expect(packed).toContain(`docs/checks/${check.id}.md`);
-    expect(packed.filter((file) => file.startsWith("dist/") && !file.startsWith("dist/bundle/") && !file.endsWith(".schema.json"))).toEqual([]);
+    expect(
+      packed.filter(
+        (file) => file.startsWith("dist/") && !file.startsWith("dist/bundle/") && !file.endsWith(".schema.json"),
+      ),
+    ).toEqual([]);
     expect(packed.filter((file) => file.endsWith(".map"))).toEqual([]);
   });
 
@@ -185,7 +202,11 @@ describe("the npm package", () => {
     const bin = join(dir, "package", "bin", "preflight.js");
     expect(existsSync(join(dir, "package", "node_modules"))).toBe(false);
     const env = { PATH: process.env.PATH ?? "", NO_COLOR: "1" };
-    const audit = spawnSync(process.execPath, [bin, "audit", "--snapshot", snapshot, "--format", "json"], { encoding: "utf8", env, cwd: dir });
+    const audit = spawnSync(process.execPath, [bin, "audit", "--snapshot", snapshot, "--format", "json"], {
+      encoding: "utf8",
+      env,
+      cwd: dir,
+    });
     expect(audit.status, audit.stderr).toBe(0);
     expect(parseReport(audit.stdout).target.workspaceId).toBe(WORKSPACE_ID);
     const page = spawnSync(process.execPath, [bin, "checks", "key-sync"], { encoding: "utf8", env, cwd: dir });
@@ -196,9 +217,13 @@ describe("the npm package", () => {
   test("installed from the tarball (npm install --offline), `preflight` on the install's bin path runs", async (context) => {
     const dir = await session.scratch("installed-");
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "preflight-install-check", private: true }));
-    const install = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], { cwd: dir, encoding: "utf8" });
+    const install = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     // Offline, the dependencies come from the local npm cache; a machine whose cache lacks them cannot run this.
-    if (install.status !== 0 && /ENOTCACHED/.test(install.stderr)) context.skip("npm cache lacks the dependencies (ENOTCACHED)");
+    if (install.status !== 0 && /ENOTCACHED/.test(install.stderr))
+      context.skip("npm cache lacks the dependencies (ENOTCACHED)");
     expect(install.status, install.stderr).toBe(0);
     const bin = join(dir, "node_modules", ".bin", "preflight");
     const env = { PATH: process.env.PATH ?? "", NO_COLOR: "1" };
@@ -206,7 +231,11 @@ describe("the npm package", () => {
     expect(version.status, version.stderr).toBe(0);
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
     expect(version.stdout.trim()).toBe(pkg.version);
-    const audit = spawnSync(bin, ["audit", "--snapshot", snapshot, "--format", "json"], { encoding: "utf8", env, cwd: dir });
+    const audit = spawnSync(bin, ["audit", "--snapshot", snapshot, "--format", "json"], {
+      encoding: "utf8",
+      env,
+      cwd: dir,
+    });
     expect(audit.status, audit.stderr).toBe(0);
     expect(parseReport(audit.stdout).target.workspaceId).toBe(WORKSPACE_ID);
   });

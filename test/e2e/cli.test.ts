@@ -56,7 +56,9 @@ beforeAll(() => {
 /** The healthy workspace with the storage account's key1 rotated `minutesAgo` minutes ago. */
 function rotatedScenario(minutesAgo: number): Scenario {
   const scenario = healthyScenario();
-  const keys = (scenario.actions ?? {})[`${STORAGE_ID}/listKeys`] as { keys: Array<{ value: string; creationTime: string }> };
+  const keys = (scenario.actions ?? {})[`${STORAGE_ID}/listKeys`] as {
+    keys: Array<{ value: string; creationTime: string }>;
+  };
   const key1 = keys.keys[0];
   if (!key1) throw new Error("healthy scenario has no storage key1");
   key1.value = randomSecret();
@@ -68,7 +70,14 @@ function rotatedScenario(minutesAgo: number): Scenario {
 function nsgForbiddenScenario(): Scenario {
   const scenario = healthyScenario();
   scenario.faults = [
-    { method: "GET", path: "/networkSecurityGroups(/|$)", status: 403, code: "AuthorizationFailed", message: "The client does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/read'." },
+    {
+      method: "GET",
+      path: "/networkSecurityGroups(/|$)",
+      status: 403,
+      code: "AuthorizationFailed",
+      message:
+        "The client does not have authorization to perform action 'Microsoft.Network/networkSecurityGroups/read'.",
+    },
   ];
   return scenario;
 }
@@ -79,7 +88,10 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     const result = await live(fake, TARGET);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
-    for (const id of ALL_IDS) expect(result.stdout).toMatch(new RegExp(`^${NOT_APPLICABLE.includes(id) ? "- skip" : "✓ pass"}\\s+${id}\\s`, "m"));
+    for (const id of ALL_IDS)
+      expect(result.stdout).toMatch(
+        new RegExp(`^${NOT_APPLICABLE.includes(id) ? "- skip" : "✓ pass"}\\s+${id}\\s`, "m"),
+      );
     expect(result.stdout).toContain(WORKSPACE_ID);
     expect(result.stdout).toMatch(new RegExp(`^${HEALTHY_SUMMARY} · \\d+ ARM requests in \\d+\\.\\d s$`, "m"));
     // Passing findings are shown only with --verbose.
@@ -94,9 +106,20 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("");
     const report = parseReport(result.stdout);
-    expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 0, pass: N - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
+    expect(report.summary).toEqual({
+      fail: 0,
+      unknown: 0,
+      warn: 0,
+      pass: N - NOT_APPLICABLE.length,
+      skip: NOT_APPLICABLE.length,
+    });
     expect(report.checks.map((check) => check.id).sort()).toEqual([...ALL_IDS].sort());
-    expect(report.target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB, resourceGroup: RG, workspace: WS });
+    expect(report.target).toMatchObject({
+      workspaceId: WORKSPACE_ID,
+      subscriptionId: SUB,
+      resourceGroup: RG,
+      workspace: WS,
+    });
     expect(report.ticket).toBe("INC-4242");
     expect(report.collection.errors).toEqual([]);
     expect(report.collection.requests).toBe((await readLog(fake.logFile)).length);
@@ -108,11 +131,22 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     const result = await live(fake, [...TARGET, "--format", "json"]);
     expect(result.code, result.stderr).toBe(1);
     const report = parseReport(result.stdout);
-    const failing = report.checks.filter((check) => check.status === "fail").map((check) => check.id).sort();
+    const failing = report.checks
+      .filter((check) => check.status === "fail")
+      .map((check) => check.id)
+      .sort();
     expect(failing).toEqual(DEMO_FAILING);
-    expect(report.summary).toEqual({ fail: DEMO_FAILING.length, unknown: 0, warn: 0, pass: N - DEMO_FAILING.length - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
+    expect(report.summary).toEqual({
+      fail: DEMO_FAILING.length,
+      unknown: 0,
+      warn: 0,
+      pass: N - DEMO_FAILING.length - NOT_APPLICABLE.length,
+      skip: NOT_APPLICABLE.length,
+    });
     // Worst first.
-    expect(report.checks.slice(0, DEMO_FAILING.length).map((check) => check.status)).toEqual(DEMO_FAILING.map(() => "fail"));
+    expect(report.checks.slice(0, DEMO_FAILING.length).map((check) => check.status)).toEqual(
+      DEMO_FAILING.map(() => "fail"),
+    );
     const keySync = report.checks.find((check) => check.id === "key-sync");
     expect(keySync?.findings.find((finding) => finding.status === "fail")).toMatchObject({
       messageId: "out-of-sync",
@@ -146,7 +180,13 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     expect(statuses(report)["service-tags-outbound"]).toBe("unknown");
     // The NSG decides required-outbound too.
     expect(statuses(report)["required-outbound"]).toBe("unknown");
-    expect(report.summary).toEqual({ fail: 0, unknown: 2, warn: 0, pass: N - 2 - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
+    expect(report.summary).toEqual({
+      fail: 0,
+      unknown: 2,
+      warn: 0,
+      pass: N - 2 - NOT_APPLICABLE.length,
+      skip: NOT_APPLICABLE.length,
+    });
     expect(report.collection.errors).toEqual([
       expect.objectContaining({
         operation: "network security group get",
@@ -163,7 +203,8 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     const report = parseReport((await live(fake, [...TARGET, "--format", "json"])).stdout);
     const findings = report.checks.find((check) => check.id === "service-tags-outbound")?.findings ?? [];
     expect(findings.length).toBeGreaterThan(0);
-    for (const finding of findings) expect(finding.remediation).toContain("Microsoft.Network/networkSecurityGroups/read");
+    for (const finding of findings)
+      expect(finding.remediation).toContain("Microsoft.Network/networkSecurityGroups/read");
   });
 
   test("a warn (storage key rotated 10 minutes ago): exit 0 by default and with --fail-on unknown, 1 with --fail-on warn", async () => {
@@ -178,7 +219,13 @@ describe.concurrent("live audit: exit 0 and 1", () => {
     expect(onUnknown.code, onUnknown.stderr).toBe(0);
     const report = parseReport(plain.stdout);
     expect(statuses(report)["key-sync"]).toBe("warn");
-    expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 1, pass: N - 1 - NOT_APPLICABLE.length, skip: NOT_APPLICABLE.length });
+    expect(report.summary).toEqual({
+      fail: 0,
+      unknown: 0,
+      warn: 1,
+      pass: N - 1 - NOT_APPLICABLE.length,
+      skip: NOT_APPLICABLE.length,
+    });
     const finding = report.checks.find((check) => check.id === "key-sync")?.findings[0];
     expect(finding).toMatchObject({ status: "warn", messageId: "recently-rotated", resourceId: STORAGE_ID });
   });
@@ -218,7 +265,10 @@ describe.concurrent("exit 2: one line on stderr, no stack trace", () => {
 
   test("invalid workspace name", async () => {
     const fake = await fakeArm(healthyScenario());
-    expectUsageError(await live(fake, ["--workspace", "a", "--subscription", SUB]), /"a" is not a valid workspace name/);
+    expectUsageError(
+      await live(fake, ["--workspace", "a", "--subscription", SUB]),
+      /"a" is not a valid workspace name/,
+    );
     expect(await readLog(fake.logFile)).toEqual([]);
   });
 
@@ -246,13 +296,22 @@ describe.concurrent("exit 2: one line on stderr, no stack trace", () => {
 
   test("workspace name not in the subscription: exit 2 naming the workspaces there", async () => {
     const fake = await fakeArm(healthyScenario());
-    expectUsageError(await live(fake, ["--workspace", "no-such-ws", "--subscription", SUB]), new RegExp(`not found.*${RG}/${WS}`));
+    expectUsageError(
+      await live(fake, ["--workspace", "no-such-ws", "--subscription", SUB]),
+      new RegExp(`not found.*${RG}/${WS}`),
+    );
   });
 
   test("workspace read forbidden (403) names the permission", async () => {
     const scenario = healthyScenario();
     scenario.faults = [
-      { method: "GET", path: "/workspaces/ml-research$", status: 403, code: "AuthorizationFailed", message: "The client does not have authorization to perform this action." },
+      {
+        method: "GET",
+        path: "/workspaces/ml-research$",
+        status: 403,
+        code: "AuthorizationFailed",
+        message: "The client does not have authorization to perform this action.",
+      },
     ];
     const fake = await fakeArm(scenario);
     expectUsageError(await live(fake, TARGET), /Microsoft\.MachineLearningServices\/workspaces\/read/);
@@ -260,13 +319,26 @@ describe.concurrent("exit 2: one line on stderr, no stack trace", () => {
 
   test("listing the subscription's workspaces forbidden (403) names the permission", async () => {
     const scenario = healthyScenario();
-    scenario.faults = [{ method: "GET", path: "/providers/Microsoft.MachineLearningServices/workspaces$", status: 403, code: "AuthorizationFailed" }];
+    scenario.faults = [
+      {
+        method: "GET",
+        path: "/providers/Microsoft.MachineLearningServices/workspaces$",
+        status: 403,
+        code: "AuthorizationFailed",
+      },
+    ];
     const fake = await fakeArm(scenario);
-    expectUsageError(await live(fake, ["--workspace", WS, "--subscription", SUB]), /Microsoft\.MachineLearningServices\/workspaces\/read/);
+    expectUsageError(
+      await live(fake, ["--workspace", WS, "--subscription", SUB]),
+      /Microsoft\.MachineLearningServices\/workspaces\/read/,
+    );
   });
 
   test("missing snapshot file", async () => {
-    expectUsageError(await cli(["audit", "--snapshot", join(work, "does-not-exist.json")]), /does-not-exist\.json.*no such file/);
+    expectUsageError(
+      await cli(["audit", "--snapshot", join(work, "does-not-exist.json")]),
+      /does-not-exist\.json.*no such file/,
+    );
   });
 
   test("unreadable snapshot (a directory where the file should be)", async () => {
@@ -333,9 +405,15 @@ describe.concurrent("which workspace", () => {
     const fake = await fakeArm(healthyScenario());
     const result = await live(fake, ["--workspace", WS, "--format", "json"], { env: { AZURE_SUBSCRIPTION_ID: SUB } });
     expect(result.code, result.stderr).toBe(0);
-    expect(parseReport(result.stdout).target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB, resourceGroup: RG });
+    expect(parseReport(result.stdout).target).toMatchObject({
+      workspaceId: WORKSPACE_ID,
+      subscriptionId: SUB,
+      resourceGroup: RG,
+    });
     const log = await readLog(fake.logFile);
-    expect(pathOf(log[0] as RequestLogEntry)).toBe(`/subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/workspaces`);
+    expect(pathOf(log[0] as RequestLogEntry)).toBe(
+      `/subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/workspaces`,
+    );
   });
 
   test("--workspace alone with the Azure CLI's default subscription (azureProfile.json with a BOM)", async () => {
@@ -345,12 +423,22 @@ describe.concurrent("which workspace", () => {
     const profile = {
       installationId: "00000000-0000-0000-0000-000000000001",
       subscriptions: [
-        { id: "00000000-0000-0000-0000-0000000000aa", name: "other", state: "Enabled", isDefault: false, tenantId: "t", user: { name: "u", type: "user" } },
+        {
+          id: "00000000-0000-0000-0000-0000000000aa",
+          name: "other",
+          state: "Enabled",
+          isDefault: false,
+          tenantId: "t",
+          user: { name: "u", type: "user" },
+        },
         { id: SUB, name: "ml", state: "Enabled", isDefault: true, tenantId: "t", user: { name: "u", type: "user" } },
       ],
     };
     await writeFile(join(home, ".azure", "azureProfile.json"), `\uFEFF${JSON.stringify(profile)}`, "utf8");
-    const result = await live(fake, ["--workspace", WS, "--format", "json"], { home, env: { AZURE_SUBSCRIPTION_ID: undefined } });
+    const result = await live(fake, ["--workspace", WS, "--format", "json"], {
+      home,
+      env: { AZURE_SUBSCRIPTION_ID: undefined },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(parseReport(result.stdout).target).toMatchObject({ subscriptionId: SUB, resourceGroup: RG, workspace: WS });
   });
@@ -378,13 +466,19 @@ describe.concurrent("which workspace", () => {
 
   test("a full resource ID needs neither --subscription nor --resource-group", async () => {
     const fake = await fakeArm(healthyScenario());
-    const result = await live(fake, ["--workspace", WORKSPACE_ID, "--format", "json"], { env: { AZURE_SUBSCRIPTION_ID: undefined } });
+    const result = await live(fake, ["--workspace", WORKSPACE_ID, "--format", "json"], {
+      env: { AZURE_SUBSCRIPTION_ID: undefined },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(parseReport(result.stdout).target.workspaceId).toBe(WORKSPACE_ID);
     const log = await readLog(fake.logFile);
     // No listing: the first read is the workspace itself.
     expect(pathOf(log[0] as RequestLogEntry)).toBe(WORKSPACE_ID);
-    expect(log.some((entry) => pathOf(entry) === `/subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/workspaces`)).toBe(false);
+    expect(
+      log.some(
+        (entry) => pathOf(entry) === `/subscriptions/${SUB}/providers/Microsoft.MachineLearningServices/workspaces`,
+      ),
+    ).toBe(false);
   });
 
   test("PREFLIGHT_ARM_ENDPOINT replaces --arm-endpoint", async () => {
@@ -419,11 +513,15 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     expect((await readLog(fake.logFile)).length).toBe(requestsBefore);
     const fromLive = parseReport(liveRun.stdout);
     const fromSnapshot = parseReport(auditRun.stdout);
-    const comparable = (report: ReportJson) => JSON.parse(JSON.stringify(report.checks, (key, value: unknown) => (key === "durationMs" || key === "startedAt" ? undefined : value))) as unknown;
+    const comparable = (report: ReportJson) =>
+      JSON.parse(
+        JSON.stringify(report.checks, (key, value: unknown) =>
+          key === "durationMs" || key === "startedAt" ? undefined : value,
+        ),
+      ) as unknown;
     expect(comparable(fromSnapshot)).toEqual(comparable(fromLive));
     expect(fromSnapshot.summary).toEqual(fromLive.summary);
     expect(fromSnapshot.target).toEqual(fromLive.target);
-
   });
 
   test("--out report.json writes the report and prints the summary on stderr only", async () => {
@@ -432,7 +530,9 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     const result = await live(fake, [...TARGET, "--format", "json", "--out", out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(new RegExp(`^${HEALTHY_SUMMARY} · .*\\nexit 0: no check at or above --fail-on fail\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^${HEALTHY_SUMMARY} · .*\\nexit 0: no check at or above --fail-on fail\\n$`),
+    );
     expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(2);
     expect(parseReport(await readFile(out, "utf8")).summary.pass).toBe(N - NOT_APPLICABLE.length);
   });
@@ -458,18 +558,39 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     expect(report.summary).toEqual({ fail: 0, unknown: 0, warn: 0, pass: 1, skip: 0 });
     const paths = (await readLog(fake.logFile)).map(pathOf);
     expect(paths.filter((path) => /networkSecurityGroups|virtualNetworks/i.test(path))).toEqual([]);
-    expect(paths.filter((path) => /privateEndpoints|availablePrivateEndpointTypes|\/computes|\/vaults\//i.test(path))).toEqual([]);
+    expect(
+      paths.filter((path) => /privateEndpoints|availablePrivateEndpointTypes|\/computes|\/vaults\//i.test(path)),
+    ).toEqual([]);
     expect(paths).toEqual(
-      expect.arrayContaining([WORKSPACE_ID, `${WORKSPACE_ID}/listKeys`, STORAGE_ID, `${STORAGE_ID}/listKeys`, REGISTRY_ID, `${REGISTRY_ID}/listCredentials`]),
+      expect.arrayContaining([
+        WORKSPACE_ID,
+        `${WORKSPACE_ID}/listKeys`,
+        STORAGE_ID,
+        `${STORAGE_ID}/listKeys`,
+        REGISTRY_ID,
+        `${REGISTRY_ID}/listCredentials`,
+      ]),
     );
     expect(report.collection.requests).toBe(paths.length);
   });
 
   test("--only takes a comma-separated list and repeats", async () => {
     const fake = await fakeArm(healthyScenario());
-    const result = await live(fake, [...TARGET, "--only", "key-sync,subnet-colocation", "--only", "service-tags-outbound", "--format", "json"]);
+    const result = await live(fake, [
+      ...TARGET,
+      "--only",
+      "key-sync,subnet-colocation",
+      "--only",
+      "service-tags-outbound",
+      "--format",
+      "json",
+    ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(parseReport(result.stdout).checks.map((check) => check.id).sort()).toEqual(["key-sync", "service-tags-outbound", "subnet-colocation"]);
+    expect(
+      parseReport(result.stdout)
+        .checks.map((check) => check.id)
+        .sort(),
+    ).toEqual(["key-sync", "service-tags-outbound", "subnet-colocation"]);
   });
 
   test("--skip excludes the checks (and key reads only they needed)", async () => {
@@ -478,7 +599,9 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
     const result = await live(fake, [...TARGET, "--skip", "key-sync,registry-policies", "--format", "json"]);
     expect(result.code, result.stderr).toBe(0);
     const report = parseReport(result.stdout);
-    expect(report.checks.map((check) => check.id).sort()).toEqual(ALL_IDS.filter((id) => id !== "key-sync" && id !== "registry-policies").sort());
+    expect(report.checks.map((check) => check.id).sort()).toEqual(
+      ALL_IDS.filter((id) => id !== "key-sync" && id !== "registry-policies").sort(),
+    );
     expect((await readLog(fake.logFile)).filter((entry) => entry.method === "POST")).toEqual([]);
   });
 
@@ -511,10 +634,13 @@ describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
     scenario.asyncActions = { [`${WORKSPACE_ID}/diagnose`]: { polls, retryAfter, body: { value: results } } };
     return scenario;
   }
-  const isDiagnose = (entry: RequestLogEntry) => /\/diagnose$/i.test(pathOf(entry)) || /\/operationResults\//i.test(pathOf(entry));
+  const isDiagnose = (entry: RequestLogEntry) =>
+    /\/diagnose$/i.test(pathOf(entry)) || /\/operationResults\//i.test(pathOf(entry));
 
   test("without --diagnose no diagnose is sent and workspace-diagnose is skip", async () => {
-    const fake = await fakeArm(diagnosing({ dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "custom DNS" }] }));
+    const fake = await fakeArm(
+      diagnosing({ dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "custom DNS" }] }),
+    );
     const result = await live(fake, [...TARGET, "--format", "json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(statuses(parseReport(result.stdout))["workspace-diagnose"]).toBe("skip");
@@ -523,10 +649,25 @@ describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
 
   test("--diagnose: the POST is polled to its end and each result becomes a finding (Warning → warn, Error → fail)", async () => {
     const fake = await fakeArm(
-      diagnosing({
-        dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "We have detected an on-premise dns server is configured." }],
-        networkSecurityRuleResults: [{ code: "NsgBlocksOutbound", level: "Error", message: "The NSG blocks outbound traffic to AzureMachineLearning." }],
-      }, 3),
+      diagnosing(
+        {
+          dnsResolutionResults: [
+            {
+              code: "CustomDNSInUse",
+              level: "Warning",
+              message: "We have detected an on-premise dns server is configured.",
+            },
+          ],
+          networkSecurityRuleResults: [
+            {
+              code: "NsgBlocksOutbound",
+              level: "Error",
+              message: "The NSG blocks outbound traffic to AzureMachineLearning.",
+            },
+          ],
+        },
+        3,
+      ),
     );
     const result = await live(fake, [...TARGET, "--format", "json", "--diagnose"]);
     expect(result.code, result.stderr).toBe(1);
@@ -534,15 +675,26 @@ describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
     const check = report.checks.find((candidate) => candidate.id === "workspace-diagnose");
     expect(check?.status).toBe("fail");
     const evidence = (finding: Record<string, unknown>) => finding.evidence as Record<string, unknown>;
-    expect(check?.findings.map((finding) => [finding.status, evidence(finding).category, evidence(finding).code]).sort()).toEqual([
+    expect(
+      check?.findings.map((finding) => [finding.status, evidence(finding).category, evidence(finding).code]).sort(),
+    ).toEqual([
       ["fail", "networkSecurityRule", "NsgBlocksOutbound"],
       ["warn", "dnsResolution", "CustomDNSInUse"],
     ]);
     // One POST, then GETs of the operation until it finished (3 polls: 202, 202, 200).
     const log = (await readLog(fake.logFile)).filter(isDiagnose);
-    expect(log.map((entry) => [entry.method, entry.status])).toEqual([["POST", 202], ["GET", 202], ["GET", 202], ["GET", 200]]);
+    expect(log.map((entry) => [entry.method, entry.status])).toEqual([
+      ["POST", 202],
+      ["GET", 202],
+      ["GET", 202],
+      ["GET", 200],
+    ]);
     // Only the diagnose check changed: every other check is as on the healthy workspace.
-    expect(report.checks.filter((candidate) => !["workspace-diagnose", "managed-network"].includes(candidate.id) && candidate.status !== "pass")).toEqual([]);
+    expect(
+      report.checks.filter(
+        (candidate) => !["workspace-diagnose", "managed-network"].includes(candidate.id) && candidate.status !== "pass",
+      ),
+    ).toEqual([]);
   });
 
   test("--diagnose-timeout shorter than the operation: workspace-diagnose is unknown (Timeout), the rest of the report unaffected", async () => {
@@ -554,13 +706,26 @@ describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
     const report = parseReport(result.stdout);
     const check = report.checks.find((candidate) => candidate.id === "workspace-diagnose");
     expect(check?.status).toBe("unknown");
-    expect(report.collection.errors).toEqual([expect.objectContaining({ operation: "workspace diagnose", code: "Timeout", message: expect.stringContaining("--diagnose-timeout 1.5") })]);
-    expect(report.checks.filter((candidate) => !["workspace-diagnose", "managed-network"].includes(candidate.id) && candidate.status !== "pass")).toEqual([]);
+    expect(report.collection.errors).toEqual([
+      expect.objectContaining({
+        operation: "workspace diagnose",
+        code: "Timeout",
+        message: expect.stringContaining("--diagnose-timeout 1.5"),
+      }),
+    ]);
+    expect(
+      report.checks.filter(
+        (candidate) => !["workspace-diagnose", "managed-network"].includes(candidate.id) && candidate.status !== "pass",
+      ),
+    ).toEqual([]);
   });
 
   test("--diagnose-timeout must be a positive number", async () => {
     const fake = await fakeArm(healthyScenario());
-    expectUsageError(await live(fake, [...TARGET, "--diagnose", "--diagnose-timeout", "0"]), /--diagnose-timeout must be a positive number/);
+    expectUsageError(
+      await live(fake, [...TARGET, "--diagnose", "--diagnose-timeout", "0"]),
+      /--diagnose-timeout must be a positive number/,
+    );
   });
 });
 
@@ -587,13 +752,20 @@ describe.concurrent("every --format of docs/cli.md, and --report", () => {
     const path = (name: string) => join(dir, "nested", name);
     const result = await live(fake, [
       ...TARGET,
-      "--format", "json",
-      "--ticket", "TKT-0042",
-      "--report", `junit=${path("preflight.xml")}`,
-      "--report", `sarif=${path("preflight.sarif")}`,
-      "--report", `markdown=${path("ticket.md")}`,
-      "--report", `text=${path("report.txt")}`,
-      "--report", `json=${path("report.json")}`,
+      "--format",
+      "json",
+      "--ticket",
+      "TKT-0042",
+      "--report",
+      `junit=${path("preflight.xml")}`,
+      "--report",
+      `sarif=${path("preflight.sarif")}`,
+      "--report",
+      `markdown=${path("ticket.md")}`,
+      "--report",
+      `text=${path("report.txt")}`,
+      "--report",
+      `json=${path("report.json")}`,
     ]);
     expect(result.code, result.stderr).toBe(1);
     const stdoutReport = parseReport(result.stdout);
@@ -604,7 +776,9 @@ describe.concurrent("every --format of docs/cli.md, and --report", () => {
     }
     // One collection: the JSON file is the stdout report, byte for byte.
     expect(await readFile(path("report.json"), "utf8")).toBe(result.stdout);
-    expect((await readLog(fake.logFile)).filter((entry) => pathOf(entry).endsWith("/workspaces/ml-research")).length).toBe(1);
+    expect(
+      (await readLog(fake.logFile)).filter((entry) => pathOf(entry).endsWith("/workspaces/ml-research")).length,
+    ).toBe(1);
   });
 
   test("--report works offline too (audit --snapshot)", async () => {
@@ -612,7 +786,15 @@ describe.concurrent("every --format of docs/cli.md, and --report", () => {
     const dir = await scratch("offline-reports-");
     const snapshot = join(dir, "snapshot.json");
     expect((await live(fake, ["collect", ...TARGET, "--out", snapshot])).code).toBe(0);
-    const result = await cli(["audit", "--snapshot", snapshot, "--format", "markdown", "--report", `junit=${join(dir, "a.xml")}`]);
+    const result = await cli([
+      "audit",
+      "--snapshot",
+      snapshot,
+      "--format",
+      "markdown",
+      "--report",
+      `junit=${join(dir, "a.xml")}`,
+    ]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toMatch(/^# aml-preflight: workspace `ml-research`/);
     expect(await readFile(join(dir, "a.xml"), "utf8")).toMatch(/^<\?xml /);
@@ -620,9 +802,17 @@ describe.concurrent("every --format of docs/cli.md, and --report", () => {
 
   const badReports: Array<[string, string[], RegExp]> = [
     ["no =", ["--report", "junit"], /--report "junit" must be <format>=<path>/],
-    ["an unknown format", ["--report", "html=out.html"], /unknown format "html"; known: text, json, junit, sarif, markdown/],
+    [
+      "an unknown format",
+      ["--report", "html=out.html"],
+      /unknown format "html"; known: text, json, junit, sarif, markdown/,
+    ],
     ["an empty path", ["--report", "json="], /must be <format>=<path>/],
-    ["two writers for one path", ["--out", "same.json", "--report", "json=same.json"], /two reports would be written to .*same\.json/],
+    [
+      "two writers for one path",
+      ["--out", "same.json", "--report", "json=same.json"],
+      /two reports would be written to .*same\.json/,
+    ],
     ["--docs-url without {id}", ["--docs-url", "https://example.org/docs"], /must contain \{id\}/],
     ["--docs-url that is not a URL", ["--docs-url", "docs/{id}.md"], /is not an absolute URL/],
   ];
@@ -646,7 +836,10 @@ describe.concurrent("checks, help and version", () => {
       expect(result.stdout).toContain(check.title);
       expect(result.stdout).toContain(check.docs);
     }
-    const listed = result.stdout.split("\n").filter((line) => /^[a-z0-9]+(-[a-z0-9]+)*\s/.test(line)).map((line) => line.split(/\s+/)[0]);
+    const listed = result.stdout
+      .split("\n")
+      .filter((line) => /^[a-z0-9]+(-[a-z0-9]+)*\s/.test(line))
+      .map((line) => line.split(/\s+/)[0]);
     expect(listed).toEqual(ALL_IDS);
   });
 
@@ -661,7 +854,21 @@ describe.concurrent("checks, help and version", () => {
   test("--help exits 0 and lists the main flags", async () => {
     const result = await cli(["--help"]);
     expect(result.code, result.stderr).toBe(0);
-    for (const flag of ["--workspace", "--format", "--fail-on", "--no-keys", "--only", "--skip", "--out", "--arm-endpoint", "--report", "--ticket", "--docs-url", "--diagnose", "--diagnose-timeout"]) {
+    for (const flag of [
+      "--workspace",
+      "--format",
+      "--fail-on",
+      "--no-keys",
+      "--only",
+      "--skip",
+      "--out",
+      "--arm-endpoint",
+      "--report",
+      "--ticket",
+      "--docs-url",
+      "--diagnose",
+      "--diagnose-timeout",
+    ]) {
       expect(result.stdout).toContain(flag);
     }
   });
@@ -671,7 +878,10 @@ describe.concurrent("checks, help and version", () => {
     await mkdir(join(dir, "bin"));
     await writeFile(join(dir, "bin", "preflight.js"), await readFile(BIN, "utf8"));
     await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-    const child = spawnSync(process.execPath, [join(dir, "bin", "preflight.js"), "checks"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    const child = spawnSync(process.execPath, [join(dir, "bin", "preflight.js"), "checks"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+    });
     expect(child.status).toBe(2);
     expect(child.stdout).toBe("");
     expect(child.stderr.trim().split("\n")).toHaveLength(1);
@@ -717,8 +927,18 @@ describe("planted secrets appear nowhere", () => {
     actions[`${STORAGE_ID}/listKeys`] = {
       keys: [
         // Rotated two days ago: the cached key1 is stale, so key-sync fails and prints evidence.
-        { keyName: "key1", value: secrets.storageKey2, permissions: "FULL", creationTime: new Date(Date.now() - 2 * 86_400_000).toISOString() },
-        { keyName: "key2", value: `${secrets.storageKey2}x`, permissions: "FULL", creationTime: "2026-01-10T08:00:00.0000000Z" },
+        {
+          keyName: "key1",
+          value: secrets.storageKey2,
+          permissions: "FULL",
+          creationTime: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+        },
+        {
+          keyName: "key2",
+          value: `${secrets.storageKey2}x`,
+          permissions: "FULL",
+          creationTime: "2026-01-10T08:00:00.0000000Z",
+        },
       ],
     };
     actions[`${REGISTRY_ID}/listCredentials`] = {
@@ -731,9 +951,16 @@ describe("planted secrets appear nowhere", () => {
     scenario.actions = actions;
     // A compute that still carries its admin password in the GET body.
     const compute = byName(scenario, "/computes/cpu-build");
-    compute.properties.properties.userAccountCredentials = { adminUserName: "azureuser", adminUserPassword: secrets.adminPassword, adminUserSshPublicKey: null };
+    compute.properties.properties.userAccountCredentials = {
+      adminUserName: "azureuser",
+      adminUserPassword: secrets.adminPassword,
+      adminUserSshPublicKey: null,
+    };
     // Someone pasted a storage key into a tag.
-    byName(scenario, "/storageAccounts/mlresearchstore").tags = { owner: "ml-platform", "legacy-connection": secrets.storageKey1 };
+    byName(scenario, "/storageAccounts/mlresearchstore").tags = {
+      owner: "ml-platform",
+      "legacy-connection": secrets.storageKey1,
+    };
     // An error message that echoes a secret.
     scenario.faults = [
       {
@@ -775,8 +1002,13 @@ describe("planted secrets appear nowhere", () => {
     expect((await readLog(fake.logFile)).filter((entry) => entry.method === "POST").length).toBeGreaterThan(0);
 
     // The planted places were read, so their absence below means redaction, not a missed read.
-    const snapshot = JSON.parse(await readFile(snapshotFile, "utf8")) as { resources: Array<Record<string, any>>; errors: Array<Record<string, unknown>> };
-    const storage = snapshot.resources.find((resource) => String(resource.id).toLowerCase() === STORAGE_ID.toLowerCase());
+    const snapshot = JSON.parse(await readFile(snapshotFile, "utf8")) as {
+      resources: Array<Record<string, any>>;
+      errors: Array<Record<string, unknown>>;
+    };
+    const storage = snapshot.resources.find(
+      (resource) => String(resource.id).toLowerCase() === STORAGE_ID.toLowerCase(),
+    );
     expect(Object.keys(storage?.tags ?? {})).toContain("legacy-connection");
     const cpuBuild = snapshot.resources.find((resource) => String(resource.id).endsWith("/computes/cpu-build"));
     expect(cpuBuild?.properties?.properties?.userAccountCredentials).toBeDefined();

@@ -17,7 +17,9 @@ import { ROOT, randomSecret, runCli, tempDir } from "./run-cli.js";
 
 const EXAMPLE_LOG = join(ROOT, "examples", "build-logs", "20_image_build_log.txt");
 const EXAMPLE_ENV = join(ROOT, "examples", "env", "environment.yml");
-const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(await readFile(join(ROOT, "reports/doctor/doctor-report.schema.json"), "utf8")) as object);
+const validate = new Ajv({ strict: false, allErrors: true }).compile(
+  JSON.parse(await readFile(join(ROOT, "reports/doctor/doctor-report.schema.json"), "utf8")) as object,
+);
 
 function parseJson(stdout: string): DoctorReport {
   const report = JSON.parse(stdout) as DoctorReport;
@@ -32,7 +34,10 @@ describe("build-log", () => {
     expect(result.code).toBe(1);
     const report = parseJson(result.stdout);
     // The CLI says what the library says about the same file.
-    const direct = analyzeBuildLog(await readFile(EXAMPLE_LOG, "utf8"), { path: EXAMPLE_LOG, toolVersion: report.tool.version });
+    const direct = analyzeBuildLog(await readFile(EXAMPLE_LOG, "utf8"), {
+      path: EXAMPLE_LOG,
+      toolVersion: report.tool.version,
+    });
     expect(report).toEqual(direct);
     expect(report.findings.map((finding) => finding.id)).toEqual(["conda-pip-not-listed", "pip-package-not-found"]);
     expect(report.findings[1]?.packages?.length).toBe(2);
@@ -48,7 +53,8 @@ describe("build-log", () => {
   });
 
   test("--fail-on decides the exit code: a warning alone is exit 0, or 1 with --fail-on warn", async () => {
-    const log = "Warning: you have pip-installed dependencies in your environment file, but you do not list pip itself as one of your conda dependencies.\nSuccessfully built 3f2a9c1b7d4e\n";
+    const log =
+      "Warning: you have pip-installed dependencies in your environment file, but you do not list pip itself as one of your conda dependencies.\nSuccessfully built 3f2a9c1b7d4e\n";
     expect((await runCli(["build-log", "-"], { input: log })).code).toBe(0);
     expect((await runCli(["build-log", "-", "--fail-on", "warn"], { input: log })).code).toBe(1);
     const unknown = "make: *** [all] Error 2\nThe command '/bin/sh -c make' returned a non-zero code: 2\n";
@@ -61,7 +67,16 @@ describe("build-log", () => {
   test("markdown is valid Markdown with a table and the excerpts; --out writes it and the summary goes to stderr", async () => {
     const dir = await tempDir();
     const out = join(dir, "reports", "build.md");
-    const result = await runCli(["build-log", EXAMPLE_LOG, "--format", "markdown", "--out", out, "--workspace", "ml-prod"]);
+    const result = await runCli([
+      "build-log",
+      EXAMPLE_LOG,
+      "--format",
+      "markdown",
+      "--out",
+      out,
+      "--workspace",
+      "ml-prod",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^2 findings: 1 fail, 0 unknown, 1 warn, 0 pass, 0 skip\nexit 1: /);
@@ -92,11 +107,19 @@ describe("build-log", () => {
 describe("sarif", () => {
   // The official SARIF 2.1.0 schema (draft-04), as shipped in @microsoft/jest-sarif; one of its patterns needs unicodeRegExp off.
   const require = createRequire(import.meta.url);
-  const validateSarif = new AjvDraft04.default({ strict: false, allErrors: true, unicodeRegExp: false }).compile(require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object);
+  const validateSarif = new AjvDraft04.default({ strict: false, allErrors: true, unicodeRegExp: false }).compile(
+    require("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json") as object,
+  );
 
   test.each([
-    [["build-log", "examples/build-logs/20_image_build_log.txt"], ["conda-pip-not-listed", "pip-package-not-found"]],
-    [["env", "examples/env/environment.yml"], ["conda-forge-unpinned-pip", "pip-unpinned", "package-unpinned", "package-unpinned"]],
+    [
+      ["build-log", "examples/build-logs/20_image_build_log.txt"],
+      ["conda-pip-not-listed", "pip-package-not-found"],
+    ],
+    [
+      ["env", "examples/env/environment.yml"],
+      ["conda-forge-unpinned-pip", "pip-unpinned", "package-unpinned", "package-unpinned"],
+    ],
   ])("%j: valid SARIF 2.1.0, each finding on its file and line", async (args, ids) => {
     const result = await runCli([...args, "--format", "sarif"], { cwd: ROOT });
     expect(result.code).toBe(1);
@@ -105,10 +128,15 @@ describe("sarif", () => {
     const json = parseJson((await runCli([...args, "--format", "json"], { cwd: ROOT })).stdout);
     const results = log.runs[0]?.results ?? [];
     expect(results.map((entry) => entry.ruleId)).toEqual(ids);
-    expect(results.map((entry) => [entry.locations?.[0]?.physicalLocation?.artifactLocation?.uri, entry.locations?.[0]?.physicalLocation?.region?.startLine])).toEqual(
-      json.findings.map((finding) => [finding.file, finding.line]),
+    expect(
+      results.map((entry) => [
+        entry.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
+        entry.locations?.[0]?.physicalLocation?.region?.startLine,
+      ]),
+    ).toEqual(json.findings.map((finding) => [finding.file, finding.line]));
+    expect(results.map((entry) => entry.level)).toEqual(
+      json.findings.map((finding) => (finding.status === "warn" ? "warning" : "error")),
     );
-    expect(results.map((entry) => entry.level)).toEqual(json.findings.map((finding) => (finding.status === "warn" ? "warning" : "error")));
   });
 });
 
@@ -124,7 +152,10 @@ describe("secrets quoted by the files are not repeated in any format", () => {
         "The command '/bin/sh -c pip install' returned a non-zero code: 1",
       ].join("\n"),
     );
-    await writeFile(join(dir, "Dockerfile"), `FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1\nRUN pip install --index-url https://builder:${password}@pkgs.contoso.example/simple flask\n`);
+    await writeFile(
+      join(dir, "Dockerfile"),
+      `FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:20240226.v1\nRUN pip install --index-url https://builder:${password}@pkgs.contoso.example/simple flask\n`,
+    );
     const log = await runCli(["build-log", "build.log", "--format", format, "--verbose"], { cwd: dir });
     const env = await runCli(["env", "Dockerfile", "--format", format, "--verbose"], { cwd: dir });
     expect(log.code).toBe(1);
@@ -137,7 +168,10 @@ describe("secrets quoted by the files are not repeated in any format", () => {
     const dir = await tempDir();
     const path = join(dir, "tmp.tH5atBrmiA", "runs", "Kq7ZxW2v9RbN4sLp1TyE", "build.log");
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, "ERROR: No matching distribution found for contoso-features==0.9.0\nThe command '/bin/sh -c pip install' returned a non-zero code: 1\n");
+    await writeFile(
+      path,
+      "ERROR: No matching distribution found for contoso-features==0.9.0\nThe command '/bin/sh -c pip install' returned a non-zero code: 1\n",
+    );
     const report = parseJson((await runCli(["build-log", path, "--format", "json"])).stdout);
     expect(report.source.path).toBe(path);
     expect(report.findings[0]?.file).toBe(path);
@@ -149,7 +183,11 @@ describe("env", () => {
     const result = await runCli(["env", "examples/env/environment.yml", "--format", "json"], { cwd: ROOT });
     expect(result.code).toBe(1);
     const report = parseJson(result.stdout);
-    expect(report.source).toEqual({ path: "examples/env/environment.yml", kind: "azureml-environment", lines: expect.any(Number) });
+    expect(report.source).toEqual({
+      path: "examples/env/environment.yml",
+      kind: "azureml-environment",
+      lines: expect.any(Number),
+    });
     expect(report.files.map((file) => file.path)).toEqual(["examples/env/conda.yml"]);
     expect(report.findings.map(({ id, file, line }) => `${id} ${file}:${line}`)).toEqual([
       "conda-forge-unpinned-pip examples/env/conda.yml:4",
@@ -166,7 +204,10 @@ describe("env", () => {
     expect(without.code).toBe(2);
     expect(without.stderr).toMatch(/needs --kind/);
     const withKind = await runCli(["env", "-", "--kind", "dockerfile", "--format", "json"], { input: dockerfile });
-    expect(parseJson(withKind.stdout).findings.map((finding) => finding.id)).toEqual(["image-reference-malformed", "conda-too-old"]);
+    expect(parseJson(withKind.stdout).findings.map((finding) => finding.id)).toEqual([
+      "image-reference-malformed",
+      "conda-too-old",
+    ]);
   });
 
   test.each([
@@ -186,9 +227,16 @@ describe("env", () => {
     await writeFile(join(dir, "environment.yml"), "image: amlwsacr/base/training:1.4\n");
     const plain = await runCli(["env", "environment.yml", "--kind", "azureml-environment"], { cwd: dir });
     expect(plain.code).toBe(0);
-    const named = await runCli(["env", "environment.yml", "--kind", "azureml-environment", "--registry", "amlwsacr", "--format", "json"], { cwd: dir });
+    const named = await runCli(
+      ["env", "environment.yml", "--kind", "azureml-environment", "--registry", "amlwsacr", "--format", "json"],
+      { cwd: dir },
+    );
     expect(named.code).toBe(1);
-    expect(parseJson(named.stdout).findings[0]).toMatchObject({ id: "image-registry-missing", line: 1, evidence: { suggestion: "amlwsacr.azurecr.io/base/training:1.4" } });
+    expect(parseJson(named.stdout).findings[0]).toMatchObject({
+      id: "image-registry-missing",
+      line: 1,
+      evidence: { suggestion: "amlwsacr.azurecr.io/base/training:1.4" },
+    });
   });
 });
 
@@ -197,13 +245,33 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
   let port: string;
   const conda = { name: "numpy", version: "1.26.4", build: "py310h5f9d8c6_0" };
   beforeAll(async () => {
-    const scenario = JSON.parse(await readFile(join(ROOT, "examples", "env", "index-scenario.json"), "utf8")) as FakeIndexScenario;
+    const scenario = JSON.parse(
+      await readFile(join(ROOT, "examples", "env", "index-scenario.json"), "utf8"),
+    ) as FakeIndexScenario;
     index = await startFakeIndex({
       ...scenario,
-      pypi: { ...scenario.pypi, "private/simple": { projects: { "contoso-churn-features": { files: [{ filename: "contoso_churn_features-0.9.0-py3-none-any.whl" }] } } } },
+      pypi: {
+        ...scenario.pypi,
+        "private/simple": {
+          projects: {
+            "contoso-churn-features": { files: [{ filename: "contoso_churn_features-0.9.0-py3-none-any.whl" }] },
+          },
+        },
+      },
       conda: {
-        "conda-forge": { "linux-64": { "numpy-1.26.4-py310h5f9d8c6_0.conda": conda, "python-3.10.13-hd12c33a_0.conda": { name: "python", version: "3.10.13", build: "hd12c33a_0" } }, noarch: {} },
-        "pkgs/main": { "linux-64": { "pip-23.3.1-py310h06a4308_0.conda": { name: "pip", version: "23.3.1", build: "py310h06a4308_0" } }, noarch: {} },
+        "conda-forge": {
+          "linux-64": {
+            "numpy-1.26.4-py310h5f9d8c6_0.conda": conda,
+            "python-3.10.13-hd12c33a_0.conda": { name: "python", version: "3.10.13", build: "hd12c33a_0" },
+          },
+          noarch: {},
+        },
+        "pkgs/main": {
+          "linux-64": {
+            "pip-23.3.1-py310h06a4308_0.conda": { name: "pip", version: "23.3.1", build: "py310h06a4308_0" },
+          },
+          noarch: {},
+        },
       },
       auth: { private: "builder:index-s3cret-T0KEN" },
       faults: [{ path: "^/broken/", status: 503 }],
@@ -214,15 +282,25 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
     await index?.close();
   });
 
-  const pipFlags = () => ["--index-url", `https://127.0.0.1:${port}/simple`, "--extra-index-url", `https://127.0.0.1:${port}/contoso/simple`];
+  const pipFlags = () => [
+    "--index-url",
+    `https://127.0.0.1:${port}/simple`,
+    "--extra-index-url",
+    `https://127.0.0.1:${port}/contoso/simple`,
+  ];
 
   test("pins on the index pass, a missing version and a Windows-only wheel fail, a marker for Windows is skipped", async () => {
     const before = index.requests.length;
-    const result = await runCli(["env", "examples/env/requirements.txt", "--check-index", "--python", "3.10", "--format", "json", ...pipFlags()], { cwd: ROOT, caFile: index.caFile });
+    const result = await runCli(
+      ["env", "examples/env/requirements.txt", "--check-index", "--python", "3.10", "--format", "json", ...pipFlags()],
+      { cwd: ROOT, caFile: index.caFile },
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(1);
     const report = parseJson(result.stdout);
-    expect(report.findings.map(({ id, status, line, packages }) => `${line} ${status} ${id} ${packages?.join(",")}`)).toEqual([
+    expect(
+      report.findings.map(({ id, status, line, packages }) => `${line} ${status} ${id} ${packages?.join(",")}`),
+    ).toEqual([
       "2 pass package-on-index azureml-inference-server-http",
       "3 pass package-on-index mlflow-skinny",
       "4 pass package-on-index numpy",
@@ -232,7 +310,11 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
       "8 skip package-on-index colorama",
       "9 pass package-on-index contoso-churn-features",
     ]);
-    expect(report.index).toEqual({ pip: [`https://127.0.0.1:${port}/simple`, `https://127.0.0.1:${port}/contoso/simple`], conda: [], requests: expect.any(Number) });
+    expect(report.index).toEqual({
+      pip: [`https://127.0.0.1:${port}/simple`, `https://127.0.0.1:${port}/contoso/simple`],
+      conda: [],
+      requests: expect.any(Number),
+    });
     const sent = index.requests.slice(before);
     expect(sent.length).toBe(report.index?.requests);
     expect(new Set(sent.map((request) => request.method))).toEqual(new Set(["GET"]));
@@ -242,9 +324,22 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
 
   test("conda pins are looked up in the file's channels through the channel alias and `defaults`", async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, "conda.yml"), "channels:\n  - conda-forge\n  - defaults\ndependencies:\n  - python=3.10\n  - pip=23.3.1\n  - numpy==1.26.4\n  - scipy==9.9.9\n");
+    await writeFile(
+      join(dir, "conda.yml"),
+      "channels:\n  - conda-forge\n  - defaults\ndependencies:\n  - python=3.10\n  - pip=23.3.1\n  - numpy==1.26.4\n  - scipy==9.9.9\n",
+    );
     const result = await runCli(
-      ["env", "conda.yml", "--check-index", "--format", "json", "--conda-channel-alias", `https://127.0.0.1:${port}`, "--conda-defaults", `https://127.0.0.1:${port}/pkgs/main`],
+      [
+        "env",
+        "conda.yml",
+        "--check-index",
+        "--format",
+        "json",
+        "--conda-channel-alias",
+        `https://127.0.0.1:${port}`,
+        "--conda-defaults",
+        `https://127.0.0.1:${port}/pkgs/main`,
+      ],
       { cwd: dir, caFile: index.caFile },
     );
     const report = parseJson(result.stdout);
@@ -262,10 +357,18 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
     const dir = await tempDir();
     await writeFile(join(dir, "requirements.txt"), "numpy==1.26.4\n");
     const flags = ["--check-index", "--index-url", `https://127.0.0.1:${port}/broken/simple`, "--request-timeout", "5"];
-    const result = await runCli(["env", "requirements.txt", ...flags, "--format", "json"], { cwd: dir, caFile: index.caFile });
+    const result = await runCli(["env", "requirements.txt", ...flags, "--format", "json"], {
+      cwd: dir,
+      caFile: index.caFile,
+    });
     expect(result.code).toBe(0);
-    expect(parseJson(result.stdout).findings.map(({ id, status }) => `${status} ${id}`)).toEqual(["unknown package-index-unreachable"]);
-    expect((await runCli(["env", "requirements.txt", ...flags, "--fail-on", "unknown"], { cwd: dir, caFile: index.caFile })).code).toBe(1);
+    expect(parseJson(result.stdout).findings.map(({ id, status }) => `${status} ${id}`)).toEqual([
+      "unknown package-index-unreachable",
+    ]);
+    expect(
+      (await runCli(["env", "requirements.txt", ...flags, "--fail-on", "unknown"], { cwd: dir, caFile: index.caFile }))
+        .code,
+    ).toBe(1);
   }, 60_000);
 
   test("credentials in an index URL are sent and never printed", async () => {
@@ -274,7 +377,10 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
     const before = index.requests.length;
     const url = `https://builder:index-s3cret-T0KEN@127.0.0.1:${port}/private/simple`;
     for (const format of ["text", "json", "markdown", "sarif"]) {
-      const result = await runCli(["env", "requirements.txt", "--check-index", "--index-url", url, "--format", format, "--verbose"], { cwd: dir, caFile: index.caFile });
+      const result = await runCli(
+        ["env", "requirements.txt", "--check-index", "--index-url", url, "--format", format, "--verbose"],
+        { cwd: dir, caFile: index.caFile },
+      );
       expect(`${result.stdout}${result.stderr}`).not.toContain("index-s3cret-T0KEN");
       if (format !== "sarif") expect(result.stdout).toContain(`127.0.0.1:${port}/private/simple`);
       expect(result.code).toBe(0);

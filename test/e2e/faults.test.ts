@@ -103,7 +103,10 @@ function plantedScenario(faults: Fault[] = []): { scenario: Scenario; secrets: S
     { name: "password", value: secrets.acrPassword1 },
     { name: "password2", value: secrets.acrPassword2 },
   ];
-  workspaceKeys.notebookAccessKeys = { primaryAccessKey: secrets.notebookKey1, secondaryAccessKey: secrets.notebookKey2 };
+  workspaceKeys.notebookAccessKeys = {
+    primaryAccessKey: secrets.notebookKey1,
+    secondaryAccessKey: secrets.notebookKey2,
+  };
   (storageKeys.keys[0] as { value: string }).value = secrets.storageKey1;
   (storageKeys.keys[1] as { value: string }).value = secrets.storageKey2;
   (registryCredentials.passwords[0] as { value: string }).value = secrets.acrPassword1;
@@ -121,7 +124,11 @@ function faultyArm(faults: Fault[]): Promise<Fake> {
 // Running and judging.
 
 /** `preflight --format json` against the fake: the schema-valid report and the run. */
-async function audit(fake: Fake, args: readonly string[] = [], options: RunOptions = {}): Promise<{ result: CliResult; report: ReportJson }> {
+async function audit(
+  fake: Fake,
+  args: readonly string[] = [],
+  options: RunOptions = {},
+): Promise<{ result: CliResult; report: ReportJson }> {
   const result = await live(fake, [...TARGET, "--format", "json", ...args], { timeoutMs: GUARD_MS, ...options });
   expect(result.stdout, `no report on stdout (exit ${result.code}): ${result.stderr}`).not.toBe("");
   return { result, report: parseReport(result.stdout) };
@@ -133,7 +140,9 @@ const HEALTHY_SKIP: readonly string[] = ["managed-network", "workspace-diagnose"
 /** Every check has its healthy verdict (pass, or skip for HEALTHY_SKIP) except those named, which have the given status. */
 function expectVerdicts(report: ReportJson, changed: Record<string, string> = {}): void {
   for (const id of Object.keys(changed)) expect(ALL_IDS, `unknown check id ${id} in the expectation`).toContain(id);
-  expect(statuses(report)).toEqual(Object.fromEntries(ALL_IDS.map((id) => [id, changed[id] ?? (HEALTHY_SKIP.includes(id) ? "skip" : "pass")])));
+  expect(statuses(report)).toEqual(
+    Object.fromEntries(ALL_IDS.map((id) => [id, changed[id] ?? (HEALTHY_SKIP.includes(id) ? "skip" : "pass")])),
+  );
 }
 
 function unknownOf(...ids: string[]): Record<string, string> {
@@ -204,7 +213,9 @@ interface ReadFault {
 
 /** The single audit's reads: every operation but the fleet's Resource Graph sweep (test/e2e/fleet.test.ts has its 403). */
 type AuditOperation = Exclude<Operation, "resource graph query">;
-const AUDIT_OPERATIONS = (Object.keys(READ_PERMISSIONS) as Operation[]).filter((operation): operation is AuditOperation => operation !== "resource graph query");
+const AUDIT_OPERATIONS = (Object.keys(READ_PERMISSIONS) as Operation[]).filter(
+  (operation): operation is AuditOperation => operation !== "resource graph query",
+);
 
 const READ_FAULTS: Record<AuditOperation, ReadFault> = {
   "workspace get": { method: "GET", path: "/workspaces/ml-research$", part: "workspace", unknown: [], fatal: true },
@@ -220,33 +231,89 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
     method: "GET",
     path: "/workspaces/ml-research/computes$",
     part: "computes",
-    unknown: ["acr-vnet-image-build", "compute-region", "forced-tunneling", "private-dns", "required-outbound", "service-tags-outbound", "subnet-colocation"],
+    unknown: [
+      "acr-vnet-image-build",
+      "compute-region",
+      "forced-tunneling",
+      "private-dns",
+      "required-outbound",
+      "service-tags-outbound",
+      "subnet-colocation",
+    ],
   },
   // The admin user is on, so registry-policies passes whether or not the workspace holds a password.
-  "workspace listKeys": { method: "POST", path: "/workspaces/ml-research/listKeys$", part: "keys", unknown: ["key-sync"], evidenceOnly: ["registry-policies"] },
+  "workspace listKeys": {
+    method: "POST",
+    path: "/workspaces/ml-research/listKeys$",
+    part: "keys",
+    unknown: ["key-sync"],
+    evidenceOnly: ["registry-policies"],
+  },
   "storage get": {
     method: "GET",
     path: "/storageAccounts/mlresearchstore$",
     part: "storage",
-    unknown: ["acr-vnet-image-build", "key-sync", "private-dns", "private-endpoint-region", "subnet-colocation", "trusted-access"],
+    unknown: [
+      "acr-vnet-image-build",
+      "key-sync",
+      "private-dns",
+      "private-endpoint-region",
+      "subnet-colocation",
+      "trusted-access",
+    ],
   },
-  "storage listKeys": { method: "POST", path: "/storageAccounts/mlresearchstore/listKeys$", part: "keys", unknown: ["key-sync"] },
+  "storage listKeys": {
+    method: "POST",
+    path: "/storageAccounts/mlresearchstore/listKeys$",
+    part: "keys",
+    unknown: ["key-sync"],
+  },
   "registry get": {
     method: "GET",
     path: "/registries/mlresearchacr$",
     part: "registry",
-    unknown: ["acr-vnet-image-build", "key-sync", "managed-network", "private-dns", "private-endpoint-region", "registry-policies", "subnet-colocation", "trusted-access"],
+    unknown: [
+      "acr-vnet-image-build",
+      "key-sync",
+      "managed-network",
+      "private-dns",
+      "private-endpoint-region",
+      "registry-policies",
+      "subnet-colocation",
+      "trusted-access",
+    ],
   },
-  "registry listCredentials": { method: "POST", path: "/registries/mlresearchacr/listCredentials$", part: "keys", unknown: ["key-sync"] },
-  "key vault get": { method: "GET", path: "/vaults/ml-research-kv$", part: "keyVault", unknown: ["private-dns", "private-endpoint-region"] },
-  "private endpoint get": { method: "GET", path: "/privateEndpoints/[^/]+$", part: "privateEndpoints", unknown: ["acr-vnet-image-build", "private-dns", "private-endpoint-region", "subnet-colocation"] },
+  "registry listCredentials": {
+    method: "POST",
+    path: "/registries/mlresearchacr/listCredentials$",
+    part: "keys",
+    unknown: ["key-sync"],
+  },
+  "key vault get": {
+    method: "GET",
+    path: "/vaults/ml-research-kv$",
+    part: "keyVault",
+    unknown: ["private-dns", "private-endpoint-region"],
+  },
+  "private endpoint get": {
+    method: "GET",
+    path: "/privateEndpoints/[^/]+$",
+    part: "privateEndpoints",
+    unknown: ["acr-vnet-image-build", "private-dns", "private-endpoint-region", "subnet-colocation"],
+  },
   // The compute subnet and every endpoint are in ml-vnet: reachability needs no VNet body (only a
   // peering would), so acr-vnet-image-build and subnet-colocation keep their verdicts.
   "virtual network get": {
     method: "GET",
     path: "/virtualNetworks/[^/]+$",
     part: "virtualNetworks",
-    unknown: ["forced-tunneling", "private-dns", "private-endpoint-region", "required-outbound", "service-tags-outbound"],
+    unknown: [
+      "forced-tunneling",
+      "private-dns",
+      "private-endpoint-region",
+      "required-outbound",
+      "service-tags-outbound",
+    ],
   },
   "network security group get": {
     method: "GET",
@@ -256,14 +323,45 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
     enabling: [{ method: "GET", path: "/networkSecurityGroups$", status: 500, code: "InternalServerError" }],
   },
   // Only a prefetch: a failed list is not a failed read, the NSG is then read on its own.
-  "network security groups list": { method: "GET", path: "/networkSecurityGroups$", part: "networkSecurityGroups", unknown: [] },
-  "availablePrivateEndpointTypes list": { method: "GET", path: "/availablePrivateEndpointTypes$", part: "privateEndpointTypes", unknown: ["private-endpoint-region"] },
+  "network security groups list": {
+    method: "GET",
+    path: "/networkSecurityGroups$",
+    part: "networkSecurityGroups",
+    unknown: [],
+  },
+  "availablePrivateEndpointTypes list": {
+    method: "GET",
+    path: "/availablePrivateEndpointTypes$",
+    part: "privateEndpointTypes",
+    unknown: ["private-endpoint-region"],
+  },
   "route table get": { method: "GET", path: "/routeTables/[^/]+$", part: "routeTables", unknown: ["forced-tunneling"] },
-  "private DNS zone groups list": { method: "GET", path: "/privateEndpoints/[^/]+/privateDnsZoneGroups$", part: "privateDns", unknown: ["private-dns"] },
-  "private DNS zone get": { method: "GET", path: "/privateDnsZones/[^/]+$", part: "privateDns", unknown: ["private-dns"] },
-  "virtual network links list": { method: "GET", path: "/privateDnsZones/[^/]+/virtualNetworkLinks$", part: "privateDns", unknown: ["private-dns"] },
+  "private DNS zone groups list": {
+    method: "GET",
+    path: "/privateEndpoints/[^/]+/privateDnsZoneGroups$",
+    part: "privateDns",
+    unknown: ["private-dns"],
+  },
+  "private DNS zone get": {
+    method: "GET",
+    path: "/privateDnsZones/[^/]+$",
+    part: "privateDns",
+    unknown: ["private-dns"],
+  },
+  "virtual network links list": {
+    method: "GET",
+    path: "/privateDnsZones/[^/]+/virtualNetworkLinks$",
+    part: "privateDns",
+    unknown: ["private-dns"],
+  },
   // Opt-in: only a run with --diagnose sends it.
-  "workspace diagnose": { method: "POST", path: "/workspaces/ml-research/diagnose$", part: "diagnose", unknown: ["workspace-diagnose"], target: [...TARGET, "--diagnose"] },
+  "workspace diagnose": {
+    method: "POST",
+    path: "/workspaces/ml-research/diagnose$",
+    part: "diagnose",
+    unknown: ["workspace-diagnose"],
+    target: [...TARGET, "--diagnose"],
+  },
 };
 
 /** A finding names the permission in its evidence (missingPermission) or its message. */
@@ -279,13 +377,21 @@ function namesPermission(finding: Record<string, unknown>, permission: string): 
  * `--verbose --format json` with a --report file in every other format: the report comes on stdout,
  * or with `out` in an --out file. Every file is kept for the last test.
  */
-async function auditEveryOutput(fake: Fake, args: readonly string[], out = false): Promise<{ result: CliResult; report: ReportJson }> {
+async function auditEveryOutput(
+  fake: Fake,
+  args: readonly string[],
+  out = false,
+): Promise<{ result: CliResult; report: ReportJson }> {
   const dir = await scratch("reports-");
   const outFile = join(dir, "out.json");
   const others = FORMATS.filter((format) => format !== "json").map((format) => join(dir, `report.${format}`));
   reportFiles.push(...others, ...(out ? [outFile] : []));
   const reports = others.flatMap((file) => ["--report", `${file.slice(file.lastIndexOf(".") + 1)}=${file}`]);
-  const result = await live(fake, [...TARGET, "--verbose", "--format", "json", ...(out ? ["--out", outFile] : []), ...reports, ...args], { timeoutMs: GUARD_MS });
+  const result = await live(
+    fake,
+    [...TARGET, "--verbose", "--format", "json", ...(out ? ["--out", outFile] : []), ...reports, ...args],
+    { timeoutMs: GUARD_MS },
+  );
   const report = parseReport(out ? await readFile(outFile, "utf8") : result.stdout);
   if (out) {
     expect(result.stdout).toBe("");
@@ -296,7 +402,8 @@ async function auditEveryOutput(fake: Fake, args: readonly string[], out = false
 }
 
 function expectNoSecret(texts: string[], secrets: readonly string[]): void {
-  for (const text of texts) for (const secret of secrets) expect(text.includes(secret), "a planted secret was printed").toBe(false);
+  for (const text of texts)
+    for (const secret of secrets) expect(text.includes(secret), "a planted secret was printed").toBe(false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,14 +411,27 @@ function expectNoSecret(texts: string[], secrets: readonly string[]): void {
 describe.concurrent("fault matrix", () => {
   describe.concurrent("throttling (429) and Retry-After", () => {
     test("429 twice, then an answer: every check as on the healthy workspace, the retries noted", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/storageAccounts/mlresearchstore$", status: 429, code: "TooManyRequests", retryAfter: 1, times: 2 }]);
+      const fake = await faultyArm([
+        {
+          method: "GET",
+          path: "/storageAccounts/mlresearchstore$",
+          status: 429,
+          code: "TooManyRequests",
+          retryAfter: 1,
+          times: 2,
+        },
+      ]);
       const { result, report } = await audit(fake);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report);
       await expectOthersUnchanged(report, []);
       expect(report.collection.errors).toEqual([]);
-      expect(report.collection.retries).toEqual([{ resourceId: STORAGE_ID, operation: "storage get", attempts: 3, statuses: [429, 429, 200] }]);
-      expect((await requestsTo(fake, "GET", /\/storageAccounts\/mlresearchstore$/i)).map((entry) => entry.status)).toEqual([429, 429, 200]);
+      expect(report.collection.retries).toEqual([
+        { resourceId: STORAGE_ID, operation: "storage get", attempts: 3, statuses: [429, 429, 200] },
+      ]);
+      expect(
+        (await requestsTo(fake, "GET", /\/storageAccounts\/mlresearchstore$/i)).map((entry) => entry.status),
+      ).toEqual([429, 429, 200]);
     });
 
     test("ARM's read bucket nearly empty (the fake's throttle, 6 tokens, 10 a second): reads are paced by the remaining-reads header, no 429, nothing lost", async () => {
@@ -330,28 +450,63 @@ describe.concurrent("fault matrix", () => {
     });
 
     test("ARM's bucket emptied by someone else (a 429 before any remaining-reads header): the read waits out Retry-After and completes", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/storageAccounts/mlresearchstore$", status: 429, code: "SubscriptionRequestsThrottled", retryAfter: 1, times: 1 }]);
+      const fake = await faultyArm([
+        {
+          method: "GET",
+          path: "/storageAccounts/mlresearchstore$",
+          status: 429,
+          code: "SubscriptionRequestsThrottled",
+          retryAfter: 1,
+          times: 1,
+        },
+      ]);
       const { result, report } = await audit(fake);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report);
       expect(report.collection.errors).toEqual([]);
-      expect(report.collection.retries).toEqual([expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage get", statuses: [429, 200] })]);
+      expect(report.collection.retries).toEqual([
+        expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage get", statuses: [429, 200] }),
+      ]);
     });
 
     test("429 on every attempt (--retries 1): the storage account's checks are unknown, 2 attempts", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/storageAccounts/mlresearchstore$", status: 429, code: "TooManyRequests", retryAfter: 1 }]);
+      const fake = await faultyArm([
+        {
+          method: "GET",
+          path: "/storageAccounts/mlresearchstore$",
+          status: 429,
+          code: "TooManyRequests",
+          retryAfter: 1,
+        },
+      ]);
       const { result, report } = await audit(fake, ["--retries", "1"]);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("storage")));
       expect(report.collection.errors).toEqual([
-        expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage get", statusCode: 429, code: "TooManyRequests", attempts: 2 }),
+        expect.objectContaining({
+          resourceId: STORAGE_ID,
+          operation: "storage get",
+          statusCode: 429,
+          code: "TooManyRequests",
+          attempts: 2,
+        }),
       ]);
       expect(report.collection.retries).toEqual([]);
-      expect((await requestsTo(fake, "GET", /\/storageAccounts\/mlresearchstore$/i)).map((entry) => entry.status)).toEqual([429, 429]);
+      expect(
+        (await requestsTo(fake, "GET", /\/storageAccounts\/mlresearchstore$/i)).map((entry) => entry.status),
+      ).toEqual([429, 429]);
     });
 
     test("Retry-After 3600 with default flags: unknown at once, naming --max-retry-after", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/storageAccounts/mlresearchstore$", status: 429, code: "TooManyRequests", retryAfter: 3600 }]);
+      const fake = await faultyArm([
+        {
+          method: "GET",
+          path: "/storageAccounts/mlresearchstore$",
+          status: 429,
+          code: "TooManyRequests",
+          retryAfter: 3600,
+        },
+      ]);
       // The default --max-retry-after is 60 s: waiting it out would outlast the guard.
       const { result, report } = await audit(fake, [], { timeoutMs: SHORT_GUARD_MS });
       expect(result.code, result.stderr).toBe(0);
@@ -367,44 +522,75 @@ describe.concurrent("fault matrix", () => {
 
   describe.concurrent("server errors (5xx)", () => {
     test("500 once, then an answer: all pass, the retry noted", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/workspaces/ml-research/computes$", status: 500, code: "InternalServerError", times: 1 }]);
+      const fake = await faultyArm([
+        {
+          method: "GET",
+          path: "/workspaces/ml-research/computes$",
+          status: 500,
+          code: "InternalServerError",
+          times: 1,
+        },
+      ]);
       const { result, report } = await audit(fake, ["--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report);
       await expectOthersUnchanged(report, []);
       expect(report.collection.errors).toEqual([]);
-      expect(report.collection.retries).toEqual([{ resourceId: COMPUTES_ID, operation: "computes list", attempts: 2, statuses: [500, 200] }]);
+      expect(report.collection.retries).toEqual([
+        { resourceId: COMPUTES_ID, operation: "computes list", attempts: 2, statuses: [500, 200] },
+      ]);
     });
 
     test("503 without Retry-After once, then an answer: all pass, the retry noted", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", status: 503, code: "ServiceUnavailable", times: 1 }]);
+      const fake = await faultyArm([
+        { method: "GET", path: "/vaults/ml-research-kv$", status: 503, code: "ServiceUnavailable", times: 1 },
+      ]);
       const { result, report } = await audit(fake, ["--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report);
       expect(report.collection.errors).toEqual([]);
-      expect(report.collection.retries).toEqual([{ resourceId: KEY_VAULT_ID, operation: "key vault get", attempts: 2, statuses: [503, 200] }]);
+      expect(report.collection.retries).toEqual([
+        { resourceId: KEY_VAULT_ID, operation: "key vault get", attempts: 2, statuses: [503, 200] },
+      ]);
     });
 
     test("500 on every attempt (--retries 2): attempts = retries + 1, the key vault's check unknown", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", status: 500, code: "InternalServerError" }]);
+      const fake = await faultyArm([
+        { method: "GET", path: "/vaults/ml-research-kv$", status: 500, code: "InternalServerError" },
+      ]);
       const { result, report } = await audit(fake, ["--retries", "2", "--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("keyVault")));
       await expectOthersUnchanged(report, requiring("keyVault"));
       expect(report.collection.errors).toEqual([
-        expect.objectContaining({ resourceId: KEY_VAULT_ID, operation: "key vault get", statusCode: 500, code: "InternalServerError", attempts: 3 }),
+        expect.objectContaining({
+          resourceId: KEY_VAULT_ID,
+          operation: "key vault get",
+          statusCode: 500,
+          code: "InternalServerError",
+          attempts: 3,
+        }),
       ]);
-      expect((await requestsTo(fake, "GET", /\/vaults\/ml-research-kv$/i)).map((entry) => entry.status)).toEqual([500, 500, 500]);
+      expect((await requestsTo(fake, "GET", /\/vaults\/ml-research-kv$/i)).map((entry) => entry.status)).toEqual([
+        500, 500, 500,
+      ]);
     });
 
     test("501 is not retried: one request, unknown", async () => {
-      const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", status: 501, code: "NotImplemented" }]);
+      const fake = await faultyArm([
+        { method: "GET", path: "/vaults/ml-research-kv$", status: 501, code: "NotImplemented" },
+      ]);
       const { result, report } = await audit(fake, ["--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("keyVault")));
       expect(report.collection.errors).toHaveLength(1);
       const error = report.collection.errors[0] ?? {};
-      expect(error).toMatchObject({ resourceId: KEY_VAULT_ID, operation: "key vault get", statusCode: 501, code: "NotImplemented" });
+      expect(error).toMatchObject({
+        resourceId: KEY_VAULT_ID,
+        operation: "key vault get",
+        statusCode: 501,
+        code: "NotImplemented",
+      });
       expect(error.attempts).toBeUndefined();
       expect(await requestsTo(fake, "GET", /\/vaults\/ml-research-kv$/i)).toHaveLength(1);
     });
@@ -417,7 +603,9 @@ describe.concurrent("fault matrix", () => {
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report);
       expect(report.collection.errors).toEqual([]);
-      expect(report.collection.retries).toEqual([{ resourceId: VNET_ID, operation: "virtual network get", attempts: 2, statuses: [0, 200] }]);
+      expect(report.collection.retries).toEqual([
+        { resourceId: VNET_ID, operation: "virtual network get", attempts: 2, statuses: [0, 200] },
+      ]);
     });
 
     test("connection reset on every attempt: the checks that need the VNet body are unknown", async () => {
@@ -425,22 +613,40 @@ describe.concurrent("fault matrix", () => {
       const { result, report } = await audit(fake, ["--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       // Compute and endpoints share ml-vnet: the other VNet-requiring checks need no VNet body here.
-      expectVerdicts(report, unknownOf("forced-tunneling", "private-dns", "private-endpoint-region", "required-outbound", "service-tags-outbound"));
+      expectVerdicts(
+        report,
+        unknownOf(
+          "forced-tunneling",
+          "private-dns",
+          "private-endpoint-region",
+          "required-outbound",
+          "service-tags-outbound",
+        ),
+      );
       expect(report.collection.errors).toHaveLength(1);
       const error = report.collection.errors[0] ?? {};
       expect(error).toMatchObject({ resourceId: VNET_ID, operation: "virtual network get", attempts: 4 });
       expect(error.statusCode).toBeUndefined();
-      expect((await requestsTo(fake, "GET", /\/virtualNetworks\/ml-vnet$/i)).map((entry) => entry.status)).toEqual([0, 0, 0, 0]);
+      expect((await requestsTo(fake, "GET", /\/virtualNetworks\/ml-vnet$/i)).map((entry) => entry.status)).toEqual([
+        0, 0, 0, 0,
+      ]);
     });
 
     test("an answer that never comes (--request-timeout 0.5): unknown with code Timeout, the CLI returns promptly", async () => {
       const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", delayMs: 60_000 }]);
-      const { result, report } = await audit(fake, ["--request-timeout", "0.5", "--retry-delay", "0.01"], { timeoutMs: SHORT_GUARD_MS });
+      const { result, report } = await audit(fake, ["--request-timeout", "0.5", "--retry-delay", "0.01"], {
+        timeoutMs: SHORT_GUARD_MS,
+      });
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("keyVault")));
       await expectOthersUnchanged(report, requiring("keyVault"));
       expect(report.collection.errors).toEqual([
-        expect.objectContaining({ resourceId: KEY_VAULT_ID, operation: "key vault get", code: "Timeout", message: expect.stringContaining("no answer within --request-timeout 0.5 s") }),
+        expect.objectContaining({
+          resourceId: KEY_VAULT_ID,
+          operation: "key vault get",
+          code: "Timeout",
+          message: expect.stringContaining("no answer within --request-timeout 0.5 s"),
+        }),
       ]);
     });
 
@@ -451,7 +657,9 @@ describe.concurrent("fault matrix", () => {
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("registry")));
       await expectOthersUnchanged(report, requiring("registry"));
-      expect(report.collection.errors).toEqual([expect.objectContaining({ resourceId: REGISTRY_ID, operation: "registry get", code: "PARSE_ERROR" })]);
+      expect(report.collection.errors).toEqual([
+        expect.objectContaining({ resourceId: REGISTRY_ID, operation: "registry get", code: "PARSE_ERROR" }),
+      ]);
       const message = String(report.collection.errors[0]?.message);
       expect(message).not.toContain(body);
       expect(message).not.toContain('"/sub');
@@ -464,7 +672,9 @@ describe.concurrent("fault matrix", () => {
       const paged = (pageSize?: number): Scenario => {
         const { scenario } = plantedScenario();
         // A second NSG listed before the compute subnet's one, so the NSG list spans two pages too.
-        const index = scenario.resources.findIndex((resource) => resource.id.endsWith("/networkSecurityGroups/training-nsg"));
+        const index = scenario.resources.findIndex((resource) =>
+          resource.id.endsWith("/networkSecurityGroups/training-nsg"),
+        );
         expect(index).toBeGreaterThan(-1);
         scenario.resources.splice(index, 0, {
           id: `${NSG_LIST_ID}/aaa-unattached-nsg`,
@@ -487,7 +697,8 @@ describe.concurrent("fault matrix", () => {
       const singleLog = await readLog(onePage.logFile);
       const multiLog = await readLog(manyPages.logFile);
       expect(singleLog.filter((entry) => entry.path.includes("$skiptoken"))).toEqual([]);
-      const pagesOf = (path: string) => multiLog.filter((entry) => pathOf(entry) === path && entry.path.includes("$skiptoken=")).length;
+      const pagesOf = (path: string) =>
+        multiLog.filter((entry) => pathOf(entry) === path && entry.path.includes("$skiptoken=")).length;
       expect(pagesOf(COMPUTES_ID), "computes: 3 computes, 2 more pages").toBe(2);
       expect(pagesOf(NSG_LIST_ID), "NSGs: 2 NSGs, 1 more page").toBe(1);
       expect(pagesOf(TYPES_PATH)).toBeGreaterThan(0);
@@ -519,7 +730,9 @@ describe.concurrent("fault matrix", () => {
       };
       const fake = await faultyArm([fault, ...(spec.enabling ?? [])]);
       const pattern = new RegExp(spec.path, "i");
-      const result = await live(fake, [...(spec.target ?? TARGET), "--format", "json", "--retry-delay", "0.01"], { timeoutMs: GUARD_MS });
+      const result = await live(fake, [...(spec.target ?? TARGET), "--format", "json", "--retry-delay", "0.01"], {
+        timeoutMs: GUARD_MS,
+      });
 
       // The fault hit this operation's requests and no others.
       const log = await readLog(fake.logFile);
@@ -541,12 +754,17 @@ describe.concurrent("fault matrix", () => {
       for (const id of spec.unknown) {
         const unknowns = checkOf(report, id).findings.filter((finding) => finding.status === "unknown");
         expect(unknowns.length).toBeGreaterThan(0);
-        for (const finding of unknowns) expect(namesPermission(finding, permission), `${id}: ${JSON.stringify(finding)}`).toBe(true);
+        for (const finding of unknowns)
+          expect(namesPermission(finding, permission), `${id}: ${JSON.stringify(finding)}`).toBe(true);
       }
       if (operation === "network security groups list") {
         // The prefetch's failure changes no verdict and is no failed read; the NSG was read on its own.
         expect(report.collection.errors).toEqual([]);
-        expect(log.filter((entry) => /\/networkSecurityGroups\/training-nsg$/i.test(pathOf(entry))).map((entry) => entry.status)).toEqual([200]);
+        expect(
+          log
+            .filter((entry) => /\/networkSecurityGroups\/training-nsg$/i.test(pathOf(entry)))
+            .map((entry) => entry.status),
+        ).toEqual([200]);
         return;
       }
       expect(report.collection.errors.length).toBeGreaterThan(0);
@@ -564,20 +782,37 @@ describe.concurrent("fault matrix", () => {
       ["container registry", "registry", "registry get", REGISTRY_ID, "/registries/mlresearchacr$"],
       ["key vault", "keyVault", "key vault get", KEY_VAULT_ID, "/vaults/ml-research-kv$"],
     ];
-    test.each(dependencies)("%s gone: the checks requiring it fail with dangling-reference, exit 1", async (_kind, part, operation, id, path) => {
-      const fake = await faultyArm([{ method: "GET", path, status: 404, code: "ResourceNotFound", message: `The Resource '${id}' was not found.` }]);
-      const { result, report } = await audit(fake);
-      expect(result.code, result.stderr).toBe(1);
-      const failing = requiring(part);
-      expect(failing.length).toBeGreaterThan(0);
-      expectVerdicts(report, Object.fromEntries(failing.map((checkId) => [checkId, "fail"])));
-      await expectOthersUnchanged(report, failing);
-      for (const checkId of failing) {
-        const dangling = checkOf(report, checkId).findings.filter((finding) => finding.messageId === "dangling-reference");
-        expect(dangling, checkId).toEqual([expect.objectContaining({ status: "fail", resourceId: id, message: expect.stringContaining(id) })]);
-      }
-      expect(report.collection.errors).toEqual([expect.objectContaining({ resourceId: id, operation, statusCode: 404, code: "ResourceNotFound" })]);
-    });
+    test.each(dependencies)(
+      "%s gone: the checks requiring it fail with dangling-reference, exit 1",
+      async (_kind, part, operation, id, path) => {
+        const fake = await faultyArm([
+          {
+            method: "GET",
+            path,
+            status: 404,
+            code: "ResourceNotFound",
+            message: `The Resource '${id}' was not found.`,
+          },
+        ]);
+        const { result, report } = await audit(fake);
+        expect(result.code, result.stderr).toBe(1);
+        const failing = requiring(part);
+        expect(failing.length).toBeGreaterThan(0);
+        expectVerdicts(report, Object.fromEntries(failing.map((checkId) => [checkId, "fail"])));
+        await expectOthersUnchanged(report, failing);
+        for (const checkId of failing) {
+          const dangling = checkOf(report, checkId).findings.filter(
+            (finding) => finding.messageId === "dangling-reference",
+          );
+          expect(dangling, checkId).toEqual([
+            expect.objectContaining({ status: "fail", resourceId: id, message: expect.stringContaining(id) }),
+          ]);
+        }
+        expect(report.collection.errors).toEqual([
+          expect.objectContaining({ resourceId: id, operation, statusCode: 404, code: "ResourceNotFound" }),
+        ]);
+      },
+    );
   });
 
   describe.concurrent("whole-run deadline (--timeout)", () => {
@@ -595,20 +830,42 @@ describe.concurrent("fault matrix", () => {
         // on lacks something. The workspace's level-2 reads (computes, storage, registry, keys) came in,
         // so the checks made only of them still judge: compute-region, registry-policies, trusted-access
         // pass, managed-network and workspace-diagnose skip as on the healthy workspace.
-        const waiting = ["acr-vnet-image-build", "forced-tunneling", "key-sync", "private-dns", "private-endpoint-region", "required-outbound", "service-tags-outbound", "subnet-colocation"];
+        const waiting = [
+          "acr-vnet-image-build",
+          "forced-tunneling",
+          "key-sync",
+          "private-dns",
+          "private-endpoint-region",
+          "required-outbound",
+          "service-tags-outbound",
+          "subnet-colocation",
+        ];
         expectVerdicts(report, unknownOf(...waiting));
         expect(report.summary).toEqual({ fail: 0, unknown: 8, warn: 0, pass: 3, skip: 2 });
         const errors = report.collection.errors;
         expect(errors.length).toBeGreaterThan(1);
-        for (const error of errors) expect(error).toMatchObject({ code: "DeadlineExceeded", message: expect.stringContaining("--timeout of 1.5 s") });
-        expect(errors).toContainEqual(expect.objectContaining({ resourceId: KEY_VAULT_ID, operation: "key vault get", code: "DeadlineExceeded" }));
+        for (const error of errors)
+          expect(error).toMatchObject({
+            code: "DeadlineExceeded",
+            message: expect.stringContaining("--timeout of 1.5 s"),
+          });
+        expect(errors).toContainEqual(
+          expect.objectContaining({ resourceId: KEY_VAULT_ID, operation: "key vault get", code: "DeadlineExceeded" }),
+        );
         expect(checkOf(report, "private-endpoint-region").findings).toContainEqual(
-          expect.objectContaining({ status: "unknown", evidence: expect.objectContaining({ operation: "key vault get", code: "DeadlineExceeded" }) }),
+          expect.objectContaining({
+            status: "unknown",
+            evidence: expect.objectContaining({ operation: "key vault get", code: "DeadlineExceeded" }),
+          }),
         );
       }
       // Reads not started by the deadline were not made.
       const log = await readLog(fake.logFile);
-      expect(log.filter((entry) => /\/virtualNetworks\/|\/listCredentials$|\/storageAccounts\/[^/]+\/listKeys$/i.test(pathOf(entry)))).toEqual([]);
+      expect(
+        log.filter((entry) =>
+          /\/virtualNetworks\/|\/listCredentials$|\/storageAccounts\/[^/]+\/listKeys$/i.test(pathOf(entry)),
+        ),
+      ).toEqual([]);
     });
   });
 
@@ -643,7 +900,14 @@ describe.concurrent("fault matrix", () => {
       const { result, report } = await auditEveryOutput(fake, ["--retries", "1", "--retry-delay", "0.01"]);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf("key-sync"));
-      expect(report.collection.errors).toEqual([expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage listKeys", statusCode: 500, attempts: 2 })]);
+      expect(report.collection.errors).toEqual([
+        expect.objectContaining({
+          resourceId: STORAGE_ID,
+          operation: "storage listKeys",
+          statusCode: 500,
+          attempts: 2,
+        }),
+      ]);
       // The message is passed on (so its secrets were taken out of it, not the message dropped).
       const message = String(report.collection.errors[0]?.message);
       expect(message).toContain("Listing keys failed");
@@ -666,7 +930,11 @@ describe.concurrent("fault matrix", () => {
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf("key-sync"));
       expect(report.collection.errors).toEqual([
-        expect.objectContaining({ operation: "workspace listKeys", statusCode: 403, permission: READ_PERMISSIONS["workspace listKeys"] }),
+        expect.objectContaining({
+          operation: "workspace listKeys",
+          statusCode: 403,
+          permission: READ_PERMISSIONS["workspace listKeys"],
+        }),
       ]);
       const message = String(report.collection.errors[0]?.message);
       expect(message).toContain("Denied for registry password");
@@ -689,7 +957,12 @@ describe.concurrent("fault matrix", () => {
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("registry")));
       expect(report.collection.errors).toEqual([
-        expect.objectContaining({ resourceId: REGISTRY_ID, operation: "registry get", statusCode: 403, permission: READ_PERMISSIONS["registry get"] }),
+        expect.objectContaining({
+          resourceId: REGISTRY_ID,
+          operation: "registry get",
+          statusCode: 403,
+          permission: READ_PERMISSIONS["registry get"],
+        }),
       ]);
       const message = String(report.collection.errors[0]?.message);
       expect(message).toContain("does not have authorization to perform this action");
@@ -705,10 +978,17 @@ describe.concurrent("fault matrix", () => {
       const { result, report } = await auditEveryOutput(fake, ["--retry-delay", "0.01"], true);
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf("key-sync"));
-      expect(report.collection.errors).toEqual([expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage listKeys", code: "PARSE_ERROR" })]);
+      expect(report.collection.errors).toEqual([
+        expect.objectContaining({ resourceId: STORAGE_ID, operation: "storage listKeys", code: "PARSE_ERROR" }),
+      ]);
       const message = String(report.collection.errors[0]?.message);
-      const fragments = Array.from({ length: secrets.storageKey2.length - 9 }, (_, start) => secrets.storageKey2.slice(start, start + 10));
-      expect(fragments.filter((fragment) => message.includes(fragment)), message).toEqual([]);
+      const fragments = Array.from({ length: secrets.storageKey2.length - 9 }, (_, start) =>
+        secrets.storageKey2.slice(start, start + 10),
+      );
+      expect(
+        fragments.filter((fragment) => message.includes(fragment)),
+        message,
+      ).toEqual([]);
       expect(message).not.toContain('"keyName"');
     });
 
@@ -716,7 +996,15 @@ describe.concurrent("fault matrix", () => {
       const { scenario } = plantedScenario();
       const secret = storageKey();
       planted.push(secret);
-      scenario.faults = [{ method: "GET", path: "/workspaces/ml-research$", status: 500, code: "InternalServerError", message: `Backend failure; AccountKey=${secret};` }];
+      scenario.faults = [
+        {
+          method: "GET",
+          path: "/workspaces/ml-research$",
+          status: 500,
+          code: "InternalServerError",
+          message: `Backend failure; AccountKey=${secret};`,
+        },
+      ];
       const fake = await fakeArm(scenario);
       const [plain, verbose] = await Promise.all([
         live(fake, [...TARGET, "--retries", "0"], { timeoutMs: GUARD_MS }),
@@ -745,6 +1033,8 @@ test("across every run of this file: reads only, POSTs only to listKeys/listCred
     [`run ${index} stderr`, run.stderr] as [string, string],
   ]);
   for (const file of reportFiles) texts.push([file, await readFile(file, "utf8")]);
-  const leaks = texts.flatMap(([where, text]) => planted.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 6)}… in ${where}`));
+  const leaks = texts.flatMap(([where, text]) =>
+    planted.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 6)}… in ${where}`),
+  );
   expect(leaks).toEqual([]);
 });

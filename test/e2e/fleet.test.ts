@@ -8,7 +8,12 @@ import { Ajv } from "ajv";
 import { parse as parseTestResults } from "test-results-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetReport } from "../../src/engine/fleet.js";
-import { generateFleetScenario, MANAGEMENT_GROUPS, SEED_FAILURES, type FleetScenario } from "../fake-arm/fleet-scenario.js";
+import {
+  generateFleetScenario,
+  MANAGEMENT_GROUPS,
+  SEED_FAILURES,
+  type FleetScenario,
+} from "../fake-arm/fleet-scenario.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { e2eSession, expectReadOnlyRuns, expectUsageError, pathOf, readLog, type Fake } from "./support.js";
 import { ROOT } from "./run-cli.js";
@@ -24,7 +29,9 @@ const subscriptions = [...new Set(fleet.workspaces.map((workspace) => workspace.
 
 const ajv = new Ajv({ strict: false, validateFormats: false });
 ajv.addSchema(JSON.parse(await readFile(join(ROOT, "reports/report.schema.json"), "utf8")) as object);
-const validateFleet = ajv.compile(JSON.parse(await readFile(join(ROOT, "reports/fleet-report.schema.json"), "utf8")) as object);
+const validateFleet = ajv.compile(
+  JSON.parse(await readFile(join(ROOT, "reports/fleet-report.schema.json"), "utf8")) as object,
+);
 
 function parseFleet(text: string): FleetReport {
   const fleetReport = JSON.parse(text) as FleetReport;
@@ -34,11 +41,18 @@ function parseFleet(text: string): FleetReport {
 
 /** workspace ID (lower case) → check id → status. */
 function verdicts(report: FleetReport): Record<string, Record<string, string>> {
-  return Object.fromEntries(report.workspaces.map((workspace) => [workspace.target.workspaceId.toLowerCase(), Object.fromEntries(workspace.checks.map((check) => [check.id, check.status]))]));
+  return Object.fromEntries(
+    report.workspaces.map((workspace) => [
+      workspace.target.workspaceId.toLowerCase(),
+      Object.fromEntries(workspace.checks.map((check) => [check.id, check.status])),
+    ]),
+  );
 }
 
-const ids = (workspaces: ReadonlyArray<{ id: string }>) => workspaces.map((workspace) => workspace.id.toLowerCase()).sort();
-const reportIds = (report: FleetReport) => report.workspaces.map((workspace) => workspace.target.workspaceId.toLowerCase()).sort();
+const ids = (workspaces: ReadonlyArray<{ id: string }>) =>
+  workspaces.map((workspace) => workspace.id.toLowerCase()).sort();
+const reportIds = (report: FleetReport) =>
+  report.workspaces.map((workspace) => workspace.target.workspaceId.toLowerCase()).sort();
 
 /** Every string of the scenario's key actions long enough to be a key: none may be printed or saved. */
 function plantedSecrets(scenario: Scenario): string[] {
@@ -71,8 +85,12 @@ describe("preflight fleet", () => {
     expect(everything.summary.workspaces).toBe(fleet.workspaces.length);
     expect(reportIds(everything)).toEqual(ids(fleet.workspaces));
     for (const failure of SEED_FAILURES) {
-      const failing = everything.workspaces.filter((workspace) => workspace.checks.find((check) => check.id === failure)?.status === "fail");
-      expect(failing.map((workspace) => workspace.target.workspaceId.toLowerCase()).sort(), failure).toEqual(ids(fleet.workspaces.filter((workspace) => workspace.planted.includes(failure))));
+      const failing = everything.workspaces.filter(
+        (workspace) => workspace.checks.find((check) => check.id === failure)?.status === "fail",
+      );
+      expect(failing.map((workspace) => workspace.target.workspaceId.toLowerCase()).sort(), failure).toEqual(
+        ids(fleet.workspaces.filter((workspace) => workspace.planted.includes(failure))),
+      );
       expect(everything.summary.checks.find((check) => check.id === failure)?.counts.fail).toBe(failing.length);
     }
     const clean = fleet.workspaces.filter((workspace) => workspace.planted.length === 0);
@@ -85,7 +103,13 @@ describe("preflight fleet", () => {
     expect(everything.collection.requests.resourceGraph).toBeGreaterThan(0);
     expect(everything.collection.resourceGraph.rows).toBeGreaterThan(fleet.workspaces.length);
     expect(everything.collection.errors).toEqual([]);
-    expect(everything.scope).toEqual({ subscriptions: [], managementGroups: [], resourceGroups: [], tags: [], via: "resource-graph" });
+    expect(everything.scope).toEqual({
+      subscriptions: [],
+      managementGroups: [],
+      resourceGroups: [],
+      tags: [],
+      via: "resource-graph",
+    });
   });
 
   it("`preflight --all` is the same audit", async () => {
@@ -95,7 +119,14 @@ describe("preflight fleet", () => {
   });
 
   it("--via arm reads every workspace on its own and reaches the same verdicts", async () => {
-    const result = await session.live(fake, ["fleet", "--via", "arm", ...subscriptions.flatMap((id) => ["--subscription", id]), "--format", "json"]);
+    const result = await session.live(fake, [
+      "fleet",
+      "--via",
+      "arm",
+      ...subscriptions.flatMap((id) => ["--subscription", id]),
+      "--format",
+      "json",
+    ]);
     expect(result.code).toBe(1);
     const viaArm = parseFleet(result.stdout);
     expect(viaArm.collection.requests.resourceGraph).toBe(0);
@@ -105,23 +136,56 @@ describe("preflight fleet", () => {
 
   it("scope: --subscription (repeatable and comma-separated), --management-group, --resource-group, --tag", async () => {
     const two = subscriptions.slice(0, 2);
-    const bySubscription = parseFleet((await session.live(fake, ["fleet", "--subscription", two.join(","), "--format", "json"])).stdout);
-    expect(reportIds(bySubscription)).toEqual(ids(fleet.workspaces.filter((workspace) => two.includes(workspace.subscriptionId))));
+    const bySubscription = parseFleet(
+      (await session.live(fake, ["fleet", "--subscription", two.join(","), "--format", "json"])).stdout,
+    );
+    expect(reportIds(bySubscription)).toEqual(
+      ids(fleet.workspaces.filter((workspace) => two.includes(workspace.subscriptionId))),
+    );
     expect(bySubscription.scope.subscriptions).toEqual(two);
 
-    const prodSubscriptions = (fleet.scenario as Scenario & { managementGroups: Record<string, string[]> }).managementGroups[MANAGEMENT_GROUPS.prod] ?? [];
-    const byGroup = parseFleet((await session.live(fake, ["fleet", "--management-group", MANAGEMENT_GROUPS.prod, "--format", "json"])).stdout);
-    expect(reportIds(byGroup)).toEqual(ids(fleet.workspaces.filter((workspace) => prodSubscriptions.map((id) => id.toLowerCase()).includes(workspace.subscriptionId.toLowerCase()))));
+    const prodSubscriptions =
+      (fleet.scenario as Scenario & { managementGroups: Record<string, string[]> }).managementGroups[
+        MANAGEMENT_GROUPS.prod
+      ] ?? [];
+    const byGroup = parseFleet(
+      (await session.live(fake, ["fleet", "--management-group", MANAGEMENT_GROUPS.prod, "--format", "json"])).stdout,
+    );
+    expect(reportIds(byGroup)).toEqual(
+      ids(
+        fleet.workspaces.filter((workspace) =>
+          prodSubscriptions.map((id) => id.toLowerCase()).includes(workspace.subscriptionId.toLowerCase()),
+        ),
+      ),
+    );
     expect(byGroup.summary.workspaces).toBeGreaterThan(0);
     expect(byGroup.summary.workspaces).toBeLessThan(fleet.workspaces.length);
 
     const group = fleet.workspaces[0]!.resourceGroup;
-    const byGroupName = parseFleet((await session.live(fake, ["fleet", "-g", group.toUpperCase(), "--format", "json"])).stdout);
-    expect(reportIds(byGroupName)).toEqual(ids(fleet.workspaces.filter((workspace) => workspace.resourceGroup.toLowerCase() === group.toLowerCase())));
+    const byGroupName = parseFleet(
+      (await session.live(fake, ["fleet", "-g", group.toUpperCase(), "--format", "json"])).stdout,
+    );
+    expect(reportIds(byGroupName)).toEqual(
+      ids(fleet.workspaces.filter((workspace) => workspace.resourceGroup.toLowerCase() === group.toLowerCase())),
+    );
 
     const team = fleet.workspaces[1]!.tags.team!;
-    const byTag = parseFleet((await session.live(fake, ["fleet", "--tag", `team=${team.toUpperCase()}`, "--tag", "env=prod", "--format", "json"])).stdout);
-    expect(reportIds(byTag)).toEqual(ids(fleet.workspaces.filter((workspace) => workspace.tags.team === team && workspace.tags.env === "prod")));
+    const byTag = parseFleet(
+      (
+        await session.live(fake, [
+          "fleet",
+          "--tag",
+          `team=${team.toUpperCase()}`,
+          "--tag",
+          "env=prod",
+          "--format",
+          "json",
+        ])
+      ).stdout,
+    );
+    expect(reportIds(byTag)).toEqual(
+      ids(fleet.workspaces.filter((workspace) => workspace.tags.team === team && workspace.tags.env === "prod")),
+    );
     // The filters are the sweep's own query, and the verdicts do not depend on the scope.
     for (const [id, checks] of Object.entries(verdicts(byTag))) expect(checks).toEqual(verdicts(everything)[id]);
   });
@@ -171,12 +235,16 @@ describe("preflight fleet", () => {
       `sarif=${join(dir, "fleet.sarif")}`,
     ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/16 workspaces \(\d+ fail, \d+ pass\)\nexit 1: \d+ workspaces at or above --fail-on fail/);
+    expect(result.stderr).toMatch(
+      /16 workspaces \(\d+ fail, \d+ pass\)\nexit 1: \d+ workspaces at or above --fail-on fail/,
+    );
     const text = await readFile(join(dir, "fleet.txt"), "utf8");
     expect(text).toContain("16 workspaces");
     const junit = parseTestResults({ type: "junit", files: [join(dir, "fleet.xml")] });
     expect(junit.suites).toHaveLength(16);
-    const sarif = JSON.parse(await readFile(join(dir, "fleet.sarif"), "utf8")) as { runs: Array<{ results: unknown[] }> };
+    const sarif = JSON.parse(await readFile(join(dir, "fleet.sarif"), "utf8")) as {
+      runs: Array<{ results: unknown[] }>;
+    };
     expect(sarif.runs).toHaveLength(1);
     expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
     expect(await readFile(join(dir, "fleet.md"), "utf8")).toMatch(/<details>/);
@@ -194,11 +262,16 @@ describe("preflight fleet", () => {
 describe("preflight fleet when things go wrong", () => {
   it("a workspace that cannot be read is unknown on every check, named with the reason; the others are audited", async () => {
     const victim = fleet.workspaces.find((workspace) => workspace.planted.length === 0)!;
-    const fake = await session.fakeArm({ ...fleet.scenario, faults: [{ method: "GET", path: `${victim.id}$`, status: 403, code: "AuthorizationFailed" }] });
+    const fake = await session.fakeArm({
+      ...fleet.scenario,
+      faults: [{ method: "GET", path: `${victim.id}$`, status: 403, code: "AuthorizationFailed" }],
+    });
     const result = await session.live(fake, ["fleet", "--format", "json", "--fail-on", "unknown"]);
     expect(result.code).toBe(1);
     const report = parseFleet(result.stdout);
-    const entry = report.workspaces.find((workspace) => workspace.target.workspaceId.toLowerCase() === victim.id.toLowerCase())!;
+    const entry = report.workspaces.find(
+      (workspace) => workspace.target.workspaceId.toLowerCase() === victim.id.toLowerCase(),
+    )!;
     expect(new Set(entry.checks.map((check) => check.status))).toEqual(new Set(["unknown"]));
     expect(entry.checks[0]!.findings[0]!.messageId).toBe("workspace-unreadable");
     expect(entry.checks[0]!.findings[0]!.message).toMatch(/403|AuthorizationFailed|not allowed/);
@@ -208,7 +281,11 @@ describe("preflight fleet when things go wrong", () => {
 
   it("ARM throttling: reads are paced by the remaining-reads header and 429s are waited out; no read is lost", async () => {
     const fake = await session.fakeArm({ ...fleet.scenario, throttle: { capacity: 40, refillPerSecond: 80 } });
-    const result = await session.live(fake, ["fleet", "--via", "arm", ...subscriptions.flatMap((id) => ["--subscription", id]), "--format", "json"], { timeoutMs: 90_000 });
+    const result = await session.live(
+      fake,
+      ["fleet", "--via", "arm", ...subscriptions.flatMap((id) => ["--subscription", id]), "--format", "json"],
+      { timeoutMs: 90_000 },
+    );
     expect(result.code, result.stderr).toBe(1);
     const report = parseFleet(result.stdout);
     expect(report.workspaces.flatMap((workspace) => workspace.collection.errors)).toEqual([]);
@@ -220,21 +297,32 @@ describe("preflight fleet when things go wrong", () => {
   });
 
   it("Resource Graph refuses the query: exit 2, one line naming what to grant", async () => {
-    const fake = await session.fakeArm({ ...fleet.scenario, faults: [{ method: "POST", path: "ResourceGraph/resources$", status: 403, code: "AuthorizationFailed" }] });
+    const fake = await session.fakeArm({
+      ...fleet.scenario,
+      faults: [{ method: "POST", path: "ResourceGraph/resources$", status: 403, code: "AuthorizationFailed" }],
+    });
     const result = await session.live(fake, ["fleet"]);
     expectUsageError(result, /Resource Graph refused the query \(403 AuthorizationFailed\): grant Reader/);
   });
 
   it("nothing in scope, and bad flags: exit 2 with one line", async () => {
     const fake = await session.fakeArm(fleet.scenario);
-    expectUsageError(await session.live(fake, ["fleet", "--tag", "team=nobody"]), /no workspace found in the subscriptions the credential can see \(tag team=nobody\)/);
+    expectUsageError(
+      await session.live(fake, ["fleet", "--tag", "team=nobody"]),
+      /no workspace found in the subscriptions the credential can see \(tag team=nobody\)/,
+    );
     expectUsageError(await session.live(fake, ["fleet", "--via", "arm"]), /--via arm needs --subscription/);
     expectUsageError(await session.live(fake, ["fleet", "--tag", "novalue"]), /--tag "novalue" must be key=value/);
-    expectUsageError(await session.live(fake, ["fleet", "--subscription", subscriptions[0]!, "--management-group", "mg"]), /not both/);
+    expectUsageError(
+      await session.live(fake, ["fleet", "--subscription", subscriptions[0]!, "--management-group", "mg"]),
+      /not both/,
+    );
     expectUsageError(await session.live(fake, ["--all", "--workspace", "x"]), /drop --workspace/);
     expectUsageError(await session.live(fake, ["fleet", "--concurrency", "0"]), /--concurrency must be/);
     const requests = await readLog(fake.logFile);
     // Only the first run got as far as asking; the usage errors sent nothing.
-    expect(new Set(requests.map((entry) => pathOf(entry)))).toEqual(new Set(["/providers/Microsoft.ResourceGraph/resources"]));
+    expect(new Set(requests.map((entry) => pathOf(entry)))).toEqual(
+      new Set(["/providers/Microsoft.ResourceGraph/resources"]),
+    );
   });
 });

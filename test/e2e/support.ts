@@ -38,8 +38,18 @@ export interface ReportJson {
   target: { workspaceId: string; subscriptionId: string; resourceGroup: string; workspace: string };
   ticket: string | null;
   summary: Record<"fail" | "unknown" | "warn" | "pass" | "skip", number>;
-  checks: Array<{ id: string; status: string; severity: string; docs: string; findings: Array<Record<string, unknown>> }>;
-  collection: { requests: number; errors: Array<Record<string, unknown>>; retries: Array<{ resourceId: string; operation: string; attempts: number; statuses: number[] }> };
+  checks: Array<{
+    id: string;
+    status: string;
+    severity: string;
+    docs: string;
+    findings: Array<Record<string, unknown>>;
+  }>;
+  collection: {
+    requests: number;
+    errors: Array<Record<string, unknown>>;
+    retries: Array<{ resourceId: string; operation: string; attempts: number; statuses: number[] }>;
+  };
 }
 
 export async function readLog(logFile: string): Promise<RequestLogEntry[]> {
@@ -181,6 +191,14 @@ export function expectReadOnlyRuns(entries: readonly RequestLogEntry[], runs: re
   const posts = entries.filter((entry) => entry.method === "POST");
   expect(posts.length).toBeGreaterThan(0);
   // Resource Graph queries are reads too (the fleet's sweep).
-  expect(posts.map(pathOf).filter((path) => !/\/(listKeys|listCredentials|diagnose)$/.test(path) && !/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path))).toEqual([]);
+  expect(
+    posts
+      .map(pathOf)
+      .filter(
+        (path) =>
+          !/\/(listKeys|listCredentials|diagnose)$/.test(path) &&
+          !/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path),
+      ),
+  ).toEqual([]);
   expect(runs.filter((run) => run.signal !== null)).toEqual([]);
 }

@@ -88,7 +88,9 @@ const OPTIONS = {
   throttle: { type: "string" },
 } as const;
 
-type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+type ParsedValues = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>
+>["values"];
 
 function parseValues(argv: string[]): ParsedValues {
   try {
@@ -100,7 +102,8 @@ function parseValues(argv: string[]): ParsedValues {
 
 function rejectFlags(values: ParsedValues, flags: Array<keyof ParsedValues>, because: string): void {
   const given = flags.filter((flag) => values[flag] !== undefined);
-  if (given.length > 0) throw new Error(`${given.map((flag) => `--${flag}`).join(", ")} cannot be used ${because}\n${USAGE}`);
+  if (given.length > 0)
+    throw new Error(`${given.map((flag) => `--${flag}`).join(", ")} cannot be used ${because}\n${USAGE}`);
 }
 
 /** `--fleet N` / `--generate-fleet N` with --subscriptions and --seed. */
@@ -118,11 +121,16 @@ function fleetOptions(flag: "fleet" | "generate-fleet", values: ParsedValues): F
 export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
   const values = parseValues(argv);
   rejectFlags(values, ["generate-fleet", "out"], "when serving (--scenario or --fleet)");
-  if (values.scenario !== undefined && values.fleet !== undefined) throw new Error(`give --scenario or --fleet, not both\n${USAGE}`);
-  if (values.scenario === undefined && values.fleet === undefined) throw new Error(`--scenario is required (or --fleet N to serve a generated fleet)\n${USAGE}`);
-  if (values.scenario !== undefined) rejectFlags(values, ["subscriptions", "seed"], "with --scenario (they shape a --fleet)");
+  if (values.scenario !== undefined && values.fleet !== undefined)
+    throw new Error(`give --scenario or --fleet, not both\n${USAGE}`);
+  if (values.scenario === undefined && values.fleet === undefined)
+    throw new Error(`--scenario is required (or --fleet N to serve a generated fleet)\n${USAGE}`);
+  if (values.scenario !== undefined)
+    rejectFlags(values, ["subscriptions", "seed"], "with --scenario (they shape a --fleet)");
   return {
-    ...(values.scenario !== undefined ? { scenarioFile: resolve(values.scenario) } : { fleet: fleetOptions("fleet", values) }),
+    ...(values.scenario !== undefined
+      ? { scenarioFile: resolve(values.scenario) }
+      : { fleet: fleetOptions("fleet", values) }),
     latencyMs: parseCount("latency-ms", values["latency-ms"], 0),
     logFile: values.log === undefined ? undefined : resolve(values.log),
     pageSize: parseCount("page-size", values["page-size"], 1),
@@ -134,8 +142,15 @@ export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
 export function parseGenerateFleetArgs(argv: string[]): GenerateFleetCliOptions {
   const values = parseValues(argv);
   if (values["generate-fleet"] === undefined) throw new Error(`--generate-fleet N is required\n${USAGE}`);
-  rejectFlags(values, ["scenario", "fleet", "latency-ms", "log", "page-size", "throttle"], "with --generate-fleet (it writes a scenario, it serves none)");
-  return { fleet: fleetOptions("generate-fleet", values), outFile: values.out === undefined ? undefined : resolve(values.out) };
+  rejectFlags(
+    values,
+    ["scenario", "fleet", "latency-ms", "log", "page-size", "throttle"],
+    "with --generate-fleet (it writes a scenario, it serves none)",
+  );
+  return {
+    fleet: fleetOptions("generate-fleet", values),
+    outFile: values.out === undefined ? undefined : resolve(values.out),
+  };
 }
 
 /** True when the command line asks for generation rather than serving. */
@@ -151,7 +166,8 @@ export function generatedFleetJson(options: FleetScenarioOptions): string {
 /** Starts the server the options describe; returns it and the one line to print once listening. */
 export async function startFromCli(options: FakeArmCliOptions): Promise<{ fakeArm: FakeArm; readyLine: string }> {
   let scenario: Scenario;
-  if (options.fleet) scenario = parseScenario(generateFleetScenario(options.fleet).scenario, `--fleet ${options.fleet.workspaces}`);
+  if (options.fleet)
+    scenario = parseScenario(generateFleetScenario(options.fleet).scenario, `--fleet ${options.fleet.workspaces}`);
   else if (options.scenarioFile !== undefined) scenario = await loadScenario(options.scenarioFile);
   else throw new Error(`--scenario is required (or --fleet N to serve a generated fleet)\n${USAGE}`);
   const fakeArm = await startFakeArm(scenario, {
@@ -168,7 +184,8 @@ async function generateCommand(argv: string[]): Promise<number> {
   try {
     const { fleet, outFile } = parseGenerateFleetArgs(argv);
     const json = generatedFleetJson(fleet);
-    if (outFile === undefined) await new Promise<void>((done, fail) => process.stdout.write(json, (error) => (error ? fail(error) : done())));
+    if (outFile === undefined)
+      await new Promise<void>((done, fail) => process.stdout.write(json, (error) => (error ? fail(error) : done())));
     else await writeFile(outFile, json);
     return 0;
   } catch (error) {

@@ -16,10 +16,17 @@
 import type { ArmResource, Scenario } from "./scenario.js";
 import { rng } from "./random.js";
 
-export type SeedFailure = "subnet-colocation" | "private-endpoint-region" | "acr-vnet-image-build" | "service-tags-outbound" | "key-sync";
+export type SeedFailure =
+  "subnet-colocation" | "private-endpoint-region" | "acr-vnet-image-build" | "service-tags-outbound" | "key-sync";
 
 /** The seed checks' failures, in the order `planted` lists them. */
-export const SEED_FAILURES: readonly SeedFailure[] = ["subnet-colocation", "private-endpoint-region", "acr-vnet-image-build", "service-tags-outbound", "key-sync"];
+export const SEED_FAILURES: readonly SeedFailure[] = [
+  "subnet-colocation",
+  "private-endpoint-region",
+  "acr-vnet-image-build",
+  "service-tags-outbound",
+  "key-sync",
+];
 
 export interface FleetScenarioOptions {
   workspaces: number;
@@ -103,11 +110,14 @@ function hash32(text: string): number {
   return h >>> 0;
 }
 
-
 /** A GUID-shaped string (version 4 layout) derived from `name` alone. */
 export function deterministicGuid(name: string): string {
   const next = rng(hash32(name));
-  const hex = Array.from({ length: 4 }, () => Math.floor(next() * 4294967296).toString(16).padStart(8, "0")).join("");
+  const hex = Array.from({ length: 4 }, () =>
+    Math.floor(next() * 4294967296)
+      .toString(16)
+      .padStart(8, "0"),
+  ).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[parseInt(hex[16] ?? "0", 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -124,9 +134,20 @@ function choose(n: number, count: number, random: () => number): number[] {
 // ---- ARM wire-format builders ---------------------------------------------------------------------
 
 const ref = (id: string) => ({ id });
-const titleCase = (region: string) => (region === "westeurope" ? "WestEurope" : region === "northeurope" ? "NorthEurope" : region);
+const titleCase = (region: string) =>
+  region === "westeurope" ? "WestEurope" : region === "northeurope" ? "NorthEurope" : region;
 
-function securityRule(nsgId: string, name: string, priority: number, direction: string, access: string, protocol: string, source: string, destination: string, port: string) {
+function securityRule(
+  nsgId: string,
+  name: string,
+  priority: number,
+  direction: string,
+  access: string,
+  protocol: string,
+  source: string,
+  destination: string,
+  port: string,
+) {
   return {
     id: `${nsgId}/securityRules/${name}`,
     name,
@@ -149,12 +170,66 @@ function securityRule(nsgId: string, name: string, priority: number, direction: 
 function nsgResource(nsgId: string, region: string, subnetIds: string[], denyMcr: boolean): ArmResource {
   const rules = [
     securityRule(nsgId, "AllowAzureMLInbound", 100, "Inbound", "Allow", "Tcp", "AzureMachineLearning", "*", "44224"),
-    ...(denyMcr ? [securityRule(nsgId, "DenyContainerRegistryOut", 90, "Outbound", "Deny", "Tcp", "VirtualNetwork", "MicrosoftContainerRegistry", "443")] : []),
-    securityRule(nsgId, "AllowContainerRegistryOut", 100, "Outbound", "Allow", "Tcp", "VirtualNetwork", `MicrosoftContainerRegistry.${titleCase(region)}`, "443"),
-    securityRule(nsgId, "AllowFrontDoorFirstPartyOut", 110, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureFrontDoor.FirstParty", "443"),
+    ...(denyMcr
+      ? [
+          securityRule(
+            nsgId,
+            "DenyContainerRegistryOut",
+            90,
+            "Outbound",
+            "Deny",
+            "Tcp",
+            "VirtualNetwork",
+            "MicrosoftContainerRegistry",
+            "443",
+          ),
+        ]
+      : []),
+    securityRule(
+      nsgId,
+      "AllowContainerRegistryOut",
+      100,
+      "Outbound",
+      "Allow",
+      "Tcp",
+      "VirtualNetwork",
+      `MicrosoftContainerRegistry.${titleCase(region)}`,
+      "443",
+    ),
+    securityRule(
+      nsgId,
+      "AllowFrontDoorFirstPartyOut",
+      110,
+      "Outbound",
+      "Allow",
+      "Tcp",
+      "VirtualNetwork",
+      "AzureFrontDoor.FirstParty",
+      "443",
+    ),
     securityRule(nsgId, "AllowAzureCloudOut", 120, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureCloud", "443"),
-    securityRule(nsgId, "AllowAzureMLServiceOut", 130, "Outbound", "Allow", "Tcp", "VirtualNetwork", "AzureMachineLearning", "18881"),
-    securityRule(nsgId, "AllowAzureMLUdpOut", 140, "Outbound", "Allow", "Udp", "VirtualNetwork", "AzureMachineLearning", "5831"),
+    securityRule(
+      nsgId,
+      "AllowAzureMLServiceOut",
+      130,
+      "Outbound",
+      "Allow",
+      "Tcp",
+      "VirtualNetwork",
+      "AzureMachineLearning",
+      "18881",
+    ),
+    securityRule(
+      nsgId,
+      "AllowAzureMLUdpOut",
+      140,
+      "Outbound",
+      "Allow",
+      "Udp",
+      "VirtualNetwork",
+      "AzureMachineLearning",
+      "5831",
+    ),
     securityRule(nsgId, "DenyInternetOut", 4000, "Outbound", "Deny", "*", "VirtualNetwork", "Internet", "*"),
   ];
   return {
@@ -198,7 +273,11 @@ function endpointConnection(ownerId: string, endpointId: string) {
     id: `${ownerId}/privateEndpointConnections/${name}`,
     name,
     type: "privateEndpointConnections",
-    properties: { privateEndpoint: ref(endpointId), privateLinkServiceConnectionState: APPROVED, provisioningState: "Succeeded" },
+    properties: {
+      privateEndpoint: ref(endpointId),
+      privateLinkServiceConnectionState: APPROVED,
+      provisioningState: "Succeeded",
+    },
   };
 }
 
@@ -230,15 +309,20 @@ interface ResourceGroupPlan {
 
 function validate(options: FleetScenarioOptions): void {
   const positive = (name: string, value: unknown) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${String(value)}`);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer, got ${String(value)}`);
   };
   positive("workspaces", options.workspaces);
   positive("subscriptions", options.subscriptions);
-  if (options.resourceGroupsPerSubscription !== undefined) positive("resourceGroupsPerSubscription", options.resourceGroupsPerSubscription);
-  if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isInteger(options.seed))) throw new Error(`seed must be an integer, got ${String(options.seed)}`);
+  if (options.resourceGroupsPerSubscription !== undefined)
+    positive("resourceGroupsPerSubscription", options.resourceGroupsPerSubscription);
+  if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isInteger(options.seed)))
+    throw new Error(`seed must be an integer, got ${String(options.seed)}`);
   for (const [failure, share] of Object.entries(options.failureShare ?? {})) {
-    if (!SEED_FAILURES.includes(failure as SeedFailure)) throw new Error(`failureShare: unknown seed failure "${failure}" (known: ${SEED_FAILURES.join(", ")})`);
-    if (typeof share !== "number" || !(share >= 0 && share <= 1)) throw new Error(`failureShare["${failure}"] must be between 0 and 1, got ${String(share)}`);
+    if (!SEED_FAILURES.includes(failure as SeedFailure))
+      throw new Error(`failureShare: unknown seed failure "${failure}" (known: ${SEED_FAILURES.join(", ")})`);
+    if (typeof share !== "number" || !(share >= 0 && share <= 1))
+      throw new Error(`failureShare["${failure}"] must be between 0 and 1, got ${String(share)}`);
   }
 }
 
@@ -249,7 +333,12 @@ export function fleetSubscriptionId(index: number): string {
 
 /** How many workspaces get each failure: round(share × N). */
 export function plantedCounts(options: FleetScenarioOptions): Record<SeedFailure, number> {
-  return Object.fromEntries(SEED_FAILURES.map((failure) => [failure, Math.round((options.failureShare?.[failure] ?? DEFAULT_FAILURE_SHARE) * options.workspaces)])) as Record<SeedFailure, number>;
+  return Object.fromEntries(
+    SEED_FAILURES.map((failure) => [
+      failure,
+      Math.round((options.failureShare?.[failure] ?? DEFAULT_FAILURE_SHARE) * options.workspaces),
+    ]),
+  ) as Record<SeedFailure, number>;
 }
 
 export function generateFleetScenario(options: FleetScenarioOptions): FleetScenario {
@@ -303,7 +392,10 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
   const width = Math.max(4, String(n).length);
 
   for (let index = 0; index < n; index++) {
-    const group = groups[(index % options.subscriptions) * groupsPerSubscription + (Math.floor(index / options.subscriptions) % groupsPerSubscription)] as ResourceGroupPlan;
+    const group = groups[
+      (index % options.subscriptions) * groupsPerSubscription +
+        (Math.floor(index / options.subscriptions) % groupsPerSubscription)
+    ] as ResourceGroupPlan;
     const number = String(index + 1).padStart(width, "0");
     const name = `mlw-${number}`;
     const compact = `mlw${number}`;
@@ -327,7 +419,11 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
     const twoClusters = random() < 0.5 || colocation;
     const ownSubnet = random() < 0.25 || serviceTags;
     const buildComputeMissing = random() < 0.5;
-    const tags = { team, env: group.subscriptionIndex % 2 === 0 ? "prod" : "dev", "cost-center": `cc-${1000 + (hash32(team) % 9000)}` };
+    const tags = {
+      team,
+      env: group.subscriptionIndex % 2 === 0 ? "prod" : "dev",
+      "cost-center": `cc-${1000 + (hash32(team) % 9000)}`,
+    };
 
     // Compute subnets: the RG's shared training subnet, or the workspace's own (with its own NSG when
     // its outbound is locked down: the RG's NSG is shared by every workspace in the group).
@@ -353,7 +449,13 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
 
     // Private endpoints: in the RG's endpoint subnet, except a planted key vault endpoint in the DR VNet.
     const endpointIds: Record<string, string> = {};
-    const endpoint = (owner: string, targetId: string, groupId: EndpointGroup, peName: string, inDrVnet = false): void => {
+    const endpoint = (
+      owner: string,
+      targetId: string,
+      groupId: EndpointGroup,
+      peName: string,
+      inDrVnet = false,
+    ): void => {
       const peId = `${net}/privateEndpoints/${peName}`;
       endpointIds[`${owner}:${groupId}`] = peId;
       let subnetId = group.endpointSubnetId;
@@ -384,7 +486,11 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
             {
               id: `${peId}/privateLinkServiceConnections/${peName}`,
               name: peName,
-              properties: { privateLinkServiceId: targetId, groupIds: [groupId], privateLinkServiceConnectionState: APPROVED },
+              properties: {
+                privateLinkServiceId: targetId,
+                groupIds: [groupId],
+                privateLinkServiceConnectionState: APPROVED,
+              },
             },
           ],
           manualPrivateLinkServiceConnections: [],
@@ -401,7 +507,9 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
             name: zone.replace(/\./g, "-"),
             properties: {
               privateDnsZoneId: zoneId(subscriptionIds[0] as string, zone),
-              recordSets: [{ recordType: "A", recordSetName: peName, fqdn: `${peName}.${zone}`, ttl: 10, ipAddresses: [address] }],
+              recordSets: [
+                { recordType: "A", recordSetName: peName, fqdn: `${peName}.${zone}`, ttl: 10, ipAddresses: [address] },
+              ],
             },
           })),
         },
@@ -472,7 +580,10 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
           ipRules: [],
         },
         privateEndpointConnections: connections("storage", storageId),
-        primaryEndpoints: { blob: `https://${nameOf(storageId)}.blob.core.windows.net/`, file: `https://${nameOf(storageId)}.file.core.windows.net/` },
+        primaryEndpoints: {
+          blob: `https://${nameOf(storageId)}.blob.core.windows.net/`,
+          file: `https://${nameOf(storageId)}.file.core.windows.net/`,
+        },
       },
     });
     resources.push({
@@ -595,7 +706,11 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
           {
             name: "to-onprem",
             id: `${group.routeTableId}/routes/to-onprem`,
-            properties: { addressPrefix: "192.168.0.0/16", nextHopType: "VirtualNetworkGateway", provisioningState: "Succeeded" },
+            properties: {
+              addressPrefix: "192.168.0.0/16",
+              nextHopType: "VirtualNetworkGateway",
+              provisioningState: "Succeeded",
+            },
           },
         ],
         subnets: group.computeSubnets.map(ref),
@@ -608,7 +723,12 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
       type: `${NETWORK}/natGateways`,
       location: group.region,
       sku: { name: "Standard" },
-      properties: { provisioningState: "Succeeded", idleTimeoutInMinutes: 4, subnets: group.computeSubnets.map(ref), publicIpAddresses: [ref(publicIpId)] },
+      properties: {
+        provisioningState: "Succeeded",
+        idleTimeoutInMinutes: 4,
+        subnets: group.computeSubnets.map(ref),
+        publicIpAddresses: [ref(publicIpId)],
+      },
     });
     resources.push({
       id: publicIpId,
@@ -616,7 +736,11 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
       type: `${NETWORK}/publicIPAddresses`,
       location: group.region,
       sku: { name: "Standard", tier: "Regional" },
-      properties: { provisioningState: "Succeeded", publicIPAllocationMethod: "Static", publicIPAddressVersion: "IPv4" },
+      properties: {
+        provisioningState: "Succeeded",
+        publicIPAllocationMethod: "Static",
+        publicIPAddressVersion: "IPv4",
+      },
     });
     if (group.drVnet) {
       const dr = group.drVnet;
@@ -645,7 +769,12 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
       name: zone,
       type: `${NETWORK}/privateDnsZones`,
       location: "global",
-      properties: { maxNumberOfRecordSets: 25000, numberOfRecordSets: 1 + n, numberOfVirtualNetworkLinks: vnetIds.length, provisioningState: "Succeeded" },
+      properties: {
+        maxNumberOfRecordSets: 25000,
+        numberOfRecordSets: 1 + n,
+        numberOfVirtualNetworkLinks: vnetIds.length,
+        provisioningState: "Succeeded",
+      },
     });
     for (const vnetId of vnetIds) {
       // Link names must be unique in the zone: subscription prefix, resource group, VNet.
@@ -656,7 +785,12 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
         name: linkName,
         type: `${NETWORK}/privateDnsZones/virtualNetworkLinks`,
         location: "global",
-        properties: { virtualNetwork: ref(vnetId), registrationEnabled: false, virtualNetworkLinkState: "Completed", provisioningState: "Succeeded" },
+        properties: {
+          virtualNetwork: ref(vnetId),
+          registrationEnabled: false,
+          virtualNetworkLinkState: "Completed",
+          provisioningState: "Succeeded",
+        },
       });
     }
   }

@@ -17,7 +17,10 @@ export interface LoopbackServer {
   stop(): Promise<void>;
 }
 
-export async function listenOnLoopback(certificate: ServerCertificate, handle: (request: IncomingMessage, response: ServerResponse) => void): Promise<LoopbackServer> {
+export async function listenOnLoopback(
+  certificate: ServerCertificate,
+  handle: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<LoopbackServer> {
   const sockets = new Set<Socket>();
   const server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, handle);
   server.on("connection", (socket: Socket) => {
@@ -64,7 +67,11 @@ export async function readScenarioJson(path: string): Promise<unknown> {
  * Runs a fake as a command when `moduleUrl` is the script node was started with: prints the ready
  * line once listening, serves until SIGTERM/SIGINT; a bad argument or scenario exits 2 with one line.
  */
-export function serveAsCommand(name: string, moduleUrl: string, start: () => Promise<{ readyLine: string; close(): Promise<void> }>): void {
+export function serveAsCommand(
+  name: string,
+  moduleUrl: string,
+  start: () => Promise<{ readyLine: string; close(): Promise<void> }>,
+): void {
   const script = process.argv[1];
   let isEntryPoint = false;
   try {

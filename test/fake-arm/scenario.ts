@@ -172,7 +172,9 @@ export function resolveThrottle(value: unknown, where = "throttle"): ThrottleLim
   if (!isRecord(value)) throw new Error(shape);
   const { capacity, refillPerSecond } = value;
   if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1) {
-    throw new Error(`${where}.capacity must be a positive integer (ARM: 250), got ${JSON.stringify(capacity) ?? "nothing"}`);
+    throw new Error(
+      `${where}.capacity must be a positive integer (ARM: 250), got ${JSON.stringify(capacity) ?? "nothing"}`,
+    );
   }
   if (typeof refillPerSecond !== "number" || !Number.isFinite(refillPerSecond) || refillPerSecond <= 0) {
     throw new Error(
@@ -186,7 +188,10 @@ export function resolveThrottle(value: unknown, where = "throttle"): ThrottleLim
  * The quota a setting stands for: absent means Resource Graph's default, `false` none (undefined); throws,
  * naming `where`, when the setting is neither `false` nor `{ limit, windowMs }` with positive integers.
  */
-export function resolveResourceGraphQuota(value: unknown, where = "resourceGraph.quota"): ResourceGraphQuota | undefined {
+export function resolveResourceGraphQuota(
+  value: unknown,
+  where = "resourceGraph.quota",
+): ResourceGraphQuota | undefined {
   if (value === undefined) return { ...RESOURCE_GRAPH_QUOTA };
   if (value === false) return undefined;
   if (!isRecord(value)) {
@@ -221,7 +226,8 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
   }
   const asyncActions = value.asyncActions;
   if (asyncActions !== undefined) {
-    if (!isRecord(asyncActions)) throw new Error(`${source}: asyncActions must be an object keyed by "<resource id>/<action>"`);
+    if (!isRecord(asyncActions))
+      throw new Error(`${source}: asyncActions must be an object keyed by "<resource id>/<action>"`);
     for (const [path, action] of Object.entries(asyncActions)) {
       const where = `${source}: asyncActions["${path}"]`;
       if (!isRecord(action) || !("body" in action)) throw new Error(`${where} must be an object with a body`);
@@ -253,7 +259,9 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
   const managementGroups = value.managementGroups;
   if (managementGroups !== undefined) {
     if (!isRecord(managementGroups)) {
-      throw new Error(`${source}: managementGroups must be an object mapping a management group name to subscription IDs`);
+      throw new Error(
+        `${source}: managementGroups must be an object mapping a management group name to subscription IDs`,
+      );
     }
     for (const [group, subscriptions] of Object.entries(managementGroups)) {
       if (!Array.isArray(subscriptions) || !subscriptions.every((subscription) => typeof subscription === "string")) {
@@ -266,7 +274,10 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
     if (!isRecord(resourceGraph)) throw new Error(`${source}: resourceGraph must be an object`);
     resolveResourceGraphQuota(resourceGraph.quota, `${source}: resourceGraph.quota`);
     const unindexed = resourceGraph.unindexedTypes;
-    if (unindexed !== undefined && (!Array.isArray(unindexed) || !unindexed.every((type) => typeof type === "string"))) {
+    if (
+      unindexed !== undefined &&
+      (!Array.isArray(unindexed) || !unindexed.every((type) => typeof type === "string"))
+    ) {
       throw new Error(`${source}: resourceGraph.unindexedTypes must be an array of resource types`);
     }
   }

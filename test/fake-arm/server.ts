@@ -104,7 +104,8 @@ type JsonBody = Record<string, unknown>;
 
 /** What to do with one request. */
 type JsonReply = { kind: "json"; status: number; body: JsonBody; headers?: Record<string, string> };
-type Reply = JsonReply | { kind: "raw"; status: number; body: string; headers?: Record<string, string> } | { kind: "reset" };
+type Reply =
+  JsonReply | { kind: "raw"; status: number; body: string; headers?: Record<string, string> } | { kind: "reset" };
 
 /** Sent when throttling is off. */
 const UNTHROTTLED_REMAINING_READS = "11999";
@@ -118,8 +119,7 @@ interface Bucket {
 }
 
 type ThrottleDecision =
-  | { allowed: true; remaining: number }
-  | { allowed: false; remaining: number; retryAfterSeconds: number };
+  { allowed: true; remaining: number } | { allowed: false; remaining: number; retryAfterSeconds: number };
 
 /** ARM's read token buckets, one per subscription (by lower-cased ID; "" for paths without one). */
 class ReadThrottle {
@@ -175,8 +175,14 @@ class ReadThrottle {
   }
 }
 
-function throttledReply(path: string, subscriptionKey: string, limits: ThrottleLimits, retryAfterSeconds: number): JsonReply {
-  const scope = subscriptionKey === "" ? "the tenant" : `subscription '${SUBSCRIPTION_PREFIX.exec(path)?.[1] ?? subscriptionKey}'`;
+function throttledReply(
+  path: string,
+  subscriptionKey: string,
+  limits: ThrottleLimits,
+  retryAfterSeconds: number,
+): JsonReply {
+  const scope =
+    subscriptionKey === "" ? "the tenant" : `subscription '${SUBSCRIPTION_PREFIX.exec(path)?.[1] ?? subscriptionKey}'`;
   const reply = armError(
     429,
     "SubscriptionRequestsThrottled",
@@ -235,8 +241,7 @@ const RESOURCE_GROUP_IN_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i
 
 /** One `where` test: a string column or a tag, equal ignoring case to one of `values` (lower-cased). */
 type GraphCondition =
-  | { kind: "column"; column: GraphColumn; values: string[] }
-  | { kind: "tag"; key: string; values: string[] };
+  { kind: "column"; column: GraphColumn; values: string[] } | { kind: "tag"; key: string; values: string[] };
 
 /** A parsed query: the rows it keeps, the columns it returns, and their order. */
 interface GraphQuery {
@@ -255,7 +260,9 @@ interface QueryToken {
 }
 
 function invalidClause(clause: string, reason: string): InvalidQueryError {
-  return new InvalidQueryError(`Query is invalid: the fake Resource Graph does not understand the clause "${clause}": ${reason}.`);
+  return new InvalidQueryError(
+    `Query is invalid: the fake Resource Graph does not understand the clause "${clause}": ${reason}.`,
+  );
 }
 
 /** Splits a query at the `|` between its clauses, leaving quoted strings alone. */
@@ -401,7 +408,8 @@ class ClauseReader {
 function readColumn(reader: ClauseReader, available: readonly GraphColumn[], stringOnly: boolean): GraphColumn {
   const name = reader.word("a column");
   const column = GRAPH_COLUMNS.find((candidate) => candidate === name);
-  if (column === undefined) reader.fail(`unknown column '${name}' (the resources table has ${GRAPH_COLUMNS.join(", ")})`);
+  if (column === undefined)
+    reader.fail(`unknown column '${name}' (the resources table has ${GRAPH_COLUMNS.join(", ")})`);
   if (!available.includes(column)) reader.fail(`the column '${name}' was projected away`);
   if (stringOnly && !GRAPH_STRING_COLUMNS.has(column)) {
     reader.fail(`'${name}' is not a string column (${[...GRAPH_STRING_COLUMNS].join(", ")} are)`);
@@ -452,7 +460,10 @@ function parseGraphQuery(text: string): GraphQuery {
   const tableTokens = tokenizeClause(table);
   const tableName = tableTokens.length === 1 && tableTokens[0]?.kind === "word" ? tableTokens[0].text : undefined;
   if (tableName?.toLowerCase() !== "resources") {
-    throw invalidClause(table, table === "" ? "the query names no table" : "the only table the fake serves is 'resources'");
+    throw invalidClause(
+      table,
+      table === "" ? "the query names no table" : "the only table the fake serves is 'resources'",
+    );
   }
   const query: GraphQuery = { conditions: [], columns: [...GRAPH_COLUMNS] };
   for (const clause of clauses) {
@@ -500,7 +511,8 @@ function parseGraphQuery(text: string): GraphQuery {
 /** A scenario resource as a full Resource Graph row (types lower-cased, as Resource Graph returns them). */
 function graphRow(resource: ArmResource): GraphRow {
   const row = {} as GraphRow;
-  for (const column of GRAPH_COLUMNS) row[column] = resource[column] ?? (GRAPH_EMPTY_STRING_COLUMNS.has(column) ? "" : null);
+  for (const column of GRAPH_COLUMNS)
+    row[column] = resource[column] ?? (GRAPH_EMPTY_STRING_COLUMNS.has(column) ? "" : null);
   row.type = typeof resource.type === "string" ? resource.type.toLowerCase() : null;
   row.tenantId = FAKE_TENANT_ID;
   row.resourceGroup = RESOURCE_GROUP_IN_ID.exec(resource.id)?.[1] ?? "";
@@ -509,7 +521,8 @@ function graphRow(resource: ArmResource): GraphRow {
 }
 
 function rowMatches(row: GraphRow, condition: GraphCondition): boolean {
-  const value = condition.kind === "tag" ? (isRecord(row.tags) ? row.tags[condition.key] : undefined) : row[condition.column];
+  const value =
+    condition.kind === "tag" ? (isRecord(row.tags) ? row.tags[condition.key] : undefined) : row[condition.column];
   return typeof value === "string" && condition.values.includes(value.toLowerCase());
 }
 
@@ -521,7 +534,10 @@ function sortKey(row: GraphRow, column: GraphColumn): string {
 /** Ties the skip token to the query text and its scope, so it cannot page another query. */
 function queryFingerprint(query: string, scope: ReadonlySet<string> | undefined): string {
   const scopeKey = scope === undefined ? null : [...scope].sort();
-  return createHash("sha256").update(JSON.stringify([query, scopeKey])).digest("base64url").slice(0, 22);
+  return createHash("sha256")
+    .update(JSON.stringify([query, scopeKey]))
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 function encodeSkipToken(offset: number, fingerprint: string): string {
@@ -564,17 +580,23 @@ function parseGraphRequest(text: string): GraphRequest | JsonReply {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return armError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: ${(error as Error).message}`);
+    return armError(
+      400,
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: ${(error as Error).message}`,
+    );
   }
   if (!isRecord(body)) return armError(400, "InvalidRequestContent", "The request content must be a JSON object.");
   const { query, subscriptions, managementGroups, facets } = body;
   const options = body.options ?? {};
-  if (typeof query !== "string" || query.trim() === "") return badRequest("The request must have a non-empty 'query' string.");
+  if (typeof query !== "string" || query.trim() === "")
+    return badRequest("The request must have a non-empty 'query' string.");
   for (const [field, value] of [
     ["subscriptions", subscriptions],
     ["managementGroups", managementGroups],
   ] as const) {
-    if (value !== undefined && value !== null && !isStringArray(value)) return badRequest(`'${field}' must be an array of strings.`);
+    if (value !== undefined && value !== null && !isStringArray(value))
+      return badRequest(`'${field}' must be an array of strings.`);
   }
   const subscriptionList = isStringArray(subscriptions) && subscriptions.length > 0 ? subscriptions : undefined;
   const groupList = isStringArray(managementGroups) && managementGroups.length > 0 ? managementGroups : undefined;
@@ -586,14 +608,18 @@ function parseGraphRequest(text: string): GraphRequest | JsonReply {
   }
   if (!isRecord(options)) return badRequest("'options' must be an object.");
   const top = options.$top ?? GRAPH_DEFAULT_PAGE;
-  if (typeof top !== "number" || !Number.isInteger(top) || top < 1) return badRequest(`'$top' must be a positive integer, got ${JSON.stringify(top)}.`);
+  if (typeof top !== "number" || !Number.isInteger(top) || top < 1)
+    return badRequest(`'$top' must be a positive integer, got ${JSON.stringify(top)}.`);
   const skip = options.$skip ?? 0;
-  if (typeof skip !== "number" || !Number.isInteger(skip) || skip < 0) return badRequest(`'$skip' must be a non-negative integer, got ${JSON.stringify(skip)}.`);
+  if (typeof skip !== "number" || !Number.isInteger(skip) || skip < 0)
+    return badRequest(`'$skip' must be a non-negative integer, got ${JSON.stringify(skip)}.`);
   const skipToken = options.$skipToken ?? undefined;
   if (skipToken !== undefined && typeof skipToken !== "string") return badRequest("'$skipToken' must be a string.");
   const resultFormat = options.resultFormat ?? "objectArray";
   if (resultFormat !== "objectArray") {
-    return badRequest(`The fake Resource Graph only supports resultFormat 'objectArray', got ${JSON.stringify(resultFormat)}.`);
+    return badRequest(
+      `The fake Resource Graph only supports resultFormat 'objectArray', got ${JSON.stringify(resultFormat)}.`,
+    );
   }
   return {
     query,
@@ -805,7 +831,8 @@ function readBody(request: IncomingMessage): Promise<string> {
 export async function startFakeArm(scenario: Scenario, options: FakeArmOptions = {}): Promise<FakeArm> {
   const latencyMs = options.latencyMs ?? 0;
   const pageSize = options.pageSize ?? scenario.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
   const logFile = options.logFile;
   const throttleLimits = resolveThrottle(options.throttle ?? scenario.throttle);
   const clock = options.now ?? (() => performance.now());
@@ -841,7 +868,10 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
   /** Lower-cased management group name -> lower-cased subscription IDs. */
   const managementGroups = new Map<string, string[]>();
   for (const [group, subscriptions] of Object.entries(scenario.managementGroups ?? {})) {
-    managementGroups.set(group.toLowerCase(), subscriptions.map((subscription) => subscription.toLowerCase()));
+    managementGroups.set(
+      group.toLowerCase(),
+      subscriptions.map((subscription) => subscription.toLowerCase()),
+    );
   }
   const faults: ActiveFault[] = (scenario.faults ?? []).map((fault) => ({
     fault,
@@ -893,13 +923,19 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
     const subscriptionMatch = SUBSCRIPTION_PATH.exec(key);
     if (subscriptionMatch) {
       const subscriptionId = index.subscriptions.get(subscriptionMatch[1] ?? "");
-      return subscriptionId === undefined ? notFound(path) : { kind: "json", status: 200, body: subscriptionBody(subscriptionId) };
+      return subscriptionId === undefined
+        ? notFound(path)
+        : { kind: "json", status: 200, body: subscriptionBody(subscriptionId) };
     }
     const typesMatch = PRIVATE_ENDPOINT_TYPES_PATH.exec(path);
     if (typesMatch) {
       const subscriptionId = typesMatch[1] ?? "";
       const types = privateEndpointTypes.get(normaliseRegion(typesMatch[2] ?? "")) ?? COMMON_PRIVATE_ENDPOINT_TYPES;
-      return page(types.map((type) => privateEndpointTypeBody(subscriptionId, type)), rawPath, query);
+      return page(
+        types.map((type) => privateEndpointTypeBody(subscriptionId, type)),
+        rawPath,
+        query,
+      );
     }
     const operationReply = answerOperation(path);
     if (operationReply) return operationReply;
@@ -914,7 +950,12 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
   function accepted(path: string, operation: string, action: AsyncAction): Reply {
     const subscription = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1] ?? "none";
     const location = `${baseUrl}/subscriptions/${subscription}/providers/Microsoft.MachineLearningServices/locations/fake/operationResults/${operation}?api-version=2025-12-01`;
-    return { kind: "json", status: 202, body: {}, headers: { location, "retry-after": String(action.retryAfter ?? 0) } };
+    return {
+      kind: "json",
+      status: 202,
+      body: {},
+      headers: { location, "retry-after": String(action.retryAfter ?? 0) },
+    };
   }
 
   function answerOperation(path: string): Reply | undefined {
@@ -927,7 +968,9 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
       return accepted(path, operation, state.action);
     }
     const body = state.action.body;
-    return isRecord(body) ? { kind: "json", status: 200, body } : { kind: "raw", status: 200, body: JSON.stringify(body ?? null) };
+    return isRecord(body)
+      ? { kind: "json", status: 200, body }
+      : { kind: "raw", status: 200, body: JSON.stringify(body ?? null) };
   }
 
   /** The subscriptions a query covers (lower-cased; undefined: all), or a 403 for an unknown management group. */
@@ -984,12 +1027,18 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
     if (request.skipToken !== undefined) {
       const offset = decodeSkipToken(request.skipToken, fingerprint);
       if (offset === undefined) {
-        return armError(400, "InvalidSkipToken", `The $skipToken '${request.skipToken}' is malformed or belongs to another query or scope.`);
+        return armError(
+          400,
+          "InvalidSkipToken",
+          `The $skipToken '${request.skipToken}' is malformed or belongs to another query or scope.`,
+        );
       }
       start = offset;
     }
     const end = start + request.top;
-    const data = rows.slice(start, end).map((row) => Object.fromEntries(query.columns.map((column) => [column, row[column]])));
+    const data = rows
+      .slice(start, end)
+      .map((row) => Object.fromEntries(query.columns.map((column) => [column, row[column]])));
     // Like Resource Graph, a result is pageable only when it projects `id`; otherwise it is cut short.
     const more = end < rows.length;
     const pageable = query.columns.includes("id");
@@ -1015,7 +1064,11 @@ export async function startFakeArm(scenario: Scenario, options: FakeArmOptions =
     }
     if (!actions.has(key)) {
       const action = path.slice(path.lastIndexOf("/") + 1);
-      return armError(404, "ResourceNotFound", `The action '${action}' on resource '${parentPath(path)}' was not found.`);
+      return armError(
+        404,
+        "ResourceNotFound",
+        `The action '${action}' on resource '${parentPath(path)}' was not found.`,
+      );
     }
     const body = actions.get(key);
     return isRecord(body)

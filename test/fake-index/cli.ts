@@ -31,7 +31,8 @@ export function parseFakeIndexArgs(argv: string[]): FakeIndexCliOptions {
   let latencyMs: number | undefined;
   if (latency !== undefined) {
     latencyMs = Number(latency);
-    if (!Number.isInteger(latencyMs) || latencyMs < 0) throw new Error(`--latency-ms must be an integer >= 0, got "${latency}"\n${USAGE}`);
+    if (!Number.isInteger(latencyMs) || latencyMs < 0)
+      throw new Error(`--latency-ms must be an integer >= 0, got "${latency}"\n${USAGE}`);
   }
   return { scenarioFile: resolve(values.scenario), latencyMs };
 }
@@ -39,7 +40,10 @@ export function parseFakeIndexArgs(argv: string[]): FakeIndexCliOptions {
 /** Starts the server the options describe; returns it and the one line to print once listening. */
 export async function startFromCli(options: FakeIndexCliOptions): Promise<{ fakeIndex: FakeIndex; readyLine: string }> {
   const scenario = await loadFakeIndexScenario(options.scenarioFile);
-  const fakeIndex = await startFakeIndex(scenario, options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {});
+  const fakeIndex = await startFakeIndex(
+    scenario,
+    options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {},
+  );
   return { fakeIndex, readyLine: JSON.stringify({ url: fakeIndex.url, caFile: fakeIndex.caFile }) };
 }
 

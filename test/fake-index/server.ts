@@ -173,37 +173,58 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function parseFakeIndexScenario(value: unknown, source = "scenario"): FakeIndexScenario {
   if (!isRecord(value)) throw new Error(`${source}: must be a JSON object`);
   for (const [path, index] of Object.entries(isRecord(value.pypi) ? value.pypi : {})) {
-    if (!isRecord(index) || !isRecord(index.projects)) throw new Error(`${source}: pypi["${path}"] must be an object with "projects"`);
+    if (!isRecord(index) || !isRecord(index.projects))
+      throw new Error(`${source}: pypi["${path}"] must be an object with "projects"`);
     for (const [name, project] of Object.entries(index.projects)) {
-      if (!isRecord(project) || !Array.isArray(project.files) || !project.files.every((file) => isRecord(file) && typeof file.filename === "string")) {
+      if (
+        !isRecord(project) ||
+        !Array.isArray(project.files) ||
+        !project.files.every((file) => isRecord(file) && typeof file.filename === "string")
+      ) {
         throw new Error(`${source}: pypi["${path}"].projects["${name}"].files must be an array of { "filename": ... }`);
       }
     }
   }
-  if (value.pypi !== undefined && !isRecord(value.pypi)) throw new Error(`${source}: pypi must be an object keyed by index path`);
-  if (value.conda !== undefined && !isRecord(value.conda)) throw new Error(`${source}: conda must be an object keyed by channel path`);
+  if (value.pypi !== undefined && !isRecord(value.pypi))
+    throw new Error(`${source}: pypi must be an object keyed by index path`);
+  if (value.conda !== undefined && !isRecord(value.conda))
+    throw new Error(`${source}: conda must be an object keyed by channel path`);
   for (const [channel, subdirs] of Object.entries(isRecord(value.conda) ? value.conda : {})) {
     if (!isRecord(subdirs)) throw new Error(`${source}: conda["${channel}"] must be an object keyed by subdir`);
     for (const [subdir, packages] of Object.entries(subdirs)) {
-      if (!isRecord(packages)) throw new Error(`${source}: conda["${channel}"]["${subdir}"] must be an object keyed by filename`);
+      if (!isRecord(packages))
+        throw new Error(`${source}: conda["${channel}"]["${subdir}"] must be an object keyed by filename`);
       for (const [filename, record] of Object.entries(packages)) {
-        if (!isRecord(record) || typeof record.name !== "string" || typeof record.version !== "string" || typeof record.build !== "string") {
-          throw new Error(`${source}: conda["${channel}"]["${subdir}"]["${filename}"] needs string name, version and build`);
+        if (
+          !isRecord(record) ||
+          typeof record.name !== "string" ||
+          typeof record.version !== "string" ||
+          typeof record.build !== "string"
+        ) {
+          throw new Error(
+            `${source}: conda["${channel}"]["${subdir}"]["${filename}"] needs string name, version and build`,
+          );
         }
       }
     }
   }
-  if (value.auth !== undefined && (!isRecord(value.auth) || !Object.values(value.auth).every((entry) => typeof entry === "string"))) {
+  if (
+    value.auth !== undefined &&
+    (!isRecord(value.auth) || !Object.values(value.auth).every((entry) => typeof entry === "string"))
+  ) {
     throw new Error(`${source}: auth must map path prefixes to "user:password"`);
   }
   const faults = value.faults ?? [];
   if (!Array.isArray(faults)) throw new Error(`${source}: faults must be an array`);
   faults.forEach((fault: unknown, index) => {
-    if (!isRecord(fault) || typeof fault.path !== "string") throw new Error(`${source}: faults[${index}].path must be a string (a regular expression)`);
+    if (!isRecord(fault) || typeof fault.path !== "string")
+      throw new Error(`${source}: faults[${index}].path must be a string (a regular expression)`);
     try {
       new RegExp(fault.path, "i");
     } catch (error) {
-      throw new Error(`${source}: faults[${index}].path is not a valid regular expression: ${(error as Error).message}`);
+      throw new Error(
+        `${source}: faults[${index}].path is not a valid regular expression: ${(error as Error).message}`,
+      );
     }
   });
   return value as FakeIndexScenario;
@@ -215,7 +236,10 @@ export async function loadFakeIndexScenario(path: string): Promise<FakeIndexScen
 
 export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeIndexOptions = {}): Promise<FakeIndex> {
   const latencyMs = options.latencyMs ?? 0;
-  const pypi = new Map<string, { format: "json" | "html"; projects: Map<string, { name: string; project: FakePypiProject }> }>();
+  const pypi = new Map<
+    string,
+    { format: "json" | "html"; projects: Map<string, { name: string; project: FakePypiProject }> }
+  >();
   for (const [path, index] of Object.entries(scenario.pypi ?? {})) {
     const projects = new Map<string, { name: string; project: FakePypiProject }>();
     for (const [name, project] of Object.entries(index.projects)) projects.set(normalizeName(name), { name, project });
@@ -264,7 +288,13 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
     return undefined;
   }
 
-  function projectPage(indexPath: string, format: "json" | "html", name: string, project: FakePypiProject, wantsJson: boolean): Reply {
+  function projectPage(
+    indexPath: string,
+    format: "json" | "html",
+    name: string,
+    project: FakePypiProject,
+    wantsJson: boolean,
+  ): Reply {
     const files = project.files.map((file) => ({
       filename: file.filename,
       url: `${baseUrl}/files/${indexPath}/${encodeURIComponent(file.filename)}`,
@@ -274,19 +304,29 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
       size: 1000 + file.filename.length,
     }));
     if (wantsJson && format === "json") {
-      const versions = project.versions ?? [...new Set(project.files.map((file) => filenameVersion(file.filename)).filter((version) => version !== undefined))];
+      const versions = project.versions ?? [
+        ...new Set(
+          project.files.map((file) => filenameVersion(file.filename)).filter((version) => version !== undefined),
+        ),
+      ];
       const body = { meta: { "api-version": "1.1" }, name: normalizeName(name), files, versions };
       return { status: 200, body: JSON.stringify(body), contentType: JSON_SIMPLE };
     }
     const anchors = files.map((file) => {
       const attributes = [`href="${escapeHtml(`${file.url}#sha256=${file.hashes.sha256 ?? ""}`)}"`];
-      if (file["requires-python"] !== undefined) attributes.push(`data-requires-python="${escapeHtml(file["requires-python"])}"`);
-      if (file.yanked !== false) attributes.push(file.yanked === true ? "data-yanked" : `data-yanked="${escapeHtml(file.yanked)}"`);
+      if (file["requires-python"] !== undefined)
+        attributes.push(`data-requires-python="${escapeHtml(file["requires-python"])}"`);
+      if (file.yanked !== false)
+        attributes.push(file.yanked === true ? "data-yanked" : `data-yanked="${escapeHtml(file.yanked)}"`);
       return `    <a ${attributes.join(" ")}>${escapeHtml(file.filename)}</a><br/>`;
     });
     const body = `<!DOCTYPE html>\n<html>\n  <head><meta name="pypi:repository-version" content="1.1"><title>Links for ${escapeHtml(name)}</title></head>\n  <body>\n    <h1>Links for ${escapeHtml(name)}</h1>\n${anchors.join("\n")}\n  </body>\n</html>\n`;
     // An index without PEP 691 answers plain text/html, as old servers do.
-    return { status: 200, body, contentType: format === "html" ? "text/html; charset=utf-8" : "application/vnd.pypi.simple.v1+html" };
+    return {
+      status: 200,
+      body,
+      contentType: format === "html" ? "text/html; charset=utf-8" : "application/vnd.pypi.simple.v1+html",
+    };
   }
 
   function repodata(subdir: string, packages: Record<string, FakeCondaRecord>): Reply {
@@ -307,12 +347,19 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
       if (filename.endsWith(".conda")) condaFormat[filename] = entry;
       else tarBz2[filename] = entry;
     }
-    const body = { info: { subdir }, packages: tarBz2, "packages.conda": condaFormat, removed: [], repodata_version: 1 };
+    const body = {
+      info: { subdir },
+      packages: tarBz2,
+      "packages.conda": condaFormat,
+      removed: [],
+      repodata_version: 1,
+    };
     return { status: 200, body: JSON.stringify(body), contentType: "application/json" };
   }
 
   function answer(method: string, path: string, accept: string): Reply {
-    if (method !== "GET" && method !== "HEAD") return text(405, `The fake index is read-only: ${method} is not allowed.\n`);
+    if (method !== "GET" && method !== "HEAD")
+      return text(405, `The fake index is read-only: ${method} is not allowed.\n`);
     const condaMatch = /^\/(.+)\/([^/]+)\/repodata\.json$/.exec(path);
     if (condaMatch) {
       const packages = conda.get(condaMatch[1] ?? "")?.[condaMatch[2] ?? ""];
@@ -326,7 +373,8 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
       if (!index || !rest) continue;
       const requested = rest[1] ?? "";
       const normalized = normalizeName(requested);
-      if (normalized !== requested || rest[2] !== "/") return text(301, "Moved Permanently\n", { location: `${baseUrl}${prefix}${normalized}/` });
+      if (normalized !== requested || rest[2] !== "/")
+        return text(301, "Moved Permanently\n", { location: `${baseUrl}${prefix}${normalized}/` });
       const entry = index.projects.get(normalized);
       if (!entry) return text(404, "Not Found\n");
       return projectPage(indexPath, index.format, entry.name, entry.project, accept.includes(JSON_SIMPLE));
@@ -366,10 +414,12 @@ export async function startFakeIndex(scenario: FakeIndexScenario, options: FakeI
           ? text(401, "Unauthorized\n", { "www-authenticate": 'Basic realm="fake index"' })
           : answer(method, path, accept);
     }
-    if (fault?.retryAfter !== undefined && reply !== "reset") reply.headers = { ...reply.headers, "retry-after": String(fault.retryAfter) };
+    if (fault?.retryAfter !== undefined && reply !== "reset")
+      reply.headers = { ...reply.headers, "retry-after": String(fault.retryAfter) };
     if (fault?.headers !== undefined && reply !== "reset") {
       const port = baseUrl.slice(baseUrl.lastIndexOf(":") + 1);
-      for (const [name, value] of Object.entries(fault.headers)) reply.headers = { ...reply.headers, [name]: value.split("{port}").join(port) };
+      for (const [name, value] of Object.entries(fault.headers))
+        reply.headers = { ...reply.headers, [name]: value.split("{port}").join(port) };
     }
     await sleep(latencyMs + (fault?.delayMs ?? 0));
     if (closed) return;

@@ -60,7 +60,8 @@ const actionsOf = (parts: Iterable<PartName>): string[] => [
 /** The collector cannot run without the workspace (preflight exits 2), so every check needs its read. */
 const neededParts = (check: Check): PartName[] => [...new Set<PartName>(["workspace", ...check.requires])];
 /** Parts the collector reads anyway because a needed part cannot be read without them. */
-const impliedParts = (check: Check): PartName[] => expandParts(check.requires).filter((part) => !neededParts(check).includes(part));
+const impliedParts = (check: Check): PartName[] =>
+  expandParts(check.requires).filter((part) => !neededParts(check).includes(part));
 
 type Sections = Map<string, Token[]>;
 
@@ -115,18 +116,27 @@ function codespans(tokens: readonly Token[]): string[] {
 function messageTables(tokens: readonly Token[]): Tokens.Table[] {
   return walk(tokens)
     .filter((token): token is Tokens.Table => token.type === "table")
-    .filter((table) => table.header[0]?.text.trim().toLowerCase() === "message id" && table.header[1]?.text.trim().toLowerCase() === "status");
+    .filter(
+      (table) =>
+        table.header[0]?.text.trim().toLowerCase() === "message id" &&
+        table.header[1]?.text.trim().toLowerCase() === "status",
+    );
 }
 
 /** The actions in the bullet list that follows the "Permissions…:" paragraph of "Unknown and skip". */
 function permissionList(page: Page): { actions: string[]; items: number } {
   const tokens = section(page, "Unknown and skip").filter((token) => token.type !== "space");
-  const lead = tokens.findIndex((token) => token.type === "paragraph" && /^Permissions\b[^\n]*:$/.test((token as Tokens.Paragraph).text.trim()));
+  const lead = tokens.findIndex(
+    (token) => token.type === "paragraph" && /^Permissions\b[^\n]*:$/.test((token as Tokens.Paragraph).text.trim()),
+  );
   if (lead === -1) throw new Error('"## Unknown and skip" has no "Permissions…:" paragraph');
   const list = tokens[lead + 1];
   if (list?.type !== "list") throw new Error('the "Permissions…:" paragraph is not followed by a list');
   const items = (list as Tokens.List).items;
-  return { actions: items.flatMap((item) => codespans([item]).filter((code) => /^Microsoft\.\w+\//.test(code))), items: items.length };
+  return {
+    actions: items.flatMap((item) => codespans([item]).filter((code) => /^Microsoft\.\w+\//.test(code))),
+    items: items.length,
+  };
 }
 
 /** `az …` commands in fenced blocks (one per line, continuation lines aside) and inline code. */
@@ -138,7 +148,10 @@ function azCommands(tokens: readonly Token[]): string[] {
 }
 
 function rawText(tokens: readonly Token[]): string {
-  return tokens.map((token) => token.raw).join("").trim();
+  return tokens
+    .map((token) => token.raw)
+    .join("")
+    .trim();
 }
 
 describe("the part → RBAC action table", () => {
@@ -146,25 +159,38 @@ describe("the part → RBAC action table", () => {
     expect(Object.keys(PART_OPERATIONS).sort()).toEqual([...PART_NAMES].sort());
     for (const [part, operations] of Object.entries(PART_OPERATIONS)) {
       expect(operations.length, part).toBeGreaterThan(0);
-      for (const operation of operations) expect(Object.keys(READ_PERMISSIONS), `${part}: ${operation}`).toContain(operation);
+      for (const operation of operations)
+        expect(Object.keys(READ_PERMISSIONS), `${part}: ${operation}`).toContain(operation);
     }
     // Every read the collector can make belongs to some part; the fleet's Resource Graph sweep belongs to none
     // (it replaces reads of several parts, and the fleet section of the README names its permission).
-    expect([...new Set(Object.values(PART_OPERATIONS).flat())].sort()).toEqual(Object.keys(READ_PERMISSIONS).filter((operation) => operation !== "resource graph query").sort());
+    expect([...new Set(Object.values(PART_OPERATIONS).flat())].sort()).toEqual(
+      Object.keys(READ_PERMISSIONS)
+        .filter((operation) => operation !== "resource graph query")
+        .sort(),
+    );
   });
 
   test("matches the (part, operation) pairs of the collector's reads", async () => {
     // The diagnose's long-running POST is read by ArmReader.diagnose (src/collect/arm.ts).
-    const source = (await readFile(join(ROOT, "src/collect/collector.ts"), "utf8")) + (await readFile(join(ROOT, "src/collect/arm.ts"), "utf8"));
-    const reads = [...source.matchAll(/\b(?:readOne|readAll|getById)\(\s*"(\w+)",\s*"([^"]+)"/g)].map((match) => `${match[1]} → ${match[2]}`);
+    const source =
+      (await readFile(join(ROOT, "src/collect/collector.ts"), "utf8")) +
+      (await readFile(join(ROOT, "src/collect/arm.ts"), "utf8"));
+    const reads = [...source.matchAll(/\b(?:readOne|readAll|getById)\(\s*"(\w+)",\s*"([^"]+)"/g)].map(
+      (match) => `${match[1]} → ${match[2]}`,
+    );
     expect(reads.length).toBeGreaterThan(0);
-    const table = Object.entries(PART_OPERATIONS).flatMap(([part, operations]) => operations.map((operation) => `${part} → ${operation}`));
+    const table = Object.entries(PART_OPERATIONS).flatMap(([part, operations]) =>
+      operations.map((operation) => `${part} → ${operation}`),
+    );
     expect([...new Set(reads)].sort()).toEqual(table.sort());
   });
 
   test("the engine message ids are the ones src/engine/run.ts reports", async () => {
     const source = await readFile(join(ROOT, "src/engine/run.ts"), "utf8");
-    const literal = [...source.matchAll(/messageId:([^,\n]*)/g)].flatMap((match) => [...(match[1] ?? "").matchAll(/"([^"]+)"/g)].map((quoted) => quoted[1] as string));
+    const literal = [...source.matchAll(/messageId:([^,\n]*)/g)].flatMap((match) =>
+      [...(match[1] ?? "").matchAll(/"([^"]+)"/g)].map((quoted) => quoted[1] as string),
+    );
     expect([...new Set(literal)].sort()).toEqual(Object.keys(ENGINE_MESSAGES).sort());
   });
 });
@@ -177,16 +203,25 @@ describe.each(CHECKS.map((check) => [check.id, check] as const))("docs/checks/%s
   test("the permissions list names every action the reads for its parts need", async () => {
     const { actions, items } = permissionList(await page);
     const needed = actionsOf(neededParts(check));
-    expect(needed.filter((action) => !actions.includes(action)), `${id}: missing from the permissions list`).toEqual([]);
+    expect(
+      needed.filter((action) => !actions.includes(action)),
+      `${id}: missing from the permissions list`,
+    ).toEqual([]);
     // Every listed action is a real read permission (a typo would send the reader to grant nothing).
-    expect(actions.filter((action) => !ACTIONS.has(action)), `${id}: unknown actions listed`).toEqual([]);
+    expect(
+      actions.filter((action) => !ACTIONS.has(action)),
+      `${id}: unknown actions listed`,
+    ).toEqual([]);
     expect(items, `${id}: every list item names an action`).toBe(actions.length);
   });
 
   test("reads made only because a needed part implies them are named in Unknown and skip", async () => {
     const mentioned = codespans(section(await page, "Unknown and skip"));
     const implied = actionsOf(impliedParts(check));
-    expect(implied.filter((action) => !mentioned.includes(action)), `${id}: implied reads not named`).toEqual([]);
+    expect(
+      implied.filter((action) => !mentioned.includes(action)),
+      `${id}: implied reads not named`,
+    ).toEqual([]);
   });
 
   test("the message-id table lists exactly the check's message ids, each once, with a real status", async () => {
@@ -199,25 +234,40 @@ describe.each(CHECKS.map((check) => [check.id, check] as const))("docs/checks/%s
       return code[0] as string;
     });
     expect(new Set(ids).size, `${id}: duplicate rows`).toBe(ids.length);
-    expect(ids.filter((messageId) => !(messageId in check.messages)), `${id}: orphaned message ids`).toEqual([]);
-    expect(Object.keys(check.messages).filter((messageId) => !ids.includes(messageId)), `${id}: message ids missing from the table`).toEqual([]);
+    expect(
+      ids.filter((messageId) => !(messageId in check.messages)),
+      `${id}: orphaned message ids`,
+    ).toEqual([]);
+    expect(
+      Object.keys(check.messages).filter((messageId) => !ids.includes(messageId)),
+      `${id}: message ids missing from the table`,
+    ).toEqual([]);
     for (const row of rows) expect(STATUSES as readonly string[]).toContain(row[1]?.text.trim());
   });
 
   test("no other table row on the page names a message id the check does not have", async () => {
     const all = [...(await page).sections.values()].flatMap((tokens) => messageTables(tokens));
-    const orphans = all.flatMap((table) => table.rows.flatMap((row) => codespans(row[0]?.tokens ?? []))).filter((messageId) => !(messageId in check.messages));
+    const orphans = all
+      .flatMap((table) => table.rows.flatMap((row) => codespans(row[0]?.tokens ?? [])))
+      .filter((messageId) => !(messageId in check.messages));
     expect(orphans).toEqual([]);
     // Belt and braces for tables the lexer would not see: "| `id` | status |" rows anywhere.
     const statuses = STATUSES.join("|");
-    const rowIds = [...(await page).text.matchAll(new RegExp(`^\\|\\s*\`([^\`]+)\`\\s*\\|\\s*(?:${statuses})\\s*\\|`, "gm"))].map((match) => match[1] as string);
+    const rowIds = [
+      ...(await page).text.matchAll(new RegExp(`^\\|\\s*\`([^\`]+)\`\\s*\\|\\s*(?:${statuses})\\s*\\|`, "gm")),
+    ].map((match) => match[1] as string);
     expect(rowIds.filter((messageId) => !(messageId in check.messages))).toEqual([]);
   });
 
   test("Unknown and skip names the engine's message ids this check can get", async () => {
     const mentioned = codespans(section(await page, "Unknown and skip"));
-    const expected = Object.entries(ENGINE_MESSAGES).filter(([, applies]) => applies(check)).map(([messageId]) => messageId);
-    expect(expected.filter((messageId) => !mentioned.includes(messageId)), `${id}: engine message ids not mentioned`).toEqual([]);
+    const expected = Object.entries(ENGINE_MESSAGES)
+      .filter(([, applies]) => applies(check))
+      .map(([messageId]) => messageId);
+    expect(
+      expected.filter((messageId) => !mentioned.includes(messageId)),
+      `${id}: engine message ids not mentioned`,
+    ).toEqual([]);
   });
 
   test("How to fix gives at least one az command", async () => {

@@ -16,16 +16,23 @@ type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null 
 const validateCheckedIn = validateGenerated as Validator;
 
 describe("checked-in validators", () => {
-  test.each(VALIDATORS.map((validator) => [validator.out, validator] as const))("%s is what its schema generates now", async (out, validator) => {
-    const checkedIn = await readFile(join(ROOT, out), "utf8");
-    expect(checkedIn === (await generateValidator(validator)), `${out} is stale: run \`npm run generate\``).toBe(true);
-  });
+  test.each(VALIDATORS.map((validator) => [validator.out, validator] as const))(
+    "%s is what its schema generates now",
+    async (out, validator) => {
+      const checkedIn = await readFile(join(ROOT, out), "utf8");
+      expect(checkedIn === (await generateValidator(validator)), `${out} is stale: run \`npm run generate\``).toBe(
+        true,
+      );
+    },
+  );
 
   test("an edited schema generates a different validator (the check above can fail)", async () => {
     const work = await mkdtemp(join(tmpdir(), "preflight-generated-"));
     try {
       const edited = join(work, "snapshot.schema.json");
-      const schema = JSON.parse(await readFile(join(ROOT, "src/snapshot/snapshot.schema.json"), "utf8")) as { properties: { requests: { minimum: number } } };
+      const schema = JSON.parse(await readFile(join(ROOT, "src/snapshot/snapshot.schema.json"), "utf8")) as {
+        properties: { requests: { minimum: number } };
+      };
       schema.properties.requests.minimum = 1;
       await writeFile(edited, JSON.stringify(schema));
       const [snapshot] = VALIDATORS;
@@ -61,17 +68,72 @@ describe("the snapshot validator judges as a freshly compiled Ajv", () => {
 
   const cases: [name: string, valid: boolean, data: () => unknown][] = [
     ["the healthy snapshot", true, () => healthy],
-    ["a snapshot without optional keys and retries", true, broken((snapshot) => { delete snapshot.keys; delete snapshot.retries; })],
+    [
+      "a snapshot without optional keys and retries",
+      true,
+      broken((snapshot) => {
+        delete snapshot.keys;
+        delete snapshot.retries;
+      }),
+    ],
     ["null", false, () => null],
     ["an array", false, () => [healthy]],
-    ["a required property missing (parts)", false, broken((snapshot) => { delete snapshot.parts; })],
-    ["a wrong type deep inside (tool.version a number)", false, broken((snapshot) => { snapshot.tool.version = 1; })],
-    ["a number under its minimum (durationMs -1)", false, broken((snapshot) => { snapshot.durationMs = -1; })],
-    ["an unknown part name", false, broken((snapshot) => { snapshot.parts.push("secrets"); })],
-    ["a resource without an id", false, broken((snapshot) => { snapshot.resources.push({ name: "no-id" }); })],
-    ["a key comparison with a property the schema forbids", false, broken((snapshot) => { snapshot.keys.storage.value = "leaked"; })],
-    ["a key comparison outcome not in its enum", false, broken((snapshot) => { snapshot.keys.registry.outcome = "maybe"; })],
-    ["a non-integer request count", false, broken((snapshot) => { snapshot.requests = 1.5; })],
+    [
+      "a required property missing (parts)",
+      false,
+      broken((snapshot) => {
+        delete snapshot.parts;
+      }),
+    ],
+    [
+      "a wrong type deep inside (tool.version a number)",
+      false,
+      broken((snapshot) => {
+        snapshot.tool.version = 1;
+      }),
+    ],
+    [
+      "a number under its minimum (durationMs -1)",
+      false,
+      broken((snapshot) => {
+        snapshot.durationMs = -1;
+      }),
+    ],
+    [
+      "an unknown part name",
+      false,
+      broken((snapshot) => {
+        snapshot.parts.push("secrets");
+      }),
+    ],
+    [
+      "a resource without an id",
+      false,
+      broken((snapshot) => {
+        snapshot.resources.push({ name: "no-id" });
+      }),
+    ],
+    [
+      "a key comparison with a property the schema forbids",
+      false,
+      broken((snapshot) => {
+        snapshot.keys.storage.value = "leaked";
+      }),
+    ],
+    [
+      "a key comparison outcome not in its enum",
+      false,
+      broken((snapshot) => {
+        snapshot.keys.registry.outcome = "maybe";
+      }),
+    ],
+    [
+      "a non-integer request count",
+      false,
+      broken((snapshot) => {
+        snapshot.requests = 1.5;
+      }),
+    ],
   ];
 
   test.each(cases)("%s: valid is %s, with the same first error", (_name, valid, data) => {
@@ -83,9 +145,13 @@ describe("the snapshot validator judges as a freshly compiled Ajv", () => {
   });
 
   test("checkSnapshot reports the generated validator's first error in its one line", () => {
-    const snapshot = broken((copy) => { copy.durationMs = -1; })();
+    const snapshot = broken((copy) => {
+      copy.durationMs = -1;
+    })();
     expect(() => checkSnapshot(snapshot, "x.json")).toThrow(PreflightError);
-    expect(() => checkSnapshot(snapshot, "x.json")).toThrow("snapshot x.json does not match the snapshot schema (/durationMs must be >= 0); collect it again");
+    expect(() => checkSnapshot(snapshot, "x.json")).toThrow(
+      "snapshot x.json does not match the snapshot schema (/durationMs must be >= 0); collect it again",
+    );
     expect(checkSnapshot(structuredClone(healthy), "x.json")).toEqual(healthy);
   });
 });

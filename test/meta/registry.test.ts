@@ -13,7 +13,13 @@ import { createParser } from "../../src/cli/main.js";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const IDS = CHECKS.map((check) => check.id);
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const DOC_SECTIONS = ["## What it checks", "## Why builds break", "## Evidence", "## How to fix", "## Unknown and skip"];
+const DOC_SECTIONS = [
+  "## What it checks",
+  "## Why builds break",
+  "## Evidence",
+  "## How to fix",
+  "## Unknown and skip",
+];
 /** Files in checks/ that are not checks. */
 const CHECK_SUPPORT_FILES = ["index.ts", "shared.ts"];
 /** The pure libraries a renderer may use: XML for JUnit, tables for Markdown, the SARIF object model (types only). */
@@ -88,7 +94,13 @@ describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
 
   test("the seed check ids are all still registered (ids are permanent)", () => {
     expect(IDS).toEqual(
-      expect.arrayContaining(["subnet-colocation", "private-endpoint-region", "acr-vnet-image-build", "service-tags-outbound", "key-sync"]),
+      expect.arrayContaining([
+        "subnet-colocation",
+        "private-endpoint-region",
+        "acr-vnet-image-build",
+        "service-tags-outbound",
+        "key-sync",
+      ]),
     );
   });
 
@@ -136,8 +148,14 @@ describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
 
   test("every check has test/checks/<id>.test.ts, and every test there is a check's (or a known shared one)", async () => {
     const tests = (await filesIn("test/checks", ".test.ts")).map((name) => basename(name, ".test.ts"));
-    expect(IDS.filter((id) => !tests.includes(id)), "checks without test/checks/<id>.test.ts").toEqual([]);
-    expect(tests.filter((name) => !IDS.includes(name) && !CHECK_SUPPORT_TESTS.includes(name)), "orphaned check tests").toEqual([]);
+    expect(
+      IDS.filter((id) => !tests.includes(id)),
+      "checks without test/checks/<id>.test.ts",
+    ).toEqual([]);
+    expect(
+      tests.filter((name) => !IDS.includes(name) && !CHECK_SUPPORT_TESTS.includes(name)),
+      "orphaned check tests",
+    ).toEqual([]);
   });
 });
 
@@ -145,7 +163,10 @@ describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
 const CONSTANTS_ONLY = ["reports/formats.ts"];
 
 describe("checks/ and reports/ stay pure", () => {
-  const files = [...(checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`)), ...reportFiles.map((name) => `reports/${name}`)];
+  const files = [
+    ...checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`),
+    ...reportFiles.map((name) => `reports/${name}`),
+  ];
 
   test("the scanner sees multi-line, side-effect, dynamic and re-export imports", () => {
     const sample = [
@@ -155,7 +176,9 @@ describe("checks/ and reports/ stay pure", () => {
       'export { c } from "../src/collect/arm.js";',
       '// import { d } from "node:path";',
     ].join("\n");
-    expect(importSpecifiers(sample)).toEqual(expect.arrayContaining(["@azure/identity", "node:fs", "node:os", "../src/collect/arm.js"]));
+    expect(importSpecifiers(sample)).toEqual(
+      expect.arrayContaining(["@azure/identity", "node:fs", "node:os", "../src/collect/arm.js"]),
+    );
     expect(importSpecifiers(sample)).not.toContain("node:path");
     expect(stripSource('const t: any = "any"; // any', false)).toMatch(/\bany\b/);
     expect(stripSource('const t = "any"; /* any */ // any', false)).not.toMatch(/\bany\b/);
@@ -167,7 +190,9 @@ describe("checks/ and reports/ stay pure", () => {
     // A constants-only module (the --format list) has nothing to import; any other file with none means the scanner missed them.
     if (!CONSTANTS_ONLY.includes(file)) expect(specifiers.length, `${file} imports nothing?`).toBeGreaterThan(0);
     const allowed = file === "reports/text.ts" ? ["node:util"] : [];
-    const forbidden = specifiers.filter((specifier) => (specifier.startsWith("@azure/") || isNodeBuiltin(specifier)) && !allowed.includes(specifier));
+    const forbidden = specifiers.filter(
+      (specifier) => (specifier.startsWith("@azure/") || isNodeBuiltin(specifier)) && !allowed.includes(specifier),
+    );
     expect(forbidden).toEqual([]);
   });
 
@@ -182,22 +207,31 @@ describe("checks/ and reports/ stay pure", () => {
     expect(outside).toEqual([]);
     // Bare packages: none for checks; for reports, only the format writers (and the SARIF types).
     const allowedPackages = own === "reports" ? REPORT_PACKAGES : [];
-    const packages = importSpecifiers(source).filter((specifier) => !specifier.startsWith(".") && !isNodeBuiltin(specifier));
+    const packages = importSpecifiers(source).filter(
+      (specifier) => !specifier.startsWith(".") && !isNodeBuiltin(specifier),
+    );
     expect(packages.filter((specifier) => !allowedPackages.includes(specifier))).toEqual([]);
   });
 
-  test.each(checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`))("%s uses no `any` type", async (file) => {
-    const code = stripSource(await readFile(join(ROOT, file), "utf8"), false);
-    const hits = code.split("\n").filter((line) => /\bany\b/.test(line));
-    expect(hits).toEqual([]);
-  });
+  test.each(checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`))(
+    "%s uses no `any` type",
+    async (file) => {
+      const code = stripSource(await readFile(join(ROOT, file), "utf8"), false);
+      const hits = code.split("\n").filter((line) => /\bany\b/.test(line));
+      expect(hits).toEqual([]);
+    },
+  );
 });
 
 describe("README.md", () => {
   test("its checks table lists every check, in registry order, with its severity and page", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("\n## The checks"), readme.indexOf("\n## Reports"));
-    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` \| (critical|high|medium|low) \| .* \| \[docs\]\((docs\/checks\/[a-z0-9-]+\.md)\) \|$/gm)];
+    const rows = [
+      ...section.matchAll(
+        /^\| `([a-z0-9-]+)` \| (critical|high|medium|low) \| .* \| \[docs\]\((docs\/checks\/[a-z0-9-]+\.md)\) \|$/gm,
+      ),
+    ];
     expect(rows.map((row) => row[1])).toEqual(IDS);
     for (const [, id, severity, docs] of rows) {
       const check = CHECKS.find((candidate) => candidate.id === id);
@@ -211,13 +245,20 @@ describe("README.md's fleet section", () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("\n## Audit a fleet"), readme.indexOf("\n### Fleet reports"));
     let help = "";
-    await createParser(["fleet", "--help"], async () => {}).parseAsync(["fleet", "--help"], {}, (_error, _argv, output) => {
-      help = output;
-    });
-    const flags = [...new Set([...help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]+)/gm)].map((match) => match[1] as string))].filter((flag) => flag !== "--help" && flag !== "--version");
+    await createParser(["fleet", "--help"], async () => {}).parseAsync(
+      ["fleet", "--help"],
+      {},
+      (_error, _argv, output) => {
+        help = output;
+      },
+    );
+    const flags = [
+      ...new Set([...help.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]+)/gm)].map((match) => match[1] as string)),
+    ].filter((flag) => flag !== "--help" && flag !== "--version");
     expect(flags.length).toBeGreaterThan(15);
     // --keys is documented as its negation, as users type it.
-    const named = (flag: string) => section.includes(`\`${flag}\``) || (flag === "--keys" && section.includes("`--no-keys`"));
+    const named = (flag: string) =>
+      section.includes(`\`${flag}\``) || (flag === "--keys" && section.includes("`--no-keys`"));
     expect(flags.filter((flag) => !named(flag))).toEqual([]);
   });
 });

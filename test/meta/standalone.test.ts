@@ -44,7 +44,9 @@ describe("the repository stands alone", () => {
     expect(outsidePaths(`see ${sibling}/CONTRACTS.md section 5`, "/elsewhere")).toEqual([sibling]);
     expect(outsidePaths("read /home/dev/src/notes.txt", "/home/dev/src")).toEqual(["/home/dev/src/"]);
     // Paths inside a container or a build log are not this machine's.
-    expect(outsidePaths("COPY requirements.txt /tmp/requirements.txt\nENV PATH=/opt/conda/bin:$PATH", "/home/dev/src")).toEqual([]);
+    expect(
+      outsidePaths("COPY requirements.txt /tmp/requirements.txt\nENV PATH=/opt/conda/bin:$PATH", "/home/dev/src"),
+    ).toEqual([]);
     expect(outsidePaths("import { x } from '../shared.js'; checks/shared.ts", "/")).toEqual([]);
   });
 
@@ -57,7 +59,8 @@ describe("the repository stands alone", () => {
       const bytes = readFileSync(join(ROOT, file));
       if (bytes.includes(0)) continue; // binary
       const hits = outsidePaths(bytes.toString("utf8"), parent);
-      if (hits.length > 0) offenders.push(`${relative(ROOT, join(ROOT, file)).split(sep).join("/")}: ${hits.join(", ")}`);
+      if (hits.length > 0)
+        offenders.push(`${relative(ROOT, join(ROOT, file)).split(sep).join("/")}: ${hits.join(", ")}`);
     }
     expect(offenders).toEqual([]);
   });

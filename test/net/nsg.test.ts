@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  azureDefaultRules,
-  evaluateFlow,
-  rulesFromNsg,
-  type Flow,
-  type NsgRule,
-} from "../../src/net/index.js";
+import { azureDefaultRules, evaluateFlow, rulesFromNsg, type Flow, type NsgRule } from "../../src/net/index.js";
 import { armExample } from "../fixtures/arm-examples.js";
 
 const ARM_EXAMPLE = "Microsoft.Network/2026-01-01/NetworkSecurityGroupGet.json";
@@ -88,7 +82,13 @@ const cases: Case[] = [
   {
     name: "allow MicrosoftContainerRegistry (3000) before deny Internet (4000): allow",
     rules: nsg(
-      armRule("AllowMcr", { priority: 3000, access: "Allow", protocol: "Tcp", destinationAddressPrefix: "MicrosoftContainerRegistry", destinationPortRange: "443" }),
+      armRule("AllowMcr", {
+        priority: 3000,
+        access: "Allow",
+        protocol: "Tcp",
+        destinationAddressPrefix: "MicrosoftContainerRegistry",
+        destinationPortRange: "443",
+      }),
       armRule("DenyInternet", { priority: 4000, destinationAddressPrefix: "Internet" }),
     ),
     flow: MCR,
@@ -98,7 +98,13 @@ const cases: Case[] = [
   {
     name: "deny Internet (3000) before allow MicrosoftContainerRegistry (4000): deny",
     rules: nsg(
-      armRule("AllowMcr", { priority: 4000, access: "Allow", protocol: "Tcp", destinationAddressPrefix: "MicrosoftContainerRegistry", destinationPortRange: "443" }),
+      armRule("AllowMcr", {
+        priority: 4000,
+        access: "Allow",
+        protocol: "Tcp",
+        destinationAddressPrefix: "MicrosoftContainerRegistry",
+        destinationPortRange: "443",
+      }),
       armRule("DenyInternet", { priority: 3000, destinationAddressPrefix: "Internet" }),
     ),
     flow: MCR,
@@ -115,7 +121,12 @@ const cases: Case[] = [
   {
     name: "allow MicrosoftContainerRegistry.WestEurope before deny *: allow for a westeurope compute",
     rules: nsg(
-      armRule("AllowMcrWe", { priority: 100, access: "Allow", destinationAddressPrefix: "MicrosoftContainerRegistry.WestEurope", destinationPortRange: "443" }),
+      armRule("AllowMcrWe", {
+        priority: 100,
+        access: "Allow",
+        destinationAddressPrefix: "MicrosoftContainerRegistry.WestEurope",
+        destinationPortRange: "443",
+      }),
       armRule("DenyAll", { priority: 4096, destinationAddressPrefix: "*" }),
     ),
     flow: MCR,
@@ -125,7 +136,12 @@ const cases: Case[] = [
   {
     name: "allow MicrosoftContainerRegistry.WestEurope before deny *: deny for an eastus compute",
     rules: nsg(
-      armRule("AllowMcrWe", { priority: 100, access: "Allow", destinationAddressPrefix: "MicrosoftContainerRegistry.WestEurope", destinationPortRange: "443" }),
+      armRule("AllowMcrWe", {
+        priority: 100,
+        access: "Allow",
+        destinationAddressPrefix: "MicrosoftContainerRegistry.WestEurope",
+        destinationPortRange: "443",
+      }),
       armRule("DenyAll", { priority: 4096, destinationAddressPrefix: "*" }),
     ),
     flow: outbound("MicrosoftContainerRegistry", "eastus"),
@@ -166,21 +182,27 @@ const cases: Case[] = [
   },
   {
     name: "deny on port 80 only: no effect on 443 (allow)",
-    rules: nsg(armRule("DenyHttp", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "80" })),
+    rules: nsg(
+      armRule("DenyHttp", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "80" }),
+    ),
     flow: MCR,
     decision: "allow",
     decidingRule: "AllowInternetOutBound",
   },
   {
     name: "deny on port range 400-500 covers 443 (deny)",
-    rules: nsg(armRule("DenyRange", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "400-500" })),
+    rules: nsg(
+      armRule("DenyRange", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "400-500" }),
+    ),
     flow: MCR,
     decision: "deny",
     decidingRule: "DenyRange",
   },
   {
     name: "deny on port range 1-442 does not cover 443 (allow)",
-    rules: nsg(armRule("DenyLow", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "1-442" })),
+    rules: nsg(
+      armRule("DenyLow", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "1-442" }),
+    ),
     flow: MCR,
     decision: "allow",
     decidingRule: "AllowInternetOutBound",
@@ -188,7 +210,12 @@ const cases: Case[] = [
   {
     name: "deny on port list [22, 443] covers 443 (deny)",
     rules: nsg(
-      armRule("DenyList", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: undefined, destinationPortRanges: ["22", "443"] }),
+      armRule("DenyList", {
+        priority: 200,
+        destinationAddressPrefix: "Internet",
+        destinationPortRange: undefined,
+        destinationPortRanges: ["22", "443"],
+      }),
     ),
     flow: MCR,
     decision: "deny",
@@ -197,7 +224,12 @@ const cases: Case[] = [
   {
     name: "deny on port list [22, 8080] does not cover 443 (allow)",
     rules: nsg(
-      armRule("DenyList", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: undefined, destinationPortRanges: ["22", "8080"] }),
+      armRule("DenyList", {
+        priority: 200,
+        destinationAddressPrefix: "Internet",
+        destinationPortRange: undefined,
+        destinationPortRanges: ["22", "8080"],
+      }),
     ),
     flow: MCR,
     decision: "allow",
@@ -205,7 +237,9 @@ const cases: Case[] = [
   },
   {
     name: "deny on comma list '22,443' covers 443 (deny)",
-    rules: nsg(armRule("DenyComma", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "22,443" })),
+    rules: nsg(
+      armRule("DenyComma", { priority: 200, destinationAddressPrefix: "Internet", destinationPortRange: "22,443" }),
+    ),
     flow: MCR,
     decision: "deny",
     decidingRule: "DenyComma",
@@ -233,21 +267,35 @@ const cases: Case[] = [
   },
   {
     name: "deny with source 192.168.0.0/16 does not match the 10.0.1.0/24 subnet (allow)",
-    rules: nsg(armRule("DenyOtherSource", { priority: 200, sourceAddressPrefix: "192.168.0.0/16", destinationAddressPrefix: "Internet" })),
+    rules: nsg(
+      armRule("DenyOtherSource", {
+        priority: 200,
+        sourceAddressPrefix: "192.168.0.0/16",
+        destinationAddressPrefix: "Internet",
+      }),
+    ),
     flow: MCR,
     decision: "allow",
     decidingRule: "AllowInternetOutBound",
   },
   {
     name: "deny with source VirtualNetwork matches the subnet (deny)",
-    rules: nsg(armRule("DenyFromVnet", { priority: 200, sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "Internet" })),
+    rules: nsg(
+      armRule("DenyFromVnet", {
+        priority: 200,
+        sourceAddressPrefix: "VirtualNetwork",
+        destinationAddressPrefix: "Internet",
+      }),
+    ),
     flow: MCR,
     decision: "deny",
     decidingRule: "DenyFromVnet",
   },
   {
     name: "deny with source 10.0.1.0/25 covers only part of the subnet: unknown",
-    rules: nsg(armRule("DenyHalf", { priority: 200, sourceAddressPrefix: "10.0.1.0/25", destinationAddressPrefix: "Internet" })),
+    rules: nsg(
+      armRule("DenyHalf", { priority: 200, sourceAddressPrefix: "10.0.1.0/25", destinationAddressPrefix: "Internet" }),
+    ),
     flow: MCR,
     decision: "unknown",
     decidingRule: "DenyHalf",
@@ -259,7 +307,9 @@ const cases: Case[] = [
       armRule("DenyToAsg", {
         priority: 200,
         destinationAddressPrefix: undefined,
-        destinationApplicationSecurityGroups: [{ id: "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationSecurityGroups/asg" }],
+        destinationApplicationSecurityGroups: [
+          { id: "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationSecurityGroups/asg" },
+        ],
       }),
     ),
     flow: MCR,
@@ -274,7 +324,9 @@ const cases: Case[] = [
         priority: 200,
         access: "Allow",
         sourceAddressPrefix: undefined,
-        sourceApplicationSecurityGroups: [{ id: "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationSecurityGroups/asg" }],
+        sourceApplicationSecurityGroups: [
+          { id: "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationSecurityGroups/asg" },
+        ],
       }),
     ),
     flow: MCR,
@@ -288,7 +340,9 @@ const cases: Case[] = [
       armRule("DenyFromAsg", {
         priority: 200,
         sourceAddressPrefix: undefined,
-        sourceApplicationSecurityGroups: [{ id: "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationSecurityGroups/asg" }],
+        sourceApplicationSecurityGroups: [
+          { id: "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationSecurityGroups/asg" },
+        ],
       }),
     ),
     flow: MCR,
@@ -297,7 +351,9 @@ const cases: Case[] = [
   },
   {
     name: "source port range 1-1023 only may match ephemeral client ports: unknown",
-    rules: nsg(armRule("DenyLowSrc", { priority: 200, sourcePortRange: "1-1023", destinationAddressPrefix: "Internet" })),
+    rules: nsg(
+      armRule("DenyLowSrc", { priority: 200, sourcePortRange: "1-1023", destinationAddressPrefix: "Internet" }),
+    ),
     flow: MCR,
     decision: "unknown",
     decidingRule: "DenyLowSrc",
@@ -305,7 +361,9 @@ const cases: Case[] = [
   },
   {
     name: "source port range 1024-65535 covers ephemeral ports (deny)",
-    rules: nsg(armRule("DenyEphemeral", { priority: 200, sourcePortRange: "1024-65535", destinationAddressPrefix: "Internet" })),
+    rules: nsg(
+      armRule("DenyEphemeral", { priority: 200, sourcePortRange: "1024-65535", destinationAddressPrefix: "Internet" }),
+    ),
     flow: MCR,
     decision: "deny",
     decidingRule: "DenyEphemeral",
@@ -360,7 +418,14 @@ const cases: Case[] = [
   {
     name: "casing in raw JSON: 'outbound', 'deny', 'TCP', 'internet'",
     rules: nsg(
-      armRule("LowerCaseDeny", { priority: 200, direction: "outbound", access: "deny", protocol: "TCP", destinationAddressPrefix: "internet", destinationPortRange: "443" }),
+      armRule("LowerCaseDeny", {
+        priority: 200,
+        direction: "outbound",
+        access: "deny",
+        protocol: "TCP",
+        destinationAddressPrefix: "internet",
+        destinationPortRange: "443",
+      }),
     ),
     flow: MCR,
     decision: "deny",
@@ -369,7 +434,13 @@ const cases: Case[] = [
   {
     name: "casing in raw JSON: 'OUTBOUND', 'ALLOW', 'tcp' before a deny-all",
     rules: nsg(
-      armRule("UpperCaseAllow", { priority: 100, direction: "OUTBOUND", access: "ALLOW", protocol: "tcp", destinationAddressPrefix: "microsoftcontainerregistry" }),
+      armRule("UpperCaseAllow", {
+        priority: 100,
+        direction: "OUTBOUND",
+        access: "ALLOW",
+        protocol: "tcp",
+        destinationAddressPrefix: "microsoftcontainerregistry",
+      }),
       armRule("DenyAll", { priority: 200 }),
     ),
     flow: MCR,
@@ -426,7 +497,9 @@ describe("evaluateFlow", () => {
   });
 
   it("only uncertain rules and no sure match: unknown, naming them", () => {
-    const only = nsg(armRule("DenyTwenty", { priority: 200, destinationAddressPrefix: "20.0.0.0/8" })).filter((r) => !r.isDefault);
+    const only = nsg(armRule("DenyTwenty", { priority: 200, destinationAddressPrefix: "20.0.0.0/8" })).filter(
+      (r) => !r.isDefault,
+    );
     const verdict = evaluateFlow(only, MCR);
     expect(verdict.decision).toBe("unknown");
     expect(verdict.decidingRule?.name).toBe("DenyTwenty");
@@ -474,7 +547,16 @@ describe("rulesFromNsg", () => {
 
   it("adds Azure's six default rules when defaultSecurityRules is absent", () => {
     const { rules } = rulesFromNsg({ properties: { securityRules: [] } });
-    expect(rules.map((r) => [r.name, r.priority, r.direction, r.access, r.sourceAddressPrefixes[0], r.destinationAddressPrefixes[0]])).toEqual([
+    expect(
+      rules.map((r) => [
+        r.name,
+        r.priority,
+        r.direction,
+        r.access,
+        r.sourceAddressPrefixes[0],
+        r.destinationAddressPrefixes[0],
+      ]),
+    ).toEqual([
       ["AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"],
       ["AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"],
       ["DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"],
@@ -519,7 +601,19 @@ describe("rulesFromNsg", () => {
 
   it("accepts the SDK's flattened rule shape", () => {
     const { rules, malformed } = rulesFromNsg({
-      securityRules: [{ name: "flat", priority: 100, direction: "Outbound", access: "Deny", protocol: "*", destinationAddressPrefix: "Internet", destinationPortRange: "*", sourceAddressPrefix: "*", sourcePortRange: "*" }],
+      securityRules: [
+        {
+          name: "flat",
+          priority: 100,
+          direction: "Outbound",
+          access: "Deny",
+          protocol: "*",
+          destinationAddressPrefix: "Internet",
+          destinationPortRange: "*",
+          sourceAddressPrefix: "*",
+          sourcePortRange: "*",
+        },
+      ],
     });
     expect(malformed).toEqual([]);
     expect(evaluateFlow(rules, MCR).decidingRule?.name).toBe("flat");
@@ -533,14 +627,40 @@ describe("rulesFromNsg", () => {
     { name: "{}", raw: {}, rules: 6, malformed: 0 },
     { name: "properties null", raw: { properties: null }, rules: 6, malformed: 0 },
     { name: "securityRules not an array", raw: { properties: { securityRules: "x" } }, rules: 6, malformed: 1 },
-    { name: "securityRules [null, {name:'x'}]", raw: { properties: { securityRules: [null, { name: "x" }] } }, rules: 6, malformed: 2 },
+    {
+      name: "securityRules [null, {name:'x'}]",
+      raw: { properties: { securityRules: [null, { name: "x" }] } },
+      rules: 6,
+      malformed: 2,
+    },
     {
       name: "rule lacking priority, bad direction, unknown access",
       raw: { properties: { securityRules: [{ name: "r", properties: { direction: "Sideways", access: "Maybe" } }] } },
       rules: 6,
       malformed: 1,
     },
-    { name: "fields of wrong types", raw: { properties: { securityRules: [{ name: 5, properties: { priority: 100, direction: "Outbound", access: "Deny", protocol: 6, sourceAddressPrefixes: "x", destinationPortRanges: {} } }] } }, rules: 7, malformed: 0 },
+    {
+      name: "fields of wrong types",
+      raw: {
+        properties: {
+          securityRules: [
+            {
+              name: 5,
+              properties: {
+                priority: 100,
+                direction: "Outbound",
+                access: "Deny",
+                protocol: 6,
+                sourceAddressPrefixes: "x",
+                destinationPortRanges: {},
+              },
+            },
+          ],
+        },
+      },
+      rules: 7,
+      malformed: 0,
+    },
   ])("never throws on garbage: $name", ({ raw, rules: ruleCount, malformed: malformedCount }) => {
     const result = rulesFromNsg(raw);
     expect(result.rules).toHaveLength(ruleCount);
@@ -559,7 +679,11 @@ describe("rulesFromNsg", () => {
 
   it("a rule with an unreadable side is uncertain, not a match", () => {
     const { rules } = rulesFromNsg({
-      properties: { securityRules: [{ name: "odd", properties: { priority: 100, direction: "Outbound", access: "Deny", protocol: 6 } }] },
+      properties: {
+        securityRules: [
+          { name: "odd", properties: { priority: 100, direction: "Outbound", access: "Deny", protocol: 6 } },
+        ],
+      },
     });
     const verdict = evaluateFlow(rules, MCR);
     expect(verdict.decision).toBe("unknown");

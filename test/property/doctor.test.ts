@@ -16,7 +16,10 @@ const PARAMETERS: fc.Parameters<unknown> = { seed: SEED, numRuns: RUNS };
 
 const LOG_DIR = join(ROOT, "test", "fixtures", "build-logs");
 const logs = await Promise.all(
-  (await readdir(LOG_DIR)).filter((name) => name.endsWith(".log")).sort().map(async (name) => ({ name, text: await readFile(join(LOG_DIR, name), "utf8") })),
+  (await readdir(LOG_DIR))
+    .filter((name) => name.endsWith(".log"))
+    .sort()
+    .map(async (name) => ({ name, text: await readFile(join(LOG_DIR, name), "utf8") })),
 );
 const ENV_DIR = join(ROOT, "test", "fixtures", "env");
 const envFiles: { path: string; text: string }[] = [];
@@ -26,7 +29,12 @@ for (const entry of await readdir(ENV_DIR, { recursive: true, withFileTypes: tru
   envFiles.push({ path: relative(ENV_DIR, full), text: await readFile(full, "utf8") });
 }
 
-const shape = (text: string) => analyzeBuildLog(text, { path: "log", toolVersion: "test" }).findings.map(({ id, line, packages }) => ({ id, line, packages }));
+const shape = (text: string) =>
+  analyzeBuildLog(text, { path: "log", toolVersion: "test" }).findings.map(({ id, line, packages }) => ({
+    id,
+    line,
+    packages,
+  }));
 
 describe("build-log", () => {
   test("how the log was carried (CRLF, ACR timestamps, colour codes) does not change the findings", () => {
@@ -48,7 +56,12 @@ describe("build-log", () => {
 
   test("any mix of real log lines and noise: no throw, findings inside the file, excerpts that hold their line", () => {
     const realLine = fc.constantFrom(...logs.flatMap(({ text }) => text.split("\n")));
-    const line = fc.oneof(realLine, realLine, fc.string({ maxLength: 120 }), fc.string({ unit: "grapheme", maxLength: 60 }));
+    const line = fc.oneof(
+      realLine,
+      realLine,
+      fc.string({ maxLength: 120 }),
+      fc.string({ unit: "grapheme", maxLength: 60 }),
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 80 }), (lines) => {
         const report = analyzeBuildLog(lines.join("\n"), { path: "log", toolVersion: "test" });
@@ -56,7 +69,8 @@ describe("build-log", () => {
         for (const finding of report.findings) {
           expect(finding.line).toBeGreaterThanOrEqual(1);
           expect(finding.line).toBeLessThanOrEqual(Math.max(1, report.source.lines));
-          if (finding.id !== "no-known-cause") expect(finding.excerpt.some((entry) => entry.line === finding.line)).toBe(true);
+          if (finding.id !== "no-known-cause")
+            expect(finding.excerpt.some((entry) => entry.line === finding.line)).toBe(true);
         }
       }),
       PARAMETERS,

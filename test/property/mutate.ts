@@ -18,7 +18,8 @@ function isContainer(value: unknown): value is Container {
 export function pathsOf(root: JsonValue, prefix: Path = []): Path[] {
   const out: Path[] = [prefix];
   if (Array.isArray(root)) root.forEach((item, index) => out.push(...pathsOf(item, [...prefix, index])));
-  else if (isContainer(root)) for (const [key, value] of Object.entries(root)) out.push(...pathsOf(value, [...prefix, key]));
+  else if (isContainer(root))
+    for (const [key, value] of Object.entries(root)) out.push(...pathsOf(value, [...prefix, key]));
   return out;
 }
 
@@ -35,7 +36,8 @@ function get(root: JsonValue, path: Path): JsonValue | undefined {
 function set(root: JsonValue, path: Path, value: JsonValue): JsonValue {
   if (path.length === 0) return value;
   const parent = get(root, path.slice(0, -1));
-  if (isContainer(parent)) (parent as Record<string | number, JsonValue>)[path[path.length - 1] as string | number] = value;
+  if (isContainer(parent))
+    (parent as Record<string | number, JsonValue>)[path[path.length - 1] as string | number] = value;
   return root;
 }
 
@@ -91,7 +93,12 @@ export function recase(text: string, casing: Casing, random: () => number): stri
       const providers = segments.findIndex((segment) => segment.toLowerCase() === "providers");
       return segments
         .map((segment, index) => {
-          const structural = index === 1 || index === 3 || index === providers || index === providers + 1 || (providers > 0 && index > providers + 1 && (index - providers) % 2 === 0);
+          const structural =
+            index === 1 ||
+            index === 3 ||
+            index === providers ||
+            index === providers + 1 ||
+            (providers > 0 && index > providers + 1 && (index - providers) % 2 === 0);
           if (!structural) return segment;
           const pick = random();
           return pick < 0.4 ? segment.toLowerCase() : pick < 0.6 ? segment.toUpperCase() : randomCase(segment, random);
@@ -143,7 +150,15 @@ const ENUM_KEYS = new Set([
   "enableNodePublicIp",
 ]);
 /** Keys whose value is a list of such strings. */
-const ENUM_LIST_KEYS = new Set(["groupIds", "requiredMembers", "sourceAddressPrefixes", "destinationAddressPrefixes", "addressPrefixes", "sourcePortRanges", "destinationPortRanges"]);
+const ENUM_LIST_KEYS = new Set([
+  "groupIds",
+  "requiredMembers",
+  "sourceAddressPrefixes",
+  "destinationAddressPrefixes",
+  "addressPrefixes",
+  "sourcePortRanges",
+  "destinationPortRanges",
+]);
 /** Keys whose value is a resource or compute name (ARM names are case-insensitive). */
 const NAME_KEYS = new Set(["name", "imageBuildCompute"]);
 
@@ -167,17 +182,40 @@ export interface RecasePlan {
   seed: number;
 }
 
-export const FULL_LOWER: RecasePlan = { ids: true, idScope: "all", enums: true, names: true, mode: "consistent", casings: ["lower"], keep: 0, seed: 1 };
+export const FULL_LOWER: RecasePlan = {
+  ids: true,
+  idScope: "all",
+  enums: true,
+  names: true,
+  mode: "consistent",
+  casings: ["lower"],
+  keep: 0,
+  seed: 1,
+};
 
 type Category = "id" | "enum" | "name";
 
 /** What kind of case-insensitive string sits at this key, if any. */
-function categoryOf(key: string | number | undefined, parentKey: string | number | undefined, value: string, under: Path): Category | undefined {
+function categoryOf(
+  key: string | number | undefined,
+  parentKey: string | number | undefined,
+  value: string,
+  under: Path,
+): Category | undefined {
   if (isArmIdLike(value)) return "id";
   // The snapshot's own fields are exact: its parts and key outcomes are schema enums, its times are times.
-  if (under[0] === "keys" || under[0] === "parts" || under[0] === "tool" || under[0] === "errors" && key !== "resourceId") return undefined;
+  if (
+    under[0] === "keys" ||
+    under[0] === "parts" ||
+    under[0] === "tool" ||
+    (under[0] === "errors" && key !== "resourceId")
+  )
+    return undefined;
   if (under[0] === "privateEndpointTypes") return "enum";
-  if (under[0] === "target") return key === "workspace" || key === "resourceGroup" || key === "subscriptionId" || key === "location" ? "name" : undefined;
+  if (under[0] === "target")
+    return key === "workspace" || key === "resourceGroup" || key === "subscriptionId" || key === "location"
+      ? "name"
+      : undefined;
   if (typeof key === "string" && ENUM_KEYS.has(key)) return "enum";
   if (typeof key === "number" && typeof parentKey === "string" && ENUM_LIST_KEYS.has(parentKey)) return "enum";
   if (typeof key === "string" && NAME_KEYS.has(key)) return "name";
@@ -193,7 +231,12 @@ export function recaseSnapshot(snapshot: Snapshot, plan: RecasePlan): { snapshot
   const chosen = new Map<string, string>();
   let changed = 0;
   const respell = (value: string, category: Category): string => {
-    if ((category === "id" && !plan.ids) || (category === "enum" && !plan.enums) || (category === "name" && !plan.names)) return value;
+    if (
+      (category === "id" && !plan.ids) ||
+      (category === "enum" && !plan.enums) ||
+      (category === "name" && !plan.names)
+    )
+      return value;
     const key = `${category}:${value.toLowerCase()}`;
     if (plan.mode === "consistent" && chosen.has(key)) return chosen.get(key) as string;
     const casing = plan.casings[Math.floor(random() * plan.casings.length)] ?? "lower";
@@ -226,16 +269,18 @@ export function recaseSnapshot(snapshot: Snapshot, plan: RecasePlan): { snapshot
   return { snapshot: walk(snapshot as unknown as JsonValue, []) as unknown as Snapshot, changed };
 }
 
-export const recasePlan: fc.Arbitrary<RecasePlan> = fc.record({
-  ids: fc.boolean(),
-  idScope: fc.constantFrom("all" as const, "all" as const, "own" as const, "references" as const),
-  enums: fc.boolean(),
-  names: fc.boolean(),
-  mode: fc.constantFrom("consistent" as const, "independent" as const),
-  casings: fc.uniqueArray(fc.constantFrom(...CASINGS), { minLength: 1, maxLength: CASINGS.length }),
-  keep: fc.constantFrom(0, 0.25, 0.5, 0.9),
-  seed: fc.integer(),
-}).filter((plan) => plan.ids || plan.enums || plan.names);
+export const recasePlan: fc.Arbitrary<RecasePlan> = fc
+  .record({
+    ids: fc.boolean(),
+    idScope: fc.constantFrom("all" as const, "all" as const, "own" as const, "references" as const),
+    enums: fc.boolean(),
+    names: fc.boolean(),
+    mode: fc.constantFrom("consistent" as const, "independent" as const),
+    casings: fc.uniqueArray(fc.constantFrom(...CASINGS), { minLength: 1, maxLength: CASINGS.length }),
+    keep: fc.constantFrom(0, 0.25, 0.5, 0.9),
+    seed: fc.integer(),
+  })
+  .filter((plan) => plan.ids || plan.enums || plan.names);
 
 // ---- structural mutations ----------------------------------------------------------------------------
 
@@ -289,7 +334,29 @@ const oddValue: fc.Arbitrary<JsonValue> = fc.oneof(
   fc.integer({ min: -5, max: 70000 }),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.boolean(),
-  fc.constantFrom("", " ", "true", "False", "Enabled", "deny", "ALLOW", "*", "0", "443", "10.0.0.0/8", "::/0", "not/an/id", "/subscriptions/", "/subscriptions/x/resourcegroups/y/providers/z/a/b", "Microsoft.Network/virtualNetworks", "null", "[]", "__proto__", "constructor", "toString"),
+  fc.constantFrom(
+    "",
+    " ",
+    "true",
+    "False",
+    "Enabled",
+    "deny",
+    "ALLOW",
+    "*",
+    "0",
+    "443",
+    "10.0.0.0/8",
+    "::/0",
+    "not/an/id",
+    "/subscriptions/",
+    "/subscriptions/x/resourcegroups/y/providers/z/a/b",
+    "Microsoft.Network/virtualNetworks",
+    "null",
+    "[]",
+    "__proto__",
+    "constructor",
+    "toString",
+  ),
   fc.string({ maxLength: 12 }),
   fc.constant<JsonValue>([]),
   fc.constant<JsonValue>({}),
@@ -297,13 +364,22 @@ const oddValue: fc.Arbitrary<JsonValue> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>,
 );
 
-const fieldName = fc.oneof(fc.constantFrom(...READ_KEYS, "__proto__", "constructor", "extra", "Properties", "ID"), fc.string({ minLength: 1, maxLength: 8 }));
+const fieldName = fc.oneof(
+  fc.constantFrom(...READ_KEYS, "__proto__", "constructor", "extra", "Properties", "ID"),
+  fc.string({ minLength: 1, maxLength: 8 }),
+);
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), focus: fc.boolean() }),
   fc.record({ kind: fc.constant("null" as const), at: fc.nat(), focus: fc.boolean() }),
   fc.record({ kind: fc.constant("replace" as const), at: fc.nat(), focus: fc.boolean(), value: oddValue }),
-  fc.record({ kind: fc.constant("recase" as const), at: fc.nat(), focus: fc.boolean(), casing: fc.constantFrom(...CASINGS), seed: fc.integer() }),
+  fc.record({
+    kind: fc.constant("recase" as const),
+    at: fc.nat(),
+    focus: fc.boolean(),
+    casing: fc.constantFrom(...CASINGS),
+    seed: fc.integer(),
+  }),
   fc.record({ kind: fc.constant("add" as const), at: fc.nat(), focus: fc.boolean(), key: fieldName, value: oddValue }),
 );
 
@@ -314,12 +390,17 @@ export type Scope = "resources" | "snapshot";
 function recaseAll(value: JsonValue, casing: Casing, random: () => number): JsonValue {
   if (typeof value === "string") return recase(value, casing, random);
   if (Array.isArray(value)) return value.map((item) => recaseAll(item, casing, random));
-  if (isContainer(value)) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, recaseAll(inner, casing, random)]));
+  if (isContainer(value))
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, recaseAll(inner, casing, random)]));
   return value;
 }
 
 /** Apply the mutations in order to a copy of `snapshot`; returns the mutated value and what each did. */
-export function mutate(snapshot: Snapshot, mutations: readonly Mutation[], scope: Scope): { value: JsonValue; log: string[] } {
+export function mutate(
+  snapshot: Snapshot,
+  mutations: readonly Mutation[],
+  scope: Scope,
+): { value: JsonValue; log: string[] } {
   let root = structuredClone(snapshot) as unknown as JsonValue;
   const log: string[] = [];
   for (const step of mutations) {
@@ -352,7 +433,8 @@ export function mutate(snapshot: Snapshot, mutations: readonly Mutation[], scope
         const target = get(root, path);
         const value = structuredClone(step.value);
         if (Array.isArray(target)) target.push(value);
-        else if (isContainer(target)) Object.defineProperty(target, step.key, { value, enumerable: true, configurable: true, writable: true });
+        else if (isContainer(target))
+          Object.defineProperty(target, step.key, { value, enumerable: true, configurable: true, writable: true });
         else break;
         log.push(`add ${JSON.stringify(step.key)} to ${where}`);
         break;

@@ -17,7 +17,20 @@ import { STATUSES, type Report } from "../../src/engine/types.js";
 import { idKey } from "../../src/snapshot/ids.js";
 import { parseSnapshot } from "../../src/snapshot/io.js";
 import type { Snapshot } from "../../src/snapshot/types.js";
-import { FULL_LOWER, READ_KEYS, mutate, mutation, pathsOf, recasePlan, recaseSnapshot, setAt, type JsonValue, type Path, type RecasePlan, type Scope } from "./mutate.js";
+import {
+  FULL_LOWER,
+  READ_KEYS,
+  mutate,
+  mutation,
+  pathsOf,
+  recasePlan,
+  recaseSnapshot,
+  setAt,
+  type JsonValue,
+  type Path,
+  type RecasePlan,
+  type Scope,
+} from "./mutate.js";
 import { collectBases, type Bases } from "./snapshots.js";
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 424242;
@@ -46,7 +59,10 @@ function load(value: JsonValue | Snapshot, label = "mutated"): Snapshot | undefi
     return parseSnapshot(text, label);
   } catch (error) {
     if (error instanceof PreflightError) return undefined;
-    throw new Error(`parseSnapshot threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}, not a PreflightError`, { cause: error });
+    throw new Error(
+      `parseSnapshot threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}, not a PreflightError`,
+      { cause: error },
+    );
   }
 }
 
@@ -88,14 +104,20 @@ function byId(report: Report): Report["checks"] {
 
 /** Per check (by id): its status and its findings' `status:messageId`, in report order. */
 function verdicts(report: Report): Array<{ id: string; status: string; findings: string[] }> {
-  return byId(report).map((check) => ({ id: check.id, status: check.status, findings: check.findings.map((finding) => `${finding.status}:${finding.messageId}`) }));
+  return byId(report).map((check) => ({
+    id: check.id,
+    status: check.status,
+    findings: check.findings.map((finding) => `${finding.status}:${finding.messageId}`),
+  }));
 }
 
 /** Per check (by id): every finding whole (resource, message, evidence, remediation), compared case-insensitively. */
 function deepVerdicts(report: Report): Array<{ id: string; findings: string[] }> {
   return byId(report).map((check) => ({
     id: check.id,
-    findings: check.findings.map((finding) => JSON.stringify({ ...finding, resourceId: idKey(finding.resourceId) }).toLowerCase()),
+    findings: check.findings.map((finding) =>
+      JSON.stringify({ ...finding, resourceId: idKey(finding.resourceId) }).toLowerCase(),
+    ),
   }));
 }
 
@@ -105,16 +127,22 @@ function expectSameVerdicts(original: Report, recased: Report, context: string):
   const after = verdicts(recased);
   const differs = before.findIndex((check, index) => JSON.stringify(check) !== JSON.stringify(after[index]));
   if (differs !== -1) {
-    throw new Error(`${context}\nverdicts differ after re-casing:\n  before: ${JSON.stringify(before[differs])}\n  after:  ${JSON.stringify(after[differs])}`);
+    throw new Error(
+      `${context}\nverdicts differ after re-casing:\n  before: ${JSON.stringify(before[differs])}\n  after:  ${JSON.stringify(after[differs])}`,
+    );
   }
   const deepBefore = deepVerdicts(original);
   const deepAfter = deepVerdicts(recased);
-  const deepDiffers = deepBefore.findIndex((check, index) => JSON.stringify(check) !== JSON.stringify(deepAfter[index]));
+  const deepDiffers = deepBefore.findIndex(
+    (check, index) => JSON.stringify(check) !== JSON.stringify(deepAfter[index]),
+  );
   if (deepDiffers !== -1) {
     const a = deepBefore[deepDiffers] as { id: string; findings: string[] };
     const b = deepAfter[deepDiffers] as { id: string; findings: string[] };
     const index = a.findings.findIndex((finding, i) => finding !== b.findings[i]);
-    throw new Error(`${context}\n${a.id}: finding ${index} differs after re-casing (compared lower-cased):\n  before: ${a.findings[index]}\n  after:  ${b.findings[index]}`);
+    throw new Error(
+      `${context}\n${a.id}: finding ${index} differs after re-casing (compared lower-cased):\n  before: ${a.findings[index]}\n  after:  ${b.findings[index]}`,
+    );
   }
 }
 
@@ -128,8 +156,12 @@ function recased(snapshot: Snapshot, plan: RecasePlan): { snapshot: Snapshot; ch
 
 /** Paths of object properties inside the resources; `focus`: only those the views read. */
 function objectPropertyPaths(snapshot: Snapshot, focus: boolean): Path[] {
-  const all = pathsOf(snapshot.resources as unknown as JsonValue, ["resources"]).filter((path) => path.length > 2 && typeof path[path.length - 1] === "string");
-  const focused = all.filter((path) => READ_KEYS.has(path[path.length - 1] as string) && path[path.length - 1] !== "id");
+  const all = pathsOf(snapshot.resources as unknown as JsonValue, ["resources"]).filter(
+    (path) => path.length > 2 && typeof path[path.length - 1] === "string",
+  );
+  const focused = all.filter(
+    (path) => READ_KEYS.has(path[path.length - 1] as string) && path[path.length - 1] !== "id",
+  );
   return focus && focused.length > 0 ? focused : all;
 }
 
@@ -149,7 +181,8 @@ describe("robust parsing", () => {
     const statuses = new Map<string, Set<string>>();
     for (const name of names) {
       for (const check of buildReport(bases[name] as Snapshot, CHECKS, OPTIONS).checks) {
-        for (const finding of check.findings) statuses.set(check.id, (statuses.get(check.id) ?? new Set()).add(finding.status));
+        for (const finding of check.findings)
+          statuses.set(check.id, (statuses.get(check.id) ?? new Set()).add(finding.status));
       }
     }
     for (const check of CHECKS) expect([...(statuses.get(check.id) ?? [])].length, check.id).toBeGreaterThanOrEqual(3);
@@ -190,7 +223,10 @@ describe("robust parsing", () => {
         try {
           expectVerdicts(snapshot);
         } catch (error) {
-          throw new Error(`base ${name}, mutations:\n  ${log.join("\n  ")}\n${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          throw new Error(
+            `base ${name}, mutations:\n  ${log.join("\n  ")}\n${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
         }
       }),
       PARAMETERS,
@@ -215,7 +251,11 @@ describe("robust parsing", () => {
         const copy = recased(original, plan);
         compared++;
         const context = `base ${name}; plan ${JSON.stringify(plan)}; ${copy.changed} strings re-cased${log.length ? `; after mutations:\n  ${log.join("\n  ")}` : ""}`;
-        expectSameVerdicts(buildReport(original, CHECKS, OPTIONS), buildReport(copy.snapshot, CHECKS, OPTIONS), context);
+        expectSameVerdicts(
+          buildReport(original, CHECKS, OPTIONS),
+          buildReport(copy.snapshot, CHECKS, OPTIONS),
+          context,
+        );
       }),
       PARAMETERS,
     );
@@ -224,24 +264,32 @@ describe("robust parsing", () => {
 
   test("(4) null reads as absent: a property ARM sends as null gives the verdicts of one it leaves out", () => {
     fc.assert(
-      fc.property(baseName(), fc.uniqueArray(fc.nat(), { minLength: 1, maxLength: 3 }), fc.boolean(), (name, picks, focus) => {
-        const base = bases[name] as Snapshot;
-        // Object properties inside the resources (not array items: a null item is not a missing one).
-        const candidates = objectPropertyPaths(base, focus);
-        const chosen = [...new Set(picks.map((pick) => candidates[pick % candidates.length] as Path))];
-        const nulled = structuredClone(base) as unknown as JsonValue;
-        const deleted = structuredClone(base) as unknown as JsonValue;
-        for (const path of chosen) setAt(nulled, path, null);
-        for (const path of [...chosen].reverse()) setAt(deleted, path, undefined);
-        const a = load(deleted);
-        const b = load(nulled);
-        if (!a || !b) return;
-        const context = `base ${name}; null vs absent at:\n  ${chosen.map((path) => `/${path.join("/")}`).join("\n  ")}`;
-        const before = verdicts(buildReport(a, CHECKS, OPTIONS));
-        const after = verdicts(buildReport(b, CHECKS, OPTIONS));
-        const differs = before.findIndex((check, index) => JSON.stringify(check) !== JSON.stringify(after[index]));
-        if (differs !== -1) throw new Error(`${context}\n  absent: ${JSON.stringify(before[differs])}\n  null:   ${JSON.stringify(after[differs])}`);
-      }),
+      fc.property(
+        baseName(),
+        fc.uniqueArray(fc.nat(), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (name, picks, focus) => {
+          const base = bases[name] as Snapshot;
+          // Object properties inside the resources (not array items: a null item is not a missing one).
+          const candidates = objectPropertyPaths(base, focus);
+          const chosen = [...new Set(picks.map((pick) => candidates[pick % candidates.length] as Path))];
+          const nulled = structuredClone(base) as unknown as JsonValue;
+          const deleted = structuredClone(base) as unknown as JsonValue;
+          for (const path of chosen) setAt(nulled, path, null);
+          for (const path of [...chosen].reverse()) setAt(deleted, path, undefined);
+          const a = load(deleted);
+          const b = load(nulled);
+          if (!a || !b) return;
+          const context = `base ${name}; null vs absent at:\n  ${chosen.map((path) => `/${path.join("/")}`).join("\n  ")}`;
+          const before = verdicts(buildReport(a, CHECKS, OPTIONS));
+          const after = verdicts(buildReport(b, CHECKS, OPTIONS));
+          const differs = before.findIndex((check, index) => JSON.stringify(check) !== JSON.stringify(after[index]));
+          if (differs !== -1)
+            throw new Error(
+              `${context}\n  absent: ${JSON.stringify(before[differs])}\n  null:   ${JSON.stringify(after[differs])}`,
+            );
+        },
+      ),
       PARAMETERS,
     );
   });
@@ -251,10 +299,22 @@ describe("re-casing regressions (fixed examples)", () => {
   const plans: Array<[string, RecasePlan]> = [
     ["everything lower-cased", FULL_LOWER],
     ["everything upper-cased", { ...FULL_LOWER, casings: ["upper"] }],
-    ["IDs as ARM varies them (resourcegroups, Microsoft.network, virtualnetworks), names kept", { ...FULL_LOWER, enums: false, names: false, casings: ["structure"], seed: 7 }],
-    ["referrers lower-cased, the resources' own IDs as they were", { ...FULL_LOWER, idScope: "references", enums: false, names: false }],
-    ["the resources' own IDs upper-cased, referrers as they were", { ...FULL_LOWER, idScope: "own", enums: false, names: false, casings: ["upper"] }],
-    ["enum values only, swapped case (eNABLED, dENY, aPPROVED)", { ...FULL_LOWER, ids: false, names: false, casings: ["swap"] }],
+    [
+      "IDs as ARM varies them (resourcegroups, Microsoft.network, virtualnetworks), names kept",
+      { ...FULL_LOWER, enums: false, names: false, casings: ["structure"], seed: 7 },
+    ],
+    [
+      "referrers lower-cased, the resources' own IDs as they were",
+      { ...FULL_LOWER, idScope: "references", enums: false, names: false },
+    ],
+    [
+      "the resources' own IDs upper-cased, referrers as they were",
+      { ...FULL_LOWER, idScope: "own", enums: false, names: false, casings: ["upper"] },
+    ],
+    [
+      "enum values only, swapped case (eNABLED, dENY, aPPROVED)",
+      { ...FULL_LOWER, ids: false, names: false, casings: ["swap"] },
+    ],
     ["every occurrence on its own, random case", { ...FULL_LOWER, mode: "independent", casings: ["random"], seed: 99 }],
   ];
 
@@ -262,7 +322,11 @@ describe("re-casing regressions (fixed examples)", () => {
     for (const name of names) {
       const copy = recased(bases[name] as Snapshot, plan);
       expect(copy.changed, name).toBeGreaterThan(0);
-      expectSameVerdicts(buildReport(bases[name] as Snapshot, CHECKS, OPTIONS), buildReport(copy.snapshot, CHECKS, OPTIONS), `base ${name}`);
+      expectSameVerdicts(
+        buildReport(bases[name] as Snapshot, CHECKS, OPTIONS),
+        buildReport(copy.snapshot, CHECKS, OPTIONS),
+        `base ${name}`,
+      );
     }
   });
 
@@ -272,7 +336,11 @@ describe("re-casing regressions (fixed examples)", () => {
     expect(text).toContain("/resourcegroups/ml-platform-rg/providers/microsoft.network/virtualnetworks/ml-vnet");
     // No ID, resource type or enum value keeps a capital (apiVersions keys and free text may).
     expect(text.match(/"\/subscriptions\/[^"]*[A-Z][^"]*"/g)).toBeNull();
-    expect(text.match(/"(type|publicNetworkAccess|defaultAction|status|access|direction|protocol|computeType|provisioningState)":"[^"]*[A-Z][^"]*"/g)).toBeNull();
+    expect(
+      text.match(
+        /"(type|publicNetworkAccess|defaultAction|status|access|direction|protocol|computeType|provisioningState)":"[^"]*[A-Z][^"]*"/g,
+      ),
+    ).toBeNull();
     const report = buildReport(copy, CHECKS, OPTIONS);
     const status = (id: string) => report.checks.find((check) => check.id === id)?.status;
     expect(status("acr-vnet-image-build")).toBe("fail");
@@ -294,8 +362,16 @@ describe("null regressions (fixed examples)", () => {
     const nulled = structuredClone(base);
     let rules = 0;
     for (const resource of nulled.resources) {
-      const properties = resource.properties as { networkAcls?: { virtualNetworkRules?: Array<Record<string, unknown>> }; networkRuleSet?: { virtualNetworkRules?: Array<Record<string, unknown>> } } | undefined;
-      for (const rule of [...(properties?.networkAcls?.virtualNetworkRules ?? []), ...(properties?.networkRuleSet?.virtualNetworkRules ?? [])]) {
+      const properties = resource.properties as
+        | {
+            networkAcls?: { virtualNetworkRules?: Array<Record<string, unknown>> };
+            networkRuleSet?: { virtualNetworkRules?: Array<Record<string, unknown>> };
+          }
+        | undefined;
+      for (const rule of [
+        ...(properties?.networkAcls?.virtualNetworkRules ?? []),
+        ...(properties?.networkRuleSet?.virtualNetworkRules ?? []),
+      ]) {
         rule.action = null;
         rule.state = null;
         rules++;
@@ -318,6 +394,10 @@ describe("regressions outside the checks", () => {
     expect(snapshot.errors.some((error) => error.part === "privateEndpointTypes")).toBe(true);
     const copy = structuredClone(snapshot);
     for (const error of copy.errors) error.resourceId = error.resourceId.replace(/\/locations\//, "/Locations/");
-    expectSameVerdicts(buildReport(snapshot, CHECKS, OPTIONS), buildReport(copy, CHECKS, OPTIONS), "errors' /locations/ re-cased");
+    expectSameVerdicts(
+      buildReport(snapshot, CHECKS, OPTIONS),
+      buildReport(copy, CHECKS, OPTIONS),
+      "errors' /locations/ re-cased",
+    );
   });
 });

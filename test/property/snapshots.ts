@@ -44,7 +44,10 @@ function parentOf(id: string): string {
  * connection example) at the private endpoint example, the AmlCompute example re-homed under it in the
  * VNet example's subnet. `nsg` attaches the NSG example to that subnet; `peerings` adds the peering list.
  */
-function armExampleScenario({ nsg = false, peerings = false }: { nsg?: boolean; peerings?: boolean } = {}): { scenario: Scenario; options: AuditOptions } {
+function armExampleScenario({ nsg = false, peerings = false }: { nsg?: boolean; peerings?: boolean } = {}): {
+  scenario: Scenario;
+  options: AuditOptions;
+} {
   const workspace = body(`${ML}/2025-12-01/Workspace/get.json`);
   const storage = body("Microsoft.Storage/2026-09-01/StorageAccountGetProperties.json");
   const registry = body("Microsoft.ContainerRegistry/2025-11-01/RegistryGet.json");
@@ -73,7 +76,9 @@ function armExampleScenario({ nsg = false, peerings = false }: { nsg?: boolean; 
   endpointVnet.id = parentOf(endpointSubnet);
   endpointVnet.name = endpointVnet.id.split("/").pop();
   endpointVnet.location = endpoint.location;
-  endpointVnet.properties.subnets = [{ ...endpointVnet.properties.subnets[0], id: endpointSubnet, name: endpointSubnet.split("/").pop() }];
+  endpointVnet.properties.subnets = [
+    { ...endpointVnet.properties.subnets[0], id: endpointSubnet, name: endpointSubnet.split("/").pop() },
+  ];
   const extra: Json[] = [];
   if (nsg) {
     const group = body("Microsoft.Network/2026-01-01/NetworkSecurityGroupGet.json");
@@ -85,8 +90,12 @@ function armExampleScenario({ nsg = false, peerings = false }: { nsg?: boolean; 
     vnet.properties.virtualNetworkPeerings = list.value;
   }
   const resources = [workspace, storage, registry, keyVault, endpoint, endpointVnet, compute, vnet, ...extra];
-  const unique = resources.filter((resource, index) => resources.findIndex((other) => other.id.toLowerCase() === resource.id.toLowerCase()) === index);
-  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/workspaces\/([^/]+)$/i.exec(workspace.id);
+  const unique = resources.filter(
+    (resource, index) => resources.findIndex((other) => other.id.toLowerCase() === resource.id.toLowerCase()) === index,
+  );
+  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/workspaces\/([^/]+)$/i.exec(
+    workspace.id,
+  );
   if (!match) throw new Error(`not a workspace ID: ${workspace.id}`);
   return {
     scenario: {
@@ -97,7 +106,9 @@ function armExampleScenario({ nsg = false, peerings = false }: { nsg?: boolean; 
         [`${registry.id}/listCredentials`]: body("Microsoft.ContainerRegistry/2025-11-01/RegistryListCredentials.json"),
       },
     },
-    options: { workspace: { subscriptionId: match[1] as string, resourceGroup: match[2] as string, name: match[3] as string } },
+    options: {
+      workspace: { subscriptionId: match[1] as string, resourceGroup: match[2] as string, name: match[3] as string },
+    },
   };
 }
 
@@ -120,7 +131,9 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
   // The private endpoints sit in a peered VNet (one side Connected), and one compute in a third VNet.
   peered: () =>
     healthyWith((s) => {
-      const endpoints = addVnet(s, "endpoints-vnet", "10.50.0.0/16", { subnetProperties: { privateEndpointNetworkPolicies: "Disabled" } });
+      const endpoints = addVnet(s, "endpoints-vnet", "10.50.0.0/16", {
+        subnetProperties: { privateEndpointNetworkPolicies: "Disabled" },
+      });
       moveEndpoints(s, endpoints, ["pe-mlresearchstore-blob", "pe-mlresearchstore-file", "pe-mlresearchacr"]);
       peer(s, "endpoints-vnet", vnetId("ml-vnet"), "Connected");
       const lonely = addVnet(s, "lonely-vnet", "10.60.0.0/16");
@@ -139,39 +152,76 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
       workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
       workspace(s).properties.imageBuildCompute = "gpu-train";
       setSubnet(s, "ci-alice", undefined);
-      addCompute(s, "aks-1", { computeType: "AKS", provisioningState: "Failed", properties: { aksNetworkingConfiguration: { subnetId: TRAINING } } });
+      addCompute(s, "aks-1", {
+        computeType: "AKS",
+        provisioningState: "Failed",
+        properties: { aksNetworkingConfiguration: { subnetId: TRAINING } },
+      });
       const connection = (storage(s).properties.privateEndpointConnections as Json[])[0] as Json;
       connection.properties.privateLinkServiceConnectionState.status = "Pending";
       storage(s).properties.publicNetworkAccess = "Enabled";
       registry(s).properties.publicNetworkAccess = "Enabled";
-      registry(s).properties.networkRuleSet = { defaultAction: "Deny", virtualNetworkRules: [{ id: TRAINING, action: "Allow" }] };
+      registry(s).properties.networkRuleSet = {
+        defaultAction: "Deny",
+        virtualNetworkRules: [{ id: TRAINING, action: "Allow" }],
+      };
       // An outbound Deny on an application security group ahead of the Allow rules: service tags undetermined.
       const nsg = s.resources.find((resource) => /\/networkSecurityGroups\/training-nsg$/i.test(resource.id)) as Json;
       nsg.properties.securityRules.push({
         name: "DenyAsgOut",
-        properties: { priority: 101, direction: "Outbound", access: "Deny", protocol: "Tcp", sourceAddressPrefix: "VirtualNetwork", sourcePortRange: "*", destinationApplicationSecurityGroups: [{ id: `${vnetId("ml-vnet").replace(/virtualNetworks\/ml-vnet$/, "applicationSecurityGroups/egress")}` }], destinationPortRange: "443" },
+        properties: {
+          priority: 101,
+          direction: "Outbound",
+          access: "Deny",
+          protocol: "Tcp",
+          sourceAddressPrefix: "VirtualNetwork",
+          sourcePortRange: "*",
+          destinationApplicationSecurityGroups: [
+            { id: `${vnetId("ml-vnet").replace(/virtualNetworks\/ml-vnet$/, "applicationSecurityGroups/egress")}` },
+          ],
+          destinationPortRange: "443",
+        },
       });
     }),
   // Endpoints with a second link (to another resource) listed first, and an NSG rule on "Any".
   "multi-link": () =>
     healthyWith((s) => {
       const otherLink = (endpoint: string, target: string, groupIds: string[], status: string): void => {
-        const pe = s.resources.find((resource) => resource.id.toLowerCase().endsWith(`/privateendpoints/${endpoint}`)) as Json;
+        const pe = s.resources.find((resource) =>
+          resource.id.toLowerCase().endsWith(`/privateendpoints/${endpoint}`),
+        ) as Json;
         pe.properties.privateLinkServiceConnections.unshift({
           id: `${pe.id}/privateLinkServiceConnections/other`,
           name: "other",
-          properties: { privateLinkServiceId: target, groupIds, privateLinkServiceConnectionState: { status, description: "", actionsRequired: "None" } },
+          properties: {
+            privateLinkServiceId: target,
+            groupIds,
+            privateLinkServiceConnectionState: { status, description: "", actionsRequired: "None" },
+          },
         });
       };
       otherLink("pe-mlresearchstore-file", STORAGE_ID.replace(/mlresearchstore$/, "otherstore"), ["blob"], "Rejected");
       otherLink("pe-mlresearchacr", ACR_ID.replace(/mlresearchacr$/, "otheracr"), ["registry"], "Pending");
       // The workspace lists its endpoint's connection twice (a connection re-created under another name).
       const connections = workspace(s).properties.privateEndpointConnections as Json[];
-      connections.push({ ...structuredClone(connections[0] as Json), id: `${(connections[0] as Json).id}-2`, name: "pe-ml-research-2" });
+      connections.push({
+        ...structuredClone(connections[0] as Json),
+        id: `${(connections[0] as Json).id}-2`,
+        name: "pe-ml-research-2",
+      });
       const nsg = s.resources.find((resource) => /\/networkSecurityGroups\/training-nsg$/i.test(resource.id)) as Json;
       nsg.properties.securityRules.push({
         name: "DenyAnyToMcr",
-        properties: { priority: 95, direction: "Outbound", access: "Deny", protocol: "Tcp", sourceAddressPrefix: "Any", sourcePortRange: "Any", destinationAddressPrefix: "MicrosoftContainerRegistry", destinationPortRange: "443" },
+        properties: {
+          priority: 95,
+          direction: "Outbound",
+          access: "Deny",
+          protocol: "Tcp",
+          sourceAddressPrefix: "Any",
+          sourcePortRange: "Any",
+          destinationAddressPrefix: "MicrosoftContainerRegistry",
+          destinationPortRange: "443",
+        },
       });
     }),
   // Hardening that breaks builds: storage and registry refuse trusted services, a Standard registry
@@ -186,9 +236,12 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
       registry(s).properties.adminUserEnabled = false;
       compute(s, "gpu-train").location = "northeurope";
       compute(s, "gpu-train").properties.computeLocation = "northeurope";
-      const routes = (s.resources.find((resource) => /\/routeTables\/training-rt$/i.test(resource.id)) as Json).properties.routes as Json[];
+      const routes = (s.resources.find((resource) => /\/routeTables\/training-rt$/i.test(resource.id)) as Json)
+        .properties.routes as Json[];
       routes.push({ name: "blackhole", properties: { addressPrefix: "0.0.0.0/0", nextHopType: "None" } });
-      const group = s.resources.find((resource) => /pe-ml-research\/privateDnsZoneGroups\/default$/i.test(resource.id)) as Json;
+      const group = s.resources.find((resource) =>
+        /pe-ml-research\/privateDnsZoneGroups\/default$/i.test(resource.id),
+      ) as Json;
       group.properties.privateDnsZoneConfigs = (group.properties.privateDnsZoneConfigs as Json[]).slice(0, 1);
     }),
   // What cannot be judged: keys not read with the admin user off, storage under a network security
@@ -210,7 +263,11 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
   // A managed network not yet provisioned, whose approved outbound rules miss the registry.
   "managed-inactive": () =>
     healthyWith((s) => {
-      workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound", status: { status: "Inactive" }, outboundRules: {} };
+      workspace(s).properties.managedNetwork = {
+        isolationMode: "AllowOnlyApprovedOutbound",
+        status: { status: "Inactive" },
+        outboundRules: {},
+      };
     }),
   // Azure's own diagnose run, with an error and a warning.
   diagnosed: () => {
@@ -220,7 +277,9 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
         body: {
           value: {
             dnsResolutionResults: [{ code: "CustomDNSInUse", level: "Warning", message: "custom DNS in use" }],
-            networkSecurityRuleResults: [{ code: "NsgRuleBlocks", level: "Error", message: "an NSG rule blocks outbound" }],
+            networkSecurityRuleResults: [
+              { code: "NsgRuleBlocks", level: "Error", message: "an NSG rule blocks outbound" },
+            ],
           },
         },
       },
@@ -235,10 +294,26 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
 function withKeyOutcomes(snapshot: Snapshot): Snapshot {
   const copy = structuredClone(snapshot);
   copy.keys = {
-    storage: { outcome: "mismatch", resourceId: STORAGE_ID, keyCreationTimes: { key1: new Date(Date.parse(NOW) - 10 * 60_000).toISOString(), key2: "2026-01-10T08:00:00.0000000Z" } },
-    registry: { outcome: "unknown", resourceId: ACR_ID, reason: "the registry's credentials were not read", failedOperation: "registry listCredentials", statusCode: 403, permission: "Microsoft.ContainerRegistry/registries/listCredentials/action" },
+    storage: {
+      outcome: "mismatch",
+      resourceId: STORAGE_ID,
+      keyCreationTimes: {
+        key1: new Date(Date.parse(NOW) - 10 * 60_000).toISOString(),
+        key2: "2026-01-10T08:00:00.0000000Z",
+      },
+    },
+    registry: {
+      outcome: "unknown",
+      resourceId: ACR_ID,
+      reason: "the registry's credentials were not read",
+      failedOperation: "registry listCredentials",
+      statusCode: 403,
+      permission: "Microsoft.ContainerRegistry/registries/listCredentials/action",
+    },
   };
-  const acr = copy.resources.find((resource) => typeof resource.id === "string" && resource.id.toLowerCase() === ACR_ID.toLowerCase()) as Json | undefined;
+  const acr = copy.resources.find(
+    (resource) => typeof resource.id === "string" && resource.id.toLowerCase() === ACR_ID.toLowerCase(),
+  ) as Json | undefined;
   if (acr) acr.properties.adminUserEnabled = true;
   return copy;
 }

@@ -36,7 +36,10 @@ const shown = {} as Record<Format, string>;
 
 /** The demo audited (only `checks`, when given) and rendered in every format, clock and versions fixed. */
 async function renderDemo(only?: string[]): Promise<Record<Format, string>> {
-  const { report } = await auditScenario(demoScenario(), { now: "2026-11-25T09:00:00.000Z", ...(only ? { only } : {}) });
+  const { report } = await auditScenario(demoScenario(), {
+    now: "2026-11-25T09:00:00.000Z",
+    ...(only ? { only } : {}),
+  });
   const fixed: Report = {
     ...report,
     tool: { ...report.tool, version: packageJson.version },
@@ -46,7 +49,12 @@ async function renderDemo(only?: string[]): Promise<Record<Format, string>> {
   };
   const out = {} as Record<Format, string>;
   for (const format of FORMATS) {
-    out[format] = render(format, fixed, { colour: false, verbose: false, failOn: "fail", docsUrl: (check) => DOCS_URL.replace("{id}", check.id) });
+    out[format] = render(format, fixed, {
+      colour: false,
+      verbose: false,
+      failOn: "fail",
+      docsUrl: (check) => DOCS_URL.replace("{id}", check.id),
+    });
   }
   return out;
 }
@@ -90,12 +98,16 @@ describe("golden reports of the demo workspace (docs/examples/)", () => {
   test.each(FORMATS)("README.md shows the %s golden, as generated", async (format) => {
     const readme = await readFile(README, "utf8");
     const expected = block(format, shown[format]);
-    expect(readme.includes(expected), `README's ${format} example differs from docs/examples/${FILE[format]}; run UPDATE_GOLDEN=1`).toBe(true);
+    expect(
+      readme.includes(expected),
+      `README's ${format} example differs from docs/examples/${FILE[format]}; run UPDATE_GOLDEN=1`,
+    ).toBe(true);
   });
 
   test("the goldens show the demo's failures and its ticket", () => {
     for (const format of FORMATS) {
-      for (const id of ["acr-vnet-image-build", "key-sync", "service-tags-outbound"]) expect(rendered[format]).toContain(id);
+      for (const id of ["acr-vnet-image-build", "key-sync", "service-tags-outbound"])
+        expect(rendered[format]).toContain(id);
       expect(rendered[format]).toContain("2611250010000421");
     }
   });

@@ -17,9 +17,16 @@ describe("azCommands", () => {
     [
       "one in parentheses and one at the end",
       "Repair or recreate the cluster (az ml compute show -n c -w ws -g rg), or choose another: az ml workspace update -n ws -g rg --image-build-compute <cpu-cluster-name>",
-      ["az ml compute show -n c -w ws -g rg", "az ml workspace update -n ws -g rg --image-build-compute <cpu-cluster-name>"],
+      [
+        "az ml compute show -n c -w ws -g rg",
+        "az ml workspace update -n ws -g rg --image-build-compute <cpu-cluster-name>",
+      ],
     ],
-    ["a trailing full stop is not part of it", "Run again; if it persists, check /s/x with az resource show --ids /s/x.", ["az resource show --ids /s/x"]],
+    [
+      "a trailing full stop is not part of it",
+      "Run again; if it persists, check /s/x with az resource show --ids /s/x.",
+      ["az resource show --ids /s/x"],
+    ],
     ["the word az inside prose is not a command", "Grant it on the Azure subscription, then run again.", []],
     ["a mention too short to run is not a command", "Sync after every az acr.", []],
   ];
@@ -48,18 +55,33 @@ function reportWith(statuses: Status[]): Report {
     durationMs: 0,
     summary,
     checks,
-    collection: { requests: 1, read: { "Microsoft.Network/virtualNetworks": 2, "Microsoft.Foo/bars": 1, "Microsoft.MachineLearningServices/workspaces": 1 }, errors: [], retries: [] },
+    collection: {
+      requests: 1,
+      read: {
+        "Microsoft.Network/virtualNetworks": 2,
+        "Microsoft.Foo/bars": 1,
+        "Microsoft.MachineLearningServices/workspaces": 1,
+      },
+      errors: [],
+      retries: [],
+    },
   };
 }
 
 describe("exitSentence", () => {
   test("names the checks that reached --fail-on", () => {
-    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "fail")).toBe("exit 1: 1 check at or above --fail-on fail: check-0 (fail)");
-    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "unknown")).toBe("exit 1: 2 checks at or above --fail-on unknown: check-0 (fail), check-1 (unknown)");
+    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "fail")).toBe(
+      "exit 1: 1 check at or above --fail-on fail: check-0 (fail)",
+    );
+    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "unknown")).toBe(
+      "exit 1: 2 checks at or above --fail-on unknown: check-0 (fail), check-1 (unknown)",
+    );
   });
 
   test("says what stayed below the level when the exit code is 0", () => {
-    expect(exitSentence(reportWith(["unknown", "warn", "pass"]), "fail")).toBe("exit 0: no check at or above --fail-on fail (1 unknown, 1 warn below it)");
+    expect(exitSentence(reportWith(["unknown", "warn", "pass"]), "fail")).toBe(
+      "exit 0: no check at or above --fail-on fail (1 unknown, 1 warn below it)",
+    );
     expect(exitSentence(reportWith(["pass", "skip"]), "warn")).toBe("exit 0: no check at or above --fail-on warn");
   });
 });

@@ -29,12 +29,17 @@ export const NO_KNOWN_CAUSE = {
 export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorReport {
   const lines = toLogLines(text);
   const outcome = outcomeOf(lines);
-  const matches: { cause: CauseDefinition; match: CauseMatch }[] = CAUSES.flatMap((cause) => cause.find(lines, outcome).map((match) => ({ cause, match })));
+  const matches: { cause: CauseDefinition; match: CauseMatch }[] = CAUSES.flatMap((cause) =>
+    cause.find(lines, outcome).map((match) => ({ cause, match })),
+  );
 
   // Pip that timed out and then says "(from versions: none)" never saw the index: that is the timeout.
   const network = matches.find(({ cause }) => cause.id === "network-timeout");
   const neverReachedIndex = ({ cause, match }: (typeof matches)[number]) =>
-    network !== undefined && cause.id === "pip-package-not-found" && match.evidence?.versionsOnIndex === "none" && match.line > network.match.line;
+    network !== undefined &&
+    cause.id === "pip-package-not-found" &&
+    match.evidence?.versionsOnIndex === "none" &&
+    match.line > network.match.line;
   const explained = matches.filter((entry) => !neverReachedIndex(entry));
   const unreached = matches.filter(neverReachedIndex).flatMap(({ match }) => match.packages?.slice(0, 1) ?? []);
   if (network && unreached.length > 0) {
@@ -43,7 +48,9 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
   }
 
   const findings: DoctorFinding[] = explained
-    .sort((left, right) => left.match.line - right.match.line || CAUSES.indexOf(left.cause) - CAUSES.indexOf(right.cause))
+    .sort(
+      (left, right) => left.match.line - right.match.line || CAUSES.indexOf(left.cause) - CAUSES.indexOf(right.cause),
+    )
     .map(({ cause, match }) => {
       const related = relatedChecks(cause, match, options.workspace);
       return {
@@ -63,7 +70,10 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
 
   let lastErrorLines: SourceLine[] | undefined;
   if (outcome === "failed" && !findings.some((finding) => finding.status === "fail")) {
-    lastErrorLines = lines.filter(looksLikeError).slice(-LAST_ERROR_LINES).map(({ line, text: shown }) => ({ line, text: shown }));
+    lastErrorLines = lines
+      .filter(looksLikeError)
+      .slice(-LAST_ERROR_LINES)
+      .map(({ line, text: shown }) => ({ line, text: shown }));
     const last = lastErrorLines.at(-1);
     findings.push({
       id: NO_KNOWN_CAUSE.id,

@@ -47,7 +47,8 @@ export interface CauseDefinition {
 
 /** Microsoft's and the workspace's registries: what the NSG service-tag checks are about. */
 const AZURE_REGISTRY_HOST = /(?:^|\.)(?:azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|data\.mcr\.microsoft\.com)$/i;
-const REGISTRY_HOST = /\b(?:[a-z0-9]+(?:\.[a-z0-9-]+)*\.azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|(?:registry-1\.|index\.)?docker\.io)\b/i;
+const REGISTRY_HOST =
+  /\b(?:[a-z0-9]+(?:\.[a-z0-9-]+)*\.azurecr\.(?:io|cn|us)|mcr\.microsoft\.com|(?:registry-1\.|index\.)?docker\.io)\b/i;
 
 /** Lines of a block that follows a header: indented list items, up to the first line that is neither. */
 function listAfter(lines: readonly LogLine[], headerIndex: number, item: RegExp): { items: string[]; end: number } {
@@ -82,7 +83,9 @@ const URL_HOST = /https?:\/\/([^/\s:'"]+)|host='([^']+)'|HTTPSConnectionPool\(ho
 
 /** Lines where a download timed out or its connection broke; pip's retries are marked. */
 function networkErrorLines(lines: readonly LogLine[]): { line: LogLine; retried: boolean }[] {
-  return lines.flatMap((line) => (NETWORK_ERROR.test(line.content) ? [{ line, retried: PIP_RETRY.test(line.content) }] : []));
+  return lines.flatMap((line) =>
+    NETWORK_ERROR.test(line.content) ? [{ line, retried: PIP_RETRY.test(line.content) }] : [],
+  );
 }
 
 const networkTimeout: CauseDefinition = {
@@ -102,11 +105,13 @@ const networkTimeout: CauseDefinition = {
     if (fatal.length === 0 && outcome !== "failed") return [];
     const first = errors[0];
     if (!first) return [];
-    const hosts = unique(errors.flatMap(({ line }) => {
-      const match = URL_HOST.exec(line.content);
-      const host = match?.[1] ?? match?.[2] ?? match?.[3];
-      return host ? [host] : [];
-    }));
+    const hosts = unique(
+      errors.flatMap(({ line }) => {
+        const match = URL_HOST.exec(line.content);
+        const host = match?.[1] ?? match?.[2] ?? match?.[3];
+        return host ? [host] : [];
+      }),
+    );
     // A registry that times out from inside a VNet is usually the network, not the registry: an NSG or
     // a route in the way of MicrosoftContainerRegistry / AzureFrontDoor.FirstParty or the workspace's registry.
     const registries = hosts.filter((host) => AZURE_REGISTRY_HOST.test(host));
@@ -126,7 +131,13 @@ const networkTimeout: CauseDefinition = {
           `The build's downloads timed out or lost their connection (${errors.length} line${errors.length === 1 ? "" : "s"}` +
           `${errors.some((error) => error.retried) ? `, ${errors.filter((error) => error.retried).length} pip retries` : ""})` +
           `${hosts.length > 0 ? ` talking to ${hosts.join(", ")}` : ""}.`,
-        evidence: { lines: errors.map((error) => error.line.line).slice(0, 20).map(String), ...(hosts.length > 0 ? { hosts } : {}) },
+        evidence: {
+          lines: errors
+            .map((error) => error.line.line)
+            .slice(0, 20)
+            .map(String),
+          ...(hosts.length > 0 ? { hosts } : {}),
+        },
       },
     ];
   },
@@ -145,7 +156,11 @@ const condaPackageNotFound: CauseDefinition = {
   find(lines) {
     const found: CauseMatch[] = [];
     lines.forEach((entry, index) => {
-      if (/^\s*(?:ResolvePackageNotFound:|PackagesNotFoundError: The following packages are not available from current channels:)/.test(entry.content)) {
+      if (
+        /^\s*(?:ResolvePackageNotFound:|PackagesNotFoundError: The following packages are not available from current channels:)/.test(
+          entry.content,
+        )
+      ) {
         const { items, end } = listAfter(lines, index, /^\s*-\s+(\S+)/);
         const packages = unique(items.map(packageName));
         found.push({
@@ -158,11 +173,18 @@ const condaPackageNotFound: CauseDefinition = {
         return;
       }
       // libmamba: "└─ foo 9.9** does not exist (perhaps a typo or a missing channel)."
-      const mamba = /(?:└─|^\s*-)\s*(\S+)(?:\s+\S+)?\s+does not exist \(perhaps a typo or a missing channel\)/.exec(entry.content) ??
-        /nothing provides requested (\S+)/.exec(entry.content);
+      const mamba =
+        /(?:└─|^\s*-)\s*(\S+)(?:\s+\S+)?\s+does not exist \(perhaps a typo or a missing channel\)/.exec(
+          entry.content,
+        ) ?? /nothing provides requested (\S+)/.exec(entry.content);
       if (mamba?.[1]) {
         const name = packageName(mamba[1]);
-        found.push({ line: entry.line, packages: [name], message: `Conda's solver found no package ${name} in the environment's channels.`, evidence: { spec: entry.content.trim() } });
+        found.push({
+          line: entry.line,
+          packages: [name],
+          message: `Conda's solver found no package ${name} in the environment's channels.`,
+          evidence: { spec: entry.content.trim() },
+        });
       }
     });
     return found;
@@ -176,8 +198,16 @@ const condaPipNotListed: CauseDefinition = {
   fix: "Add pip to the conda dependencies with a pinned version (e.g. `- pip=23.3.1`) next to the `- pip:` list, so conda installs the pip that installs them.",
   find(lines) {
     return lines.flatMap((entry) =>
-      /you have pip-installed dependencies in your environment file, but you do not list pip itself/i.test(entry.content)
-        ? [{ line: entry.line, message: "Conda warned that the environment lists pip dependencies without pip: it used whatever pip it had." }]
+      /you have pip-installed dependencies in your environment file, but you do not list pip itself/i.test(
+        entry.content,
+      )
+        ? [
+            {
+              line: entry.line,
+              message:
+                "Conda warned that the environment lists pip dependencies without pip: it used whatever pip it had.",
+            },
+          ]
         : [],
     );
   },
@@ -203,7 +233,9 @@ const condaLockWait: CauseDefinition = {
         ...(lockLine && lockLine.line > first.line && lockLine.line <= first.line + 3 ? { end: lockLine.line } : {}),
         message: `Conda waited for another conda operation to finish (${waits.length} time${waits.length === 1 ? "" : "s"}): a stale lock${lock ? ` (${lock})` : ""}.`,
         evidence: { waits: waits.length, ...(lock ? { lockFile: lock } : {}) },
-        ...(lock ? { fix: `A build that crashed left its conda lock behind: delete ${lock} (\`rm ${lock}\`) and build again.` } : {}),
+        ...(lock
+          ? { fix: `A build that crashed left its conda lock behind: delete ${lock} (\`rm ${lock}\`) and build again.` }
+          : {}),
       },
     ];
   },
@@ -294,14 +326,21 @@ const pipDistutilsUninstall: CauseDefinition = {
     const seen = new Set<string>();
     lines.forEach((entry, index) => {
       let name: string | undefined;
-      const old = /Cannot uninstall '([^']+)'\. It is a distutils installed project|Cannot uninstall ([A-Za-z0-9._-]+?)\.? It is a distutils installed project/.exec(entry.content);
+      const old =
+        /Cannot uninstall '([^']+)'\. It is a distutils installed project|Cannot uninstall ([A-Za-z0-9._-]+?)\.? It is a distutils installed project/.exec(
+          entry.content,
+        );
       if (old) name = old[1] ?? old[2];
       else {
         // pip ≥ 23.1: "error: uninstall-distutils-installed-package", then "× Cannot uninstall PyYAML 5.3.1"
         // (the anchor: it names the package), then "╰─> It is a distutils installed project ...".
         const modern = /^\s*×\s*Cannot uninstall ([A-Za-z0-9._-]+)/.exec(entry.content);
-        const nearby = lines.slice(Math.max(0, index - 3), index + 3).map((line) => line.content).join("\n");
-        if (modern?.[1] && /uninstall-distutils-installed-package|It is a distutils installed project/.test(nearby)) name = modern[1];
+        const nearby = lines
+          .slice(Math.max(0, index - 3), index + 3)
+          .map((line) => line.content)
+          .join("\n");
+        if (modern?.[1] && /uninstall-distutils-installed-package|It is a distutils installed project/.test(nearby))
+          name = modern[1];
       }
       if (!name || seen.has(name.toLowerCase())) return;
       seen.add(name.toLowerCase());
@@ -356,15 +395,25 @@ const pipResolverBacktracking: CauseDefinition = {
     "Pin the packages pip keeps backtracking over (the ones named) to versions that fit together, and pin pip itself " +
     "(`- pip=<version>` in the conda file), as Azure ML's guidance recommends, so a new resolver release cannot change the result.",
   find(lines) {
-    const longer = lines.find((entry) => /This is taking longer than usual\. You might need to provide the dependency resolver with stricter constraints/.test(entry.content));
+    const longer = lines.find((entry) =>
+      /This is taking longer than usual\. You might need to provide the dependency resolver with stricter constraints/.test(
+        entry.content,
+      ),
+    );
     // pip < 25.1 raises ResolutionTooDeep; newer pip says "error: resolution-too-deep".
-    const tooDeep = lines.find((entry) => /ResolutionTooDeep|error: resolution-too-deep|Dependency resolution exceeded maximum depth/.test(entry.content));
+    const tooDeep = lines.find((entry) =>
+      /ResolutionTooDeep|error: resolution-too-deep|Dependency resolution exceeded maximum depth/.test(entry.content),
+    );
     const anchor = longer ?? tooDeep;
     if (!anchor) return [];
-    const packages = unique(lines.flatMap((entry) => {
-      const match = /pip is looking at multiple versions of (\S+?) to determine which version is compatible/.exec(entry.content);
-      return match?.[1] ? [packageName(match[1])] : [];
-    }));
+    const packages = unique(
+      lines.flatMap((entry) => {
+        const match = /pip is looking at multiple versions of (\S+?) to determine which version is compatible/.exec(
+          entry.content,
+        );
+        return match?.[1] ? [packageName(match[1])] : [];
+      }),
+    );
     return [
       {
         line: anchor.line,
@@ -381,17 +430,28 @@ const pipDependencyConflict: CauseDefinition = {
   title: "Two requirements need versions that conflict",
   status: "fail",
   fix:
-    "Pip's \"The conflict is caused by\" lines say which requirement wants what: loosen one of the pins, or choose versions " +
+    'Pip\'s "The conflict is caused by" lines say which requirement wants what: loosen one of the pins, or choose versions ' +
     "whose dependencies agree (`pip install --dry-run` locally with the same Python shows the same conflict).",
   find(lines) {
-    const cannot = lines.find((entry) => /Cannot install .+ because these package versions have conflicting dependencies/.test(entry.content));
+    const cannot = lines.find((entry) =>
+      /Cannot install .+ because these package versions have conflicting dependencies/.test(entry.content),
+    );
     const impossible = lines.find((entry) => /ResolutionImpossible/.test(entry.content));
     const anchor = cannot ?? impossible;
     if (!anchor) return [];
-    const named = cannot ? /Cannot install (.+?) because these package versions/.exec(cannot.content)?.[1] ?? "" : "";
+    const named = cannot ? (/Cannot install (.+?) because these package versions/.exec(cannot.content)?.[1] ?? "") : "";
     // Under conda, pip names the requirements file for the requirements it came from: "-r <file> (line 1)".
-    const packages = unique(named.split(/,\s*|\s+and\s+/).map((part) => part.trim()).filter((part) => part !== "" && !/^-[rc]\s/.test(part)).map(packageName));
-    const causedBy = lines.filter((entry) => entry.line > anchor.line && entry.line < anchor.line + 15 && /^\s+\S+ \S+ depends on /.test(entry.content));
+    const packages = unique(
+      named
+        .split(/,\s*|\s+and\s+/)
+        .map((part) => part.trim())
+        .filter((part) => part !== "" && !/^-[rc]\s/.test(part))
+        .map(packageName),
+    );
+    const causedBy = lines.filter(
+      (entry) =>
+        entry.line > anchor.line && entry.line < anchor.line + 15 && /^\s+\S+ \S+ depends on /.test(entry.content),
+    );
     return [
       {
         line: anchor.line,
@@ -434,7 +494,11 @@ const registryUnauthorized: CauseDefinition = {
       if (!/unauthorized: authentication required|\bunauthorized: |\b401 Unauthorized\b/i.test(entry.content)) return;
       const host = registryHostNear(lines, index);
       if (!host) return;
-      found.push({ line: entry.line, message: `The registry ${host} answered "unauthorized".`, evidence: { registry: host } });
+      found.push({
+        line: entry.line,
+        message: `The registry ${host} answered "unauthorized".`,
+        evidence: { registry: host },
+      });
     });
     return found;
   },
@@ -452,7 +516,9 @@ const imageManifestUnknown: CauseDefinition = {
     const seen = new Set<string>();
     for (const entry of lines) {
       if (!/manifest unknown/i.test(entry.content)) continue;
-      const image = /manifest for (\S+) not found/.exec(entry.content)?.[1] ?? /(?:pull|pulling|FROM)\s+(\S+:\S+)/i.exec(entry.content)?.[1];
+      const image =
+        /manifest for (\S+) not found/.exec(entry.content)?.[1] ??
+        /(?:pull|pulling|FROM)\s+(\S+:\S+)/i.exec(entry.content)?.[1];
       const key = image ?? "";
       if (seen.has(key)) continue;
       seen.add(key);
@@ -473,10 +539,14 @@ function acrTagsFix(image: string): { fix: string } | Record<string, never> {
   const registry = /^([a-z0-9]+)\.azurecr\./i.exec(host ?? "")?.[1];
   const repository = path.join("/").split(/[:@]/)[0];
   if (host?.toLowerCase() === "mcr.microsoft.com" && repository) {
-    return { fix: `Microsoft's registry has no such tag: list them with \`curl -s https://mcr.microsoft.com/v2/${repository}/tags/list\` and pick an existing one for the environment's image.` };
+    return {
+      fix: `Microsoft's registry has no such tag: list them with \`curl -s https://mcr.microsoft.com/v2/${repository}/tags/list\` and pick an existing one for the environment's image.`,
+    };
   }
   if (!registry || !repository) return {};
-  return { fix: `Check which tags exist, \`az acr repository show-tags -n ${registry} --repository ${repository}\`, and correct the environment's image (tags are case-sensitive; a retention policy may have deleted it).` };
+  return {
+    fix: `Check which tags exist, \`az acr repository show-tags -n ${registry} --repository ${repository}\`, and correct the environment's image (tags are case-sensitive; a retention policy may have deleted it).`,
+  };
 }
 
 const registryHostUnresolved: CauseDefinition = {
@@ -492,11 +562,17 @@ const registryHostUnresolved: CauseDefinition = {
     const found: CauseMatch[] = [];
     const seen = new Set<string>();
     for (const entry of lines) {
-      const match = /lookup ([^\s:]+)(?: on [^\s:]+(?::\d+)?)?: (no such host|server misbehaving)/.exec(entry.content) ?? /Could not resolve host: ([^\s;]+)()/.exec(entry.content);
+      const match =
+        /lookup ([^\s:]+)(?: on [^\s:]+(?::\d+)?)?: (no such host|server misbehaving)/.exec(entry.content) ??
+        /Could not resolve host: ([^\s;]+)()/.exec(entry.content);
       const host = match?.[1]?.toLowerCase();
       if (!host || !REGISTRY_HOST.test(host) || seen.has(host)) continue;
       seen.add(host);
-      found.push({ line: entry.line, message: `The registry host ${host} did not resolve${match?.[2] ? ` (${match[2]})` : ""}.`, evidence: { host } });
+      found.push({
+        line: entry.line,
+        message: `The registry host ${host} did not resolve${match?.[2] ? ` (${match[2]})` : ""}.`,
+        evidence: { host },
+      });
     }
     return found;
   },
@@ -518,7 +594,11 @@ export const CAUSES: readonly CauseDefinition[] = [
 ];
 
 /** The audit checks that look at a match's service-side cause, and the command that runs them. */
-export function relatedChecks(cause: CauseDefinition, match: CauseMatch, workspace?: string): { checks: string[]; command: string } | undefined {
+export function relatedChecks(
+  cause: CauseDefinition,
+  match: CauseMatch,
+  workspace?: string,
+): { checks: string[]; command: string } | undefined {
   const checks = match.related ?? cause.related;
   if (!checks) return undefined;
   const command = preflightCommand(checks);

@@ -40,7 +40,8 @@ export function toLogLines(text: string): LogLine[] {
 // The runner's own words for a build that stopped on an error: docker, BuildKit, ACR tasks, conda.
 const FAILED =
   /returned a non-zero code: [1-9]|failed to run step ID|Run ID: \S+ failed after|ERROR: failed to solve|did not complete successfully: exit code|executor failed running|Container failed during run|CondaEnvException:|^Build failed\b/;
-const SUCCEEDED = /^Successfully built [0-9a-f]+|^Successfully tagged |Run ID: \S+ was successful after|^naming to \S+ done|^writing image sha256:[0-9a-f]+ done/;
+const SUCCEEDED =
+  /^Successfully built [0-9a-f]+|^Successfully tagged |Run ID: \S+ was successful after|^naming to \S+ done|^writing image sha256:[0-9a-f]+ done/;
 
 /** Whether the log shows the build failing (which wins), succeeding, or neither (a pasted fragment). */
 export function outcomeOf(lines: readonly LogLine[]): Outcome {
@@ -51,8 +52,10 @@ export function outcomeOf(lines: readonly LogLine[]): Outcome {
 
 // Lines a reader scans for when nothing is recognised. Pip's progress and success lines often carry
 // package names such as "error-handler"; they are not errors.
-const ERRORISH = /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b/i;
-const NOT_ERRORS = /^(?:Collecting|Downloading|Requirement already satisfied|Installing collected packages|Successfully|Building wheel|Created wheel|Stored in directory|Using cached|WARNING: Running pip as)\b/;
+const ERRORISH =
+  /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b/i;
+const NOT_ERRORS =
+  /^(?:Collecting|Downloading|Requirement already satisfied|Installing collected packages|Successfully|Building wheel|Created wheel|Stored in directory|Using cached|WARNING: Running pip as)\b/;
 
 export function looksLikeError(line: LogLine): boolean {
   const content = line.content.trimStart();

@@ -15,13 +15,21 @@ export function isAzureMlEnvironment(text: string): boolean {
   if (!isMap(root)) return false;
   const keys = root.items.flatMap((pair) => (isScalar(pair.key) ? [String(pair.key.value)] : []));
   const schema = String(document.get("$schema") ?? "");
-  return /environment\.schema\.json/i.test(schema) || keys.includes("image") || keys.includes("conda_file") || keys.includes("build");
+  return (
+    /environment\.schema\.json/i.test(schema) ||
+    keys.includes("image") ||
+    keys.includes("conda_file") ||
+    keys.includes("build")
+  );
 }
 
 export function lintAzureMlEnvironment(file: SourceFile, context: ImageContext = {}): LintResult {
   const counter = new LineCounter();
   const document = parseDocument(file.text, { lineCounter: counter });
-  if (document.errors.length > 0) throw new PreflightError(`${file.path} is not valid YAML: ${document.errors[0]?.message.split("\n")[0] ?? "parse error"}`);
+  if (document.errors.length > 0)
+    throw new PreflightError(
+      `${file.path} is not valid YAML: ${document.errors[0]?.message.split("\n")[0] ?? "parse error"}`,
+    );
   const lineOf = (node: unknown): number => {
     const range = (node as Node | undefined)?.range;
     return range ? counter.linePos(range[0]).line : 1;
@@ -35,9 +43,28 @@ export function lintAzureMlEnvironment(file: SourceFile, context: ImageContext =
     const image = imageNode.value;
     const line = lineOf(imageNode);
     const verdict = judgeImageReference(image, context);
-    if (!verdict.ok && verdict.problem === "malformed") findings.push(envFinding("image-reference-malformed", file, line, { message: `The image reference "${image}" is malformed: ${verdict.reason}.`, evidence: { image } }));
-    else if (!verdict.ok) findings.push(envFinding("image-registry-missing", file, line, { message: `"${image}" names no registry host: ${verdict.reason}.`, evidence: { image, suggestion: verdict.suggestion }, fix: `Write the host: ${verdict.suggestion}.` }));
-    else if (isUnpinned(verdict.reference)) findings.push(envFinding("image-unpinned", file, line, { message: `"${image}" is not pinned: it means the moving tag latest.`, evidence: { image } }));
+    if (!verdict.ok && verdict.problem === "malformed")
+      findings.push(
+        envFinding("image-reference-malformed", file, line, {
+          message: `The image reference "${image}" is malformed: ${verdict.reason}.`,
+          evidence: { image },
+        }),
+      );
+    else if (!verdict.ok)
+      findings.push(
+        envFinding("image-registry-missing", file, line, {
+          message: `"${image}" names no registry host: ${verdict.reason}.`,
+          evidence: { image, suggestion: verdict.suggestion },
+          fix: `Write the host: ${verdict.suggestion}.`,
+        }),
+      );
+    else if (isUnpinned(verdict.reference))
+      findings.push(
+        envFinding("image-unpinned", file, line, {
+          message: `"${image}" is not pinned: it means the moving tag latest.`,
+          evidence: { image },
+        }),
+      );
   }
 
   const condaFile = document.get("conda_file", true);
@@ -52,7 +79,11 @@ export function lintAzureMlEnvironment(file: SourceFile, context: ImageContext =
     // A build context in a git repository or storage is not ours to read.
     if (context !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(context)) {
       const name = isScalar(dockerfile) && typeof dockerfile.value === "string" ? dockerfile.value : "Dockerfile";
-      result.follow.push({ path: posix.join(here, context, name), kind: "dockerfile", line: lineOf(isScalar(dockerfile) ? dockerfile : path) });
+      result.follow.push({
+        path: posix.join(here, context, name),
+        kind: "dockerfile",
+        line: lineOf(isScalar(dockerfile) ? dockerfile : path),
+      });
     }
   }
   return result;

@@ -31,7 +31,14 @@ export function parseCondaSpec(text: string): CondaSpec | undefined {
   const bracket = /^([A-Za-z0-9_][A-Za-z0-9._-]*)\s*\[(.*)\]$/.exec(rest);
   if (bracket?.[1]) {
     const version = /version\s*=\s*['"]?([^'",\]]+)/.exec(bracket[2] ?? "")?.[1];
-    return { ...(channel ? { channel } : {}), name: bracket[1], ...(version ? { constraint: version } : {}), pinned: version !== undefined && isExactVersion(version.replace(/^==/, "")), exact: version?.startsWith("==") ?? false, ...(version ? { version: version.replace(/^==?/, "") } : {}) };
+    return {
+      ...(channel ? { channel } : {}),
+      name: bracket[1],
+      ...(version ? { constraint: version } : {}),
+      pinned: version !== undefined && isExactVersion(version.replace(/^==/, "")),
+      exact: version?.startsWith("==") ?? false,
+      ...(version ? { version: version.replace(/^==?/, "") } : {}),
+    };
   }
   const match = /^([A-Za-z0-9_][A-Za-z0-9._-]*)\s*(.*)$/.exec(rest);
   if (!match?.[1]) return undefined;
@@ -45,13 +52,29 @@ export function parseCondaSpec(text: string): CondaSpec | undefined {
     const exact = equals[1] === "==";
     const version = equals[2];
     // `=1.2` is conda's fuzzy pin (1.2.*): one release series. `=1` spans a whole major version.
-    const pinned = exact ? isExactVersion(version) : isExactVersion(version.replace(/\.\*$/, "")) && version.replace(/\.\*$/, "").includes(".");
-    return { ...base, constraint, version: version.replace(/\.\*$/, ""), ...(equals[3] ? { build: equals[3] } : {}), pinned, exact };
+    const pinned = exact
+      ? isExactVersion(version)
+      : isExactVersion(version.replace(/\.\*$/, "")) && version.replace(/\.\*$/, "").includes(".");
+    return {
+      ...base,
+      constraint,
+      version: version.replace(/\.\*$/, ""),
+      ...(equals[3] ? { build: equals[3] } : {}),
+      pinned,
+      exact,
+    };
   }
   // MatchSpec's space form: "numpy 1.26.4 py310h5f9d8c6_0".
   const spaced = /^([0-9][^\s]*)(?:\s+(\S+))?$/.exec(constraint);
   if (spaced?.[1] && isExactVersion(spaced[1])) {
-    return { ...base, constraint, version: spaced[1], ...(spaced[2] ? { build: spaced[2] } : {}), pinned: true, exact: true };
+    return {
+      ...base,
+      constraint,
+      version: spaced[1],
+      ...(spaced[2] ? { build: spaced[2] } : {}),
+      pinned: true,
+      exact: true,
+    };
   }
   return { ...base, constraint, pinned: false, exact: false };
 }
@@ -74,7 +97,9 @@ export function lintCondaFile(file: SourceFile): LintResult {
   const follow: LintResult["follow"] = [];
 
   const channelsNode = document.get("channels", true);
-  const channels = isSeq(channelsNode) ? channelsNode.items.flatMap((item) => (isScalar(item) ? [{ name: String(item.value), line: lineOf(item) }] : [])) : [];
+  const channels = isSeq(channelsNode)
+    ? channelsNode.items.flatMap((item) => (isScalar(item) ? [{ name: String(item.value), line: lineOf(item) }] : []))
+    : [];
   hints.channels = channels.map((channel) => channel.name);
 
   const dependencies = document.get("dependencies", true);
@@ -108,10 +133,20 @@ export function lintCondaFile(file: SourceFile): LintResult {
 
   const pip = specs.find(({ spec }) => spec.name.toLowerCase() === "pip");
   if (pipSection && pipSection.entries > 0 && !pip) {
-    findings.push(envFinding("pip-not-listed", file, pipSection.line, { message: `The file lists ${pipSection.entries} pip package${pipSection.entries === 1 ? "" : "s"} but not pip itself as a conda dependency.` }));
+    findings.push(
+      envFinding("pip-not-listed", file, pipSection.line, {
+        message: `The file lists ${pipSection.entries} pip package${pipSection.entries === 1 ? "" : "s"} but not pip itself as a conda dependency.`,
+      }),
+    );
   }
   if (pip && !pip.spec.pinned) {
-    findings.push(envFinding("pip-unpinned", file, pip.line, { message: `pip is a conda dependency without a version${pip.spec.constraint ? ` (${pip.spec.constraint})` : ""}.`, packages: ["pip"], evidence: { spec: pip.text } }));
+    findings.push(
+      envFinding("pip-unpinned", file, pip.line, {
+        message: `pip is a conda dependency without a version${pip.spec.constraint ? ` (${pip.spec.constraint})` : ""}.`,
+        packages: ["pip"],
+        evidence: { spec: pip.text },
+      }),
+    );
   }
   const firstChannel = channels[0];
   if (firstChannel && isCondaForge(firstChannel.name) && !pip?.spec.pinned) {
@@ -125,16 +160,37 @@ export function lintCondaFile(file: SourceFile): LintResult {
   for (const { spec, line, text } of specs) {
     if (spec.name.toLowerCase() === "pip") continue;
     if (!spec.pinned) {
-      findings.push(envFinding("package-unpinned", file, line, { message: `${spec.name} is not pinned to a version${spec.constraint ? ` (${spec.constraint})` : ""}.`, packages: [spec.name], evidence: { spec: text } }));
+      findings.push(
+        envFinding("package-unpinned", file, line, {
+          message: `${spec.name} is not pinned to a version${spec.constraint ? ` (${spec.constraint})` : ""}.`,
+          packages: [spec.name],
+          evidence: { spec: text },
+        }),
+      );
       continue;
     }
     if (spec.version) {
-      hints.conda.push({ name: spec.name, version: spec.version, exact: spec.exact, ...(spec.build ? { build: spec.build } : {}), ...(spec.channel ? { channel: spec.channel } : {}), file: file.path, line });
+      hints.conda.push({
+        name: spec.name,
+        version: spec.version,
+        exact: spec.exact,
+        ...(spec.build ? { build: spec.build } : {}),
+        ...(spec.channel ? { channel: spec.channel } : {}),
+        file: file.path,
+        line,
+      });
     }
-    if (spec.name.toLowerCase() === "python" && spec.version) hints.python = spec.version.split(".").slice(0, 2).join(".");
+    if (spec.name.toLowerCase() === "python" && spec.version)
+      hints.python = spec.version.split(".").slice(0, 2).join(".");
   }
   if (pip?.spec.pinned && pip.spec.version) {
-    hints.conda.push({ name: "pip", version: pip.spec.version, exact: pip.spec.exact, file: file.path, line: pip.line });
+    hints.conda.push({
+      name: "pip",
+      version: pip.spec.version,
+      exact: pip.spec.exact,
+      file: file.path,
+      line: pip.line,
+    });
   }
   findings.sort((left, right) => left.line - right.line);
   return { findings, hints, follow };

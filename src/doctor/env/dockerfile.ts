@@ -4,7 +4,13 @@
 
 import { DockerfileParser, type Argument } from "dockerfile-ast";
 import type { DoctorFinding } from "../types.js";
-import { isAzureMlBaseImage, isUnpinned, judgeImageReference, type ImageContext, type ImageReference } from "./image-reference.js";
+import {
+  isAzureMlBaseImage,
+  isUnpinned,
+  judgeImageReference,
+  type ImageContext,
+  type ImageReference,
+} from "./image-reference.js";
 import { lintPipEntry } from "./requirements.js";
 import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";
 
@@ -38,7 +44,10 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
     if (keyword === "FROM") {
       const image = args.find((arg) => !arg.getValue().startsWith("--"));
       if (!image) continue;
-      const stageName = args.length >= 3 && args.at(-2)?.getValue().toUpperCase() === "AS" ? args.at(-1)?.getValue().toLowerCase() : undefined;
+      const stageName =
+        args.length >= 3 && args.at(-2)?.getValue().toUpperCase() === "AS"
+          ? args.at(-1)?.getValue().toLowerCase()
+          : undefined;
       const value = rawOrExpanded(file, image);
       const previousStage = stageBases.get(value.toLowerCase());
       let base: { reference?: ImageReference; line: number } = { line };
@@ -47,13 +56,29 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
         const verdict = judgeImageReference(value, context);
         const imageLine = image.getRange().start.line + 1;
         if (!verdict.ok && verdict.problem === "malformed") {
-          findings.push(envFinding("image-reference-malformed", file, imageLine, { message: `The image reference "${value}" is malformed: ${verdict.reason}.`, evidence: { image: value } }));
+          findings.push(
+            envFinding("image-reference-malformed", file, imageLine, {
+              message: `The image reference "${value}" is malformed: ${verdict.reason}.`,
+              evidence: { image: value },
+            }),
+          );
         } else if (!verdict.ok) {
-          findings.push(envFinding("image-registry-missing", file, imageLine, { message: `"${value}" names no registry host: ${verdict.reason}.`, evidence: { image: value, suggestion: verdict.suggestion }, fix: `Write the host: ${verdict.suggestion}.` }));
+          findings.push(
+            envFinding("image-registry-missing", file, imageLine, {
+              message: `"${value}" names no registry host: ${verdict.reason}.`,
+              evidence: { image: value, suggestion: verdict.suggestion },
+              fix: `Write the host: ${verdict.suggestion}.`,
+            }),
+          );
         } else {
           base = { reference: verdict.reference, line };
           if (isUnpinned(verdict.reference)) {
-            findings.push(envFinding("image-unpinned", file, imageLine, { message: `"${value}" is not pinned: it means ${verdict.reference.tag ? "the moving tag latest" : "latest"}.`, evidence: { image: value } }));
+            findings.push(
+              envFinding("image-unpinned", file, imageLine, {
+                message: `"${value}" is not pinned: it means ${verdict.reference.tag ? "the moving tag latest" : "latest"}.`,
+                evidence: { image: value },
+              }),
+            );
           }
           const fromBase = condaFromBaseImage(verdict.reference, line);
           if (fromBase) evidence.push(fromBase);
@@ -68,12 +93,16 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
     if (keyword === "ENV" || keyword === "ARG") {
       for (const arg of args) {
         const match = /^(?:CONDA_VERSION)=["']?(\d+(?:\.\d+)+)["']?$/.exec(arg.getValue());
-        if (match?.[1]) evidence.push(condaVersionEvidence(match[1], arg.getRange().start.line + 1, `${keyword} CONDA_VERSION`));
+        if (match?.[1])
+          evidence.push(condaVersionEvidence(match[1], arg.getRange().start.line + 1, `${keyword} CONDA_VERSION`));
       }
       continue;
     }
     if (keyword === "RUN") {
-      const tokens = args.map((arg) => ({ value: arg.getValue().replace(/^["']|["']$/g, ""), line: arg.getRange().start.line + 1 }));
+      const tokens = args.map((arg) => ({
+        value: arg.getValue().replace(/^["']|["']$/g, ""),
+        line: arg.getRange().start.line + 1,
+      }));
       if (tokens.some((token) => token.value === "conda" || token.value.endsWith("/conda"))) usesConda = true;
       evidence.push(...condaFromRun(tokens));
       lintPipInstalls(tokens, file, hints, findings);
@@ -84,7 +113,8 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
   if (last?.old) {
     // An installer is usually downloaded on one line and run on the next: anchor where it first shows.
     let anchor = last;
-    for (let at = evidence.length - 2; at >= 0 && evidence[at]?.version === last.version; at -= 1) anchor = evidence[at] ?? anchor;
+    for (let at = evidence.length - 2; at >= 0 && evidence[at]?.version === last.version; at -= 1)
+      anchor = evidence[at] ?? anchor;
     findings.push(
       envFinding("conda-too-old", file, anchor.line, {
         message: `The image gets conda ${last.version} (${last.how}); Azure ML needs ${MINIMUM_CONDA} or newer.`,
@@ -106,7 +136,10 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
 /** The argument as written (a backslash in an image name is the problem to report), unless it uses a variable. */
 function rawOrExpanded(file: SourceFile, argument: Argument): string {
   const range = argument.getRange();
-  const raw = range.start.line === range.end.line ? file.lines[range.start.line]?.slice(range.start.character, range.end.character) : undefined;
+  const raw =
+    range.start.line === range.end.line
+      ? file.lines[range.start.line]?.slice(range.start.character, range.end.character)
+      : undefined;
   return raw && !raw.includes("$") ? raw : argument.getValue();
 }
 
@@ -129,7 +162,12 @@ function condaVersionEvidence(version: string, line: number, how: string): Conda
 }
 
 function anacondaEvidence(version: string, line: number, how: string): CondaEvidence {
-  return { line, version: `from Anaconda ${version}`, old: compareVersions(version, FIRST_ANACONDA_WITH_MINIMUM_CONDA) < 0, how };
+  return {
+    line,
+    version: `from Anaconda ${version}`,
+    old: compareVersions(version, FIRST_ANACONDA_WITH_MINIMUM_CONDA) < 0,
+    how,
+  };
 }
 
 function condaFromBaseImage(reference: ImageReference, line: number): CondaEvidence | undefined {
@@ -137,10 +175,14 @@ function condaFromBaseImage(reference: ImageReference, line: number): CondaEvide
   const tag = reference.tag ?? "latest";
   const version = /^(\d+(?:\.\d+)+)/.exec(tag)?.[1];
   if (/^continuumio\/miniconda3?$/.test(repository)) {
-    return version ? condaVersionEvidence(version, line, `base image ${repository}:${tag}`) : { line, version: "latest", old: false, how: `base image ${repository}:${tag}` };
+    return version
+      ? condaVersionEvidence(version, line, `base image ${repository}:${tag}`)
+      : { line, version: "latest", old: false, how: `base image ${repository}:${tag}` };
   }
   if (/^continuumio\/anaconda3?$/.test(repository)) {
-    return version ? anacondaEvidence(version, line, `base image ${repository}:${tag}`) : { line, version: "latest", old: false, how: `base image ${repository}:${tag}` };
+    return version
+      ? anacondaEvidence(version, line, `base image ${repository}:${tag}`)
+      : { line, version: "latest", old: false, how: `base image ${repository}:${tag}` };
   }
   return undefined;
 }
@@ -154,15 +196,28 @@ function condaFromRun(tokens: readonly Token[]): CondaEvidence[] {
   const found: CondaEvidence[] = [];
   for (const [index, token] of tokens.entries()) {
     const miniconda = /Miniconda[23]?-(?:py\d+_)?(\d+(?:\.\d+)+)(?:-\d+)?-(?:Linux|MacOSX)/.exec(token.value);
-    if (miniconda?.[1]) found.push(condaVersionEvidence(miniconda[1], token.line, `installer ${token.value.split("/").at(-1) ?? token.value}`));
-    else if (/Miniconda[23]?-latest-Linux/.test(token.value)) found.push({ line: token.line, version: "latest", old: false, how: "the latest Miniconda installer" });
+    if (miniconda?.[1])
+      found.push(
+        condaVersionEvidence(miniconda[1], token.line, `installer ${token.value.split("/").at(-1) ?? token.value}`),
+      );
+    else if (/Miniconda[23]?-latest-Linux/.test(token.value))
+      found.push({ line: token.line, version: "latest", old: false, how: "the latest Miniconda installer" });
     const anaconda = /Anaconda[23]?-(\d+(?:\.\d+)+)(?:-\d+)?-Linux/.exec(token.value);
-    if (anaconda?.[1]) found.push(anacondaEvidence(anaconda[1], token.line, `installer ${token.value.split("/").at(-1) ?? token.value}`));
+    if (anaconda?.[1])
+      found.push(
+        anacondaEvidence(anaconda[1], token.line, `installer ${token.value.split("/").at(-1) ?? token.value}`),
+      );
     // conda install / update ... conda=4.3 (a pin of conda itself)
     const pinned = /^conda==?(\d+(?:\.\d+)+)$/.exec(token.value);
-    if (pinned?.[1] && isCondaCommand(tokens, index)) found.push(condaVersionEvidence(pinned[1], token.line, `conda install ${token.value}`));
+    if (pinned?.[1] && isCondaCommand(tokens, index))
+      found.push(condaVersionEvidence(pinned[1], token.line, `conda install ${token.value}`));
     // `conda update conda` (any flags): the newest conda the channels have.
-    if (token.value === "conda" && index > 0 && isCondaCommand(tokens, index) && tokens.slice(0, index).some((earlier) => earlier.value === "update")) {
+    if (
+      token.value === "conda" &&
+      index > 0 &&
+      isCondaCommand(tokens, index) &&
+      tokens.slice(0, index).some((earlier) => earlier.value === "update")
+    ) {
       found.push({ line: token.line, version: "latest", old: false, how: "conda update conda" });
     }
   }
@@ -174,20 +229,65 @@ function isCondaCommand(tokens: readonly Token[], index: number): boolean {
   for (let at = index - 1; at >= 0; at -= 1) {
     const value = tokens[at]?.value ?? "";
     if (["&&", "||", ";", "|"].includes(value)) return false;
-    if ((value === "install" || value === "update") && (tokens[at - 1]?.value === "conda" || tokens[at - 1]?.value.endsWith("/conda") || tokens.slice(Math.max(0, at - 4), at).some((earlier) => earlier.value === "conda" || earlier.value.endsWith("/conda")))) return true;
+    if (
+      (value === "install" || value === "update") &&
+      (tokens[at - 1]?.value === "conda" ||
+        tokens[at - 1]?.value.endsWith("/conda") ||
+        tokens
+          .slice(Math.max(0, at - 4), at)
+          .some((earlier) => earlier.value === "conda" || earlier.value.endsWith("/conda")))
+    )
+      return true;
   }
   return false;
 }
 
 // pip install options that take a value as the next word.
 const PIP_VALUE_OPTIONS = new Set([
-  "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
-  "-t", "--target", "--prefix", "--root", "--trusted-host", "--cache-dir", "--progress-bar", "--timeout", "--retries", "--platform",
-  "--python-version", "--implementation", "--abi", "--no-binary", "--only-binary", "--upgrade-strategy", "--global-option",
-  "--config-settings", "-C", "--src", "--log", "--proxy", "--cert", "--client-cert", "--report",
+  "-r",
+  "--requirement",
+  "-c",
+  "--constraint",
+  "-e",
+  "--editable",
+  "-i",
+  "--index-url",
+  "--extra-index-url",
+  "-f",
+  "--find-links",
+  "-t",
+  "--target",
+  "--prefix",
+  "--root",
+  "--trusted-host",
+  "--cache-dir",
+  "--progress-bar",
+  "--timeout",
+  "--retries",
+  "--platform",
+  "--python-version",
+  "--implementation",
+  "--abi",
+  "--no-binary",
+  "--only-binary",
+  "--upgrade-strategy",
+  "--global-option",
+  "--config-settings",
+  "-C",
+  "--src",
+  "--log",
+  "--proxy",
+  "--cert",
+  "--client-cert",
+  "--report",
 ]);
 
-function lintPipInstalls(tokens: readonly Token[], file: SourceFile, hints: ReturnType<typeof emptyHints>, findings: DoctorFinding[]): void {
+function lintPipInstalls(
+  tokens: readonly Token[],
+  file: SourceFile,
+  hints: ReturnType<typeof emptyHints>,
+  findings: DoctorFinding[],
+): void {
   let index = 0;
   while (index < tokens.length) {
     const value = tokens[index]?.value ?? "";
@@ -211,7 +311,8 @@ function lintPipInstalls(tokens: readonly Token[], file: SourceFile, hints: Retu
         index += PIP_VALUE_OPTIONS.has(option) && inline === undefined ? 2 : 1;
         continue;
       }
-      if (token.value !== "" && token.value !== "\\") lintPipEntry({ line: token.line, end: token.line, text: token.value }, file, hints, findings);
+      if (token.value !== "" && token.value !== "\\")
+        lintPipEntry({ line: token.line, end: token.line, text: token.value }, file, hints, findings);
       index += 1;
     }
   }

@@ -38,30 +38,76 @@ export interface ImageContext {
 
 export function judgeImageReference(text: string, context: ImageContext = {}): ImageVerdict {
   const reference = text.trim();
-  if (reference.includes("\\")) return { ok: false, problem: "malformed", reason: "it contains a backslash (a path separator from Windows, not part of any image name)" };
-  if (/\/\//.test(reference) || reference.startsWith("/") || reference.endsWith("/")) return { ok: false, problem: "malformed", reason: "it has an empty path component (a double, leading or trailing slash)" };
-  if (/:$/.test(reference) || /:@/.test(reference)) return { ok: false, problem: "malformed", reason: "its tag is empty" };
+  if (reference.includes("\\"))
+    return {
+      ok: false,
+      problem: "malformed",
+      reason: "it contains a backslash (a path separator from Windows, not part of any image name)",
+    };
+  if (/\/\//.test(reference) || reference.startsWith("/") || reference.endsWith("/"))
+    return {
+      ok: false,
+      problem: "malformed",
+      reason: "it has an empty path component (a double, leading or trailing slash)",
+    };
+  if (/:$/.test(reference) || /:@/.test(reference))
+    return { ok: false, problem: "malformed", reason: "its tag is empty" };
   const [first, ...rest] = reference.split("/");
   const hasHost = rest.length > 0 && first !== undefined && looksLikeHost(first);
   if (hasHost && first && /\.azurecr$/i.test(first.split(":")[0] ?? "")) {
-    return { ok: false, problem: "malformed", reason: `the registry host ${first} is missing its domain (${first}.io)` };
+    return {
+      ok: false,
+      problem: "malformed",
+      reason: `the registry host ${first} is missing its domain (${first}.io)`,
+    };
   }
   const path = hasHost ? rest.join("/") : reference;
   const repositoryPart = path.split("@")[0]?.replace(/:[^/]*$/, "") ?? path;
-  if (/[A-Z]/.test(repositoryPart)) return { ok: false, problem: "malformed", reason: `the repository "${repositoryPart}" has upper-case letters (repository names are lower-case)` };
+  if (/[A-Z]/.test(repositoryPart))
+    return {
+      ok: false,
+      problem: "malformed",
+      reason: `the repository "${repositoryPart}" has upper-case letters (repository names are lower-case)`,
+    };
   // The grammar alone would take "azureml/x" for host "azureml": Docker's rule decides first.
   const match = hasHost ? REFERENCE.exec(reference) : REMOTE.exec(reference);
   const host = hasHost ? match?.[1] : undefined;
-  const [repository, tag, digest] = hasHost ? [match?.[2], match?.[3], match?.[4]] : [match?.[1], match?.[2], match?.[3]];
-  if (!match || !repository || (hasHost && !host)) return { ok: false, problem: "malformed", reason: "it does not match Docker's reference grammar (host/repository:tag@digest)" };
-  const parsed: ImageReference = { repository, ...(host ? { registry: host } : {}), ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+  const [repository, tag, digest] = hasHost
+    ? [match?.[2], match?.[3], match?.[4]]
+    : [match?.[1], match?.[2], match?.[3]];
+  if (!match || !repository || (hasHost && !host))
+    return {
+      ok: false,
+      problem: "malformed",
+      reason: "it does not match Docker's reference grammar (host/repository:tag@digest)",
+    };
+  const parsed: ImageReference = {
+    repository,
+    ...(host ? { registry: host } : {}),
+    ...(tag ? { tag } : {}),
+    ...(digest ? { digest } : {}),
+  };
   if (!parsed.registry) {
     const namespace = parsed.repository.split("/")[0] ?? "";
     if (namespace === "azureml" && parsed.repository.includes("/")) {
-      return { ok: false, problem: "registry-missing", reason: "Azure ML's base images live on mcr.microsoft.com, not Docker Hub", suggestion: `mcr.microsoft.com/${reference}` };
+      return {
+        ok: false,
+        problem: "registry-missing",
+        reason: "Azure ML's base images live on mcr.microsoft.com, not Docker Hub",
+        suggestion: `mcr.microsoft.com/${reference}`,
+      };
     }
-    if (context.registry && parsed.repository.includes("/") && namespace.toLowerCase() === context.registry.toLowerCase()) {
-      return { ok: false, problem: "registry-missing", reason: `${namespace} is the workspace's registry, but without its host Docker looks on Docker Hub`, suggestion: `${namespace}.azurecr.io/${reference.slice(namespace.length + 1)}` };
+    if (
+      context.registry &&
+      parsed.repository.includes("/") &&
+      namespace.toLowerCase() === context.registry.toLowerCase()
+    ) {
+      return {
+        ok: false,
+        problem: "registry-missing",
+        reason: `${namespace} is the workspace's registry, but without its host Docker looks on Docker Hub`,
+        suggestion: `${namespace}.azurecr.io/${reference.slice(namespace.length + 1)}`,
+      };
     }
   }
   return { ok: true, reference: parsed };

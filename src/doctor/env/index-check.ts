@@ -2,7 +2,14 @@
 // files name (or the flags give), as findings on the lines that pin them.
 
 import type { DoctorFinding, DoctorReport } from "../types.js";
-import { displayIndexUrl, PackageIndex, type CondaPin, type IndexTarget, type IndexVerdict, type PipPin } from "../package-index.js";
+import {
+  displayIndexUrl,
+  PackageIndex,
+  type CondaPin,
+  type IndexTarget,
+  type IndexVerdict,
+  type PipPin,
+} from "../package-index.js";
 import type { EnvLint } from "./lint.js";
 import { ENV_RULES } from "./rules.js";
 import { excerptOf, sourceFile } from "./shared.js";
@@ -27,8 +34,17 @@ export async function checkIndexes(
   options: { ca?: string } = {},
 ): Promise<{ findings: DoctorFinding[]; index: NonNullable<DoctorReport["index"]> }> {
   const hints = lint.hints;
-  const pipIndexUrls = [flags["index-url"] ?? hints.indexUrl ?? DEFAULT_PIP_INDEX, ...hints.extraIndexUrls, ...(flags["extra-index-url"] ?? [])];
-  const channels = flags.channel && flags.channel.length > 0 ? flags.channel : hints.channels.length > 0 ? hints.channels : ["defaults"];
+  const pipIndexUrls = [
+    flags["index-url"] ?? hints.indexUrl ?? DEFAULT_PIP_INDEX,
+    ...hints.extraIndexUrls,
+    ...(flags["extra-index-url"] ?? []),
+  ];
+  const channels =
+    flags.channel && flags.channel.length > 0
+      ? flags.channel
+      : hints.channels.length > 0
+        ? hints.channels
+        : ["defaults"];
   const index = new PackageIndex({
     pipIndexUrls: [...new Set(pipIndexUrls)],
     condaChannels: channels,
@@ -45,12 +61,34 @@ export async function checkIndexes(
     platform: flags.platform === "linux-aarch64" ? "linux_aarch64" : "linux_x86_64",
     glibc: flags.glibc,
   };
-  const pipPins: PipPin[] = hints.pip.map((pin) => ({ name: pin.name, version: pin.version, operator: pin.operator, line: pin.line, file: pin.file, ...(pin.marker ? { marker: pin.marker } : {}) }));
-  const condaPins: CondaPin[] = hints.conda.map((pin) => ({ name: pin.name, version: pin.version, exact: pin.exact, line: pin.line, file: pin.file, ...(pin.build ? { build: pin.build } : {}), ...(pin.channel ? { channel: pin.channel } : {}) }));
-  const verdicts = [...(pipPins.length > 0 ? await index.checkPip(pipPins, target) : []), ...(condaPins.length > 0 ? await index.checkConda(condaPins, target) : [])];
+  const pipPins: PipPin[] = hints.pip.map((pin) => ({
+    name: pin.name,
+    version: pin.version,
+    operator: pin.operator,
+    line: pin.line,
+    file: pin.file,
+    ...(pin.marker ? { marker: pin.marker } : {}),
+  }));
+  const condaPins: CondaPin[] = hints.conda.map((pin) => ({
+    name: pin.name,
+    version: pin.version,
+    exact: pin.exact,
+    line: pin.line,
+    file: pin.file,
+    ...(pin.build ? { build: pin.build } : {}),
+    ...(pin.channel ? { channel: pin.channel } : {}),
+  }));
+  const verdicts = [
+    ...(pipPins.length > 0 ? await index.checkPip(pipPins, target) : []),
+    ...(condaPins.length > 0 ? await index.checkConda(condaPins, target) : []),
+  ];
   return {
     findings: verdicts.map((verdict) => toFinding(verdict, lint.texts)),
-    index: { pip: pipPins.length > 0 ? [...new Set(pipIndexUrls)].map(displayIndexUrl) : [], conda: condaPins.length > 0 ? channels.map(displayIndexUrl) : [], requests: index.requests },
+    index: {
+      pip: pipPins.length > 0 ? [...new Set(pipIndexUrls)].map(displayIndexUrl) : [],
+      conda: condaPins.length > 0 ? channels.map(displayIndexUrl) : [],
+      requests: index.requests,
+    },
   };
 }
 

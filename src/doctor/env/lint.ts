@@ -10,7 +10,15 @@ import { lintCondaFile } from "./conda.js";
 import { lintDockerfile } from "./dockerfile.js";
 import type { ImageContext } from "./image-reference.js";
 import { lintPipEntry, requirementEntries } from "./requirements.js";
-import { emptyHints, envFinding, sourceFile, type EnvKind, type IndexHints, type LintResult, type SourceFile } from "./shared.js";
+import {
+  emptyHints,
+  envFinding,
+  sourceFile,
+  type EnvKind,
+  type IndexHints,
+  type LintResult,
+  type SourceFile,
+} from "./shared.js";
 
 export { ENV_KINDS, type EnvKind } from "./shared.js";
 
@@ -34,9 +42,14 @@ export function detectKind(path: string, text: string): EnvKind {
   if (/^(?:Dockerfile|Containerfile)(?:\..*)?$|\.(?:dockerfile|containerfile)$/i.test(name)) return "dockerfile";
   if (/\.txt$|requirements/i.test(name)) return "requirements";
   if (/\.ya?ml$/i.test(name)) return isAzureMlEnvironment(text) ? "azureml-environment" : "conda";
-  const first = text.split("\n").find((line) => line.trim() !== "" && !line.trim().startsWith("#"))?.trim() ?? "";
+  const first =
+    text
+      .split("\n")
+      .find((line) => line.trim() !== "" && !line.trim().startsWith("#"))
+      ?.trim() ?? "";
   if (/^(?:FROM|ARG)\s/i.test(first)) return "dockerfile";
-  if (/^(?:name|channels|dependencies|\$schema|image|conda_file|build):/.test(first)) return isAzureMlEnvironment(text) ? "azureml-environment" : "conda";
+  if (/^(?:name|channels|dependencies|\$schema|image|conda_file|build):/.test(first))
+    return isAzureMlEnvironment(text) ? "azureml-environment" : "conda";
   return "requirements";
 }
 
@@ -50,13 +63,19 @@ function lintOne(file: SourceFile, options: EnvLintOptions): LintResult {
       return lintAzureMlEnvironment(file, options);
     default: {
       const result: LintResult = { findings: [], hints: emptyHints(), follow: [] };
-      for (const entry of requirementEntries(file)) lintPipEntry(entry, file, result.hints, result.findings, result.follow);
+      for (const entry of requirementEntries(file))
+        lintPipEntry(entry, file, result.hints, result.findings, result.follow);
       return result;
     }
   }
 }
 
-export async function lintEnvironment(path: string, text: string, read: (path: string) => Promise<string | undefined>, options: EnvLintOptions = {}): Promise<EnvLint> {
+export async function lintEnvironment(
+  path: string,
+  text: string,
+  read: (path: string) => Promise<string | undefined>,
+  options: EnvLintOptions = {},
+): Promise<EnvLint> {
   const kind = options.kind ?? detectKind(path, text);
   const source = sourceFile(path, kind, text);
   const main = lintOne(source, options);
@@ -70,7 +89,12 @@ export async function lintEnvironment(path: string, text: string, read: (path: s
     if (texts.has(next.path)) continue;
     const followedText = await read(next.path);
     if (followedText === undefined) {
-      findings.push(envFinding("environment-file-missing", next.from, next.line, { message: `${next.path} (named here) cannot be read.`, evidence: { path: next.path } }));
+      findings.push(
+        envFinding("environment-file-missing", next.from, next.line, {
+          message: `${next.path} (named here) cannot be read.`,
+          evidence: { path: next.path },
+        }),
+      );
       continue;
     }
     const file = sourceFile(next.path, next.kind, followedText);
@@ -82,7 +106,13 @@ export async function lintEnvironment(path: string, text: string, read: (path: s
     queue.push(...result.follow.map((followed) => ({ ...followed, from: file })));
   }
   if (source.lines.length === 0) throw new PreflightError(`${path} is empty`);
-  return { source: { path, kind, lines: source.lines.length }, files, findings: sortFindings(findings, [path, ...files.map((file) => file.path)]), hints, texts };
+  return {
+    source: { path, kind, lines: source.lines.length },
+    files,
+    findings: sortFindings(findings, [path, ...files.map((file) => file.path)]),
+    hints,
+    texts,
+  };
 }
 
 function mergeHints(into: IndexHints, from: IndexHints): void {

@@ -2,7 +2,12 @@
 // entry per item). PEP 508 parsing is pip-requirements-js's; pip's own options and per-requirement
 // flags (--hash) are handled here because that library parses requirement lines only.
 
-import { parsePipRequirementsLine, parsePipRequirementsLineLoosely, type LooseProjectNameRequirement, type Requirement } from "pip-requirements-js";
+import {
+  parsePipRequirementsLine,
+  parsePipRequirementsLineLoosely,
+  type LooseProjectNameRequirement,
+  type Requirement,
+} from "pip-requirements-js";
 import type { DoctorFinding } from "../types.js";
 import { posix } from "node:path";
 import { envFinding, type IndexHints, type LintResult, type SourceFile } from "./shared.js";
@@ -21,13 +26,17 @@ export function requirementEntries(file: SourceFile): PipEntry[] {
     const line = index + 1;
     const continued = /\\\s*$/.test(raw);
     const part = continued ? raw.replace(/\\\s*$/, "") : raw;
-    pending = pending ? { ...pending, end: line, text: `${pending.text} ${part.trim()}` } : { line, end: line, text: part };
+    pending = pending
+      ? { ...pending, end: line, text: `${pending.text} ${part.trim()}` }
+      : { line, end: line, text: part };
     if (continued) return;
     entries.push(pending);
     pending = undefined;
   });
   if (pending) entries.push(pending);
-  return entries.map((entry) => ({ ...entry, text: stripComment(entry.text).trim() })).filter((entry) => entry.text !== "");
+  return entries
+    .map((entry) => ({ ...entry, text: stripComment(entry.text).trim() }))
+    .filter((entry) => entry.text !== "");
 }
 
 /** pip: a comment starts at a `#` at the line's start or after whitespace (a URL's #egg= is not one). */
@@ -45,7 +54,13 @@ const NOT_A_PROJECT = /^(?:[a-z]+\+)?(?:https?|file|ftp):|^\.{0,2}\/|^[A-Za-z]:\
  * Judges one requirement entry: unpinned (warn), unparseable (fail), or pinned (a pin for --check-index).
  * Options are recorded (index URLs) or passed over (-r, -e, --find-links, ...).
  */
-export function lintPipEntry(entry: PipEntry, file: SourceFile, hints: IndexHints, findings: DoctorFinding[], follow?: LintResult["follow"]): void {
+export function lintPipEntry(
+  entry: PipEntry,
+  file: SourceFile,
+  hints: IndexHints,
+  findings: DoctorFinding[],
+  follow?: LintResult["follow"],
+): void {
   const text = entry.text;
   if (text.startsWith("-")) {
     const index = INDEX_URL.exec(text)?.[1];
@@ -55,7 +70,11 @@ export function lintPipEntry(entry: PipEntry, file: SourceFile, hints: IndexHint
     // pip reads a nested requirements file relative to the file that names it (conda: to the environment file).
     const nested = REQUIREMENTS_FILE.exec(text)?.[1];
     if (nested && follow && !/^[a-z][a-z0-9+.-]*:\/\//i.test(nested)) {
-      follow.push({ path: posix.join(posix.dirname(file.path.replaceAll("\\", "/")), nested), kind: "requirements", line: entry.line });
+      follow.push({
+        path: posix.join(posix.dirname(file.path.replaceAll("\\", "/")), nested),
+        kind: "requirements",
+        line: entry.line,
+      });
     }
     return;
   }
@@ -64,11 +83,20 @@ export function lintPipEntry(entry: PipEntry, file: SourceFile, hints: IndexHint
   if (NOT_A_PROJECT.test(requirement) || /^\S+\s*@\s*\S+/.test(requirement)) return;
   const parsed = parseRequirement(requirement);
   if (!parsed) {
-    findings.push(envFinding("requirement-invalid", file, entry.line, { message: `pip cannot parse "${requirement}".`, end: entry.end, evidence: { requirement } }));
+    findings.push(
+      envFinding("requirement-invalid", file, entry.line, {
+        message: `pip cannot parse "${requirement}".`,
+        end: entry.end,
+        evidence: { requirement },
+      }),
+    );
     return;
   }
   const only = parsed.versionSpec.length === 1 ? parsed.versionSpec[0] : undefined;
-  const pin = only && (only.operator === "==" || only.operator === "===") && !only.version.includes("*") ? { version: only.version, operator: only.operator } : undefined;
+  const pin =
+    only && (only.operator === "==" || only.operator === "===") && !only.version.includes("*")
+      ? { version: only.version, operator: only.operator }
+      : undefined;
   if (pin === undefined) {
     const spec = parsed.versionSpec.map((part) => `${part.operator}${part.version}`).join(",");
     findings.push(
@@ -82,7 +110,14 @@ export function lintPipEntry(entry: PipEntry, file: SourceFile, hints: IndexHint
     return;
   }
   const marker = requirement.includes(";") ? requirement.slice(requirement.indexOf(";") + 1).trim() : undefined;
-  hints.pip.push({ name: parsed.name, version: pin.version, operator: pin.operator === "===" ? "===" : "==", file: file.path, line: entry.line, ...(marker ? { marker } : {}) });
+  hints.pip.push({
+    name: parsed.name,
+    version: pin.version,
+    operator: pin.operator === "===" ? "===" : "==",
+    file: file.path,
+    line: entry.line,
+    ...(marker ? { marker } : {}),
+  });
 }
 
 interface ParsedRequirement {
@@ -103,7 +138,10 @@ function parseRequirement(requirement: string): ParsedRequirement | undefined {
       continue;
     }
     if (!parsed || parsed.type !== "ProjectName") continue;
-    const versionSpec = (parsed.versionSpec ?? []).map((part) => ({ operator: String(part.operator), version: part.version ?? "" }));
+    const versionSpec = (parsed.versionSpec ?? []).map((part) => ({
+      operator: String(part.operator),
+      version: part.version ?? "",
+    }));
     // The loose parser accepts "name ===" with no version; pip does not.
     if (versionSpec.some((part) => part.version === "")) return undefined;
     return { name: parsed.name, versionSpec };
