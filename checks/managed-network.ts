@@ -1,4 +1,5 @@
-import { defineCheck, type CheckFinding, type Status } from "../src/engine/types.js";
+import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { type Status } from "../src/core/status.js";
 import { prefixCoversDestination, type Coverage } from "../src/net/index.js";
 import { asObject, asString, eqi, sameId, type ManagedOutboundRule } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";

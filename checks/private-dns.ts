@@ -1,5 +1,7 @@
-import { unresolvedRemediation } from "../src/engine/remediation.js";
-import { defineCheck, type CheckFinding, type Lookup, type Status } from "../src/engine/types.js";
+import { unresolvedRemediation } from "../src/core/remediation.js";
+import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { type Lookup } from "../src/snapshot/types.js";
+import { type Status } from "../src/core/status.js";
 import {
   eqi,
   idKey,

@@ -1,4 +1,4 @@
-import { unresolvedRemediation } from "../src/engine/remediation.js";
+import { unresolvedRemediation } from "../src/core/remediation.js";
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { asObject, eqi, parseResourceId, registryPolicyView } from "../src/snapshot/model.js";
 import { nameOf, resourceGroupOf, workspaceArgs } from "./shared.js";

@@ -1,5 +1,6 @@
-import { defineCheck, type CheckFinding, type Status } from "../src/engine/types.js";
-import { unresolvedRemediation } from "../src/engine/remediation.js";
+import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { type Status } from "../src/core/status.js";
+import { unresolvedRemediation } from "../src/core/remediation.js";
 import { evaluateFlow, rulesFromNsg, type Destination, type NsgRule } from "../src/net/index.js";
 import { normaliseRegion, vnetIdOfSubnet } from "../src/snapshot/model.js";
 import {

@@ -1,6 +1,6 @@
 // Helpers several checks share. Pure: no I/O, no SDK.
 
-import { unresolvedRemediation } from "../src/engine/remediation.js";
+import { unresolvedRemediation } from "../src/core/remediation.js";
 import type { CheckFinding, Parts } from "../src/engine/types.js";
 import {
   eqi,

@@ -1,4 +1,4 @@
-import { unresolvedRemediation } from "../src/engine/remediation.js";
+import { unresolvedRemediation } from "../src/core/remediation.js";
 import { defineCheck, type CheckFinding } from "../src/engine/types.js";
 import { eqi } from "../src/snapshot/model.js";
 import type { CollectionError, DiagnoseResult, SnapshotTarget } from "../src/snapshot/types.js";

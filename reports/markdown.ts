@@ -4,7 +4,8 @@
 // closing line saying that no secret is in it. markdown-table lays out the tables.
 
 import { markdownTable } from "markdown-table";
-import { STATUSES, type CheckResult, type Report, type ReportFinding, type Status } from "../src/engine/types.js";
+import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
+import { STATUSES, type Status } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
   azCommands,

@@ -8,7 +8,8 @@
 // "none".
 
 import type { Log, Notification, ReportingDescriptor, Result } from "sarif";
-import type { CheckResult, Report, ReportFinding, Severity } from "../src/engine/types.js";
+import type { CheckResult, Report, ReportFinding } from "../src/engine/types.js";
+import type { Severity } from "../src/core/status.js";
 import { DEFAULT_RENDER_OPTIONS, exitSentence, resourceName, type RenderOptions } from "./shared.js";
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";

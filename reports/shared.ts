@@ -2,14 +2,8 @@
 // of what was read, and the `az` commands inside a remediation. Pure: no I/O.
 
 import { checksAtFailOn } from "../src/engine/run.js";
-import {
-  STATUSES,
-  type CheckResult,
-  type FailOn,
-  type Report,
-  type ReportFinding,
-  type Status,
-} from "../src/engine/types.js";
+import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
+import { STATUSES, type FailOn, type Status } from "../src/core/status.js";
 
 export type { FailOn };
 

@@ -3,7 +3,8 @@
 // summary, and the exit code explained on the last line. Colour only when the caller allows it.
 
 import { styleText } from "node:util";
-import { STATUSES, type Report, type Status } from "../src/engine/types.js";
+import { type Report } from "../src/engine/types.js";
+import { STATUSES, type Status } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
   STATUS_SYMBOL,

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CHECKS } from "../checks/index.js";
 import { collectSnapshot } from "../src/collect/collector.js";
-import { Redactor } from "../src/collect/secrets.js";
+import { Redactor } from "../src/core/redact.js";
 import { buildReport } from "../src/engine/run.js";
-import type { Report, Status } from "../src/engine/types.js";
+import type { Report } from "../src/engine/types.js";
+import type { Status } from "../src/core/status.js";
 import type { PartName } from "../src/snapshot/types.js";
 import { generatedFleetJson, parseFakeArmArgs, parseGenerateFleetArgs, startFromCli } from "./fake-arm/cli.js";
 import {
@@ -33,7 +34,7 @@ const BENCH: FleetScenarioOptions = { workspaces: 1000, subscriptions: 5 };
 const SMALL: FleetScenarioOptions = {
   workspaces: 30,
   subscriptions: 3,
-  failureShare: Object.fromEntries(SEED_FAILURES.map((failure) => [failure, 0.2])) as Record<SeedFailure, number>,
+  failureShare: Object.fromEntries(SEED_FAILURES.map((failure) => [failure, 0.2])),
 };
 /** key-sync judges a rotation's age against the collection clock. */
 const NOW = "2026-03-01T12:00:00.000Z";
@@ -46,7 +47,7 @@ const plantedIds = (fleet: FleetScenario, failure: SeedFailure) =>
 function indexById(scenario: Scenario): Map<string, Json> {
   const byId = new Map<string, Json>();
   for (const resource of scenario.resources) {
-    byId.set(lower(resource.id), resource as Json);
+    byId.set(lower(resource.id), resource);
     for (const field of ["subnets", "securityRules", "privateEndpointConnections"]) {
       for (const child of ((resource.properties ?? {}) as Json)[field] ?? [])
         if (child.name) byId.set(lower(child.id), child);
@@ -153,7 +154,7 @@ describe("generateFleetScenario", () => {
       if (at > 0)
         computesByWorkspace.set(lower(resource.id).slice(0, at), [
           ...(computesByWorkspace.get(lower(resource.id).slice(0, at)) ?? []),
-          resource as Json,
+          resource,
         ]);
     }
     const computesOf = (wsId: string) => computesByWorkspace.get(lower(wsId)) ?? [];

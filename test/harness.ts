@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { CHECKS, findCheck } from "../checks/index.js";
 import { ArmReader } from "../src/collect/arm.js";
 import { collectSnapshot, type WorkspaceRef } from "../src/collect/collector.js";
-import type { RetrySettings } from "../src/collect/retry.js";
-import { Redactor } from "../src/collect/secrets.js";
+import type { RetrySettings } from "../src/core/retry.js";
+import { Redactor } from "../src/core/redact.js";
 import { buildReport } from "../src/engine/run.js";
 import type { CheckResult, Report } from "../src/engine/types.js";
 import type { PartName, Snapshot } from "../src/snapshot/types.js";
@@ -41,14 +41,14 @@ export type Json = Record<string, any>;
 export function resource(scenario: Scenario, id: string): Json {
   const found = scenario.resources.find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
   if (!found) throw new Error(`no resource ${id} in scenario`);
-  return found as Json;
+  return found;
 }
 
 /** The first resource whose ID ends with this suffix (e.g. "/networkSecurityGroups/training-nsg"). */
 export function byName(scenario: Scenario, suffix: string): Json {
   const found = scenario.resources.find((candidate) => candidate.id.toLowerCase().endsWith(suffix.toLowerCase()));
   if (!found) throw new Error(`no resource ending ${suffix} in scenario`);
-  return found as Json;
+  return found;
 }
 
 export function removeResource(scenario: Scenario, suffix: string): void {

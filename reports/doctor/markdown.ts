@@ -2,7 +2,7 @@
 // with its excerpt and fix.
 
 import { markdownTable } from "markdown-table";
-import { STATUSES } from "../../src/engine/types.js";
+import { STATUSES } from "../../src/core/status.js";
 import { doctorExitSentence } from "../../src/doctor/report.js";
 import type { DoctorFinding, DoctorReport } from "../../src/doctor/types.js";
 import { cell, code, fence, prose } from "../markdown.js";

@@ -5,7 +5,8 @@
 
 import { markdownTable } from "markdown-table";
 import { workspaceStatus, type FleetReport } from "../../src/engine/fleet.js";
-import { STATUSES, type CheckResult, type Report } from "../../src/engine/types.js";
+import { type CheckResult, type Report } from "../../src/engine/types.js";
+import { STATUSES } from "../../src/core/status.js";
 import { NO_SECRETS_LINE, cell, code, prose, renderMarkdown } from "../markdown.js";
 import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, docsLocation, isProblem, type RenderOptions } from "../shared.js";
 import { VIA, fleetExitSentence, plural, problemCheckIds, scopeParts, workspaceLabels } from "./text.js";

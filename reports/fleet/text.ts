@@ -5,14 +5,10 @@
 // Also home to what every fleet renderer shares: the exit sentence, the scope and workspace labels.
 
 import { styleText } from "node:util";
-import {
-  fleetExitCode,
-  workspaceStatus,
-  workspacesAtFailOn,
-  type FleetReport,
-  type FleetScope,
-} from "../../src/engine/fleet.js";
-import { STATUSES, type FailOn, type Report, type Status } from "../../src/engine/types.js";
+import { fleetExitCode, workspaceStatus, workspacesAtFailOn, type FleetReport } from "../../src/engine/fleet.js";
+import type { FleetScope } from "../../src/snapshot/fleet.js";
+import { type Report } from "../../src/engine/types.js";
+import { STATUSES, type FailOn, type Status } from "../../src/core/status.js";
 import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, isProblem, type RenderOptions } from "../shared.js";
 
 /** How many of the most common problem checks the text summary lists. */

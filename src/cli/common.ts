@@ -8,8 +8,8 @@ import type { Argv } from "yargs";
 import { FORMATS, isFormat, type Format } from "../../reports/formats.js";
 import type { RenderOptions } from "../../reports/shared.js";
 import type { ArmReader } from "../collect/arm.js";
-import type { Redactor } from "../collect/secrets.js";
-import { PreflightError } from "../engine/errors.js";
+import type { Redactor } from "../core/redact.js";
+import { PreflightError } from "../core/errors.js";
 import type { CliIo } from "./io.js";
 
 export const FAIL_ON = ["fail", "warn", "unknown"] as const;
@@ -39,7 +39,7 @@ export interface ConnectionArgs {
 
 export function reportOptions(argv: Argv): Argv {
   return argv
-    .option("format", { choices: FORMATS, default: "text" as Format, describe: "Report format on stdout" })
+    .option("format", { choices: FORMATS, default: "text", describe: "Report format on stdout" })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
@@ -124,8 +124,8 @@ export async function openReader(
     await Promise.all([
       import("../collect/arm.js"),
       import("../collect/credential.js"),
-      import("../collect/secrets.js"),
-      import("../collect/retry.js"),
+      import("../core/redact.js"),
+      import("../core/retry.js"),
     ]);
   const endpoint = (args["arm-endpoint"] || io.env.PREFLIGHT_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT).replace(/\/+$/, "");
   if (!/^https:\/\//i.test(endpoint)) {

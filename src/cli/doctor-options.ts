@@ -5,7 +5,7 @@ import type { Argv } from "yargs";
 import { DOCTOR_FORMATS, type DoctorFormat } from "../../reports/doctor/formats.js";
 import type { IndexFlags } from "../doctor/env/index-check.js";
 import { ENV_KINDS, type EnvKind } from "../doctor/env/kinds.js";
-import type { FailOn } from "../engine/types.js";
+import type { FailOn } from "../core/status.js";
 
 export interface DoctorArgs {
   file: string;
@@ -29,7 +29,7 @@ const FAIL_ON = ["fail", "warn", "unknown"] as const;
 
 function doctorOptions(argv: Argv): Argv {
   return argv
-    .option("format", { choices: DOCTOR_FORMATS, default: "text" as DoctorFormat, describe: "Report format on stdout" })
+    .option("format", { choices: DOCTOR_FORMATS, default: "text", describe: "Report format on stdout" })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("fail-on", {
       choices: FAIL_ON,

@@ -7,7 +7,7 @@ import { renderDoctor } from "../../reports/doctor/index.js";
 import { summaryLine } from "../../reports/doctor/text.js";
 import { doctorExitCode, doctorExitSentence, scrubReport, sortFindings, summarise } from "../doctor/report.js";
 import type { DoctorReport } from "../doctor/types.js";
-import { PreflightError } from "../engine/errors.js";
+import { PreflightError } from "../core/errors.js";
 import type { BuildLogArgs, DoctorArgs, EnvArgs } from "./doctor-options.js";
 import type { CliIo } from "./io.js";
 

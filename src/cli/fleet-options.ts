@@ -2,8 +2,8 @@
 // (src/cli/fleet.ts) so that parsing does not load the fleet's reports and collector.
 
 import type { Argv } from "yargs";
-import { PreflightError } from "../engine/errors.js";
-import type { FleetScope } from "../engine/fleet.js";
+import { PreflightError } from "../core/errors.js";
+import type { FleetScope } from "../snapshot/fleet.js";
 import { connectionOptions, reportOptions, type AuditArgs, type ConnectionArgs } from "./common.js";
 
 export interface FleetArgs extends AuditArgs, ConnectionArgs {

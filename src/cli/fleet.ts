@@ -5,16 +5,10 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fleetExitSentence, renderFleet } from "../../reports/fleet/index.js";
-import type { Redactor } from "../collect/secrets.js";
-import { PreflightError } from "../engine/errors.js";
-import {
-  buildFleetReport,
-  fleetExitCode,
-  unreadableWorkspaceReport,
-  type FleetCollection,
-  type FleetReport,
-  type FleetScope,
-} from "../engine/fleet.js";
+import type { Redactor } from "../core/redact.js";
+import { PreflightError } from "../core/errors.js";
+import { buildFleetReport, fleetExitCode, unreadableWorkspaceReport, type FleetReport } from "../engine/fleet.js";
+import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import { buildReport } from "../engine/run.js";
 import type { Report } from "../engine/types.js";
 import type { FleetProgress } from "../collect/fleet.js";

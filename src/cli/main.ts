@@ -2,8 +2,8 @@
 // `process` itself: bin.ts owns argv, env and exit.
 
 import yargs, { type Argv } from "yargs";
-import { scrubFreeText } from "../collect/secrets.js";
-import { PreflightError } from "../engine/errors.js";
+import { scrubFreeText } from "../core/redact.js";
+import { PreflightError } from "../core/errors.js";
 import type { LiveArgs } from "./audit.js";
 import { connectionOptions, reportOptions, type AuditArgs } from "./common.js";
 import { buildLogOptions, envOptions, type BuildLogArgs, type EnvArgs } from "./doctor-options.js";

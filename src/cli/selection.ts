@@ -2,7 +2,7 @@
 // only the commands that run checks import it.
 
 import { CHECKS, findCheck } from "../../checks/index.js";
-import { PreflightError } from "../engine/errors.js";
+import { PreflightError } from "../core/errors.js";
 import type { Check } from "../engine/types.js";
 import type { PartName } from "../snapshot/types.js";
 

@@ -17,8 +17,8 @@ import { isRestError, type Pipeline, type PipelinePolicy } from "@azure/core-res
 import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js";
 import { READ_PERMISSIONS, type Operation } from "./permissions.js";
 import { ReadBudget } from "./read-budget.js";
-import { preflightRetryPolicy, retryAfterHeaderMs, retryAfterMs, type RetrySettings } from "./retry.js";
-import type { Redactor } from "./secrets.js";
+import { preflightRetryPolicy, retryAfterHeaderMs, retryAfterMs, type RetrySettings } from "../core/retry.js";
+import type { Redactor } from "../core/redact.js";
 
 /** Machine Learning api-version pinned so `imageBuildCompute` and `managedNetwork` come back. */
 export const ML_API_VERSION = "2025-12-01";

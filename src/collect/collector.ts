@@ -7,7 +7,7 @@
 // (a long-running POST) beside them.
 
 import { timingSafeEqual } from "node:crypto";
-import { PreflightError } from "../engine/errors.js";
+import { PreflightError } from "../core/errors.js";
 import {
   asArray,
   asObject,
@@ -33,7 +33,7 @@ import {
 } from "../snapshot/types.js";
 import { ML_API_VERSION, type ArmReader, type RequestTally } from "./arm.js";
 import type { Operation } from "./permissions.js";
-import { redactFields, type Redactor } from "./secrets.js";
+import { redactFields, type Redactor } from "../core/redact.js";
 import type { SharedReads } from "./shared-reads.js";
 
 export interface WorkspaceRef {

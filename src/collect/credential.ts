@@ -3,7 +3,7 @@
 
 import { DefaultAzureCredential } from "@azure/identity";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { PreflightError } from "../engine/errors.js";
+import { PreflightError } from "../core/errors.js";
 
 export function createCredential(env: NodeJS.ProcessEnv): TokenCredential {
   const token = env.PREFLIGHT_ACCESS_TOKEN?.trim();

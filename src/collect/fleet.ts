@@ -4,14 +4,14 @@
 // from ARM where it cannot, through one reader whose budget paces every subscription's reads.
 
 import pLimit from "p-limit";
-import { PreflightError } from "../engine/errors.js";
-import type { FleetScope } from "../engine/fleet.js";
+import { PreflightError } from "../core/errors.js";
+import type { FleetScope } from "../snapshot/fleet.js";
 import { parseResourceId } from "../snapshot/ids.js";
 import type { CollectionError, PartName, RawResource, Snapshot, SnapshotTarget } from "../snapshot/types.js";
 import type { ArmReader } from "./arm.js";
 import { collectSnapshot, credentialsRejected } from "./collector.js";
 import { sweep } from "./graph.js";
-import type { Redactor } from "./secrets.js";
+import type { Redactor } from "../core/redact.js";
 import { SharedReads } from "./shared-reads.js";
 
 export interface FleetProgress {
@@ -70,7 +70,7 @@ function targetOf(row: RawResource): SnapshotTarget | undefined {
 export function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean {
   const own = row.tags && typeof row.tags === "object" ? (row.tags as Record<string, unknown>) : {};
   return tags.every(
-    ({ key, value }) => typeof own[key] === "string" && (own[key] as string).toLowerCase() === value.toLowerCase(),
+    ({ key, value }) => typeof own[key] === "string" && (own[key]).toLowerCase() === value.toLowerCase(),
   );
 }
 

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { PreflightError } from "../engine/errors.js";
+import { PreflightError } from "../core/errors.js";
 import { parseResourceId } from "../snapshot/ids.js";
 import type { WorkspaceRef } from "./collector.js";
 

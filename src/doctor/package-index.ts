@@ -19,7 +19,7 @@ import {
 } from "@azure/core-rest-pipeline";
 import pLimit, { type LimitFunction } from "p-limit";
 import { compare as comparePep440, valid as validPep440 } from "@renovatebot/pep440";
-import { preflightRetryPolicy } from "../collect/retry.js";
+import { preflightRetryPolicy } from "../core/retry.js";
 import {
   describeWheelTarget,
   evaluateMarker,

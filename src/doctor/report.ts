@@ -1,8 +1,8 @@
 // What both doctor commands share once their findings are made: the report, and the exit code
 // (--fail-on means what it means for the audit).
 
-import { scrubFreeText } from "../collect/secrets.js";
-import { STATUSES, type FailOn, type Status } from "../engine/types.js";
+import { scrubFreeText } from "../core/redact.js";
+import { STATUSES, type FailOn, type Status } from "../core/status.js";
 import type { DoctorFinding, DoctorReport } from "./types.js";
 
 export function summarise(findings: readonly { status: Status }[]): Record<Status, number> {

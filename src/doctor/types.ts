@@ -2,7 +2,7 @@
 // (will this environment build?). Both report findings anchored to a line of the file they read,
 // in the audit's statuses, so --fail-on and the exit codes mean the same thing everywhere.
 
-import type { Status } from "../engine/types.js";
+import type { Status } from "../core/status.js";
 
 export type DoctorCommand = "build-log" | "env";
 

@@ -1,31 +1,12 @@
 // A fleet audit: the single-workspace report for every workspace, plus what a platform team reads
 // first: how many workspaces are at each worst status and which checks fail most often.
 
+import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import type { SnapshotTarget } from "../snapshot/types.js";
 import { UNKNOWN_REMEDIATION } from "./run.js";
-import {
-  STATUSES,
-  worstStatus,
-  type Check,
-  type FailOn,
-  type Report,
-  type ReportCollectionError,
-  type Severity,
-  type Status,
-} from "./types.js";
-
-/** How the workspaces were found and read. */
-export interface FleetScope {
-  /** Subscriptions named with --subscription; empty: every subscription the credential can see (or the management groups'). */
-  subscriptions: string[];
-  managementGroups: string[];
-  /** --resource-group filters (case-insensitive). */
-  resourceGroups: string[];
-  /** --tag filters: every one must match. */
-  tags: Array<{ key: string; value: string }>;
-  /** `resource-graph`: one bulk sweep, ARM for the rest; `arm`: every workspace read on its own through ARM. */
-  via: "resource-graph" | "arm";
-}
+import { type Check, type Report } from "./types.js";
+import { STATUSES, worstStatus, type FailOn, type Severity, type Status } from "../core/status.js";
+import { type ReportCollectionError } from "../snapshot/types.js";
 
 /** One check across the fleet: how many workspaces ended at each status. */
 export interface FleetCheckSummary {
@@ -41,16 +22,6 @@ export interface FleetSummary {
   byWorstStatus: Record<Status, number>;
   /** Every check that ran, most failing workspaces first (then most unknown, then warn, then id). */
   checks: FleetCheckSummary[];
-}
-
-/** The fleet's own reads: the sweep and the ARM calls, and what failed outside any one workspace. */
-export interface FleetCollection {
-  /** HTTP requests of the whole run (retries included): Resource Graph and ARM. */
-  requests: { resourceGraph: number; arm: number };
-  /** Resource Graph pages fetched and rows they held (0 with via `arm`). */
-  resourceGraph: { queries: number; rows: number };
-  /** Failures not tied to one workspace (a Resource Graph query, a subscription's workspace list). */
-  errors: ReportCollectionError[];
 }
 
 /** `preflight fleet --format json`: one document, a `workspaces` array of single-workspace reports. */

@@ -17,7 +17,8 @@ import {
   type NetworkAccessView,
 } from "../snapshot/model.js";
 import type { CollectionError, PartName, RawResource, Snapshot } from "../snapshot/types.js";
-import type { Dependency, Lookup, Parts, PrivateDnsParts } from "./types.js";
+import type { Dependency, Parts, PrivateDnsParts } from "./types.js";
+import type { Lookup } from "../snapshot/types.js";
 
 /** Why a required part is missing as a whole: the engine then answers for the check. */
 export interface PartFailure {

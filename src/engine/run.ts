@@ -4,18 +4,9 @@
 
 import type { Snapshot } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure } from "./parts.js";
-import { unresolvedRemediation } from "./remediation.js";
-import {
-  STATUSES,
-  worstStatus,
-  type Check,
-  type CheckFinding,
-  type CheckResult,
-  type FailOn,
-  type Report,
-  type ReportFinding,
-  type Status,
-} from "./types.js";
+import { unresolvedRemediation } from "../core/remediation.js";
+import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
+import { STATUSES, worstStatus, type FailOn, type Status } from "../core/status.js";
 
 export function fillTemplate(template: string, data: Record<string, string | number> | undefined): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => {

@@ -12,32 +12,16 @@ import type {
   WorkspaceView,
 } from "../snapshot/model.js";
 import type {
-  CollectionError,
   DiagnoseOutcome,
+  Lookup,
+  ReportCollectionError,
   KeysOutcome,
   PartName,
   RawResource,
   RetryNote,
   SnapshotTarget,
 } from "../snapshot/types.js";
-
-/** Worst first. A check's status is the worst of its findings. */
-export const STATUSES = ["fail", "unknown", "warn", "pass", "skip"] as const;
-export type Status = (typeof STATUSES)[number];
-/** The --fail-on levels: the lowest status that makes the exit code 1. */
-export type FailOn = "fail" | "warn" | "unknown";
-export type Severity = "critical" | "high" | "medium" | "low";
-
-export function worstStatus(statuses: Iterable<Status>): Status | undefined {
-  let worst: Status | undefined;
-  for (const status of statuses) {
-    if (worst === undefined || STATUSES.indexOf(status) < STATUSES.indexOf(worst)) worst = status;
-  }
-  return worst;
-}
-
-/** A read that may have failed: the value, or why it is missing. */
-export type Lookup<T> = { ok: true; value: T } | { ok: false; error?: CollectionError; reason: string };
+import type { Severity, Status } from "../core/status.js";
 
 /** A dependency named by the workspace (storage account, registry, key vault). */
 export type Dependency<T> =
@@ -141,9 +125,6 @@ export interface CheckResult {
   docs: string;
   findings: ReportFinding[];
 }
-
-/** A failed read as the report shows it: the snapshot error without its internal part name. */
-export type ReportCollectionError = Omit<CollectionError, "part">;
 
 /** The JSON report (docs/report-format.md). */
 export interface Report {

@@ -1,7 +1,7 @@
 // Can a compute reach a dependency (storage account, registry) over the network the dependency
 // admits? Shared by subnet-colocation and acr-vnet-image-build, so both judge alike.
 
-import type { Lookup } from "../engine/types.js";
+import type { Lookup } from "../snapshot/types.js";
 import {
   eqi,
   sameId,
@@ -61,7 +61,7 @@ function unresolvedRead(resourceId: string, lookup: { error?: CollectionError; r
   };
 }
 
-export { unresolvedRemediation } from "../engine/remediation.js";
+export { unresolvedRemediation } from "../core/remediation.js";
 
 export function reachDependency(compute: ComputeView, dependency: NetworkAccessView, context: ReachContext): Reach {
   const access = {

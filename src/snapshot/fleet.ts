@@ -3,10 +3,38 @@
 // snapshot it holds no key, password or token.
 
 import { writeFile } from "node:fs/promises";
-import { PreflightError } from "../engine/errors.js";
-import type { FleetCollection, FleetScope } from "../engine/fleet.js";
+import { PreflightError } from "../core/errors.js";
 import { checkSnapshot, parseSnapshot, readSnapshotText } from "./io.js";
-import { SNAPSHOT_SCHEMA_VERSION, type RawResource, type Snapshot, type SnapshotTarget } from "./types.js";
+import {
+  SNAPSHOT_SCHEMA_VERSION,
+  type RawResource,
+  type ReportCollectionError,
+  type Snapshot,
+  type SnapshotTarget,
+} from "./types.js";
+
+/** How the workspaces were found and read. */
+export interface FleetScope {
+  /** Subscriptions named with --subscription; empty: every subscription the credential can see (or the management groups'). */
+  subscriptions: string[];
+  managementGroups: string[];
+  /** --resource-group filters (case-insensitive). */
+  resourceGroups: string[];
+  /** --tag filters: every one must match. */
+  tags: Array<{ key: string; value: string }>;
+  /** `resource-graph`: one bulk sweep, ARM for the rest; `arm`: every workspace read on its own through ARM. */
+  via: "resource-graph" | "arm";
+}
+
+/** The fleet's own reads: the sweep and the ARM calls, and what failed outside any one workspace. */
+export interface FleetCollection {
+  /** HTTP requests of the whole run (retries included): Resource Graph and ARM. */
+  requests: { resourceGraph: number; arm: number };
+  /** Resource Graph pages fetched and rows they held (0 with via `arm`). */
+  resourceGraph: { queries: number; rows: number };
+  /** Failures not tied to one workspace (a Resource Graph query, a subscription's workspace list). */
+  errors: ReportCollectionError[];
+}
 
 export interface FleetSnapshot {
   schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;

@@ -132,3 +132,9 @@ export interface Snapshot {
   /** Reads that needed retries and then succeeded; absent in snapshots from before it was recorded. */
   retries?: RetryNote[];
 }
+
+/** A read that may have failed: the value, or why it is missing. */
+export type Lookup<T> = { ok: true; value: T } | { ok: false; error?: CollectionError; reason: string };
+
+/** A failed read as the report shows it: the snapshot error without its internal part name. */
+export type ReportCollectionError = Omit<CollectionError, "part">;

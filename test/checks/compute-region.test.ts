@@ -3,7 +3,7 @@
 // assertions are statuses, message ids and evidence.
 
 import { describe, test } from "vitest";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { removeResource } from "../harness.js";
 import {

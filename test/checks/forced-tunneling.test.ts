@@ -5,7 +5,7 @@
 // one thing changed, named for its verdict; assertions are statuses, message ids and evidence.
 
 import { describe, expect } from "vitest";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import type { ArmResource, Scenario } from "../fake-arm/scenario.js";
 import { byName, removeResource } from "../harness.js";
 import {
@@ -48,7 +48,7 @@ function trainingSubnet(s: Scenario): Json {
 /** The training subnet's route table, as RouteTableGet.json shapes one; added and attached when the scenario has none. */
 function routeTable(s: Scenario): Json {
   const existing = s.resources.find((candidate) => candidate.id.toLowerCase() === RT_ID.toLowerCase());
-  if (existing) return existing as Json;
+  if (existing) return existing;
   const added: Json = {
     id: RT_ID,
     name: "training-rt",

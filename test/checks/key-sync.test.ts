@@ -37,7 +37,7 @@ function secret(): string {
 function action(scenario: Scenario, path: string): Json {
   const body = scenario.actions?.[path];
   if (!body || typeof body !== "object") throw new Error(`no action ${path}`);
-  return body as Json;
+  return body;
 }
 
 /** Replace the demo secrets with fresh random ones: the workspace's cache holds the current ones. */

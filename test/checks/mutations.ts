@@ -3,7 +3,7 @@
 // expected findings with their evidence, or as `status:messageId` in report order.
 
 import { describe, expect, test } from "vitest";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import {
   HEALTHY,

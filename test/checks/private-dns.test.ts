@@ -5,7 +5,7 @@
 // and evidence.
 
 import { describe, expect, test } from "vitest";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
 import {

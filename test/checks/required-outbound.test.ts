@@ -4,7 +4,7 @@
 // run through the real collector against the fake ARM; assertions are statuses, message ids and evidence.
 
 import { describe, expect } from "vitest";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { byName } from "../harness.js";
 import {

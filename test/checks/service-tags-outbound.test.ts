@@ -61,7 +61,7 @@ function subnet(scenario: Scenario, name: string): Json {
 function computes(scenario: Scenario): Json[] {
   return scenario.resources.filter((resource) =>
     resource.id.toLowerCase().startsWith(`${WS_ID}/computes/`.toLowerCase()),
-  ) as Json[];
+  );
 }
 
 function findingFor(result: AuditResult, tag: string, subnetId = TRAINING): ReportFinding {

@@ -3,7 +3,7 @@
 // thing changed, named for its verdict; assertions are statuses, message ids and evidence.
 
 import { describe, expect, test } from "vitest";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import { HEALTHY, auditScenario, healthyScenario, removeResource } from "../harness.js";
 import {
   ACR_ID,

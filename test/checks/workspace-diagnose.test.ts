@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { findCheck } from "../../checks/index.js";
 import { runCheck } from "../../src/engine/run.js";
-import type { Status } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, findingIds, healthyScenario, type AuditOptions, type AuditResult } from "../harness.js";
 import { WS_ID, type ExpectedFinding, type Json } from "./mutations.js";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHECKS } from "../../checks/index.js";
 import { collectSnapshot } from "../../src/collect/collector.js";
 import { collectFleet } from "../../src/collect/fleet.js";
-import type { FleetScope } from "../../src/engine/fleet.js";
+import type { FleetScope } from "../../src/snapshot/fleet.js";
 import { buildReport } from "../../src/engine/run.js";
 import type { Report } from "../../src/engine/types.js";
 import type { PartName } from "../../src/snapshot/types.js";

@@ -456,7 +456,7 @@ describe.concurrent("which workspace", () => {
     const scenario = healthyScenario();
     const copy = JSON.parse(JSON.stringify(byName(scenario, `/workspaces/${WS}`))) as { id: string };
     copy.id = copy.id.replace(`/resourceGroups/${RG}/`, "/resourceGroups/ml-sandbox-rg/");
-    scenario.resources.push(copy as Scenario["resources"][number]);
+    scenario.resources.push(copy);
     const fake = await fakeArm(scenario);
     const line = expectUsageError(await live(fake, ["--workspace", WS, "--subscription", SUB]), /ambiguous/);
     expect(line).toContain(RG);

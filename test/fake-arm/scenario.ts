@@ -281,7 +281,7 @@ export function parseScenario(value: unknown, source = "scenario"): Scenario {
       throw new Error(`${source}: resourceGraph.unindexedTypes must be an array of resource types`);
     }
   }
-  return { ...value, resources, faults } as unknown as Scenario;
+  return { ...value, resources, faults };
 }
 
 /** Reads and checks a scenario JSON file. */

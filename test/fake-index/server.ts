@@ -227,7 +227,7 @@ export function parseFakeIndexScenario(value: unknown, source = "scenario"): Fak
       );
     }
   });
-  return value as FakeIndexScenario;
+  return value;
 }
 
 export async function loadFakeIndexScenario(path: string): Promise<FakeIndexScenario> {

@@ -11,7 +11,8 @@ import { describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
 import { expandParts } from "../../src/collect/collector.js";
 import { READ_PERMISSIONS, type Operation } from "../../src/collect/permissions.js";
-import { STATUSES, type Check } from "../../src/engine/types.js";
+import { type Check } from "../../src/engine/types.js";
+import { STATUSES } from "../../src/core/status.js";
 import { PART_NAMES, type PartName } from "../../src/snapshot/types.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -95,7 +96,7 @@ function section(page: Page, name: string): Token[] {
 function walk(tokens: readonly Token[]): Token[] {
   return tokens.flatMap((token) => {
     const children: Token[] = [];
-    if ("tokens" in token && Array.isArray(token.tokens)) children.push(...(token.tokens as Token[]));
+    if ("tokens" in token && Array.isArray(token.tokens)) children.push(...(token.tokens));
     if (token.type === "list") children.push(...(token as Tokens.List).items);
     if (token.type === "table") {
       const table = token as Tokens.Table;

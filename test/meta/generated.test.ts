@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { ROOT, SNAPSHOT_AJV_OPTIONS, VALIDATORS, generateValidator } from "../../scripts/generate-validators.mjs";
 import { checkSnapshot, snapshotSchema } from "../../src/snapshot/io.js";
 import validateGenerated from "../../src/snapshot/snapshot.validate.generated.js";
-import { PreflightError } from "../../src/engine/errors.js";
+import { PreflightError } from "../../src/core/errors.js";
 import { auditScenario, healthyScenario } from "../harness.js";
 
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
 import { lintEnvironment } from "../../src/doctor/env/lint.js";
-import { PreflightError } from "../../src/engine/errors.js";
+import { PreflightError } from "../../src/core/errors.js";
 import { ROOT } from "../e2e/run-cli.js";
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 424242;

@@ -10,10 +10,11 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
-import { PreflightError } from "../../src/engine/errors.js";
+import { PreflightError } from "../../src/core/errors.js";
 import { prepareSnapshot } from "../../src/engine/parts.js";
 import { buildReport } from "../../src/engine/run.js";
-import { STATUSES, type Report } from "../../src/engine/types.js";
+import { type Report } from "../../src/engine/types.js";
+import { STATUSES } from "../../src/core/status.js";
 import { idKey } from "../../src/snapshot/ids.js";
 import { parseSnapshot } from "../../src/snapshot/io.js";
 import type { Snapshot } from "../../src/snapshot/types.js";

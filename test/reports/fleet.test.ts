@@ -24,7 +24,8 @@ import {
   type FleetReport,
   type FleetReportOptions,
 } from "../../src/engine/fleet.js";
-import type { Report, Status } from "../../src/engine/types.js";
+import type { Report } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 import { STORAGE_ID, fault } from "../checks/mutations.js";
 import { auditScenario, demoScenario, healthyScenario, ROOT, type Json } from "../harness.js";
 

@@ -3,7 +3,8 @@
 
 import { describe, expect, test } from "vitest";
 import { azCommands, exitSentence, readSummary } from "../../reports/shared.js";
-import type { CheckResult, Report, Status } from "../../src/engine/types.js";
+import type { CheckResult, Report } from "../../src/engine/types.js";
+import type { Status } from "../../src/core/status.js";
 
 describe("azCommands", () => {
   const cases: Array<[string, string | undefined, string[]]> = [

@@ -3,7 +3,7 @@
 
 import { posix } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from "yaml";
-import { PreflightError } from "../../engine/errors.js";
+import { PreflightError } from "../../core/errors.js";
 import type { DoctorFinding } from "../types.js";
 import { isUnpinned, judgeImageReference, type ImageContext } from "./image-reference.js";
 import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";

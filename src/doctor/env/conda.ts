@@ -2,7 +2,7 @@
 // (the `yaml` library's line counter), judged for pip, pins and the conda-forge/pip resolver loop.
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
-import { PreflightError } from "../../engine/errors.js";
+import { PreflightError } from "../../core/errors.js";
 import type { DoctorFinding } from "../types.js";
 import { lintPipEntry } from "./requirements.js";
 import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";

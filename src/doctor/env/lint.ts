@@ -2,7 +2,7 @@
 // caller supplies the reading (the CLI reads the disk), so this stays testable without files.
 
 import { posix } from "node:path";
-import { PreflightError } from "../../engine/errors.js";
+import { PreflightError } from "../../core/errors.js";
 import { sortFindings } from "../report.js";
 import type { DoctorFinding, SourceKind } from "../types.js";
 import { isAzureMlEnvironment, lintAzureMlEnvironment } from "./azureml-environment.js";

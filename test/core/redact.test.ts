@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { REDACTED, Redactor, scrubFreeText } from "../../src/collect/secrets.js";
+import { REDACTED, Redactor, scrubFreeText } from "../../src/core/redact.js";
 
 /** Deterministic key-shaped strings: base64 of a hash, as long as a test secret or a real key. */
 function keyLike(seed: number, length: number): string {

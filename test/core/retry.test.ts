@@ -1,6 +1,6 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { describe, expect, test } from "vitest";
-import { retryAfterMs } from "../../src/collect/retry.js";
+import { retryAfterMs } from "../../src/core/retry.js";
 
 function response(status: number, headers: Record<string, string>): PipelineResponse {
   return { status, headers: createHttpHeaders(headers), request: createPipelineRequest({ url: "https://127.0.0.1/" }) };
