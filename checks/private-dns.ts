@@ -38,7 +38,7 @@ type MessageId =
   | "managed-network";
 
 /** Azure's recursive resolver: the only one that answers from private DNS zones. */
-export const AZURE_DNS = "168.63.129.16";
+const AZURE_DNS = "168.63.129.16";
 
 type OwnerKind = "workspace" | "storage" | "registry" | "keyVault";
 

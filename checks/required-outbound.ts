@@ -45,7 +45,7 @@ const out = (
 });
 
 /** Microsoft Learn, how-to-access-azureml-behind-firewall: "Required public internet access". */
-export const REQUIRED_OUTBOUND: readonly Requirement[] = [
+const REQUIRED_OUTBOUND: readonly Requirement[] = [
   out("AzureActiveDirectory", 443, "authentication with Microsoft Entra ID"),
   out("AzureMachineLearning", 443, "the Azure Machine Learning service"),
   out("AzureMachineLearning", 18881, "compute management by the Azure Machine Learning service", true),
@@ -60,7 +60,7 @@ export const REQUIRED_OUTBOUND: readonly Requirement[] = [
 ];
 
 /** Clusters and instances with a public IP are managed through it. */
-export const PUBLIC_IP_INBOUND: Requirement = {
+const PUBLIC_IP_INBOUND: Requirement = {
   direction: "Inbound",
   tag: "AzureMachineLearning",
   protocol: "Tcp",

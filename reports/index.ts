@@ -8,7 +8,7 @@ import { renderSarif } from "./sarif.js";
 import type { RenderOptions } from "./shared.js";
 import { renderText } from "./text.js";
 
-import { FORMATS, isFormat, type Format } from "./formats.js";
+import { FORMATS, type Format } from "./formats.js";
 
 const RENDERERS: Record<Format, (report: Report, options: RenderOptions) => string> = {
   text: renderText,
@@ -22,6 +22,5 @@ export function render(format: Format, report: Report, options: RenderOptions): 
   return RENDERERS[format](report, options);
 }
 
-export { FORMATS, isFormat, type Format };
+export { FORMATS, type Format };
 export type { RenderOptions } from "./shared.js";
-export { renderJson, renderJunit, renderMarkdown, renderSarif, renderText };

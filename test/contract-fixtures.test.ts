@@ -15,7 +15,7 @@ import { idKey } from "../src/snapshot/ids.js";
 import type { RawResource, Snapshot } from "../src/snapshot/types.js";
 import type { AsyncAction, Fault, Scenario } from "./fake-arm/scenario.js";
 import { ARM_EXAMPLES, armExampleBody } from "./fixtures/arm-examples.js";
-import { auditScenario, type AuditOptions, type AuditResult } from "./harness.js";
+import { auditScenario, type AuditResult } from "./harness.js";
 
 type Json = Record<string, any>;
 

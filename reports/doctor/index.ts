@@ -6,7 +6,7 @@ import { renderDoctorMarkdown } from "./markdown.js";
 import { renderDoctorSarif } from "./sarif.js";
 import { renderDoctorText, type DoctorRenderOptions } from "./text.js";
 
-import { DOCTOR_FORMATS, type DoctorFormat } from "./formats.js";
+import type { DoctorFormat } from "./formats.js";
 
 const RENDERERS: Record<DoctorFormat, (report: DoctorReport, options: DoctorRenderOptions) => string> = {
   text: renderDoctorText,
@@ -19,6 +19,5 @@ export function renderDoctor(format: DoctorFormat, report: DoctorReport, options
   return RENDERERS[format](report, options);
 }
 
-export { DOCTOR_FORMATS, type DoctorFormat };
+export type { DoctorFormat };
 export type { DoctorRenderOptions } from "./text.js";
-export { renderDoctorJson, renderDoctorMarkdown, renderDoctorSarif, renderDoctorText };

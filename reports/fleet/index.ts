@@ -23,9 +23,5 @@ export function renderFleet(format: FleetFormat, fleet: FleetReport, options: Re
   return RENDERERS[format](fleet, options);
 }
 
-export function isFleetFormat(value: string): value is FleetFormat {
-  return (FLEET_FORMATS as readonly string[]).includes(value);
-}
-
 export type { RenderOptions } from "../shared.js";
-export { fleetExitSentence, renderFleetJson, renderFleetJunit, renderFleetMarkdown, renderFleetSarif, renderFleetText };
+export { fleetExitSentence };

@@ -12,7 +12,7 @@ import type { Redactor } from "../core/redact.js";
 import { PreflightError } from "../core/errors.js";
 import type { CliIo } from "./io.js";
 
-export const FAIL_ON = ["fail", "warn", "unknown"] as const;
+const FAIL_ON = ["fail", "warn", "unknown"] as const;
 
 export interface AuditArgs {
   format: Format;
@@ -204,7 +204,7 @@ export function docsUrlFor(args: AuditArgs, env: NodeJS.ProcessEnv): ((check: { 
 }
 
 /** The package root (where docs/checks/ is), from src/cli or dist/src/cli alike. */
-export function packageRoot(): string {
+function packageRoot(): string {
   const here = fileURLToPath(import.meta.url);
   return here.includes("/dist/") ? here.slice(0, here.lastIndexOf("/dist/")) : here.slice(0, here.lastIndexOf("/src/"));
 }

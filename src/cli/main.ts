@@ -11,7 +11,7 @@ import { fleetOptions, type FleetArgs } from "./fleet-options.js";
 import type { CliIo } from "./io.js";
 import packageJson from "../../package.json" with { type: "json" };
 
-export const TOOL_VERSION: string = packageJson.version;
+const TOOL_VERSION: string = packageJson.version;
 
 export type { CliIo } from "./io.js";
 

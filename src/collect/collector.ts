@@ -17,7 +17,6 @@ import {
   registryAdminUserEnabled,
   privateEndpointConnections,
   privateEndpointView,
-  subnetView,
   virtualNetworkView,
 } from "../snapshot/model.js";
 import { idKey, normaliseRegion, parseResourceId, vnetIdOfSubnet } from "../snapshot/ids.js";
@@ -724,5 +723,3 @@ function creationTimes(
   }
   return out;
 }
-
-export { subnetView };

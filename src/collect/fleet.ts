@@ -67,11 +67,9 @@ function targetOf(row: RawResource): SnapshotTarget | undefined {
  * --tag key=value as the Resource Graph query applies it (`tags['key'] =~ 'value'`), so both paths
  * pick the same workspaces: the key exactly as written, the value case-insensitively.
  */
-export function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean {
+function matchesTags(row: RawResource, tags: FleetScope["tags"]): boolean {
   const own = row.tags && typeof row.tags === "object" ? (row.tags as Record<string, unknown>) : {};
-  return tags.every(
-    ({ key, value }) => typeof own[key] === "string" && (own[key]).toLowerCase() === value.toLowerCase(),
-  );
+  return tags.every(({ key, value }) => typeof own[key] === "string" && own[key].toLowerCase() === value.toLowerCase());
 }
 
 /**
@@ -118,7 +116,7 @@ async function listWorkspaces(reader: ArmReader, scope: FleetScope, errors: Coll
  * subscription: sorted by ID, the workspaces in flight would all share one subscription's 25
  * reads a second while the others' budgets sat unused.
  */
-export function interleaveBySubscription(targets: readonly SnapshotTarget[]): SnapshotTarget[] {
+function interleaveBySubscription(targets: readonly SnapshotTarget[]): SnapshotTarget[] {
   const queues = new Map<string, SnapshotTarget[]>();
   for (const target of targets) {
     const key = target.subscriptionId.toLowerCase();

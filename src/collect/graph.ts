@@ -12,12 +12,12 @@ import type { ArmReader } from "./arm.js";
 import { SweepIndex } from "./shared-reads.js";
 
 /** Resource Graph's largest page. */
-export const GRAPH_PAGE_SIZE = 1000;
+const GRAPH_PAGE_SIZE = 1000;
 /** Subscriptions per query: Resource Graph's limit for one request. */
-export const GRAPH_SUBSCRIPTION_BATCH = 1000;
-export const GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources";
+const GRAPH_SUBSCRIPTION_BATCH = 1000;
+const GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources";
 
-export const WORKSPACE_TYPE = "microsoft.machinelearningservices/workspaces";
+const WORKSPACE_TYPE = "microsoft.machinelearningservices/workspaces";
 
 /** The resource types each part is made of, as Resource Graph names them (lower case). */
 const TYPES_BY_PART: Partial<Record<PartName, string[]>> = {
@@ -77,7 +77,7 @@ export interface SweepResult {
 }
 
 /** A KQL string literal. */
-export function kqlString(value: string): string {
+function kqlString(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
@@ -87,7 +87,7 @@ function typeFilter(types: readonly string[]): string {
     : `| where type in~ (${types.map(kqlString).join(", ")})`;
 }
 
-export function workspaceQuery(scope: Pick<SweepScope, "resourceGroups" | "tags">): string {
+function workspaceQuery(scope: Pick<SweepScope, "resourceGroups" | "tags">): string {
   const lines = ["resources", typeFilter([WORKSPACE_TYPE])];
   if (scope.resourceGroups.length === 1)
     lines.push(`| where resourceGroup =~ ${kqlString(scope.resourceGroups[0] as string)}`);
@@ -98,11 +98,11 @@ export function workspaceQuery(scope: Pick<SweepScope, "resourceGroups" | "tags"
   return lines.join("\n");
 }
 
-export function dependencyTypes(parts: readonly PartName[]): string[] {
+function dependencyTypes(parts: readonly PartName[]): string[] {
   return [...new Set(parts.flatMap((part) => TYPES_BY_PART[part] ?? []))].sort();
 }
 
-export function dependencyQuery(types: readonly string[]): string {
+function dependencyQuery(types: readonly string[]): string {
   return ["resources", typeFilter(types), `| project ${COLUMNS.join(", ")}`, "| order by id asc"].join("\n");
 }
 
@@ -110,7 +110,7 @@ export function dependencyQuery(types: readonly string[]): string {
  * A row as an ARM GET would have returned it: Resource Graph's nulls and empty strings for absent
  * columns dropped, and its lower-cased `type` spelt as the resource ID spells it.
  */
-export function rowAsResource(row: Record<string, unknown>): RawResource {
+function rowAsResource(row: Record<string, unknown>): RawResource {
   const out: RawResource = {};
   for (const column of COLUMNS) {
     const value = row[column];

@@ -9,10 +9,10 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline";
 
 /** ARM's documented refill rate of the per-subscription read bucket. */
-export const ARM_READ_REFILL_PER_SECOND = 25;
+const ARM_READ_REFILL_PER_SECOND = 25;
 /** Reads kept in hand: below this many (in flight counted as spent) a read waits for the refill. */
 export const READ_RESERVE = 5;
-export const REMAINING_READS_HEADER = "x-ms-ratelimit-remaining-subscription-reads";
+const REMAINING_READS_HEADER = "x-ms-ratelimit-remaining-subscription-reads";
 
 const SUBSCRIPTION_IN_PATH = /^\/subscriptions\/([^/?]+)/i;
 

@@ -85,10 +85,8 @@ function backoffStrategy(settings: RetrySettings): RetryStrategy {
 
 /** The SDK's retry loop with the strategies above; replaces each client's `defaultRetryPolicy`. */
 export function preflightRetryPolicy(settings: RetrySettings): PipelinePolicy {
-  return {
-    name: "preflightRetryPolicy",
-    sendRequest: retryPolicy([throttlingStrategy(settings), backoffStrategy(settings)], {
-      maxRetries: settings.maxRetries,
-    }).sendRequest,
-  };
+  const policy = retryPolicy([throttlingStrategy(settings), backoffStrategy(settings)], {
+    maxRetries: settings.maxRetries,
+  });
+  return { name: "preflightRetryPolicy", sendRequest: (request, next) => policy.sendRequest(request, next) };
 }

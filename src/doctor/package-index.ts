@@ -107,12 +107,7 @@ export interface IndexVerdict {
   evidence: Record<string, string | number | boolean | string[]>;
 }
 
-export const DEFAULT_PIP_INDEX_URL = "https://pypi.org/simple";
-export const DEFAULT_CONDA_CHANNEL_ALIAS = "https://conda.anaconda.org";
-export const DEFAULT_CONDA_DEFAULT_CHANNELS: readonly string[] = [
-  "https://repo.anaconda.com/pkgs/main",
-  "https://repo.anaconda.com/pkgs/r",
-];
+const DEFAULT_PIP_INDEX_URL = "https://pypi.org/simple";
 
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_RETRY_DELAY_MS = 1_000;

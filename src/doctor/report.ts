@@ -21,7 +21,7 @@ export function sortFindings(findings: readonly DoctorFinding[], fileOrder: read
 }
 
 /** The findings at or above --fail-on: the ones that make the exit code 1. */
-export function findingsAtFailOn(report: DoctorReport, failOn: FailOn): DoctorFinding[] {
+function findingsAtFailOn(report: DoctorReport, failOn: FailOn): DoctorFinding[] {
   const threshold = STATUSES.indexOf(failOn);
   return report.findings.filter((finding) => STATUSES.indexOf(finding.status) <= threshold);
 }
@@ -53,7 +53,9 @@ export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string
  */
 export function scrubReport<T>(value: T, key = ""): T {
   if (typeof value === "string") return (key === "file" || key === "path" ? value : scrubFreeText(value)) as T;
-  if (Array.isArray(value)) return value.map((item) => scrubReport(item, key)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => scrubReport(item, key)) as T;
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, scrubReport(child, name)])) as T;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([name, child]) => [name, scrubReport(child, name)]),
+  ) as T;
 }

@@ -4,7 +4,7 @@
 
 import type { Status } from "../core/status.js";
 
-export type DoctorCommand = "build-log" | "env";
+type DoctorCommand = "build-log" | "env";
 
 /** One source line, as written (colour codes removed). */
 export interface SourceLine {

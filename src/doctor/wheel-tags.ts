@@ -88,7 +88,7 @@ export function versionMatches(candidate: string, pin: string, operator: "==" | 
 }
 
 /** `[major, minor]` of a Python version string, or undefined. */
-export function pythonMajorMinor(python: string | undefined): [number, number] | undefined {
+function pythonMajorMinor(python: string | undefined): [number, number] | undefined {
   const match = python === undefined ? null : /^\s*(\d+)\.(\d+)/.exec(python);
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }

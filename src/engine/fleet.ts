@@ -6,7 +6,6 @@ import type { SnapshotTarget } from "../snapshot/types.js";
 import { UNKNOWN_REMEDIATION } from "./run.js";
 import { type Check, type Report } from "./types.js";
 import { STATUSES, worstStatus, type FailOn, type Severity, type Status } from "../core/status.js";
-import { type ReportCollectionError } from "../snapshot/types.js";
 
 /** One check across the fleet: how many workspaces ended at each status. */
 export interface FleetCheckSummary {
@@ -16,7 +15,7 @@ export interface FleetCheckSummary {
   counts: Record<Status, number>;
 }
 
-export interface FleetSummary {
+interface FleetSummary {
   workspaces: number;
   /** Workspaces by their worst check status (a workspace with one failing check counts as `fail`). */
   byWorstStatus: Record<Status, number>;

@@ -174,7 +174,7 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
 }
 
 /** "403 AuthorizationFailed; needs Microsoft.Network/virtualNetworks/read". */
-export function explainError(error: CollectionError): string {
+function explainError(error: CollectionError): string {
   const status = [error.statusCode, error.code].filter((part) => part !== undefined && part !== "").join(" ");
   const head = status || error.message;
   return error.permission ? `${head}; needs ${error.permission}` : head;

@@ -8,7 +8,7 @@ import { unresolvedRemediation } from "../core/remediation.js";
 import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
 import { STATUSES, worstStatus, type FailOn, type Status } from "../core/status.js";
 
-export function fillTemplate(template: string, data: Record<string, string | number> | undefined): string {
+function fillTemplate(template: string, data: Record<string, string | number> | undefined): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
     const value = data?.[key];
     return value === undefined ? whole : String(value);

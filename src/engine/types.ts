@@ -56,13 +56,13 @@ export interface PrivateDnsParts {
   zoneLinks: (zoneId: string) => Lookup<DnsZoneLinkView[]>;
 }
 
-export interface CheckContext {
+interface CheckContext {
   target: SnapshotTarget;
   /** When the snapshot was collected: time comparisons use it, never the clock. */
   collectedAt: string;
 }
 
-export type Evidence = Record<string, unknown>;
+type Evidence = Record<string, unknown>;
 
 /** What a check's `run` returns for one resource. */
 export interface CheckFinding<M extends string = string> {

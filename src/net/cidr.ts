@@ -116,7 +116,7 @@ export function cidrOverlaps(a: string, b: string): boolean | undefined {
 }
 
 /** Private / non-public address space: RFC 1918, shared address space 100.64/10, IPv6 ULA fc00::/7. */
-export const PRIVATE_RANGES: readonly string[] = [
+const PRIVATE_RANGES: readonly string[] = [
   "10.0.0.0/8",
   "172.16.0.0/12",
   "192.168.0.0/16",

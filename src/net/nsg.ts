@@ -309,7 +309,7 @@ function allOf(results: Coverage[]): Coverage {
   return "maybe";
 }
 
-export interface RuleMatch {
+interface RuleMatch {
   match: Coverage;
   protocol: Coverage;
   destinationPort: Coverage;
@@ -327,7 +327,7 @@ function addressSide(prefixes: string[], asgCount: number, test: (prefix: string
 }
 
 /** How one rule matches a flow, condition by condition. The rule's direction is not checked here. */
-export function matchRule(rule: NsgRule, flow: Flow): RuleMatch {
+function matchRule(rule: NsgRule, flow: Flow): RuleMatch {
   const ctx = { vnetPrefixes: flow.vnetPrefixes };
   const protocol = protocolCoverage(rule.protocol, flow.protocol);
   const destinationPort = destinationPortCoverage(rule.destinationPortRanges, flow.port);

@@ -13,7 +13,7 @@ import {
 } from "../snapshot/model.js";
 import type { CollectionError } from "../snapshot/types.js";
 
-export type ReachPath =
+type ReachPath =
   "public" | "service-endpoint" | "private-endpoint" | "peered-private-endpoint" | "managed-network" | "none";
 
 export interface Reach {
@@ -31,7 +31,7 @@ export interface Reach {
   evidence: Record<string, unknown>;
 }
 
-export interface Unresolved {
+interface Unresolved {
   resourceId: string;
   reason: string;
   operation?: string;

@@ -5,12 +5,12 @@
 import { cidrContains, cidrOverlaps, cidrPrivacy, isCidr } from "./cidr.js";
 
 /** Destination we want to reach: a service tag, evaluated for traffic from a compute in `region`. */
-export interface TagDestination {
+interface TagDestination {
   kind: "tag";
   tag: string;
   region?: string;
 }
-export interface CidrDestination {
+interface CidrDestination {
   kind: "cidr";
   cidr: string;
 }
@@ -31,7 +31,7 @@ export function normaliseRegion(region: string): string {
  * Dotted tags whose suffix is part of the tag's name, not a region. They are global (not tied to
  * any region), so a regional `AzureCloud.<region>` prefix may or may not hold their addresses.
  */
-export const NON_REGIONAL_DOTTED_TAGS: readonly string[] = [
+const NON_REGIONAL_DOTTED_TAGS: readonly string[] = [
   "AzureFrontDoor.FirstParty",
   "AzureFrontDoor.Frontend",
   "AzureFrontDoor.Backend",
@@ -51,11 +51,6 @@ export function parseServiceTag(tag: string): ParsedTag {
   const dot = lower.lastIndexOf(".");
   if (dot <= 0 || dot === lower.length - 1) return { base: lower };
   return { base: lower.slice(0, dot), region: normaliseRegion(lower.slice(dot + 1)) };
-}
-
-/** True for a tag known not to have regional variants (AzureFrontDoor.FirstParty, ...). */
-export function isNonRegionalTag(tag: string): boolean {
-  return NON_REGIONAL.has(tag.trim().toLowerCase());
 }
 
 function isWildcard(prefix: string): boolean {

@@ -111,7 +111,7 @@ function checkFleet(data: unknown, source: string): FleetSnapshot {
 }
 
 /** The file form: resources that several workspaces hold alike written once. */
-export function packFleetSnapshot(fleet: FleetSnapshot): FleetSnapshotFile {
+function packFleetSnapshot(fleet: FleetSnapshot): FleetSnapshotFile {
   const resources: RawResource[] = [];
   /** Place in `resources` by ID, then by the body's text (an ID read twice with different answers keeps both). */
   const places = new Map<string, Map<string, number>>();
@@ -119,7 +119,7 @@ export function packFleetSnapshot(fleet: FleetSnapshot): FleetSnapshotFile {
     const id = typeof resource.id === "string" ? resource.id.toLowerCase() : "";
     const text = JSON.stringify(resource);
     let variants = places.get(id);
-    if (!variants) places.set(id, (variants = new Map()));
+    if (!variants) places.set(id, (variants = new Map<string, number>()));
     let place = variants.get(text);
     if (place === undefined) {
       place = resources.push(resource) - 1;

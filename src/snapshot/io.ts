@@ -67,11 +67,7 @@ export async function readSnapshotText(path: string): Promise<string> {
   }
 }
 
-export async function readSnapshot(path: string): Promise<Snapshot> {
-  return parseSnapshot(await readSnapshotText(path), path);
-}
-
-export function serialiseSnapshot(snapshot: Snapshot): string {
+function serialiseSnapshot(snapshot: Snapshot): string {
   return `${JSON.stringify(snapshot, null, 2)}\n`;
 }
 

@@ -15,7 +15,7 @@ export function asArray(value: unknown): unknown[] {
 export function asString(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
-export function asBoolean(value: unknown): boolean | undefined {
+function asBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
   return undefined;
@@ -54,7 +54,7 @@ export interface WorkspaceView {
 }
 
 /** `properties.managedNetwork` of a workspace. */
-export interface ManagedNetworkView {
+interface ManagedNetworkView {
   /** "Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"; undefined when ARM sends none. */
   isolationMode?: string;
   /** `status.status`: "Active" once provisioned, "Inactive" before. */
@@ -84,7 +84,7 @@ export interface ManagedOutboundRule {
   action?: string;
 }
 
-export function managedNetworkView(raw: unknown): ManagedNetworkView {
+function managedNetworkView(raw: unknown): ManagedNetworkView {
   const managed = asObject(props(raw).managedNetwork);
   const rules = asObject(managed?.outboundRules) ?? {};
   return {
@@ -374,7 +374,7 @@ export function virtualNetworkView(raw: RawResource): VirtualNetworkView {
   };
 }
 
-export function subnetView(raw: unknown): SubnetView {
+function subnetView(raw: unknown): SubnetView {
   const object = asObject(raw) ?? {};
   const p = props(raw);
   const prefixes = [...stringList(p.addressPrefix), ...stringList(p.addressPrefixes)];

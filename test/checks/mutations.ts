@@ -204,7 +204,7 @@ export interface Case {
  * the expected findings (status and message id) in any order, each on its resource with its evidence
  * and remediation, and the check's status.
  */
-export async function runCase(check: string, c: Case): Promise<AuditResult> {
+async function runCase(check: string, c: Case): Promise<AuditResult> {
   const s = healthyScenario();
   c.mutate?.(s);
   const audit = await auditScenario(s, { only: [check] });

@@ -4,7 +4,7 @@
 // wire format) with one thing changed, named for its verdict; assertions are statuses, message ids and
 // evidence, end to end through the fake ARM.
 
-import { describe, expect, test } from "vitest";
+import { describe, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY } from "../harness.js";
 import {

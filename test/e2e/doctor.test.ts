@@ -16,7 +16,6 @@ import { startFakeIndex, type FakeIndexScenario } from "../fake-index/server.js"
 import { ROOT, randomSecret, runCli, tempDir } from "./run-cli.js";
 
 const EXAMPLE_LOG = join(ROOT, "examples", "build-logs", "20_image_build_log.txt");
-const EXAMPLE_ENV = join(ROOT, "examples", "env", "environment.yml");
 const validate = new Ajv({ strict: false, allErrors: true }).compile(
   JSON.parse(await readFile(join(ROOT, "reports/doctor/doctor-report.schema.json"), "utf8")) as object,
 );

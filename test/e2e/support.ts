@@ -26,7 +26,7 @@ export const ALL_IDS = CHECKS.map((check) => check.id);
 const ajv = new Ajv({ strict: false, validateFormats: false });
 const reportSchema = JSON.parse(await readFile(join(ROOT, "reports/report.schema.json"), "utf8")) as object;
 const snapshotSchema = JSON.parse(await readFile(join(ROOT, "src/snapshot/snapshot.schema.json"), "utf8")) as object;
-export const validateReport = ajv.compile(reportSchema);
+const validateReport = ajv.compile(reportSchema);
 export const validateSnapshot = ajv.compile(snapshotSchema);
 
 export interface Fake extends FakeArm {
@@ -103,15 +103,15 @@ export interface E2eSession {
   readonly runs: CliResult[];
   readonly fakes: Fake[];
   /** A fresh, empty directory inside the work dir (removed after all tests). */
-  scratch(prefix: string): Promise<string>;
+  scratch(this: void, prefix: string): Promise<string>;
   /** A fake ARM serving `scenario`, logging every request to its own JSON-lines file. */
-  fakeArm(scenario: Scenario): Promise<Fake>;
+  fakeArm(this: void, scenario: Scenario): Promise<Fake>;
   /** `preflight <args>`; the token given to the run must never be printed, and the run must not be killed. */
-  cli(args: readonly string[], options?: RunOptions): Promise<CliResult>;
+  cli(this: void, args: readonly string[], options?: RunOptions): Promise<CliResult>;
   /** `preflight <args> --arm-endpoint <fake>` with the fake's CA trusted. */
-  live(fake: Fake, args: readonly string[], options?: RunOptions): Promise<CliResult>;
+  live(this: void, fake: Fake, args: readonly string[], options?: RunOptions): Promise<CliResult>;
   /** Every request of every fake of this file. */
-  allRequests(): Promise<RequestLogEntry[]>;
+  allRequests(this: void): Promise<RequestLogEntry[]>;
 }
 
 /** Registers beforeAll/afterAll in the calling file and returns its session. */

@@ -54,7 +54,7 @@ function parseThrottle(value: string | undefined): ThrottleSetting | undefined {
   try {
     return resolveThrottle({ capacity: Number(parts[1]), refillPerSecond: Number(parts[2]) }, "--throttle");
   } catch (error) {
-    throw new Error(`${(error as Error).message}: ${problem}\n${USAGE}`);
+    throw new Error(`${(error as Error).message}: ${problem}\n${USAGE}`, { cause: error });
   }
 }
 
@@ -96,7 +96,7 @@ function parseValues(argv: string[]): ParsedValues {
   try {
     return parseArgs({ args: withBareThrottle(argv), options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`);
+    throw new Error(`${(error as Error).message}\n${USAGE}`, { cause: error });
   }
 }
 

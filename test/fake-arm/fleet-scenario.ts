@@ -40,7 +40,7 @@ export interface FleetScenarioOptions {
   failureShare?: Partial<Record<SeedFailure, number>>;
 }
 
-export interface FleetWorkspace {
+interface FleetWorkspace {
   id: string;
   subscriptionId: string;
   resourceGroup: string;
@@ -55,17 +55,17 @@ export interface FleetScenario {
   workspaces: FleetWorkspace[];
 }
 
-export const DEFAULT_FAILURE_SHARE = 0.1;
+const DEFAULT_FAILURE_SHARE = 0.1;
 const DEFAULT_RESOURCE_GROUPS = 4;
 
 /** The regions workspaces live in, alternating by resource group. */
-export const FLEET_REGIONS = ["westeurope", "northeurope"] as const;
+const FLEET_REGIONS = ["westeurope", "northeurope"] as const;
 /**
  * Where a planted private-endpoint-region failure puts a key vault's endpoint: a DR VNet in a region whose
  * availablePrivateEndpointTypes (in this fleet) does not list key vaults.
  */
 export const DR_REGION = "swedencentral";
-export const TEAMS = ["vision", "nlp", "forecasting", "recsys"] as const;
+const TEAMS = ["vision", "nlp", "forecasting", "recsys"] as const;
 /** Subscriptions with an even index are prod, odd ones dev; a workspace's `env` tag is its subscription's. */
 export const MANAGEMENT_GROUPS = { prod: "mg-ml-prod", dev: "mg-ml-dev", all: "mg-ml-all" } as const;
 export const CONNECTIVITY_RESOURCE_GROUP = "rg-connectivity";
@@ -111,7 +111,7 @@ function hash32(text: string): number {
 }
 
 /** A GUID-shaped string (version 4 layout) derived from `name` alone. */
-export function deterministicGuid(name: string): string {
+function deterministicGuid(name: string): string {
   const next = rng(hash32(name));
   const hex = Array.from({ length: 4 }, () =>
     Math.floor(next() * 4294967296)
@@ -332,7 +332,7 @@ export function fleetSubscriptionId(index: number): string {
 }
 
 /** How many workspaces get each failure: round(share × N). */
-export function plantedCounts(options: FleetScenarioOptions): Record<SeedFailure, number> {
+function plantedCounts(options: FleetScenarioOptions): Record<SeedFailure, number> {
   return Object.fromEntries(
     SEED_FAILURES.map((failure) => [
       failure,

@@ -54,12 +54,12 @@ export async function readScenarioJson(path: string): Promise<unknown> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new Error(`cannot read scenario ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read scenario ${path}: ${(error as Error).message}`, { cause: error });
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`scenario ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`scenario ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -73,7 +73,7 @@ export function serveAsCommand(
   start: () => Promise<{ readyLine: string; close(): Promise<void> }>,
 ): void {
   const script = process.argv[1];
-  let isEntryPoint = false;
+  let isEntryPoint: boolean;
   try {
     isEntryPoint = script !== undefined && moduleUrl === pathToFileURL(realpathSync(script)).href;
   } catch {

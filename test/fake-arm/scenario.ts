@@ -73,7 +73,7 @@ export interface ResourceGraphQuota {
 export const RESOURCE_GRAPH_QUOTA: Readonly<ResourceGraphQuota> = Object.freeze({ limit: 15, windowMs: 5000 });
 
 /** How the fake's Resource Graph endpoint behaves. */
-export interface ResourceGraphSettings {
+interface ResourceGraphSettings {
   /** The per-user quota; absent: {@link RESOURCE_GRAPH_QUOTA}; `false`: no quota (and no quota headers). */
   quota?: ResourceGraphQuota | false;
   /**
@@ -153,7 +153,7 @@ function checkFault(value: unknown, where: string): Fault {
   try {
     new RegExp(value.path, "i");
   } catch (error) {
-    throw new Error(`${where}.path is not a valid regular expression: ${(error as Error).message}`);
+    throw new Error(`${where}.path is not a valid regular expression: ${(error as Error).message}`, { cause: error });
   }
   for (const field of ["method", "code", "message", "body"]) checkOptional(value, field, "string", where);
   for (const field of ["status", "retryAfter", "times", "delayMs"]) checkOptional(value, field, "number", where);

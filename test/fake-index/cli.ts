@@ -24,7 +24,7 @@ export function parseFakeIndexArgs(argv: string[]): FakeIndexCliOptions {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`);
+    throw new Error(`${(error as Error).message}\n${USAGE}`, { cause: error });
   }
   if (values.scenario === undefined) throw new Error(`--scenario is required\n${USAGE}`);
   const latency = values["latency-ms"];

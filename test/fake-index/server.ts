@@ -17,13 +17,13 @@ export interface FakePypiFile {
   hashes?: Record<string, string>;
 }
 
-export interface FakePypiProject {
+interface FakePypiProject {
   files: FakePypiFile[];
   /** PEP 700 `versions`; default: the versions in the filenames. */
   versions?: string[];
 }
 
-export interface FakePypiIndex {
+interface FakePypiIndex {
   /** Projects by name; looked up PEP 503-normalised. */
   projects: Record<string, FakePypiProject>;
   /** `html`: answer PEP 503 HTML whatever the Accept header asks (an index without PEP 691). Default `json`. */
@@ -31,7 +31,7 @@ export interface FakePypiIndex {
 }
 
 /** A conda package record as in repodata.json; the fake fills in depends, md5, sha256, size, subdir, timestamp. */
-export interface FakeCondaRecord {
+interface FakeCondaRecord {
   name: string;
   version: string;
   build: string;
@@ -39,7 +39,7 @@ export interface FakeCondaRecord {
 }
 
 /** A fault injected into requests whose method and path match (the fake ARM's fault model). */
-export interface FakeIndexFault {
+interface FakeIndexFault {
   /** Regular expression matched case-insensitively against the URL path without the query string. */
   path: string;
   /** HTTP method to match (case-insensitive); absent: any. */
@@ -101,7 +101,7 @@ export interface FakeIndexScenario {
   faults?: FakeIndexFault[];
 }
 
-export interface FakeIndexRequest {
+interface FakeIndexRequest {
   method: string;
   /** URL path with its query string, as sent. */
   path: string;
@@ -170,7 +170,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Checks the parts of a scenario the server relies on; throws naming the first problem. */
-export function parseFakeIndexScenario(value: unknown, source = "scenario"): FakeIndexScenario {
+function parseFakeIndexScenario(value: unknown, source = "scenario"): FakeIndexScenario {
   if (!isRecord(value)) throw new Error(`${source}: must be a JSON object`);
   for (const [path, index] of Object.entries(isRecord(value.pypi) ? value.pypi : {})) {
     if (!isRecord(index) || !isRecord(index.projects))
@@ -224,6 +224,7 @@ export function parseFakeIndexScenario(value: unknown, source = "scenario"): Fak
     } catch (error) {
       throw new Error(
         `${source}: faults[${index}].path is not a valid regular expression: ${(error as Error).message}`,
+        { cause: error },
       );
     }
   });

@@ -142,7 +142,7 @@ describe("prefixCoversDestination: CIDR destination", () => {
     {
       name: "partially overlapping CIDR",
       prefix: "20.1.2.0/24",
-      dest: { kind: "cidr", cidr: "20.1.0.0/16" },
+      dest: { kind: "cidr" as const, cidr: "20.1.0.0/16" },
       expected: "maybe",
     },
     { name: "other tag, public address", prefix: "AzureCloud", dest: publicDest, expected: "maybe" },

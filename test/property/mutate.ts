@@ -59,10 +59,9 @@ function remove(root: JsonValue, path: Path): JsonValue {
 // ---- casing -------------------------------------------------------------------------------------------
 
 // One drawn seed decides every per-string choice: the fixtures' deterministic generator.
-export { rng };
 
-export const CASINGS = ["lower", "upper", "random", "swap", "structure"] as const;
-export type Casing = (typeof CASINGS)[number];
+const CASINGS = ["lower", "upper", "random", "swap", "structure"] as const;
+type Casing = (typeof CASINGS)[number];
 
 function randomCase(text: string, random: () => number): string {
   return [...text].map((char) => (random() < 0.5 ? char.toLowerCase() : char.toUpperCase())).join("");
@@ -77,7 +76,7 @@ function swapCase(text: string): string {
  * `subscriptions`/`resourceGroups`/`providers` keywords, the provider namespace and the type
  * segments: `resourcegroups`, `Microsoft.network`, `virtualnetworks`), keeping the names.
  */
-export function recase(text: string, casing: Casing, random: () => number): string {
+function recase(text: string, casing: Casing, random: () => number): string {
   switch (casing) {
     case "lower":
       return text.toLowerCase();
@@ -108,7 +107,7 @@ export function recase(text: string, casing: Casing, random: () => number): stri
   }
 }
 
-export function isArmIdLike(text: string): boolean {
+function isArmIdLike(text: string): boolean {
   return /^\/subscriptions\//i.test(text);
 }
 

@@ -86,7 +86,9 @@ function expectVerdicts(snapshot: Snapshot): Report {
     try {
       findings = check.run(prepared.parts, { target: snapshot.target, collectedAt: snapshot.collectedAt });
     } catch (error) {
-      throw new Error(`${check.id}.run threw: ${error instanceof Error ? error.stack : String(error)}`);
+      throw new Error(`${check.id}.run threw: ${error instanceof Error ? error.stack : String(error)}`, {
+        cause: error,
+      });
     }
     expect(findings.length, `${check.id} returned no findings`).toBeGreaterThan(0);
     for (const finding of findings) {

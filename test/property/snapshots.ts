@@ -28,7 +28,7 @@ import {
 } from "../checks/mutations.js";
 
 /** The collection clock of every base: key-sync judges rotation age against it. */
-export const NOW = "2026-03-01T12:00:00.000Z";
+const NOW = "2026-03-01T12:00:00.000Z";
 
 const ML = "Microsoft.MachineLearningServices";
 
@@ -311,9 +311,9 @@ function withKeyOutcomes(snapshot: Snapshot): Snapshot {
       permission: "Microsoft.ContainerRegistry/registries/listCredentials/action",
     },
   };
-  const acr = copy.resources.find(
+  const acr: Json | undefined = copy.resources.find(
     (resource) => typeof resource.id === "string" && resource.id.toLowerCase() === ACR_ID.toLowerCase(),
-  ) as Json | undefined;
+  );
   if (acr) acr.properties.adminUserEnabled = true;
   return copy;
 }

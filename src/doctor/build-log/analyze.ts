@@ -18,7 +18,7 @@ const CONTEXT_BEFORE = 2;
 const MAX_EXCERPT = 12;
 const LAST_ERROR_LINES = 5;
 
-export const NO_KNOWN_CAUSE = {
+const NO_KNOWN_CAUSE = {
   id: "no-known-cause",
   title: "No known cause in the log",
   fix:

@@ -18,7 +18,7 @@ export const CAUSE_IDS = [
   "image-manifest-unknown",
   "registry-host-unresolved",
 ] as const;
-export type CauseId = (typeof CAUSE_IDS)[number];
+type CauseId = (typeof CAUSE_IDS)[number];
 
 /** One place a cause shows in the log. */
 export interface CauseMatch {

@@ -14,7 +14,8 @@ export function isAzureMlEnvironment(text: string): boolean {
   const root = document.contents;
   if (!isMap(root)) return false;
   const keys = root.items.flatMap((pair) => (isScalar(pair.key) ? [String(pair.key.value)] : []));
-  const schema = String(document.get("$schema") ?? "");
+  const declared = document.get("$schema");
+  const schema = typeof declared === "string" ? declared : "";
   return (
     /environment\.schema\.json/i.test(schema) ||
     keys.includes("image") ||

@@ -8,7 +8,7 @@ import { lintPipEntry } from "./requirements.js";
 import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";
 
 /** A conda match spec, as far as pinning goes. */
-export interface CondaSpec {
+interface CondaSpec {
   channel?: string;
   name: string;
   /** The version constraint as written (`=1.2`, `==1.2.3`, `>=1`, `1.2.3`). */
@@ -20,7 +20,7 @@ export interface CondaSpec {
   exact: boolean;
 }
 
-export function parseCondaSpec(text: string): CondaSpec | undefined {
+function parseCondaSpec(text: string): CondaSpec | undefined {
   let rest = text.trim();
   let channel: string | undefined;
   if (rest.includes("::")) {

@@ -15,7 +15,7 @@ import { lintPipEntry } from "./requirements.js";
 import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";
 
 /** Azure ML's minimum conda for a custom base image. */
-export const MINIMUM_CONDA = "4.5.4";
+const MINIMUM_CONDA = "4.5.4";
 // Anaconda 5.2.0 was the first distribution to ship conda 4.5.4; later ones are year-numbered (2019.03, ...).
 const FIRST_ANACONDA_WITH_MINIMUM_CONDA = "5.2.0";
 

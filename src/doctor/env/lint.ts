@@ -20,7 +20,7 @@ import {
   type SourceFile,
 } from "./shared.js";
 
-export { ENV_KINDS, type EnvKind } from "./shared.js";
+export type { EnvKind } from "./shared.js";
 
 export interface EnvLintOptions extends ImageContext {
   /** Overrides what the file name and content say the file is. */

@@ -4,7 +4,7 @@
 import type { DoctorFinding, SourceKind, SourceLine } from "../types.js";
 import { ENV_RULES, type EnvRuleId } from "./rules.js";
 
-export { ENV_KINDS, type EnvKind } from "./kinds.js";
+export type { EnvKind } from "./kinds.js";
 
 export interface SourceFile {
   /** The path as the user gave it, or as the environment spec names it relative to itself. */
@@ -52,7 +52,7 @@ export function envFinding(rule: EnvRuleId, file: SourceFile, line: number, deta
 }
 
 /** A pip requirement pinned to one version, for --check-index. */
-export interface PipPinned {
+interface PipPinned {
   name: string;
   version: string;
   /** `==` (PEP 440 equality) or `===` (the exact string). */
@@ -64,7 +64,7 @@ export interface PipPinned {
 }
 
 /** A conda spec pinned to a version (`=1.2` fuzzy, `==1.2.3` exact), for --check-index. */
-export interface CondaPinned {
+interface CondaPinned {
   name: string;
   version: string;
   exact: boolean;
