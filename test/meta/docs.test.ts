@@ -96,7 +96,7 @@ function section(page: Page, name: string): Token[] {
 function walk(tokens: readonly Token[]): Token[] {
   return tokens.flatMap((token) => {
     const children: Token[] = [];
-    if ("tokens" in token && Array.isArray(token.tokens)) children.push(...(token.tokens));
+    if ("tokens" in token && Array.isArray(token.tokens)) children.push(...token.tokens);
     if (token.type === "list") children.push(...(token as Tokens.List).items);
     if (token.type === "table") {
       const table = token as Tokens.Table;

@@ -1,10 +1,10 @@
 // Meta tests: the registry (checks/index.ts), the files in checks/, the pages in docs/checks/ and
-// the tests in test/checks/ agree; docs share one outline; checks/ and reports/ stay pure.
+// the tests in test/checks/ agree; docs share one outline. (The layering is eslint.config.js's,
+// proven by test/meta/layers.test.ts.)
 
 import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
-import { builtinModules } from "node:module";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
@@ -22,8 +22,6 @@ const DOC_SECTIONS = [
 ];
 /** Files in checks/ that are not checks. */
 const CHECK_SUPPORT_FILES = ["index.ts", "shared.ts"];
-/** The pure libraries a renderer may use: XML for JUnit, tables for Markdown, the SARIF object model (types only). */
-const REPORT_PACKAGES = ["junit-report-builder", "markdown-table", "sarif"];
 /** Tests in test/checks/ that are not one check's table. */
 const CHECK_SUPPORT_TESTS = ["smoke"];
 
@@ -34,56 +32,6 @@ async function filesIn(dir: string, suffix: string): Promise<string[]> {
 }
 
 const checkFiles = (await filesIn("checks", ".ts")).filter((name) => !CHECK_SUPPORT_FILES.includes(name));
-const reportFiles = await filesIn("reports", ".ts");
-
-/**
- * TypeScript source with comments removed and, unless `keepStrings`, the contents of string and
- * template literals blanked. Enough for the patterns below; not a parser.
- */
-function stripSource(source: string, keepStrings: boolean): string {
-  let out = "";
-  let index = 0;
-  while (index < source.length) {
-    const char = source[index] as string;
-    const next = source[index + 1];
-    if (char === "/" && next === "/") {
-      while (index < source.length && source[index] !== "\n") index += 1;
-      continue;
-    }
-    if (char === "/" && next === "*") {
-      const end = source.indexOf("*/", index + 2);
-      index = end === -1 ? source.length : end + 2;
-      out += " ";
-      continue;
-    }
-    if (char === '"' || char === "'" || char === "`") {
-      let end = index + 1;
-      while (end < source.length && source[end] !== char) end += source[end] === "\\" ? 2 : 1;
-      out += keepStrings ? source.slice(index, end + 1) : `${char}${char}`;
-      index = end + 1;
-      continue;
-    }
-    out += char;
-    index += 1;
-  }
-  return out;
-}
-
-/** Every module specifier a file imports or re-exports (static, side-effect and dynamic). */
-function importSpecifiers(source: string): string[] {
-  const code = stripSource(source, true);
-  const patterns = [
-    /\b(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']/g,
-    /^\s*import\s*["']([^"']+)["']/gm,
-    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
-    /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  return patterns.flatMap((pattern) => [...code.matchAll(pattern)].map((match) => match[1] as string));
-}
-
-function isNodeBuiltin(specifier: string): boolean {
-  return specifier.startsWith("node:") || builtinModules.includes(specifier.split("/")[0] as string);
-}
 
 describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
   test("ids are unique and kebab-case", () => {
@@ -157,70 +105,6 @@ describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
       "orphaned check tests",
     ).toEqual([]);
   });
-});
-
-/** Files of only constants, which import nothing. */
-const CONSTANTS_ONLY = ["reports/formats.ts"];
-
-describe("checks/ and reports/ stay pure", () => {
-  const files = [
-    ...checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`),
-    ...reportFiles.map((name) => `reports/${name}`),
-  ];
-
-  test("the scanner sees multi-line, side-effect, dynamic and re-export imports", () => {
-    const sample = [
-      'import {\n  a,\n  b,\n} from "@azure/identity";',
-      'import "node:fs";',
-      'const x = await import("node:os");',
-      'export { c } from "../src/collect/arm.js";',
-      '// import { d } from "node:path";',
-    ].join("\n");
-    expect(importSpecifiers(sample)).toEqual(
-      expect.arrayContaining(["@azure/identity", "node:fs", "node:os", "../src/collect/arm.js"]),
-    );
-    expect(importSpecifiers(sample)).not.toContain("node:path");
-    expect(stripSource('const t: any = "any"; // any', false)).toMatch(/\bany\b/);
-    expect(stripSource('const t = "any"; /* any */ // any', false)).not.toMatch(/\bany\b/);
-  });
-
-  test.each(files)("%s imports no @azure/* and no Node built-in (reports/text.ts: node:util only)", async (file) => {
-    const source = await readFile(join(ROOT, file), "utf8");
-    const specifiers = importSpecifiers(source);
-    // A constants-only module (the --format list) has nothing to import; any other file with none means the scanner missed them.
-    if (!CONSTANTS_ONLY.includes(file)) expect(specifiers.length, `${file} imports nothing?`).toBeGreaterThan(0);
-    const allowed = file === "reports/text.ts" ? ["node:util"] : [];
-    const forbidden = specifiers.filter(
-      (specifier) => (specifier.startsWith("@azure/") || isNodeBuiltin(specifier)) && !allowed.includes(specifier),
-    );
-    expect(forbidden).toEqual([]);
-  });
-
-  test.each(files)("%s imports only the engine, the snapshot, src/net and its own folder", async (file) => {
-    const source = await readFile(join(ROOT, file), "utf8");
-    const own = file.split("/")[0] as string;
-    const allowedDirs = ["src/engine", "src/snapshot", "src/net", own];
-    const outside = importSpecifiers(source)
-      .filter((specifier) => specifier.startsWith("."))
-      .map((specifier) => relative(ROOT, resolve(ROOT, dirname(file), specifier)))
-      .filter((target) => !allowedDirs.some((dir) => target === dir || target.startsWith(`${dir}/`)));
-    expect(outside).toEqual([]);
-    // Bare packages: none for checks; for reports, only the format writers (and the SARIF types).
-    const allowedPackages = own === "reports" ? REPORT_PACKAGES : [];
-    const packages = importSpecifiers(source).filter(
-      (specifier) => !specifier.startsWith(".") && !isNodeBuiltin(specifier),
-    );
-    expect(packages.filter((specifier) => !allowedPackages.includes(specifier))).toEqual([]);
-  });
-
-  test.each(checkFiles.concat(CHECK_SUPPORT_FILES).map((name) => `checks/${name}`))(
-    "%s uses no `any` type",
-    async (file) => {
-      const code = stripSource(await readFile(join(ROOT, file), "utf8"), false);
-      const hits = code.split("\n").filter((line) => /\bany\b/.test(line));
-      expect(hits).toEqual([]);
-    },
-  );
 });
 
 describe("README.md", () => {
