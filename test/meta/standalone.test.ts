@@ -15,8 +15,8 @@ import { ROOT } from "../harness.js";
 function outsidePaths(text: string, parent: string): string[] {
   const patterns = [/(?<![\w.-])\/work\/[\w.-]+/g, /(?<![\w/.-])(?:\.\.\/)+shared(?=\/|[\s"'`)]|$)/gm];
   const found = patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => match[0]));
-  // A checkout at the top of the file system has no parent worth naming.
-  if (parent.split("/").filter(Boolean).length > 0 && text.includes(`${parent}/`)) found.push(`${parent}/`);
+  // A parent one level deep (/tmp, /srv) is too common a prefix to say anything about this machine.
+  if (parent.split("/").filter(Boolean).length > 1 && text.includes(`${parent}/`)) found.push(`${parent}/`);
   return [...new Set(found)];
 }
 
@@ -48,6 +48,7 @@ describe("the repository stands alone", () => {
       outsidePaths("COPY requirements.txt /tmp/requirements.txt\nENV PATH=/opt/conda/bin:$PATH", "/home/dev/src"),
     ).toEqual([]);
     expect(outsidePaths("import { x } from '../shared.js'; checks/shared.ts", "/")).toEqual([]);
+    expect(outsidePaths("RUN bash /tmp/miniconda.sh", "/tmp")).toEqual([]);
   });
 
   test("no tracked file names an absolute path outside the repository", () => {
