@@ -23,8 +23,6 @@ import type { Redactor } from "../core/redact.js";
 /** Machine Learning api-version pinned so `imageBuildCompute` and `managedNetwork` come back. */
 export const ML_API_VERSION = "2025-12-01";
 
-export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
-
 /** ARM requests in flight at once unless told otherwise (`preflight fleet --concurrency`). */
 const DEFAULT_CONCURRENCY = 64;
 

@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { PreflightError } from "../core/errors.js";
 import { parseResourceId } from "../snapshot/ids.js";
-import type { WorkspaceRef } from "./collector.js";
+import type { WorkspaceRef } from "./parts/context.js";
 
 /** Azure ML's rule: 3–33 characters, letters, digits, hyphens and underscores, starting alphanumeric. */
 const WORKSPACE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;

@@ -1,7 +1,7 @@
 // Meta tests: each docs/checks/<id>.md page keeps the promise of the check docs. It names every
 // RBAC action the reads behind the check need, every message id the check and the engine can
 // report for it (and no other in its table), at least one `az` remediation command, and why
-// builds break. The permission table below is pinned to the collector's source, so it cannot drift.
+// builds break. The permission table below is pinned to the reads the collector makes, so it cannot drift.
 
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -9,18 +9,20 @@ import { fileURLToPath } from "node:url";
 import { marked, type Token, type Tokens } from "marked";
 import { describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
-import { expandParts } from "../../src/collect/collector.js";
+import { collectSnapshot, expandParts } from "../../src/collect/collector.js";
 import { READ_PERMISSIONS, type Operation } from "../../src/collect/permissions.js";
 import { type Check } from "../../src/engine/types.js";
 import { STATUSES } from "../../src/core/status.js";
 import { PART_NAMES, type PartName } from "../../src/snapshot/types.js";
+import { startFakeArm } from "../fake-arm/server.js";
+import { HEALTHY, demoScenario, testReader } from "../harness.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
- * The reads the collector makes for each part (src/collect/collector.ts). `workspace` also covers
+ * The reads the collector makes for each part (src/collect/parts/). `workspace` also covers
  * finding the resource group without --resource-group; `networkSecurityGroups` covers the level-3
- * listing of each compute VNet's resource group and the level-4 GET of each NSG not found that way;
+ * listing of each compute subnet's resource group and the GET of each NSG not found that way;
  * `keys` covers the workspace's, the storage account's and the registry's secrets.
  */
 const PART_OPERATIONS: Record<PartName, readonly Operation[]> = {
@@ -172,19 +174,42 @@ describe("the part → RBAC action table", () => {
     );
   });
 
-  test("matches the (part, operation) pairs of the collector's reads", async () => {
-    // The diagnose's long-running POST is read by ArmReader.diagnose (src/collect/arm.ts).
-    const source =
-      (await readFile(join(ROOT, "src/collect/collector.ts"), "utf8")) +
-      (await readFile(join(ROOT, "src/collect/arm.ts"), "utf8"));
-    const reads = [...source.matchAll(/\b(?:readOne|readAll|getById)\(\s*"(\w+)",\s*"([^"]+)"/g)].map(
-      (match) => `${match[1]} → ${match[2]}`,
-    );
-    expect(reads.length).toBeGreaterThan(0);
-    const table = Object.entries(PART_OPERATIONS).flatMap(([part, operations]) =>
-      operations.map((operation) => `${part} → ${operation}`),
-    );
-    expect([...new Set(reads)].sort()).toEqual(table.sort());
+  test("matches the (part, operation) pairs of the reads the collector makes", async () => {
+    // Every part of the demo workspace (it has every kind of resource), with --diagnose: found once by
+    // name alone (the workspaces list), and once with its resource group and the NSG listing refused
+    // (so each NSG is read by ID). The reads are observed on the real reader as the collector makes them.
+    const scenario = demoScenario();
+    scenario.faults = [{ method: "GET", path: "/networkSecurityGroups$", status: 403, code: "AuthorizationFailed" }];
+    const fake = await startFakeArm(scenario);
+    try {
+      const reads = new Set<string>();
+      for (const resourceGroup of [undefined, HEALTHY.resourceGroup]) {
+        const { reader, redactor } = testReader(fake);
+        const observe =
+          <A extends unknown[], R>(read: (part: PartName, operation: Operation, ...rest: A) => R) =>
+          (part: PartName, operation: Operation, ...rest: A): R => {
+            reads.add(`${part} → ${operation}`);
+            return read(part, operation, ...rest);
+          };
+        reader.readOne = observe(reader.readOne.bind(reader));
+        reader.readAll = observe(reader.readAll.bind(reader));
+        await collectSnapshot({
+          reader,
+          redactor,
+          workspace: { subscriptionId: HEALTHY.subscriptionId, name: HEALTHY.workspace, resourceGroup },
+          parts: [...PART_NAMES],
+          readKeys: true,
+          toolVersion: "0.0.0-test",
+          diagnose: { timeoutMs: 10_000 },
+        });
+      }
+      const table = Object.entries(PART_OPERATIONS).flatMap(([part, operations]) =>
+        operations.map((operation) => `${part} → ${operation}`),
+      );
+      expect([...reads].sort()).toEqual(table.sort());
+    } finally {
+      await fake.close();
+    }
   });
 
   test("the engine message ids are the ones src/engine/run.ts reports", async () => {

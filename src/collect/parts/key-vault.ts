@@ -1,0 +1,4 @@
+// The key vault the workspace names (properties.keyVault).
+import { dependencyPart } from "./dependencies.js";
+
+export default dependencyPart("keyVault");

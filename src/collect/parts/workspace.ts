@@ -1,0 +1,71 @@
+// The workspace, read first: without it there is nothing to audit, so a failure ends the run (exit 2)
+// with one line that says what to fix. Without --resource-group, one list finds its resource group.
+
+import { PreflightError } from "../../core/errors.js";
+import { parseResourceId } from "../../snapshot/ids.js";
+import type { CollectionError } from "../../snapshot/types.js";
+import type { ArmReader } from "../arm.js";
+import { propertiesOf } from "./context.js";
+import { definePart } from "./define.js";
+
+export default definePart({
+  part: "workspace",
+  read: async (ctx) => {
+    const { reader } = ctx;
+    const { subscriptionId, name } = ctx.options.workspace;
+    const resourceGroup =
+      ctx.options.workspace.resourceGroup ?? (await findResourceGroup(reader, subscriptionId, name));
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${name}`;
+    const result = await reader.readOne("workspace", "workspace get", id, () =>
+      reader.clientsFor(subscriptionId).ml.workspaces.get(resourceGroup, name),
+    );
+    if (!result.ok) throw workspaceFailure(result.error, id);
+    const raw = ctx.keep(result.body);
+    ctx.workspace = { id, subscriptionId, resourceGroup, name, raw, properties: propertiesOf(raw) };
+  },
+});
+
+async function findResourceGroup(reader: ArmReader, subscriptionId: string, name: string): Promise<string> {
+  const listId = `/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/workspaces`;
+  const result = await reader.readAll("workspace", "workspaces list", listId, () =>
+    reader.clientsFor(subscriptionId).ml.workspaces.listBySubscription(),
+  );
+  if (!result.ok) throw workspaceFailure(result.error, listId);
+  const all = result.items.map((item) => parseResourceId(item.id)).filter((ref) => ref !== undefined);
+  const matches = all.filter((ref) => ref.name.toLowerCase() === name.toLowerCase());
+  const [only] = matches;
+  if (only && matches.length === 1) return only.resourceGroup;
+  if (matches.length === 0) {
+    const names = all.map((ref) => `${ref.resourceGroup}/${ref.name}`).slice(0, 10);
+    throw new PreflightError(
+      `workspace "${name}" not found in subscription ${subscriptionId}${names.length ? ` (workspaces there: ${names.join(", ")})` : " (it has no workspaces)"}; check --workspace and --subscription`,
+    );
+  }
+  throw new PreflightError(
+    `workspace name "${name}" is ambiguous in subscription ${subscriptionId}: found in resource groups ${matches.map((ref) => ref.resourceGroup).join(", ")}; pass --resource-group`,
+  );
+}
+
+/** A 401 from ARM, on whichever read met it first: signing in again is the fix. */
+export function credentialsRejected(error: CollectionError): PreflightError {
+  return new PreflightError(
+    `ARM rejected the credentials (401 ${error.code ?? ""}): run \`az login\` or set the service-principal variables, or refresh PREFLIGHT_ACCESS_TOKEN`,
+  );
+}
+
+function workspaceFailure(error: CollectionError, resourceId: string): PreflightError {
+  if (error.statusCode === 404) {
+    return new PreflightError(
+      `workspace not found: ${resourceId} (${error.code ?? "404"}); check --workspace, --resource-group and --subscription`,
+    );
+  }
+  if (error.statusCode === 403) {
+    return new PreflightError(
+      `not allowed to read the workspace ${resourceId} (${error.code ?? "403"}): grant ${error.permission ?? "Reader"} (the Reader role covers it)`,
+    );
+  }
+  if (error.statusCode === 401) return credentialsRejected(error);
+  return new PreflightError(
+    `could not read the workspace ${resourceId}: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim(),
+  );
+}
