@@ -1,12 +1,9 @@
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck } from "../src/engine/types.js";
 import { eqi, normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
 import { NETWORKED_COMPUTE_TYPES, nameOf } from "./shared.js";
 
-type MessageId =
-  "same-region" | "other-region" | "attached-other-region" | "location-missing" | "no-computes" | "no-private-endpoint";
-
-export default defineCheck<"workspace" | "computes", MessageId>({
+export default defineCheck({
   id: "compute-region",
   title: "With a workspace private endpoint, every compute is in the workspace's region",
   severity: "medium",
@@ -23,30 +20,17 @@ export default defineCheck<"workspace" | "computes", MessageId>({
   },
   remediation:
     "Recreate the compute in the workspace's region: az ml compute delete -n NAME -g RG -w WS --yes, then az ml compute create -n NAME --type amlcompute --size SIZE --location WS_REGION -g RG -w WS (in a subnet of a VNet in that region).",
-  run(parts, context) {
+  run(parts, report, context) {
     const workspace = parts.workspace;
     const endpoints = workspace.privateEndpointIds;
     if (endpoints.length === 0) {
-      return [
-        {
-          status: "skip",
-          messageId: "no-private-endpoint",
-          resourceId: workspace.id,
-          evidence: { privateEndpoints: [] },
-        },
-      ];
+      report.skip("no-private-endpoint", workspace.id, undefined, { privateEndpoints: [] });
+      return;
     }
     if (parts.computes.length === 0) {
-      return [
-        {
-          status: "skip",
-          messageId: "no-computes",
-          resourceId: workspace.id,
-          evidence: { privateEndpoints: endpoints, computes: [] },
-        },
-      ];
+      report.skip("no-computes", workspace.id, undefined, { privateEndpoints: endpoints, computes: [] });
+      return;
     }
-    const findings: Array<CheckFinding<MessageId>> = [];
     for (const compute of parts.computes) {
       const data = { compute: compute.name, computeType: compute.computeType || "unknown type" };
       const evidence = {
@@ -62,48 +46,33 @@ export default defineCheck<"workspace" | "computes", MessageId>({
           ? "the workspace reports no location"
           : undefined;
       if (missing) {
-        findings.push({
-          status: "unknown",
-          messageId: "location-missing",
-          resourceId: compute.id,
-          data: { ...data, reason: missing },
-          evidence,
-        });
+        report.unknown("location-missing", compute.id, { ...data, reason: missing }, evidence);
         continue;
       }
       const computeRegion = compute.location as string;
       if (normaliseRegion(computeRegion) === normaliseRegion(workspace.location)) {
-        findings.push({
-          status: "pass",
-          messageId: "same-region",
-          resourceId: compute.id,
-          data: { ...data, region: computeRegion },
-          evidence,
-        });
+        report.pass("same-region", compute.id, { ...data, region: computeRegion }, evidence);
         continue;
       }
       const regions = { ...data, computeRegion, workspaceRegion: workspace.location };
       if (NETWORKED_COMPUTE_TYPES.some((type) => eqi(compute.computeType, type))) {
-        findings.push({
-          status: "fail",
-          messageId: "other-region",
-          resourceId: compute.id,
-          data: regions,
+        report.fail(
+          "other-region",
+          compute.id,
+          regions,
           evidence,
-          remediation: recreate(compute, workspace.location, context.target),
-        });
+          recreate(compute, workspace.location, context.target),
+        );
       } else {
-        findings.push({
-          status: "warn",
-          messageId: "attached-other-region",
-          resourceId: compute.id,
-          data: regions,
+        report.warn(
+          "attached-other-region",
+          compute.id,
+          regions,
           evidence,
-          remediation: `Attach a resource in ${workspace.location} instead: az ml compute detach -n ${compute.name} ${computeArgs(context.target)}, then az ml compute attach -n ${compute.name} --type ${compute.computeType} --resource-id <resource in ${workspace.location}> ${computeArgs(context.target)}`,
-        });
+          `Attach a resource in ${workspace.location} instead: az ml compute detach -n ${compute.name} ${computeArgs(context.target)}, then az ml compute attach -n ${compute.name} --type ${compute.computeType} --resource-id <resource in ${workspace.location}> ${computeArgs(context.target)}`,
+        );
       }
     }
-    return findings;
   },
 });
 

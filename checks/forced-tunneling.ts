@@ -1,5 +1,4 @@
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
-import { type Status } from "../src/core/status.js";
+import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { unresolvedRemediation } from "../src/core/remediation.js";
 import { parseServiceTag } from "../src/net/index.js";
 import {
@@ -24,19 +23,6 @@ import {
   resourceGroupOf,
 } from "./shared.js";
 
-type MessageId =
-  | "default-route-none"
-  | "tunnel-breaks-public-ip"
-  | "service-tag-routes"
-  | "direct-internet"
-  | "tunneled-egress"
-  | "nat-gateway"
-  | "no-egress"
-  | "default-outbound-access"
-  | "undetermined"
-  | "no-subnets"
-  | "managed-network";
-
 /** Compute clusters and instances: the Azure Batch-backed computes whose public IP and egress this is about. */
 /** Service tags whose traffic must return over the Internet to a compute with a public IP. */
 const BYPASS_TAGS = ["AzureMachineLearning", "BatchNodeManagement"] as const;
@@ -49,159 +35,196 @@ interface DefaultRoute {
   nextHopIpAddress: string | null;
 }
 
-export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "routeTables", MessageId>({
+/** The bypass tags' routes and the tags still missing a route to Internet. */
+interface BypassRoutes {
+  routes: Array<Record<string, unknown>>;
+  missing: string[];
+}
+
+/** A compute subnet's path out as read once, judged for each compute in it. */
+interface SubnetEgress {
+  subnetId: string;
+  vnet: VirtualNetworkView;
+  subnet: SubnetView;
+  route: DefaultRoute | undefined;
+  /** The default route's next hop type. */
+  hop: string;
+  /** The default route goes to a firewall or a gateway. */
+  tunnel: boolean;
+  bypass: BypassRoutes;
+  /** Evidence every compute's finding in this subnet carries. */
+  evidence: Record<string, unknown>;
+}
+
+const MESSAGES = {
+  "default-route-none":
+    "Route {route} of route table {routeTable} sends 0.0.0.0/0 on subnet {subnet} to next hop None: {compute} can reach nothing outside the virtual network.",
+  "tunnel-breaks-public-ip":
+    "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop} without routes sending {missing} to Internet: {compute} has a public IP, and the Azure Machine Learning service's traffic to it cannot return.",
+  "service-tag-routes":
+    "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop}, but routes send AzureMachineLearning and BatchNodeManagement to Internet, so {compute} (public IP) stays manageable.",
+  "direct-internet": "{compute} has a public IP and subnet {subnet} sends internet traffic straight to the internet.",
+  "tunneled-egress":
+    "{compute} has no public IP; subnet {subnet} sends its internet traffic to {nextHop}, which must allow the destinations Azure Machine Learning needs.",
+  "nat-gateway": "{compute} has no public IP; subnet {subnet} reaches the internet through NAT gateway {natGateway}.",
+  "no-egress":
+    "{compute} has no public IP and subnet {subnet} has neither a NAT gateway nor a default route to a firewall, with default outbound access off: it cannot pull images or reach Azure Machine Learning.",
+  "default-outbound-access":
+    "{compute} has no public IP and subnet {subnet} has neither a NAT gateway nor a default route to a firewall: it relies on Azure's default outbound access, which is being retired.",
+  undetermined: "Cannot decide whether subnet {subnet} gives its computes a working path out: {reason}.",
+  "no-subnets":
+    "No compute cluster or compute instance of this workspace is in a virtual network subnet; no route table applies.",
+  "managed-network":
+    "The workspace isolates its computes in a managed network ({isolationMode}); the route tables of your virtual networks are not on their path.",
+} satisfies Record<string, string>;
+
+type ForcedTunnelingReport = FindingReportOf<typeof MESSAGES>;
+
+export default defineCheck({
   id: "forced-tunneling",
   title:
     "Every compute subnet has a working path out: no forced tunnel cuts off public-IP compute, and no-public-IP compute has explicit egress",
   severity: "high",
   requires: ["workspace", "computes", "virtualNetworks", "routeTables"],
-  messages: {
-    "default-route-none":
-      "Route {route} of route table {routeTable} sends 0.0.0.0/0 on subnet {subnet} to next hop None: {compute} can reach nothing outside the virtual network.",
-    "tunnel-breaks-public-ip":
-      "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop} without routes sending {missing} to Internet: {compute} has a public IP, and the Azure Machine Learning service's traffic to it cannot return.",
-    "service-tag-routes":
-      "Route table {routeTable} forces subnet {subnet}'s internet traffic to {nextHop}, but routes send AzureMachineLearning and BatchNodeManagement to Internet, so {compute} (public IP) stays manageable.",
-    "direct-internet": "{compute} has a public IP and subnet {subnet} sends internet traffic straight to the internet.",
-    "tunneled-egress":
-      "{compute} has no public IP; subnet {subnet} sends its internet traffic to {nextHop}, which must allow the destinations Azure Machine Learning needs.",
-    "nat-gateway": "{compute} has no public IP; subnet {subnet} reaches the internet through NAT gateway {natGateway}.",
-    "no-egress":
-      "{compute} has no public IP and subnet {subnet} has neither a NAT gateway nor a default route to a firewall, with default outbound access off: it cannot pull images or reach Azure Machine Learning.",
-    "default-outbound-access":
-      "{compute} has no public IP and subnet {subnet} has neither a NAT gateway nor a default route to a firewall: it relies on Azure's default outbound access, which is being retired.",
-    undetermined: "Cannot decide whether subnet {subnet} gives its computes a working path out: {reason}.",
-    "no-subnets":
-      "No compute cluster or compute instance of this workspace is in a virtual network subnet; no route table applies.",
-    "managed-network":
-      "The workspace isolates its computes in a managed network ({isolationMode}); the route tables of your virtual networks are not on their path.",
-  },
+  messages: MESSAGES,
   remediation:
     "Give no-public-IP compute explicit egress (a NAT gateway on the subnet, or a 0.0.0.0/0 route to a firewall), and with a forced tunnel send AzureMachineLearning and BatchNodeManagement.<region> to Internet for compute with a public IP: az network route-table route create -g RG --route-table-name RT -n AzureMachineLearning-Internet --address-prefix AzureMachineLearning --next-hop-type Internet",
-  run(parts, context) {
-    if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
+  run(parts, report, context) {
+    if (isManagedNetwork(parts)) return managedNetworkSkip(parts, context.target, report);
     const batchComputes = parts.computes.filter(isBatchCompute);
     const subnets = computeSubnets(batchComputes);
     if (subnets.length === 0) {
-      return [noSubnetsSkip(parts, context.target)];
+      return noSubnetsSkip(parts, context.target, report);
     }
-    const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {
-      const unknown = (reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
-        findings.push({
-          status: "unknown",
-          messageId: "undetermined",
-          resourceId: subnetId,
-          data: { subnet: nameOf(subnetId), reason },
-          evidence: { subnet: subnetId, computes: computes.map((compute) => compute.name), ...evidence },
-          ...(remediation ? { remediation } : {}),
-        });
-      };
-      const resolved = resolveSubnet(subnetId, parts.virtualNetworks);
-      if (!resolved.ok) {
-        unknown(resolved.reason, resolved.evidence, resolved.remediation);
-        continue;
-      }
-      const { vnet, subnet } = resolved;
-      let table: RouteTableView | undefined;
-      if (subnet.routeTableId) {
-        const lookup = parts.routeTables(subnet.routeTableId);
-        if (!lookup.ok) {
-          unknown(
-            lookup.reason,
-            { routeTable: subnet.routeTableId, ...errorEvidence(lookup.error) },
-            unresolvedRemediation([
-              {
-                resourceId: subnet.routeTableId,
-                missingPermission: lookup.error?.permission,
-                code: lookup.error?.code,
-                statusCode: lookup.error?.statusCode,
-              },
-            ]),
-          );
-          continue;
-        }
-        table = lookup.value;
-      }
-      const route = table ? defaultRoute(table.routes) : undefined;
-      const hop = route?.nextHopType ?? "Internet"; // Azure's system route sends 0.0.0.0/0 to Internet
-      const tunnel = eqi(hop, "VirtualAppliance") || eqi(hop, "VirtualNetworkGateway");
-      if (!tunnel && !eqi(hop, "Internet") && !eqi(hop, "None")) {
-        unknown(`the default route's next hop "${hop}" is not one this check can judge`, {
-          routeTable: subnet.routeTableId ?? null,
-          defaultRoute: route ?? null,
-        });
-        continue;
-      }
-      const common = {
-        subnet: subnetId,
-        routeTable: subnet.routeTableId ?? null,
-        // A route table with BGP propagation on (and a subnet without one) may carry gateway routes ARM does not show.
-        bgpRoutePropagation: table ? table.disableBgpRoutePropagation !== true : true,
-        defaultRoute: route ?? null,
-        natGateway: subnet.natGatewayId ?? null,
-        defaultOutboundAccess: subnet.defaultOutboundAccess ?? null,
-      };
-      const routeTableId = subnet.routeTableId ?? "";
-      const bypass = table
-        ? bypassRoutes(table.routes, vnet.location)
-        : { routes: [], missing: BYPASS_TAGS.map((tag) => requiredTag(tag, vnet.location)) };
-      for (const compute of computes) {
-        const publicIp = hasPublicIp(compute);
-        const data = {
-          compute: compute.name,
-          subnet: nameOf(subnetId),
-          routeTable: subnet.routeTableId ? nameOf(subnet.routeTableId) : "",
-          nextHop: describeHop(route),
-          natGateway: subnet.natGatewayId ? nameOf(subnet.natGatewayId) : "",
-          route: route?.names.join(" and ") ?? "",
-          missing: bypass.missing.join(" and "),
-        };
-        const push = (
-          status: Status,
-          messageId: MessageId,
-          evidence: Record<string, unknown> = {},
-          remediation?: string,
-        ): void => {
-          findings.push({
-            status,
-            messageId,
-            resourceId: compute.id,
-            data,
-            evidence: { compute: compute.id, publicIp, ...common, ...evidence },
-            ...(remediation ? { remediation } : {}),
-          });
-        };
-        if (route && eqi(hop, "None")) {
-          push("fail", "default-route-none", {}, noneRemediation(routeTableId, route, vnet, subnet));
-        } else if (publicIp && tunnel) {
-          if (bypass.missing.length === 0) push("pass", "service-tag-routes", { serviceTagRoutes: bypass.routes });
-          else
-            push(
-              "fail",
-              "tunnel-breaks-public-ip",
-              { serviceTagRoutes: bypass.routes, missingRoutes: bypass.missing },
-              bypassRemediation(routeTableId, bypass.missing, compute),
-            );
-        } else if (publicIp) {
-          push("pass", "direct-internet");
-        } else if (tunnel) {
-          // A gateway hop sends it on-premises: that path, like a firewall, must let the destinations out.
-          push("pass", "tunneled-egress", {
-            egressPath: eqi(hop, "VirtualNetworkGateway") ? "on-premises" : "virtual-appliance",
-          });
-        } else if (subnet.natGatewayId) {
-          push("pass", "nat-gateway");
-        } else if (subnet.defaultOutboundAccess === false) {
-          push("fail", "no-egress", {}, egressRemediation(vnet, subnet));
-        } else {
-          push("warn", "default-outbound-access", {}, egressRemediation(vnet, subnet));
-        }
-      }
+      const egress = readSubnetEgress(parts, report, subnetId, computes);
+      if (!egress) continue;
+      for (const compute of computes) judgeCompute(report, compute, egress);
     }
-    return findings;
   },
 });
+
+/**
+ * A compute subnet's VNet, route table and default route, or undefined after reporting why its
+ * path out cannot be judged.
+ */
+function readSubnetEgress(
+  parts: Pick<Parts, "virtualNetworks" | "routeTables">,
+  report: ForcedTunnelingReport,
+  subnetId: string,
+  computes: ComputeView[],
+): SubnetEgress | undefined {
+  const unknown = (reason: string, evidence: Record<string, unknown>, remediation?: string): void => {
+    report.unknown(
+      "undetermined",
+      subnetId,
+      { subnet: nameOf(subnetId), reason },
+      { subnet: subnetId, computes: computes.map((compute) => compute.name), ...evidence },
+      remediation,
+    );
+  };
+  const resolved = resolveSubnet(subnetId, parts.virtualNetworks);
+  if (!resolved.ok) {
+    unknown(resolved.reason, resolved.evidence, resolved.remediation);
+    return undefined;
+  }
+  const { vnet, subnet } = resolved;
+  let table: RouteTableView | undefined;
+  if (subnet.routeTableId) {
+    const lookup = parts.routeTables(subnet.routeTableId);
+    if (!lookup.ok) {
+      unknown(
+        lookup.reason,
+        { routeTable: subnet.routeTableId, ...errorEvidence(lookup.error) },
+        unresolvedRemediation([
+          {
+            resourceId: subnet.routeTableId,
+            missingPermission: lookup.error?.permission,
+            code: lookup.error?.code,
+            statusCode: lookup.error?.statusCode,
+          },
+        ]),
+      );
+      return undefined;
+    }
+    table = lookup.value;
+  }
+  const route = table ? defaultRoute(table.routes) : undefined;
+  const hop = route?.nextHopType ?? "Internet"; // Azure's system route sends 0.0.0.0/0 to Internet
+  const tunnel = eqi(hop, "VirtualAppliance") || eqi(hop, "VirtualNetworkGateway");
+  if (!tunnel && !eqi(hop, "Internet") && !eqi(hop, "None")) {
+    unknown(`the default route's next hop "${hop}" is not one this check can judge`, {
+      routeTable: subnet.routeTableId ?? null,
+      defaultRoute: route ?? null,
+    });
+    return undefined;
+  }
+  const evidence = {
+    subnet: subnetId,
+    routeTable: subnet.routeTableId ?? null,
+    // A route table with BGP propagation on (and a subnet without one) may carry gateway routes ARM does not show.
+    bgpRoutePropagation: table ? table.disableBgpRoutePropagation !== true : true,
+    defaultRoute: route ?? null,
+    natGateway: subnet.natGatewayId ?? null,
+    defaultOutboundAccess: subnet.defaultOutboundAccess ?? null,
+  };
+  const bypass = table
+    ? bypassRoutes(table.routes, vnet.location)
+    : { routes: [], missing: BYPASS_TAGS.map((tag) => requiredTag(tag, vnet.location)) };
+  return { subnetId, vnet, subnet, route, hop, tunnel, bypass, evidence };
+}
+
+/** Whether one compute in the subnet has a working path out, given its public IP and the subnet's egress. */
+function judgeCompute(report: ForcedTunnelingReport, compute: ComputeView, egress: SubnetEgress): void {
+  const { subnetId, vnet, subnet, route, hop, tunnel, bypass } = egress;
+  const routeTableId = subnet.routeTableId ?? "";
+  const publicIp = hasPublicIp(compute);
+  const data = {
+    compute: compute.name,
+    subnet: nameOf(subnetId),
+    routeTable: subnet.routeTableId ? nameOf(subnet.routeTableId) : "",
+    nextHop: describeHop(route),
+    natGateway: subnet.natGatewayId ? nameOf(subnet.natGatewayId) : "",
+    route: route?.names.join(" and ") ?? "",
+    missing: bypass.missing.join(" and "),
+  };
+  const evidence = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    compute: compute.id,
+    publicIp,
+    ...egress.evidence,
+    ...extra,
+  });
+  if (route && eqi(hop, "None")) {
+    report.fail("default-route-none", compute.id, data, evidence(), noneRemediation(routeTableId, route, vnet, subnet));
+  } else if (publicIp && tunnel) {
+    if (bypass.missing.length === 0)
+      report.pass("service-tag-routes", compute.id, data, evidence({ serviceTagRoutes: bypass.routes }));
+    else
+      report.fail(
+        "tunnel-breaks-public-ip",
+        compute.id,
+        data,
+        evidence({ serviceTagRoutes: bypass.routes, missingRoutes: bypass.missing }),
+        bypassRemediation(routeTableId, bypass.missing, compute),
+      );
+  } else if (publicIp) {
+    report.pass("direct-internet", compute.id, data, evidence());
+  } else if (tunnel) {
+    // A gateway hop sends it on-premises: that path, like a firewall, must let the destinations out.
+    report.pass(
+      "tunneled-egress",
+      compute.id,
+      data,
+      evidence({ egressPath: eqi(hop, "VirtualNetworkGateway") ? "on-premises" : "virtual-appliance" }),
+    );
+  } else if (subnet.natGatewayId) {
+    report.pass("nat-gateway", compute.id, data, evidence());
+  } else if (subnet.defaultOutboundAccess === false) {
+    report.fail("no-egress", compute.id, data, evidence(), egressRemediation(vnet, subnet));
+  } else {
+    report.warn("default-outbound-access", compute.id, data, evidence(), egressRemediation(vnet, subnet));
+  }
+}
 
 /**
  * The route that carries traffic to the public internet: a 0.0.0.0/0 route, or the pair
@@ -235,10 +258,7 @@ function requiredTag(tag: (typeof BYPASS_TAGS)[number], region: string): string 
 }
 
 /** Routes for the bypass tags (any next hop, for evidence) and the tags not yet sent to Internet. */
-function bypassRoutes(
-  routes: RouteView[],
-  region: string,
-): { routes: Array<Record<string, unknown>>; missing: string[] } {
+function bypassRoutes(routes: RouteView[], region: string): BypassRoutes {
   const home = normaliseRegion(region);
   const tagged = routes.filter((route) =>
     BYPASS_TAGS.some((tag) => parseServiceTag(route.addressPrefix ?? "").base === tag.toLowerCase()),

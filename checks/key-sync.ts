@@ -1,15 +1,12 @@
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck } from "../src/engine/types.js";
 import { registryAdminUserEnabled, storageSharedKeyDisallowed } from "../src/snapshot/model.js";
 import type { KeyComparison } from "../src/snapshot/types.js";
 import { workspaceArgs } from "./shared.js";
 
-type MessageId =
-  "in-sync" | "out-of-sync" | "recently-rotated" | "not-applicable" | "undetermined" | "unrecognised-outcome";
-
 /** The service re-reads rotated keys within an hour; until then a mismatch is expected. */
 const SYNC_WINDOW_MS = 60 * 60 * 1000;
 
-export default defineCheck<"workspace" | "storage" | "registry" | "keys", MessageId>({
+export default defineCheck({
   id: "key-sync",
   title: "The workspace's cached storage key and registry password match the current ones",
   severity: "high",
@@ -26,9 +23,8 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
       "Cannot judge the {kind}: the snapshot records key comparison outcome {outcome}, which this check does not know.",
   },
   remediation: "az ml workspace sync-keys -n WS -g RG",
-  run(parts, context) {
+  run(parts, report, context) {
     const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
-    const findings: Array<CheckFinding<MessageId>> = [];
     const judge = (
       kind: string,
       resourceId: string,
@@ -42,90 +38,73 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
         ...(comparison.keyCreationTimes ? { keyCreationTimes: comparison.keyCreationTimes } : {}),
       };
       if (skipReason) {
-        findings.push({
-          status: "skip",
-          messageId: "not-applicable",
-          resourceId,
-          data: { kind, reason: skipReason },
-          evidence: { ...evidence, reason: skipReason },
-        });
+        report.skip("not-applicable", resourceId, { kind, reason: skipReason }, { ...evidence, reason: skipReason });
         return;
       }
       switch (comparison.outcome) {
         case "match":
-          findings.push({
-            status: "pass",
-            messageId: "in-sync",
-            resourceId,
-            data: { kind, matched: comparison.matchedName ?? "key" },
-            evidence,
-          });
+          report.pass("in-sync", resourceId, { kind, matched: comparison.matchedName ?? "key" }, evidence);
           return;
         case "not-applicable":
-          findings.push({
-            status: "skip",
-            messageId: "not-applicable",
+          report.skip(
+            "not-applicable",
             resourceId,
-            data: { kind, reason: comparison.reason ?? "nothing to compare" },
-            evidence: { ...evidence, reason: comparison.reason ?? null },
-          });
+            { kind, reason: comparison.reason ?? "nothing to compare" },
+            { ...evidence, reason: comparison.reason ?? null },
+          );
           return;
         case "unknown":
-          findings.push({
-            status: "unknown",
-            messageId: "undetermined",
+          report.unknown(
+            "undetermined",
             resourceId,
-            data: { kind, reason: comparison.reason ?? "a read failed" },
-            evidence: {
+            { kind, reason: comparison.reason ?? "a read failed" },
+            {
               ...evidence,
               failedOperation: comparison.failedOperation ?? null,
               statusCode: comparison.statusCode ?? null,
               ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
             },
-            remediation: comparison.permission
+            comparison.permission
               ? `Grant the identity running preflight ${comparison.permission} on ${comparison.resourceId ?? resourceId}, or run with --no-keys to skip this check.`
               : undefined,
-          });
+          );
           return;
         case "mismatch": {
           const newest = newestTime(comparison.keyCreationTimes);
           const ageMs = newest === undefined ? undefined : Date.parse(context.collectedAt) - newest;
           // A creation time ahead of the collection clock is clock skew: the key was made just now.
           if (ageMs !== undefined && ageMs > -SYNC_WINDOW_MS && ageMs < SYNC_WINDOW_MS) {
-            findings.push({
-              status: "warn",
-              messageId: "recently-rotated",
+            report.warn(
+              "recently-rotated",
               resourceId,
-              data: { kind, minutes: Math.max(0, Math.floor(ageMs / 60000)) },
-              evidence: { ...evidence, rotatedAt: new Date(newest as number).toISOString() },
-              remediation: `Wait for the hourly sync, or sync now: ${sync}`,
-            });
+              { kind, minutes: Math.max(0, Math.floor(ageMs / 60000)) },
+              { ...evidence, rotatedAt: new Date(newest as number).toISOString() },
+              `Wait for the hourly sync, or sync now: ${sync}`,
+            );
           } else {
-            findings.push({
-              status: "fail",
-              messageId: "out-of-sync",
+            report.fail(
+              "out-of-sync",
               resourceId,
-              data: {
+              {
                 kind,
                 rotated: newest === undefined ? "" : ` (newest key created ${new Date(newest).toISOString()})`,
               },
-              evidence: { ...evidence, rotatedAt: newest === undefined ? null : new Date(newest).toISOString() },
-              remediation: sync,
-            });
+              { ...evidence, rotatedAt: newest === undefined ? null : new Date(newest).toISOString() },
+              sync,
+            );
           }
           return;
         }
         default: {
           // Not one of the four outcomes the collector writes (a snapshot built or edited by hand): say so, never nothing.
           const outcome: unknown = (comparison as { outcome?: unknown }).outcome;
-          findings.push({
-            status: "unknown",
-            messageId: "unrecognised-outcome",
+          report.unknown(
+            "unrecognised-outcome",
             resourceId,
-            data: { kind, outcome: JSON.stringify(outcome ?? null) },
+            { kind, outcome: JSON.stringify(outcome ?? null) },
             evidence,
-            remediation: "Collect the snapshot again with this version (preflight collect --out FILE), or audit live.",
-          });
+            "Collect the snapshot again with this version (preflight collect --out FILE), or audit live.",
+          );
           return;
         }
       }
@@ -148,7 +127,6 @@ export default defineCheck<"workspace" | "storage" | "registry" | "keys", Messag
           ? "the registry's admin user is disabled, so the workspace reaches it with its identity, not a password"
           : undefined;
     judge("container registry password", registryId, parts.keys.registry, registrySkip);
-    return findings;
   },
 });
 

@@ -1,23 +1,9 @@
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { type Status } from "../src/core/status.js";
 import { prefixCoversDestination, type Coverage } from "../src/net/index.js";
 import { asObject, asString, eqi, sameId, type ManagedOutboundRule } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
 import { nameOf } from "./shared.js";
-
-type MessageId =
-  | "not-managed"
-  | "provisioned"
-  | "not-provisioned"
-  | "status-unknown"
-  | "unrecognised-mode"
-  | "registry-allowed"
-  | "registry-blocked"
-  | "registry-uncertain"
-  | "no-registry"
-  | "images-allowed"
-  | "images-blocked"
-  | "images-uncertain";
 
 const APPROVED = "AllowOnlyApprovedOutbound";
 const INTERNET = "AllowInternetOutbound";
@@ -37,81 +23,73 @@ const MICROSOFT_ENDPOINTS = [
   },
 ] as const;
 
-export default defineCheck<"workspace" | "registry", MessageId>({
+const MESSAGES = {
+  "not-managed": "The workspace does not isolate its computes in a managed virtual network (isolation mode {mode}).",
+  provisioned: "The managed virtual network ({mode}) is provisioned (status Active).",
+  "not-provisioned":
+    "The managed virtual network ({mode}) is not provisioned (status {status}): its outbound rules and private endpoints do not exist yet, and the first compute creation must provision it (about 30 minutes, and it can time out).",
+  "status-unknown":
+    "Cannot tell whether the managed virtual network ({mode}) is provisioned: the workspace reports no managedNetwork.status.",
+  "unrecognised-mode":
+    "Cannot judge the managed network's outbound rules: isolation mode {mode} is not one this check knows.",
+  "registry-allowed": "Outbound rules of the managed network reach container registry {registry}: {rules}{pending}.",
+  "registry-blocked":
+    "No active outbound rule of the approved-outbound managed network reaches container registry {registry} ({loginServer}){inactive}: image builds and image pulls from it fail.",
+  "registry-uncertain": "Cannot tell whether the managed network reaches container registry {registry}: {reason}.",
+  "no-registry":
+    "The workspace names no container registry yet; the service creates one on the first image build. Run again after it to check the managed network reaches it.",
+  "images-allowed":
+    "Outbound rules of the managed network allow {endpoint} (Microsoft's base images): {rules}{pending}.",
+  "images-blocked":
+    "No active outbound rule of the approved-outbound managed network allows {endpoint} (service tag {tag} on TCP 443, or FQDN {fqdn}){inactive}: Microsoft's base images cannot be pulled, so image builds fail.",
+  "images-uncertain": "Cannot tell whether the managed network allows {endpoint}: {reason}.",
+} satisfies Record<string, string>;
+
+export default defineCheck({
   id: "managed-network",
   title:
     "The workspace's managed virtual network is provisioned and its outbound rules reach its container registry and Microsoft Container Registry",
   severity: "high",
   requires: ["workspace", "registry"],
-  messages: {
-    "not-managed": "The workspace does not isolate its computes in a managed virtual network (isolation mode {mode}).",
-    provisioned: "The managed virtual network ({mode}) is provisioned (status Active).",
-    "not-provisioned":
-      "The managed virtual network ({mode}) is not provisioned (status {status}): its outbound rules and private endpoints do not exist yet, and the first compute creation must provision it (about 30 minutes, and it can time out).",
-    "status-unknown":
-      "Cannot tell whether the managed virtual network ({mode}) is provisioned: the workspace reports no managedNetwork.status.",
-    "unrecognised-mode":
-      "Cannot judge the managed network's outbound rules: isolation mode {mode} is not one this check knows.",
-    "registry-allowed": "Outbound rules of the managed network reach container registry {registry}: {rules}{pending}.",
-    "registry-blocked":
-      "No active outbound rule of the approved-outbound managed network reaches container registry {registry} ({loginServer}){inactive}: image builds and image pulls from it fail.",
-    "registry-uncertain": "Cannot tell whether the managed network reaches container registry {registry}: {reason}.",
-    "no-registry":
-      "The workspace names no container registry yet; the service creates one on the first image build. Run again after it to check the managed network reaches it.",
-    "images-allowed":
-      "Outbound rules of the managed network allow {endpoint} (Microsoft's base images): {rules}{pending}.",
-    "images-blocked":
-      "No active outbound rule of the approved-outbound managed network allows {endpoint} (service tag {tag} on TCP 443, or FQDN {fqdn}){inactive}: Microsoft's base images cannot be pulled, so image builds fail.",
-    "images-uncertain": "Cannot tell whether the managed network allows {endpoint}: {reason}.",
-  },
+  messages: MESSAGES,
   remediation:
     "az ml workspace provision-network -g RG -n WS; az ml workspace outbound-rule set -g RG --workspace-name WS --rule allow-mcr --type service_tag --service-tag MicrosoftContainerRegistry --protocol TCP --port-ranges 443",
-  run(parts, context) {
+  run(parts, report, context) {
     const { target } = context;
     const network = parts.workspace.managedNetwork;
     const mode = network.isolationMode;
     const resourceId = target.workspaceId;
     if (mode === undefined || eqi(mode, "Disabled")) {
-      return [
-        {
-          status: "skip",
-          messageId: "not-managed",
-          resourceId,
-          data: { mode: mode ?? "not set" },
-          evidence: { isolationMode: mode ?? null },
-        },
-      ];
+      report.skip("not-managed", resourceId, { mode: mode ?? "not set" }, { isolationMode: mode ?? null });
+      return;
     }
-    const findings: Array<CheckFinding<MessageId>> = [];
     const base = { isolationMode: mode, networkStatus: network.status ?? null };
 
     // Provisioning: nothing of the managed network exists before it.
     if (eqi(network.status, "Active")) {
-      findings.push({ status: "pass", messageId: "provisioned", resourceId, data: { mode }, evidence: base });
+      report.pass("provisioned", resourceId, { mode }, base);
     } else if (network.status !== undefined) {
-      findings.push({
-        status: "fail",
-        messageId: "not-provisioned",
+      report.fail(
+        "not-provisioned",
         resourceId,
-        data: { mode, status: network.status },
-        evidence: base,
-        remediation: `az ml workspace provision-network -g ${target.resourceGroup} -n ${target.workspace} --subscription ${target.subscriptionId}`,
-      });
+        { mode, status: network.status },
+        base,
+        `az ml workspace provision-network -g ${target.resourceGroup} -n ${target.workspace} --subscription ${target.subscriptionId}`,
+      );
     } else {
-      findings.push({
-        status: "unknown",
-        messageId: "status-unknown",
+      report.unknown(
+        "status-unknown",
         resourceId,
-        data: { mode },
-        evidence: base,
-        remediation: `Check the status with az ml workspace show -n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId} --query managed_network.status; provision with az ml workspace provision-network -g ${target.resourceGroup} -n ${target.workspace}`,
-      });
+        { mode },
+        base,
+        `Check the status with az ml workspace show -n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId} --query managed_network.status; provision with az ml workspace provision-network -g ${target.resourceGroup} -n ${target.workspace}`,
+      );
     }
 
-    if (eqi(mode, INTERNET)) return findings;
+    if (eqi(mode, INTERNET)) return;
     if (!eqi(mode, APPROVED)) {
-      findings.push({ status: "unknown", messageId: "unrecognised-mode", resourceId, data: { mode }, evidence: base });
-      return findings;
+      report.unknown("unrecognised-mode", resourceId, { mode }, base);
+      return;
     }
 
     // Before provisioning every rule reads Inactive (ARM shows them so until the network exists): they
@@ -121,7 +99,7 @@ export default defineCheck<"workspace" | "registry", MessageId>({
 
     // (a) The workspace's own registry.
     if (parts.registry.state === "none") {
-      findings.push({ status: "skip", messageId: "no-registry", resourceId, evidence: { ...base, registry: null } });
+      report.skip("no-registry", resourceId, undefined, { ...base, registry: null });
     } else {
       const registryId = parts.workspace.containerRegistryId ?? parts.registry.value.id;
       const loginServer = loginServerOf(parts.registry.raw, registryId);
@@ -130,16 +108,15 @@ export default defineCheck<"workspace" | "registry", MessageId>({
       );
       const registryName = nameOf(registryId);
       const evidence = { ...base, registry: registryId, loginServer, ...verdict.evidence };
-      findings.push(
-        verdictFinding(
-          verdict,
-          resourceId,
-          evidence,
-          { allowed: "registry-allowed", blocked: "registry-blocked", uncertain: "registry-uncertain" },
-          { registry: registryName, loginServer },
-          () =>
-            `az ml workspace outbound-rule set ${ruleArgs(target, `allow-${registryName}`)} --type private_endpoint --service-resource-id ${registryId} --spark-enabled false --subresource-target registry`,
-        ),
+      reportVerdict(
+        report,
+        verdict,
+        resourceId,
+        evidence,
+        { allowed: "registry-allowed", blocked: "registry-blocked", uncertain: "registry-uncertain" },
+        { registry: registryName, loginServer },
+        () =>
+          `az ml workspace outbound-rule set ${ruleArgs(target, `allow-${registryName}`)} --type private_endpoint --service-resource-id ${registryId} --spark-enabled false --subresource-target registry`,
       );
     }
 
@@ -147,22 +124,20 @@ export default defineCheck<"workspace" | "registry", MessageId>({
     for (const { endpoint, tag, fqdn, rule } of MICROSOFT_ENDPOINTS) {
       const verdict = judge.verdict((candidate) => microsoftCoverage(candidate, tag, fqdn, parts.workspace.location));
       const evidence = { ...base, endpoint, serviceTag: tag, fqdn, port: PORT, ...verdict.evidence };
-      findings.push(
-        verdictFinding(
-          verdict,
-          resourceId,
-          evidence,
-          { allowed: "images-allowed", blocked: "images-blocked", uncertain: "images-uncertain" },
-          { endpoint, tag, fqdn },
-          () =>
-            [
-              `az ml workspace outbound-rule set ${ruleArgs(target, rule)} --type service_tag --service-tag ${tag} --protocol TCP --port-ranges 443`,
-              `or (Azure Firewall, billed): az ml workspace outbound-rule set ${ruleArgs(target, `${rule}-fqdn`)} --type fqdn --destination '${fqdn}'`,
-            ].join("; "),
-        ),
+      reportVerdict(
+        report,
+        verdict,
+        resourceId,
+        evidence,
+        { allowed: "images-allowed", blocked: "images-blocked", uncertain: "images-uncertain" },
+        { endpoint, tag, fqdn },
+        () =>
+          [
+            `az ml workspace outbound-rule set ${ruleArgs(target, rule)} --type service_tag --service-tag ${tag} --protocol TCP --port-ranges 443`,
+            `or (Azure Firewall, billed): az ml workspace outbound-rule set ${ruleArgs(target, `${rule}-fqdn`)} --type fqdn --destination '${fqdn}'`,
+          ].join("; "),
       );
     }
-    return findings;
   },
 });
 
@@ -234,47 +209,37 @@ class RuleJudge {
   }
 }
 
-function verdictFinding(
+/** The one finding for a destination: the message of `ids` that matches the verdict. */
+function reportVerdict(
+  report: FindingReportOf<typeof MESSAGES>,
   verdict: Verdict,
   resourceId: string,
   evidence: Record<string, unknown>,
-  ids: { allowed: MessageId; blocked: MessageId; uncertain: MessageId },
+  ids: Record<"allowed" | "blocked" | "uncertain", keyof typeof MESSAGES>,
   data: Record<string, string>,
   addRule: () => string,
-): CheckFinding<MessageId> {
+): void {
   if (verdict.status === "pass") {
     const pending = verdict.pending ? " (in effect once the managed network is provisioned)" : "";
-    return {
-      status: "pass",
-      messageId: ids.allowed,
-      resourceId,
-      data: { ...data, rules: names(verdict.allowing), pending },
-      evidence,
-    };
+    report.pass(ids.allowed, resourceId, { ...data, rules: names(verdict.allowing), pending }, evidence);
+    return;
   }
   if (verdict.status === "unknown") {
-    return {
-      status: "unknown",
-      messageId: ids.uncertain,
+    report.unknown(
+      ids.uncertain,
       resourceId,
-      data: { ...data, reason: verdict.reason },
+      { ...data, reason: verdict.reason },
       evidence,
-      remediation: `Add an exact rule: ${addRule()}`,
-    };
+      `Add an exact rule: ${addRule()}`,
+    );
+    return;
   }
   const inactive = verdict.inactive.length > 0 ? `; rule ${names(verdict.inactive)} matches but is Inactive` : "";
   const reactivate =
     verdict.inactive.length > 0
       ? `Turn rule ${names(verdict.inactive)} back on (portal: workspace > Networking > Workspace outbound access > Active), or add one: `
       : "";
-  return {
-    status: "fail",
-    messageId: ids.blocked,
-    resourceId,
-    data: { ...data, inactive },
-    evidence,
-    remediation: `${reactivate}${addRule()}`,
-  };
+  report.fail(ids.blocked, resourceId, { ...data, inactive }, evidence, `${reactivate}${addRule()}`);
 }
 
 /** The workspace's registry: a private endpoint rule to it, or an FQDN rule for its login server. */

@@ -1,18 +1,9 @@
 import { unresolvedRemediation } from "../src/core/remediation.js";
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck } from "../src/engine/types.js";
 import { asObject, eqi, parseResourceId, registryPolicyView } from "../src/snapshot/model.js";
 import { nameOf, resourceGroupOf, workspaceArgs } from "./shared.js";
 
-type MessageId =
-  | "quarantine-enabled"
-  | "quarantine-off"
-  | "admin-enabled"
-  | "admin-disabled-identity"
-  | "admin-disabled-cached-password"
-  | "undetermined"
-  | "no-registry";
-
-export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
+export default defineCheck({
   id: "registry-policies",
   title:
     "The workspace's registry has no image quarantine, and its admin user is enabled whenever the workspace signs in with the admin password",
@@ -34,12 +25,11 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
   },
   remediation:
     "az resource update --ids REGISTRY_ID --set properties.policies.quarantinePolicy.status=disabled; az acr update -n REGISTRY --admin-enabled true && az ml workspace sync-keys -n WS -g RG",
-  run(parts, context) {
+  run(parts, report, context) {
     const workspaceId = parts.workspace.id || context.target.workspaceId;
     if (parts.registry.state === "none") {
-      return [
-        { status: "skip", messageId: "no-registry", resourceId: workspaceId, evidence: { containerRegistry: null } },
-      ];
+      report.skip("no-registry", workspaceId, undefined, { containerRegistry: null });
+      return;
     }
     const raw = parts.registry.raw;
     const policy = registryPolicyView(raw);
@@ -47,41 +37,32 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
     const registry = nameOf(id);
     const subscription = parseResourceId(id)?.subscriptionId;
     const acrWhere = `-n ${registry} -g ${resourceGroupOf(id)}${subscription ? ` --subscription ${subscription}` : ""}`;
-    const findings: Array<CheckFinding<MessageId>> = [];
 
     // ---- quarantine: ARM sends "enabled"/"disabled" in lower case; absent means the preview feature is off.
     const quarantineEvidence = { registry: id, quarantinePolicy: policy.quarantine ?? null };
     if (policy.quarantine === undefined || eqi(policy.quarantine, "disabled")) {
-      findings.push({
-        status: "pass",
-        messageId: "quarantine-off",
-        resourceId: id,
-        data: { registry, quarantine: policy.quarantine ?? "absent" },
-        evidence: quarantineEvidence,
-      });
+      report.pass("quarantine-off", id, { registry, quarantine: policy.quarantine ?? "absent" }, quarantineEvidence);
     } else if (eqi(policy.quarantine, "enabled")) {
-      findings.push({
-        status: "fail",
-        messageId: "quarantine-enabled",
-        resourceId: id,
-        data: { registry },
-        evidence: quarantineEvidence,
+      report.fail(
+        "quarantine-enabled",
+        id,
+        { registry },
+        quarantineEvidence,
         // No `az acr` command sets this policy; it is an ARM property.
-        remediation: `az resource update --ids ${id} --set properties.policies.quarantinePolicy.status=disabled`,
-      });
+        `az resource update --ids ${id} --set properties.policies.quarantinePolicy.status=disabled`,
+      );
     } else {
-      findings.push({
-        status: "unknown",
-        messageId: "undetermined",
-        resourceId: id,
-        data: {
+      report.unknown(
+        "undetermined",
+        id,
+        {
           setting: "the quarantine policy",
           registry,
           reason: `its status is "${policy.quarantine}", neither enabled nor disabled`,
         },
-        evidence: quarantineEvidence,
-        remediation: `az resource show --ids ${id} --query properties.policies.quarantinePolicy`,
-      });
+        quarantineEvidence,
+        `az resource show --ids ${id} --query properties.policies.quarantinePolicy`,
+      );
     }
 
     // ---- admin user: matters only against how the workspace signs in (cached password or identity).
@@ -94,46 +75,32 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
     };
     const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
     if (policy.adminUserEnabled) {
-      findings.push({
-        status: "pass",
-        messageId: "admin-enabled",
-        resourceId: id,
-        data: { registry },
-        evidence: adminEvidence,
-      });
+      report.pass("admin-enabled", id, { registry }, adminEvidence);
     } else if (comparison.cachedCredentials === true) {
-      findings.push({
-        status: "fail",
-        messageId: "admin-disabled-cached-password",
-        resourceId: id,
-        data: { registry },
-        evidence: adminEvidence,
-        remediation: [
+      report.fail(
+        "admin-disabled-cached-password",
+        id,
+        { registry },
+        adminEvidence,
+        [
           `Re-enable the admin user and refresh the workspace's copy of its password: az acr update ${acrWhere} --admin-enabled true && ${sync}`,
           `or keep it disabled and let the workspace sign in with its managed identity (it needs a role on the registry that can push and pull), then sync so the cached password is dropped: ${sync}`,
         ].join("\n"),
-      });
+      );
     } else if (comparison.cachedCredentials === false) {
-      findings.push({
-        status: "pass",
-        messageId: "admin-disabled-identity",
-        resourceId: id,
-        data: { registry },
-        evidence: adminEvidence,
-      });
+      report.pass("admin-disabled-identity", id, { registry }, adminEvidence);
     } else {
       // The workspace's keys were not read (--no-keys, or listKeys failed): how it signs in is unknown.
       const reason = comparison.reason ?? "the workspace's keys were not read";
-      findings.push({
-        status: "unknown",
-        messageId: "undetermined",
-        resourceId: id,
-        data: {
+      report.unknown(
+        "undetermined",
+        id,
+        {
           setting: "the disabled admin user",
           registry,
           reason: `whether the workspace holds a cached registry password is unknown (${reason})`,
         },
-        evidence: {
+        {
           ...adminEvidence,
           keysOutcome: comparison.outcome ?? null,
           reason,
@@ -141,13 +108,12 @@ export default defineCheck<"workspace" | "registry" | "keys", MessageId>({
           ...(comparison.statusCode !== undefined ? { statusCode: comparison.statusCode } : {}),
           ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
         },
-        remediation: comparison.failedOperation
+        comparison.failedOperation
           ? unresolvedRemediation([
               { resourceId: workspaceId, missingPermission: comparison.permission, statusCode: comparison.statusCode },
             ])
           : "Run again without --no-keys (needs Microsoft.MachineLearningServices/workspaces/listKeys/action on the workspace) to learn whether it holds a cached registry password.",
-      });
+      );
     }
-    return findings;
   },
 });

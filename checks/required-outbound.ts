@@ -1,8 +1,14 @@
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { type Status } from "../src/core/status.js";
 import { unresolvedRemediation } from "../src/core/remediation.js";
-import { evaluateFlow, rulesFromNsg, type Destination, type NsgRule } from "../src/net/index.js";
-import { normaliseRegion, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { evaluateFlow, rulesFromNsg, type Destination, type Flow, type NsgRule } from "../src/net/index.js";
+import {
+  normaliseRegion,
+  vnetIdOfSubnet,
+  type ComputeView,
+  type SubnetView,
+  type VirtualNetworkView,
+} from "../src/snapshot/model.js";
 import {
   computeSubnets,
   errorEvidence,
@@ -15,8 +21,6 @@ import {
   resolveSubnet,
   resourceGroupOf,
 } from "./shared.js";
-
-type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
 
 interface Requirement {
   direction: "Outbound" | "Inbound";
@@ -69,150 +73,164 @@ const PUBLIC_IP_INBOUND: Requirement = {
   batchOnly: true,
 };
 
-export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
+const MESSAGES = {
+  allowed: "Subnet {subnet} allows {flow} ({purpose}): {reason}.",
+  "no-nsg":
+    "Subnet {subnet} has no network security group; the traffic Azure Machine Learning needs is not filtered by one.",
+  blocked: "Subnet {subnet} blocks {flow}, needed for {purpose}: {reason}.",
+  undetermined: "Cannot decide whether subnet {subnet} allows {flow}: {reason}.",
+  "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
+  "managed-network":
+    "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
+} satisfies Record<string, string>;
+
+type RequiredOutboundReport = FindingReportOf<typeof MESSAGES>;
+
+export default defineCheck({
   id: "required-outbound",
   title: "The NSG on every compute subnet allows the service-tag traffic Azure Machine Learning compute requires",
   severity: "high",
   requires: ["workspace", "computes", "virtualNetworks", "networkSecurityGroups"],
-  messages: {
-    allowed: "Subnet {subnet} allows {flow} ({purpose}): {reason}.",
-    "no-nsg":
-      "Subnet {subnet} has no network security group; the traffic Azure Machine Learning needs is not filtered by one.",
-    blocked: "Subnet {subnet} blocks {flow}, needed for {purpose}: {reason}.",
-    undetermined: "Cannot decide whether subnet {subnet} allows {flow}: {reason}.",
-    "no-subnets": "No compute of this workspace is in a virtual network subnet; no NSG applies.",
-    "managed-network":
-      "The workspace isolates its computes in a managed network ({isolationMode}); the NSGs of your virtual networks are not on their path.",
-  },
+  messages: MESSAGES,
   remediation:
     "Add an NSG rule that allows the blocked service tag, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n Allow-AzureActiveDirectory-Tcp-443-Out --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes AzureActiveDirectory --destination-port-ranges 443",
-  run(parts, context) {
-    if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
+  run(parts, report, context) {
+    if (isManagedNetwork(parts)) return managedNetworkSkip(parts, context.target, report);
     const subnets = computeSubnets(parts.computes);
     if (subnets.length === 0) {
-      return [noSubnetsSkip(parts, context.target)];
+      return noSubnetsSkip(parts, context.target, report);
     }
-    const findings: Array<CheckFinding<MessageId>> = [];
-    for (const { subnetId, computes } of subnets) {
-      const publicIpComputes = computes
-        .filter((compute) => isBatchCompute(compute) && hasPublicIp(compute))
-        .map((compute) => compute.name);
-      const batch = computes.some(isBatchCompute);
-      const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
-      const resolved = resolveSubnet(subnetId, parts.virtualNetworks);
-      // The VNet's region names the regional tags, even when the subnet itself is missing from it.
-      const vnetId = vnetIdOfSubnet(subnetId);
-      const vnetRead = vnetId ? parts.virtualNetworks(vnetId) : undefined;
-      const region = vnetRead?.ok ? normaliseRegion(vnetRead.value.location) : "";
-      const requirements = [
-        ...REQUIRED_OUTBOUND.filter((requirement) => batch || !requirement.batchOnly),
-        ...(publicIpComputes.length > 0 ? [PUBLIC_IP_INBOUND] : []),
-      ].map((requirement) => ({ ...requirement, tag: regional(requirement.tag, region) }));
-      const push = (
-        status: Status,
-        messageId: MessageId,
-        requirement: Requirement,
-        reason: string,
-        evidence: Record<string, unknown>,
-        remediation?: string,
-      ): void => {
-        findings.push({
-          status,
-          messageId,
-          resourceId: subnetId,
-          data: { subnet: nameOf(subnetId), flow: describe(requirement), purpose: requirement.purpose, reason },
-          evidence: {
-            ...base,
-            direction: requirement.direction,
-            tag: requirement.tag,
-            protocol: requirement.protocol,
-            port: requirement.port,
-            ...(requirement.direction === "Inbound" ? { publicIpComputes } : {}),
-            ...evidence,
-          },
-          ...(remediation ? { remediation } : {}),
-        });
-      };
-
-      if (!resolved.ok) {
-        for (const requirement of requirements)
-          push("unknown", "undetermined", requirement, resolved.reason, resolved.evidence, resolved.remediation);
-        continue;
-      }
-      const { vnet, subnet } = resolved;
-      const nsgId = subnet.networkSecurityGroupId;
-      if (!nsgId) {
-        findings.push({
-          status: "pass",
-          messageId: "no-nsg",
-          resourceId: subnetId,
-          data: { subnet: nameOf(subnetId) },
-          evidence: { ...base, networkSecurityGroup: null },
-        });
-        continue;
-      }
-      const nsg = parts.networkSecurityGroups(nsgId);
-      if (!nsg.ok) {
-        const remediation = unresolvedRemediation([
-          {
-            resourceId: nsgId,
-            missingPermission: nsg.error?.permission,
-            code: nsg.error?.code,
-            statusCode: nsg.error?.statusCode,
-          },
-        ]);
-        for (const requirement of requirements)
-          push(
-            "unknown",
-            "undetermined",
-            requirement,
-            nsg.reason,
-            { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) },
-            remediation,
-          );
-        continue;
-      }
-      const { rules, malformed } = rulesFromNsg(nsg.value);
-      // Priorities already taken, per direction: each proposed allow rule gets a free one.
-      const taken = { Outbound: new Set<number>(), Inbound: new Set<number>() };
-      for (const rule of rules) if (!rule.isDefault) taken[rule.direction].add(rule.priority);
-
-      for (const requirement of requirements) {
-        const tagDestination: Destination = { kind: "tag", tag: requirement.tag, ...(region ? { region } : {}) };
-        const verdict = evaluateFlow(rules, {
-          direction: requirement.direction,
-          protocol: requirement.protocol,
-          port: requirement.port,
-          sourcePrefixes: subnet.addressPrefixes,
-          vnetPrefixes: vnet.addressPrefixes,
-          ...(requirement.direction === "Outbound"
-            ? { destination: tagDestination }
-            : // Inbound: the subnet is the target (VirtualNetwork when it has no prefix of its own).
-              {
-                destination: subnet.addressPrefixes[0]
-                  ? { kind: "cidr", cidr: subnet.addressPrefixes[0] }
-                  : { kind: "tag", tag: "VirtualNetwork" },
-                inboundSource: tagDestination,
-              }),
-        });
-        const evidence = {
-          region: region || null,
-          subnetPrefixes: subnet.addressPrefixes,
-          networkSecurityGroup: nsgId,
-          decidingRule: describeRule(verdict.decidingRule),
-          uncertainRules: verdict.uncertainRules.map(describeRule),
-          ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
-        };
-        if (verdict.decision === "allow") push("pass", "allowed", requirement, verdict.reason, evidence);
-        else if (verdict.decision === "deny") {
-          const priority = freePriority(verdict.decidingRule, taken[requirement.direction]);
-          push("fail", "blocked", requirement, verdict.reason, evidence, ruleCommand(nsgId, requirement, priority));
-        } else push("unknown", "undetermined", requirement, verdict.reason, evidence);
-      }
-    }
-    return findings;
+    for (const { subnetId, computes } of subnets) judgeSubnet(parts, report, subnetId, computes);
   },
 });
+
+/** Whether one compute subnet's NSG allows each flow its computes need, one finding per flow. */
+function judgeSubnet(
+  parts: Pick<Parts, "virtualNetworks" | "networkSecurityGroups">,
+  report: RequiredOutboundReport,
+  subnetId: string,
+  computes: ComputeView[],
+): void {
+  const publicIpComputes = computes
+    .filter((compute) => isBatchCompute(compute) && hasPublicIp(compute))
+    .map((compute) => compute.name);
+  const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
+  const resolved = resolveSubnet(subnetId, parts.virtualNetworks);
+  // The VNet's region names the regional tags, even when the subnet itself is missing from it.
+  const vnetId = vnetIdOfSubnet(subnetId);
+  const vnetRead = vnetId ? parts.virtualNetworks(vnetId) : undefined;
+  const region = vnetRead?.ok ? normaliseRegion(vnetRead.value.location) : "";
+  const requirements = subnetRequirements(computes, publicIpComputes.length > 0, region);
+  const push = (
+    status: Status,
+    messageId: keyof typeof MESSAGES,
+    requirement: Requirement,
+    reason: string,
+    evidence: Record<string, unknown>,
+    remediation?: string,
+  ): void => {
+    report.add(
+      status,
+      messageId,
+      subnetId,
+      { subnet: nameOf(subnetId), flow: describe(requirement), purpose: requirement.purpose, reason },
+      {
+        ...base,
+        direction: requirement.direction,
+        tag: requirement.tag,
+        protocol: requirement.protocol,
+        port: requirement.port,
+        ...(requirement.direction === "Inbound" ? { publicIpComputes } : {}),
+        ...evidence,
+      },
+      remediation,
+    );
+  };
+
+  if (!resolved.ok) {
+    for (const requirement of requirements)
+      push("unknown", "undetermined", requirement, resolved.reason, resolved.evidence, resolved.remediation);
+    return;
+  }
+  const { vnet, subnet } = resolved;
+  const nsgId = subnet.networkSecurityGroupId;
+  if (!nsgId) {
+    report.pass("no-nsg", subnetId, { subnet: nameOf(subnetId) }, { ...base, networkSecurityGroup: null });
+    return;
+  }
+  const nsg = parts.networkSecurityGroups(nsgId);
+  if (!nsg.ok) {
+    const remediation = unresolvedRemediation([
+      {
+        resourceId: nsgId,
+        missingPermission: nsg.error?.permission,
+        code: nsg.error?.code,
+        statusCode: nsg.error?.statusCode,
+      },
+    ]);
+    for (const requirement of requirements)
+      push(
+        "unknown",
+        "undetermined",
+        requirement,
+        nsg.reason,
+        { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) },
+        remediation,
+      );
+    return;
+  }
+  const { rules, malformed } = rulesFromNsg(nsg.value);
+  // Priorities already taken, per direction: each proposed allow rule gets a free one.
+  const taken = { Outbound: new Set<number>(), Inbound: new Set<number>() };
+  for (const rule of rules) if (!rule.isDefault) taken[rule.direction].add(rule.priority);
+
+  for (const requirement of requirements) {
+    const verdict = evaluateFlow(rules, requiredFlow(requirement, region, vnet, subnet));
+    const evidence = {
+      region: region || null,
+      subnetPrefixes: subnet.addressPrefixes,
+      networkSecurityGroup: nsgId,
+      decidingRule: describeRule(verdict.decidingRule),
+      uncertainRules: verdict.uncertainRules.map(describeRule),
+      ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
+    };
+    if (verdict.decision === "allow") push("pass", "allowed", requirement, verdict.reason, evidence);
+    else if (verdict.decision === "deny") {
+      const priority = freePriority(verdict.decidingRule, taken[requirement.direction]);
+      push("fail", "blocked", requirement, verdict.reason, evidence, ruleCommand(nsgId, requirement, priority));
+    } else push("unknown", "undetermined", requirement, verdict.reason, evidence);
+  }
+}
+
+/** The flows a subnet's computes need, their regional tags named for the VNet's region. */
+function subnetRequirements(computes: ComputeView[], publicIp: boolean, region: string): Requirement[] {
+  const batch = computes.some(isBatchCompute);
+  return [
+    ...REQUIRED_OUTBOUND.filter((requirement) => batch || !requirement.batchOnly),
+    ...(publicIp ? [PUBLIC_IP_INBOUND] : []),
+  ].map((requirement) => ({ ...requirement, tag: regional(requirement.tag, region) }));
+}
+
+/** A requirement as the flow evaluateFlow judges against the NSG's rules. */
+function requiredFlow(requirement: Requirement, region: string, vnet: VirtualNetworkView, subnet: SubnetView): Flow {
+  const tagDestination: Destination = { kind: "tag", tag: requirement.tag, ...(region ? { region } : {}) };
+  return {
+    direction: requirement.direction,
+    protocol: requirement.protocol,
+    port: requirement.port,
+    sourcePrefixes: subnet.addressPrefixes,
+    vnetPrefixes: vnet.addressPrefixes,
+    ...(requirement.direction === "Outbound"
+      ? { destination: tagDestination }
+      : // Inbound: the subnet is the target (VirtualNetwork when it has no prefix of its own).
+        {
+          destination: subnet.addressPrefixes[0]
+            ? { kind: "cidr", cidr: subnet.addressPrefixes[0] }
+            : { kind: "tag", tag: "VirtualNetwork" },
+          inboundSource: tagDestination,
+        }),
+  };
+}
 
 function regional(tag: string, region: string): string {
   // Without a known region the global tag is the honest destination.

@@ -1,4 +1,5 @@
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck } from "../src/engine/types.js";
+import { type Status } from "../src/core/status.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
 import { unresolvedRemediation } from "../src/net/reachability.js";
 import { eqi, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
@@ -12,13 +13,11 @@ import {
   resourceGroupOf,
 } from "./shared.js";
 
-type MessageId = "allowed" | "no-nsg" | "blocked" | "undetermined" | "no-subnets" | "managed-network";
-
 /** Image pulls go to Microsoft Container Registry, which serves its content through Front Door. */
 const REQUIRED_TAGS = ["MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"] as const;
 const PORT = 443;
 
-export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "networkSecurityGroups", MessageId>({
+export default defineCheck({
   id: "service-tags-outbound",
   title: "The NSG on every compute subnet lets TCP 443 out to MicrosoftContainerRegistry and AzureFrontDoor.FirstParty",
   severity: "high",
@@ -34,31 +33,30 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
   },
   remediation:
     "Add an outbound NSG rule, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n AllowMcrOutbound --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes MicrosoftContainerRegistry AzureFrontDoor.FirstParty --destination-port-ranges 443",
-  run(parts, context) {
-    if (isManagedNetwork(parts)) return [managedNetworkSkip(parts, context.target)];
+  run(parts, report, context) {
+    if (isManagedNetwork(parts)) return managedNetworkSkip(parts, context.target, report);
     const subnets = computeSubnets(parts.computes);
     if (subnets.length === 0) {
-      return [noSubnetsSkip(parts, context.target)];
+      return noSubnetsSkip(parts, context.target, report);
     }
-    const findings: Array<CheckFinding<MessageId>> = [];
     for (const { subnetId, computes } of subnets) {
       const base = { subnet: subnetId, computes: computes.map((compute) => compute.name) };
       const perTag = (
-        status: CheckFinding["status"],
-        messageId: MessageId,
+        status: Status,
+        messageId: "no-nsg" | "undetermined",
         reason: string,
         evidence: Record<string, unknown>,
         remediation?: string,
       ): void => {
         for (const tag of REQUIRED_TAGS) {
-          findings.push({
+          report.add(
             status,
             messageId,
-            resourceId: subnetId,
-            data: { subnet: nameOf(subnetId), tag, reason },
-            evidence: { ...base, tag, port: PORT, ...evidence },
-            ...(remediation ? { remediation } : {}),
-          });
+            subnetId,
+            { subnet: nameOf(subnetId), tag, reason },
+            { ...base, tag, port: PORT, ...evidence },
+            remediation,
+          );
         }
       };
       const vnetId = vnetIdOfSubnet(subnetId);
@@ -136,21 +134,18 @@ export default defineCheck<"workspace" | "computes" | "virtualNetworks" | "netwo
           ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
         };
         const data = { subnet: nameOf(subnetId), tag, reason: verdict.reason };
-        if (verdict.decision === "allow")
-          findings.push({ status: "pass", messageId: "allowed", resourceId: subnetId, data, evidence });
+        if (verdict.decision === "allow") report.pass("allowed", subnetId, data, evidence);
         else if (verdict.decision === "deny") {
-          findings.push({
-            status: "fail",
-            messageId: "blocked",
-            resourceId: subnetId,
+          report.fail(
+            "blocked",
+            subnetId,
             data,
             evidence,
-            remediation: `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n Allow-${tag.replace(/\W/g, "")}-443 --priority ${allowPriority(verdict.decidingRule)} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes ${tag} --destination-port-ranges 443`,
-          });
-        } else findings.push({ status: "unknown", messageId: "undetermined", resourceId: subnetId, data, evidence });
+            `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n Allow-${tag.replace(/\W/g, "")}-443 --priority ${allowPriority(verdict.decidingRule)} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes ${tag} --destination-port-ranges 443`,
+          );
+        } else report.unknown("undetermined", subnetId, data, evidence);
       }
     }
-    return findings;
   },
 });
 

@@ -1,7 +1,7 @@
 // Helpers several checks share. Pure: no I/O, no SDK.
 
 import { unresolvedRemediation } from "../src/core/remediation.js";
-import type { CheckFinding, Parts } from "../src/engine/types.js";
+import type { FindingReport, Parts } from "../src/engine/types.js";
 import {
   eqi,
   idKey,
@@ -78,24 +78,26 @@ export function computeSubnets(computes: ComputeView[]): Array<{ subnetId: strin
 export function managedNetworkSkip(
   parts: Pick<Parts, "workspace">,
   target: SnapshotTarget,
-): CheckFinding<"managed-network"> {
-  return {
-    status: "skip",
-    messageId: "managed-network",
-    resourceId: target.workspaceId,
-    data: { isolationMode: parts.workspace.managedNetworkIsolation ?? "" },
-    evidence: { isolationMode: parts.workspace.managedNetworkIsolation ?? null },
-  };
+  report: FindingReport<"managed-network">,
+): void {
+  const isolationMode = parts.workspace.managedNetworkIsolation;
+  report.skip(
+    "managed-network",
+    target.workspaceId,
+    { isolationMode: isolationMode ?? "" },
+    { isolationMode: isolationMode ?? null },
+  );
 }
 
 /** The skip of a network check when no compute sits in a subnet: nothing there for it to judge. */
-export function noSubnetsSkip(parts: Pick<Parts, "computes">, target: SnapshotTarget): CheckFinding<"no-subnets"> {
-  return {
-    status: "skip",
-    messageId: "no-subnets",
-    resourceId: parts.computes[0]?.id ?? target.workspaceId,
-    evidence: { computes: parts.computes.map((compute) => compute.id) },
-  };
+export function noSubnetsSkip(
+  parts: Pick<Parts, "computes">,
+  target: SnapshotTarget,
+  report: FindingReport<"no-subnets">,
+): void {
+  report.skip("no-subnets", parts.computes[0]?.id ?? target.workspaceId, undefined, {
+    computes: parts.computes.map((compute) => compute.id),
+  });
 }
 
 export type SubnetResolution =

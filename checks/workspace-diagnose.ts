@@ -1,11 +1,8 @@
 import { unresolvedRemediation } from "../src/core/remediation.js";
-import { defineCheck, type CheckFinding } from "../src/engine/types.js";
+import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { eqi } from "../src/snapshot/model.js";
 import type { CollectionError, DiagnoseResult, SnapshotTarget } from "../src/snapshot/types.js";
 import { errorEvidence } from "./shared.js";
-
-type MessageId =
-  "not-requested" | "diagnose-failed" | "clean" | "diagnose-error" | "diagnose-warning" | "diagnose-info";
 
 const LEARN = "learn.microsoft.com/azure/machine-learning/how-to-workspace-diagnostic-api";
 
@@ -19,49 +16,57 @@ const RELATED_CHECKS: Record<string, readonly string[]> = {
   keyvault: ["private-dns", "private-endpoint-region"],
 };
 
-export default defineCheck<"workspace" | "diagnose", MessageId>({
+const MESSAGES = {
+  "not-requested":
+    "Azure's workspace diagnose was not run: run preflight with --diagnose (and --diagnose-timeout SECONDS) to include it.",
+  "diagnose-failed": "Azure's workspace diagnose gave no results: {reason}.",
+  clean: "Azure's workspace diagnose reports nothing in any category.",
+  "diagnose-error": "Azure's workspace diagnose ({category}) reports error {code}: {message}",
+  "diagnose-warning": "Azure's workspace diagnose ({category}) reports warning {code}: {message}",
+  "diagnose-info": "Azure's workspace diagnose ({category}) reports {level} {code}: {message}",
+} satisfies Record<string, string>;
+
+export default defineCheck({
   id: "workspace-diagnose",
   title: "Azure's own workspace diagnose reports no errors or warnings",
   severity: "medium",
   requires: ["workspace", "diagnose"],
-  messages: {
-    "not-requested":
-      "Azure's workspace diagnose was not run: run preflight with --diagnose (and --diagnose-timeout SECONDS) to include it.",
-    "diagnose-failed": "Azure's workspace diagnose gave no results: {reason}.",
-    clean: "Azure's workspace diagnose reports nothing in any category.",
-    "diagnose-error": "Azure's workspace diagnose ({category}) reports error {code}: {message}",
-    "diagnose-warning": "Azure's workspace diagnose ({category}) reports warning {code}: {message}",
-    "diagnose-info": "Azure's workspace diagnose ({category}) reports {level} {code}: {message}",
-  },
+  messages: MESSAGES,
   remediation: `Read the diagnose result and fix what it names; see ${LEARN}.`,
-  run(parts, context) {
+  run(parts, report, context) {
     const resourceId = context.target.workspaceId;
     const diagnose = parts.diagnose;
     if (!diagnose.requested) {
       // The engine shows no remediation on a skip: the message says how to run it.
-      return [{ status: "skip", messageId: "not-requested", resourceId, evidence: { requested: false } }];
+      report.skip("not-requested", resourceId, undefined, { requested: false });
+      return;
     }
     if (diagnose.error || !diagnose.results) {
       const error = diagnose.error;
-      return [
-        {
-          status: "unknown",
-          messageId: "diagnose-failed",
-          resourceId,
-          data: { reason: error?.message ?? "the snapshot holds no diagnose results" },
-          evidence: { requested: true, ...errorEvidence(error) },
-          remediation: failureRemediation(error, resourceId),
-        },
-      ];
+      report.unknown(
+        "diagnose-failed",
+        resourceId,
+        { reason: error?.message ?? "the snapshot holds no diagnose results" },
+        { requested: true, ...errorEvidence(error) },
+        failureRemediation(error, resourceId),
+      );
+      return;
     }
     if (diagnose.results.length === 0) {
-      return [{ status: "pass", messageId: "clean", resourceId, evidence: { requested: true, results: 0 } }];
+      report.pass("clean", resourceId, undefined, { requested: true, results: 0 });
+      return;
     }
-    return diagnose.results.map((result) => resultFinding(result, resourceId, context.target));
+    for (const result of diagnose.results) reportResult(report, result, resourceId, context.target);
   },
 });
 
-function resultFinding(result: DiagnoseResult, resourceId: string, target: SnapshotTarget): CheckFinding<MessageId> {
+/** One diagnose result as a finding: errors fail, warnings warn, anything else is reported as it stands. */
+function reportResult(
+  report: FindingReportOf<typeof MESSAGES>,
+  result: DiagnoseResult,
+  resourceId: string,
+  target: SnapshotTarget,
+): void {
   const evidence = { category: result.category, code: result.code, level: result.level, message: result.message };
   const data = {
     category: result.category,
@@ -70,25 +75,11 @@ function resultFinding(result: DiagnoseResult, resourceId: string, target: Snaps
     message: result.message,
   };
   if (eqi(result.level, "Error"))
-    return {
-      status: "fail",
-      messageId: "diagnose-error",
-      resourceId,
-      data,
-      evidence,
-      remediation: resultRemediation(result, target),
-    };
-  if (eqi(result.level, "Warning"))
-    return {
-      status: "warn",
-      messageId: "diagnose-warning",
-      resourceId,
-      data,
-      evidence,
-      remediation: resultRemediation(result, target),
-    };
+    report.fail("diagnose-error", resourceId, data, evidence, resultRemediation(result, target));
+  else if (eqi(result.level, "Warning"))
+    report.warn("diagnose-warning", resourceId, data, evidence, resultRemediation(result, target));
   // Information, or a level the service may add later: reported, not judged.
-  return { status: "pass", messageId: "diagnose-info", resourceId, data, evidence };
+  else report.pass("diagnose-info", resourceId, data, evidence);
 }
 
 function resultRemediation(result: DiagnoseResult, target: SnapshotTarget): string {

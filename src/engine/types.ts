@@ -75,17 +75,55 @@ export interface CheckFinding<M extends string = string> {
   remediation?: string;
 }
 
-export interface CheckDefinition<R extends PartName = PartName, M extends string = string> {
+/** Values for a message template's {placeholders}. */
+export type FindingData = Record<string, string | number>;
+
+/**
+ * How a check reports: one call per finding, `report.fail(messageId, resourceId, data, evidence)`.
+ * Message ids are the keys of the check's `messages`; any other does not compile.
+ */
+export interface FindingReport<M extends string> {
+  fail(messageId: M, resourceId: string, data: FindingData | undefined, evidence: Evidence, remediation?: string): void;
+  unknown(
+    messageId: M,
+    resourceId: string,
+    data: FindingData | undefined,
+    evidence: Evidence,
+    remediation?: string,
+  ): void;
+  warn(messageId: M, resourceId: string, data: FindingData | undefined, evidence: Evidence, remediation?: string): void;
+  pass(messageId: M, resourceId: string, data: FindingData | undefined, evidence: Evidence): void;
+  skip(messageId: M, resourceId: string, data: FindingData | undefined, evidence: Evidence): void;
+  /** A finding whose status is decided at run time. */
+  add(
+    status: Status,
+    messageId: M,
+    resourceId: string,
+    data: FindingData | undefined,
+    evidence: Evidence,
+    remediation?: string,
+  ): void;
+}
+
+/** The report of a check whose message templates are `Messages` (`FindingReportOf<typeof MESSAGES>`). */
+export type FindingReportOf<Messages> = FindingReport<keyof Messages & string>;
+
+export interface CheckDefinition<R extends PartName, Messages extends Record<string, string>> {
   id: string;
   /** States the healthy condition. */
   title: string;
   severity: Severity;
+  /** The parts `run` reads; reading any other does not compile. */
   requires: readonly R[];
   /** Message templates by id; `{name}` is replaced from a finding's data. */
-  messages: Record<M, string>;
+  messages: Messages;
   /** Generic remediation, shown when a finding carries none. */
   remediation: string;
-  run(parts: Pick<Parts, R>, context: CheckContext): Array<CheckFinding<M>>;
+  run(
+    parts: Pick<Parts, NoInfer<R>>,
+    report: FindingReport<NoInfer<keyof Messages & string>>,
+    context: CheckContext,
+  ): void;
 }
 
 /** A check as the engine holds it, its part types erased. */
@@ -100,11 +138,43 @@ export interface Check {
   run(parts: Parts, context: CheckContext): CheckFinding[];
 }
 
-export function defineCheck<R extends PartName, M extends string>(definition: CheckDefinition<R, M>): Check {
+/** A check: its parts come from `requires` and its message ids from `messages`, each written once. */
+export function defineCheck<const R extends PartName, const Messages extends Record<string, string>>(
+  definition: CheckDefinition<R, Messages>,
+): Check {
   return {
     ...definition,
     docs: `docs/checks/${definition.id}.md`,
-    run: (parts, context) => definition.run(parts, context),
+    run: (parts, context) => {
+      const findings: CheckFinding[] = [];
+      const add = (
+        status: Status,
+        messageId: string,
+        resourceId: string,
+        data: FindingData | undefined,
+        evidence: Evidence,
+        remediation?: string,
+      ) => {
+        findings.push({
+          status,
+          messageId,
+          resourceId,
+          evidence,
+          ...(data ? { data } : {}),
+          ...(remediation !== undefined ? { remediation } : {}),
+        });
+      };
+      const report: FindingReport<string> = {
+        add,
+        fail: (...args) => add("fail", ...args),
+        unknown: (...args) => add("unknown", ...args),
+        warn: (...args) => add("warn", ...args),
+        pass: (...args) => add("pass", ...args),
+        skip: (...args) => add("skip", ...args),
+      };
+      definition.run(parts, report, context);
+      return findings;
+    },
   };
 }
 
