@@ -60,13 +60,37 @@ export function scrubFreeText(text: string): string {
 /** Remembers the secrets a run has seen so that no text it prints can carry them. */
 export class Redactor {
   private readonly secrets = new Set<string>();
+  private readonly minSecretLength: number;
+  private readonly placeholder: string;
+  /** HASH_BASE to the power minSecretLength - 1, in 32-bit arithmetic: what the leaving character weighs. */
+  private readonly hashTop: number;
 
-  /** The secrets by a hash of their first MIN_SECRET_LENGTH characters, longest first; rebuilt after a new secret. */
+  /** The secrets by a hash of their first minSecretLength characters, longest first; rebuilt after a new secret. */
   private byPrefixHash: Map<number, string[]> | undefined;
+
+  constructor({
+    minSecretLength = MIN_SECRET_LENGTH,
+    placeholder = REDACTED,
+  }: {
+    /** Shorter values are not remembered; also the window of the one-pass search. */
+    minSecretLength?: number;
+    /** What a secret, a Bearer token or a JWT is replaced with. */
+    placeholder?: string;
+  } = {}) {
+    // An empty secret would match everywhere and stall the one-pass search.
+    if (!Number.isInteger(minSecretLength) || minSecretLength < 1)
+      throw new RangeError(`minSecretLength must be a positive integer, not ${minSecretLength}`);
+    this.minSecretLength = minSecretLength;
+    this.placeholder = placeholder;
+    this.hashTop = Array.from({ length: minSecretLength - 1 }).reduce<number>(
+      (power) => Math.imul(power, HASH_BASE),
+      1,
+    );
+  }
 
   remember(secret: unknown): void {
     // Short values ("", "<value>") would redact ordinary words.
-    if (typeof secret === "string" && secret.length >= MIN_SECRET_LENGTH && !this.secrets.has(secret)) {
+    if (typeof secret === "string" && secret.length >= this.minSecretLength && !this.secrets.has(secret)) {
       this.secrets.add(secret);
       this.byPrefixHash = undefined;
     }
@@ -103,37 +127,38 @@ export class Redactor {
 
   redact(text: string): string {
     let out = this.secrets.size > FEW_SECRETS ? this.redactIndexed(text) : text;
-    if (this.secrets.size <= FEW_SECRETS) for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    if (this.secrets.size <= FEW_SECRETS)
+      for (const secret of this.secrets) out = out.split(secret).join(this.placeholder);
     // Bearer tokens and JWTs are never useful in a line a person reads.
     return out
-      .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, `Bearer ${REDACTED}`)
-      .replace(/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED);
+      .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, `Bearer ${this.placeholder}`)
+      .replace(/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, this.placeholder);
   }
 
   /**
-   * Every known secret in one pass (Rabin-Karp over windows of MIN_SECRET_LENGTH characters): a fleet
+   * Every known secret in one pass (Rabin-Karp over windows of minSecretLength characters): a fleet
    * knows thousands of keys, and a search per secret over every string of its report took minutes.
    */
   private redactIndexed(text: string): string {
-    if (text.length < MIN_SECRET_LENGTH) return text;
-    const index = (this.byPrefixHash ??= indexByPrefixHash(this.secrets));
+    const window = this.minSecretLength;
+    if (text.length < window) return text;
+    const index = (this.byPrefixHash ??= indexByPrefixHash(this.secrets, window));
     const pieces: string[] = [];
     let copiedTo = 0;
     let at = 0;
-    let hash = windowHash(text, 0);
-    while (at + MIN_SECRET_LENGTH <= text.length) {
+    let hash = windowHash(text, 0, window);
+    while (at + window <= text.length) {
       const found = index.get(hash)?.find((secret) => text.startsWith(secret, at));
       if (found !== undefined) {
-        pieces.push(text.slice(copiedTo, at), REDACTED);
+        pieces.push(text.slice(copiedTo, at), this.placeholder);
         at += found.length;
         copiedTo = at;
-        if (at + MIN_SECRET_LENGTH <= text.length) hash = windowHash(text, at);
+        if (at + window <= text.length) hash = windowHash(text, at, window);
         continue;
       }
-      if (at + MIN_SECRET_LENGTH < text.length) {
+      if (at + window < text.length) {
         hash =
-          (Math.imul(hash - Math.imul(text.charCodeAt(at), HASH_TOP), HASH_BASE) +
-            text.charCodeAt(at + MIN_SECRET_LENGTH)) |
+          (Math.imul(hash - Math.imul(text.charCodeAt(at), this.hashTop), HASH_BASE) + text.charCodeAt(at + window)) |
           0;
       }
       at += 1;
@@ -144,29 +169,24 @@ export class Redactor {
   }
 }
 
-/** Shorter values are not remembered as secrets: they would redact ordinary words. */
+/** Shorter values are not remembered as secrets (unless the options say otherwise): they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 8;
 /** Up to this many secrets, one search per secret is quicker than building the index. */
 const FEW_SECRETS = 8;
 const HASH_BASE = 31;
-/** HASH_BASE to the power MIN_SECRET_LENGTH - 1, in 32-bit arithmetic: what the leaving character weighs. */
-const HASH_TOP = Array.from({ length: MIN_SECRET_LENGTH - 1 }).reduce<number>(
-  (power) => Math.imul(power, HASH_BASE),
-  1,
-);
 
-/** The 32-bit hash of the MIN_SECRET_LENGTH characters of `text` from `start`. */
-function windowHash(text: string, start: number): number {
+/** The 32-bit hash of the `window` characters of `text` from `start`. */
+function windowHash(text: string, start: number, window: number): number {
   let hash = 0;
-  for (let offset = 0; offset < MIN_SECRET_LENGTH; offset++)
+  for (let offset = 0; offset < window; offset++)
     hash = (Math.imul(hash, HASH_BASE) + text.charCodeAt(start + offset)) | 0;
   return hash;
 }
 
-function indexByPrefixHash(secrets: Iterable<string>): Map<number, string[]> {
+function indexByPrefixHash(secrets: Iterable<string>, window: number): Map<number, string[]> {
   const index = new Map<number, string[]>();
   for (const secret of secrets) {
-    const hash = windowHash(secret, 0);
+    const hash = windowHash(secret, 0, window);
     const bucket = index.get(hash);
     if (bucket) bucket.push(secret);
     else index.set(hash, [secret]);

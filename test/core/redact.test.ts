@@ -96,3 +96,60 @@ describe("Redactor with many secrets (a fleet's thousands of keys, found in one 
     expect(redactor.redact("no secrets here at all")).toBe("no secrets here at all");
   });
 });
+
+describe("Redactor options (the --check-index client's: 3-character secrets shown as ***)", () => {
+  const naive = (text: string, secrets: readonly string[], placeholder: string) =>
+    secrets.reduce((out, secret) => out.split(secret).join(placeholder), text);
+
+  test("remembers a 3-character secret and replaces it with the placeholder; 2 characters are not remembered", () => {
+    const redactor = new Redactor({ minSecretLength: 3, placeholder: "***" });
+    redactor.remember("t0k");
+    redactor.remember("ab");
+    expect(redactor.redact("https://pkgs.example/t/t0k/ch ab Bearer abc.def")).toBe(
+      "https://pkgs.example/t/***/ch ab Bearer ***",
+    );
+  });
+
+  test("the one-pass search with more than 8 secrets uses the instance's window and placeholder", () => {
+    const secrets = ["k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09", "k10", "k11", "pw-long-one"];
+    const redactor = new Redactor({ minSecretLength: 3, placeholder: "***" });
+    for (const secret of secrets) redactor.remember(secret);
+    const text = "k01 xk05y k1 k11k10 pw-long-one, pw, k0 k09";
+    expect(redactor.redact(text)).toBe("*** x***y k1 ****** ***, pw, k0 ***");
+    expect(redactor.redact(text)).toBe(naive(text, secrets, "***"));
+  });
+
+  test("the default instance is unchanged: 8 characters at least, [redacted], one pass over more than 8 secrets", () => {
+    const redactor = new Redactor();
+    redactor.remember("seven77");
+    expect(redactor.redact("seven77 stays")).toBe("seven77 stays");
+    const secrets = Array.from({ length: 12 }, (_, index) => `secret-${String(index).padStart(2, "0")}`);
+    for (const secret of secrets) redactor.remember(secret);
+    const text = `a secret-00 b secret-11secret-05 c seven77 secret-1 Bearer abc`;
+    expect(redactor.redact(text)).toBe(`a ${REDACTED} b ${REDACTED}${REDACTED} c seven77 secret-1 Bearer ${REDACTED}`);
+    expect(redactor.redact(text)).toBe(naive(text, secrets, REDACTED).replace("Bearer abc", `Bearer ${REDACTED}`));
+  });
+
+  test("no remembered 3-character-or-longer secret survives the one pass, whatever surrounds it", () => {
+    const secretArb = fc.string({ unit: fc.constantFrom(..."abcxyz0189-"), minLength: 3, maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(secretArb, { minLength: 9, maxLength: 30 }),
+        fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 6 })), { maxLength: 20 }),
+        (secrets, layout) => {
+          const redactor = new Redactor({ minSecretLength: 3, placeholder: "***" });
+          for (const secret of secrets) redactor.remember(secret);
+          const out = redactor.redact(
+            layout.map(([pick, noise]) => `${noise}${secrets[pick % secrets.length]}`).join(""),
+          );
+          for (const [pick] of layout) expect(out).not.toContain(secrets[pick % secrets.length]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test.each([0, -1, 2.5])("refuses a minimum length of %s", (minSecretLength) => {
+    expect(() => new Redactor({ minSecretLength })).toThrow(RangeError);
+  });
+});

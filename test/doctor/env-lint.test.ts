@@ -164,7 +164,7 @@ describe("what --check-index prints of index and channel URLs", () => {
     ["https://conda.anaconda.org/t/ab-12cd34ef56/contoso", "https://conda.anaconda.org/t/***/contoso"],
     ["conda-forge", "conda-forge"],
   ])("%s is shown as %s", async (url, shown) => {
-    const { displayIndexUrl } = await import("../../src/doctor/package-index.js");
+    const { displayIndexUrl } = await import("../../src/doctor/package-index/sources.js");
     expect(displayIndexUrl(url)).toBe(shown);
   });
 });

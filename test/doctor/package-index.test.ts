@@ -5,16 +5,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  compareCondaVersions,
-  condaVersionMatches,
-  PackageIndex,
-  type CondaPin,
-  type IndexTarget,
-  type IndexVerdict,
-  type PackageIndexOptions,
-  type PipPin,
-} from "../../src/doctor/package-index.js";
+import { PackageIndex } from "../../src/doctor/package-index/client.js";
+import { compareCondaVersions, condaVersionMatches } from "../../src/doctor/package-index/conda-version.js";
+import type {
+  CondaPin,
+  IndexTarget,
+  IndexVerdict,
+  PackageIndexOptions,
+  PipPin,
+} from "../../src/doctor/package-index/types.js";
 import { parseFakeIndexArgs, startFromCli } from "../fake-index/cli.js";
 import { startFakeIndex, type FakeIndex, type FakeIndexScenario, type FakePypiFile } from "../fake-index/server.js";
 

@@ -2,14 +2,9 @@
 // files name (or the flags give), as findings on the lines that pin them.
 
 import type { DoctorFinding, DoctorReport } from "../types.js";
-import {
-  displayIndexUrl,
-  PackageIndex,
-  type CondaPin,
-  type IndexTarget,
-  type IndexVerdict,
-  type PipPin,
-} from "../package-index.js";
+import { PackageIndex } from "../package-index/client.js";
+import { displayIndexUrl } from "../package-index/sources.js";
+import type { CondaPin, IndexTarget, IndexVerdict, PipPin } from "../package-index/types.js";
 import type { EnvLint } from "./lint.js";
 import { ENV_RULES } from "./rules.js";
 import { excerptOf, sourceFile } from "./shared.js";
