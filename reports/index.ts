@@ -1,26 +1,30 @@
-// One renderer per --format value: (report, options) => string. The CLI decides where it goes.
+// The one registry of renderers: one per --format value, (report, options) => string, each loaded
+// when a run asks for it (the JUnit and SARIF writers and the Markdown table builder are not worth
+// loading for a run that prints JSON). The CLI and the tests both go through it.
 
 import type { Report } from "../src/engine/types.js";
-import { renderJson } from "./json.js";
-import { renderJunit } from "./junit.js";
-import { renderMarkdown } from "./markdown.js";
-import { renderSarif } from "./sarif.js";
-import type { RenderOptions } from "./shared.js";
-import { renderText } from "./text.js";
-
 import { FORMATS, type Format } from "./formats.js";
+import type { RenderOptions } from "./shared.js";
 
-const RENDERERS: Record<Format, (report: Report, options: RenderOptions) => string> = {
-  text: renderText,
-  json: renderJson,
-  junit: renderJunit,
-  sarif: renderSarif,
-  markdown: renderMarkdown,
-};
+export type Renderer = (report: Report, options: RenderOptions) => string;
 
-export function render(format: Format, report: Report, options: RenderOptions): string {
-  return RENDERERS[format](report, options);
+export async function loadRenderer(format: Format): Promise<Renderer> {
+  switch (format) {
+    case "text":
+      return (await import("./text.js")).renderText;
+    case "json":
+      return (await import("./json.js")).renderJson;
+    case "junit":
+      return (await import("./junit.js")).renderJunit;
+    case "sarif":
+      return (await import("./sarif.js")).renderSarif;
+    case "markdown":
+      return (await import("./markdown.js")).renderMarkdown;
+  }
 }
 
-export { FORMATS, type Format };
-export type { RenderOptions } from "./shared.js";
+/** Every renderer at once, for a caller that renders every format (the tests, a fleet's Markdown pages). */
+export async function loadRenderers(): Promise<Record<Format, Renderer>> {
+  const loaded = await Promise.all(FORMATS.map(async (format) => [format, await loadRenderer(format)] as const));
+  return Object.fromEntries(loaded) as Record<Format, Renderer>;
+}

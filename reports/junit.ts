@@ -7,7 +7,13 @@
 
 import junitModule, { type Builder } from "junit-report-builder";
 import type { CheckResult, Report, ReportFinding } from "../src/engine/types.js";
-import { DEFAULT_RENDER_OPTIONS, docsLocation, evidenceEntries, exitSentence, type RenderOptions } from "./shared.js";
+import {
+  DEFAULT_RENDER_OPTIONS,
+  docsLocation,
+  evidenceEntries,
+  reportExitSentence,
+  type RenderOptions,
+} from "./shared.js";
 
 // The package's types declare an ES default export, but its module.exports is the builder itself.
 const junit = ((junitModule as { default?: unknown }).default ?? junitModule) as Builder;
@@ -27,7 +33,7 @@ export function renderJunit(report: Report, options: RenderOptions = DEFAULT_REN
       .property("docs", xmlSafe(docsLocation(check, options)))
       .property("workspaceId", xmlSafe(report.target.workspaceId))
       .property("toolVersion", report.tool.version)
-      .property("exit", xmlSafe(exitSentence(report, options.failOn)));
+      .property("exit", xmlSafe(reportExitSentence(report, options.failOn)));
     if (report.ticket !== null) suite.property("ticket", xmlSafe(report.ticket));
     const names = caseNames(check);
     check.findings.forEach((finding, index) => {

@@ -5,13 +5,12 @@
 
 import { markdownTable } from "markdown-table";
 import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
-import { STATUSES, type Status } from "../src/core/status.js";
+import { STATUSES, type Status, isProblem } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
   azCommands,
   docsLocation,
-  exitSentence,
-  isProblem,
+  reportExitSentence,
   readSummary,
   type RenderOptions,
 } from "./shared.js";
@@ -48,7 +47,7 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
       [
         "Result",
         cell(
-          `${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${exitSentence(report, options.failOn)}`,
+          `${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${reportExitSentence(report, options.failOn)}`,
         ),
       ],
     ]),

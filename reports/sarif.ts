@@ -10,7 +10,7 @@
 import type { Log, Notification, ReportingDescriptor, Result } from "sarif";
 import type { CheckResult, Report, ReportFinding } from "../src/engine/types.js";
 import type { Severity } from "../src/core/status.js";
-import { DEFAULT_RENDER_OPTIONS, exitSentence, resourceName, type RenderOptions } from "./shared.js";
+import { DEFAULT_RENDER_OPTIONS, reportExitSentence, resourceName, type RenderOptions } from "./shared.js";
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -64,7 +64,7 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
           target: report.target,
           ticket: report.ticket,
           summary: report.summary,
-          exit: exitSentence(report, options.failOn),
+          exit: reportExitSentence(report, options.failOn),
           requests: report.collection.requests,
         },
       },

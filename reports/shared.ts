@@ -3,7 +3,7 @@
 
 import { checksAtFailOn } from "../src/engine/run.js";
 import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
-import { STATUSES, type FailOn, type Status } from "../src/core/status.js";
+import { exitSentence, type FailOn, type Status } from "../src/core/status.js";
 
 export type { FailOn };
 
@@ -30,24 +30,16 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = { colour: false, verbose: f
 
 export const STATUS_SYMBOL: Record<Status, string> = { fail: "✗", unknown: "?", warn: "!", pass: "✓", skip: "-" };
 
-/** fail, unknown and warn: what a reader has to act on (pass and skip are not). */
-export function isProblem(status: Status): boolean {
-  return status === "fail" || status === "unknown" || status === "warn";
-}
-
 /** One sentence: the exit code this report gives and why. */
-export function exitSentence(report: Report, failOn: FailOn): string {
+export function reportExitSentence(report: Report, failOn: FailOn): string {
   const reached = checksAtFailOn(report, failOn);
-  if (reached.length > 0) {
-    const ids = reached.map((check) => `${check.id} (${check.status})`).join(", ");
-    return `exit 1: ${reached.length === 1 ? "1 check" : `${reached.length} checks`} at or above --fail-on ${failOn}: ${ids}`;
-  }
-  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter(
-    (status) => status !== "pass" && status !== "skip" && report.summary[status] > 0,
-  );
-  const note =
-    below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
-  return `exit 0: no check at or above --fail-on ${failOn}${note}`;
+  return exitSentence({
+    unit: "check",
+    reached: reached.length,
+    detail: `: ${reached.map((check) => `${check.id} (${check.status})`).join(", ")}`,
+    failOn,
+    counts: report.summary,
+  });
 }
 
 /** Friendly plural names for the resource types the collector reads. */

@@ -4,13 +4,12 @@
 
 import { styleText } from "node:util";
 import { type Report } from "../src/engine/types.js";
-import { STATUSES, type Status } from "../src/core/status.js";
+import { STATUSES, type Status, isProblem } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
   STATUS_SYMBOL,
   evidenceEntries,
-  exitSentence,
-  isProblem,
+  reportExitSentence,
   readSummary,
   type RenderOptions,
 } from "./shared.js";
@@ -90,7 +89,7 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
   }
   lines.push("");
   lines.push(summaryLine(report));
-  lines.push(exitSentence(report, options.failOn));
+  lines.push(reportExitSentence(report, options.failOn));
   return `${lines.join("\n")}\n`;
 }
 

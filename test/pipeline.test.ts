@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parse as parseTestResults } from "test-results-parser";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fleetScope, type FleetArgs } from "../src/cli/fleet-options.js";
+import { fleetSettings } from "../src/cli/fleet-options.js";
 import { createParser, type CommandName } from "../src/cli/main.js";
 import type { FleetReport } from "../src/engine/fleet.js";
 import { generateFleetScenario, SEED_FAILURES } from "./fake-arm/fleet-scenario.js";
@@ -372,7 +372,7 @@ describe("the npx preflight command line", () => {
       "fail-on": "warn",
       "docs-url": `${REPO_URI}?path=/docs/checks/{id}.md`,
     });
-    expect(fleetScope(argv as unknown as FleetArgs)).toEqual({
+    expect(fleetSettings(argv, {}).scope).toEqual({
       subscriptions: [],
       managementGroups: ["mg-ml-prod"],
       resourceGroups: ["rg-ml-weu-01", "rg-ml-neu-02"],
@@ -407,7 +407,7 @@ describe("the npx preflight command line", () => {
     expect(argv.ticket).toBeUndefined();
     // The step log gets whole progress lines although stderr is no terminal there.
     expect(argv.progress).toBe(true);
-    expect(fleetScope(argv as unknown as FleetArgs)).toEqual({
+    expect(fleetSettings(argv, {}).scope).toEqual({
       subscriptions: [],
       managementGroups: [],
       resourceGroups: [],

@@ -2,11 +2,10 @@
 // with its excerpt and fix.
 
 import { markdownTable } from "markdown-table";
-import { STATUSES } from "../../src/core/status.js";
+import { STATUSES, isProblem } from "../../src/core/status.js";
 import { doctorExitSentence } from "../../src/doctor/report.js";
 import type { DoctorFinding, DoctorReport } from "../../src/doctor/types.js";
 import { cell, code, fence, prose } from "../markdown.js";
-import { isProblem } from "../shared.js";
 import { DEFAULT_DOCTOR_OPTIONS, type DoctorRenderOptions } from "./text.js";
 
 export function renderDoctorMarkdown(

@@ -3,10 +3,10 @@
 // (packages found on the index) only with --verbose.
 
 import { styleText } from "node:util";
-import { STATUSES, type FailOn, type Status } from "../../src/core/status.js";
+import { STATUSES, type FailOn, type Status, isProblem } from "../../src/core/status.js";
 import { doctorExitSentence } from "../../src/doctor/report.js";
 import type { DoctorFinding, DoctorReport } from "../../src/doctor/types.js";
-import { STATUS_SYMBOL, isProblem } from "../shared.js";
+import { STATUS_SYMBOL } from "../shared.js";
 
 export interface DoctorRenderOptions {
   colour: boolean;

@@ -4,6 +4,7 @@
 // workspaces readable; the findings' messages, resources, evidence and fixes are in the case's text.
 // fail → <failure>, unknown → <error>, skip → <skipped>; warn passes with its text in <system-out>.
 
+import { isProblem } from "../../src/core/status.js";
 import junitModule, { type Builder } from "junit-report-builder";
 import { workspaceStatus, type FleetReport } from "../../src/engine/fleet.js";
 import type { CheckResult, ReportFinding } from "../../src/engine/types.js";
@@ -11,11 +12,11 @@ import {
   DEFAULT_RENDER_OPTIONS,
   docsLocation,
   evidenceEntries,
-  exitSentence,
-  isProblem,
+  reportExitSentence,
   type RenderOptions,
 } from "../shared.js";
-import { plural, workspaceLabels } from "./text.js";
+import { workspaceLabels } from "./text.js";
+import { plural } from "../../src/core/status.js";
 
 // The package's types declare an ES default export, but its module.exports is the builder itself.
 const junit = ((junitModule as { default?: unknown }).default ?? junitModule) as Builder;
@@ -38,7 +39,7 @@ export function renderFleetJunit(fleet: FleetReport, options: RenderOptions = DE
       .property("subscriptionId", target.subscriptionId)
       .property("resourceGroup", target.resourceGroup)
       .property("status", workspaceStatus(report))
-      .property("exit", exitSentence(report, options.failOn))
+      .property("exit", reportExitSentence(report, options.failOn))
       .property("toolVersion", fleet.tool.version);
     if (target.location) suite.property("location", target.location);
     if (fleet.ticket !== null) suite.property("ticket", fleet.ticket);

@@ -6,10 +6,11 @@
 import { markdownTable } from "markdown-table";
 import { workspaceStatus, type FleetReport } from "../../src/engine/fleet.js";
 import { type CheckResult, type Report } from "../../src/engine/types.js";
-import { STATUSES } from "../../src/core/status.js";
+import { STATUSES, isProblem } from "../../src/core/status.js";
 import { NO_SECRETS_LINE, cell, code, prose, renderMarkdown } from "../markdown.js";
-import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, docsLocation, isProblem, type RenderOptions } from "../shared.js";
-import { VIA, fleetExitSentence, plural, problemCheckIds, scopeParts, workspaceLabels } from "./text.js";
+import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, docsLocation, type RenderOptions } from "../shared.js";
+import { VIA, fleetExitSentence, problemCheckIds, scopeParts, workspaceLabels } from "./text.js";
+import { plural } from "../../src/core/status.js";
 
 /** How a single-workspace page ends; the fleet page says it once, at its own end. */
 const SINGLE_PAGE_END = `---\n\n${NO_SECRETS_LINE}\n`;

@@ -8,8 +8,16 @@ import { styleText } from "node:util";
 import { fleetExitCode, workspaceStatus, workspacesAtFailOn, type FleetReport } from "../../src/engine/fleet.js";
 import type { FleetScope } from "../../src/snapshot/fleet.js";
 import { type Report } from "../../src/engine/types.js";
-import { STATUSES, type FailOn, type Status } from "../../src/core/status.js";
-import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, isProblem, type RenderOptions } from "../shared.js";
+import {
+  STATUSES,
+  exitSentence,
+  isProblem,
+  plural,
+  reachesFailOn,
+  type FailOn,
+  type Status,
+} from "../../src/core/status.js";
+import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, type RenderOptions } from "../shared.js";
 
 /** How many of the most common problem checks the text summary lists. */
 const TOP_CHECKS = 10;
@@ -28,10 +36,6 @@ export const VIA: Record<FleetScope["via"], string> = {
   "resource-graph": "Resource Graph (one bulk sweep, ARM for the rest)",
   arm: "ARM (every workspace read on its own)",
 };
-
-export function plural(count: number, noun: string): string {
-  return `${count} ${count === 1 ? noun : `${noun}s`}`;
-}
 
 /** What was audited, one phrase per scope setting; `limit` shortens long lists of names. */
 export function scopeParts(scope: FleetScope, limit = Number.POSITIVE_INFINITY): string[] {
@@ -91,18 +95,13 @@ export function problemCheckIds(report: Report): Array<[Status, string[]]> {
 /** One sentence: the exit code of the fleet run and why. */
 export function fleetExitSentence(fleet: FleetReport, failOn: FailOn): string {
   const counts = fleet.summary.byWorstStatus;
-  const levels = STATUSES.slice(0, STATUSES.indexOf(failOn) + 1);
-  if (fleetExitCode(fleet, failOn) === 1) {
-    const reached = workspacesAtFailOn(fleet, failOn).length;
-    const fleetErrors = fleet.collection.errors.length;
-    if (reached === 0)
-      return `exit 1: ${plural(fleetErrors, "read")} outside any workspace failed, which counts at --fail-on ${failOn}`;
-    const byStatus = levels.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
-    return `exit 1: ${plural(reached, "workspace")} at or above --fail-on ${failOn} (${byStatus.join(", ")})`;
-  }
-  const below = STATUSES.slice(levels.length).filter((status) => isProblem(status) && counts[status] > 0);
-  const note = below.length > 0 ? ` (${below.map((status) => `${counts[status]} ${status}`).join(", ")} below it)` : "";
-  return `exit 0: no workspace at or above --fail-on ${failOn}${note}`;
+  const reached = workspacesAtFailOn(fleet, failOn).length;
+  if (reached === 0 && fleetExitCode(fleet, failOn) === 1)
+    return `exit 1: ${plural(fleet.collection.errors.length, "read")} outside any workspace failed, which counts at --fail-on ${failOn}`;
+  const byStatus = STATUSES.filter((status) => reachesFailOn(status, failOn) && counts[status] > 0).map(
+    (status) => `${counts[status]} ${status}`,
+  );
+  return exitSentence({ unit: "workspace", reached, detail: ` (${byStatus.join(", ")})`, failOn, counts });
 }
 
 export function renderFleetText(fleet: FleetReport, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {

@@ -3,71 +3,60 @@
 
 import { readFile } from "node:fs/promises";
 import { CHECKS, findCheck } from "../../checks/index.js";
-import { loadRenderer } from "../../reports/load.js";
-import { exitSentence } from "../../reports/shared.js";
+import { loadRenderer } from "../../reports/index.js";
+import { reportExitSentence } from "../../reports/shared.js";
 import { summaryLine } from "../../reports/text.js";
 import type { Redactor } from "../core/redact.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { PreflightError } from "../core/errors.js";
+import { listFlag, stringFlag } from "./args.js";
 import { buildReport, exitCodeFor } from "../engine/run.js";
 import type { Check } from "../engine/types.js";
 import { readAnySnapshot } from "../snapshot/fleet.js";
 import { writeSnapshot } from "../snapshot/io.js";
 import type { Snapshot } from "../snapshot/types.js";
 import {
+  auditRenderOptions,
   docsPath,
-  docsUrlFor,
   openReader,
-  outputsFor,
-  positiveSeconds,
+  reportSettings,
   writeOutputs,
-  type AuditArgs,
-  type ConnectionArgs,
+  type ReportSettings,
 } from "./common.js";
+import type { ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
-
-export interface LiveArgs extends AuditArgs, ConnectionArgs {
-  workspace: string;
-  "resource-group"?: string;
-  subscription?: string;
-  diagnose: boolean;
-  "diagnose-timeout": number;
-}
+import { targetSettings, type TargetSettings } from "./target-options.js";
 
 async function collect(
-  args: LiveArgs,
+  target: TargetSettings,
   checks: readonly Check[],
   io: CliIo,
   toolVersion: string,
 ): Promise<{ snapshot: Snapshot; redactor: Redactor }> {
-  const workspace = await resolveWorkspace(
-    { workspace: args.workspace, resourceGroup: args["resource-group"], subscription: args.subscription },
-    io.env,
-  );
-  const diagnoseTimeout = positiveSeconds(args, "diagnose-timeout");
-  const { reader, redactor } = await openReader(args, io);
+  const workspace = await resolveWorkspace(target, io.env);
+  const { reader, redactor } = await openReader(target.connection, io);
   const { collectSnapshot } = await import("../collect/collector.js");
   const snapshot = await collectSnapshot({
     reader,
     redactor,
     workspace,
     parts: partsFor(checks),
-    readKeys: args.keys,
+    readKeys: target.connection.readKeys,
     toolVersion,
-    ...(args.diagnose ? { diagnose: { timeoutMs: diagnoseTimeout * 1000 } } : {}),
+    ...(target.diagnoseSeconds !== undefined ? { diagnose: { timeoutMs: target.diagnoseSeconds * 1000 } } : {}),
   });
   return { snapshot, redactor };
 }
 
-export async function liveAudit(args: LiveArgs, io: CliIo, toolVersion: string): Promise<number> {
-  const checks = selectChecks(args.only, args.skip);
-  // Bad report arguments fail before any ARM traffic.
-  outputsFor(args);
-  docsUrlFor(args, io.env);
+export async function liveAudit(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
+  // Every flag is checked before any ARM traffic.
+  const report = reportSettings(args, io.env);
+  const target = targetSettings(args, io.env);
+  const checks = selectChecks(report.only, report.skip);
   const started = new Date();
-  const { snapshot, redactor } = await collect(args, checks, io, toolVersion);
-  return emitReport(snapshot, checks, args, io, {
+  const { snapshot, redactor } = await collect(target, checks, io, toolVersion);
+  return emitReport(snapshot, checks, report, io, {
     toolVersion,
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
@@ -75,10 +64,11 @@ export async function liveAudit(args: LiveArgs, io: CliIo, toolVersion: string):
   });
 }
 
-export async function collectCommand(args: LiveArgs, io: CliIo, toolVersion: string): Promise<number> {
-  const checks = selectChecks(args.only, args.skip);
-  const { snapshot } = await collect(args, checks, io, toolVersion);
-  const out = args.out as string;
+export async function collectCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
+  const target = targetSettings(args, io.env);
+  const out = stringFlag(args, "out") ?? "";
+  const checks = selectChecks(listFlag(args, "only"), listFlag(args, "skip"));
+  const { snapshot } = await collect(target, checks, io, toolVersion);
   await writeSnapshot(out, snapshot);
   io.stderr(
     `preflight: wrote snapshot of ${snapshot.target.workspace} to ${out} (${snapshot.resources.length} resources, ${snapshot.errors.length} failed reads, ${snapshot.requests} requests)\n`,
@@ -86,18 +76,13 @@ export async function collectCommand(args: LiveArgs, io: CliIo, toolVersion: str
   return 0;
 }
 
-export async function offlineAudit(
-  args: AuditArgs & { snapshot: string },
-  io: CliIo,
-  toolVersion: string,
-): Promise<number> {
-  const checks = selectChecks(args.only, args.skip);
-  outputsFor(args);
-  docsUrlFor(args, io.env);
-  const read = await readAnySnapshot(args.snapshot);
-  if (read.kind === "fleet") return (await import("./fleet.js")).offlineFleetAudit(read.fleet, args, io, toolVersion);
+export async function offlineAudit(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
+  const report = reportSettings(args, io.env);
+  const checks = selectChecks(report.only, report.skip);
+  const read = await readAnySnapshot(stringFlag(args, "snapshot") ?? "");
+  if (read.kind === "fleet") return (await import("./fleet.js")).offlineFleetAudit(read.fleet, report, io, toolVersion);
   const snapshot = read.snapshot;
-  return emitReport(snapshot, checks, args, io, {
+  return emitReport(snapshot, checks, report, io, {
     toolVersion,
     startedAt: snapshot.collectedAt,
     durationMs: snapshot.durationMs,
@@ -107,28 +92,33 @@ export async function offlineAudit(
 async function emitReport(
   snapshot: Snapshot,
   checks: readonly Check[],
-  args: AuditArgs,
+  settings: ReportSettings,
   io: CliIo,
   timing: { toolVersion: string; startedAt: string; durationMs: number; redactor?: Redactor },
 ): Promise<number> {
   const report = buildReport(snapshot, checks, {
     toolVersion: timing.toolVersion,
-    ticket: args.ticket ?? null,
+    ticket: settings.ticket,
     startedAt: timing.startedAt,
     durationMs: timing.durationMs,
   });
-  const failOn = args["fail-on"];
+  const { failOn } = settings;
   await writeOutputs(
-    args,
+    settings.outputs,
     io,
-    async (format, options) => (await loadRenderer(format))(report, options),
-    timing.redactor,
+    async (format, base) => (await loadRenderer(format))(report, auditRenderOptions(settings, base)),
+    {
+      verbose: settings.verbose,
+      failOn,
+      ...(timing.redactor ? { redactor: timing.redactor } : {}),
+      summary: () => `${summaryLine(report)}\n${reportExitSentence(report, failOn)}`,
+    },
   );
-  if (args.out) io.stderr(`${summaryLine(report)}\n${exitSentence(report, failOn)}\n`);
   return exitCodeFor(report, failOn);
 }
 
-export async function checksCommand(id: string | undefined, io: CliIo): Promise<number> {
+export async function checksCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const id = stringFlag(args, "id");
   if (id) {
     const check = findCheck(id);
     if (!check)

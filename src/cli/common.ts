@@ -1,5 +1,6 @@
-// What the audit commands share: report flags, check selection, where reports go, and the ARM
-// connection (endpoint, credential, timeouts, retries) that live, collect and fleet open alike.
+// What the audit commands share: the report flags and the ARM connection flags (endpoint,
+// credential, timeouts, retries), each defined for yargs and read back once into typed, checked
+// settings; opening the reader; and writing every report a run asks for (the doctor's too).
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -10,31 +11,35 @@ import type { RenderOptions } from "../../reports/shared.js";
 import type { ArmReader } from "../collect/arm.js";
 import type { Redactor } from "../core/redact.js";
 import { PreflightError } from "../core/errors.js";
+import { FAIL_ON_LEVELS, type FailOn } from "../core/status.js";
+import { booleanFlag, choiceFlag, countFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 
-const FAIL_ON = ["fail", "warn", "unknown"] as const;
+/** Azure's public cloud; --arm-endpoint (or PREFLIGHT_ARM_ENDPOINT) names another. */
+const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
 
-export interface AuditArgs {
-  format: Format;
-  out?: string;
-  report?: string[];
-  "docs-url"?: string;
-  only?: string[];
-  skip?: string[];
-  "fail-on": (typeof FAIL_ON)[number];
-  ticket?: string;
+/** The report flags, read and checked. */
+export interface ReportSettings {
+  /** Where each report goes: first --format (stdout, or --out), then every --report. */
+  outputs: Array<Output<Format>>;
+  only: string[];
+  skip: string[];
+  failOn: FailOn;
+  ticket: string | null;
   verbose: boolean;
+  /** --docs-url (or PREFLIGHT_DOCS_URL) as a function of the check; absent when neither is given. */
+  docsUrl?: (check: { id: string }) => string;
 }
 
-/** How to reach ARM: the flags live, collect and fleet share. */
-export interface ConnectionArgs {
-  "arm-endpoint"?: string;
-  keys: boolean;
-  "request-timeout": number;
-  timeout: number;
+/** How to reach ARM, read and checked: the flags live, collect and fleet share. */
+export interface ConnectionSettings {
+  endpoint: string;
+  readKeys: boolean;
+  requestTimeoutSeconds: number;
+  timeoutSeconds: number;
   retries: number;
-  "retry-delay": number;
-  "max-retry-after": number;
+  retryDelaySeconds: number;
+  maxRetryAfterSeconds: number;
 }
 
 export function reportOptions(argv: Argv): Argv {
@@ -44,7 +49,7 @@ export function reportOptions(argv: Argv): Argv {
     .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
     .option("fail-on", {
-      choices: FAIL_ON,
+      choices: FAIL_ON_LEVELS,
       default: "fail" as const,
       describe: "Lowest status that makes the exit code 1",
     })
@@ -74,87 +79,97 @@ export function connectionOptions(argv: Argv, defaultTimeoutSeconds = 300): Argv
       describe: "Read listKeys/listCredentials to compare keys (--no-keys to skip)",
     })
     .option("request-timeout", {
-      type: "number",
+      type: "string",
       default: 30,
       describe: "Seconds before one ARM request is abandoned (its reads become unknown)",
     })
     .option("timeout", {
-      type: "number",
+      type: "string",
       default: defaultTimeoutSeconds,
       describe: "Seconds for the whole collection; what is unread by then is unknown, the report still comes out",
     })
     .option("retries", {
-      type: "number",
+      type: "string",
       default: 3,
       describe: "Retries of a throttled (429), failed (5xx) or dropped request",
     })
     .option("retry-delay", {
-      type: "number",
+      type: "string",
       default: 1,
       describe: "Seconds before the first retry of a 5xx or dropped request; doubles each time",
     })
     .option("max-retry-after", {
-      type: "number",
+      type: "string",
       default: 60,
       describe: "Longest Retry-After (seconds) waited for; a longer one leaves the read unknown",
     });
 }
 
-/** A flag in seconds: a finite number above zero (or zero, where `zeroAllowed`). */
-export function positiveSeconds(args: object, flag: string, zeroAllowed = false): number {
-  const value = (args as Record<string, unknown>)[flag];
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-    throw new PreflightError(
-      `--${flag} must be a ${zeroAllowed ? "non-negative" : "positive"} number of seconds, got ${String(value)}`,
-    );
-  }
-  return value;
+/** The report flags of a parsed command line, checked before any request is sent. */
+export function reportSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ReportSettings {
+  const docsUrl = docsUrlFor(stringFlag(args, "docs-url"), env);
+  return {
+    outputs: outputsFor(choiceFlag(args, "format", FORMATS), stringFlag(args, "out"), listFlag(args, "report", false)),
+    only: listFlag(args, "only"),
+    skip: listFlag(args, "skip"),
+    failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
+    ticket: stringFlag(args, "ticket") ?? null,
+    verbose: booleanFlag(args, "verbose"),
+    ...(docsUrl ? { docsUrl } : {}),
+  };
+}
+
+/** The connection flags of a parsed command line, checked. */
+export function connectionSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ConnectionSettings {
+  const endpoint = (stringFlag(args, "arm-endpoint") || env.PREFLIGHT_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT).replace(
+    /\/+$/,
+    "",
+  );
+  if (!/^https:\/\//i.test(endpoint)) throw new PreflightError(`--arm-endpoint "${endpoint}" must be an https:// URL`);
+  return {
+    endpoint,
+    readKeys: booleanFlag(args, "keys"),
+    requestTimeoutSeconds: secondsFlag(args, "request-timeout"),
+    timeoutSeconds: secondsFlag(args, "timeout"),
+    retries: countFlag(args, "retries", 0, 10),
+    retryDelaySeconds: secondsFlag(args, "retry-delay", true),
+    maxRetryAfterSeconds: secondsFlag(args, "max-retry-after", true),
+  };
 }
 
 /**
- * A reader on the ARM endpoint the flags name, signed in and with the run's deadline started.
+ * A reader on the ARM endpoint of `connection`, signed in and with the run's deadline started.
  * The Azure SDK takes most of start-up: it is loaded only by commands that talk to ARM.
  */
 export async function openReader(
-  args: ConnectionArgs,
+  connection: ConnectionSettings,
   io: CliIo,
   extra: { concurrency?: number } = {},
 ): Promise<{ reader: ArmReader; redactor: Redactor; endpoint: string }> {
-  const [{ ArmReader, DEFAULT_ARM_ENDPOINT }, { createCredential, ensureToken }, { Redactor }, { DEFAULT_RETRY }] =
-    await Promise.all([
-      import("../collect/arm.js"),
-      import("../collect/credential.js"),
-      import("../core/redact.js"),
-      import("../core/retry.js"),
-    ]);
-  const endpoint = (args["arm-endpoint"] || io.env.PREFLIGHT_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT).replace(/\/+$/, "");
-  if (!/^https:\/\//i.test(endpoint)) {
-    throw new PreflightError(`--arm-endpoint "${endpoint}" must be an https:// URL`);
-  }
-  const requestTimeout = positiveSeconds(args, "request-timeout");
-  const runTimeout = positiveSeconds(args, "timeout");
-  const retryDelay = positiveSeconds(args, "retry-delay", true);
-  const maxRetryAfter = positiveSeconds(args, "max-retry-after", true);
-  const retries = args.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 10)
-    throw new PreflightError(`--retries must be a whole number from 0 to 10, got ${String(retries)}`);
+  const [{ ArmReader }, { createCredential, ensureToken }, { Redactor }, { DEFAULT_RETRY }] = await Promise.all([
+    import("../collect/arm.js"),
+    import("../collect/credential.js"),
+    import("../core/redact.js"),
+    import("../core/retry.js"),
+  ]);
+  const { endpoint, timeoutSeconds } = connection;
   // The deadline runs from here: signing in counts against it too.
-  const deadline = AbortSignal.timeout(runTimeout * 1000);
+  const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
   const credential = createCredential(io.env);
-  await ensureToken(credential, endpoint, Math.min(20_000, runTimeout * 1000));
+  await ensureToken(credential, endpoint, Math.min(20_000, timeoutSeconds * 1000));
   const redactor = new Redactor();
   const reader = new ArmReader({
     credential,
     endpoint,
-    requestTimeoutMs: requestTimeout * 1000,
+    requestTimeoutMs: connection.requestTimeoutSeconds * 1000,
     retry: {
       ...DEFAULT_RETRY,
-      maxRetries: retries,
-      retryDelayMs: retryDelay * 1000,
-      maxRetryAfterMs: maxRetryAfter * 1000,
+      maxRetries: connection.retries,
+      retryDelayMs: connection.retryDelaySeconds * 1000,
+      maxRetryAfterMs: connection.maxRetryAfterSeconds * 1000,
     },
     deadline,
-    deadlineSeconds: runTimeout,
+    deadlineSeconds: timeoutSeconds,
     redactor,
     ...(extra.concurrency !== undefined ? { concurrency: extra.concurrency } : {}),
   });
@@ -162,23 +177,23 @@ export async function openReader(
 }
 
 /** One report to write: stdout (path undefined) or a file. */
-export interface Output {
-  format: Format;
+export interface Output<F extends string> {
+  format: F;
   path?: string;
 }
 
 /** --format/--out plus every --report <format>=<path>, checked: known formats, one writer per path. */
-export function outputsFor(args: AuditArgs): Output[] {
-  const outputs: Output[] = [{ format: args.format, ...(args.out ? { path: args.out } : {}) }];
-  for (const entry of args.report ?? []) {
+function outputsFor(format: Format, out: string | undefined, reports: readonly string[]): Array<Output<Format>> {
+  const outputs: Array<Output<Format>> = [{ format, ...(out ? { path: out } : {}) }];
+  for (const entry of reports) {
     const at = entry.indexOf("=");
-    const format = at > 0 ? entry.slice(0, at).trim() : "";
+    const reportFormat = at > 0 ? entry.slice(0, at).trim() : "";
     const path = at > 0 ? entry.slice(at + 1).trim() : "";
-    if (!format || !path)
+    if (!reportFormat || !path)
       throw new PreflightError(`--report "${entry}" must be <format>=<path>, e.g. --report junit=out/preflight.xml`);
-    if (!isFormat(format))
-      throw new PreflightError(`--report "${entry}": unknown format "${format}"; known: ${FORMATS.join(", ")}`);
-    outputs.push({ format, path });
+    if (!isFormat(reportFormat))
+      throw new PreflightError(`--report "${entry}": unknown format "${reportFormat}"; known: ${FORMATS.join(", ")}`);
+    outputs.push({ format: reportFormat, path });
   }
   const paths = outputs.flatMap((output) => (output.path ? [resolve(output.path)] : []));
   const twice = paths.find((path, index) => paths.indexOf(path) !== index);
@@ -188,8 +203,8 @@ export function outputsFor(args: AuditArgs): Output[] {
 }
 
 /** Where the check pages are published: the --docs-url template, checked; undefined when none is given. */
-export function docsUrlFor(args: AuditArgs, env: NodeJS.ProcessEnv): ((check: { id: string }) => string) | undefined {
-  const template = (args["docs-url"] || env.PREFLIGHT_DOCS_URL || "").trim();
+function docsUrlFor(flag: string | undefined, env: NodeJS.ProcessEnv): ((check: { id: string }) => string) | undefined {
+  const template = (flag || env.PREFLIGHT_DOCS_URL || "").trim();
   if (!template) return undefined;
   if (!template.includes("{id}"))
     throw new PreflightError(
@@ -213,34 +228,46 @@ export function docsPath(check: { docs: string }): string {
   return join(packageRoot(), check.docs);
 }
 
+/** What every renderer is told: colour, verbosity, the --fail-on level. */
+export interface BaseRenderOptions {
+  colour: boolean;
+  verbose: boolean;
+  failOn: FailOn;
+}
+
 /**
- * Renders and writes every output the flags ask for (--format on stdout or --out, each --report),
- * one rendering per output; `redactor`, when the run read secrets, goes over each text last.
+ * Renders and writes every output of a run (--format on stdout or --out, each --report), one
+ * rendering per output, for the audit, the fleet and the doctor alike. `redactor`, when the run read
+ * secrets, goes over each text last. When the main report went to a file, `summary` (the summary
+ * line and the exit sentence) goes to stderr so the terminal still says what happened.
  */
-export async function writeOutputs(
-  args: AuditArgs,
+export async function writeOutputs<F extends string>(
+  outputs: ReadonlyArray<Output<F>>,
   io: CliIo,
-  render: (format: Format, options: RenderOptions) => string | Promise<string>,
-  redactor?: Redactor,
+  render: (format: F, options: BaseRenderOptions) => string | Promise<string>,
+  options: { verbose: boolean; failOn: FailOn; redactor?: Redactor; summary: () => string },
 ): Promise<void> {
-  const docsUrl = docsUrlFor(args, io.env);
-  for (const output of outputsFor(args)) {
+  for (const [index, output] of outputs.entries()) {
     const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-    let text = await render(output.format, {
-      colour,
-      verbose: args.verbose,
-      failOn: args["fail-on"],
-      ...(docsUrl ? { docsUrl } : {}),
-      installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
-    });
+    let text = await render(output.format, { colour, verbose: options.verbose, failOn: options.failOn });
     // Last line of defence: nothing seen as a secret during this run is printed.
-    if (redactor) text = redactor.redact(text);
+    if (options.redactor) text = options.redactor.redact(text);
     if (!output.path) {
       io.stdout(text);
       continue;
     }
     await mkdir(dirname(resolve(output.path)), { recursive: true });
     await writeFile(output.path, text, "utf8");
-    if (output.path !== args.out) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
+    if (index > 0) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
   }
+  if (outputs[0]?.path) io.stderr(`${options.summary()}\n`);
+}
+
+/** What the audit's renderers are told beyond the basics: where check pages are. */
+export function auditRenderOptions(settings: ReportSettings, base: BaseRenderOptions): RenderOptions {
+  return {
+    ...base,
+    ...(settings.docsUrl ? { docsUrl: settings.docsUrl } : {}),
+    installedDocsUrl: (check) => pathToFileURL(docsPath(check)).href,
+  };
 }

@@ -5,34 +5,39 @@ import type { Argv } from "yargs";
 import { DOCTOR_FORMATS, type DoctorFormat } from "../../reports/doctor/formats.js";
 import type { IndexFlags } from "../doctor/env/index-check.js";
 import { ENV_KINDS, type EnvKind } from "../doctor/env/kinds.js";
-import type { FailOn } from "../core/status.js";
+import { PreflightError } from "../core/errors.js";
+import { FAIL_ON_LEVELS, type FailOn } from "../core/status.js";
+import { booleanFlag, choiceFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
+import type { Output } from "./common.js";
 
-export interface DoctorArgs {
+const PLATFORMS = ["linux-64", "linux-aarch64"] as const;
+
+/** What `build-log` and `env` were asked, checked. */
+export interface DoctorSettings {
+  /** The file to read, or "-" for standard input. */
   file: string;
-  format: DoctorFormat;
-  out?: string;
-  "fail-on": FailOn;
+  outputs: Array<Output<DoctorFormat>>;
+  failOn: FailOn;
   verbose: boolean;
 }
 
-export interface BuildLogArgs extends DoctorArgs {
+export interface BuildLogSettings extends DoctorSettings {
   workspace?: string;
 }
 
-export interface EnvArgs extends DoctorArgs, IndexFlags {
+export interface EnvSettings extends DoctorSettings {
   kind?: EnvKind;
   registry?: string;
-  "check-index": boolean;
+  checkIndex: boolean;
+  index: IndexFlags;
 }
-
-const FAIL_ON = ["fail", "warn", "unknown"] as const;
 
 function doctorOptions(argv: Argv): Argv {
   return argv
     .option("format", { choices: DOCTOR_FORMATS, default: "text", describe: "Report format on stdout" })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("fail-on", {
-      choices: FAIL_ON,
+      choices: FAIL_ON_LEVELS,
       default: "fail" as const,
       describe: "Lowest status that makes the exit code 1",
     });
@@ -98,7 +103,7 @@ export function envOptions(argv: Argv): Argv {
       describe: "Target Python for --check-index, e.g. 3.10 (default: the conda file's python pin)",
     })
     .option("platform", {
-      choices: ["linux-64", "linux-aarch64"] as const,
+      choices: PLATFORMS,
       default: "linux-64" as const,
       describe: "Target platform for --check-index",
     })
@@ -108,8 +113,64 @@ export function envOptions(argv: Argv): Argv {
       describe: "Target glibc for manylinux wheels (2.31: Ubuntu 20.04 images; 2.35: 22.04)",
     })
     .option("request-timeout", {
-      type: "number",
+      type: "string",
       default: 30,
       describe: "Seconds before one index request is abandoned (its packages become unknown)",
     });
+}
+
+function doctorSettings(args: ParsedArgs): DoctorSettings {
+  const out = stringFlag(args, "out");
+  return {
+    file: stringFlag(args, "file") ?? "",
+    outputs: [{ format: choiceFlag(args, "format", DOCTOR_FORMATS), ...(out ? { path: out } : {}) }],
+    failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
+    verbose: booleanFlag(args, "verbose"),
+  };
+}
+
+export function buildLogSettings(args: ParsedArgs): BuildLogSettings {
+  const workspace = stringFlag(args, "workspace");
+  return { ...doctorSettings(args), ...(workspace !== undefined ? { workspace } : {}) };
+}
+
+/** `env`'s flags; index flags that cannot mean anything are refused before any file is read. */
+export function envSettings(args: ParsedArgs): EnvSettings {
+  const kind = args.kind === undefined ? undefined : choiceFlag(args, "kind", ENV_KINDS);
+  const registry = stringFlag(args, "registry");
+  const glibc = stringFlag(args, "glibc") ?? "";
+  if (!/^\d+\.\d+$/.test(glibc)) throw new PreflightError(`--glibc must be a version such as 2.31, got "${glibc}"`);
+  const python = stringFlag(args, "python");
+  if (python !== undefined && !/^3\.\d+(?:\.\d+)?$/.test(python))
+    throw new PreflightError(`--python must be a Python 3 version such as 3.10, got "${python}"`);
+  const indexUrl = stringFlag(args, "index-url");
+  const index: IndexFlags = {
+    ...(indexUrl !== undefined ? { "index-url": indexUrl } : {}),
+    "extra-index-url": listFlag(args, "extra-index-url", false),
+    channel: listFlag(args, "channel", false),
+    "conda-channel-alias": stringFlag(args, "conda-channel-alias") ?? "",
+    "conda-defaults": listFlag(args, "conda-defaults", false),
+    ...(python !== undefined ? { python } : {}),
+    platform: choiceFlag(args, "platform", PLATFORMS),
+    glibc,
+    "request-timeout": secondsFlag(args, "request-timeout"),
+  };
+  for (const url of [
+    index["index-url"],
+    ...(index["extra-index-url"] ?? []),
+    index["conda-channel-alias"],
+    ...index["conda-defaults"],
+  ]) {
+    if (url !== undefined && !/^https?:\/\/[^/\s]+/i.test(url))
+      throw new PreflightError(
+        `index and channel URLs must be http(s) URLs, got "${url.replace(/\/\/[^/@\s]*@/, "//")}"`,
+      );
+  }
+  return {
+    ...doctorSettings(args),
+    ...(kind !== undefined ? { kind } : {}),
+    ...(registry !== undefined ? { registry } : {}),
+    checkIndex: booleanFlag(args, "check-index"),
+    index,
+  };
 }

@@ -4,17 +4,24 @@
 import type { Argv } from "yargs";
 import { PreflightError } from "../core/errors.js";
 import type { FleetScope } from "../snapshot/fleet.js";
-import { connectionOptions, reportOptions, type AuditArgs, type ConnectionArgs } from "./common.js";
+import { booleanFlag, choiceFlag, countFlag, listFlag, stringFlag, type ParsedArgs } from "./args.js";
+import {
+  connectionOptions,
+  connectionSettings,
+  reportOptions,
+  reportSettings,
+  type ConnectionSettings,
+  type ReportSettings,
+} from "./common.js";
 
-export interface FleetArgs extends AuditArgs, ConnectionArgs {
-  subscription?: string[];
-  "management-group"?: string[];
-  "resource-group"?: string[];
-  tag?: string[];
-  via: FleetScope["via"];
+/** What `preflight fleet` was asked, checked. */
+export interface FleetSettings {
+  report: ReportSettings;
+  connection: ConnectionSettings;
+  scope: FleetScope;
   concurrency: number;
-  "save-snapshot"?: string;
-  /** Absent: draw progress when stderr is a terminal. */
+  saveSnapshot?: string;
+  /** Progress on stderr: --progress/--no-progress, else when stderr is a terminal. */
   progress?: boolean;
 }
 
@@ -51,7 +58,7 @@ export function fleetOptions(argv: Argv): Argv {
         "resource-graph: one bulk sweep, ARM for the rest; arm: every workspace read through ARM (needs --subscription)",
     })
     .option("concurrency", {
-      type: "number",
+      type: "string",
       default: 16,
       describe:
         "ARM requests in flight at once (reads are also paced by what ARM says is left of each subscription's quota)",
@@ -67,23 +74,29 @@ export function fleetOptions(argv: Argv): Argv {
   return reportOptions(connectionOptions(scoped, 1800));
 }
 
-/** Repeatable flags that also take comma-separated values, trimmed, empties dropped. */
-function listOf(values: string[] | undefined): string[] {
-  return (values ?? [])
-    .flatMap((value) => String(value).split(","))
-    .map((value) => value.trim())
-    .filter(Boolean);
+export function fleetSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): FleetSettings {
+  const saveSnapshot = stringFlag(args, "save-snapshot");
+  const progress = args.progress === undefined ? undefined : booleanFlag(args, "progress");
+  const connection = connectionSettings(args, env);
+  return {
+    report: reportSettings(args, env),
+    connection,
+    scope: fleetScope(args),
+    concurrency: countFlag(args, "concurrency", 1, 256),
+    ...(saveSnapshot !== undefined ? { saveSnapshot } : {}),
+    ...(progress !== undefined ? { progress } : {}),
+  };
 }
 
-export function fleetScope(args: FleetArgs): FleetScope {
-  const tags = listOf(args.tag).map((entry) => {
+function fleetScope(args: ParsedArgs): FleetScope {
+  const tags = listFlag(args, "tag").map((entry) => {
     const at = entry.indexOf("=");
     const key = at > 0 ? entry.slice(0, at).trim() : "";
     if (!key) throw new PreflightError(`--tag "${entry}" must be key=value, e.g. --tag team=vision`);
     return { key, value: entry.slice(at + 1).trim() };
   });
-  const subscriptions = listOf(args.subscription);
-  const managementGroups = listOf(args["management-group"]);
+  const subscriptions = listFlag(args, "subscription");
+  const managementGroups = listFlag(args, "management-group");
   if (subscriptions.length > 0 && managementGroups.length > 0) {
     throw new PreflightError("give --subscription or --management-group, not both");
   }
@@ -91,10 +104,11 @@ export function fleetScope(args: FleetArgs): FleetScope {
     if (!/^[0-9a-f-]{36}$/i.test(id) && !/^[\w.-]+$/.test(id))
       throw new PreflightError(`--subscription "${id}" is not a subscription id`);
   }
-  if (args.via === "arm" && subscriptions.length === 0) {
+  const via = choiceFlag(args, "via", VIA);
+  if (via === "arm" && subscriptions.length === 0) {
     throw new PreflightError(
       "--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces",
     );
   }
-  return { subscriptions, managementGroups, resourceGroups: listOf(args["resource-group"]), tags, via: args.via };
+  return { subscriptions, managementGroups, resourceGroups: listFlag(args, "resource-group"), tags, via };
 }

@@ -14,35 +14,32 @@ import type { Report } from "../engine/types.js";
 import type { FleetProgress } from "../collect/fleet.js";
 import type { FleetSnapshot } from "../snapshot/fleet.js";
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotTarget } from "../snapshot/types.js";
-import { docsUrlFor, openReader, outputsFor, positiveSeconds, writeOutputs, type AuditArgs } from "./common.js";
-import { fleetScope, type FleetArgs } from "./fleet-options.js";
+import type { ParsedArgs } from "./args.js";
+import { auditRenderOptions, openReader, writeOutputs, type ReportSettings } from "./common.js";
+import { fleetSettings } from "./fleet-options.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
 
-export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: string): Promise<number> {
-  const checks = selectChecks(args.only, args.skip);
-  const scope = fleetScope(args);
-  const concurrency = args.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-    throw new PreflightError(`--concurrency must be a whole number from 1 to 256, got ${String(concurrency)}`);
-  outputsFor(args);
-  docsUrlFor(args, io.env);
-  positiveSeconds(args, "timeout");
+export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
+  // Every flag is checked before any ARM traffic.
+  const settings = fleetSettings(args, io.env);
+  const { report: reportFlags, scope, concurrency, saveSnapshot } = settings;
+  const checks = selectChecks(reportFlags.only, reportFlags.skip);
 
   const started = new Date();
-  const { reader, redactor } = await openReader(args, io, { concurrency });
+  const { reader, redactor } = await openReader(settings.connection, io, { concurrency });
   const { collectFleet } = await import("../collect/fleet.js");
   const reports: Report[] = [];
   const snapshots: Snapshot[] = [];
   const unreadable: Array<{ target: SnapshotTarget; reason: string }> = [];
-  const ticket = args.ticket ?? null;
-  const progress = progressLine(io, args.progress ?? io.stderrIsTTY === true);
+  const { ticket } = reportFlags;
+  const progress = progressLine(io, settings.progress ?? io.stderrIsTTY === true);
   const result = await collectFleet({
     reader,
     redactor,
     scope,
     parts: partsFor(checks),
-    readKeys: args.keys,
+    readKeys: settings.connection.readKeys,
     toolVersion,
     // Enough workspaces in flight to keep the request pool busy: each has a few reads open at a time.
     workspaceConcurrency: Math.max(2, Math.ceil(concurrency / 2)),
@@ -56,7 +53,7 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
           durationMs: snapshot.durationMs,
         }),
       );
-      if (args["save-snapshot"]) snapshots.push(snapshot);
+      if (saveSnapshot) snapshots.push(snapshot);
     },
     onUnreadable: (target, reason) => {
       reports.push(
@@ -77,7 +74,7 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
     resourceGraph: { queries: result.queries, rows: result.rows },
     errors: result.errors.map(({ part: _part, ...error }) => error),
   };
-  if (args["save-snapshot"]) {
+  if (saveSnapshot) {
     const { writeFleetSnapshot } = await import("../snapshot/fleet.js");
     const byId = (a: Snapshot, b: Snapshot) =>
       a.target.workspaceId.toLowerCase().localeCompare(b.target.workspaceId.toLowerCase());
@@ -92,10 +89,10 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
       snapshots: snapshots.sort(byId),
       unreadable,
     };
-    await mkdir(dirname(resolve(args["save-snapshot"])), { recursive: true });
+    await mkdir(dirname(resolve(saveSnapshot)), { recursive: true });
     // Every secret of the run, not only those known when a workspace's snapshot was taken.
-    await writeFleetSnapshot(args["save-snapshot"], fleetSnapshot, (value) => redactor.redactDeep(value));
-    io.stderr(`preflight: wrote the snapshot of ${snapshots.length} workspaces to ${args["save-snapshot"]}\n`);
+    await writeFleetSnapshot(saveSnapshot, fleetSnapshot, (value) => redactor.redactDeep(value));
+    io.stderr(`preflight: wrote the snapshot of ${snapshots.length} workspaces to ${saveSnapshot}\n`);
   }
   const fleet = buildFleetReport(reports, {
     toolVersion,
@@ -105,18 +102,18 @@ export async function fleetCommand(args: FleetArgs, io: CliIo, toolVersion: stri
     scope,
     collection,
   });
-  return emitFleetReport(fleet, args, io, redactor);
+  return emitFleetReport(fleet, reportFlags, io, redactor);
 }
 
 /** `preflight audit --snapshot <fleet snapshot>`: the fleet's report again, offline. */
 export async function offlineFleetAudit(
   fleetSnapshot: FleetSnapshot,
-  args: AuditArgs,
+  settings: ReportSettings,
   io: CliIo,
   toolVersion: string,
 ): Promise<number> {
-  const checks = selectChecks(args.only, args.skip);
-  const ticket = args.ticket ?? null;
+  const checks = selectChecks(settings.only, settings.skip);
+  const { ticket } = settings;
   const reports = fleetSnapshot.snapshots.map((snapshot) =>
     buildReport(snapshot, checks, {
       toolVersion,
@@ -138,20 +135,32 @@ export async function offlineFleetAudit(
     scope: fleetSnapshot.scope,
     collection: fleetSnapshot.collection,
   });
-  return emitFleetReport(fleet, args, io);
+  return emitFleetReport(fleet, settings, io);
 }
 
-async function emitFleetReport(fleet: FleetReport, args: AuditArgs, io: CliIo, redactor?: Redactor): Promise<number> {
-  const failOn = args["fail-on"];
-  await writeOutputs(args, io, (format, options) => renderFleet(format, fleet, options), redactor);
-  if (args.out) {
-    const counts = Object.entries(fleet.summary.byWorstStatus)
-      .filter(([, count]) => count > 0)
-      .map(([status, count]) => `${count} ${status}`);
-    io.stderr(
-      `preflight: ${fleet.summary.workspaces} workspaces (${counts.join(", ")})\n${fleetExitSentence(fleet, failOn)}\n`,
-    );
-  }
+async function emitFleetReport(
+  fleet: FleetReport,
+  settings: ReportSettings,
+  io: CliIo,
+  redactor?: Redactor,
+): Promise<number> {
+  const { failOn } = settings;
+  await writeOutputs(
+    settings.outputs,
+    io,
+    (format, base) => renderFleet(format, fleet, auditRenderOptions(settings, base)),
+    {
+      verbose: settings.verbose,
+      failOn,
+      ...(redactor ? { redactor } : {}),
+      summary: () => {
+        const counts = Object.entries(fleet.summary.byWorstStatus)
+          .filter(([, count]) => count > 0)
+          .map(([status, count]) => `${count} ${status}`);
+        return `preflight: ${fleet.summary.workspaces} workspaces (${counts.join(", ")})\n${fleetExitSentence(fleet, failOn)}`;
+      },
+    },
+  );
   return fleetExitCode(fleet, failOn);
 }
 

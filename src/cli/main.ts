@@ -4,48 +4,16 @@
 import yargs, { type Argv } from "yargs";
 import { scrubFreeText } from "../core/redact.js";
 import { PreflightError } from "../core/errors.js";
-import type { LiveArgs } from "./audit.js";
-import { connectionOptions, reportOptions, type AuditArgs } from "./common.js";
-import { buildLogOptions, envOptions, type BuildLogArgs, type EnvArgs } from "./doctor-options.js";
-import { fleetOptions, type FleetArgs } from "./fleet-options.js";
+import { reportOptions } from "./common.js";
+import { buildLogOptions, envOptions } from "./doctor-options.js";
+import { fleetOptions } from "./fleet-options.js";
+import { targetOptions } from "./target-options.js";
 import type { CliIo } from "./io.js";
 import packageJson from "../../package.json" with { type: "json" };
 
 const TOOL_VERSION: string = packageJson.version;
 
 export type { CliIo } from "./io.js";
-
-function targetOptions(argv: Argv): Argv {
-  const withTarget = argv
-    .option("workspace", {
-      alias: "w",
-      type: "string",
-      describe: "Workspace name or full ARM resource ID",
-      demandOption: true,
-    })
-    .option("resource-group", {
-      alias: "g",
-      type: "string",
-      describe: "Resource group (found by listing the subscription when omitted)",
-    })
-    .option("subscription", {
-      alias: "s",
-      type: "string",
-      describe: "Subscription id (default: AZURE_SUBSCRIPTION_ID, then the Azure CLI default)",
-    });
-  return connectionOptions(withTarget)
-    .option("diagnose", {
-      type: "boolean",
-      default: false,
-      describe:
-        "Also run Azure's own workspace diagnose (a read-only POST) and report its results (workspace-diagnose)",
-    })
-    .option("diagnose-timeout", {
-      type: "number",
-      default: 120,
-      describe: "Seconds to wait for --diagnose to finish; past it, workspace-diagnose is unknown",
-    });
-}
 
 /** The commands the parser can dispatch to. */
 export type CommandName = "live" | "collect" | "audit" | "checks" | "build-log" | "env" | "fleet";
@@ -134,6 +102,17 @@ export function createParser(
   );
 }
 
+/** Each command: its module, loaded when it runs, and its entry point. */
+const COMMANDS: Record<CommandName, (argv: Record<string, unknown>, io: CliIo) => Promise<number>> = {
+  live: async (argv, io) => (await import("./audit.js")).liveAudit(argv, io, TOOL_VERSION),
+  collect: async (argv, io) => (await import("./audit.js")).collectCommand(argv, io, TOOL_VERSION),
+  audit: async (argv, io) => (await import("./audit.js")).offlineAudit(argv, io, TOOL_VERSION),
+  checks: async (argv, io) => (await import("./audit.js")).checksCommand(argv, io),
+  "build-log": async (argv, io) => (await import("./doctor.js")).buildLogCommand(argv, io, TOOL_VERSION),
+  env: async (argv, io) => (await import("./doctor.js")).envCommand(argv, io, TOOL_VERSION),
+  fleet: async (argv, io) => (await import("./fleet.js")).fleetCommand(argv, io, TOOL_VERSION),
+};
+
 /** yargs-parser reads a lone `-` as an empty flag; `build-log -` and `env -` mean standard input. */
 const STDIN_ARGUMENT = "\u0000stdin";
 
@@ -157,34 +136,9 @@ export async function main(rawArgs: string[], io: CliIo): Promise<number> {
   const verbose = rawArgs.includes("--verbose");
   const run = async (command: CommandName, argv: Record<string, unknown>): Promise<void> => {
     if (argv.file === STDIN_ARGUMENT) argv.file = "-";
-    switch (command) {
-      // Each command's code is loaded only when it runs: parsing and --help stay light.
-      case "live":
-        exitCode = await (await import("./audit.js")).liveAudit(argv as unknown as LiveArgs, io, TOOL_VERSION);
-        break;
-      case "collect":
-        exitCode = await (await import("./audit.js")).collectCommand(argv as unknown as LiveArgs, io, TOOL_VERSION);
-        break;
-      case "audit":
-        exitCode = await (
-          await import("./audit.js")
-        ).offlineAudit(argv as unknown as AuditArgs & { snapshot: string }, io, TOOL_VERSION);
-        break;
-      case "checks":
-        exitCode = await (await import("./audit.js")).checksCommand(argv.id as string | undefined, io);
-        break;
-      case "build-log":
-        exitCode = await (
-          await import("./doctor.js")
-        ).buildLogCommand(argv as unknown as BuildLogArgs, io, TOOL_VERSION);
-        break;
-      case "env":
-        exitCode = await (await import("./doctor.js")).envCommand(argv as unknown as EnvArgs, io, TOOL_VERSION);
-        break;
-      case "fleet":
-        exitCode = await (await import("./fleet.js")).fleetCommand(argv as unknown as FleetArgs, io, TOOL_VERSION);
-        break;
-    }
+    // Each command's code is loaded only when it runs: parsing and --help stay light. Each reads
+    // and checks its own flags before it does anything.
+    exitCode = await COMMANDS[command](argv, io);
   };
   try {
     const args = allAsFleet(rawArgs.map((arg) => (arg === "-" ? STDIN_ARGUMENT : arg)));

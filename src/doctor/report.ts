@@ -2,13 +2,11 @@
 // (--fail-on means what it means for the audit).
 
 import { scrubFreeText } from "../core/redact.js";
-import { STATUSES, type FailOn, type Status } from "../core/status.js";
+import { countStatuses, exitSentence, reachesFailOn, type FailOn, type Status } from "../core/status.js";
 import type { DoctorFinding, DoctorReport } from "./types.js";
 
 export function summarise(findings: readonly { status: Status }[]): Record<Status, number> {
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-  for (const finding of findings) summary[finding.status] += 1;
-  return summary;
+  return countStatuses(findings.map((finding) => finding.status));
 }
 
 /** Findings in file order, then line order; a report reads top to bottom like the file. */
@@ -22,8 +20,7 @@ export function sortFindings(findings: readonly DoctorFinding[], fileOrder: read
 
 /** The findings at or above --fail-on: the ones that make the exit code 1. */
 function findingsAtFailOn(report: DoctorReport, failOn: FailOn): DoctorFinding[] {
-  const threshold = STATUSES.indexOf(failOn);
-  return report.findings.filter((finding) => STATUSES.indexOf(finding.status) <= threshold);
+  return report.findings.filter((finding) => reachesFailOn(finding.status, failOn));
 }
 
 export function doctorExitCode(report: DoctorReport, failOn: FailOn): 0 | 1 {
@@ -33,16 +30,8 @@ export function doctorExitCode(report: DoctorReport, failOn: FailOn): 0 | 1 {
 /** One sentence: the exit code this report gives and why. */
 export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string {
   const reached = findingsAtFailOn(report, failOn);
-  if (reached.length > 0) {
-    const ids = [...new Set(reached.map((finding) => `${finding.id} (${finding.status})`))].join(", ");
-    return `exit 1: ${reached.length === 1 ? "1 finding" : `${reached.length} findings`} at or above --fail-on ${failOn}: ${ids}`;
-  }
-  const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter(
-    (status) => status !== "pass" && status !== "skip" && report.summary[status] > 0,
-  );
-  const note =
-    below.length > 0 ? ` (${below.map((status) => `${report.summary[status]} ${status}`).join(", ")} below it)` : "";
-  return `exit 0: no finding at or above --fail-on ${failOn}${note}`;
+  const ids = [...new Set(reached.map((finding) => `${finding.id} (${finding.status})`))].join(", ");
+  return exitSentence({ unit: "finding", reached: reached.length, detail: `: ${ids}`, failOn, counts: report.summary });
 }
 
 /**

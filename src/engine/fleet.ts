@@ -5,7 +5,15 @@ import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import type { SnapshotTarget } from "../snapshot/types.js";
 import { UNKNOWN_REMEDIATION } from "./run.js";
 import { type Check, type Report } from "./types.js";
-import { STATUSES, worstStatus, type FailOn, type Severity, type Status } from "../core/status.js";
+import {
+  STATUSES,
+  countStatuses,
+  reachesFailOn,
+  worstStatus,
+  type FailOn,
+  type Severity,
+  type Status,
+} from "../core/status.js";
 
 /** One check across the fleet: how many workspaces ended at each status. */
 export interface FleetCheckSummary {
@@ -52,19 +60,15 @@ export function workspaceStatus(report: Report): Status {
   return worstStatus(report.checks.map((check) => check.status)) ?? "skip";
 }
 
-function zeroCounts(): Record<Status, number> {
-  return Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-}
-
 export function buildFleetReport(reports: readonly Report[], options: FleetReportOptions): FleetReport {
-  const byWorstStatus = zeroCounts();
+  const byWorstStatus = countStatuses([]);
   const checks = new Map<string, FleetCheckSummary>();
   for (const report of reports) {
     byWorstStatus[workspaceStatus(report)] += 1;
     for (const check of report.checks) {
       let entry = checks.get(check.id);
       if (!entry) {
-        entry = { id: check.id, title: check.title, severity: check.severity, counts: zeroCounts() };
+        entry = { id: check.id, title: check.title, severity: check.severity, counts: countStatuses([]) };
         checks.set(check.id, entry);
       }
       entry.counts[check.status] += 1;
@@ -106,8 +110,7 @@ export function buildFleetReport(reports: readonly Report[], options: FleetRepor
 
 /** The workspaces at or above --fail-on: the ones that make the fleet's exit code 1. */
 export function workspacesAtFailOn(fleet: FleetReport, failOn: FailOn): Report[] {
-  const threshold = STATUSES.indexOf(failOn);
-  return fleet.workspaces.filter((report) => STATUSES.indexOf(workspaceStatus(report)) <= threshold);
+  return fleet.workspaces.filter((report) => reachesFailOn(workspaceStatus(report), failOn));
 }
 
 /**
@@ -146,8 +149,7 @@ export function unreadableWorkspaceReport(
       },
     ],
   }));
-  const summary = zeroCounts();
-  summary.unknown = results.length;
+  const summary = countStatuses(results.map(() => "unknown" as const));
   return {
     schemaVersion: 1,
     tool: { name: "aml-preflight", version: options.toolVersion },

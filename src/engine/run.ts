@@ -6,7 +6,7 @@ import type { Snapshot } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure } from "./parts.js";
 import { unresolvedRemediation } from "../core/remediation.js";
 import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
-import { STATUSES, worstStatus, type FailOn, type Status } from "../core/status.js";
+import { STATUSES, countStatuses, reachesFailOn, worstStatus, type FailOn } from "../core/status.js";
 
 function fillTemplate(template: string, data: Record<string, string | number> | undefined): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
@@ -141,8 +141,7 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
   const results = checks
     .map((check) => runCheck(check, snapshot, prepared))
     .sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status) || a.id.localeCompare(b.id));
-  const summary = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-  for (const result of results) summary[result.status] += 1;
+  const summary = countStatuses(results.map((result) => result.status));
   return {
     schemaVersion: 1,
     tool: { name: "aml-preflight", version: options.toolVersion },
@@ -183,6 +182,5 @@ export function exitCodeFor(report: Report, failOn: FailOn): 0 | 1 {
 
 /** The checks at or above --fail-on: the ones that make the exit code 1. */
 export function checksAtFailOn(report: Report, failOn: FailOn): CheckResult[] {
-  const threshold = STATUSES.indexOf(failOn);
-  return report.checks.filter((check) => STATUSES.indexOf(check.status) <= threshold);
+  return report.checks.filter((check) => reachesFailOn(check.status, failOn));
 }

@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
-import { FORMATS } from "../../reports/index.js";
+import { FORMATS } from "../../reports/formats.js";
 import type { RequestLogEntry } from "../fake-arm/server.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { byName, demoScenario, healthyScenario } from "../harness.js";

@@ -2,7 +2,7 @@
 // beside the checkout, so a fresh clone anywhere passes `npm ci && npm test`.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { describe, expect, test } from "vitest";
 import { ROOT } from "../harness.js";
@@ -22,7 +22,10 @@ function outsidePaths(text: string, parent: string): string[] {
 
 function trackedFiles(): string[] {
   try {
-    return execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    // A file deleted in the work tree but not yet in a commit is not there to read.
+    return execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+      .split("\0")
+      .filter((file) => file && existsSync(join(ROOT, file)));
   } catch {
     // Not a git checkout (an unpacked tarball): every file but what installs and builds make.
     const walk = (dir: string): string[] =>

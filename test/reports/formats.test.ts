@@ -13,7 +13,9 @@ import AjvDraft04 from "ajv-draft-04";
 import { marked, type Token, type Tokens } from "marked";
 import { parse as parseTestResults } from "test-results-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FORMATS, render, type Format } from "../../reports/index.js";
+import { FORMATS, type Format } from "../../reports/formats.js";
+import { loadRenderers } from "../../reports/index.js";
+
 import { NO_SECRETS_LINE } from "../../reports/markdown.js";
 import { azCommands, type RenderOptions } from "../../reports/shared.js";
 import { exitCodeFor } from "../../src/engine/run.js";
@@ -22,6 +24,10 @@ import type { Status } from "../../src/core/status.js";
 import { fault } from "../checks/mutations.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, demoScenario, healthyScenario, ROOT, type Json } from "../harness.js";
+
+/** Through the registry the CLI uses. */
+const RENDERERS = await loadRenderers();
+const render = (format: Format, report: Report, options: RenderOptions): string => RENDERERS[format](report, options);
 
 const require = createRequire(import.meta.url);
 const NOW = "2026-11-25T09:00:00.000Z";

@@ -9,10 +9,17 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { FORMATS, render, type Format } from "../../reports/index.js";
+import { FORMATS, type Format } from "../../reports/formats.js";
+import { loadRenderers } from "../../reports/index.js";
+import type { RenderOptions } from "../../reports/shared.js";
+
 import type { Report } from "../../src/engine/types.js";
 import { auditScenario, demoScenario, ROOT } from "../harness.js";
 import packageJson from "../../package.json" with { type: "json" };
+
+/** Through the registry the CLI uses. */
+const RENDERERS = await loadRenderers();
+const render = (format: Format, report: Report, options: RenderOptions): string => RENDERERS[format](report, options);
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 const DIR = join(ROOT, "docs/examples");

@@ -2,7 +2,7 @@
 // sentence that explains the exit code.
 
 import { describe, expect, test } from "vitest";
-import { azCommands, exitSentence, readSummary } from "../../reports/shared.js";
+import { azCommands, reportExitSentence, readSummary } from "../../reports/shared.js";
 import type { CheckResult, Report } from "../../src/engine/types.js";
 import type { Status } from "../../src/core/status.js";
 
@@ -69,21 +69,23 @@ function reportWith(statuses: Status[]): Report {
   };
 }
 
-describe("exitSentence", () => {
+describe("reportExitSentence", () => {
   test("names the checks that reached --fail-on", () => {
-    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "fail")).toBe(
+    expect(reportExitSentence(reportWith(["fail", "unknown", "pass"]), "fail")).toBe(
       "exit 1: 1 check at or above --fail-on fail: check-0 (fail)",
     );
-    expect(exitSentence(reportWith(["fail", "unknown", "pass"]), "unknown")).toBe(
+    expect(reportExitSentence(reportWith(["fail", "unknown", "pass"]), "unknown")).toBe(
       "exit 1: 2 checks at or above --fail-on unknown: check-0 (fail), check-1 (unknown)",
     );
   });
 
   test("says what stayed below the level when the exit code is 0", () => {
-    expect(exitSentence(reportWith(["unknown", "warn", "pass"]), "fail")).toBe(
+    expect(reportExitSentence(reportWith(["unknown", "warn", "pass"]), "fail")).toBe(
       "exit 0: no check at or above --fail-on fail (1 unknown, 1 warn below it)",
     );
-    expect(exitSentence(reportWith(["pass", "skip"]), "warn")).toBe("exit 0: no check at or above --fail-on warn");
+    expect(reportExitSentence(reportWith(["pass", "skip"]), "warn")).toBe(
+      "exit 0: no check at or above --fail-on warn",
+    );
   });
 });
 
