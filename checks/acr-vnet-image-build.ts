@@ -1,8 +1,10 @@
+import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
-import { reachDependency, unresolvedRemediation } from "../src/net/reachability.js";
+import { failedReadRemediation } from "../src/core/failed-read.js";
+import { reachDependency } from "../src/net/reachability.js";
 import { eqi, isGpuVmSize, type ComputeView, type NetworkAccessView } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
-import { isManagedNetwork, nameOf, workspaceArgs } from "./shared.js";
+import { isManagedNetwork, workspaceArgs } from "./shared.js";
 
 const MESSAGES = {
   "serverless-build-works":
@@ -196,7 +198,7 @@ function judgeComputeReach(
         compute.id,
         reachData,
         reachEvidence,
-        unresolvedRemediation(reach.unresolved),
+        failedReadRemediation(reach.unresolved),
       );
     }
   }

@@ -1,7 +1,8 @@
+import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck } from "../src/engine/types.js";
 import { eqi, normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
-import { NETWORKED_COMPUTE_TYPES, nameOf } from "./shared.js";
+import { NETWORKED_COMPUTE_TYPES } from "./shared.js";
 
 export default defineCheck({
   id: "compute-region",

@@ -1,5 +1,6 @@
+import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
-import { unresolvedRemediation } from "../src/core/remediation.js";
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { parseServiceTag } from "../src/net/index.js";
 import {
   eqi,
@@ -12,15 +13,12 @@ import {
 } from "../src/snapshot/model.js";
 import {
   computeSubnets,
-  errorEvidence,
   hasPublicIp,
   isBatchCompute,
   isManagedNetwork,
   managedNetworkSkip,
   noSubnetsSkip,
-  nameOf,
   resolveSubnet,
-  resourceGroupOf,
 } from "./shared.js";
 
 /** Compute clusters and instances: the Azure Batch-backed computes whose public IP and egress this is about. */
@@ -135,15 +133,8 @@ function readSubnetEgress(
     if (!lookup.ok) {
       unknown(
         lookup.reason,
-        { routeTable: subnet.routeTableId, ...errorEvidence(lookup.error) },
-        unresolvedRemediation([
-          {
-            resourceId: subnet.routeTableId,
-            missingPermission: lookup.error?.permission,
-            code: lookup.error?.code,
-            statusCode: lookup.error?.statusCode,
-          },
-        ]),
+        { routeTable: subnet.routeTableId, ...failedReadEvidence(lookup.error) },
+        failedReadRemediation([failedRead(subnet.routeTableId, lookup.error)]),
       );
       return undefined;
     }

@@ -1,9 +1,9 @@
+import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { type Status } from "../src/core/status.js";
 import { prefixCoversDestination, type Coverage } from "../src/net/index.js";
 import { asObject, asString, eqi, sameId, type ManagedOutboundRule } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
-import { nameOf } from "./shared.js";
 
 const APPROVED = "AllowOnlyApprovedOutbound";
 const INTERNET = "AllowInternetOutbound";

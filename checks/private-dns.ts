@@ -1,32 +1,20 @@
-import { unresolvedRemediation } from "../src/core/remediation.js";
-import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
-import { type Lookup } from "../src/snapshot/types.js";
-import { type Status } from "../src/core/status.js";
+import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
+import { defineCheck, type Parts } from "../src/engine/types.js";
+import { failedReadEvidence } from "../src/core/failed-read.js";
+import { eqi, idKey, normaliseRegion, sameId, type DnsZoneGroupView } from "../src/snapshot/model.js";
+import { isManagedNetwork, managedNetworkSkip } from "./shared.js";
+import { computeVnets, noZoneGroupVerdict, reportLinks } from "./private-dns/links.js";
+import { MESSAGES, lookupRemediation, type ComputeVnet, type DnsReport, type ZoneToLink } from "./private-dns/model.js";
 import {
-  eqi,
-  idKey,
-  normaliseRegion,
-  sameId,
-  vnetIdOfSubnet,
-  type ComputeView,
-  type DnsZoneGroupView,
-  type DnsZoneLinkView,
-  type VirtualNetworkView,
-} from "../src/snapshot/model.js";
-import type { CollectionError } from "../src/snapshot/types.js";
-import {
-  computeSubnets,
-  errorEvidence,
-  isManagedNetwork,
-  managedNetworkSkip,
-  nameOf,
-  resourceGroupOf,
-} from "./shared.js";
-
-/** Azure's recursive resolver: the only one that answers from private DNS zones. */
-const AZURE_DNS = "168.63.129.16";
-
-type OwnerKind = "workspace" | "storage" | "registry" | "keyVault";
+  AZURE_DNS,
+  ONLY_GROUP,
+  linkCommand,
+  remedyZone,
+  zoneGroupCommands,
+  zonesFor,
+  type NeededZone,
+  type OwnerKind,
+} from "../src/net/private-dns.js";
 
 const OWNER_LABEL: Record<OwnerKind, string> = {
   workspace: "workspace",
@@ -34,121 +22,6 @@ const OWNER_LABEL: Record<OwnerKind, string> = {
   registry: "container registry",
   keyVault: "key vault",
 };
-
-/** A zone an endpoint needs: the names that satisfy it, and the public zones a custom DNS server must forward. */
-interface NeededZone {
-  name: string;
-  accepts: string[];
-  forward: string[];
-}
-
-const zone = (
-  name: string,
-  forward: string[] = [name.replace("privatelink.", "")],
-  accepts: string[] = [],
-): NeededZone => ({ name, accepts, forward });
-
-/** Storage sub-resources (primary and secondary) and their zones (Learn: private-link/private-endpoint-dns). */
-const STORAGE_SERVICES = ["blob", "file", "queue", "table", "dfs", "web"];
-
-/** The zones each group ID needs, by owner; public-cloud names only. */
-function zonesFor(kind: OwnerKind, groupId: string, registryRegion: string): NeededZone[] | undefined {
-  const group = groupId.toLowerCase();
-  switch (kind) {
-    case "workspace":
-      return group === "amlworkspace"
-        ? [
-            zone("privatelink.api.azureml.ms", ["api.azureml.ms", "instances.azureml.ms", "inference.ml.azure.com"]),
-            zone("privatelink.notebooks.azure.net", ["notebooks.azure.net", "aznbcontent.net"]),
-          ]
-        : undefined;
-    case "storage": {
-      const service = group.replace(/_secondary$/, "");
-      return STORAGE_SERVICES.includes(service) ? [zone(`privatelink.${service}.core.windows.net`)] : undefined;
-    }
-    case "registry": {
-      if (group !== "registry") return undefined;
-      const registryZone = zone("privatelink.azurecr.io");
-      if (!registryRegion) return [registryZone];
-      // The data endpoint's records (<registry>.<region>.data) may live in privatelink.azurecr.io itself.
-      return [
-        registryZone,
-        zone(
-          `${registryRegion}.data.privatelink.azurecr.io`,
-          [`${registryRegion}.data.azurecr.io`],
-          ["privatelink.azurecr.io"],
-        ),
-      ];
-    }
-    case "keyVault":
-      return group === "vault"
-        ? [zone("privatelink.vaultcore.azure.net", ["vault.azure.net", "vaultcore.azure.net"])]
-        : undefined;
-  }
-}
-
-/** The one group ID a workspace, registry or key vault endpoint can have; storage has several. */
-const ONLY_GROUP: Partial<Record<OwnerKind, string>> = {
-  workspace: "amlworkspace",
-  registry: "registry",
-  keyVault: "vault",
-};
-
-/** A VNet that holds compute, as far as it could be read. */
-interface ComputeVnet {
-  id: string;
-  computes: string[];
-  view?: VirtualNetworkView;
-  reason?: string;
-  error?: CollectionError;
-}
-
-/** A zone that exists and that some endpoint needs: it must be linked to every compute VNet. */
-interface ZoneToLink {
-  id: string;
-  name: string;
-  endpoints: string[];
-  forward: string[];
-}
-
-const failedRead = (resourceId: string, lookup: { error?: CollectionError }) =>
-  unresolvedRemediation([
-    {
-      resourceId,
-      missingPermission: lookup.error?.permission,
-      code: lookup.error?.code,
-      statusCode: lookup.error?.statusCode,
-    },
-  ]);
-
-const MESSAGES = {
-  "zone-configured":
-    "Private endpoint {endpoint} ({owner}) needs private DNS zone {zone}: its zone group {zoneGroup} names {satisfiedBy}, which exists.",
-  "no-zone-group":
-    "Private endpoint {endpoint} ({owner}) has no DNS zone group: nothing writes its records to {zones}, so computes resolve {ownerName} to its public address.",
-  "no-zone-group-custom-dns":
-    "Private endpoint {endpoint} ({owner}) has no DNS zone group; every compute VNet uses custom DNS servers, so its records for {zones} must be kept on those servers by hand.",
-  "zone-missing-from-group":
-    "The DNS zone group of private endpoint {endpoint} ({owner}) does not name private DNS zone {zone}: no record for it is written there.",
-  "zone-not-found":
-    "Private DNS zone {zone}, named by the zone group of private endpoint {endpoint} ({owner}), does not exist.",
-  "zone-linked": "Private DNS zone {zone} is linked to compute VNet {vnet}.",
-  "zone-not-linked":
-    "Private DNS zone {zone} is not linked to compute VNet {vnet}: computes there resolve its names to public addresses.",
-  "link-not-ready":
-    "The link of private DNS zone {zone} to compute VNet {vnet} is {linkState}, not Completed: names in the zone do not resolve from {vnet} yet.",
-  "custom-dns":
-    "Compute VNet {vnet} uses custom DNS servers ({dnsServers}): they must conditionally forward {forwarders} to 168.63.129.16 from a VNet linked to the private DNS zones.",
-  undetermined: "Cannot decide on private DNS for {subject}: {reason}.",
-  "endpoint-missing":
-    "Private endpoint {endpoint} of {owner} no longer exists; private-endpoint-region reports the stale connection.",
-  "no-endpoints":
-    "Neither the workspace nor its storage account, registry or key vault has a private endpoint; no private DNS zone is needed.",
-  "managed-network":
-    "The workspace isolates its computes in a managed network ({isolationMode}); Azure manages its private DNS.",
-} satisfies Record<string, string>;
-
-type DnsReport = FindingReportOf<typeof MESSAGES>;
 
 /** The workspace or a dependency, with the private endpoints that connect to it. */
 interface EndpointOwner {
@@ -292,8 +165,8 @@ function checkEndpoint(scope: DnsScope, subject: EndpointSubject): void {
   if (!groups.ok) {
     subject.undetermined(
       groups.reason,
-      errorEvidence(groups.error),
-      failedRead(`${endpointId}/privateDnsZoneGroups`, groups),
+      failedReadEvidence(groups.error),
+      lookupRemediation(`${endpointId}/privateDnsZoneGroups`, groups),
     );
     return;
   }
@@ -318,7 +191,10 @@ function endpointGroupIds(scope: DnsScope, subject: EndpointSubject): string[] |
   // Which zones the endpoint needs follows from its group IDs, read from the endpoint.
   const endpoint = scope.parts.privateEndpoints(endpointId);
   if (!endpoint.ok && endpoint.error?.statusCode === 404) {
-    scope.report.skip("endpoint-missing", endpointId, subject.data, { ...evidence, ...errorEvidence(endpoint.error) });
+    scope.report.skip("endpoint-missing", endpointId, subject.data, {
+      ...evidence,
+      ...failedReadEvidence(endpoint.error),
+    });
     return undefined;
   }
   let groupIds: string[] = [];
@@ -335,15 +211,15 @@ function endpointGroupIds(scope: DnsScope, subject: EndpointSubject): string[] |
     if (!only) {
       subject.undetermined(
         `which storage sub-resource it serves, and so which private DNS zone it needs, cannot be told: ${why}`,
-        { groupIds: [], ...(endpoint.ok ? {} : errorEvidence(endpoint.error)) },
-        endpoint.ok ? undefined : failedRead(endpointId, endpoint),
+        { groupIds: [], ...(endpoint.ok ? {} : failedReadEvidence(endpoint.error)) },
+        endpoint.ok ? undefined : lookupRemediation(endpointId, endpoint),
       );
       return undefined;
     }
     groupIds = [only];
     groupIdsFrom = "owner-default";
     evidence.groupIdsReason = why;
-    if (!endpoint.ok) Object.assign(evidence, { endpointError: errorEvidence(endpoint.error) });
+    if (!endpoint.ok) Object.assign(evidence, { endpointError: failedReadEvidence(endpoint.error) });
   }
   Object.assign(evidence, { groupIds, groupIdsFrom });
   return groupIds;
@@ -384,7 +260,7 @@ function reportNoZoneGroup(scope: DnsScope, subject: EndpointSubject, needed: Ne
     subject.undetermined(
       "it has no DNS zone group, and whether the compute VNets resolve through custom DNS servers cannot be read",
       { ...noGroupEvidence, unreadableVnets: unreadable.map((vnet) => vnet.id) },
-      unreadable[0] ? failedRead(unreadable[0].id, unreadable[0]) : undefined,
+      unreadable[0] ? lookupRemediation(unreadable[0].id, unreadable[0]) : undefined,
     );
     return;
   }
@@ -453,11 +329,15 @@ function checkNeededZone(
         "zone-not-found",
         endpointId,
         { ...zoneData, zone: match.zoneName ?? need.name },
-        { ...matched, ...errorEvidence(found.error) },
+        { ...matched, ...failedReadEvidence(found.error) },
         recreateZoneCommands(scope, subject, need, { ...match, zoneId }, configs).join("; "),
       );
     } else {
-      subject.undetermined(found.reason, { ...matched, ...errorEvidence(found.error) }, failedRead(zoneId, found));
+      subject.undetermined(
+        found.reason,
+        { ...matched, ...failedReadEvidence(found.error) },
+        lookupRemediation(zoneId, found),
+      );
     }
     return;
   }
@@ -503,233 +383,4 @@ function recreateZoneCommands(
         .map((config) => config.zoneId ?? config.zoneName ?? need.name),
     ),
   ];
-}
-
-/** The compute VNets (each once, with the computes in it), read as far as possible. */
-function computeVnets(parts: {
-  computes: ComputeView[];
-  virtualNetworks: (id: string) => Lookup<VirtualNetworkView>;
-}): ComputeVnet[] {
-  const byId = new Map<string, ComputeVnet>();
-  for (const { subnetId, computes } of computeSubnets(parts.computes)) {
-    const vnetId = vnetIdOfSubnet(subnetId);
-    const key = idKey(vnetId ?? subnetId);
-    const entry = byId.get(key);
-    if (entry) {
-      entry.computes.push(...computes.map((compute) => compute.name));
-      continue;
-    }
-    if (!vnetId) {
-      byId.set(key, {
-        id: subnetId,
-        computes: computes.map((compute) => compute.name),
-        reason: `"${subnetId}" is not a subnet resource ID`,
-      });
-      continue;
-    }
-    const vnet = parts.virtualNetworks(vnetId);
-    byId.set(
-      key,
-      vnet.ok
-        ? { id: vnetId, computes: computes.map((compute) => compute.name), view: vnet.value }
-        : { id: vnetId, computes: computes.map((compute) => compute.name), reason: vnet.reason, error: vnet.error },
-    );
-  }
-  return [...byId.values()];
-}
-
-/**
- * No zone group: fail when a compute VNet uses Azure DNS (nothing answers with the private address),
- * warn when every one uses custom DNS servers (they may hold the records), unknown when that cannot be read.
- */
-function noZoneGroupVerdict(vnets: ComputeVnet[]): Status {
-  if (vnets.length === 0 || vnets.some((vnet) => vnet.view && vnet.view.dnsServers.length === 0)) return "fail";
-  if (vnets.some((vnet) => !vnet.view)) return "unknown";
-  return "warn";
-}
-
-/** The zones to link, their VNet link lists, and the report, shared by the link findings. */
-interface LinkScope {
-  zones: ZoneToLink[];
-  links: Map<string, Lookup<DnsZoneLinkView[]>>;
-  /** The VNets a zone is linked to (null: its links are unreadable). */
-  linkedVnetsOf: (zone: ZoneToLink) => string[] | null;
-  report: DnsReport;
-}
-
-/** Per zone × compute VNet on Azure DNS, one finding; per VNet on custom DNS, one; per unreadable VNet or link list, one. */
-function reportLinks(
-  zones: ZoneToLink[],
-  vnets: ComputeVnet[],
-  zoneLinks: (zoneId: string) => Lookup<DnsZoneLinkView[]>,
-  report: DnsReport,
-): void {
-  if (zones.length === 0 || vnets.length === 0) return;
-  const links = new Map(zones.map((zone) => [zone.id, zoneLinks(zone.id)] as const));
-  // A hub zone is linked to hundreds of VNets: the list of them is made once per zone, and only when
-  // a finding names it.
-  const linkedVnets = new Map<string, string[] | null>();
-  const linkedVnetsOf = (zone: ZoneToLink): string[] | null => {
-    let linked = linkedVnets.get(zone.id);
-    if (linked === undefined) {
-      const listed = links.get(zone.id);
-      linked = listed?.ok ? listed.value.map((link) => link.vnetId).filter((id): id is string => !!id) : null;
-      linkedVnets.set(zone.id, linked);
-    }
-    return linked;
-  };
-  const scope: LinkScope = { zones, links, linkedVnetsOf, report };
-  for (const zone of zones) {
-    const listed = links.get(zone.id);
-    if (listed && !listed.ok) {
-      report.unknown(
-        "undetermined",
-        zone.id,
-        { subject: `private DNS zone ${zone.name}`, reason: listed.reason },
-        {
-          zone: zone.name,
-          zoneId: zone.id,
-          endpoints: zone.endpoints,
-          computeVnets: vnets.map((vnet) => vnet.id),
-          ...errorEvidence(listed.error),
-        },
-        failedRead(`${zone.id}/virtualNetworkLinks`, listed),
-      );
-    }
-  }
-  for (const vnet of vnets) {
-    if (!vnet.view) reportUnreadableVnet(scope, vnet);
-    else if (vnet.view.dnsServers.length > 0) reportCustomDns(scope, vnet, vnet.view.dnsServers);
-    else reportZoneLinks(scope, vnet, vnet.view.dnsServers);
-  }
-}
-
-/** A compute VNet that could not be read: whether it uses custom DNS servers is unknown. */
-function reportUnreadableVnet(scope: LinkScope, vnet: ComputeVnet): void {
-  const { zones, links, linkedVnetsOf } = scope;
-  scope.report.unknown(
-    "undetermined",
-    vnet.id,
-    {
-      subject: `compute VNet ${nameOf(vnet.id)}`,
-      reason: `whether it uses custom DNS servers cannot be read: ${vnet.reason ?? "not collected"}`,
-    },
-    {
-      vnet: vnet.id,
-      computes: vnet.computes,
-      zones: zones.map((zone) => ({
-        zone: zone.name,
-        zoneId: zone.id,
-        linkedVnets: linkedVnetsOf(zone),
-        linked: linkOf(links.get(zone.id), vnet.id),
-      })),
-      ...errorEvidence(vnet.error),
-    },
-    vnet.error ? failedRead(vnet.id, vnet) : undefined,
-  );
-}
-
-/** A compute VNet on custom DNS servers: they must forward the zones' public names to Azure DNS. */
-function reportCustomDns(scope: LinkScope, vnet: ComputeVnet, dnsServers: string[]): void {
-  const { zones, linkedVnetsOf } = scope;
-  // Private zones answer only through 168.63.129.16, and only in VNets linked to them: the custom
-  // servers must forward there from such a VNet, linked or not this compute VNet is.
-  const forwarders = zones.map((zone) => ({
-    zone: zone.name,
-    zoneId: zone.id,
-    publicZones: zone.forward,
-    forwardTo: AZURE_DNS,
-    linkedVnets: linkedVnetsOf(zone),
-  }));
-  // A forwarder for azurecr.io also covers westeurope.data.azurecr.io: name only the outermost zones.
-  const all = [...new Set(zones.flatMap((zone) => zone.forward))];
-  const names = all.filter((name) => !all.some((other) => name.endsWith(`.${other}`)));
-  // IDs compare case-insensitively: one VNet spelt two ways by two links is still one VNet.
-  const linkedIds = new Map(
-    forwarders.flatMap((forwarder) => forwarder.linkedVnets ?? []).map((id) => [idKey(id), id] as const),
-  );
-  const linkedSomewhere = [...linkedIds.values()].map(nameOf);
-  scope.report.warn(
-    "custom-dns",
-    vnet.id,
-    { vnet: nameOf(vnet.id), dnsServers: dnsServers.join(", "), forwarders: names.join(", ") },
-    { vnet: vnet.id, computes: vnet.computes, dnsServers, forwarders },
-    `On DNS servers ${dnsServers.join(", ")}, add conditional forwarders for ${names.join(", ")} to ${AZURE_DNS}, on a DNS server or resolver inside a VNet linked to the zones (${linkedSomewhere.length > 0 ? `linked now: ${linkedSomewhere.join(", ")}` : "none is linked yet"}); link the zones to that VNet if needed: ${zones.map((zone) => linkCommand(zone.id, zone.name, "<dns-vnet-id>", "dns-vnet-link")).join("; ")}`,
-  );
-}
-
-/** A compute VNet on Azure DNS: each zone whose links were read must be linked to it, and the link ready. */
-function reportZoneLinks(scope: LinkScope, vnet: ComputeVnet, dnsServers: string[]): void {
-  const { zones, links, linkedVnetsOf, report } = scope;
-  const base = { vnet: vnet.id, computes: vnet.computes };
-  for (const zone of zones) {
-    const listed = links.get(zone.id);
-    if (!listed?.ok) continue;
-    const vnetKey = idKey(vnet.id);
-    const link = listed.value.find(
-      (candidate) => candidate.vnetId !== undefined && idKey(candidate.vnetId) === vnetKey,
-    );
-    // The VNets a zone is linked to tell where a missing link should go; a present link is its own evidence.
-    const evidence = { ...base, zone: zone.name, zoneId: zone.id, endpoints: zone.endpoints, dnsServers };
-    const data = { zone: zone.name, vnet: nameOf(vnet.id) };
-    if (!link) {
-      report.fail(
-        "zone-not-linked",
-        zone.id,
-        data,
-        { ...evidence, linkedVnets: linkedVnetsOf(zone), link: null },
-        linkCommand(zone.id, zone.name, vnet.id),
-      );
-    } else if (!eqi(link.linkState, "Completed")) {
-      report.warn(
-        "link-not-ready",
-        zone.id,
-        { ...data, linkState: link.linkState ?? "unset" },
-        { ...evidence, linkedVnets: linkedVnetsOf(zone), link: describeLink(link) },
-        `Wait for the link, then check it: az network private-dns link vnet show -g ${resourceGroupOf(zone.id)} -z ${zone.name} -n ${link.name} --query "{state:virtualNetworkLinkState,provisioning:provisioningState}"; if it stays so, delete and recreate it: ${linkCommand(zone.id, zone.name, vnet.id)}`,
-      );
-    } else {
-      report.pass("zone-linked", zone.id, data, { ...evidence, link: describeLink(link) });
-    }
-  }
-}
-
-function linkOf(
-  listed: Lookup<DnsZoneLinkView[]> | undefined,
-  vnetId: string,
-): Record<string, unknown> | null | "unreadable" {
-  if (!listed?.ok) return "unreadable";
-  const link = listed.value.find((candidate) => sameId(candidate.vnetId, vnetId));
-  return link ? describeLink(link) : null;
-}
-
-function describeLink(link: DnsZoneLinkView): Record<string, unknown> {
-  return {
-    id: link.id,
-    name: link.name,
-    linkState: link.linkState ?? null,
-    provisioningState: link.provisioningState ?? null,
-  };
-}
-
-function linkCommand(zoneId: string, zoneName: string, vnetId: string, linkName = `${nameOf(vnetId)}-link`): string {
-  return `az network private-dns link vnet create -g ${resourceGroupOf(zoneId)} -z ${zoneName} -n ${linkName} -v ${vnetId} -e false`;
-}
-
-/** The zone to create or add for a need: the shared one when another zone satisfies it (the registry's data records). */
-function remedyZone(need: NeededZone): string {
-  return need.accepts[0] ?? need.name;
-}
-
-/** Creates the zone group with the first zone (name or ID) and adds the rest; only adds when `existing`. */
-function zoneGroupCommands(rg: string, endpoint: string, group: string, zones: string[], existing = false): string[] {
-  return zones.map((zone, index) => {
-    const verb = index === 0 && !existing ? "create" : "add";
-    return `az network private-endpoint dns-zone-group ${verb} -g ${rg} --endpoint-name ${endpoint} -n ${group} --private-dns-zone ${zone} --zone-name ${configName(zone)}`;
-  });
-}
-
-/** The zone configuration's name in a zone group, as the portal names it. */
-function configName(zone: string): string {
-  return nameOf(zone).replace(/\./g, "-");
 }

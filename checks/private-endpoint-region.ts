@@ -1,4 +1,6 @@
+import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type Dependency, type FindingReportOf, type Parts } from "../src/engine/types.js";
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import {
   eqi,
   idKey,
@@ -10,8 +12,6 @@ import {
   type NetworkAccessView,
   type PrivateEndpointView,
 } from "../src/snapshot/model.js";
-import { unresolvedRemediation } from "../src/net/reachability.js";
-import { errorEvidence, nameOf } from "./shared.js";
 
 const MESSAGES = {
   healthy:
@@ -123,15 +123,8 @@ function judgeConnection(
         "undetermined",
         endpointId,
         { ...base, reason: endpoint.reason },
-        { ...evidence, ...errorEvidence(endpoint.error) },
-        unresolvedRemediation([
-          {
-            resourceId: endpointId,
-            missingPermission: endpoint.error?.permission,
-            code: endpoint.error?.code,
-            statusCode: endpoint.error?.statusCode,
-          },
-        ]),
+        { ...evidence, ...failedReadEvidence(endpoint.error) },
+        failedReadRemediation([failedRead(endpointId, endpoint.error)]),
       );
     }
     return;
@@ -189,15 +182,8 @@ function judgeTypeInRegion(
       "undetermined",
       id,
       { ...data, reason: types.reason },
-      { ...evidence, ...errorEvidence(types.error) },
-      unresolvedRemediation([
-        {
-          resourceId: types.error?.resourceId ?? id,
-          missingPermission: types.error?.permission,
-          code: types.error?.code,
-          statusCode: types.error?.statusCode,
-        },
-      ]),
+      { ...evidence, ...failedReadEvidence(types.error) },
+      failedReadRemediation([failedRead(types.error?.resourceId ?? id, types.error)]),
     );
     return true;
   }
@@ -220,15 +206,8 @@ function judgeVnetRegion(report: Report, read: ReadEndpoint, virtualNetworks: Pa
       "undetermined",
       id,
       { ...data, reason: vnet.reason },
-      { ...evidence, vnet: vnetId, ...errorEvidence(vnet.error) },
-      unresolvedRemediation([
-        {
-          resourceId: vnetId,
-          missingPermission: vnet.error?.permission,
-          code: vnet.error?.code,
-          statusCode: vnet.error?.statusCode,
-        },
-      ]),
+      { ...evidence, vnet: vnetId, ...failedReadEvidence(vnet.error) },
+      failedReadRemediation([failedRead(vnetId, vnet.error)]),
     );
     return true;
   }

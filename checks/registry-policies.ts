@@ -1,7 +1,8 @@
-import { unresolvedRemediation } from "../src/core/remediation.js";
+import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck } from "../src/engine/types.js";
+import { failedRead, failedReadRemediation } from "../src/core/failed-read.js";
 import { asObject, eqi, parseResourceId, registryPolicyView } from "../src/snapshot/model.js";
-import { nameOf, resourceGroupOf, workspaceArgs } from "./shared.js";
+import { workspaceArgs } from "./shared.js";
 
 export default defineCheck({
   id: "registry-policies",
@@ -109,8 +110,8 @@ export default defineCheck({
           ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
         },
         comparison.failedOperation
-          ? unresolvedRemediation([
-              { resourceId: workspaceId, missingPermission: comparison.permission, statusCode: comparison.statusCode },
+          ? failedReadRemediation([
+              failedRead(workspaceId, { permission: comparison.permission, statusCode: comparison.statusCode }),
             ])
           : "Run again without --no-keys (needs Microsoft.MachineLearningServices/workspaces/listKeys/action on the workspace) to learn whether it holds a cached registry password.",
       );

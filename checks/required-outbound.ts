@@ -1,6 +1,7 @@
+import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { type Status } from "../src/core/status.js";
-import { unresolvedRemediation } from "../src/core/remediation.js";
 import { evaluateFlow, rulesFromNsg, type Destination, type Flow, type NsgRule } from "../src/net/index.js";
 import {
   normaliseRegion,
@@ -11,15 +12,12 @@ import {
 } from "../src/snapshot/model.js";
 import {
   computeSubnets,
-  errorEvidence,
   hasPublicIp,
   isBatchCompute,
   isManagedNetwork,
   managedNetworkSkip,
   noSubnetsSkip,
-  nameOf,
   resolveSubnet,
-  resourceGroupOf,
 } from "./shared.js";
 
 interface Requirement {
@@ -160,21 +158,14 @@ function judgeSubnet(
   }
   const nsg = parts.networkSecurityGroups(nsgId);
   if (!nsg.ok) {
-    const remediation = unresolvedRemediation([
-      {
-        resourceId: nsgId,
-        missingPermission: nsg.error?.permission,
-        code: nsg.error?.code,
-        statusCode: nsg.error?.statusCode,
-      },
-    ]);
+    const remediation = failedReadRemediation([failedRead(nsgId, nsg.error)]);
     for (const requirement of requirements)
       push(
         "unknown",
         "undetermined",
         requirement,
         nsg.reason,
-        { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) },
+        { networkSecurityGroup: nsgId, ...failedReadEvidence(nsg.error) },
         remediation,
       );
     return;

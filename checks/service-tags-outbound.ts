@@ -1,17 +1,10 @@
+import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck } from "../src/engine/types.js";
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { type Status } from "../src/core/status.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
-import { unresolvedRemediation } from "../src/net/reachability.js";
 import { eqi, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
-import {
-  computeSubnets,
-  errorEvidence,
-  isManagedNetwork,
-  managedNetworkSkip,
-  noSubnetsSkip,
-  nameOf,
-  resourceGroupOf,
-} from "./shared.js";
+import { computeSubnets, isManagedNetwork, managedNetworkSkip, noSubnetsSkip } from "./shared.js";
 
 /** Image pulls go to Microsoft Container Registry, which serves its content through Front Door. */
 const REQUIRED_TAGS = ["MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"] as const;
@@ -70,15 +63,8 @@ export default defineCheck({
           "unknown",
           "undetermined",
           vnet.reason,
-          errorEvidence(vnet.error),
-          unresolvedRemediation([
-            {
-              resourceId: vnetId,
-              missingPermission: vnet.error?.permission,
-              code: vnet.error?.code,
-              statusCode: vnet.error?.statusCode,
-            },
-          ]),
+          failedReadEvidence(vnet.error),
+          failedReadRemediation([failedRead(vnetId, vnet.error)]),
         );
         continue;
       }
@@ -100,15 +86,8 @@ export default defineCheck({
           "unknown",
           "undetermined",
           nsg.reason,
-          { networkSecurityGroup: nsgId, ...errorEvidence(nsg.error) },
-          unresolvedRemediation([
-            {
-              resourceId: nsgId,
-              missingPermission: nsg.error?.permission,
-              code: nsg.error?.code,
-              statusCode: nsg.error?.statusCode,
-            },
-          ]),
+          { networkSecurityGroup: nsgId, ...failedReadEvidence(nsg.error) },
+          failedReadRemediation([failedRead(nsgId, nsg.error)]),
         );
         continue;
       }

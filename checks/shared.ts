@@ -1,17 +1,18 @@
 // Helpers several checks share. Pure: no I/O, no SDK.
 
-import { unresolvedRemediation } from "../src/core/remediation.js";
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import type { FindingReport, Parts } from "../src/engine/types.js";
 import {
   eqi,
   idKey,
+  nameOf,
   sameId,
   vnetIdOfSubnet,
   type ComputeView,
   type SubnetView,
   type VirtualNetworkView,
 } from "../src/snapshot/model.js";
-import type { CollectionError, SnapshotTarget } from "../src/snapshot/types.js";
+import type { SnapshotTarget } from "../src/snapshot/types.js";
 
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
 export const NETWORKED_COMPUTE_TYPES = ["AmlCompute", "ComputeInstance", "AKS"];
@@ -31,31 +32,9 @@ export function isManagedNetwork(parts: Pick<Parts, "workspace">): boolean {
   return mode !== undefined && !eqi(mode, "Disabled");
 }
 
-/** Last segment of an ARM ID, for messages. */
-export function nameOf(id: string): string {
-  // The last non-empty segment, without splitting the whole ID: findings name resources thousands of times in a fleet.
-  let end = id.length;
-  while (end > 0 && id.charCodeAt(end - 1) === SLASH) end -= 1;
-  const start = id.lastIndexOf("/", end - 1) + 1;
-  return end > start ? id.slice(start, end) : id;
-}
-
-const SLASH = 47;
-
 /** `-n WS -g RG` (plus the subscription) for `az ml workspace …` commands. */
 export function workspaceArgs(target: SnapshotTarget): string {
   return `-n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
-}
-
-/** The fields of a failed read that explain an `unknown`. */
-export function errorEvidence(error: CollectionError | undefined): Record<string, unknown> {
-  if (!error) return {};
-  return {
-    operation: error.operation,
-    statusCode: error.statusCode ?? null,
-    code: error.code ?? null,
-    ...(error.permission ? { missingPermission: error.permission } : {}),
-  };
 }
 
 /** Each subnet that holds a networked compute, once, with the computes in it (in compute order). */
@@ -113,15 +92,8 @@ export function resolveSubnet(subnetId: string, virtualNetworks: Parts["virtualN
     return {
       ok: false,
       reason: vnet.reason,
-      evidence: { vnet: vnetId, ...errorEvidence(vnet.error) },
-      remediation: unresolvedRemediation([
-        {
-          resourceId: vnetId,
-          missingPermission: vnet.error?.permission,
-          code: vnet.error?.code,
-          statusCode: vnet.error?.statusCode,
-        },
-      ]),
+      evidence: { vnet: vnetId, ...failedReadEvidence(vnet.error) },
+      remediation: failedReadRemediation([failedRead(vnetId, vnet.error)]),
     };
   }
   const subnet =
@@ -135,9 +107,4 @@ export function resolveSubnet(subnetId: string, virtualNetworks: Parts["virtualN
 /** The Azure ML default: a cluster or instance without `enableNodePublicIp` gets a public IP. */
 export function hasPublicIp(compute: ComputeView): boolean {
   return compute.enableNodePublicIp !== false;
-}
-
-/** The resource group named in an ARM ID, for `az` commands. */
-export function resourceGroupOf(id: string): string {
-  return /\/resourcegroups\/([^/]+)/i.exec(id)?.[1] ?? "<resource-group>";
 }

@@ -1,7 +1,9 @@
+import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
-import { reachDependency, unresolvedRemediation, type Reach } from "../src/net/reachability.js";
+import { failedReadRemediation } from "../src/core/failed-read.js";
+import { reachDependency, type Reach } from "../src/net/reachability.js";
 import type { ComputeView, NetworkAccessView } from "../src/snapshot/model.js";
-import { isManagedNetwork, nameOf, networkedComputes } from "./shared.js";
+import { isManagedNetwork, networkedComputes } from "./shared.js";
 
 const MESSAGES = {
   reachable: "{compute} reaches {kind} {dependency}: {reason}.",
@@ -87,7 +89,7 @@ function judgeReach(
   const data = { compute: compute.name, kind, dependency: nameOf(dependency.id), reason: reach.reason };
   const evidence = { compute: compute.id, computeType: compute.computeType, path: reach.path, ...reach.evidence };
   if (reach.status === "unknown") {
-    report.unknown("undetermined", compute.id, data, evidence, unresolvedRemediation(reach.unresolved));
+    report.unknown("undetermined", compute.id, data, evidence, failedReadRemediation(reach.unresolved));
     return;
   }
   if (reach.status === "unreachable") {
@@ -107,7 +109,7 @@ function judgeReach(
         compute.id,
         { ...data, reason },
         { ...evidence, groupIds: [...groups] },
-        unresolvedRemediation(reach.unresolved),
+        failedReadRemediation(reach.unresolved),
       );
       return;
     }

@@ -1,6 +1,6 @@
+import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { asObject, asString, eqi, idKey, parseResourceId, type NetworkAccessView } from "../src/snapshot/model.js";
-import { nameOf, resourceGroupOf } from "./shared.js";
 
 /** What the tenant ID is when the workspace's identity does not say: the signed-in tenant, resolved by az. */
 const CURRENT_TENANT = "$(az account show --query tenantId -o tsv)";

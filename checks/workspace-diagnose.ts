@@ -1,8 +1,7 @@
-import { unresolvedRemediation } from "../src/core/remediation.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { eqi } from "../src/snapshot/model.js";
 import type { CollectionError, DiagnoseResult, SnapshotTarget } from "../src/snapshot/types.js";
-import { errorEvidence } from "./shared.js";
 
 const LEARN = "learn.microsoft.com/azure/machine-learning/how-to-workspace-diagnostic-api";
 
@@ -47,7 +46,7 @@ export default defineCheck({
         "diagnose-failed",
         resourceId,
         { reason: error?.message ?? "the snapshot holds no diagnose results" },
-        { requested: true, ...errorEvidence(error) },
+        { requested: true, ...failedReadEvidence(error) },
         failureRemediation(error, resourceId),
       );
       return;
@@ -94,11 +93,9 @@ function resultRemediation(result: DiagnoseResult, target: SnapshotTarget): stri
 }
 
 function failureRemediation(error: CollectionError | undefined, resourceId: string): string | undefined {
-  // The diagnose's own bound (--diagnose-timeout), not the per-request one unresolvedRemediation names.
+  // The diagnose's own bound (--diagnose-timeout), not the per-request one failedReadRemediation names.
   if (error?.code === "Timeout" && /--diagnose-timeout/.test(error.message)) {
     return "Run again with a longer --diagnose-timeout (seconds, default 120); Azure's diagnose can take several minutes.";
   }
-  return unresolvedRemediation([
-    { resourceId, missingPermission: error?.permission, code: error?.code, statusCode: error?.statusCode },
-  ]);
+  return failedReadRemediation([failedRead(resourceId, error)]);
 }

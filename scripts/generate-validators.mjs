@@ -23,7 +23,7 @@ export const SNAPSHOT_AJV_OPTIONS = { allErrors: false, strict: false, validateF
 export const VALIDATORS = [
   {
     schema: "src/snapshot/snapshot.schema.json",
-    out: "src/snapshot/snapshot.validate.generated.ts",
+    out: "src/snapshot/generated/snapshot.validate.ts",
     options: SNAPSHOT_AJV_OPTIONS,
   },
 ];

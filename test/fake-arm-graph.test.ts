@@ -7,7 +7,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseScenario, resolveResourceGraphQuota, RESOURCE_GRAPH_QUOTA } from "./fake-arm/scenario.js";
 import type { ArmResource, Scenario } from "./fake-arm/scenario.js";
-import { FAKE_TENANT_ID, startFakeArm } from "./fake-arm/server.js";
+import { FAKE_TENANT_ID } from "./fake-arm/resource-graph.js";
+import { startFakeArm } from "./fake-arm/server.js";
 import type { FakeArm, FakeArmOptions } from "./fake-arm/server.js";
 
 const SUB_A = "aaaaaaaa-0000-0000-0000-000000000001";

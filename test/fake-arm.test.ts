@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFakeArmArgs, startFromCli } from "./fake-arm/cli.js";
 import { ARM_READ_THROTTLE, parseScenario } from "./fake-arm/scenario.js";
 import type { ArmResource, Scenario } from "./fake-arm/scenario.js";
-import { COMMON_PRIVATE_ENDPOINT_TYPES, startFakeArm } from "./fake-arm/server.js";
+import { COMMON_PRIVATE_ENDPOINT_TYPES } from "./fake-arm/router.js";
+import { startFakeArm } from "./fake-arm/server.js";
 import type { FakeArm, FakeArmOptions } from "./fake-arm/server.js";
 import { armExampleBody } from "./fixtures/arm-examples.js";
 

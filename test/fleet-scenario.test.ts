@@ -16,15 +16,14 @@ import type { Report } from "../src/engine/types.js";
 import type { Status } from "../src/core/status.js";
 import type { PartName } from "../src/snapshot/types.js";
 import { generatedFleetJson, parseFakeArmArgs, parseGenerateFleetArgs, startFromCli } from "./fake-arm/cli.js";
+import { CONNECTIVITY_RESOURCE_GROUP } from "./fake-arm/fleet-dns.js";
+import { SEED_FAILURES, type SeedFailure } from "./fake-arm/fleet-failures.js";
+import { DR_REGION } from "./fake-arm/fleet-network.js";
 import {
-  CONNECTIVITY_RESOURCE_GROUP,
-  DR_REGION,
-  SEED_FAILURES,
   fleetSubscriptionId,
   generateFleetScenario,
   type FleetScenario,
   type FleetScenarioOptions,
-  type SeedFailure,
 } from "./fake-arm/fleet-scenario.js";
 import type { Scenario } from "./fake-arm/scenario.js";
 import { startFakeArm, type FakeArm } from "./fake-arm/server.js";

@@ -39,9 +39,7 @@ export function countFlag(args: ParsedArgs, flag: string, min: number, max: numb
   const value = last(args[flag]);
   const number = numberOf(value);
   if (!Number.isInteger(number) || number < min || number > max)
-    throw new PreflightError(
-      `--${flag} must be a whole number from ${min} to ${max}, got ${typed(value)}`,
-    );
+    throw new PreflightError(`--${flag} must be a whole number from ${min} to ${max}, got ${typed(value)}`);
   return number;
 }
 

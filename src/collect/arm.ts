@@ -2,9 +2,7 @@
 // collection. Bodies are taken from the wire (the typed models drop and invent fields), and
 // every failure becomes a CollectionError instead of an exception.
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
@@ -13,11 +11,23 @@ import { PrivateDnsManagementClient } from "@azure/arm-privatedns";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
-import { isRestError, type Pipeline, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js";
-import { READ_PERMISSIONS, type Operation } from "./permissions.js";
+import { armCollectionError, deadlineError } from "./arm-errors.js";
+import { diagnoseUntilDone } from "./diagnose-poll.js";
+import type { Operation } from "./permissions.js";
 import { ReadBudget } from "./read-budget.js";
-import { preflightRetryPolicy, retryAfterHeaderMs, retryAfterMs, type RetrySettings } from "../core/retry.js";
+import {
+  captureContext,
+  parseBody,
+  tallyContext,
+  typedModelTripped,
+  responseCapturePolicy,
+  type Capture,
+  type GraphQuota,
+  type RequestTally,
+} from "./response-capture.js";
+import { preflightRetryPolicy, type RetrySettings } from "../core/retry.js";
 import type { Redactor } from "../core/redact.js";
 
 /** Machine Learning api-version pinned so `imageBuildCompute` and `managedNetwork` come back. */
@@ -45,30 +55,6 @@ export interface ArmOptions {
   concurrency?: number;
 }
 
-/** The requests and retries of one collection, when several share a reader (a fleet). */
-export interface RequestTally {
-  requests: number;
-  retries: RetryNote[];
-}
-
-/** One HTTP attempt as the wire saw it: status 0 when no response came (reset, timeout). */
-interface Attempt {
-  status: number;
-  retryAfterMs?: number;
-}
-
-interface Capture {
-  bodies: string[];
-  attempts: Attempt[];
-  /** The last error answer's body: paged lists raise errors that drop ARM's message. */
-  errorBody?: string;
-}
-
-/** Per-call sink for response bodies; follows the async context into next-page requests too. */
-const captureContext = new AsyncLocalStorage<Capture>();
-/** The tally of the collection a request belongs to; follows it through shared reads it starts. */
-const tallyContext = new AsyncLocalStorage<RequestTally>();
-
 type Clients = {
   ml: AzureMachineLearningWorkspaces;
   storage: StorageManagementClient;
@@ -77,16 +63,6 @@ type Clients = {
   network: NetworkManagementClient;
   privateDns: PrivateDnsManagementClient;
 };
-
-/** Resource Graph's own throttling, per user: queries left in the window and when it refills. */
-export interface GraphQuota {
-  remaining: number;
-  resetsAfterMs: number;
-  /** performance.now() when the answer came. */
-  at: number;
-}
-
-const GRAPH_PATH = /\/providers\/Microsoft\.ResourceGraph\//i;
 
 export class ArmReader {
   /** Every HTTP request of the run (retries and Resource Graph included). */
@@ -105,49 +81,26 @@ export class ArmReader {
   /** Paces reads by what ARM says is left of each subscription's bucket; bounds requests in flight. */
   readonly budget: ReadBudget;
   private readonly budgetPolicy: PipelinePolicy;
+  /** Counts every attempt and keeps the raw body of each successful response for the current call. */
+  private readonly wirePolicy: PipelinePolicy;
 
   constructor(private readonly options: ArmOptions) {
     this.retryPolicy = preflightRetryPolicy(options.retry);
     this.budget = new ReadBudget({ concurrency: options.concurrency ?? DEFAULT_CONCURRENCY });
     this.budgetPolicy = this.budget.policy(() => options.deadline);
+    this.wirePolicy = responseCapturePolicy(options.requestTimeoutMs, {
+      onRequest: (isGraph) => {
+        this.requests += 1;
+        if (isGraph) this.graphRequests += 1;
+      },
+      onGraphQuota: (quota) => {
+        this.graphQuota = quota;
+      },
+    });
     // Every request in flight listens to the run's deadline; a dozen at once is normal, not a leak
     // (Node would otherwise print MaxListenersExceededWarning on stderr).
     if (options.deadline) setMaxListeners(0, options.deadline);
   }
-
-  /** Counts every attempt and keeps the raw body of each successful response for the current call. */
-  private readonly wirePolicy: PipelinePolicy = {
-    name: "preflightWire",
-    sendRequest: async (request, next) => {
-      this.requests += 1;
-      const isGraph = GRAPH_PATH.test(request.url);
-      if (isGraph) this.graphRequests += 1;
-      const tally = tallyContext.getStore();
-      if (tally) tally.requests += 1;
-      request.timeout = this.options.requestTimeoutMs;
-      const capture = captureContext.getStore();
-      let response;
-      try {
-        response = await next(request);
-      } catch (error) {
-        capture?.attempts.push({ status: 0 });
-        throw error;
-      }
-      if (isGraph)
-        this.noteGraphQuota(
-          response.headers.get("x-ms-user-quota-remaining"),
-          response.headers.get("x-ms-user-quota-resets-after"),
-        );
-      // A 202 (a long-running operation still going) paces polling with Retry-After too.
-      const wait = response.status === 202 ? retryAfterHeaderMs(response) : retryAfterMs(response);
-      capture?.attempts.push({ status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
-      if (capture && response.status >= 200 && response.status < 300 && response.bodyAsText) {
-        capture.bodies.push(response.bodyAsText);
-      }
-      if (capture && response.status >= 400 && response.bodyAsText) capture.errorBody = response.bodyAsText;
-      return response;
-    },
-  };
 
   /** Ties every request (and the waits between its retries) to the run's deadline. */
   private readonly deadlinePolicy: PipelinePolicy = {
@@ -163,15 +116,6 @@ export class ArmReader {
   /** True once the run's --timeout has passed: reads not yet started fail without a request. */
   get pastDeadline(): boolean {
     return this.options.deadline?.aborted ?? false;
-  }
-
-  /** `x-ms-user-quota-remaining` and `x-ms-user-quota-resets-after` (hh:mm:ss), when both are there. */
-  private noteGraphQuota(remaining: string | undefined, resetsAfter: string | undefined): void {
-    const left = Number(remaining);
-    const clock = /^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/.exec(resetsAfter?.trim() ?? "");
-    if (remaining === undefined || !Number.isFinite(left) || !clock) return;
-    const resetsAfterMs = ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3])) * 1000;
-    this.graphQuota = { remaining: left, resetsAfterMs, at: performance.now() };
   }
 
   /** The Resource Graph client: tenant-wide, so one for the run. */
@@ -328,17 +272,9 @@ export class ArmReader {
   ): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; error: CollectionError }> {
     const signal = AbortSignal.timeout(timeoutMs);
     const ml = this.clientsFor(subscriptionId).ml;
-    const result = await this.readOne("diagnose", "workspace diagnose", workspaceId, async () => {
-      const poller = await ml.workspaces.beginDiagnose(resourceGroup, workspace, {
-        parameters: { value: DIAGNOSE_EVERYTHING },
-        abortSignal: signal,
-      });
-      while (!poller.isDone()) {
-        const last = captureContext.getStore()?.attempts.at(-1);
-        await sleep(pollInterval(last?.retryAfterMs), undefined, { signal });
-        await poller.poll({ abortSignal: signal });
-      }
-    });
+    const result = await this.readOne("diagnose", "workspace diagnose", workspaceId, () =>
+      diagnoseUntilDone(ml, resourceGroup, workspace, signal),
+    );
     if (!result.ok && signal.aborted && !this.pastDeadline) {
       return {
         ok: false,
@@ -365,15 +301,7 @@ export class ArmReader {
   }
 
   private deadlineError(part: PartName, operation: Operation, resourceId: string, started: boolean): CollectionError {
-    const seconds = this.options.deadlineSeconds;
-    const limit = seconds !== undefined ? `the run's --timeout of ${seconds} s` : "the run's deadline";
-    return {
-      part,
-      resourceId,
-      operation,
-      code: "DeadlineExceeded",
-      message: started ? `${limit} passed before the answer came` : `not read: ${limit} had passed`,
-    };
+    return deadlineError(part, operation, resourceId, started, this.options.deadlineSeconds);
   }
 
   toError(
@@ -383,112 +311,13 @@ export class ArmReader {
     error: unknown,
     capture?: Capture,
   ): CollectionError {
-    const redact = (text: string) => this.options.redactor.redactMessage(text);
-    const attempts = capture?.attempts.length ?? 0;
-    const tried = attempts > 1 ? { attempts } : {};
-    if (error instanceof Error && error.name === "AbortError") {
-      if (this.pastDeadline) return { ...this.deadlineError(part, operation, resourceId, true), ...tried };
-      const seconds = this.options.requestTimeoutMs / 1000;
-      return {
-        part,
-        resourceId,
-        operation,
-        code: "Timeout",
-        message: `no answer within --request-timeout ${seconds} s`,
-        ...tried,
-      };
-    }
-    if (isRestError(error)) {
-      const statusCode = error.statusCode;
-      // Paged lists raise their own error without the body; the wire kept the last error answer.
-      const envelope = armErrorEnvelope(error.response?.bodyAsText) ?? armErrorEnvelope(capture?.errorBody);
-      const code = envelope?.code ?? error.code;
-      const last = capture?.attempts[capture.attempts.length - 1];
-      const gaveUp =
-        last?.retryAfterMs !== undefined && last.retryAfterMs > this.options.retry.maxRetryAfterMs
-          ? ` (ARM asked to wait ${Math.ceil(last.retryAfterMs / 1000)} s, longer than --max-retry-after ${this.options.retry.maxRetryAfterMs / 1000} s)`
-          : attempts > 1
-            ? ` (after ${attempts} attempts)`
-            : "";
-      const text =
-        code === "PARSE_ERROR"
-          ? parseFailure(error.message)
-          : statusCode === undefined
-            ? error.message
-            : (envelope?.message ?? error.message);
-      return {
-        part,
-        resourceId,
-        operation,
-        ...(statusCode !== undefined ? { statusCode } : {}),
-        ...(code ? { code } : {}),
-        message: redact(`${firstLine(text)}${gaveUp}`),
-        ...(statusCode === 403 ? { permission: READ_PERMISSIONS[operation] } : {}),
-        ...tried,
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return { part, resourceId, operation, message: redact(firstLine(message)), ...tried };
+    const { redactor, requestTimeoutMs, retry, deadlineSeconds } = this.options;
+    return armCollectionError(part, operation, resourceId, error, capture, {
+      redactor,
+      requestTimeoutMs,
+      maxRetryAfterMs: retry.maxRetryAfterMs,
+      ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
+      pastDeadline: this.pastDeadline,
+    });
   }
-}
-
-/**
- * The SDK's typed model can trip over a body ARM did send whole (a registry without `sku`); the wire
- * body is what is judged anyway, so a crash after a 200 with a JSON body is not a failed read. Not for
- * the diagnose: its 202s carry bodies too, and a half-finished operation must not read as done.
- */
-function typedModelTripped(part: PartName, error: unknown, capture: Capture): boolean {
-  if (part === "diagnose" || isRestError(error) || (error instanceof Error && error.name === "AbortError"))
-    return false;
-  return capture.attempts.at(-1)?.status === 200 && parseBody(capture.bodies.at(-1)) !== undefined;
-}
-
-/** Every category the diagnose API knows, each with default settings (the shape of Azure's own example). */
-const DIAGNOSE_EVERYTHING = {
-  udr: {},
-  nsg: {},
-  resourceLock: {},
-  dnsResolution: {},
-  storageAccount: {},
-  keyVault: {},
-  containerRegistry: {},
-  applicationInsights: {},
-  others: {},
-};
-
-/** Between polls: what Retry-After asked for, within 0.1–10 s; 2 s when it asked nothing. */
-function pollInterval(retryAfter: number | undefined): number {
-  if (retryAfter === undefined) return 2_000;
-  return Math.min(10_000, Math.max(100, retryAfter));
-}
-
-/** The SDK's parse error quotes the body it could not parse, which may hold keys: keep only the reason. */
-function parseFailure(message: string): string {
-  const reason = /Error "([^"]*)" occurred while parsing/.exec(message)?.[1];
-  return `the response body is not valid JSON${reason ? ` (${reason})` : ""}`;
-}
-
-function parseBody(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** ARM's error envelope `{ "error": { "code", "message" } }` in a response body, as strings. */
-function armErrorEnvelope(text: string | null | undefined): { code?: string; message?: string } | undefined {
-  const inner = parseBody(text ?? undefined)?.error;
-  if (!inner || typeof inner !== "object") return undefined;
-  const { code, message } = inner as Record<string, unknown>;
-  return { ...(typeof code === "string" ? { code } : {}), ...(typeof message === "string" ? { message } : {}) };
-}
-
-function firstLine(text: string): string {
-  const line = text.split(/\r?\n/)[0] ?? "";
-  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
 }

@@ -11,7 +11,8 @@
 import type { PartName, Snapshot } from "../snapshot/types.js";
 import { SNAPSHOT_SCHEMA_VERSION } from "../snapshot/types.js";
 import { asString } from "../snapshot/model.js";
-import { ML_API_VERSION, type RequestTally } from "./arm.js";
+import { ML_API_VERSION } from "./arm.js";
+import type { RequestTally } from "./response-capture.js";
 import { ReadContext, type CollectOptions } from "./parts/context.js";
 import { PART_READERS } from "./parts/index.js";
 

@@ -19,6 +19,7 @@ import {
 import type { CollectionError, PartName, RawResource, Snapshot } from "../snapshot/types.js";
 import type { Dependency, Parts, PrivateDnsParts } from "./types.js";
 import type { Lookup } from "../snapshot/types.js";
+import { explainFailedRead } from "../core/failed-read.js";
 
 /** Why a required part is missing as a whole: the engine then answers for the check. */
 export interface PartFailure {
@@ -100,30 +101,12 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       return {
         ok: false,
         error,
-        reason: error ? `the ${kind} could not be read (${explainError(error)})` : `the ${kind} was not collected`,
+        reason: error ? `the ${kind} could not be read (${explainFailedRead(error)})` : `the ${kind} was not collected`,
       };
     };
   };
 
-  const typesByRegion = new Map(
-    Object.entries(snapshot.privateEndpointTypes).map(([region, types]) => [normaliseRegion(region), types]),
-  );
-  const privateEndpointTypes = (region: string): Lookup<string[]> => {
-    const types = typesByRegion.get(normaliseRegion(region));
-    if (types) return { ok: true, value: types };
-    const error = snapshot.errors.find(
-      (candidate) =>
-        candidate.part === "privateEndpointTypes" &&
-        normaliseRegion(/\/locations\/([^/]+)/i.exec(candidate.resourceId)?.[1]) === normaliseRegion(region),
-    );
-    return {
-      ok: false,
-      error,
-      reason: error
-        ? `availablePrivateEndpointTypes for ${region} could not be read (${explainError(error)})`
-        : `availablePrivateEndpointTypes for ${region} was not collected`,
-    };
-  };
+  const privateEndpointTypes = endpointTypesLookup(snapshot);
 
   const keys = snapshot.keys ?? {
     storage: { outcome: "unknown", reason: "keys were not collected" },
@@ -139,7 +122,7 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
         return {
           ok: false,
           error,
-          reason: `the ${kind} of ${parentId.split("/").pop()} could not be listed (${explainError(error)})`,
+          reason: `the ${kind} of ${parentId.split("/").pop()} could not be listed (${explainFailedRead(error)})`,
         };
       return { ok: true, value: index.listed(listId).map(view) };
     };
@@ -173,9 +156,25 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
   };
 }
 
-/** "403 AuthorizationFailed; needs Microsoft.Network/virtualNetworks/read". */
-function explainError(error: CollectionError): string {
-  const status = [error.statusCode, error.code].filter((part) => part !== undefined && part !== "").join(" ");
-  const head = status || error.message;
-  return error.permission ? `${head}; needs ${error.permission}` : head;
+/** availablePrivateEndpointTypes by region, or why a region's list is missing. */
+function endpointTypesLookup(snapshot: Snapshot): (region: string) => Lookup<string[]> {
+  const typesByRegion = new Map(
+    Object.entries(snapshot.privateEndpointTypes).map(([region, types]) => [normaliseRegion(region), types]),
+  );
+  return (region: string): Lookup<string[]> => {
+    const types = typesByRegion.get(normaliseRegion(region));
+    if (types) return { ok: true, value: types };
+    const error = snapshot.errors.find(
+      (candidate) =>
+        candidate.part === "privateEndpointTypes" &&
+        normaliseRegion(/\/locations\/([^/]+)/i.exec(candidate.resourceId)?.[1]) === normaliseRegion(region),
+    );
+    return {
+      ok: false,
+      error,
+      reason: error
+        ? `availablePrivateEndpointTypes for ${region} could not be read (${explainFailedRead(error)})`
+        : `availablePrivateEndpointTypes for ${region} was not collected`,
+    };
+  };
 }

@@ -2,9 +2,9 @@
 // checks that need it `unknown` (or `fail` for a dangling reference) without calling them; a
 // check that throws is `unknown`; a check that returns nothing is reported, never a silent pass.
 
+import { failedRead, failedReadEvidence, failedReadRemediation } from "../core/failed-read.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure } from "./parts.js";
-import { unresolvedRemediation } from "../core/remediation.js";
 import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
 import { STATUSES, countStatuses, reachesFailOn, worstStatus, type FailOn } from "../core/status.js";
 
@@ -29,27 +29,10 @@ function failureFinding(check: Check, failure: PartFailure): ReportFinding {
     message: failure.dangling
       ? `${capitalise(failure.reason)}: ${failure.resourceId}.`
       : `Cannot decide: ${failure.reason}${error ? ` (${describeError(error)}${permission})` : ""}.`,
-    evidence: {
-      part: failure.part,
-      ...(error
-        ? {
-            operation: error.operation,
-            statusCode: error.statusCode,
-            code: error.code,
-            ...(error.permission ? { missingPermission: error.permission } : {}),
-          }
-        : {}),
-    },
+    evidence: { part: failure.part, ...failedReadEvidence(error) },
     remediation: failure.dangling
       ? `Point the workspace at an existing resource or recreate it; check: az resource show --ids ${failure.resourceId}`
-      : unresolvedRemediation([
-          {
-            resourceId: failure.resourceId,
-            missingPermission: error?.permission,
-            code: error?.code,
-            statusCode: error?.statusCode,
-          },
-        ]),
+      : failedReadRemediation([failedRead(failure.resourceId, error)]),
   };
 }
 

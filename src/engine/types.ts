@@ -76,7 +76,7 @@ export interface CheckFinding<M extends string = string> {
 }
 
 /** Values for a message template's {placeholders}. */
-export type FindingData = Record<string, string | number>;
+type FindingData = Record<string, string | number>;
 
 /**
  * How a check reports: one call per finding, `report.fail(messageId, resourceId, data, evidence)`.

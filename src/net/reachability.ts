@@ -12,6 +12,7 @@ import {
   type VirtualNetworkView,
 } from "../snapshot/model.js";
 import type { CollectionError } from "../snapshot/types.js";
+import { failedRead, failedReadEvidence, type FailedRead } from "../core/failed-read.js";
 
 type ReachPath =
   "public" | "service-endpoint" | "private-endpoint" | "peered-private-endpoint" | "managed-network" | "none";
@@ -31,14 +32,8 @@ export interface Reach {
   evidence: Record<string, unknown>;
 }
 
-interface Unresolved {
-  resourceId: string;
-  reason: string;
-  operation?: string;
-  statusCode?: number;
-  code?: string;
-  missingPermission?: string;
-}
+/** A read that could have changed the answer and failed, with why (what the engine's lookup said). */
+type Unresolved = FailedRead & { reason: string };
 
 export interface ReachContext {
   privateEndpoints: (id: string) => Lookup<PrivateEndpointView>;
@@ -50,18 +45,27 @@ export interface ReachContext {
 const USABLE_CONNECTION = "Approved";
 
 function unresolvedRead(resourceId: string, lookup: { error?: CollectionError; reason: string }): Unresolved {
-  const error = lookup.error;
-  return {
-    resourceId,
-    reason: lookup.reason,
-    ...(error?.operation ? { operation: error.operation } : {}),
-    ...(error?.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
-    ...(error?.code ? { code: error.code } : {}),
-    ...(error?.permission ? { missingPermission: error.permission } : {}),
-  };
+  return { ...failedRead(resourceId, lookup.error), reason: lookup.reason };
 }
 
-export { unresolvedRemediation } from "../core/remediation.js";
+/** The unread resources as evidence shows them: which, why, and what the failed read said. */
+function unreadableEvidence(unresolved: readonly Unresolved[]): Array<Record<string, unknown>> {
+  return unresolved.map((gap) => ({
+    resourceId: gap.resourceId,
+    reason: gap.reason,
+    ...(gap.operation ? failedReadEvidence(gap) : {}),
+  }));
+}
+
+/** An answer that needed no private endpoint: nothing reached, nothing left unread. */
+function plainAnswer(
+  status: Reach["status"],
+  path: ReachPath,
+  reason: string,
+  evidence: Record<string, unknown>,
+): Reach {
+  return { status, path, reason, endpoints: [], unresolved: [], evidence };
+}
 
 export function reachDependency(compute: ComputeView, dependency: NetworkAccessView, context: ReachContext): Reach {
   const access = {
@@ -69,123 +73,55 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
     publicNetworkAccess: dependency.publicNetworkAccess ?? "Enabled (default)",
     defaultAction: dependency.defaultAction ?? "Allow (default)",
   };
-  if (!dependency.restricted) {
-    return {
-      status: "reachable",
-      path: "public",
-      reason: "it admits traffic from all networks",
-      endpoints: [],
-      unresolved: [],
-      evidence: access,
-    };
-  }
+  if (!dependency.restricted) return plainAnswer("reachable", "public", "it admits traffic from all networks", access);
   if (!compute.subnetId) {
-    if (context.managedNetwork) {
-      return {
-        status: "reachable",
-        path: "managed-network",
-        reason: "the compute runs in the workspace's managed network",
-        endpoints: [],
-        unresolved: [],
-        evidence: { ...access, computeSubnet: null },
-      };
-    }
-    return {
-      status: "unreachable",
-      path: "none",
-      reason: "the compute is not in a virtual network, and the resource admits only selected networks",
-      endpoints: [],
-      unresolved: [],
-      evidence: { ...access, computeSubnet: null },
-    };
+    const evidence = { ...access, computeSubnet: null };
+    return context.managedNetwork
+      ? plainAnswer("reachable", "managed-network", "the compute runs in the workspace's managed network", evidence)
+      : plainAnswer(
+          "unreachable",
+          "none",
+          "the compute is not in a virtual network, and the resource admits only selected networks",
+          evidence,
+        );
   }
   const computeVnetId = vnetIdOfSubnet(compute.subnetId);
   const evidence: Record<string, unknown> = { ...access, computeSubnet: compute.subnetId };
-  if (!computeVnetId) {
-    return {
-      status: "unknown",
-      path: "none",
-      reason: `the compute's subnet "${compute.subnetId}" is not a subnet resource ID`,
-      endpoints: [],
-      unresolved: [],
+  if (!computeVnetId)
+    return plainAnswer(
+      "unknown",
+      "none",
+      `the compute's subnet "${compute.subnetId}" is not a subnet resource ID`,
       evidence,
-    };
-  }
-
+    );
   if (!dependency.publicDisabled && dependency.subnetRules.some((rule) => sameId(rule, compute.subnetId))) {
-    return {
-      status: "reachable",
-      path: "service-endpoint",
-      reason: "its virtual-network rules list the compute's subnet",
-      endpoints: [],
-      unresolved: [],
-      evidence: { ...evidence, virtualNetworkRule: compute.subnetId },
-    };
+    return plainAnswer("reachable", "service-endpoint", "its virtual-network rules list the compute's subnet", {
+      ...evidence,
+      virtualNetworkRule: compute.subnetId,
+    });
   }
   evidence.virtualNetworkRules = dependency.subnetRules;
+  return reachThroughEndpoints(dependency, computeVnetId, context, evidence);
+}
 
-  const unresolved: Unresolved[] = [];
-  const reached: Reach["endpoints"] = [];
-  const considered: Array<Record<string, unknown>> = [];
-  let computeVnet: Lookup<VirtualNetworkView> | undefined;
-  let viaPeering = false;
+/** What the private endpoints a dependency's connections name reach from the compute's VNet. */
+interface EndpointPaths {
+  reached: Reach["endpoints"];
+  unresolved: Unresolved[];
+  /** Each connection looked at, as evidence shows it. */
+  considered: Array<Record<string, unknown>>;
+  viaPeering: boolean;
+}
 
-  for (const connection of dependency.connections) {
-    if (!connection.privateEndpointId) continue;
-    const endpoint = context.privateEndpoints(connection.privateEndpointId);
-    const link = endpoint.ok
-      ? (endpoint.value.links.find((candidate) => sameId(candidate.targetId, dependency.id)) ?? endpoint.value.links[0])
-      : undefined;
-    const status = connection.status ?? link?.status;
-    const entry: Record<string, unknown> = {
-      privateEndpoint: connection.privateEndpointId,
-      connectionState: status ?? null,
-    };
-    considered.push(entry);
-    if (status !== undefined && !eqi(status, USABLE_CONNECTION)) continue;
-    if (!endpoint.ok) {
-      // ARM says the endpoint does not exist: no traffic flows through it. Any other failure leaves it open.
-      if (endpoint.error?.statusCode === 404) entry.exists = false;
-      else unresolved.push(unresolvedRead(connection.privateEndpointId, endpoint));
-      continue;
-    }
-    const endpointVnetId = endpoint.value.vnetId;
-    entry.vnet = endpointVnetId ?? null;
-    if (!endpointVnetId) continue;
-    const groupIds = link?.groupIds ?? [];
-    if (sameId(endpointVnetId, computeVnetId)) {
-      reached.push({ id: endpoint.value.id, vnetId: endpointVnetId, groupIds });
-      continue;
-    }
-    // A Connected peering is recorded on both VNets; either side's record is enough to know.
-    const endpointVnet = context.virtualNetworks(endpointVnetId);
-    if (endpointVnet.ok && endpointVnet.value.connectedPeers.some((peer) => sameId(peer, computeVnetId))) {
-      viaPeering = true;
-      reached.push({ id: endpoint.value.id, vnetId: endpointVnetId, groupIds });
-      continue;
-    }
-    computeVnet ??= context.virtualNetworks(computeVnetId);
-    if (!computeVnet.ok) {
-      if (!unresolved.some((gap) => sameId(gap.resourceId, computeVnetId))) {
-        unresolved.push(
-          unresolvedRead(computeVnetId, {
-            ...computeVnet,
-            reason: `its peerings could not be checked: ${computeVnet.reason}`,
-          }),
-        );
-      }
-      continue;
-    }
-    if (computeVnet.value.connectedPeers.some((peer) => sameId(peer, endpointVnetId))) {
-      viaPeering = true;
-      reached.push({ id: endpoint.value.id, vnetId: endpointVnetId, groupIds });
-    } else {
-      entry.peerings = computeVnet.value.peerings;
-    }
-  }
+function reachThroughEndpoints(
+  dependency: NetworkAccessView,
+  computeVnetId: string,
+  context: ReachContext,
+  evidence: Record<string, unknown>,
+): Reach {
+  const { reached, unresolved, considered, viaPeering } = endpointPaths(dependency, computeVnetId, context);
   evidence.privateEndpoints = considered;
-  if (unresolved.length > 0) evidence.unreadable = unresolved;
-
+  if (unresolved.length > 0) evidence.unreadable = unreadableEvidence(unresolved);
   if (reached.length > 0) {
     const sameVnet = reached.some((endpoint) => sameId(endpoint.vnetId, computeVnetId));
     return {
@@ -203,14 +139,71 @@ export function reachDependency(compute: ComputeView, dependency: NetworkAccessV
     const reason = unresolved.map((gap) => `${gap.resourceId}: ${gap.reason}`).join("; ");
     return { status: "unknown", path: "none", reason, endpoints: [], unresolved, evidence };
   }
-  return {
-    status: "unreachable",
-    path: "none",
-    reason: dependency.publicDisabled
+  return plainAnswer(
+    "unreachable",
+    "none",
+    dependency.publicDisabled
       ? "public access is disabled and no approved private endpoint sits in the compute's virtual network or a connected peer"
       : "its virtual-network rules omit the compute's subnet and no approved private endpoint sits in the compute's virtual network or a connected peer",
-    endpoints: [],
-    unresolved: [],
     evidence,
-  };
+  );
+}
+
+function endpointPaths(dependency: NetworkAccessView, computeVnetId: string, context: ReachContext): EndpointPaths {
+  const paths: EndpointPaths = { reached: [], unresolved: [], considered: [], viaPeering: false };
+  let computeVnet: Lookup<VirtualNetworkView> | undefined;
+  for (const connection of dependency.connections) {
+    if (!connection.privateEndpointId) continue;
+    const endpoint = context.privateEndpoints(connection.privateEndpointId);
+    const link = endpoint.ok
+      ? (endpoint.value.links.find((candidate) => sameId(candidate.targetId, dependency.id)) ?? endpoint.value.links[0])
+      : undefined;
+    const status = connection.status ?? link?.status;
+    const entry: Record<string, unknown> = {
+      privateEndpoint: connection.privateEndpointId,
+      connectionState: status ?? null,
+    };
+    paths.considered.push(entry);
+    if (status !== undefined && !eqi(status, USABLE_CONNECTION)) continue;
+    if (!endpoint.ok) {
+      // ARM says the endpoint does not exist: no traffic flows through it. Any other failure leaves it open.
+      if (endpoint.error?.statusCode === 404) entry.exists = false;
+      else paths.unresolved.push(unresolvedRead(connection.privateEndpointId, endpoint));
+      continue;
+    }
+    const endpointVnetId = endpoint.value.vnetId;
+    entry.vnet = endpointVnetId ?? null;
+    if (!endpointVnetId) continue;
+    const hit = { id: endpoint.value.id, vnetId: endpointVnetId, groupIds: link?.groupIds ?? [] };
+    if (sameId(endpointVnetId, computeVnetId)) {
+      paths.reached.push(hit);
+      continue;
+    }
+    // A Connected peering is recorded on both VNets; either side's record is enough to know.
+    const endpointVnet = context.virtualNetworks(endpointVnetId);
+    if (endpointVnet.ok && endpointVnet.value.connectedPeers.some((peer) => sameId(peer, computeVnetId))) {
+      paths.viaPeering = true;
+      paths.reached.push(hit);
+      continue;
+    }
+    computeVnet ??= context.virtualNetworks(computeVnetId);
+    if (!computeVnet.ok) {
+      if (!paths.unresolved.some((gap) => sameId(gap.resourceId, computeVnetId))) {
+        paths.unresolved.push(
+          unresolvedRead(computeVnetId, {
+            ...computeVnet,
+            reason: `its peerings could not be checked: ${computeVnet.reason}`,
+          }),
+        );
+      }
+      continue;
+    }
+    if (computeVnet.value.connectedPeers.some((peer) => sameId(peer, endpointVnetId))) {
+      paths.viaPeering = true;
+      paths.reached.push(hit);
+    } else {
+      entry.peerings = computeVnet.value.peerings;
+    }
+  }
+  return paths;
 }

@@ -101,3 +101,19 @@ export function topLevelType(id: unknown): string | undefined {
 export function normaliseRegion(region: unknown): string {
   return typeof region === "string" ? region.toLowerCase().replace(/[\s_-]/g, "") : "";
 }
+
+/** Last segment of an ARM ID, for messages. */
+export function nameOf(id: string): string {
+  // The last non-empty segment, without splitting the whole ID: findings name resources thousands of times in a fleet.
+  let end = id.length;
+  while (end > 0 && id.charCodeAt(end - 1) === SLASH) end -= 1;
+  const start = id.lastIndexOf("/", end - 1) + 1;
+  return end > start ? id.slice(start, end) : id;
+}
+
+const SLASH = 47;
+
+/** The resource group named in an ARM ID, for `az` commands. */
+export function resourceGroupOf(id: string): string {
+  return /\/resourcegroups\/([^/]+)/i.exec(id)?.[1] ?? "<resource-group>";
+}

@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { ErrorObject } from "ajv";
 import { PreflightError } from "../core/errors.js";
 import schema from "./snapshot.schema.json" with { type: "json" };
-import validateGenerated from "./snapshot.validate.generated.js";
+import validateGenerated from "./generated/snapshot.validate.js";
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from "./types.js";
 
 export const snapshotSchema = schema;

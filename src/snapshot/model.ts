@@ -1,7 +1,7 @@
 // Typed, defensive views over raw ARM JSON. The snapshot keeps what the wire said; these views
 // read only the fields checks decide on and never throw on missing, null or mistyped input.
 
-import { idKey, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet } from "./ids.js";
+import { idKey, nameOf, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet } from "./ids.js";
 import type { RawResource } from "./types.js";
 
 type Json = Record<string, unknown>;
@@ -516,4 +516,4 @@ export class ResourceIndex {
   }
 }
 
-export { idKey, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet };
+export { idKey, nameOf, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet };

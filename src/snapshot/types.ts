@@ -1,6 +1,8 @@
 // The snapshot: everything the collector read, as ARM returned it, plus the outcome of key
 // comparison. It never holds a key, password, token or a hash of one.
 
+import type { FailedRead } from "../core/failed-read.js";
+
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 /** One ARM resource body exactly as the wire returned it (secret-looking fields redacted). */
@@ -28,15 +30,10 @@ export const PART_NAMES = [
 export type PartName = (typeof PART_NAMES)[number];
 
 /** A read that failed. Never a secret in `message`: it is redacted before it gets here. */
-export interface CollectionError {
+export interface CollectionError extends FailedRead {
   part: PartName;
-  resourceId: string;
   operation: string;
-  statusCode?: number;
-  code?: string;
   message: string;
-  /** The Azure RBAC action that would have allowed the read, when the failure is a 403. */
-  permission?: string;
   /** HTTP attempts made before giving up, when more than one (retries). */
   attempts?: number;
 }

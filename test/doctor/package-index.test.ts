@@ -15,7 +15,8 @@ import type {
   PipPin,
 } from "../../src/doctor/package-index/types.js";
 import { parseFakeIndexArgs, startFromCli } from "../fake-index/cli.js";
-import { startFakeIndex, type FakeIndex, type FakeIndexScenario, type FakePypiFile } from "../fake-index/server.js";
+import type { FakeIndexScenario, FakePypiFile } from "../fake-index/scenario.js";
+import { startFakeIndex, type FakeIndex } from "../fake-index/server.js";
 
 const PY310: IndexTarget = { python: "3.10", condaSubdir: "linux-64", platform: "linux_x86_64", glibc: "2.31" };
 const ALICE_TOKEN = "t0ps3cret-token";

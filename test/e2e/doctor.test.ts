@@ -12,7 +12,8 @@ import { marked } from "marked";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
 import type { DoctorReport } from "../../src/doctor/types.js";
-import { startFakeIndex, type FakeIndexScenario } from "../fake-index/server.js";
+import type { FakeIndexScenario } from "../fake-index/scenario.js";
+import { startFakeIndex } from "../fake-index/server.js";
 import { ROOT, randomSecret, runCli, tempDir } from "./run-cli.js";
 
 const EXAMPLE_LOG = join(ROOT, "examples", "build-logs", "20_image_build_log.txt");

@@ -8,12 +8,8 @@ import { Ajv } from "ajv";
 import { parse as parseTestResults } from "test-results-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FleetReport } from "../../src/engine/fleet.js";
-import {
-  generateFleetScenario,
-  MANAGEMENT_GROUPS,
-  SEED_FAILURES,
-  type FleetScenario,
-} from "../fake-arm/fleet-scenario.js";
+import { SEED_FAILURES } from "../fake-arm/fleet-failures.js";
+import { generateFleetScenario, MANAGEMENT_GROUPS, type FleetScenario } from "../fake-arm/fleet-scenario.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { e2eSession, expectReadOnlyRuns, expectUsageError, pathOf, readLog, type Fake } from "./support.js";
 import { ROOT } from "./run-cli.js";

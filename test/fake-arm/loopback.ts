@@ -1,6 +1,6 @@
 // What the project's fake servers (ARM, the package index) share: an HTTPS server on 127.0.0.1 with
-// a fresh certificate that can be stopped at once, scenario files read as JSON, and the command-line
-// wrapper that prints one ready line and serves until SIGTERM/SIGINT.
+// a fresh certificate that can be stopped at once, delays that a close cancels, scenario files read as
+// JSON, and the command-line wrapper that prints one ready line and serves until SIGTERM/SIGINT.
 
 import { realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -46,6 +46,27 @@ export async function listenOnLoopback(
       await stopped;
     },
   };
+}
+
+/** Answers after `ms`, unless the server closes first (then never, so nothing writes after close). */
+export class Timers {
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve();
+      }, ms);
+      this.pending.add(timer);
+    });
+  }
+
+  clear(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
 }
 
 /** A scenario file's JSON, with errors that say which file and what is wrong. */

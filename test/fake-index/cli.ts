@@ -3,7 +3,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { serveAsCommand } from "../fake-arm/loopback.js";
-import { loadFakeIndexScenario, startFakeIndex } from "./server.js";
+import { loadFakeIndexScenario } from "./scenario.js";
+import { startFakeIndex } from "./server.js";
 import type { FakeIndex } from "./server.js";
 
 export interface FakeIndexCliOptions {

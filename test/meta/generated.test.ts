@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ROOT, SNAPSHOT_AJV_OPTIONS, VALIDATORS, generateValidator } from "../../scripts/generate-validators.mjs";
 import { checkSnapshot, snapshotSchema } from "../../src/snapshot/io.js";
-import validateGenerated from "../../src/snapshot/snapshot.validate.generated.js";
+import validateGenerated from "../../src/snapshot/generated/snapshot.validate.js";
 import { PreflightError } from "../../src/core/errors.js";
 import { auditScenario, healthyScenario } from "../harness.js";
 
