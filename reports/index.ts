@@ -3,6 +3,7 @@
 // loading for a run that prints JSON). The CLI and the tests both go through it.
 
 import type { Report } from "../src/engine/types.js";
+import { visibleStrings } from "../src/core/visible.js";
 import { FORMATS, type Format } from "./formats.js";
 import type { RenderOptions } from "./shared.js";
 
@@ -10,16 +11,22 @@ export type Renderer = (report: Report, options: RenderOptions) => string;
 
 export async function loadRenderer(format: Format): Promise<Renderer> {
   switch (format) {
-    case "text":
-      return (await import("./text.js")).renderText;
+    // Text and Markdown reach a person's terminal or page: what came from Azure or a snapshot is
+    // shown with its control characters made visible. JSON, JUnit and SARIF escape it themselves.
+    case "text": {
+      const { renderText } = await import("./text.js");
+      return (report, options) => renderText(visibleStrings(report), options);
+    }
     case "json":
       return (await import("./json.js")).renderJson;
     case "junit":
       return (await import("./junit.js")).renderJunit;
     case "sarif":
       return (await import("./sarif.js")).renderSarif;
-    case "markdown":
-      return (await import("./markdown.js")).renderMarkdown;
+    case "markdown": {
+      const { renderMarkdown } = await import("./markdown.js");
+      return (report, options) => renderMarkdown(visibleStrings(report), options);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
+import { safeJson } from "../src/core/visible.js";
 import type { Report } from "../src/engine/types.js";
 
 /** The report as docs/report-format.md describes it, as is. */
 export function renderJson(report: Report): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return safeJson(report);
 }

@@ -36,7 +36,12 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
       ["Resource group", cell(code(target.resourceGroup))],
       ["Region", target.location ? cell(code(target.location)) : "unknown"],
       ["Ticket", report.ticket ? cell(code(report.ticket)) : "none"],
-      ["Audited at", `${report.startedAt} (${(report.durationMs / 1000).toFixed(1)} s)`],
+      report.snapshot
+        ? [
+            "Audited",
+            cell(`offline, from snapshot ${code(report.snapshot.file)} collected ${report.snapshot.collectedAt}`),
+          ]
+        : ["Audited at", `${report.startedAt} (${(report.durationMs / 1000).toFixed(1)} s)`],
       ["Tool", `aml-preflight ${report.tool.version}`],
       [
         "Read",

@@ -37,6 +37,9 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
     `${bold(`aml-preflight ${report.tool.version}`)} · workspace ${bold(target.workspace)} in ${target.resourceGroup}${where ? ` · ${where}` : ""}`,
   );
   lines.push(dim(`  ${target.workspaceId}`));
+  // An offline audit says so: what it shows is the state when the snapshot was taken, not now.
+  if (report.snapshot)
+    lines.push(`  offline: snapshot ${report.snapshot.file}, collected ${report.snapshot.collectedAt}`);
   const failed = report.collection.errors.length;
   const retried = report.collection.retries.length;
   const counts = [

@@ -1,6 +1,7 @@
 // One renderer per doctor --format value.
 
 import type { DoctorReport } from "../../src/doctor/types.js";
+import { visibleStrings } from "../../src/core/visible.js";
 import { renderDoctorJson } from "./json.js";
 import { renderDoctorMarkdown } from "./markdown.js";
 import { renderDoctorSarif } from "./sarif.js";
@@ -9,9 +10,10 @@ import { renderDoctorText, type DoctorRenderOptions } from "./text.js";
 import type { DoctorFormat } from "./formats.js";
 
 const RENDERERS: Record<DoctorFormat, (report: DoctorReport, options: DoctorRenderOptions) => string> = {
-  text: renderDoctorText,
+  // What came from a log or an environment file is shown with its control characters made visible.
+  text: (report, options) => renderDoctorText(visibleStrings(report), options),
   json: renderDoctorJson,
-  markdown: renderDoctorMarkdown,
+  markdown: (report, options) => renderDoctorMarkdown(visibleStrings(report), options),
   sarif: renderDoctorSarif,
 };
 

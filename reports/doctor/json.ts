@@ -1,6 +1,7 @@
+import { safeJson } from "../../src/core/visible.js";
 import type { DoctorReport } from "../../src/doctor/types.js";
 
 /** The doctor report as is (reports/doctor/doctor-report.schema.json). */
 export function renderDoctorJson(report: DoctorReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return safeJson(report);
 }

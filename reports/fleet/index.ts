@@ -2,6 +2,7 @@
 
 import type { FleetReport } from "../../src/engine/fleet.js";
 import type { RenderOptions } from "../shared.js";
+import { visibleStrings } from "../../src/core/visible.js";
 import { renderFleetJson } from "./json.js";
 import { renderFleetJunit } from "./junit.js";
 import { renderFleetMarkdown } from "./markdown.js";
@@ -12,10 +13,11 @@ export const FLEET_FORMATS = ["text", "json", "junit", "markdown", "sarif"] as c
 export type FleetFormat = (typeof FLEET_FORMATS)[number];
 
 const RENDERERS: Record<FleetFormat, (fleet: FleetReport, options: RenderOptions) => string> = {
-  text: renderFleetText,
+  // What came from Azure or a snapshot is shown with its control characters made visible (reports/index.ts).
+  text: (fleet, options) => renderFleetText(visibleStrings(fleet), options),
   json: renderFleetJson,
   junit: renderFleetJunit,
-  markdown: renderFleetMarkdown,
+  markdown: (fleet, options) => renderFleetMarkdown(visibleStrings(fleet), options),
   sarif: renderFleetSarif,
 };
 

@@ -9,7 +9,7 @@ import { summaryLine } from "../../reports/text.js";
 import type { Redactor } from "../core/redact.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { PreflightError } from "../core/errors.js";
-import { listFlag, stringFlag } from "./args.js";
+import { stringFlag } from "./args.js";
 import { buildReport, exitCodeFor } from "../engine/run.js";
 import type { Check } from "../engine/types.js";
 import { readAnySnapshot } from "../snapshot/fleet.js";
@@ -26,7 +26,7 @@ import {
 import type { ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
-import { targetSettings, type TargetSettings } from "./target-options.js";
+import { collectSettings, targetSettings, type TargetSettings } from "./target-options.js";
 
 async function collect(
   target: TargetSettings,
@@ -65,9 +65,8 @@ export async function liveAudit(args: ParsedArgs, io: CliIo, toolVersion: string
 }
 
 export async function collectCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
-  const target = targetSettings(args, io.env);
-  const out = stringFlag(args, "out") ?? "";
-  const checks = selectChecks(listFlag(args, "only"), listFlag(args, "skip"));
+  const { target, out, only, skip } = collectSettings(args, io.env);
+  const checks = selectChecks(only, skip);
   const { snapshot } = await collect(target, checks, io, toolVersion);
   await writeSnapshot(out, snapshot);
   io.stderr(
@@ -86,6 +85,7 @@ export async function offlineAudit(args: ParsedArgs, io: CliIo, toolVersion: str
     toolVersion,
     startedAt: snapshot.collectedAt,
     durationMs: snapshot.durationMs,
+    snapshotFile: stringFlag(args, "snapshot") ?? "",
   });
 }
 
@@ -94,13 +94,14 @@ async function emitReport(
   checks: readonly Check[],
   settings: ReportSettings,
   io: CliIo,
-  timing: { toolVersion: string; startedAt: string; durationMs: number; redactor?: Redactor },
+  timing: { toolVersion: string; startedAt: string; durationMs: number; redactor?: Redactor; snapshotFile?: string },
 ): Promise<number> {
   const report = buildReport(snapshot, checks, {
     toolVersion: timing.toolVersion,
     ticket: settings.ticket,
     startedAt: timing.startedAt,
     durationMs: timing.durationMs,
+    ...(timing.snapshotFile ? { snapshotFile: timing.snapshotFile } : {}),
   });
   const { failOn } = settings;
   await writeOutputs(

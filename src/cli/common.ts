@@ -3,7 +3,7 @@
 // settings; opening the reader; and writing every report a run asks for (the doctor's too).
 
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Argv } from "yargs";
 import { FORMATS, isFormat, type Format } from "../../reports/formats.js";
@@ -44,7 +44,11 @@ export interface ConnectionSettings {
 
 export function reportOptions(argv: Argv): Argv {
   return argv
-    .option("format", { choices: FORMATS, default: "text", describe: "Report format on stdout" })
+    .option("format", {
+      alias: ["o", "output"],
+      choices: FORMATS,
+      describe: "Report format (default: from --out's extension, else text)",
+    })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
@@ -109,7 +113,7 @@ export function connectionOptions(argv: Argv, defaultTimeoutSeconds = 300): Argv
 export function reportSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ReportSettings {
   const docsUrl = docsUrlFor(stringFlag(args, "docs-url"), env);
   return {
-    outputs: outputsFor(choiceFlag(args, "format", FORMATS), stringFlag(args, "out"), listFlag(args, "report", false)),
+    outputs: outputsFor(formatFor(args, FORMATS), stringFlag(args, "out"), listFlag(args, "report", false)),
     only: listFlag(args, "only"),
     skip: listFlag(args, "skip"),
     failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
@@ -200,6 +204,42 @@ function outputsFor(format: Format, out: string | undefined, reports: readonly s
   if (twice)
     throw new PreflightError(`two reports would be written to ${twice}; give each --report/--out its own path`);
   return outputs;
+}
+
+/** What each file extension means to --out, as `az` users expect of `-o`. */
+const FORMAT_OF_EXTENSION: Readonly<Record<string, string>> = {
+  ".json": "json",
+  ".xml": "junit",
+  ".sarif": "sarif",
+  ".md": "markdown",
+  ".markdown": "markdown",
+  ".txt": "text",
+  ".log": "text",
+};
+
+/**
+ * --format (or -o, --output) as given; else what --out's extension says (`report.json` is JSON);
+ * else text. A --format that contradicts the extension is refused rather than written under a
+ * misleading name.
+ */
+export function formatFor<F extends string>(args: ParsedArgs, formats: readonly F[]): F {
+  const out = stringFlag(args, "out");
+  const extension = out === undefined ? "" : extname(out).toLowerCase();
+  const implied = FORMAT_OF_EXTENSION[extension];
+  const supported = implied !== undefined && (formats as readonly string[]).includes(implied);
+  if (args.format === undefined) {
+    if (implied !== undefined && !supported)
+      throw new PreflightError(
+        `--out ${out ?? ""}: ${extension} would be ${implied}, which this command does not write; give --format (${formats.join(", ")})`,
+      );
+    return (supported ? implied : "text") as F;
+  }
+  const format = choiceFlag(args, "format", formats);
+  if (implied !== undefined && implied !== format)
+    throw new PreflightError(
+      `--format ${format} contradicts --out ${out ?? ""} (a ${extension} file is ${implied}); drop one or rename the file`,
+    );
+  return format;
 }
 
 /** Where the check pages are published: the --docs-url template, checked; undefined when none is given. */

@@ -8,7 +8,7 @@ import { ENV_KINDS, type EnvKind } from "../doctor/env/kinds.js";
 import { PreflightError } from "../core/errors.js";
 import { FAIL_ON_LEVELS, type FailOn } from "../core/status.js";
 import { booleanFlag, choiceFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
-import type { Output } from "./common.js";
+import { formatFor, type Output } from "./common.js";
 
 const PLATFORMS = ["linux-64", "linux-aarch64"] as const;
 
@@ -34,7 +34,11 @@ export interface EnvSettings extends DoctorSettings {
 
 function doctorOptions(argv: Argv): Argv {
   return argv
-    .option("format", { choices: DOCTOR_FORMATS, default: "text", describe: "Report format on stdout" })
+    .option("format", {
+      alias: ["o", "output"],
+      choices: DOCTOR_FORMATS,
+      describe: "Report format (default: from --out's extension, else text)",
+    })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("fail-on", {
       choices: FAIL_ON_LEVELS,
@@ -123,7 +127,7 @@ function doctorSettings(args: ParsedArgs): DoctorSettings {
   const out = stringFlag(args, "out");
   return {
     file: stringFlag(args, "file") ?? "",
-    outputs: [{ format: choiceFlag(args, "format", DOCTOR_FORMATS), ...(out ? { path: out } : {}) }],
+    outputs: [{ format: formatFor(args, DOCTOR_FORMATS), ...(out ? { path: out } : {}) }],
     failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
     verbose: booleanFlag(args, "verbose"),
   };

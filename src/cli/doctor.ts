@@ -12,7 +12,18 @@ import { writeOutputs } from "./common.js";
 import { buildLogSettings, envSettings, type DoctorSettings } from "./doctor-options.js";
 import type { CliIo } from "./io.js";
 
+/** The file (or standard input) as text; empty or binary input is refused with one line. */
 async function readSource(path: string, io: CliIo): Promise<string> {
+  const text = await readRaw(path, io);
+  const name = path === "-" ? "standard input" : path;
+  if (text.trim() === "") throw new PreflightError(`${name} is empty: nothing to read`);
+  // NUL never occurs in a log or an environment file; in a zip, an image or a wheel it does at once.
+  if (text.slice(0, 65_536).includes("\u0000"))
+    throw new PreflightError(`${name} is not a text file (it holds binary data); give the text file itself`);
+  return text;
+}
+
+async function readRaw(path: string, io: CliIo): Promise<string> {
   if (path === "-") {
     if (!io.readStdin) throw new PreflightError("reading standard input is not available here");
     return io.readStdin();
@@ -34,8 +45,6 @@ async function readSource(path: string, io: CliIo): Promise<string> {
 export async function buildLogCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   const settings = buildLogSettings(args);
   const text = await readSource(settings.file, io);
-  if (text.trim() === "")
-    throw new PreflightError(`${settings.file === "-" ? "standard input" : settings.file} is empty: nothing to read`);
   // The parsers (yaml, dockerfile-ast, pip-requirements-js) load only for the command that needs them.
   const { analyzeBuildLog } = await import("../doctor/build-log/analyze.js");
   const report = analyzeBuildLog(text, {
@@ -49,6 +58,13 @@ export async function buildLogCommand(args: ParsedArgs, io: CliIo, toolVersion: 
 export async function envCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   const settings = envSettings(args);
   const text = await readSource(settings.file, io);
+  if (!settings.kind) {
+    const { looksLikeBuildLog } = await import("../doctor/build-log/log.js");
+    if (looksLikeBuildLog(text))
+      throw new PreflightError(
+        `${settings.file === "-" ? "standard input" : settings.file} is an image build log, not an environment file: run \`preflight build-log ${settings.file}\` (or give --kind)`,
+      );
+  }
   if (settings.file === "-" && !settings.kind)
     throw new PreflightError(
       "env - (standard input) needs --kind: conda, requirements, dockerfile or azureml-environment",

@@ -100,10 +100,6 @@ function fleetScope(args: ParsedArgs): FleetScope {
   if (subscriptions.length > 0 && managementGroups.length > 0) {
     throw new PreflightError("give --subscription or --management-group, not both");
   }
-  for (const id of subscriptions) {
-    if (!/^[0-9a-f-]{36}$/i.test(id) && !/^[\w.-]+$/.test(id))
-      throw new PreflightError(`--subscription "${id}" is not a subscription id`);
-  }
   const via = choiceFlag(args, "via", VIA);
   if (via === "arm" && subscriptions.length === 0) {
     throw new PreflightError(

@@ -16,6 +16,7 @@ import type { FleetSnapshot } from "../snapshot/fleet.js";
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotTarget } from "../snapshot/types.js";
 import type { ParsedArgs } from "./args.js";
 import { auditRenderOptions, openReader, writeOutputs, type ReportSettings } from "./common.js";
+import { subscriptionIdOf } from "../collect/target.js";
 import { fleetSettings } from "./fleet-options.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
@@ -23,7 +24,10 @@ import { partsFor, selectChecks } from "./selection.js";
 export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   // Every flag is checked before any ARM traffic.
   const settings = fleetSettings(args, io.env);
-  const { report: reportFlags, scope, concurrency, saveSnapshot } = settings;
+  const { report: reportFlags, concurrency, saveSnapshot } = settings;
+  // Subscriptions may be named as `az` names them; the sweep needs their ids.
+  const subscriptions = await Promise.all(settings.scope.subscriptions.map((given) => subscriptionIdOf(given, io.env)));
+  const scope = { ...settings.scope, subscriptions };
   const checks = selectChecks(reportFlags.only, reportFlags.skip);
 
   const started = new Date();

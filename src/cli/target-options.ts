@@ -1,7 +1,7 @@
 // The flags that name one workspace (a live audit and `collect`), and reading them back.
 
 import type { Argv } from "yargs";
-import { secondsFlag, stringFlag, booleanFlag, type ParsedArgs } from "./args.js";
+import { booleanFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
 import { connectionOptions, connectionSettings, type ConnectionSettings } from "./common.js";
 
 export function targetOptions(argv: Argv): Argv {
@@ -56,5 +56,22 @@ export function targetSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): Target
     ...(subscription !== undefined ? { subscription } : {}),
     connection: connectionSettings(args, env),
     ...(booleanFlag(args, "diagnose") ? { diagnoseSeconds } : {}),
+  };
+}
+
+/** What `collect` was asked: the workspace, where the snapshot goes, and which checks' parts to read. */
+export interface CollectSettings {
+  target: TargetSettings;
+  out: string;
+  only: string[];
+  skip: string[];
+}
+
+export function collectSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): CollectSettings {
+  return {
+    target: targetSettings(args, env),
+    out: stringFlag(args, "out") ?? "",
+    only: listFlag(args, "only"),
+    skip: listFlag(args, "skip"),
   };
 }

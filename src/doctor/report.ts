@@ -23,13 +23,21 @@ function findingsAtFailOn(report: DoctorReport, failOn: FailOn): DoctorFinding[]
   return report.findings.filter((finding) => reachesFailOn(finding.status, failOn));
 }
 
+/**
+ * 1 when a finding reaches --fail-on, and for `build-log` whenever the log shows the build failed:
+ * a failed build is never exit 0, whether or not its cause was recognised.
+ */
 export function doctorExitCode(report: DoctorReport, failOn: FailOn): 0 | 1 {
-  return findingsAtFailOn(report, failOn).length > 0 ? 1 : 0;
+  return findingsAtFailOn(report, failOn).length > 0 || report.outcome === "failed" ? 1 : 0;
 }
 
 /** One sentence: the exit code this report gives and why. */
 export function doctorExitSentence(report: DoctorReport, failOn: FailOn): string {
   const reached = findingsAtFailOn(report, failOn);
+  if (reached.length === 0 && report.outcome === "failed") {
+    const unknown = report.summary.unknown > 0 ? ` (${report.summary.unknown} unknown)` : "";
+    return `exit 1: the log shows the build failed; no finding at or above --fail-on ${failOn}${unknown}`;
+  }
   const ids = [...new Set(reached.map((finding) => `${finding.id} (${finding.status})`))].join(", ");
   return exitSentence({ unit: "finding", reached: reached.length, detail: `: ${ids}`, failOn, counts: report.summary });
 }

@@ -114,6 +114,8 @@ function finish(base: Omit<CheckResult, "status" | "findings">, findings: Report
 
 export interface ReportOptions {
   toolVersion: string;
+  /** The snapshot file an offline audit read. */
+  snapshotFile?: string;
   ticket?: string | null;
   startedAt: string;
   durationMs: number;
@@ -129,6 +131,7 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
     schemaVersion: 1,
     tool: { name: "aml-preflight", version: options.toolVersion },
     target: snapshot.target,
+    ...(options.snapshotFile ? { snapshot: { file: options.snapshotFile, collectedAt: snapshot.collectedAt } } : {}),
     ticket: options.ticket ?? null,
     startedAt: options.startedAt,
     durationMs: options.durationMs,

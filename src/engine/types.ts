@@ -201,6 +201,8 @@ export interface Report {
   schemaVersion: 1;
   tool: { name: string; version: string };
   target: SnapshotTarget;
+  /** An offline audit: the snapshot file it read and when that was collected. Absent: a live audit. */
+  snapshot?: { file: string; collectedAt: string };
   ticket: string | null;
   startedAt: string;
   durationMs: number;

@@ -1,7 +1,7 @@
 // Reading and writing snapshots. Reading validates against the shipped JSON Schema, so a
 // corrupt or foreign file is refused with one clear line rather than audited as if empty.
 
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import type { ErrorObject } from "ajv";
 import { PreflightError } from "../core/errors.js";
 import schema from "./snapshot.schema.json" with { type: "json" };
@@ -56,11 +56,23 @@ const READ_FAILURES: Record<string, string> = {
   EISDIR: "it is a directory, not a snapshot file",
 };
 
+/**
+ * The largest snapshot file read: a fleet of ten thousand workspaces is about 200 MB. A larger file is
+ * not one of ours, and reading it whole could exhaust memory before anything is said.
+ */
+const MAX_SNAPSHOT_BYTES = 400 * 1024 * 1024;
+
 /** A snapshot file's text, or one line saying why it cannot be read (a workspace's or a fleet's). */
 export async function readSnapshotText(path: string): Promise<string> {
   try {
+    const { size } = await stat(path);
+    if (size > MAX_SNAPSHOT_BYTES)
+      throw new PreflightError(
+        `cannot read snapshot ${path}: it is ${Math.round(size / 1024 / 1024)} MB, more than a snapshot can be (${MAX_SNAPSHOT_BYTES / 1024 / 1024} MB)`,
+      );
     return await readFile(path, "utf8");
   } catch (error) {
+    if (error instanceof PreflightError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code ? (READ_FAILURES[code] ?? code) : String(error);
     throw new PreflightError(`cannot read snapshot ${path}: ${reason}`);

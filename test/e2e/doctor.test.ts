@@ -52,13 +52,15 @@ describe("build-log", () => {
     expect(result.stdout).toMatch(/exit 1: 1 finding at or above --fail-on fail: pip-package-not-found \(fail\)\n$/);
   });
 
-  test("--fail-on decides the exit code: a warning alone is exit 0, or 1 with --fail-on warn", async () => {
+  test("--fail-on decides the exit code: a warning alone is exit 0, or 1 with --fail-on warn; a failed build is never 0", async () => {
     const log =
       "Warning: you have pip-installed dependencies in your environment file, but you do not list pip itself as one of your conda dependencies.\nSuccessfully built 3f2a9c1b7d4e\n";
     expect((await runCli(["build-log", "-"], { input: log })).code).toBe(0);
     expect((await runCli(["build-log", "-", "--fail-on", "warn"], { input: log })).code).toBe(1);
     const unknown = "make: *** [all] Error 2\nThe command '/bin/sh -c make' returned a non-zero code: 2\n";
-    expect((await runCli(["build-log", "-"], { input: unknown })).code).toBe(0);
+    const failed = await runCli(["build-log", "-"], { input: unknown });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("exit 1: the log shows the build failed");
     const strict = await runCli(["build-log", "-", "--fail-on", "unknown"], { input: unknown });
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain("no-known-cause");
@@ -88,8 +90,8 @@ describe("build-log", () => {
   test.each([
     [["build-log", "/nonexistent/build.log"], /^preflight: \/nonexistent\/build\.log does not exist\n$/],
     [["build-log", ROOT], /is a directory, not a file/],
-    [["build-log"], /Not enough non-option arguments/],
-    [["build-log", "x.log", "--format", "junit"], /Invalid values/],
+    [["build-log"], /missing a file to read \(or - for standard input\)/],
+    [["build-log", "x.log", "--format", "junit"], /--format must be one of text, json, markdown, sarif, got "junit"/],
   ])("bad input exits 2 with one line: %j", async (args, message) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);

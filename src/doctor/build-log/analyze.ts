@@ -4,7 +4,7 @@
 import { summarise } from "../report.js";
 import type { DoctorFinding, DoctorReport, SourceLine } from "../types.js";
 import { CAUSES, relatedChecks, type CauseDefinition, type CauseMatch } from "./causes.js";
-import { looksLikeError, outcomeOf, toLogLines, type LogLine } from "./log.js";
+import { looksLikeError, outcomeOf, stepBefore, toLogLines, type LogLine } from "./log.js";
 
 export interface BuildLogOptions {
   /** The path as the user gave it (`-` for stdin): findings name it. */
@@ -75,16 +75,17 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
       .slice(-LAST_ERROR_LINES)
       .map(({ line, text: shown }) => ({ line, text: shown }));
     const last = lastErrorLines.at(-1);
+    const step = stepBefore(lines, last?.line ?? lines.length);
     findings.push({
       id: NO_KNOWN_CAUSE.id,
       status: "unknown",
       title: NO_KNOWN_CAUSE.title,
-      message: "The build failed, but on nothing this tool recognises: its last error lines are shown.",
+      message: `The build failed${step ? ` in \`${step}\`` : ""}, but on nothing this tool recognises: its last error lines are shown.`,
       file: options.path,
       line: last?.line ?? lines.length,
       excerpt: lastErrorLines,
       fix: NO_KNOWN_CAUSE.fix,
-      evidence: {},
+      evidence: step ? { failingStep: step } : {},
     });
   }
 

@@ -43,6 +43,27 @@ const FAILED =
 const SUCCEEDED =
   /^Successfully built [0-9a-f]+|^Successfully tagged |Run ID: \S+ was successful after|^naming to \S+ done|^writing image sha256:[0-9a-f]+ done/;
 
+/** Lines only a build runner prints: docker's and BuildKit's steps, ACR task headers, the outcome. */
+const RUNNER_LINES =
+  /^(?:Step \d+\/\d+ : |#\d+ \[[^\]]*\] |#\d+ (?:DONE|CACHED|ERROR)\b|Run ID: |Sending build context|\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} )/;
+
+/** Whether a text is a build log rather than an environment file: a runner's step lines, or its outcome. */
+export function looksLikeBuildLog(text: string): boolean {
+  const lines = toLogLines(text);
+  const runnerLines = lines.filter((line) => RUNNER_LINES.test(line.text)).length;
+  return runnerLines >= 2 || outcomeOf(lines) !== "not shown";
+}
+
+/** The step a build was running last before `line` (docker's `Step 5/8 : RUN ...`, BuildKit's `#7 [3/6] RUN ...`). */
+export function stepBefore(lines: readonly LogLine[], line: number): string | undefined {
+  for (let index = Math.min(line, lines.length) - 1; index >= 0; index -= 1) {
+    const text = lines[index]?.content ?? "";
+    const step = /^(?:Step \d+\/\d+ : .*|#\d+ \[[^\]]*\d+\/\d+\] .*)$/.exec(text.trim());
+    if (step) return step[0];
+  }
+  return undefined;
+}
+
 /** Whether the log shows the build failing (which wins), succeeding, or neither (a pasted fragment). */
 export function outcomeOf(lines: readonly LogLine[]): Outcome {
   if (lines.some((line) => FAILED.test(line.content))) return "failed";

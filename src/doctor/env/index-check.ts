@@ -77,8 +77,13 @@ export async function checkIndexes(
     ...(pipPins.length > 0 ? await index.checkPip(pipPins, target) : []),
     ...(condaPins.length > 0 ? await index.checkConda(condaPins, target) : []),
   ];
+  const unreachable = verdicts.filter((verdict) => verdict.id === "package-index-unreachable");
+  const findings = verdicts
+    .filter((verdict) => verdict.id !== "package-index-unreachable")
+    .map((verdict) => toFinding(verdict, lint.texts));
+  if (unreachable.length > 0) findings.push(unreachableFinding(unreachable, lint.texts));
   return {
-    findings: verdicts.map((verdict) => toFinding(verdict, lint.texts)),
+    findings,
     index: {
       pip: pipPins.length > 0 ? [...new Set(pipIndexUrls)].map(displayIndexUrl) : [],
       conda: condaPins.length > 0 ? channels.map(displayIndexUrl) : [],
@@ -101,5 +106,30 @@ function toFinding(verdict: IndexVerdict, texts: Map<string, string>): DoctorFin
     fix: rule.fix,
     packages: [verdict.pin.name],
     evidence: { ...verdict.evidence, kind: verdict.kind },
+  };
+}
+
+/**
+ * Every pin an index or channel could not answer for, as one finding: the index is down, not each
+ * package (seven identical blocks for seven pins said nothing more than one).
+ */
+function unreachableFinding(verdicts: readonly IndexVerdict[], texts: Map<string, string>): DoctorFinding {
+  const [first] = verdicts;
+  if (!first) throw new Error("unreachableFinding needs at least one verdict");
+  const errors = [
+    ...new Set(
+      verdicts.flatMap((verdict) => {
+        const listed = verdict.evidence.errors;
+        return Array.isArray(listed) ? listed.map(String) : [];
+      }),
+    ),
+  ];
+  const packages = verdicts.map((verdict) => verdict.pin.name);
+  const finding = toFinding(first, texts);
+  return {
+    ...finding,
+    message: `Could not tell whether ${verdicts.length === 1 ? "1 pinned package is" : `${verdicts.length} pinned packages are`} available: ${errors.join("; ")}. Not looked up: ${packages.join(", ")}.`,
+    packages,
+    evidence: { errors, pins: verdicts.length, kinds: [...new Set(verdicts.map((verdict) => verdict.kind))] },
   };
 }

@@ -1,0 +1,135 @@
+// Every flag of every command given twice, as a pipeline that templates a flag twice would: the
+// settings a command reads are the same as with the flag given once (a single-value flag takes its
+// last value; a list flag adds up, and a value given twice is there twice), and nothing throws. The
+// flags come from the parser itself, so a new flag without a value below fails this test.
+
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { connectionSettings, reportSettings } from "../../src/cli/common.js";
+import { buildLogSettings, envSettings } from "../../src/cli/doctor-options.js";
+import { fleetSettings } from "../../src/cli/fleet-options.js";
+import { createParser, flagsOf, type CommandName } from "../../src/cli/main.js";
+import { collectSettings, targetSettings } from "../../src/cli/target-options.js";
+import { HEALTHY } from "../harness.js";
+
+const ENV = {};
+const { subscriptionId: SUB, resourceGroup: RG, workspace: WS } = HEALTHY;
+
+/** What each command needs besides the flag under test, and the settings it reads from the flags. */
+const COMMANDS: Record<
+  Exclude<CommandName, "checks">,
+  { args: string[]; settings: (argv: Record<string, unknown>) => unknown }
+> = {
+  live: { args: ["-w", WS], settings: (argv) => [reportSettings(argv, ENV), targetSettings(argv, ENV)] },
+  collect: { args: ["collect", "-w", WS, "--out", "snapshot.json"], settings: (argv) => collectSettings(argv, ENV) },
+  fleet: { args: ["fleet"], settings: (argv) => fleetSettings(argv, ENV) },
+  audit: { args: ["audit", "--snapshot", "s.json"], settings: (argv) => reportSettings(argv, ENV) },
+  "build-log": { args: ["build-log", "build.log"], settings: (argv) => buildLogSettings(argv) },
+  env: { args: ["env", "environment.yml"], settings: (argv) => envSettings(argv) },
+};
+
+/** A valid value for each flag that takes one (and every alias of it). */
+const VALUES: Record<string, string> = {
+  workspace: WS,
+  w: WS,
+  "resource-group": RG,
+  g: RG,
+  subscription: SUB,
+  s: SUB,
+  format: "json",
+  o: "json",
+  output: "json",
+  out: "report.json",
+  report: `sarif=${join("out", "r.sarif")}`,
+  only: "key-sync",
+  skip: "trusted-access",
+  "fail-on": "warn",
+  ticket: "TKT-1",
+  "docs-url": "https://example.org/checks/{id}.md",
+  "arm-endpoint": "https://127.0.0.1:8443",
+  "request-timeout": "30",
+  timeout: "300",
+  retries: "1",
+  "retry-delay": "1",
+  "max-retry-after": "5",
+  "diagnose-timeout": "5",
+  snapshot: "s.json",
+  "management-group": "mg-ml",
+  tag: "team=vision",
+  via: "resource-graph",
+  concurrency: "8",
+  "save-snapshot": "fleet.json",
+  kind: "azureml-environment",
+  registry: "mlresearchacr",
+  "index-url": "https://pypi.org/simple",
+  "extra-index-url": "https://example.org/simple",
+  channel: "conda-forge",
+  "conda-channel-alias": "https://conda.anaconda.org",
+  "conda-defaults": "https://repo.anaconda.com/pkgs/main",
+  python: "3.10",
+  platform: "linux-64",
+  glibc: "2.31",
+};
+const BOOLEANS = new Set(["verbose", "keys", "diagnose", "progress", "check-index"]);
+/** List flags: given twice, the value is there twice (--report twice would write one file twice: refused). */
+const LISTS = new Set(["only", "skip", "tag", "management-group", "channel", "extra-index-url", "conda-defaults"]);
+/** A fleet's scope flags are lists too (one workspace has one subscription and one resource group). */
+const FLEET_LISTS = new Set(["subscription", "s", "resource-group", "g"]);
+/** Not flags to repeat: help and version end the run, the positional file is one. */
+const SKIPPED = new Set(["help", "h", "version", "file"]);
+
+async function parse(args: string[]): Promise<Record<string, unknown>> {
+  let parsed: Record<string, unknown> | undefined;
+  await createParser(args, async (_command, argv) => {
+    parsed = argv;
+  }).parseAsync(args);
+  if (!parsed) throw new Error(`no command ran for ${args.join(" ")}`);
+  return parsed;
+}
+
+const cases = (Object.keys(COMMANDS) as Array<keyof typeof COMMANDS>).flatMap((command) =>
+  [...flagsOf(command)].filter((flag) => !SKIPPED.has(flag)).map((flag) => [command, flag] as const),
+);
+
+describe("every flag of every command given twice", () => {
+  test("the parser knows flags for every command", () => {
+    expect(cases.length).toBeGreaterThan(80);
+  });
+
+  test.each(cases)("%s --%s", async (command, flag) => {
+    const spec = COMMANDS[command];
+    const spelt = flag.length === 1 ? `-${flag}` : `--${flag}`;
+    const value = VALUES[flag];
+    expect(BOOLEANS.has(flag) || value !== undefined, `no value for --${flag}: add one to VALUES`).toBe(true);
+    const given = BOOLEANS.has(flag) ? [spelt] : [spelt, value as string];
+    const once = spec.settings(await parse([...spec.args, ...given]));
+    if (flag === "report") {
+      // The same file twice would be two writers of one path: refused, in one line.
+      await expect(async () => spec.settings(await parse([...spec.args, ...given, ...given]))).rejects.toThrow(
+        /two reports would be written to/,
+      );
+      return;
+    }
+    const twice = spec.settings(await parse([...spec.args, ...given, ...given]));
+    if (LISTS.has(flag) || (command === "fleet" && FLEET_LISTS.has(flag))) {
+      // The value (a tag's value, for key=value) is there twice as often as when given once.
+      const needle = (value ?? "").split("=").pop() ?? "";
+      const count = (settings: unknown) => JSON.stringify(settings).split(needle).length - 1;
+      expect(count(twice)).toBe(2 * count(once));
+      return;
+    }
+    expect(JSON.stringify(twice)).toBe(JSON.stringify(once));
+  });
+
+  test("a single-value flag given twice with different values takes the last", async () => {
+    const settings = reportSettings(
+      await parse(["-w", WS, "--fail-on", "warn", "--fail-on", "fail", "-o", "text", "-o", "json"]),
+      ENV,
+    );
+    expect(settings.failOn).toBe("fail");
+    expect(settings.outputs[0]?.format).toBe("json");
+    const target = targetSettings(await parse(["-w", "a", "-w", WS, "--timeout", "10", "--timeout", "20"]), ENV);
+    expect([target.workspace, target.connection.timeoutSeconds]).toEqual([WS, 20]);
+    expect(connectionSettings(await parse(["-w", WS, "--no-keys", "--keys"]), ENV).readKeys).toBe(true);
+  });
+});
