@@ -355,18 +355,20 @@ describe("env --check-index against the fake package index (HTTPS on 127.0.0.1)"
     expect(result.code).toBe(1);
   });
 
-  test("an index that does not answer makes its pins unknown, never a pass; --fail-on unknown makes that exit 1", async () => {
+  test("an index that does not answer makes its pins unknown, never a pass, in one finding; --fail-on unknown makes that exit 1", async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, "requirements.txt"), "numpy==1.26.4\n");
+    await writeFile(join(dir, "requirements.txt"), "numpy==1.26.4\npandas==2.2.2\nscipy==1.13.1\n");
     const flags = ["--check-index", "--index-url", `https://127.0.0.1:${port}/broken/simple`, "--request-timeout", "5"];
     const result = await runCli(["env", "requirements.txt", ...flags, "--format", "json"], {
       cwd: dir,
       caFile: index.caFile,
     });
     expect(result.code).toBe(0);
-    expect(parseJson(result.stdout).findings.map(({ id, status }) => `${status} ${id}`)).toEqual([
-      "unknown package-index-unreachable",
-    ]);
+    const findings = parseJson(result.stdout).findings;
+    // Three pins, one index down: one finding that names them all, not three alike.
+    expect(findings.map(({ id, status }) => `${status} ${id}`)).toEqual(["unknown package-index-unreachable"]);
+    expect(findings[0]?.packages).toEqual(["numpy", "pandas", "scipy"]);
+    expect(findings[0]?.message).toMatch(/3 pinned packages are available/);
     expect(
       (await runCli(["env", "requirements.txt", ...flags, "--fail-on", "unknown"], { cwd: dir, caFile: index.caFile }))
         .code,
