@@ -138,11 +138,11 @@ export default defineConfig(
     node: false,
     packagesOnly: ["junit-report-builder", "markdown-table", "sarif"],
   }),
-  // The text renderers colour with node:util's styleText: no I/O.
+  // The text renderers colour with node:util's styleText and wrap with wrap-ansi: no I/O.
   layer(["reports/text.ts", "reports/*/text.ts"], {
     forbid: ["collect", "cli", "checks"],
     why: "reports render a report: no I/O, no SDK",
     azure: false,
-    packagesOnly: ["junit-report-builder", "markdown-table", "sarif", "node:util"],
+    packagesOnly: ["junit-report-builder", "markdown-table", "sarif", "node:util", "wrap-ansi"],
   }),
 );

@@ -1,35 +1,101 @@
 // A ticket-ready page (GitHub-flavoured Markdown, which Azure DevOps and support portals render):
-// target, time, tool version and ticket id; a summary table; every failing, unknown and warning
-// check with its evidence and the exact `az` commands that fix it; the reads that failed; and a
-// closing line saying that no secret is in it. markdown-table lays out the tables.
+// the facts (target, time, tool version, ticket, result); then each problem, that is each root
+// cause, worst first, with what it breaks and the fix (the proven `az` commands, or the advice when
+// there is none); then every check in one table; then, per check that did not pass, its findings with
+// their evidence folded in <details>; the reads that failed; and a closing line saying that no
+// secret is in it. markdown-table lays out the tables, unpadded.
 
 import { markdownTable } from "markdown-table";
+import type { RootCause } from "../src/engine/root-causes.js";
 import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
-import { STATUSES, type Status, isProblem } from "../src/core/status.js";
+import { STATUSES, isProblem, plural } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
   azCommands,
+  causeRemedy,
   docsLocation,
+  listSome,
   reportExitSentence,
   readSummary,
+  statusLabel,
   type RenderOptions,
 } from "./shared.js";
 
 export const NO_SECRETS_LINE =
   "This report holds no keys, passwords, tokens or connection strings: aml-preflight compares keys in memory and never writes them.";
 
-const HEADINGS: Array<[Status, string]> = [
-  ["fail", "Failing checks"],
-  ["unknown", "Checks that could not be decided"],
-  ["warn", "Warnings"],
-];
+/** Compact tables: a diff or a ticket field does not fill with spaces. */
+const TABLE = { alignDelimiters: false, padding: false } as const;
+
+/** How many things a root cause breaks are named before "and N more" (all of them with --verbose). */
+const BREAKS_SHOWN = 6;
 
 export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
-  const target = report.target;
-  const out: string[] = [];
-  out.push(`# aml-preflight: workspace ${code(target.workspace)}`, "");
+  const out: string[] = [`# aml-preflight: workspace ${code(report.target.workspace)}`, ""];
+  out.push(facts(report, options), "");
+  const causes = report.rootCauses.filter((cause) => isProblem(cause.status));
+  out.push("## Problems", "");
+  if (causes.length === 0) out.push("None: no check failed, stayed undecided or warned.", "");
+  else
+    out.push(
+      ...problemsIntro(report, causes),
+      ...causes.flatMap((cause, at) => causeSection(report, cause, at, options)),
+    );
+
+  out.push("## Checks", "");
   out.push(
-    markdownTable([
+    markdownTable(
+      [
+        ["Check", "Status", "Severity", "Findings", "Title"],
+        ...report.checks.map((check) => [
+          cell(code(check.id)),
+          statusLabel(check.status),
+          check.severity,
+          findingCounts(check),
+          cell(prose(check.title)),
+        ]),
+      ],
+      TABLE,
+    ),
+    "",
+  );
+
+  const detailed = report.checks.filter((check) => options.verbose || isProblem(check.status));
+  if (detailed.length > 0) {
+    out.push("## Details", "");
+    const numbers = causeNumbers(causes);
+    for (const check of detailed) out.push(...checkSection(check, numbers, options));
+  }
+
+  out.push("## Reads that failed", "");
+  if (report.collection.errors.length === 0) {
+    out.push("None: every read succeeded.", "");
+  } else {
+    out.push(
+      markdownTable(
+        [
+          ["Operation", "Status", "Resource", "Missing permission", "Message"],
+          ...report.collection.errors.map((error) => [
+            cell(error.operation),
+            cell([error.statusCode, error.code].filter(Boolean).join(" ")),
+            cell(code(error.resourceId)),
+            error.permission ? cell(code(error.permission)) : "",
+            cell(prose(error.message)),
+          ]),
+        ],
+        TABLE,
+      ),
+      "",
+    );
+  }
+  out.push("---", "", NO_SECRETS_LINE, "");
+  return out.join("\n");
+}
+
+function facts(report: Report, options: RenderOptions): string {
+  const { target, collection } = report;
+  return markdownTable(
+    [
       ["Field", "Value"],
       ["Workspace", cell(code(target.workspaceId))],
       ["Subscription", cell(code(target.subscriptionId))],
@@ -46,7 +112,7 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
       [
         "Read",
         cell(
-          `${readSummary(report)}; ${report.collection.requests} ARM requests, ${report.collection.errors.length} failed${report.collection.retries.length ? `, ${report.collection.retries.length} answered after retries` : ""}`,
+          `${readSummary(report)}; ${collection.requests} ARM requests, ${collection.errors.length} failed${collection.retries.length ? `, ${collection.retries.length} answered after retries` : ""}`,
         ),
       ],
       [
@@ -55,82 +121,93 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
           `${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${reportExitSentence(report, options.failOn)}`,
         ),
       ],
-    ]),
-    "",
+    ],
+    TABLE,
   );
-
-  out.push("## Summary", "");
-  out.push(
-    markdownTable([
-      ["Check", "Severity", "Status", "Findings", "Title"],
-      ...report.checks.map((check) => [
-        cell(code(check.id)),
-        check.severity,
-        `**${check.status}**`,
-        findingCounts(check),
-        prose(check.title),
-      ]),
-    ]),
-    "",
-  );
-
-  for (const [status, heading] of HEADINGS) {
-    const checks = report.checks.filter((check) => check.status === status);
-    if (checks.length === 0) continue;
-    out.push(`## ${heading}`, "");
-    for (const check of checks) out.push(...checkSection(check, options));
-  }
-
-  out.push("## Reads that failed", "");
-  if (report.collection.errors.length === 0) {
-    out.push("None: every read succeeded.", "");
-  } else {
-    out.push(
-      markdownTable([
-        ["Operation", "Status", "Resource", "Missing permission", "Message"],
-        ...report.collection.errors.map((error) => [
-          cell(error.operation),
-          cell([error.statusCode, error.code].filter(Boolean).join(" ")),
-          cell(code(error.resourceId)),
-          error.permission ? cell(code(error.permission)) : "",
-          prose(error.message),
-        ]),
-      ]),
-      "",
-    );
-  }
-  out.push("---", "", NO_SECRETS_LINE, "");
-  return out.join("\n");
 }
 
-function checkSection(check: CheckResult, options: RenderOptions): string[] {
-  const lines = [
-    `### ${code(check.id)}: ${prose(check.title)}`,
-    "",
-    `Severity ${check.severity}, status **${check.status}**. Documentation: ${docsLink(check, options)}.`,
-    "",
-  ];
-  for (const finding of check.findings.filter((candidate) => isProblem(candidate.status)))
-    lines.push(...findingSection(finding));
+/** "3 problems (2 fail, 1 unknown); 2 fixes checked against this state." */
+function problemsIntro(report: Report, causes: readonly RootCause[]): string[] {
+  const counts = STATUSES.filter((status) => causes.some((cause) => cause.status === status))
+    .map((status) => `${causes.filter((cause) => cause.status === status).length} ${status}`)
+    .join(", ");
+  const proven = causes.filter((cause) => causeRemedy(report, cause)?.kind === "fix").length;
+  const checked = "checked against this state: applied to a copy of it, and every check run again";
+  let plan = "";
+  if (report.fixPlan && proven === causes.length) plan = ` Every fix below was ${checked}.`;
+  else if (report.fixPlan && proven > 0) plan = ` The fixes of ${proven} of them were ${checked}.`;
+  else if (report.fixPlan) plan = " preflight could prove no fix for them: each says what to do instead.";
+  return [`**${plural(causes.length, "problem")}** (${counts}), worst first.${plan}`, ""];
+}
+
+/** A root cause: what it is, what it breaks, and the fix or the advice. */
+function causeSection(report: Report, cause: RootCause, at: number, options: RenderOptions): string[] {
+  const lines = [`### ${at + 1}. ${statusLabel(cause.status)}: ${prose(cause.summary)}`, ""];
+  const what =
+    cause.breaks.length > 0
+      ? `: ${prose(listSome(cause.breaks, options.verbose ? cause.breaks.length : BREAKS_SHOWN))}`
+      : "";
+  const computes = cause.computes.length > 0 ? `, for computes ${cause.computes.map(code).join(", ")}` : "";
+  lines.push(`Breaks ${cause.checks.map(code).join(", ")}${what}${computes}.`, "");
+  const remedy = causeRemedy(report, cause);
+  if (remedy?.kind === "fix") {
+    lines.push(`**Fix**, checked against this state: ${prose(remedy.why)}.`, "");
+    lines.push(...fence("sh", remedy.commands.join("\n"), ""), "");
+  } else if (remedy) {
+    const unproven = remedy.reason ? ` (no proven fix: ${prose(remedy.reason)})` : "";
+    const commands = azCommands(remedy.advice);
+    // Advice that is one command is shown as that command alone.
+    const onlyCommand = commands.length === 1 && commands[0] === remedy.advice.trim().replace(/[.,]+$/, "");
+    if (onlyCommand) lines.push(`**To do**${unproven}, not checked against this state:`, "");
+    else lines.push(`**To do**${unproven}: ${prose(remedy.advice)}`, "");
+    if (commands.length > 0 && !onlyCommand) lines.push("Its commands, not checked against this state:", "");
+    if (commands.length > 0) lines.push(...fence("sh", commands.join("\n"), ""), "");
+  }
   return lines;
 }
 
-function findingSection(finding: ReportFinding): string[] {
+/** Each problem finding's root cause number, by "check/index". */
+function causeNumbers(causes: readonly RootCause[]): Map<string, number> {
+  const numbers = new Map<string, number>();
+  causes.forEach((cause, at) => {
+    for (const { check, index } of cause.findings) numbers.set(`${check}/${index}`, at + 1);
+  });
+  return numbers;
+}
+
+function checkSection(check: CheckResult, numbers: Map<string, number>, options: RenderOptions): string[] {
   const lines = [
-    `- **${finding.status}** (${code(finding.messageId)}): ${prose(finding.message)}`,
-    `  - Resource: ${code(finding.resourceId)}`,
+    `### ${statusLabel(check.status)}: ${code(check.id)}`,
+    "",
+    `${prose(check.title)}. Severity ${check.severity}. Documentation: ${docsLink(check, options)}.`,
+    "",
   ];
-  if (Object.keys(finding.evidence).length > 0) {
-    lines.push("  - Evidence:", "", ...fence("json", JSON.stringify(finding.evidence, null, 2)), "");
-  }
-  if (finding.remediation) {
-    const commands = azCommands(finding.remediation);
-    // A remediation that is one command is shown as that command alone.
-    const onlyCommand = commands.length === 1 && commands[0] === finding.remediation.trim().replace(/[.,]+$/, "");
-    lines.push(onlyCommand ? "  - Fix:" : `  - Fix: ${prose(finding.remediation)}`);
-    if (commands.length > 0) lines.push("", ...fence("sh", commands.join("\n")));
-  }
-  if (lines.at(-1) !== "") lines.push("");
+  check.findings.forEach((finding, index) => {
+    if (options.verbose || isProblem(finding.status))
+      lines.push(...findingItem(finding, numbers.get(`${check.id}/${index}`)));
+  });
+  return lines;
+}
+
+/** A finding: its status and message, its resource, and its evidence folded away. */
+function findingItem(finding: ReportFinding, cause: number | undefined): string[] {
+  const problem = cause === undefined ? "" : ` (problem ${cause})`;
+  const lines = [
+    // Escaped, so skip's "-" does not open a nested list.
+    `- ${statusLabel(finding.status).replace(/^-/, "\\-")}${problem}: ${prose(finding.message)}`,
+    "",
+    `  Resource: ${code(finding.resourceId)} (${code(finding.messageId)})`,
+  ];
+  if (Object.keys(finding.evidence).length > 0)
+    lines.push(
+      "",
+      "  <details><summary>Evidence</summary>",
+      "",
+      ...fence("json", JSON.stringify(finding.evidence, null, 2), "  "),
+      "",
+      "  </details>",
+    );
+  lines.push("");
   return lines;
 }
 
@@ -153,11 +230,11 @@ function docsLink(check: CheckResult, options: RenderOptions): string {
   return url === check.docs ? code(check.docs) : `[${check.docs}](${destination})`;
 }
 
-/** A fenced block indented under a list item; the fence is longer than any backtick run inside. */
-export function fence(language: string, body: string): string[] {
+/** A fenced block, indented by `indent` (under a list item); the fence is longer than any backtick run inside. */
+export function fence(language: string, body: string, indent = "    "): string[] {
   const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((match) => match[0].length));
   const marker = "`".repeat(longest + 1);
-  return [`    ${marker}${language}`, ...body.split("\n").map((line) => `    ${line}`), `    ${marker}`];
+  return [`${indent}${marker}${language}`, ...body.split("\n").map((line) => `${indent}${line}`), `${indent}${marker}`];
 }
 
 /** Inline code that survives backticks inside it (in a table, pass it through `cell` too). */

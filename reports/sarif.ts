@@ -1,16 +1,29 @@
 // SARIF 2.1.0 for code-scanning views (Azure DevOps' Scans tab, GitHub code scanning, SARIF
-// viewers): one rule per check, one result per finding that did not pass or skip, each located
-// at its ARM resource as a logical location. The `sarif` types (the spec's object model) let the
-// compiler check the shape; the tests validate the output against the official 2.1.0 schema.
+// viewers): one rule per check, and one result per root cause (the problem findings that share a
+// cause), located at the resource to change (the NSG, the workspace) as a logical location, with
+// the resources of its findings as related locations. Its rule is the first check it affects;
+// `properties.checks` names them all. The `sarif` types (the spec's object model) let the compiler
+// check the shape; the tests validate the output against the official 2.1.0 schema.
 //
-// Levels: a rule's default level comes from its severity; a `fail` finding takes it, a `warn` is
-// "warning", and an `unknown` is kind "open" (SARIF's "could not determine"), whose level must be
-// "none".
+// Levels: a rule's default level comes from its check's severity; a result's from its cause's status:
+// `fail` is "error", `warn` is "warning", and an `unknown` is kind "open" (SARIF's "could not
+// determine"), whose level must be "none".
 
-import type { Log, Notification, ReportingDescriptor, Result } from "sarif";
-import type { CheckResult, Report, ReportFinding } from "../src/engine/types.js";
+import type { Location, Log, Notification, ReportingDescriptor, Result } from "sarif";
+import type { RootCause } from "../src/engine/root-causes.js";
+import type { CheckResult, Report } from "../src/engine/types.js";
 import type { Severity } from "../src/core/status.js";
-import { DEFAULT_RENDER_OPTIONS, reportExitSentence, resourceName, type RenderOptions } from "./shared.js";
+import { idKey } from "../src/snapshot/ids.js";
+import {
+  DEFAULT_RENDER_OPTIONS,
+  causeFindings,
+  causeRemedy,
+  findingTarget,
+  messageWords,
+  reportExitSentence,
+  resourceName,
+  type RenderOptions,
+} from "./shared.js";
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -23,11 +36,8 @@ const LEVEL_BY_SEVERITY: Record<Severity, "error" | "warning" | "note"> = {
 
 export function renderSarif(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
   const rules = report.checks.map((check) => rule(check, options));
-  const results = report.checks.flatMap((check, ruleIndex) =>
-    check.findings
-      .filter((finding) => finding.status !== "pass" && finding.status !== "skip")
-      .map((finding) => result(check, ruleIndex, finding)),
-  );
+  const ruleIndex = new Map(report.checks.map((check, index) => [check.id, index]));
+  const results = report.rootCauses.map((cause) => result(report, cause, ruleIndex));
   const endTime = new Date(Date.parse(report.startedAt) + report.durationMs);
   const log: Log = {
     $schema: SARIF_SCHEMA,
@@ -89,31 +99,66 @@ function rule(check: CheckResult, options: RenderOptions): ReportingDescriptor {
   };
 }
 
-function result(check: CheckResult, ruleIndex: number, finding: ReportFinding): Result {
+function result(report: Report, cause: RootCause, ruleIndex: Map<string, number>): Result {
+  const ruleId = cause.checks[0] ?? "";
   const kindAndLevel: Pick<Result, "kind" | "level"> =
-    finding.status === "unknown"
+    cause.status === "unknown"
       ? { kind: "open", level: "none" }
-      : { kind: "fail", level: finding.status === "warn" ? "warning" : LEVEL_BY_SEVERITY[check.severity] };
+      : { kind: "fail", level: cause.status === "fail" ? "error" : "warning" };
+  const findings = causeFindings(report, cause);
+  const remedy = causeRemedy(report, cause);
+  const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+  const message = [
+    sentence(cause.summary),
+    cause.breaks.length > 0 ? sentence(`Breaks ${cause.breaks.join(", ")}`) : "",
+    remedy?.kind === "fix" ? sentence(`Fix: ${remedy.commands.join(" && ")} (${remedy.why})`) : "",
+    remedy?.kind === "advice" ? sentence(`To do: ${remedy.advice}`) : "",
+  ].filter(Boolean);
+  // The distinct resources of its findings, each with what its findings there are about.
+  const related = new Map<string, { resourceId: string; about: string[] }>();
+  for (const { finding } of findings) {
+    const entry = related.get(idKey(finding.resourceId)) ?? { resourceId: finding.resourceId, about: [] };
+    const about = findingTarget(finding) ?? messageWords(finding.messageId);
+    if (!entry.about.includes(about)) entry.about.push(about);
+    related.set(idKey(finding.resourceId), entry);
+  }
   return {
-    ruleId: check.id,
-    ruleIndex,
+    ruleId,
+    ...(ruleIndex.has(ruleId) ? { ruleIndex: ruleIndex.get(ruleId) } : {}),
     ...kindAndLevel,
-    message: { text: finding.remediation ? `${finding.message} Fix: ${finding.remediation}` : finding.message },
-    locations: [location(finding.resourceId)],
-    // Stable across runs, so a viewer can tell a new finding from one it has seen.
-    partialFingerprints: {
-      "amlPreflightFinding/v1": `${check.id}|${finding.messageId}|${finding.resourceId.toLowerCase()}`,
-    },
+    message: { text: message.join(" ") },
+    locations: [location(cause.resourceId)],
+    relatedLocations: [...related.values()].map(({ resourceId, about }, id): Location => ({
+      id,
+      ...location(resourceId),
+      message: { text: `${resourceName(resourceId)}: ${about.join(", ")}` },
+    })),
+    // Stable across runs, so a viewer can tell a new problem from one it has seen.
+    partialFingerprints: { "amlPreflightRootCause/v1": cause.key },
     properties: {
-      status: finding.status,
-      messageId: finding.messageId,
-      evidence: finding.evidence,
-      ...(finding.remediation ? { remediation: finding.remediation } : {}),
+      status: cause.status,
+      rootCause: cause.key,
+      kind: cause.kind,
+      checks: cause.checks,
+      breaks: cause.breaks,
+      computes: cause.computes,
+      ...(remedy?.kind === "fix" ? { fix: { commands: remedy.commands, why: remedy.why } } : {}),
+      ...(remedy?.kind === "advice"
+        ? { advice: remedy.advice, ...(remedy.reason ? { unfixed: remedy.reason } : {}) }
+        : {}),
+      findings: findings.map(({ check, finding }) => ({
+        check: check.id,
+        status: finding.status,
+        messageId: finding.messageId,
+        resourceId: finding.resourceId,
+        message: finding.message,
+        evidence: finding.evidence,
+      })),
     },
   };
 }
 
-function location(resourceId: string) {
+function location(resourceId: string): Location {
   return {
     logicalLocations: [{ name: resourceName(resourceId), fullyQualifiedName: resourceId, kind: "resource" }],
   };

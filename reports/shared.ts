@@ -2,6 +2,7 @@
 // of what was read, and the `az` commands inside a remediation. Pure: no I/O.
 
 import { checksAtFailOn } from "../src/engine/run.js";
+import type { RootCause } from "../src/engine/root-causes.js";
 import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
 import { exitSentence, type FailOn, type Status } from "../src/core/status.js";
 
@@ -14,6 +15,8 @@ export interface RenderOptions {
   verbose: boolean;
   /** The --fail-on level, so a report can say why the exit code is what it is. */
   failOn: FailOn;
+  /** Columns the text report wraps to (COLUMNS, else the terminal's, else 100). */
+  width?: number;
   /**
    * Where a check's documentation page is published (--docs-url): SARIF `helpUri`, JUnit and
    * Markdown links. Absent: reports name the page by its path in the package (`docs/checks/<id>.md`).
@@ -53,6 +56,11 @@ const TYPE_NAMES: Record<string, [string, string]> = {
   "microsoft.network/virtualnetworks": ["virtual network", "virtual networks"],
   "microsoft.network/virtualnetworks/subnets": ["subnet", "subnets"],
   "microsoft.network/networksecuritygroups": ["network security group", "network security groups"],
+  "microsoft.network/routetables": ["route table", "route tables"],
+  "microsoft.network/privatednszones": ["private DNS zone", "private DNS zones"],
+  "microsoft.network/privatednszones/virtualnetworklinks": ["zone link", "zone links"],
+  "microsoft.network/privateendpoints/privatednszonegroups": ["zone group", "zone groups"],
+  "microsoft.network/locations/availableprivateendpointtypes": ["endpoint type list", "endpoint type lists"],
 };
 
 /** "1 workspace, 2 computes, ..." from `collection.read`, in the order above; unfamiliar types last, by their last segment. */
@@ -97,4 +105,78 @@ export function docsLocation(check: CheckResult, options: RenderOptions): string
 /** The last segment of an ARM ID ("training" for .../subnets/training). */
 export function resourceName(resourceId: string): string {
   return resourceId.split("/").filter(Boolean).pop() ?? resourceId;
+}
+
+/** "✗ fail": a status as its symbol and its word. */
+export function statusLabel(status: Status): string {
+  return `${STATUS_SYMBOL[status]} ${status}`;
+}
+
+/** One finding of a root cause: its check, its index in that check's findings, and the finding. */
+export interface CauseFinding {
+  check: CheckResult;
+  index: number;
+  finding: ReportFinding;
+}
+
+/** The findings a root cause points at, in its order (a pointer into nothing is dropped). */
+export function causeFindings(report: Report, cause: RootCause): CauseFinding[] {
+  return cause.findings.flatMap(({ check: id, index }) => {
+    const check = report.checks.find((candidate) => candidate.id === id);
+    const finding = check?.findings[index];
+    return check && finding ? [{ check, index, finding }] : [];
+  });
+}
+
+/**
+ * What to do about a root cause: the fix plan's proven commands and why; else the advice (the plan's,
+ * or the first remediation of its findings) and, when the plan has it, why nothing was proven.
+ */
+export type CauseRemedy =
+  { kind: "fix"; commands: string[]; why: string } | { kind: "advice"; advice: string; reason?: string };
+
+export function causeRemedy(report: Report, cause: RootCause): CauseRemedy | undefined {
+  const step = report.fixPlan?.steps.find((candidate) => candidate.rootCause === cause.key);
+  if (step) return { kind: "fix", commands: step.commands, why: step.why };
+  const unfixed = report.fixPlan?.unfixed.find((candidate) => candidate.rootCause === cause.key);
+  const advice =
+    unfixed?.advice || causeFindings(report, cause).find(({ finding }) => finding.remediation)?.finding.remediation;
+  if (!advice) return undefined;
+  return { kind: "advice", advice, ...(unfixed ? { reason: unfixed.reason } : {}) };
+}
+
+/** Evidence that names where a finding points (after its service tag), most telling first. */
+const DESTINATION_EVIDENCE = ["zone", "dependency", "vnet", "privateEndpoint", "endpoint"];
+
+/**
+ * What a finding is about beyond its resource, as a person names it: "MicrosoftContainerRegistry TCP
+ * 443" for a flow, the zone, dependency or VNet for the others; undefined when only its resource says it.
+ */
+export function findingTarget(finding: ReportFinding): string | undefined {
+  const evidence = finding.evidence;
+  if (typeof evidence.tag === "string" && evidence.tag !== "") {
+    const protocol =
+      typeof evidence.protocol === "string" && evidence.protocol ? evidence.protocol.toUpperCase() : "TCP";
+    const port = typeof evidence.port === "number" || typeof evidence.port === "string" ? ` ${evidence.port}` : "";
+    return `${evidence.tag} ${protocol}${port}`;
+  }
+  const own = resourceName(finding.resourceId).toLowerCase();
+  for (const key of DESTINATION_EVIDENCE) {
+    const value = evidence[key];
+    if (typeof value !== "string" || value === "") continue;
+    const name = resourceName(value);
+    if (name.toLowerCase() !== own) return name;
+  }
+  return undefined;
+}
+
+/** A message id as words ("out-of-sync" → "out of sync"). */
+export function messageWords(messageId: string): string {
+  return messageId.replace(/[-_]+/g, " ");
+}
+
+/** "a, b, c and 4 more": at most `shown` items named. */
+export function listSome(items: readonly string[], shown: number): string {
+  const more = items.length - shown;
+  return more > 0 ? `${items.slice(0, shown).join(", ")} and ${more} more` : items.join(", ");
 }

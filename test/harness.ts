@@ -9,6 +9,7 @@ import { collectSnapshot } from "../src/collect/collector.js";
 import type { WorkspaceRef } from "../src/collect/parts/context.js";
 import type { RetrySettings } from "../src/core/retry.js";
 import { Redactor } from "../src/core/redact.js";
+import { auditReport } from "../src/engine/audit.js";
 import { buildReport } from "../src/engine/run.js";
 import type { CheckResult, Report } from "../src/engine/types.js";
 import type { PartName, Snapshot } from "../src/snapshot/types.js";
@@ -76,6 +77,8 @@ export interface AuditOptions {
   parts?: PartName[];
   /** Run Azure's diagnose (--diagnose) with this timeout. */
   diagnose?: { timeoutMs: number };
+  /** Add the fix plan, as the CLI does for one workspace. */
+  fixPlan?: boolean;
 }
 
 /**
@@ -115,11 +118,8 @@ export async function auditScenario(scenario: Scenario, options: AuditOptions = 
       ...(options.now ? { now: () => new Date(options.now as string) } : {}),
       ...(options.diagnose ? { diagnose: options.diagnose } : {}),
     });
-    const report = buildReport(snapshot, checks, {
-      toolVersion: "0.0.0-test",
-      startedAt: snapshot.collectedAt,
-      durationMs: 0,
-    });
+    const settings = { toolVersion: "0.0.0-test", startedAt: snapshot.collectedAt, durationMs: 0 };
+    const report = (options.fixPlan ? auditReport : buildReport)(snapshot, checks, settings);
     return {
       snapshot,
       report,

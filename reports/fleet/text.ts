@@ -1,7 +1,8 @@
 // The terminal page of `preflight fleet`: who was audited and how, workspaces by worst status, the
-// checks that fail most often, one line per workspace with a problem (passing ones only counted unless
-// --verbose), the fleet's own reads, and the exit code explained on the last line. No per-finding
-// detail: at a thousand workspaces that belongs in --format json or markdown, or in one workspace's run.
+// checks that fail most often, one line for each of the 20 worst workspaces with a problem (the rest
+// counted; passing ones only counted unless --verbose), the fleet's own reads, and the exit code
+// explained on the last line. No per-finding detail: at a thousand workspaces that belongs in
+// --format json or markdown, or in one workspace's run.
 // Also home to what every fleet renderer shares: the exit sentence, the scope and workspace labels.
 
 import { styleText } from "node:util";
@@ -10,6 +11,7 @@ import type { FleetScope } from "../../src/snapshot/fleet.js";
 import { type Report } from "../../src/engine/types.js";
 import {
   STATUSES,
+  countStatuses,
   exitSentence,
   isProblem,
   plural,
@@ -23,6 +25,8 @@ import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, type RenderOptions } from "../sh
 const TOP_CHECKS = 10;
 /** Subscriptions and management groups named in the one-line scope before "and N more". */
 const SCOPE_NAMES_SHOWN = 5;
+/** Workspaces listed one per line, the worst first; the rest are counted (every one is in JSON and Markdown). */
+const WORKSPACES_SHOWN = 20;
 
 const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
   fail: "red",
@@ -177,25 +181,27 @@ function workspaceLines(
   options: RenderOptions,
   style: (format: Parameters<typeof styleText>[0], text: string) => string,
 ): string[] {
-  const listed = fleet.workspaces.filter((report) => options.verbose || isProblem(workspaceStatus(report)));
+  const listed = worstFirst(fleet.workspaces.filter((report) => options.verbose || isProblem(workspaceStatus(report))));
   const quiet =
     fleet.workspaces.length - fleet.workspaces.filter((report) => isProblem(workspaceStatus(report))).length;
+  const shown = listed.slice(0, WORKSPACES_SHOWN);
+  const worst = listed.length > shown.length ? `, the worst ${shown.length} shown` : "";
   const lines: string[] = [];
   if (fleet.workspaces.length === 0) lines.push("No workspace found in the scope.");
-  else if (options.verbose) lines.push(`Workspaces (${fleet.workspaces.length}):`);
+  else if (options.verbose) lines.push(`Workspaces (${fleet.workspaces.length}${worst}):`);
   else if (listed.length === 0)
     lines.push(`No workspace has a problem (${plural(quiet, "workspace")} passing or skipped).`);
   else
     lines.push(
-      `Workspaces with problems (${listed.length} of ${fleet.workspaces.length}${quiet > 0 ? `; ${quiet} passing or skipped not listed, --verbose lists them` : ""}):`,
+      `Workspaces with problems (${listed.length} of ${fleet.workspaces.length}${worst}${quiet > 0 ? `; ${quiet} passing or skipped not listed, --verbose lists them` : ""}):`,
     );
-  if (listed.length === 0) return lines;
+  if (shown.length === 0) return lines;
 
   // Columns stay aligned up to a sensible width; a longer name pushes only its own line.
   const width = (values: string[]) => Math.min(40, Math.max(...values.map((value) => value.length)));
-  const nameWidth = width(listed.map((report) => report.target.workspace));
-  const groupWidth = width(listed.map((report) => report.target.resourceGroup));
-  for (const report of listed) {
+  const nameWidth = width(shown.map((report) => report.target.workspace));
+  const groupWidth = width(shown.map((report) => report.target.resourceGroup));
+  for (const report of shown) {
     const status = workspaceStatus(report);
     const groups = problemCheckIds(report);
     // A workspace whose worst is warn shows its warnings; otherwise what failed or stayed undecided.
@@ -210,7 +216,30 @@ function workspaceLines(
       `${style(COLOUR[status], `${STATUS_SYMBOL[status]} ${status.padEnd(7)}`)} ${target.workspace.padEnd(nameWidth)}  ${target.resourceGroup.padEnd(groupWidth)}  ${style("dim", target.subscriptionId)}  ${ids}${failedReads}`.trimEnd(),
     );
   }
+  const more = listed.length - shown.length;
+  if (more > 0) lines.push(`… and ${plural(more, "more workspace", "more workspaces")}: see --format json or markdown`);
   return lines;
+}
+
+/**
+ * Worst first: by worst status, then by most failing checks (then undecided, then warning ones); the
+ * fleet's own order (by workspace ID) breaks ties.
+ */
+function worstFirst(reports: readonly Report[]): Report[] {
+  const keys = new Map(
+    reports.map((report) => {
+      const counts = countStatuses(report.checks.map((check) => check.status));
+      return [report, [STATUSES.indexOf(workspaceStatus(report)), -counts.fail, -counts.unknown, -counts.warn]];
+    }),
+  );
+  return [...reports].sort((a, b) => {
+    const [left, right] = [keys.get(a) ?? [], keys.get(b) ?? []];
+    for (let index = 0; index < left.length; index += 1) {
+      const difference = (left[index] ?? 0) - (right[index] ?? 0);
+      if (difference !== 0) return difference;
+    }
+    return 0;
+  });
 }
 
 function collectionLines(fleet: FleetReport, dim: (text: string) => string): string[] {

@@ -1,7 +1,8 @@
 // The single-workspace commands: a live audit, `collect`, an offline `audit --snapshot` (a fleet
 // snapshot too), and `checks`. Loaded only when one of them runs.
 
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { CHECKS, findCheck } from "../../checks/index.js";
 import { loadRenderer } from "../../reports/index.js";
 import { reportExitSentence } from "../../reports/shared.js";
@@ -10,8 +11,9 @@ import type { Redactor } from "../core/redact.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { PreflightError } from "../core/errors.js";
 import { stringFlag } from "./args.js";
-import { buildReport, exitCodeFor } from "../engine/run.js";
-import type { Check } from "../engine/types.js";
+import { auditReport } from "../engine/audit.js";
+import { exitCodeFor } from "../engine/run.js";
+import type { Check, Report } from "../engine/types.js";
 import { readAnySnapshot } from "../snapshot/fleet.js";
 import { writeSnapshot } from "../snapshot/io.js";
 import type { Snapshot } from "../snapshot/types.js";
@@ -25,6 +27,7 @@ import {
 } from "./common.js";
 import type { ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
+import { progressOnTerminal } from "./progress.js";
 import { partsFor, selectChecks } from "./selection.js";
 import { collectSettings, targetSettings, type TargetSettings } from "./target-options.js";
 
@@ -37,6 +40,11 @@ async function collect(
   const workspace = await resolveWorkspace(target, io.env);
   const { reader, redactor } = await openReader(target.connection, io);
   const { collectSnapshot } = await import("../collect/collector.js");
+  const stop = progressOnTerminal(io, () =>
+    reader.diagnosing > 0
+      ? `preflight: waiting for Azure's diagnose of ${workspace.name} (${reader.requests} ARM requests)`
+      : `preflight: reading ${workspace.name} (${reader.requests} ARM requests)`,
+  );
   const snapshot = await collectSnapshot({
     reader,
     redactor,
@@ -45,7 +53,7 @@ async function collect(
     readKeys: target.connection.readKeys,
     toolVersion,
     ...(target.diagnoseSeconds !== undefined ? { diagnose: { timeoutMs: target.diagnoseSeconds * 1000 } } : {}),
-  });
+  }).finally(stop);
   return { snapshot, redactor };
 }
 
@@ -96,7 +104,7 @@ async function emitReport(
   io: CliIo,
   timing: { toolVersion: string; startedAt: string; durationMs: number; redactor?: Redactor; snapshotFile?: string },
 ): Promise<number> {
-  const report = buildReport(snapshot, checks, {
+  const report = auditReport(snapshot, checks, {
     toolVersion: timing.toolVersion,
     ticket: settings.ticket,
     startedAt: timing.startedAt,
@@ -104,6 +112,7 @@ async function emitReport(
     ...(timing.snapshotFile ? { snapshotFile: timing.snapshotFile } : {}),
   });
   const { failOn } = settings;
+  if (settings.fixScript) await writeFixScript(settings.fixScript, report, io);
   await writeOutputs(
     settings.outputs,
     io,
@@ -111,6 +120,7 @@ async function emitReport(
     {
       verbose: settings.verbose,
       failOn,
+      color: settings.color,
       ...(timing.redactor ? { redactor: timing.redactor } : {}),
       summary: () => `${summaryLine(report)}\n${reportExitSentence(report, failOn)}`,
     },
@@ -137,4 +147,13 @@ export async function checksCommand(args: ParsedArgs, io: CliIo): Promise<number
   );
   io.stdout(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/** --fix-script: the plan as a bash script, executable, never run by preflight. */
+async function writeFixScript(path: string, report: Report, io: CliIo): Promise<void> {
+  const { renderFixScript } = await import("../../reports/fix-script.js");
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  await writeFile(path, renderFixScript(report), { encoding: "utf8", mode: 0o755 });
+  const steps = report.fixPlan?.steps.length ?? 0;
+  io.stderr(`preflight: wrote ${steps === 1 ? "1 fix" : `${steps} fixes`} to ${path} (review it, then run it)\n`);
 }

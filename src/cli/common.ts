@@ -27,6 +27,9 @@ export interface ReportSettings {
   failOn: FailOn;
   ticket: string | null;
   verbose: boolean;
+  color: ColorChoice;
+  /** --fix-script: where to write the fix plan as a bash script. */
+  fixScript?: string;
   /** --docs-url (or PREFLIGHT_DOCS_URL) as a function of the check; absent when neither is given. */
   docsUrl?: (check: { id: string }) => string;
 }
@@ -42,7 +45,8 @@ export interface ConnectionSettings {
   maxRetryAfterSeconds: number;
 }
 
-export function reportOptions(argv: Argv): Argv {
+/** The report flags; a fleet keeps --fix-script out of its help (it refuses it: a plan is for one workspace). */
+export function reportOptions(argv: Argv, { fixScript = true }: { fixScript?: boolean } = {}): Argv {
   return argv
     .option("format", {
       alias: ["o", "output"],
@@ -63,6 +67,15 @@ export function reportOptions(argv: Argv): Argv {
       describe: `Also write <format>=<path> from the same run (repeatable; formats: ${FORMATS.join(", ")})`,
     })
     .option("ticket", { type: "string", describe: "Support ticket id, printed in every report format" })
+    .option("color", {
+      choices: COLOR_CHOICES,
+      describe: "Colour in the text report: auto (a terminal without NO_COLOR or TERM=dumb), always, never",
+    })
+    .option("fix-script", {
+      type: "string",
+      hidden: !fixScript,
+      describe: "Also write the fix plan as a bash script to this file (nothing is run)",
+    })
     .option("docs-url", {
       type: "string",
       describe:
@@ -112,6 +125,7 @@ export function connectionOptions(argv: Argv, defaultTimeoutSeconds = 300): Argv
 /** The report flags of a parsed command line, checked before any request is sent. */
 export function reportSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ReportSettings {
   const docsUrl = docsUrlFor(stringFlag(args, "docs-url"), env);
+  const fixScript = stringFlag(args, "fix-script");
   return {
     outputs: outputsFor(formatFor(args, FORMATS), stringFlag(args, "out"), listFlag(args, "report", false)),
     only: listFlag(args, "only"),
@@ -119,6 +133,8 @@ export function reportSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): Report
     failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
     ticket: stringFlag(args, "ticket") ?? null,
     verbose: booleanFlag(args, "verbose"),
+    color: args.color === undefined ? "auto" : choiceFlag(args, "color", COLOR_CHOICES),
+    ...(fixScript !== undefined ? { fixScript } : {}),
     ...(docsUrl ? { docsUrl } : {}),
   };
 }
@@ -273,6 +289,23 @@ export interface BaseRenderOptions {
   colour: boolean;
   verbose: boolean;
   failOn: FailOn;
+  width: number;
+}
+
+const COLOR_CHOICES = ["auto", "always", "never"] as const;
+export type ColorChoice = (typeof COLOR_CHOICES)[number];
+
+/** Colour on stdout: --color always/never, else a terminal without NO_COLOR and not TERM=dumb. */
+function useColour(choice: ColorChoice, io: CliIo): boolean {
+  if (choice !== "auto") return choice === "always";
+  return io.stdoutIsTTY && !io.env.NO_COLOR && io.env.TERM !== "dumb";
+}
+
+/** The width text wraps to: COLUMNS, else the terminal's, else 100. */
+function widthOf(io: CliIo): number {
+  const columns = Number(io.env.COLUMNS);
+  if (Number.isInteger(columns) && columns >= 40) return columns;
+  return io.stdoutColumns && io.stdoutColumns >= 40 ? io.stdoutColumns : 100;
 }
 
 /**
@@ -285,11 +318,12 @@ export async function writeOutputs<F extends string>(
   outputs: ReadonlyArray<Output<F>>,
   io: CliIo,
   render: (format: F, options: BaseRenderOptions) => string | Promise<string>,
-  options: { verbose: boolean; failOn: FailOn; redactor?: Redactor; summary: () => string },
+  options: { verbose: boolean; failOn: FailOn; color?: ColorChoice; redactor?: Redactor; summary: () => string },
 ): Promise<void> {
+  const width = widthOf(io);
   for (const [index, output] of outputs.entries()) {
-    const colour = !output.path && output.format === "text" && io.stdoutIsTTY && !io.env.NO_COLOR;
-    let text = await render(output.format, { colour, verbose: options.verbose, failOn: options.failOn });
+    const colour = !output.path && output.format === "text" && useColour(options.color ?? "auto", io);
+    let text = await render(output.format, { colour, verbose: options.verbose, failOn: options.failOn, width });
     // Last line of defence: nothing seen as a secret during this run is printed.
     if (options.redactor) text = options.redactor.redact(text);
     if (!output.path) {

@@ -71,7 +71,7 @@ export function fleetOptions(argv: Argv): Argv {
       type: "string",
       describe: "Also write every workspace's snapshot to this file (no secrets), for `preflight audit --snapshot`",
     });
-  return reportOptions(connectionOptions(scoped, 1800));
+  return reportOptions(connectionOptions(scoped, 1800), { fixScript: false });
 }
 
 export function fleetSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): FleetSettings {

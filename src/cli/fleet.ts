@@ -24,6 +24,10 @@ import { partsFor, selectChecks } from "./selection.js";
 export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   // Every flag is checked before any ARM traffic.
   const settings = fleetSettings(args, io.env);
+  if (settings.report.fixScript)
+    throw new PreflightError(
+      "--fix-script is for one workspace: audit it with `preflight --workspace` (or its snapshot)",
+    );
   const { report: reportFlags, concurrency, saveSnapshot } = settings;
   // Subscriptions may be named as `az` names them; the sweep needs their ids.
   const subscriptions = await Promise.all(settings.scope.subscriptions.map((given) => subscriptionIdOf(given, io.env)));

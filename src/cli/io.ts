@@ -8,6 +8,8 @@ export interface CliIo {
   stdoutIsTTY: boolean;
   /** stderr is a terminal: progress lines are drawn only then. */
   stderrIsTTY?: boolean;
+  /** The terminal's width, when stdout is one. */
+  stdoutColumns?: number;
   /** Everything on standard input (`build-log -`, `env -`). */
   readStdin?: () => Promise<string>;
 }

@@ -67,6 +67,8 @@ type Clients = {
 export class ArmReader {
   /** Every HTTP request of the run (retries and Resource Graph included). */
   requests = 0;
+  /** Azure diagnoses still running (what a progress line says the run is waiting for). */
+  diagnosing = 0;
   /** Of `requests`, those to Resource Graph. */
   graphRequests = 0;
   /** What the last Resource Graph answer said of the user's quota. */
@@ -272,9 +274,12 @@ export class ArmReader {
   ): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; error: CollectionError }> {
     const signal = AbortSignal.timeout(timeoutMs);
     const ml = this.clientsFor(subscriptionId).ml;
+    this.diagnosing += 1;
     const result = await this.readOne("diagnose", "workspace diagnose", workspaceId, () =>
       diagnoseUntilDone(ml, resourceGroup, workspace, signal),
-    );
+    ).finally(() => {
+      this.diagnosing -= 1;
+    });
     if (!result.ok && signal.aborted && !this.pastDeadline) {
       return {
         ok: false,

@@ -34,9 +34,9 @@ export function isProblem(status: Status): boolean {
   return status === "fail" || status === "unknown" || status === "warn";
 }
 
-/** "1 check", "2 checks". */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+/** "1 check", "2 checks" ("2 fixes" where the plural is given). */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import type { SnapshotTarget } from "../snapshot/types.js";
+import { rootCausesOf } from "./root-causes.js";
 import { UNKNOWN_REMEDIATION } from "./run.js";
 import { type Check, type Report } from "./types.js";
 import {
@@ -159,6 +160,7 @@ export function unreadableWorkspaceReport(
     durationMs: 0,
     summary,
     checks: [...results].sort((a, b) => a.id.localeCompare(b.id)),
+    rootCauses: rootCausesOf(results),
     collection: { requests: 0, read: {}, errors: [], retries: [] },
   };
 }

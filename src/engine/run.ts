@@ -5,6 +5,7 @@
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../core/failed-read.js";
 import type { Snapshot } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure } from "./parts.js";
+import { rootCausesOf } from "./root-causes.js";
 import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
 import { STATUSES, countStatuses, reachesFailOn, worstStatus, type FailOn } from "../core/status.js";
 
@@ -137,6 +138,7 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
     durationMs: options.durationMs,
     summary,
     checks: results,
+    rootCauses: rootCausesOf(results),
     collection: {
       requests: snapshot.requests,
       read: countByType(snapshot),

@@ -22,6 +22,8 @@ import type {
   SnapshotTarget,
 } from "../snapshot/types.js";
 import type { Severity, Status } from "../core/status.js";
+import type { FixPlan } from "./fixes/plan.js";
+import type { RootCause } from "./root-causes.js";
 
 /** A dependency named by the workspace (storage account, registry, key vault). */
 export type Dependency<T> =
@@ -208,6 +210,10 @@ export interface Report {
   durationMs: number;
   summary: Record<Status, number>;
   checks: CheckResult[];
+  /** The problem findings grouped by what causes them, worst first (src/engine/root-causes.ts). */
+  rootCauses: RootCause[];
+  /** One proven fix per root cause, where there is one (src/engine/fixes/plan.ts); single audits only. */
+  fixPlan?: FixPlan;
   collection: {
     requests: number;
     /** Resources read, by ARM type (what the audit saw). */

@@ -45,6 +45,8 @@ const VALUES: Record<string, string> = {
   skip: "trusted-access",
   "fail-on": "warn",
   ticket: "TKT-1",
+  color: "never",
+  "fix-script": "fix.sh",
   "docs-url": "https://example.org/checks/{id}.md",
   "arm-endpoint": "https://127.0.0.1:8443",
   "request-timeout": "30",

@@ -166,7 +166,7 @@ describe("the part → RBAC action table", () => {
         expect(Object.keys(READ_PERMISSIONS), `${part}: ${operation}`).toContain(operation);
     }
     // Every read the collector can make belongs to some part; the fleet's Resource Graph sweep belongs to none
-    // (it replaces reads of several parts, and the fleet section of the README names its permission).
+    // (it replaces reads of several parts, and docs/fleet.md and the README name its permission).
     expect([...new Set(Object.values(PART_OPERATIONS).flat())].sort()).toEqual(
       Object.keys(READ_PERMISSIONS)
         .filter((operation) => operation !== "resource graph query")

@@ -7,6 +7,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
+import { READ_PERMISSIONS } from "../../src/collect/permissions.js";
 import { CHECKS } from "../../checks/index.js";
 import { createParser } from "../../src/cli/main.js";
 
@@ -108,9 +109,24 @@ describe("the registry, checks/, docs/checks/ and test/checks/ agree", () => {
 });
 
 describe("README.md", () => {
+  test("stays a newcomer's page: at most 40 KB, the rest under docs/", async () => {
+    const readme = await readFile(join(ROOT, "README.md"));
+    expect(readme.length).toBeLessThanOrEqual(40 * 1024);
+    for (const section of [
+      "## Install",
+      "## Try it",
+      "## Use it with Azure",
+      "## Permissions",
+      "## The checks",
+      "## Exit codes",
+    ])
+      expect(readme.toString("utf8")).toContain(`\n${section}`);
+  });
+
   test("its checks table lists every check, in registry order, with its severity and page", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("\n## The checks"), readme.indexOf("\n## Reports"));
+    const start = readme.indexOf("\n## The checks");
+    const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
     const rows = [
       ...section.matchAll(
         /^\| `([a-z0-9-]+)` \| (critical|high|medium|low) \| .* \| \[docs\]\((docs\/checks\/[a-z0-9-]+\.md)\) \|$/gm,
@@ -124,10 +140,24 @@ describe("README.md", () => {
   });
 });
 
-describe("README.md's fleet section", () => {
-  test("names every flag `preflight fleet --help` lists", async () => {
+describe("README.md's custom role", () => {
+  test("grants exactly the actions preflight's reads need, and is a role definition az accepts", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("\n## Audit a fleet"), readme.indexOf("\n### Fleet reports"));
+    const block = /<!-- permissions:role -->\n```json\n([\s\S]*?)\n```\n<!-- \/permissions:role -->/.exec(readme)?.[1];
+    expect(block, "README.md has no <!-- permissions:role --> block").toBeDefined();
+    const role = JSON.parse(block ?? "") as Record<string, unknown>;
+    expect(role.Actions).toEqual([...new Set(Object.values(READ_PERMISSIONS))].sort());
+    // What `az role definition create --role-definition` requires of a custom role.
+    expect(role).toMatchObject({ Name: expect.any(String), IsCustom: true, NotActions: [], DataActions: [] });
+    expect(role.AssignableScopes).toEqual([expect.stringMatching(/^\/subscriptions\//)]);
+    expect(readme).toContain(`--role "${String(role.Name)}"`);
+  });
+});
+
+describe("docs/fleet.md", () => {
+  test("names every flag `preflight fleet --help` lists", async () => {
+    const page = await readFile(join(ROOT, "docs/fleet.md"), "utf8");
+    const section = page.slice(0, page.indexOf("\n## Fleet reports"));
     let help = "";
     await createParser(["fleet", "--help"], async () => {}).parseAsync(
       ["fleet", "--help"],

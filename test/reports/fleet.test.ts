@@ -17,7 +17,7 @@ import { parse as parseTestResults } from "test-results-parser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FLEET_FORMATS, renderFleet, type FleetFormat } from "../../reports/fleet/index.js";
 import { NO_SECRETS_LINE } from "../../reports/markdown.js";
-import type { RenderOptions } from "../../reports/shared.js";
+import { STATUS_SYMBOL, type RenderOptions } from "../../reports/shared.js";
 import {
   buildFleetReport,
   workspaceStatus,
@@ -58,6 +58,10 @@ function retarget(report: Report, workspace: string, resourceGroup: string, subs
   const workspaceId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
   return { ...report, target: { ...report.target, workspace, resourceGroup, subscriptionId, workspaceId } };
 }
+
+/** The report as if it came from another workspace of the same resource group. */
+const renamed = (report: Report, workspace: string) =>
+  retarget(report, workspace, report.target.resourceGroup, report.target.subscriptionId);
 
 function fleetOf(reports: Report[], overrides: Partial<FleetReportOptions> = {}): FleetReport {
   return buildFleetReport(reports, {
@@ -121,8 +125,19 @@ beforeAll(async () => {
     await mkdir(GOLDEN_DIR, { recursive: true });
     for (const [format, file] of Object.entries(GOLDEN))
       await writeFile(join(GOLDEN_DIR, file), outputs[format as FleetFormat]);
+    const page = await readFile(FLEET_PAGE, "utf8");
+    await writeFile(
+      FLEET_PAGE,
+      page.replace(FLEET_EXAMPLE, () => fleetExample(outputs.text)),
+    );
   }
 }, 60_000);
+
+/** docs/fleet.md shows the text golden between these markers. */
+const FLEET_PAGE = join(ROOT, "docs/fleet.md");
+const FLEET_EXAMPLE = /<!-- example:fleet-text -->[\s\S]*?<!-- \/example:fleet-text -->/;
+const fleetExample = (text: string): string =>
+  `<!-- example:fleet-text -->\n\`\`\`text\n${text.trimEnd()}\n\`\`\`\n<!-- /example:fleet-text -->`;
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -178,6 +193,7 @@ describe("json", async () => {
 
 describe("text", () => {
   const lines = () => outputs.text.trimEnd().split("\n");
+  const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
   const workspaceLine = /^[✗?!✓-] (fail|unknown|warn|pass|skip) +(\S+) +(\S+) +(\S+)/;
 
   test("header: version, workspace count, ticket, scope, filters and how it was read", () => {
@@ -213,14 +229,8 @@ describe("text", () => {
   test("summary: workspaces by worst status and the most common problem checks with their counts", () => {
     expect(lines()).toContain("Workspaces by worst status: 1 fail, 1 unknown, 1 warn, 1 pass, 0 skip");
     const start = lines().findIndex((line) => line.startsWith("Most common problems"));
-    const rows = lines()
-      .slice(start + 2)
-      .slice(
-        0,
-        lines()
-          .slice(start + 2)
-          .indexOf(""),
-      );
+    const table = lines().slice(start + 2);
+    const rows = table.slice(0, table.indexOf(""));
     const expected = fleet.summary.checks
       .filter((check) => check.counts.fail + check.counts.unknown + check.counts.warn > 0)
       .slice(0, 10);
@@ -277,27 +287,19 @@ describe("text", () => {
       `  resourceGraphQuery 403 AuthorizationFailed ${FLEET_ERROR.resourceId} (needs ${FLEET_ERROR.permission})`,
     );
     expect(lines().at(-1)).toBe("exit 1: 1 workspace at or above --fail-on fail (1 fail)");
-    expect(
-      renderFleet("text", fleet, { ...OPTIONS, failOn: "warn" })
-        .trimEnd()
-        .split("\n")
-        .at(-1),
-    ).toBe("exit 1: 3 workspaces at or above --fail-on warn (1 fail, 1 unknown, 1 warn)");
+    expect(lastLine(renderFleet("text", fleet, { ...OPTIONS, failOn: "warn" }))).toBe(
+      "exit 1: 3 workspaces at or above --fail-on warn (1 fail, 1 unknown, 1 warn)",
+    );
     const calm = fleetOf([reports.pass, reports.warn, reports.unknown]);
-    expect(renderFleet("text", calm, OPTIONS).trimEnd().split("\n").at(-1)).toBe(
+    expect(lastLine(renderFleet("text", calm, OPTIONS))).toBe(
       "exit 0: no workspace at or above --fail-on fail (1 unknown, 1 warn below it)",
     );
     // Every workspace passes, but a read outside any of them failed: at --fail-on unknown that alone is exit 1.
     const quiet = fleetOf([reports.pass]);
-    expect(
-      renderFleet("text", quiet, { ...OPTIONS, failOn: "unknown" })
-        .trimEnd()
-        .split("\n")
-        .at(-1),
-    ).toBe("exit 1: 1 read outside any workspace failed, which counts at --fail-on unknown");
-    expect(renderFleet("text", quiet, OPTIONS).trimEnd().split("\n").at(-1)).toBe(
-      "exit 0: no workspace at or above --fail-on fail",
+    expect(lastLine(renderFleet("text", quiet, { ...OPTIONS, failOn: "unknown" }))).toBe(
+      "exit 1: 1 read outside any workspace failed, which counts at --fail-on unknown",
     );
+    expect(lastLine(renderFleet("text", quiet, OPTIONS))).toBe("exit 0: no workspace at or above --fail-on fail");
   });
 
   test("no per-finding detail, and a pointer to where it is", () => {
@@ -311,29 +313,53 @@ describe("text", () => {
     expect(renderFleet("text", fleet, { ...OPTIONS, colour: true })).toContain("\u001b[");
   });
 
-  test("a fleet of 1,000 workspaces: one line per problem workspace, and a page that stays small", () => {
-    const many: Report[] = [];
-    for (let index = 0; index < 250; index += 1) {
-      for (const report of Object.values(reports)) {
-        many.push(
-          retarget(
-            report,
-            `${report.target.workspace}-${index}`,
-            report.target.resourceGroup,
-            report.target.subscriptionId,
-          ),
-        );
-      }
-    }
+  test("at most the 20 worst workspaces are listed: worst status, then most failing checks; the rest counted", () => {
+    // Two more failing workspaces: one failing fewer checks than ml-research (listed after it, though its
+    // ID sorts first), one failing more.
+    const fewer = retarget(reports.fail, "aa-fewer", "ml-platform-rg", SUB_A);
+    fewer.checks = fewer.checks.map((check) => (check.id === "key-sync" ? { ...check, status: "pass" } : check));
+    const more = retarget(reports.fail, "zz-more", "ml-platform-rg", SUB_A);
+    more.checks = more.checks.map((check) => (check.id === "compute-region" ? { ...check, status: "fail" } : check));
+    const crowd = Array.from({ length: 30 }, (_, index) =>
+      renamed(reports.warn, `warn-${String(index).padStart(2, "0")}`),
+    );
+    const text = renderFleet("text", fleetOf([...crowd, reports.unknown, fewer, reports.fail, more]), OPTIONS);
+    const listed = text.split("\n").filter((line) => workspaceLine.test(line));
+    expect(listed).toHaveLength(20);
+    expect(listed.map((line) => line.match(workspaceLine)?.[2])).toEqual([
+      "zz-more",
+      "ml-research",
+      "aa-fewer",
+      "ml-vision",
+      ...crowd.slice(0, 16).map((report) => report.target.workspace),
+    ]);
+    expect(text).toContain("Workspaces with problems (34 of 34, the worst 20 shown):");
+    const after = text.split("\n")[text.split("\n").indexOf(listed.at(-1) as string) + 1];
+    expect(after).toBe("… and 14 more workspaces: see --format json or markdown");
+    // One more than shown is "1 more workspace"; a fleet that fits has no such line.
+    expect(renderFleet("text", fleetOf(crowd.slice(0, 21)), OPTIONS)).toContain("… and 1 more workspace: see");
+    expect(renderFleet("text", fleetOf(crowd.slice(0, 20)), OPTIONS)).not.toContain("… and");
+    expect(outputs.text).not.toContain("… and");
+  });
+
+  test("a fleet of 1,000 workspaces: the 20 worst listed, and a page that stays small", () => {
+    const many = Array.from({ length: 250 }, (_, index) =>
+      Object.values(reports).map((report) => renamed(report, `${report.target.workspace}-${index}`)),
+    ).flat();
     const big = fleetOf(many);
     const started = performance.now();
     const text = renderFleet("text", big, OPTIONS);
     expect(performance.now() - started).toBeLessThan(2_000);
     const textLines = text.trimEnd().split("\n");
-    expect(textLines.filter((line) => workspaceLine.test(line))).toHaveLength(750);
+    const listed = textLines.filter((line) => workspaceLine.test(line));
+    expect(listed.map((line) => line.match(workspaceLine)?.[1])).toEqual(Array(20).fill("fail"));
+    expect(textLines).toContain("… and 730 more workspaces: see --format json or markdown");
+    expect(textLines).toContain(
+      "Workspaces with problems (750 of 1000, the worst 20 shown; 250 passing or skipped not listed, --verbose lists them):",
+    );
     // Everything else is the fixed frame: header, summary, top checks, collection, exit.
-    expect(textLines.length).toBeLessThan(750 + 40);
-    expect(text.length).toBeLessThan(750 * 250);
+    expect(textLines.length).toBeLessThan(20 + 40);
+    expect(text.length).toBeLessThan(20 * 250 + 5_000);
     expect(textLines).toContain("Workspaces by worst status: 250 fail, 250 unknown, 250 warn, 250 pass, 0 skip");
     expect(textLines.at(-1)).toBe("exit 1: 250 workspaces at or above --fail-on fail (250 fail)");
     // The other formats carry every finding; they must still render a fleet this size promptly.
@@ -435,7 +461,7 @@ describe("sarif", () => {
   // One pattern in the schema ("language") is invalid as a Unicode regular expression: compile without the u flag.
   const validate = new AjvDraft04.default({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
 
-  test("valid SARIF 2.1.0: one run, each rule once, a result for every problem finding of every workspace", () => {
+  test("valid SARIF 2.1.0: one run, each rule once, a result for every root cause of every workspace", () => {
     const log = JSON.parse(outputs.sarif) as Json;
     expect(validate(log), JSON.stringify(validate.errors, null, 1)).toBe(true);
     expect(log.runs).toHaveLength(1);
@@ -447,22 +473,27 @@ describe("sarif", () => {
       expect(rule.properties.status).toBeUndefined();
     }
     const expected = fleet.workspaces.flatMap((report) =>
-      problemFindings(report).map(({ check, finding }) => ({
-        ruleId: check.id,
-        status: finding.status,
-        resource: finding.resourceId,
+      report.rootCauses.map((cause) => ({
+        ruleId: cause.checks[0],
+        status: cause.status,
+        rootCause: cause.key,
+        resource: cause.resourceId,
         workspaceId: report.target.workspaceId,
       })),
     );
     expect(expected.map((entry) => entry.workspaceId)).toContain(reports.warn.target.workspaceId);
+    // Grouped: fewer results than problem findings.
+    expect(expected.length).toBeLessThan(fleet.workspaces.flatMap(problemFindings).length);
     expect(
       run.results.map((result: Json) => ({
         ruleId: result.ruleId,
         status: result.properties.status,
+        rootCause: result.properties.rootCause,
         resource: result.locations[0].logicalLocations[0].fullyQualifiedName,
         workspaceId: result.properties.workspaceId,
       })),
     ).toEqual(expected);
+    for (const result of run.results) expect(result.relatedLocations.length).toBeGreaterThan(0);
     for (const result of run.results) expect(run.tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId);
     expect(run.properties.ticket).toBe("FLEET-42");
     expect(run.properties.exit).toBe("exit 1: 1 workspace at or above --fail-on fail (1 fail)");
@@ -527,7 +558,8 @@ describe("markdown", () => {
       "ml-forecast",
     ]);
 
-    const opened = all.filter((token) => token.type === "html" && token.raw.startsWith("<details>"));
+    // The workspaces' sections (each page folds its findings' evidence in <details> of its own).
+    const opened = all.filter((token) => token.type === "html" && token.raw.startsWith("<details>\n"));
     expect(
       opened.map((token) =>
         token.raw
@@ -552,13 +584,20 @@ describe("markdown", () => {
       "Workspace details",
       "Reads that failed outside any workspace",
     ]);
-    const problemSections = headings
-      .filter((heading) => heading.depth === 5)
-      .map((heading) => heading.text.split(":")[0]?.replaceAll("`", ""));
-    expect(problemSections).toEqual(
-      fleet.workspaces.flatMap((report) =>
-        report.checks.filter((check) => ["fail", "unknown", "warn"].includes(check.status)).map((check) => check.id),
-      ),
+    // Each page's problems (its root causes), then its details per check that did not pass.
+    expect(headings.filter((heading) => heading.depth === 4).map((heading) => heading.text)).toEqual(
+      ["ml-research", "ml-vision", "ml-forecast"].flatMap(() => ["Problems", "Checks", "Details", "Reads that failed"]),
+    );
+    const sections = headings.filter((heading) => heading.depth === 5).map((heading) => heading.text);
+    expect(sections).toEqual(
+      fleet.workspaces
+        .filter((report) => report.rootCauses.length > 0)
+        .flatMap((report) => [
+          ...report.rootCauses.map((_cause, at) => expect.stringMatching(new RegExp(`^${at + 1}\\. `))),
+          ...report.checks
+            .filter((check) => ["fail", "unknown", "warn"].includes(check.status))
+            .map((check) => `${STATUS_SYMBOL[check.status]} ${check.status}: \`${check.id}\``),
+        ]),
     );
     for (const { finding } of problemFindings(reports.fail)) expect(outputs.markdown).toContain(finding.resourceId);
 
@@ -597,6 +636,13 @@ describe("goldens (test/reports/golden/)", () => {
     const path = join(GOLDEN_DIR, file);
     expect(existsSync(path), `${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/reports/fleet`).toBe(true);
     expect(outputs[format as FleetFormat]).toBe(await readFile(path, "utf8"));
+  });
+
+  test("docs/fleet.md shows the text golden, as generated", async () => {
+    const page = await readFile(FLEET_PAGE, "utf8");
+    expect(FLEET_EXAMPLE.exec(page)?.[0], "run UPDATE_GOLDEN=1 npx vitest run test/reports/fleet").toBe(
+      fleetExample(outputs.text),
+    );
   });
 
   test("no orphaned fleet goldens", async () => {

@@ -1,9 +1,19 @@
-// The helpers every renderer leans on: finding the `az` commands inside a remediation, and the
-// sentence that explains the exit code.
+// The helpers every renderer leans on: finding the `az` commands inside a remediation, the sentence
+// that explains the exit code, and how a root cause and a finding are named and remedied.
 
 import { describe, expect, test } from "vitest";
-import { azCommands, reportExitSentence, readSummary } from "../../reports/shared.js";
-import type { CheckResult, Report } from "../../src/engine/types.js";
+import {
+  azCommands,
+  causeFindings,
+  causeRemedy,
+  findingTarget,
+  listSome,
+  reportExitSentence,
+  readSummary,
+  statusLabel,
+} from "../../reports/shared.js";
+import type { CheckResult, Report, ReportFinding } from "../../src/engine/types.js";
+import { rootCausesOf } from "../../src/engine/root-causes.js";
 import type { Status } from "../../src/core/status.js";
 
 describe("azCommands", () => {
@@ -56,6 +66,7 @@ function reportWith(statuses: Status[]): Report {
     durationMs: 0,
     summary,
     checks,
+    rootCauses: rootCausesOf(checks),
     collection: {
       requests: 1,
       read: {
@@ -91,4 +102,65 @@ describe("reportExitSentence", () => {
 
 test("readSummary: known types first, by friendly name and count; others by their last segment", () => {
   expect(readSummary(reportWith([]))).toBe("1 workspace, 2 virtual networks, 1 bars");
+});
+
+describe("root causes and findings, as the reports name them", () => {
+  const SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/training";
+  const finding = (evidence: Record<string, unknown>, resourceId = SUBNET): ReportFinding => ({
+    status: "fail",
+    messageId: "blocked",
+    resourceId,
+    message: "m",
+    evidence,
+    remediation: "az network nsg rule create -g rg --nsg-name n -n r",
+  });
+
+  test.each<[string, Record<string, unknown>, string | undefined]>([
+    ["a flow: tag, protocol, port", { tag: "AzureMonitor", protocol: "Udp", port: 5831 }, "AzureMonitor UDP 5831"],
+    [
+      "a flow without a protocol is TCP",
+      { tag: "MicrosoftContainerRegistry", port: 443 },
+      "MicrosoftContainerRegistry TCP 443",
+    ],
+    ["a zone", { zone: "privatelink.azurecr.io", endpoint: SUBNET }, "privatelink.azurecr.io"],
+    ["a dependency by its name", { dependency: "/subscriptions/s/x/storageAccounts/store" }, "store"],
+    ["evidence naming the finding's own resource says nothing more", { endpoint: SUBNET }, undefined],
+    ["nothing to say", { outcome: "match" }, undefined],
+  ])("findingTarget: %s", (_name, evidence, expected) => {
+    expect(findingTarget(finding(evidence))).toBe(expected);
+  });
+
+  test("statusLabel and listSome", () => {
+    expect(statusLabel("fail")).toBe("✗ fail");
+    expect(statusLabel("skip")).toBe("- skip");
+    expect(listSome(["a", "b", "c"], 3)).toBe("a, b, c");
+    expect(listSome(["a", "b", "c", "d"], 2)).toBe("a, b and 2 more");
+  });
+
+  test("causeRemedy: the plan's proven fix, else its advice and reason, else the first remediation", () => {
+    const report = reportWith(["fail", "unknown"]);
+    const [first, second] = report.rootCauses;
+    if (!first || !second) throw new Error("no causes");
+    expect(causeFindings(report, first).map(({ check, index }) => [check.id, index])).toEqual([["check-0", 0]]);
+    // No plan, no remediation: nothing to say.
+    expect(causeRemedy(report, first)).toBeUndefined();
+    const remediated: Report = {
+      ...report,
+      checks: report.checks.map((check) => ({
+        ...check,
+        findings: check.findings.map((entry) => ({ ...entry, remediation: `fix ${check.id}` })),
+      })),
+    };
+    expect(causeRemedy(remediated, second)).toEqual({ kind: "advice", advice: "fix check-1" });
+    const planned: Report = {
+      ...remediated,
+      fixPlan: {
+        steps: [{ rootCause: first.key, commands: ["az one", "az two"], why: "because" }],
+        unfixed: [{ rootCause: second.key, advice: "ask someone", reason: "no command" }],
+        remaining: [],
+      },
+    };
+    expect(causeRemedy(planned, first)).toEqual({ kind: "fix", commands: ["az one", "az two"], why: "because" });
+    expect(causeRemedy(planned, second)).toEqual({ kind: "advice", advice: "ask someone", reason: "no command" });
+  });
 });

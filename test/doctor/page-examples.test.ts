@@ -1,6 +1,6 @@
-// README.md shows `build-log` and `env` with real output: each block between <!-- doctor:NAME -->
+// docs/doctor.md shows `build-log` and `env` with real output: each block between <!-- doctor:NAME -->
 // markers is the command and what the built CLI prints for it, run here again and compared.
-// `UPDATE_GOLDEN=1 npx vitest run test/doctor/readme-examples` rewrites the blocks after a deliberate change.
+// `UPDATE_GOLDEN=1 npx vitest run test/doctor/page-examples` rewrites the blocks after a deliberate change.
 
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,12 +9,12 @@ import { runCli, ROOT } from "../e2e/run-cli.js";
 import { startFakeIndex } from "../fake-index/server.js";
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
-const README = join(ROOT, "README.md");
+const PAGE = join(ROOT, "docs/doctor.md");
 const INDEX_SCENARIO = join(ROOT, "examples", "env", "index-scenario.json");
 
 interface Example {
   name: string;
-  /** The command as the README shows it (`<port>` for the fake index's port). */
+  /** The command as the page shows it (`<port>` for the fake index's port). */
   shown: string;
   args: (port: string) => string[];
 }
@@ -81,9 +81,9 @@ beforeAll(async () => {
     });
   }
   if (UPDATE) {
-    let readme = await readFile(README, "utf8");
-    for (const example of EXAMPLES) readme = readme.replace(markerPattern(example.name), () => block(example));
-    await writeFile(README, readme);
+    let page = await readFile(PAGE, "utf8");
+    for (const example of EXAMPLES) page = page.replace(markerPattern(example.name), () => block(example));
+    await writeFile(PAGE, page);
   }
 });
 
@@ -104,13 +104,13 @@ function block(example: Example): string {
   return `<!-- doctor:${example.name} -->\n\`\`\`text\n${prompt}\n${output?.text.trimEnd() ?? ""}\n\`\`\`\n<!-- /doctor:${example.name} -->`;
 }
 
-describe("README shows build-log and env with their real output", () => {
+describe("docs/doctor.md shows build-log and env with their real output", () => {
   test.each(EXAMPLES.map((example) => example.name))("%s", async (name) => {
     const example = EXAMPLES.find((candidate) => candidate.name === name);
     if (!example) throw new Error(name);
-    const readme = await readFile(README, "utf8");
-    const shown = markerPattern(name).exec(readme)?.[0];
-    expect(shown, `README.md has no <!-- doctor:${name} --> block`).toBeDefined();
+    const page = await readFile(PAGE, "utf8");
+    const shown = markerPattern(name).exec(page)?.[0];
+    expect(shown, `docs/doctor.md has no <!-- doctor:${name} --> block`).toBeDefined();
     expect(shown).toBe(block(example));
     // Every example shows a problem: the exit code is 1.
     expect(outputs.get(name)?.code).toBe(1);
