@@ -13,16 +13,17 @@ const MESSAGES = {
     "{restricted} {verb} network access, but the workspace has no imageBuildCompute: the serverless image build cannot reach {pronoun} and environment builds fail.",
   "image-build-compute-missing": 'imageBuildCompute names "{compute}", which is not a compute of this workspace.',
   "image-build-compute-wrong-type":
-    'imageBuildCompute "{compute}" is a {computeType}; image builds run only on a compute cluster (AmlCompute).',
+    'imageBuildCompute "{compute}" is a {computeType}; image builds run only on {allowed}.',
   "image-build-compute-not-ready": 'imageBuildCompute "{compute}" is in provisioning state {state}, not Succeeded.',
   "image-build-compute-state-unknown":
     'Cannot decide whether imageBuildCompute "{compute}" is healthy: ARM returned no {missing} for it.',
-  "image-build-compute-gpu": 'imageBuildCompute "{compute}" uses GPU size {vmSize}; image builds need a CPU cluster.',
+  "image-build-compute-gpu":
+    'imageBuildCompute "{compute}" uses GPU size {vmSize}; only a CPU SKU is supported for image builds.',
   "image-build-compute-unreachable": 'imageBuildCompute "{compute}" cannot reach {kind} {dependency}: {reason}.',
   "image-build-compute-undetermined":
     'Cannot decide whether imageBuildCompute "{compute}" reaches {kind} {dependency}: {reason}.',
   "image-build-compute-ready":
-    'imageBuildCompute "{compute}" is a healthy CPU cluster that reaches the registry and storage account.',
+    'imageBuildCompute "{compute}" is a healthy CPU {kind} that reaches the registry and storage account.',
 } as const satisfies Record<string, string>;
 
 type Report = FindingReportOf<typeof MESSAGES>;
@@ -43,7 +44,7 @@ interface ImageBuildCompute {
 export default defineCheck({
   id: "acr-vnet-image-build",
   title:
-    "Environment images can be built: a network-restricted registry or storage has a healthy CPU image-build cluster that reaches both",
+    "Environment images can be built: a network-restricted registry or storage has a healthy CPU image-build compute that reaches both",
   severity: "high",
   requires: ["workspace", "storage", "registry", "computes", "privateEndpoints", "virtualNetworks"],
   messages: MESSAGES,
@@ -118,23 +119,44 @@ export default defineCheck({
         vmSize: compute.vmSize ?? null,
       },
     };
-    // Both are judged, in this order: every problem is reported, and the cluster passes only without one.
-    const unhealthy = judgeComputeHealth(report, build, fix, context.target);
+    // Both are judged, in this order: every problem is reported, and the compute passes only without one.
+    const unhealthy = judgeComputeHealth(report, build, fix, context.target, isManagedNetwork(parts));
     const unreached = judgeComputeReach(report, build, restricted, parts);
     if (!unhealthy && !unreached) {
-      report.pass("image-build-compute-ready", compute.id, build.data, build.evidence);
+      const kind = eqi(compute.computeType, "ComputeInstance") ? "compute instance" : "compute cluster";
+      report.pass("image-build-compute-ready", compute.id, { ...build.data, kind }, build.evidence);
     }
   },
 });
 
-/** Reports what makes the cluster unfit to build images (or undecidable); true when it reported any. */
-function judgeComputeHealth(report: Report, build: ImageBuildCompute, fix: string, target: SnapshotTarget): boolean {
+/**
+ * The compute types that may build images. A compute cluster always. A compute instance too under a managed
+ * network: how-to-managed-network ("Configure image builds") and how-to-secure-online-endpoint both say "a
+ * compute cluster or compute instance"; with the customer's own VNet, how-to-secure-workspace-vnet ("Enable
+ * Azure Container Registry") asks for a CPU compute cluster.
+ */
+function imageBuildTypes(managedNetwork: boolean): string[] {
+  return managedNetwork ? ["AmlCompute", "ComputeInstance"] : ["AmlCompute"];
+}
+
+/** Reports what makes the compute unfit to build images (or undecidable); true when it reported any. */
+function judgeComputeHealth(
+  report: Report,
+  build: ImageBuildCompute,
+  fix: string,
+  target: SnapshotTarget,
+  managedNetwork: boolean,
+): boolean {
   const { compute, data, evidence } = build;
   let reported = false;
-  // A field ARM did not return is not evidence of a bad cluster: unknown, never a guessed fail.
+  const allowedTypes = imageBuildTypes(managedNetwork);
+  const allowedType = allowedTypes.some((type) => eqi(compute.computeType, type));
+  // A field ARM did not return is not evidence of a bad compute: unknown, never a guessed fail. Without a
+  // vmSize, whether it is a CPU SKU cannot be told.
   const missing = [
     !compute.computeType && "computeType",
     compute.provisioningState === undefined && "provisioningState",
+    allowedType && compute.vmSize === undefined && "vmSize",
   ]
     .filter(Boolean)
     .join(" or ");
@@ -148,9 +170,18 @@ function judgeComputeHealth(report: Report, build: ImageBuildCompute, fix: strin
       `Check the cluster: az ml compute show -n ${compute.name} -w ${target.workspace} -g ${target.resourceGroup}`,
     );
   }
-  if (compute.computeType && !eqi(compute.computeType, "AmlCompute")) {
+  if (compute.computeType && !allowedType) {
     reported = true;
-    report.fail("image-build-compute-wrong-type", compute.id, data, evidence, fix);
+    const allowed = managedNetwork
+      ? "a compute cluster (AmlCompute) or a compute instance"
+      : "a compute cluster (AmlCompute) when the workspace uses its own virtual network";
+    report.fail(
+      "image-build-compute-wrong-type",
+      compute.id,
+      { ...data, allowed },
+      { ...evidence, managedNetwork, allowedComputeTypes: allowedTypes },
+      fix,
+    );
   }
   if (compute.provisioningState !== undefined && !eqi(compute.provisioningState, "Succeeded")) {
     reported = true;

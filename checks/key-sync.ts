@@ -1,5 +1,5 @@
 import { defineCheck } from "../src/engine/types.js";
-import { registryAdminUserEnabled, storageSharedKeyDisallowed } from "../src/snapshot/model.js";
+import { asObject, registryAdminUserEnabled, storageSharedKeyDisallowed } from "../src/snapshot/model.js";
 import type { KeyComparison } from "../src/snapshot/types.js";
 import { workspaceArgs } from "./shared.js";
 
@@ -30,10 +30,12 @@ export default defineCheck({
       resourceId: string,
       comparison: KeyComparison,
       skipReason: string | undefined,
+      facts: Record<string, unknown> = {},
     ): void => {
       const evidence: Record<string, unknown> = {
         comparedWith: comparison.resourceId ?? resourceId,
         outcome: comparison.outcome ?? null,
+        ...facts,
         ...(comparison.matchedName ? { matchedName: comparison.matchedName } : {}),
         ...(comparison.keyCreationTimes ? { keyCreationTimes: comparison.keyCreationTimes } : {}),
       };
@@ -120,13 +122,20 @@ export default defineCheck({
     judge("storage account key", storageId, parts.keys.storage, storageSkip);
 
     const registryId = parts.workspace.containerRegistryId ?? parts.workspace.id;
+    // The same reading as registry-policies': with the admin user off (absent is ACR's default), Azure ML builds
+    // and pulls with managed identities (Learn, how-to-identity-based-service-authentication), so a password the
+    // workspace still caches from before is never used.
     const registrySkip =
       parts.registry.state === "none"
         ? "the workspace names no container registry yet"
         : !registryAdminUserEnabled(parts.registry.raw)
-          ? "the registry's admin user is disabled, so the workspace reaches it with its identity, not a password"
+          ? "the registry's admin user is disabled, so Azure Machine Learning builds and pulls with managed identities, not a password"
           : undefined;
-    judge("container registry password", registryId, parts.keys.registry, registrySkip);
+    const registryFacts =
+      parts.registry.state === "none"
+        ? {}
+        : { adminUserEnabled: asObject(parts.registry.raw.properties)?.adminUserEnabled ?? null };
+    judge("container registry password", registryId, parts.keys.registry, registrySkip, registryFacts);
   },
 });
 

@@ -4,6 +4,7 @@ import { type Status } from "../src/core/status.js";
 import { prefixCoversDestination, type Coverage } from "../src/net/index.js";
 import { asObject, asString, eqi, sameId, type ManagedOutboundRule } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
+import { isHub } from "./shared.js";
 
 const APPROVED = "AllowOnlyApprovedOutbound";
 const INTERNET = "AllowInternetOutbound";
@@ -25,11 +26,13 @@ const MICROSOFT_ENDPOINTS = [
 
 const MESSAGES = {
   "not-managed": "The workspace does not isolate its computes in a managed virtual network (isolation mode {mode}).",
-  provisioned: "The managed virtual network ({mode}) is provisioned (status Active).",
+  provisioned: "The managed virtual network ({mode}) is provisioned (status Active){spark}.",
   "not-provisioned":
-    "The managed virtual network ({mode}) is not provisioned (status {status}): its outbound rules and private endpoints do not exist yet, and the first compute creation must provision it (about 30 minutes, and it can time out).",
+    "The managed virtual network ({mode}) is not provisioned yet (status {status}), as Azure leaves it until the first compute is created: its outbound rules and private endpoints do not exist yet, creating that compute provisions it (about 30 minutes, and it can time out), and online deployments and serverless Spark jobs need it provisioned by hand first.",
   "status-unknown":
     "Cannot tell whether the managed virtual network ({mode}) is provisioned: the workspace reports no managedNetwork.status.",
+  "status-unrecognised":
+    "Cannot tell whether the managed virtual network ({mode}) is provisioned: its status is {status}, neither Active nor Inactive.",
   "unrecognised-mode":
     "Cannot judge the managed network's outbound rules: isolation mode {mode} is not one this check knows.",
   "registry-allowed": "Outbound rules of the managed network reach container registry {registry}: {rules}{pending}.",
@@ -38,6 +41,8 @@ const MESSAGES = {
   "registry-uncertain": "Cannot tell whether the managed network reaches container registry {registry}: {reason}.",
   "no-registry":
     "The workspace names no container registry yet; the service creates one on the first image build. Run again after it to check the managed network reaches it.",
+  "no-registry-hub":
+    "Hub {hub} names no container registry; a Foundry hub's registry is optional (learn.microsoft.com/azure/ai-foundry/concepts/ai-resources), so there is nothing to check.",
   "images-allowed":
     "Outbound rules of the managed network allow {endpoint} (Microsoft's base images): {rules}{pending}.",
   "images-blocked":
@@ -63,28 +68,12 @@ export default defineCheck({
       report.skip("not-managed", resourceId, { mode: mode ?? "not set" }, { isolationMode: mode ?? null });
       return;
     }
-    const base = { isolationMode: mode, networkStatus: network.status ?? null };
-
-    // Provisioning: nothing of the managed network exists before it.
-    if (eqi(network.status, "Active")) {
-      report.pass("provisioned", resourceId, { mode }, base);
-    } else if (network.status !== undefined) {
-      report.fail(
-        "not-provisioned",
-        resourceId,
-        { mode, status: network.status },
-        base,
-        `az ml workspace provision-network -g ${target.resourceGroup} -n ${target.workspace} --subscription ${target.subscriptionId}`,
-      );
-    } else {
-      report.unknown(
-        "status-unknown",
-        resourceId,
-        { mode },
-        base,
-        `Check the status with az ml workspace show -n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId} --query managed_network.status; provision with az ml workspace provision-network -g ${target.resourceGroup} -n ${target.workspace}`,
-      );
-    }
+    const base = {
+      isolationMode: mode,
+      networkStatus: network.status ?? null,
+      sparkReady: network.sparkReady ?? null,
+    };
+    judgeProvisioning(report, network, base, target);
 
     if (eqi(mode, INTERNET)) return;
     if (!eqi(mode, APPROVED)) {
@@ -99,7 +88,9 @@ export default defineCheck({
 
     // (a) The workspace's own registry.
     if (parts.registry.state === "none") {
-      report.skip("no-registry", resourceId, undefined, { ...base, registry: null });
+      if (isHub(parts))
+        report.skip("no-registry-hub", resourceId, { hub: parts.workspace.name }, { ...base, registry: null });
+      else report.skip("no-registry", resourceId, undefined, { ...base, registry: null });
     } else {
       const registryId = parts.workspace.containerRegistryId ?? parts.registry.value.id;
       const loginServer = loginServerOf(parts.registry.raw, registryId);
@@ -140,6 +131,51 @@ export default defineCheck({
     }
   },
 });
+
+// ---- provisioning -----------------------------------------------------------------------------
+
+/**
+ * Azure provisions a managed network with the first compute, or when asked (Learn, how-to-managed-network,
+ * "Manually provision a managed VNet"). Not provisioned yet is that default, so a warning: what needs it first
+ * (online deployments, serverless Spark) is the user's intent, which the snapshot does not hold.
+ */
+function judgeProvisioning(
+  report: FindingReportOf<typeof MESSAGES>,
+  network: { status?: string; sparkReady?: boolean },
+  evidence: Record<string, unknown>,
+  target: SnapshotTarget,
+): void {
+  const resourceId = target.workspaceId;
+  const mode = String(evidence.isolationMode);
+  const where = `-g ${target.resourceGroup} -n ${target.workspace} --subscription ${target.subscriptionId}`;
+  const provision = `az ml workspace provision-network ${where}`;
+  const show = `az ml workspace show ${where} --query managed_network`;
+  if (eqi(network.status, "Active")) {
+    const spark =
+      network.sparkReady === false
+        ? "; serverless Spark jobs need it provisioned again with --include-spark (sparkReady false)"
+        : "";
+    report.pass("provisioned", resourceId, { mode, spark }, evidence);
+  } else if (eqi(network.status, "Inactive")) {
+    report.warn(
+      "not-provisioned",
+      resourceId,
+      { mode, status: network.status ?? "" },
+      evidence,
+      `Provision it now: ${provision} (add --include-spark if you will submit serverless Spark jobs), then check it: ${show}`,
+    );
+  } else if (network.status !== undefined) {
+    report.unknown("status-unrecognised", resourceId, { mode, status: network.status }, evidence, `Check it: ${show}`);
+  } else {
+    report.unknown(
+      "status-unknown",
+      resourceId,
+      { mode },
+      evidence,
+      `Check the status with ${show}; provision with ${provision}`,
+    );
+  }
+}
 
 // ---- judging outbound rules -------------------------------------------------------------------
 

@@ -3,8 +3,25 @@ import { defineCheck, type Parts } from "../src/engine/types.js";
 import { failedReadEvidence } from "../src/core/failed-read.js";
 import { eqi, idKey, normaliseRegion, sameId, type DnsZoneGroupView } from "../src/snapshot/model.js";
 import { isManagedNetwork, managedNetworkSkip } from "./shared.js";
-import { computeVnets, noZoneGroupVerdict, reportLinks } from "./private-dns/links.js";
-import { MESSAGES, lookupRemediation, type ComputeVnet, type DnsReport, type ZoneToLink } from "./private-dns/model.js";
+import {
+  computeVnets,
+  endpointVnets,
+  linkTargets,
+  noZoneGroupVerdict,
+  reportLinks,
+  undecided,
+  undecidedError,
+} from "./private-dns/links.js";
+import {
+  MESSAGES,
+  ROLE_TEXT,
+  lookupRemediation,
+  type ComputeVnet,
+  type DnsReport,
+  type VnetRole,
+  type ZoneToLink,
+} from "./private-dns/model.js";
+import { resolutionOf } from "./private-dns/resolution.js";
 import {
   AZURE_DNS,
   ONLY_GROUP,
@@ -31,12 +48,16 @@ interface EndpointOwner {
   endpointIds: string[];
 }
 
-/** What judging every endpoint shares: the parts read, the compute VNets, and the zones found so far. */
+/** What judging every endpoint shares: the parts read, the VNets judged, and the zones found so far. */
 interface DnsScope {
   parts: Pick<Parts, "privateEndpoints" | "privateDns">;
   report: DnsReport;
+  /** compute: the VNets that hold compute; endpoint: a managed-network workspace's endpoint VNets. */
+  role: VnetRole;
   vnets: ComputeVnet[];
   computeVnetIds: string[];
+  /** The VNets a zone must be linked to (the VNets on Azure DNS and the forwarders' VNets), for remediations. */
+  linkVnetIds: string[];
   dnsServers: Record<string, string[] | null>;
   /** Zones that exist and that some endpoint needs, by zone ID key: their links are judged last. */
   zonesToLink: Map<string, ZoneToLink>;
@@ -71,28 +92,41 @@ export default defineCheck({
     "privateEndpoints",
     "virtualNetworks",
     "privateDns",
+    "dnsForwarders",
   ],
   messages: MESSAGES,
   remediation:
     "Give each private endpoint a DNS zone group naming its privatelink zones (az network private-endpoint dns-zone-group create/add), and link each zone to every VNet that holds compute (az network private-dns link vnet create).",
   run(parts, report, context) {
-    if (isManagedNetwork(parts)) {
+    // A managed network: Azure resolves for the managed computes, but the workspace's own (inbound)
+    // private endpoints sit in a VNet of the customer's and need their zones there like any other
+    // (learn.microsoft.com/azure/machine-learning/how-to-managed-network).
+    const managed = isManagedNetwork(parts);
+    const owners = managed ? endpointOwners(parts).slice(0, 1) : endpointOwners(parts);
+    if (managed && owners.every((owner) => owner.endpointIds.length === 0)) {
       managedNetworkSkip(parts, context.target, report);
       return;
     }
-
-    const owners = endpointOwners(parts);
     if (owners.every((owner) => owner.endpointIds.length === 0)) {
       report.skip("no-endpoints", parts.workspace.id, undefined, { inspected: owners.map((owner) => owner.id) });
       return;
     }
 
-    const vnets = computeVnets(parts);
+    const role: VnetRole = managed ? "endpoint" : "compute";
+    const vnets = (managed ? endpointVnets(parts, parts.workspace.privateEndpointIds) : computeVnets(parts)).map(
+      (vnet): ComputeVnet =>
+        vnet.view ? { ...vnet, resolution: resolutionOf(vnet.view.dnsServers, parts.dnsForwarders) } : vnet,
+    );
+    const judged = managed ? inboundReport(report, parts.workspace) : report;
+    const computeVnetIds = vnets.map((vnet) => vnet.id);
+    const targets = linkTargets(vnets);
     const scope: DnsScope = {
       parts,
-      report,
+      report: judged,
+      role,
       vnets,
-      computeVnetIds: vnets.map((vnet) => vnet.id),
+      computeVnetIds,
+      linkVnetIds: targets.length > 0 ? targets : computeVnetIds,
       dnsServers: Object.fromEntries(vnets.map((vnet) => [vnet.id, vnet.view ? vnet.view.dnsServers : null])),
       zonesToLink: new Map<string, ZoneToLink>(),
     };
@@ -102,13 +136,50 @@ export default defineCheck({
         const pair = `${idKey(endpointId)}|${idKey(owner.id)}`;
         if (seen.has(pair)) continue;
         seen.add(pair);
-        checkEndpoint(scope, endpointSubject(owner, endpointId, report));
+        checkEndpoint(scope, endpointSubject(owner, endpointId, judged));
       }
     }
 
-    reportLinks([...scope.zonesToLink.values()], vnets, parts.privateDns.zoneLinks, report);
+    reportLinks({
+      zones: [...scope.zonesToLink.values()],
+      vnets,
+      zoneLinks: parts.privateDns.zoneLinks,
+      forwarders: parts.dnsForwarders,
+      report: judged,
+      role,
+    });
   },
 });
+
+/**
+ * A managed-network workspace's endpoint findings: what fails with public access disabled only warns
+ * with it enabled (clients elsewhere still reach the public endpoint), and every finding says so.
+ */
+function inboundReport(report: DnsReport, workspace: Parts["workspace"]): DnsReport {
+  const publicNetworkAccess = workspace.publicNetworkAccess ?? null;
+  // ARM's default is Enabled: only Disabled closes the public path.
+  const softened = !eqi(publicNetworkAccess, "Disabled");
+  const context = { isolationMode: workspace.managedNetworkIsolation ?? null, publicNetworkAccess };
+  const add: DnsReport["add"] = (status, messageId, resourceId, data, evidence, remediation) => {
+    const inbound = softened && status === "fail" ? { ...context, failsWhenPublicAccessDisabled: true } : context;
+    report.add(
+      softened && status === "fail" ? "warn" : status,
+      messageId,
+      resourceId,
+      data,
+      { ...evidence, ...inbound },
+      remediation,
+    );
+  };
+  return {
+    add,
+    fail: (...args) => add("fail", ...args),
+    unknown: (...args) => add("unknown", ...args),
+    warn: (...args) => add("warn", ...args),
+    pass: (messageId, resourceId, data, evidence) => add("pass", messageId, resourceId, data, evidence),
+    skip: (messageId, resourceId, data, evidence) => add("skip", messageId, resourceId, data, evidence),
+  };
+}
 
 /** The workspace, then each dependency the workspace names, with their private endpoints. */
 function endpointOwners(parts: Pick<Parts, "workspace" | "storage" | "registry" | "keyVault">): EndpointOwner[] {
@@ -241,7 +312,7 @@ function neededZones(subject: EndpointSubject, groupIds: string[]): NeededZone[]
   return needed;
 }
 
-/** An endpoint without a DNS zone group: how bad that is depends on the compute VNets' DNS servers. */
+/** An endpoint without a DNS zone group: how bad that is depends on the judged VNets' DNS servers. */
 function reportNoZoneGroup(scope: DnsScope, subject: EndpointSubject, needed: NeededZone[]): void {
   const { endpointId, owner } = subject;
   const rg = resourceGroupOf(endpointId);
@@ -255,12 +326,14 @@ function reportNoZoneGroup(scope: DnsScope, subject: EndpointSubject, needed: Ne
   };
   const remedyZones = [...new Set(needed.map(remedyZone))];
   const create = zoneGroupCommands(rg, nameOf(endpointId), "default", remedyZones);
+  const text = ROLE_TEXT[scope.role];
   if (verdict === "unknown") {
-    const unreadable = scope.vnets.filter((vnet) => !vnet.view);
+    const unreadable = scope.vnets.filter(undecided);
+    const error = unreadable.map(undecidedError).find((candidate) => candidate !== undefined);
     subject.undetermined(
-      "it has no DNS zone group, and whether the compute VNets resolve through custom DNS servers cannot be read",
+      `it has no DNS zone group, and whether the ${text.vnet}s resolve through custom DNS servers cannot be told`,
       { ...noGroupEvidence, unreadableVnets: unreadable.map((vnet) => vnet.id) },
-      unreadable[0] ? lookupRemediation(unreadable[0].id, unreadable[0]) : undefined,
+      error ? lookupRemediation(error.resourceId, { error }) : undefined,
     );
     return;
   }
@@ -268,7 +341,7 @@ function reportNoZoneGroup(scope: DnsScope, subject: EndpointSubject, needed: Ne
     verdict,
     verdict === "warn" ? "no-zone-group-custom-dns" : "no-zone-group",
     endpointId,
-    { ...subject.data, zones: zoneList },
+    { ...subject.data, zones: zoneList, clients: text.clients, vnetRole: text.vnet },
     noGroupEvidence,
     verdict === "warn"
       ? `Keep A records for ${nameOf(owner.id)} on the custom DNS servers by hand, or give the endpoint a zone group and forward its zones to ${AZURE_DNS}: ${create.join("; ")}`
@@ -371,7 +444,7 @@ function recreateZoneCommands(
   const zoneName = match.zoneName ?? need.name;
   return [
     `az network private-dns zone create -g ${resourceGroupOf(match.zoneId)} -n ${zoneName}`,
-    ...scope.computeVnetIds.map((vnetId) => linkCommand(match.zoneId, zoneName, vnetId)),
+    ...scope.linkVnetIds.map((vnetId) => linkCommand(match.zoneId, zoneName, vnetId)),
     // A zone group writes its records when it is created: recreate it, with all its zones.
     `az network private-endpoint dns-zone-group delete -g ${rg} --endpoint-name ${nameOf(endpointId)} -n ${match.zoneGroup}`,
     ...zoneGroupCommands(

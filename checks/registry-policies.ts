@@ -1,35 +1,51 @@
 import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
-import { defineCheck } from "../src/engine/types.js";
-import { failedRead, failedReadRemediation } from "../src/core/failed-read.js";
-import { asObject, eqi, parseResourceId, registryPolicyView } from "../src/snapshot/model.js";
-import { workspaceArgs } from "./shared.js";
+import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
+import {
+  asObject,
+  eqi,
+  parseResourceId,
+  registryAdminUserEnabled,
+  registryPolicyView,
+  type ComputeView,
+} from "../src/snapshot/model.js";
+import type { SnapshotTarget } from "../src/snapshot/types.js";
+import { isHub, workspaceArgs } from "./shared.js";
+
+const MESSAGES = {
+  "quarantine-enabled":
+    "Registry {registry} has its quarantine policy enabled: images Azure Machine Learning builds and pushes stay quarantined and cannot be pulled, so jobs wait on the image until they time out.",
+  "quarantine-off": "Registry {registry} quarantines no images (quarantine policy {quarantine}).",
+  "admin-enabled": "Registry {registry} has its admin user enabled: the workspace can sign in with its password.",
+  "admin-disabled-identity":
+    "Registry {registry} has its admin user disabled: Azure Machine Learning builds and pulls images with managed identities ({clusters}).",
+  "cluster-without-identity":
+    "Compute cluster {compute}{role} has no managed identity while registry {registry} has its admin user disabled: it cannot pull images from the registry, so jobs on it fail.",
+  "cluster-identity-unknown":
+    "Cannot tell whether compute cluster {compute} has a managed identity: its identity has no readable type.",
+  undetermined: "Cannot judge {setting} of registry {registry}: {reason}.",
+  "no-registry":
+    "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
+  "no-registry-hub":
+    "Hub {hub} names no container registry; a Foundry hub's registry is optional (learn.microsoft.com/azure/ai-foundry/concepts/ai-resources), so there is nothing to check.",
+} as const satisfies Record<string, string>;
+
+type Report = FindingReportOf<typeof MESSAGES>;
 
 export default defineCheck({
   id: "registry-policies",
   title:
-    "The workspace's registry has no image quarantine, and its admin user is enabled whenever the workspace signs in with the admin password",
+    "The workspace's registry has no image quarantine, and its admin user is enabled or every compute cluster has a managed identity",
   severity: "medium",
-  requires: ["workspace", "registry", "keys"],
-  messages: {
-    "quarantine-enabled":
-      "Registry {registry} has its quarantine policy enabled: images Azure Machine Learning builds and pushes stay quarantined and cannot be pulled, so jobs wait on the image until they time out.",
-    "quarantine-off": "Registry {registry} quarantines no images (quarantine policy {quarantine}).",
-    "admin-enabled":
-      "Registry {registry} has its admin user enabled; the workspace can sign in with its password (needed only when it reaches the registry with credentials rather than its identity).",
-    "admin-disabled-identity":
-      "Registry {registry} has its admin user disabled and the workspace holds no cached registry password: it signs in with its managed identity.",
-    "admin-disabled-cached-password":
-      "Registry {registry} has its admin user disabled, but the workspace still signs in with a cached admin password: image builds and pulls are refused with 401 Unauthorized.",
-    undetermined: "Cannot judge {setting} of registry {registry}: {reason}.",
-    "no-registry":
-      "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
-  },
+  requires: ["workspace", "registry", "computes"],
+  messages: MESSAGES,
   remediation:
-    "az resource update --ids REGISTRY_ID --set properties.policies.quarantinePolicy.status=disabled; az acr update -n REGISTRY --admin-enabled true && az ml workspace sync-keys -n WS -g RG",
+    "az resource update --ids REGISTRY_ID --set properties.policies.quarantinePolicy.status=disabled; az ml compute update -n CLUSTER -w WS -g RG --identity-type system_assigned",
   run(parts, report, context) {
     const workspaceId = parts.workspace.id || context.target.workspaceId;
     if (parts.registry.state === "none") {
-      report.skip("no-registry", workspaceId, undefined, { containerRegistry: null });
+      if (isHub(parts))
+        report.skip("no-registry-hub", workspaceId, { hub: parts.workspace.name }, { containerRegistry: null });
+      else report.skip("no-registry", workspaceId, undefined, { containerRegistry: null });
       return;
     }
     const raw = parts.registry.raw;
@@ -66,55 +82,98 @@ export default defineCheck({
       );
     }
 
-    // ---- admin user: matters only against how the workspace signs in (cached password or identity).
-    const comparison = parts.keys.registry;
-    const adminRaw = asObject(raw.properties)?.adminUserEnabled;
-    const adminEvidence: Record<string, unknown> = {
-      registry: id,
-      adminUserEnabled: adminRaw ?? null,
-      cachedCredentials: comparison.cachedCredentials ?? null,
-    };
-    const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
-    if (policy.adminUserEnabled) {
+    // ---- admin user: off, Azure ML builds and pulls with managed identities (a cached password no longer matters).
+    const adminEvidence = { registry: id, adminUserEnabled: asObject(raw.properties)?.adminUserEnabled ?? null };
+    // The same reading as key-sync's (absent is ACR's default, disabled).
+    if (registryAdminUserEnabled(raw)) {
       report.pass("admin-enabled", id, { registry }, adminEvidence);
-    } else if (comparison.cachedCredentials === true) {
-      report.fail(
-        "admin-disabled-cached-password",
-        id,
-        { registry },
-        adminEvidence,
-        [
-          `Re-enable the admin user and refresh the workspace's copy of its password: az acr update ${acrWhere} --admin-enabled true && ${sync}`,
-          `or keep it disabled and let the workspace sign in with its managed identity (it needs a role on the registry that can push and pull), then sync so the cached password is dropped: ${sync}`,
-        ].join("\n"),
-      );
-    } else if (comparison.cachedCredentials === false) {
-      report.pass("admin-disabled-identity", id, { registry }, adminEvidence);
-    } else {
-      // The workspace's keys were not read (--no-keys, or listKeys failed): how it signs in is unknown.
-      const reason = comparison.reason ?? "the workspace's keys were not read";
-      report.unknown(
-        "undetermined",
-        id,
-        {
-          setting: "the disabled admin user",
-          registry,
-          reason: `whether the workspace holds a cached registry password is unknown (${reason})`,
-        },
-        {
-          ...adminEvidence,
-          keysOutcome: comparison.outcome ?? null,
-          reason,
-          ...(comparison.failedOperation ? { failedOperation: comparison.failedOperation } : {}),
-          ...(comparison.statusCode !== undefined ? { statusCode: comparison.statusCode } : {}),
-          ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
-        },
-        comparison.failedOperation
-          ? failedReadRemediation([
-              failedRead(workspaceId, { permission: comparison.permission, statusCode: comparison.statusCode }),
-            ])
-          : "Run again without --no-keys (needs Microsoft.MachineLearningServices/workspaces/listKeys/action on the workspace) to learn whether it holds a cached registry password.",
-      );
+      return;
+    }
+    const clusters = parts.computes.filter((compute) => eqi(compute.computeType, "AmlCompute"));
+    const withIdentity = clusters.filter((cluster) => hasManagedIdentity(cluster) === true);
+    report.pass(
+      "admin-disabled-identity",
+      id,
+      {
+        registry,
+        clusters:
+          clusters.length === 0
+            ? "the workspace has no compute cluster"
+            : `${withIdentity.length} of ${clusters.length} compute clusters have one`,
+      },
+      {
+        ...adminEvidence,
+        clusters: clusters.map((cluster) => ({ compute: cluster.id, identityType: cluster.identityType ?? null })),
+      },
+    );
+    for (const cluster of clusters) {
+      judgeClusterIdentity(report, cluster, {
+        registryId: id,
+        acrWhere,
+        imageBuildCompute: eqi(parts.workspace.imageBuildCompute, cluster.name),
+        target: context.target,
+      });
     }
   },
 });
+
+/** true: a system- or user-assigned identity; false: none; undefined: a type this check cannot read. */
+function hasManagedIdentity(compute: ComputeView): boolean | undefined {
+  const type = compute.identityType;
+  if (type === undefined) return undefined;
+  if (eqi(type, "None")) return false;
+  const kinds = type.split(",").map((kind) => kind.trim());
+  if (kinds.length > 0 && kinds.every((kind) => eqi(kind, "SystemAssigned") || eqi(kind, "UserAssigned"))) return true;
+  return undefined;
+}
+
+interface ClusterContext {
+  registryId: string;
+  acrWhere: string;
+  imageBuildCompute: boolean;
+  target: SnapshotTarget;
+}
+
+/**
+ * With the admin user off, a cluster pulls the workspace's images with its own managed identity (Learn,
+ * how-to-identity-based-service-authentication): one without an identity cannot. Whether the identity holds
+ * AcrPull is not read (role assignments are not in the snapshot); the remediation says how to grant it.
+ */
+function judgeClusterIdentity(report: Report, cluster: ComputeView, context: ClusterContext): void {
+  const { registryId, acrWhere, imageBuildCompute, target } = context;
+  const computeWhere = `-n ${cluster.name} -w ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
+  const evidence = {
+    registry: registryId,
+    adminUserEnabled: false,
+    compute: cluster.id,
+    identityType: cluster.identityType ?? null,
+    imageBuildCompute,
+  };
+  const identity = hasManagedIdentity(cluster);
+  if (identity === true) return;
+  if (identity === undefined) {
+    report.unknown(
+      "cluster-identity-unknown",
+      cluster.id,
+      { compute: cluster.name },
+      evidence,
+      `Check the cluster's identity: az ml compute show ${computeWhere} --query identity`,
+    );
+    return;
+  }
+  report.fail(
+    "cluster-without-identity",
+    cluster.id,
+    {
+      compute: cluster.name,
+      role: imageBuildCompute ? " (the workspace's image-build compute)" : "",
+      registry: nameOf(registryId),
+    },
+    evidence,
+    [
+      `Give the cluster a system-assigned identity: az ml compute update ${computeWhere} --identity-type system_assigned`,
+      `if it still cannot pull, grant that identity AcrPull on the registry: az role assignment create --assignee $(az ml compute show ${computeWhere} --query identity.principal_id -o tsv) --role AcrPull --scope ${registryId}`,
+      `or re-enable the admin user and sync the workspace's keys: az acr update ${acrWhere} --admin-enabled true && az ml workspace sync-keys ${workspaceArgs(target)}`,
+    ].join("\n"),
+  );
+}

@@ -2,7 +2,14 @@ import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { type Status } from "../src/core/status.js";
-import { evaluateFlow, rulesFromNsg, type Destination, type Flow, type NsgRule } from "../src/net/index.js";
+import {
+  evaluateFlow,
+  rulesFromNsg,
+  type Destination,
+  type Flow,
+  type FlowVerdict,
+  type NsgRule,
+} from "../src/net/index.js";
 import {
   normaliseRegion,
   vnetIdOfSubnet,
@@ -19,6 +26,8 @@ import {
   noSubnetsSkip,
   resolveSubnet,
 } from "./shared.js";
+import { judgeEndpointFlow, subnetEndpointFlows, type EndpointFlow } from "./required-outbound/private-endpoints.js";
+import type { Unresolved } from "../src/net/reachability.js";
 
 interface Requirement {
   direction: "Outbound" | "Inbound";
@@ -29,6 +38,10 @@ interface Requirement {
   purpose: string;
   /** Only the Azure Batch back end of compute clusters and instances needs it (not AKS). */
   batchOnly: boolean;
+  /** A flow to one private endpoint (tag `VirtualNetwork`): judged at the endpoint's address. */
+  endpoint?: EndpointFlow;
+  /** A read that failed and could have named a private endpoint the subnet needs. */
+  gap?: Unresolved;
 }
 
 const out = (
@@ -88,7 +101,16 @@ export default defineCheck({
   id: "required-outbound",
   title: "The NSG on every compute subnet allows the service-tag traffic Azure Machine Learning compute requires",
   severity: "high",
-  requires: ["workspace", "computes", "virtualNetworks", "networkSecurityGroups"],
+  requires: [
+    "workspace",
+    "storage",
+    "registry",
+    "keyVault",
+    "computes",
+    "privateEndpoints",
+    "virtualNetworks",
+    "networkSecurityGroups",
+  ],
   messages: MESSAGES,
   remediation:
     "Add an NSG rule that allows the blocked service tag, at a lower priority number than the rule that blocks it: az network nsg rule create -g RG --nsg-name NSG -n Allow-AzureActiveDirectory-Tcp-443-Out --priority 100 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes AzureActiveDirectory --destination-port-ranges 443",
@@ -102,9 +124,14 @@ export default defineCheck({
   },
 });
 
+type SubnetParts = Pick<
+  Parts,
+  "workspace" | "storage" | "registry" | "keyVault" | "privateEndpoints" | "virtualNetworks" | "networkSecurityGroups"
+>;
+
 /** Whether one compute subnet's NSG allows each flow its computes need, one finding per flow. */
 function judgeSubnet(
-  parts: Pick<Parts, "virtualNetworks" | "networkSecurityGroups">,
+  parts: SubnetParts,
   report: RequiredOutboundReport,
   subnetId: string,
   computes: ComputeView[],
@@ -118,15 +145,11 @@ function judgeSubnet(
   const vnetId = vnetIdOfSubnet(subnetId);
   const vnetRead = vnetId ? parts.virtualNetworks(vnetId) : undefined;
   const region = vnetRead?.ok ? normaliseRegion(vnetRead.value.location) : "";
-  const requirements = subnetRequirements(computes, publicIpComputes.length > 0, region);
-  const push = (
-    status: Status,
-    messageId: keyof typeof MESSAGES,
-    requirement: Requirement,
-    reason: string,
-    evidence: Record<string, unknown>,
-    remediation?: string,
-  ): void => {
+  const requirements = [
+    ...subnetRequirements(computes, publicIpComputes.length > 0, region),
+    ...endpointRequirements(parts, subnetId, computes.some(isBatchCompute)),
+  ];
+  const push: Push = (status, messageId, requirement, reason, evidence, remediation) => {
     report.add(
       status,
       messageId,
@@ -139,6 +162,7 @@ function judgeSubnet(
         protocol: requirement.protocol,
         port: requirement.port,
         ...(requirement.direction === "Inbound" ? { publicIpComputes } : {}),
+        ...endpointEvidence(requirement),
         ...evidence,
       },
       remediation,
@@ -170,27 +194,122 @@ function judgeSubnet(
       );
     return;
   }
-  const { rules, malformed } = rulesFromNsg(nsg.value);
+  judgeFlows(parts, push, requirements, { nsgId, nsg: nsg.value, region, vnet, subnet });
+}
+
+/** Reports one finding about one flow of a subnet. */
+type Push = (
+  status: Status,
+  messageId: keyof typeof MESSAGES,
+  requirement: Requirement,
+  reason: string,
+  evidence: Record<string, unknown>,
+  remediation?: string,
+) => void;
+
+/** Each flow of a subnet judged by its NSG's rules. */
+function judgeFlows(
+  parts: SubnetParts,
+  push: Push,
+  requirements: Requirement[],
+  where: { nsgId: string; nsg: unknown; region: string; vnet: VirtualNetworkView; subnet: SubnetView },
+): void {
+  const { nsgId, region, vnet, subnet } = where;
+  const { rules, malformed } = rulesFromNsg(where.nsg);
   // Priorities already taken, per direction: each proposed allow rule gets a free one.
   const taken = { Outbound: new Set<number>(), Inbound: new Set<number>() };
   for (const rule of rules) if (!rule.isDefault) taken[rule.direction].add(rule.priority);
 
+  // One proposed rule per destination, however many findings (one per private endpoint) it fixes.
+  const proposed = new Map<string, string>();
+  const propose = (requirement: Requirement, blocking: NsgRule | undefined): string => {
+    const key = `${requirement.direction}|${requirement.tag}|${requirement.protocol}|${requirement.port}`;
+    let command = proposed.get(key);
+    if (command === undefined) {
+      command = ruleCommand(nsgId, requirement, freePriority(blocking, taken[requirement.direction]));
+      proposed.set(key, command);
+    }
+    return command;
+  };
+  const nsgEvidence = {
+    region: region || null,
+    subnetPrefixes: subnet.addressPrefixes,
+    networkSecurityGroup: nsgId,
+    ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
+  };
+
   for (const requirement of requirements) {
-    const verdict = evaluateFlow(rules, requiredFlow(requirement, region, vnet, subnet));
+    if (requirement.gap) {
+      const gap = requirement.gap;
+      push(
+        "unknown",
+        "undetermined",
+        requirement,
+        gap.reason,
+        { ...nsgEvidence, ...failedReadEvidence(gap) },
+        failedReadRemediation([gap]),
+      );
+      continue;
+    }
+    let verdict: FlowVerdict;
+    let destination: Record<string, unknown> = {};
+    if (requirement.endpoint) {
+      const flowBase = { sourcePrefixes: subnet.addressPrefixes, vnetPrefixes: vnet.addressPrefixes };
+      const judged = judgeEndpointFlow(parts, rules, flowBase, requirement.endpoint);
+      if (!judged.decided) {
+        push("unknown", "undetermined", requirement, judged.reason, { ...nsgEvidence, ...judged.evidence });
+        continue;
+      }
+      verdict = judged.verdict;
+      destination = judged.evidence;
+    } else verdict = evaluateFlow(rules, requiredFlow(requirement, region, vnet, subnet));
     const evidence = {
-      region: region || null,
-      subnetPrefixes: subnet.addressPrefixes,
-      networkSecurityGroup: nsgId,
+      ...nsgEvidence,
+      ...destination,
       decidingRule: describeRule(verdict.decidingRule),
       uncertainRules: verdict.uncertainRules.map(describeRule),
-      ...(malformed.length > 0 ? { malformedRules: malformed } : {}),
     };
     if (verdict.decision === "allow") push("pass", "allowed", requirement, verdict.reason, evidence);
-    else if (verdict.decision === "deny") {
-      const priority = freePriority(verdict.decidingRule, taken[requirement.direction]);
-      push("fail", "blocked", requirement, verdict.reason, evidence, ruleCommand(nsgId, requirement, priority));
-    } else push("unknown", "undetermined", requirement, verdict.reason, evidence);
+    else if (verdict.decision === "deny")
+      push("fail", "blocked", requirement, verdict.reason, evidence, propose(requirement, verdict.decidingRule));
+    else push("unknown", "undetermined", requirement, verdict.reason, evidence);
   }
+}
+
+/** The flows to the private endpoints in reach of the subnet, and a placeholder per read that could add one. */
+function endpointRequirements(parts: SubnetParts, subnetId: string, batch: boolean): Requirement[] {
+  const { flows, unresolved } = subnetEndpointFlows(parts, subnetId, batch);
+  const toVnet = (port: number, purpose: string) => ({
+    direction: "Outbound" as const,
+    tag: "VirtualNetwork",
+    protocol: "Tcp" as const,
+    port,
+    purpose,
+    batchOnly: port !== 443,
+  });
+  return [
+    ...flows.map((endpoint) => ({ ...toVnet(endpoint.port, endpoint.purpose), endpoint })),
+    ...unresolved.map((gap) => ({
+      ...toVnet(443, "the private endpoints of the workspace and its dependencies"),
+      gap,
+    })),
+  ];
+}
+
+/** What tells one private endpoint flow from another, for the evidence. */
+function endpointEvidence(requirement: Requirement): Record<string, unknown> {
+  const { endpoint, gap } = requirement;
+  if (endpoint)
+    return {
+      privateEndpoint: endpoint.privateEndpoint,
+      endpointOwner: endpoint.owner,
+      groupIds: endpoint.groupIds,
+    };
+  if (gap)
+    return /\/privateEndpoints\//i.test(gap.resourceId)
+      ? { privateEndpoint: gap.resourceId }
+      : { vnet: gap.resourceId };
+  return {};
 }
 
 /** The flows a subnet's computes need, their regional tags named for the VNet's region. */
@@ -230,6 +349,8 @@ function regional(tag: string, region: string): string {
 
 function describe(requirement: Requirement): string {
   const head = `${requirement.direction.toLowerCase()} ${requirement.protocol.toUpperCase()} ${requirement.port}`;
+  if (requirement.endpoint)
+    return `${head} to private endpoint ${nameOf(requirement.endpoint.privateEndpoint)} (${requirement.tag})`;
   return requirement.direction === "Outbound" ? `${head} to ${requirement.tag}` : `${head} from ${requirement.tag}`;
 }
 

@@ -32,6 +32,14 @@ export function isManagedNetwork(parts: Pick<Parts, "workspace">): boolean {
   return mode !== undefined && !eqi(mode, "Disabled");
 }
 
+/**
+ * The workspace judged is a Foundry hub (a project is judged through its hub, `parts.workspace`): its
+ * container registry is optional, not one the service creates on the first image build.
+ */
+export function isHub(parts: Pick<Parts, "workspace">): boolean {
+  return eqi(parts.workspace.kind, "Hub");
+}
+
 /** `-n WS -g RG` (plus the subscription) for `az ml workspace …` commands. */
 export function workspaceArgs(target: SnapshotTarget): string {
   return `-n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;

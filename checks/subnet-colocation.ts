@@ -1,13 +1,15 @@
-import { nameOf } from "../src/snapshot/ids.js";
+import { nameOf, parseResourceId, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { failedReadRemediation } from "../src/core/failed-read.js";
-import { reachDependency, type Reach } from "../src/net/reachability.js";
+import { reachDependency, type Reach, type ServiceEndpointGap } from "../src/net/reachability.js";
 import type { ComputeView, NetworkAccessView } from "../src/snapshot/model.js";
 import { isManagedNetwork, networkedComputes } from "./shared.js";
 
 const MESSAGES = {
   reachable: "{compute} reaches {kind} {dependency}: {reason}.",
   unreachable: "{compute} cannot reach {kind} {dependency}: {reason}.",
+  "service-endpoint-missing":
+    "{compute} cannot reach {kind} {dependency}: {reason}. Subnet {subnet} needs the {service} service endpoint.",
   undetermined: "Cannot decide whether {compute} reaches {kind} {dependency}: {reason}.",
   "storage-blob-endpoint-missing":
     "{compute} reaches storage account {dependency} only through private endpoints without the blob sub-resource; image builds and jobs read and write blobs.",
@@ -28,7 +30,7 @@ export default defineCheck({
   requires: ["workspace", "storage", "registry", "computes", "privateEndpoints", "virtualNetworks"],
   messages: MESSAGES,
   remediation:
-    "Put the compute in a subnet the resource admits: add the subnet to its virtual-network rules (az storage account network-rule add / az acr network-rule add), or create an approved private endpoint in the compute's VNet or a peered VNet (az network private-endpoint create).",
+    "Put the compute in a subnet the resource admits: give the subnet the service's endpoint (az network vnet subnet update --service-endpoints, naming the endpoints it has too) and add it to the resource's virtual-network rules (az storage account network-rule add / az acr network-rule add), or create an approved private endpoint in the compute's VNet or a peered VNet (az network private-endpoint create).",
   run(parts, report) {
     const computes = networkedComputes(parts.computes);
     if (computes.length === 0) {
@@ -93,6 +95,17 @@ function judgeReach(
     return;
   }
   if (reach.status === "unreachable") {
+    const gap = reach.serviceEndpointGap;
+    if (gap) {
+      report.fail(
+        "service-endpoint-missing",
+        compute.id,
+        { ...data, subnet: nameOf(gap.subnetId), service: gap.add },
+        { ...evidence, serviceEndpointGap: gap },
+        serviceEndpointCommand(gap),
+      );
+      return;
+    }
     report.fail("unreachable", compute.id, data, evidence);
     return;
   }
@@ -123,4 +136,11 @@ function judgeReach(
     }
   }
   report.pass("reachable", compute.id, data, evidence);
+}
+
+/** The subnet update that adds the missing endpoint; `--service-endpoints` replaces the list, so all are named. */
+function serviceEndpointCommand(gap: ServiceEndpointGap): string {
+  const vnet = gap.subnetId.split(/\/subnets\//i)[0] ?? "";
+  const subscription = parseResourceId(gap.subnetId)?.subscriptionId;
+  return `az network vnet subnet update -g ${resourceGroupOf(gap.subnetId)} --vnet-name ${nameOf(vnet)} -n ${nameOf(gap.subnetId)}${subscription ? ` --subscription ${subscription}` : ""} --service-endpoints ${gap.wanted.join(" ")}`;
 }

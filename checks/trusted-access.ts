@@ -1,6 +1,7 @@
 import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { asObject, asString, eqi, idKey, parseResourceId, type NetworkAccessView } from "../src/snapshot/model.js";
+import { isHub } from "./shared.js";
 
 /** What the tenant ID is when the workspace's identity does not say: the signed-in tenant, resolved by az. */
 const CURRENT_TENANT = "$(az account show --query tenantId -o tsv)";
@@ -25,6 +26,8 @@ const MESSAGES = {
   "no-storage": "The workspace names no storage account; nothing to check.",
   "no-registry":
     "The workspace names no container registry yet (one is created on the first image build); nothing to check.",
+  "no-registry-hub":
+    "Hub {hub} names no container registry; a Foundry hub's registry is optional (learn.microsoft.com/azure/ai-foundry/concepts/ai-resources), so there is nothing to check.",
 } as const satisfies Record<string, string>;
 
 type Report = FindingReportOf<typeof MESSAGES>;
@@ -48,7 +51,9 @@ export default defineCheck({
     }
 
     if (parts.registry.state === "none") {
-      report.skip("no-registry", workspaceId, undefined, { containerRegistry: null });
+      if (isHub(parts))
+        report.skip("no-registry-hub", workspaceId, { hub: parts.workspace.name }, { containerRegistry: null });
+      else report.skip("no-registry", workspaceId, undefined, { containerRegistry: null });
     } else {
       judgeRegistry(report, parts.registry.value);
     }

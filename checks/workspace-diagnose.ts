@@ -33,7 +33,7 @@ export default defineCheck({
   messages: MESSAGES,
   remediation: `Read the diagnose result and fix what it names; see ${LEARN}.`,
   run(parts, report, context) {
-    const resourceId = context.target.workspaceId;
+    const resourceId = context.audited.workspaceId;
     const diagnose = parts.diagnose;
     if (!diagnose.requested) {
       // The engine shows no remediation on a skip: the message says how to run it.
@@ -55,7 +55,7 @@ export default defineCheck({
       report.pass("clean", resourceId, undefined, { requested: true, results: 0 });
       return;
     }
-    for (const result of diagnose.results) reportResult(report, result, resourceId, context.target);
+    for (const result of diagnose.results) reportResult(report, result, resourceId, context.audited);
   },
 });
 

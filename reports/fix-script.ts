@@ -3,6 +3,7 @@
 // the end as comments. preflight never runs it.
 
 import type { Report } from "../src/engine/types.js";
+import { auditedLabel } from "./shared.js";
 
 /** A comment line that no text from a report can end early or turn into code. */
 function comment(text: string): string {
@@ -18,7 +19,7 @@ export function renderFixScript(report: Report): string {
   const lines = [
     "#!/usr/bin/env bash",
     comment(
-      `aml-preflight ${report.tool.version}: fixes for workspace ${target.workspace} in ${target.resourceGroup}, from ${source}.`,
+      `aml-preflight ${report.tool.version}: fixes for ${auditedLabel(target)} in ${target.resourceGroup}, from ${source}.`,
     ),
     comment(
       "Each fix was applied to a copy of the audited state and the checks were run again; read it before you run it.",

@@ -54,6 +54,7 @@ export function renderJunit(report: Report, options: RenderOptions = DEFAULT_REN
       .property("toolVersion", report.tool.version)
       .property("exit", xmlSafe(reportExitSentence(report, options.failOn)));
     if (report.ticket !== null) suite.property("ticket", xmlSafe(report.ticket));
+    if (report.target.hub) suite.property("hubId", xmlSafe(report.target.hub.id));
     const specs = caseSpecs(report, check);
     const names = caseNames(specs);
     specs.forEach((spec, at) => {

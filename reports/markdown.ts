@@ -11,6 +11,7 @@ import { type CheckResult, type Report, type ReportFinding } from "../src/engine
 import { STATUSES, isProblem, plural } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
+  auditedLabel,
   azCommands,
   causeRemedy,
   docsLocation,
@@ -31,7 +32,7 @@ const TABLE = { alignDelimiters: false, padding: false } as const;
 const BREAKS_SHOWN = 6;
 
 export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
-  const out: string[] = [`# aml-preflight: workspace ${code(report.target.workspace)}`, ""];
+  const out: string[] = [`# aml-preflight: ${auditedLabel(report.target, code)}`, ""];
   out.push(facts(report, options), "");
   const causes = report.rootCauses.filter((cause) => isProblem(cause.status));
   out.push("## Problems", "");
@@ -98,6 +99,8 @@ function facts(report: Report, options: RenderOptions): string {
     [
       ["Field", "Value"],
       ["Workspace", cell(code(target.workspaceId))],
+      // A project is judged through its hub: the findings about dependencies name the hub's resources.
+      ...(target.hub ? [["Hub", cell(code(target.hub.id))]] : []),
       ["Subscription", cell(code(target.subscriptionId))],
       ["Resource group", cell(code(target.resourceGroup))],
       ["Region", target.location ? cell(code(target.location)) : "unknown"],

@@ -5,6 +5,7 @@ import { checksAtFailOn } from "../src/engine/run.js";
 import type { RootCause } from "../src/engine/root-causes.js";
 import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
 import { exitSentence, type FailOn, type Status } from "../src/core/status.js";
+import type { SnapshotTarget } from "../src/snapshot/types.js";
 
 export type { FailOn };
 
@@ -107,6 +108,16 @@ export function resourceName(resourceId: string): string {
   return resourceId.split("/").filter(Boolean).pop() ?? resourceId;
 }
 
+/**
+ * What was audited, as a person names it: "workspace ws", or "project p of hub h" for a Foundry project
+ * (whose hub's dependencies, network and computes the checks judged). `name` dresses each name.
+ */
+export function auditedLabel(target: SnapshotTarget, name: (text: string) => string = (text) => text): string {
+  return target.hub
+    ? `project ${name(target.workspace)} of hub ${name(target.hub.name)}`
+    : `workspace ${name(target.workspace)}`;
+}
+
 /** "✗ fail": a status as its symbol and its word. */
 export function statusLabel(status: Status): string {
   return `${STATUS_SYMBOL[status]} ${status}`;
@@ -158,7 +169,12 @@ export function findingTarget(finding: ReportFinding): string | undefined {
     const protocol =
       typeof evidence.protocol === "string" && evidence.protocol ? evidence.protocol.toUpperCase() : "TCP";
     const port = typeof evidence.port === "number" || typeof evidence.port === "string" ? ` ${evidence.port}` : "";
-    return `${evidence.tag} ${protocol}${port}`;
+    // A flow to one private endpoint (required-outbound's VirtualNetwork rows): name the endpoint.
+    const endpoint =
+      typeof evidence.privateEndpoint === "string" && evidence.privateEndpoint !== ""
+        ? ` to ${resourceName(evidence.privateEndpoint)}`
+        : "";
+    return `${evidence.tag} ${protocol}${port}${endpoint}`;
   }
   const own = resourceName(finding.resourceId).toLowerCase();
   for (const key of DESTINATION_EVIDENCE) {

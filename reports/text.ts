@@ -11,6 +11,7 @@ import { STATUSES, isProblem, plural, type Status } from "../src/core/status.js"
 import {
   DEFAULT_RENDER_OPTIONS,
   STATUS_SYMBOL,
+  auditedLabel,
   evidenceEntries,
   readSummary,
   reportExitSentence,
@@ -76,7 +77,7 @@ function header(report: Report, options: RenderOptions, style: Painter, width: n
   const how = report.snapshot ? "offline" : "live";
   const ticket = report.ticket ? ` · ticket ${report.ticket}` : "";
   const lines = wrap(
-    `${style.bold(`aml-preflight ${report.tool.version}`)} · workspace ${style.bold(target.workspace)} (${where}) · ${how} audit${ticket}`,
+    `${style.bold(`aml-preflight ${report.tool.version}`)} · ${auditedLabel(target, style.bold)} (${where}) · ${how} audit${ticket}`,
     width,
     2,
   );
@@ -84,6 +85,7 @@ function header(report: Report, options: RenderOptions, style: Painter, width: n
   if (report.snapshot)
     lines.push(...wrap(`snapshot ${report.snapshot.file}, collected ${report.snapshot.collectedAt}`, width, 4, 2));
   if (options.verbose) lines.push(style.dim(`  ${target.workspaceId}`));
+  if (options.verbose && target.hub) lines.push(style.dim(`  hub ${target.hub.id}`));
   const failed = report.collection.errors.length;
   const retried = report.collection.retries.length;
   // A live audit's time is mostly ARM's: it belongs with the requests.

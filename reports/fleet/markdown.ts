@@ -109,6 +109,8 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
       );
   }
 
+  out.push(...hubSection(fleet));
+
   const detailed = fleet.workspaces.filter((report) => isProblem(workspaceStatus(report)));
   if (detailed.length > 0) {
     out.push("## Workspace details", "");
@@ -128,6 +130,38 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
   if (fleet.collection.errors.length > 0) out.push("");
   out.push("---", "", NO_SECRETS_LINE, "");
   return out.join("\n");
+}
+
+/** Each Foundry hub with its projects listed under it; nothing when no workspace is a project. */
+function hubSection(fleet: FleetReport): string[] {
+  const hubs = fleet.hubs ?? [];
+  if (hubs.length === 0) return [];
+  const reports = new Map(fleet.workspaces.map((report) => [report.target.workspaceId.toLowerCase(), report]));
+  const out = [
+    "## Foundry hubs and their projects",
+    "",
+    "A project is judged on its hub's storage, key vault, registry, image-build compute, managed network, private endpoints and computes.",
+    "",
+  ];
+  for (const hub of hubs) {
+    const status = hub.status ? `**${STATUS_SYMBOL[hub.status]} ${hub.status}**` : "not in the fleet's scope";
+    out.push(
+      `- hub ${code(hub.name)} (${code(hub.resourceGroup)}, subscription ${code(hub.subscriptionId)}): ${status}`,
+    );
+    for (const id of hub.projects) {
+      const report = reports.get(id.toLowerCase());
+      if (!report) continue;
+      const status = workspaceStatus(report);
+      const problems = problemCheckIds(report)
+        .map(([group, ids]) => `${group}: ${ids.join(", ")}`)
+        .join("; ");
+      out.push(
+        `  - project ${code(report.target.workspace)} (${code(report.target.resourceGroup)}): **${STATUS_SYMBOL[status]} ${status}**${problems ? ` (${cell(problems)})` : ""}`,
+      );
+    }
+  }
+  out.push("");
+  return out;
 }
 
 /** A collapsible section: the summary line names the workspace, the body is its own page. */

@@ -27,6 +27,8 @@ const TOP_CHECKS = 10;
 const SCOPE_NAMES_SHOWN = 5;
 /** Workspaces listed one per line, the worst first; the rest are counted (every one is in JSON and Markdown). */
 const WORKSPACES_SHOWN = 20;
+/** Projects listed under each hub; the rest are counted. */
+const PROJECTS_SHOWN = 10;
 
 const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
   fail: "red",
@@ -169,6 +171,7 @@ export function renderFleetText(fleet: FleetReport, options: RenderOptions = DEF
     ),
   );
   lines.push("");
+  lines.push(...hubLines(fleet, style));
 
   lines.push(...collectionLines(fleet, dim));
   lines.push("");
@@ -218,6 +221,43 @@ function workspaceLines(
   }
   const more = listed.length - shown.length;
   if (more > 0) lines.push(`… and ${plural(more, "more workspace", "more workspaces")}: see --format json or markdown`);
+  return lines;
+}
+
+/**
+ * Each Foundry hub with its projects under it (a project is judged on its hub's dependencies, network
+ * and computes), then a blank line; nothing when no workspace is a project.
+ */
+function hubLines(
+  fleet: FleetReport,
+  style: (format: Parameters<typeof styleText>[0], text: string) => string,
+): string[] {
+  const hubs = fleet.hubs ?? [];
+  if (hubs.length === 0) return [];
+  const reports = new Map(fleet.workspaces.map((report) => [report.target.workspaceId.toLowerCase(), report]));
+  const label = (status: Status) => style(COLOUR[status], `${STATUS_SYMBOL[status]} ${status.padEnd(7)}`);
+  const projects = hubs.reduce((sum, hub) => sum + hub.projects.length, 0);
+  const lines = [`Foundry hubs and their projects (${plural(hubs.length, "hub")}, ${plural(projects, "project")}):`];
+  for (const hub of hubs) {
+    const where = `${hub.name} (${hub.resourceGroup})`;
+    lines.push(
+      hub.status ? `  ${label(hub.status)} ${where}` : `  ${where} ${style("dim", "not in the fleet's scope")}`,
+    );
+    for (const id of hub.projects.slice(0, PROJECTS_SHOWN)) {
+      const report = reports.get(id.toLowerCase());
+      if (!report) continue;
+      const ids = problemCheckIds(report)
+        .map(([status, checkIds]) => `${status}: ${checkIds.join(", ")}`)
+        .join(" · ");
+      const status = workspaceStatus(report);
+      lines.push(
+        `      ${label(status)} ${report.target.workspace} (${report.target.resourceGroup})  ${ids}`.trimEnd(),
+      );
+    }
+    const more = hub.projects.length - PROJECTS_SHOWN;
+    if (more > 0) lines.push(`      … and ${plural(more, "more project")}`);
+  }
+  lines.push("");
   return lines;
 }
 

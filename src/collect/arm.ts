@@ -4,6 +4,7 @@
 
 import { setMaxListeners } from "node:events";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
+import { DnsResolverManagementClient } from "@azure/arm-dnsresolver";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { NetworkManagementClient } from "@azure/arm-network";
@@ -62,6 +63,7 @@ type Clients = {
   keyVault: KeyVaultManagementClient;
   network: NetworkManagementClient;
   privateDns: PrivateDnsManagementClient;
+  dnsResolver: DnsResolverManagementClient;
 };
 
 export class ArmReader {
@@ -178,6 +180,10 @@ export class ArmReader {
       privateDns: new PrivateDnsManagementClient(credential, subscriptionId, {
         ...common,
         credentials: { scopes: [this.tokenScope()] },
+      }),
+      dnsResolver: new DnsResolverManagementClient(credential, subscriptionId, {
+        ...common,
+        credentialScopes: [this.tokenScope()],
       }),
     };
     for (const client of Object.values(created)) this.withOwnRetries(client);

@@ -1,19 +1,21 @@
 // Reads a workspace and what it depends on into a snapshot. Each part has one reader
 // (src/collect/parts/); this schedules them: every reader the selected checks need starts as soon as
 // the parts it waits for are read, and readers share reads (a VNet two of them need is one GET).
-// With --resource-group that is at most 4 sequential round trips:
-//   workspace → dependencies, computes, workspace keys, the workspace's endpoints and their zone groups
+// With --resource-group that is at most 4 sequential round trips (5 for a Foundry project, whose hub is
+// read after it and before everything it inherits):
+//   workspace (→ a project's hub) → dependencies, computes, workspace keys, the workspace's endpoints and
+//     their zone groups, and the subscription's Azure Firewalls and DNS resolvers
 //   → VNets, the dependencies' endpoints and zone groups, dependency keys, NSGs listed beside compute
-//     subnets, the zones named so far → the rest: NSGs and route tables by ID, endpoints' VNets,
-//     endpoint types, the zones the dependencies' endpoints name.
+//     subnets, the zones named so far, firewall policies, resolvers' inbound endpoints → the rest: NSGs
+//     and route tables by ID, endpoints' VNets, endpoint types, the zones the dependencies' endpoints name.
 // --diagnose runs Azure's own diagnose (a long-running POST) beside them.
 
-import type { PartName, Snapshot } from "../snapshot/types.js";
+import type { HubRef, PartName, Snapshot } from "../snapshot/types.js";
 import { SNAPSHOT_SCHEMA_VERSION } from "../snapshot/types.js";
 import { asString } from "../snapshot/model.js";
 import { ML_API_VERSION } from "./arm.js";
 import type { RequestTally } from "./response-capture.js";
-import { ReadContext, type CollectOptions } from "./parts/context.js";
+import { ReadContext, type CollectOptions, type WorkspaceRead } from "./parts/context.js";
 import { PART_READERS } from "./parts/index.js";
 
 /** The parts to collect: those asked for, the workspace, and everything they imply. */
@@ -60,6 +62,7 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
       resourceGroup: workspace.resourceGroup,
       workspace: asString(workspace.raw.name) ?? workspace.name,
       ...(asString(workspace.raw.location) ? { location: asString(workspace.raw.location) } : {}),
+      ...(workspace.hub ? { hub: hubOf(workspace.hub) } : {}),
     },
     parts,
     apiVersions: { "Microsoft.MachineLearningServices": ML_API_VERSION },
@@ -81,4 +84,15 @@ async function collectTallied(options: CollectOptions, tally: RequestTally): Pro
   // Anything kept before the keys were read (an error message echoing one, a key pasted into a tag)
   // is redacted now that every secret of the run is known.
   return options.redactor.redactDeep(snapshot);
+}
+
+/** A project's hub as the report names it: the hub body's own name when it was read. */
+function hubOf(hub: NonNullable<WorkspaceRead["hub"]>): HubRef {
+  const { id, subscriptionId, resourceGroup, name } = hub.ref;
+  return {
+    id: asString(hub.read?.raw.id) ?? id,
+    name: asString(hub.read?.raw.name) ?? name,
+    subscriptionId,
+    resourceGroup,
+  };
 }

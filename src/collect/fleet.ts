@@ -7,6 +7,7 @@ import pLimit from "p-limit";
 import { PreflightError } from "../core/errors.js";
 import type { FleetScope } from "../snapshot/fleet.js";
 import { parseResourceId } from "../snapshot/ids.js";
+import { hubIdOfProject } from "../snapshot/model.js";
 import type { CollectionError, PartName, RawResource, Snapshot, SnapshotTarget } from "../snapshot/types.js";
 import type { ArmReader } from "./arm.js";
 import { collectSnapshot } from "./collector.js";
@@ -51,16 +52,20 @@ export interface FleetCollectResult {
   servedFromSweep: number;
 }
 
-/** The workspace a listed or swept row stands for. */
+/** The workspace a listed or swept row stands for (a project's hub too, so an unreadable one is grouped under it). */
 function targetOf(row: RawResource): SnapshotTarget | undefined {
   const ref = typeof row.id === "string" ? parseResourceId(row.id) : undefined;
   if (!ref || ref.type.toLowerCase() !== "microsoft.machinelearningservices/workspaces") return undefined;
+  const hub = parseResourceId(hubIdOfProject(row));
   return {
     workspaceId: ref.id,
     subscriptionId: ref.subscriptionId,
     resourceGroup: ref.resourceGroup,
     workspace: ref.name,
     ...(typeof row.location === "string" ? { location: row.location } : {}),
+    ...(hub && hub.segments.length === 1
+      ? { hub: { id: hub.id, name: hub.name, subscriptionId: hub.subscriptionId, resourceGroup: hub.resourceGroup } }
+      : {}),
   };
 }
 

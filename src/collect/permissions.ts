@@ -19,6 +19,10 @@ export const READ_PERMISSIONS = {
   "private DNS zone groups list": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/read",
   "private DNS zone get": "Microsoft.Network/privateDnsZones/read",
   "virtual network links list": "Microsoft.Network/privateDnsZones/virtualNetworkLinks/read",
+  "azure firewalls list": "Microsoft.Network/azureFirewalls/read",
+  "firewall policy get": "Microsoft.Network/firewallPolicies/read",
+  "DNS resolvers list": "Microsoft.Network/dnsResolvers/read",
+  "inbound endpoints list": "Microsoft.Network/dnsResolvers/inboundEndpoints/read",
   "workspace diagnose": "Microsoft.MachineLearningServices/workspaces/diagnose/action",
   // Resource Graph returns only what the caller may read; the query itself needs this on the tenant.
   "resource graph query": "Microsoft.ResourceGraph/resources/read",

@@ -57,6 +57,7 @@ export class SweepIndex {
 /** What the collector asks of a fleet's shared reads; absent for a single workspace. */
 export class SharedReads {
   private readonly ones = new Map<string, Promise<ReadOneResult>>();
+  private readonly workspaces = new Map<string, Promise<ReadOneResult>>();
   private readonly lists = new Map<string, Promise<ReadAllResult>>();
   /** Reads answered from the sweep instead of ARM. */
   servedFromSweep = 0;
@@ -71,6 +72,15 @@ export class SharedReads {
       return Promise.resolve({ ok: true, body: row });
     }
     return memo(this.ones, idKey(id), read);
+  }
+
+  /**
+   * A workspace's own GET, from ARM at the pinned api-version (never the sweep's copy, which may lack
+   * `managedNetwork` and `imageBuildCompute`), once for the run: a hub is read once for itself and for
+   * every project of it.
+   */
+  workspace(id: string, read: () => Promise<ReadOneResult>): Promise<ReadOneResult> {
+    return memo(this.workspaces, idKey(id), read);
   }
 
   /** The children of `parentId` of `childType`: from the sweep when it covers them, else listed once. */

@@ -44,7 +44,21 @@ export interface FleetReport {
   summary: FleetSummary;
   /** Sorted worst first, then by workspace ID, so two runs of one fleet diff cleanly. */
   workspaces: Report[];
+  /** The Foundry hubs the fleet's projects inherit from, each with its projects; absent when there is no project. */
+  hubs?: FleetHub[];
   collection: FleetCollection;
+}
+
+/** A Foundry hub and the projects of it the fleet audited (each project's own report is in `workspaces`). */
+interface FleetHub {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** The hub's own worst status when it was in scope and audited as a workspace; absent otherwise. */
+  status?: Status;
+  /** Its projects' workspace IDs, sorted. */
+  projects: string[];
 }
 
 export interface FleetReportOptions {
@@ -95,6 +109,7 @@ export function buildFleetReport(reports: readonly Report[], options: FleetRepor
     const [left, right] = [order.get(a), order.get(b)];
     return (left?.rank ?? 0) - (right?.rank ?? 0) || (left?.id ?? "").localeCompare(right?.id ?? "");
   });
+  const hubs = hubsOf(reports);
   return {
     schemaVersion: 1,
     kind: "fleet",
@@ -105,8 +120,30 @@ export function buildFleetReport(reports: readonly Report[], options: FleetRepor
     durationMs: options.durationMs,
     summary: { workspaces: reports.length, byWorstStatus, checks: sortedChecks },
     workspaces,
+    ...(hubs.length > 0 ? { hubs } : {}),
     collection: options.collection,
   };
+}
+
+/** Each hub a project of the fleet names, once, with its projects: the fleet shows projects under their hub. */
+function hubsOf(reports: readonly Report[]): FleetHub[] {
+  const byId = new Map(reports.map((report) => [report.target.workspaceId.toLowerCase(), report]));
+  const hubs = new Map<string, FleetHub>();
+  for (const report of reports) {
+    const hub = report.target.hub;
+    if (!hub) continue;
+    const key = hub.id.toLowerCase();
+    let entry = hubs.get(key);
+    if (!entry) {
+      const own = byId.get(key);
+      entry = { ...hub, ...(own ? { status: workspaceStatus(own) } : {}), projects: [] };
+      hubs.set(key, entry);
+    }
+    entry.projects.push(report.target.workspaceId);
+  }
+  const sorted = [...hubs.values()].sort((a, b) => a.id.toLowerCase().localeCompare(b.id.toLowerCase()));
+  for (const hub of sorted) hub.projects.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  return sorted;
 }
 
 /** The workspaces at or above --fail-on: the ones that make the fleet's exit code 1. */

@@ -3,23 +3,28 @@
 import {
   ResourceIndex,
   asString,
+  eqi,
   computeView,
   dnsZoneGroupView,
   dnsZoneLinkView,
   routeTableView,
   idKey,
   normaliseRegion,
+  hubIdOfProject,
   privateEndpointView,
+  projectDifferences,
   registryAccessView,
   storageAccessView,
   virtualNetworkView,
   workspaceView,
   type NetworkAccessView,
+  type ProjectDifference,
 } from "../snapshot/model.js";
-import type { CollectionError, PartName, RawResource, Snapshot } from "../snapshot/types.js";
+import { PART_NAMES, type CollectionError, type PartName, type RawResource, type Snapshot } from "../snapshot/types.js";
 import type { Dependency, Parts, PrivateDnsParts } from "./types.js";
 import type { Lookup } from "../snapshot/types.js";
 import { explainFailedRead } from "../core/failed-read.js";
+import { dnsForwardersParts } from "./dns-forwarders.js";
 
 /** Why a required part is missing as a whole: the engine then answers for the check. */
 export interface PartFailure {
@@ -34,12 +39,79 @@ export interface PartFailure {
 export interface PreparedSnapshot {
   parts: Parts;
   failures: Map<PartName, PartFailure>;
+  /** Where a project's own body names something other than its hub, with the part judged from the hub's. */
+  projectDifferences: Array<ProjectDifference & { part: PartName }>;
+}
+
+/** The part whose checks judge a setting a project inherits: where a difference from the hub is said. */
+export const DIFFERENCE_PART: Readonly<Record<string, PartName>> = {
+  storageAccount: "storage",
+  keyVault: "keyVault",
+  containerRegistry: "registry",
+  imageBuildCompute: "computes",
+  "managedNetwork.isolationMode": "computes",
+  privateEndpointConnections: "privateEndpoints",
+};
+
+/** What a project inherits: its hub's body, or why every inherited part is undecided. */
+interface Inheritance {
+  /** The workspace whose dependencies apply: the hub of a project that could be read, else the audited one. */
+  settings: RawResource;
+  /** The audited workspace, when it is a project. */
+  project?: RawResource;
+  failure?: Omit<PartFailure, "part">;
+  differences: ProjectDifference[];
+}
+
+function inheritanceOf(
+  snapshot: Snapshot,
+  index: ResourceIndex,
+  errorFor: (part: PartName, resourceId?: string) => CollectionError | undefined,
+): Inheritance {
+  const audited = index.get(snapshot.target.workspaceId) ?? {};
+  if (!eqi(audited.kind, "Project")) return { settings: audited, differences: [] };
+  const name = asString(audited.name) ?? snapshot.target.workspace;
+  const hubId = hubIdOfProject(audited);
+  if (!hubId)
+    return {
+      settings: audited,
+      project: audited,
+      differences: [],
+      failure: {
+        resourceId: snapshot.target.workspaceId,
+        dangling: false,
+        reason: `project ${name} names no hub (properties.hubResourceId is empty), so what it inherits from one cannot be read`,
+      },
+    };
+  const hub = index.get(hubId);
+  if (hub) return { settings: hub, project: audited, differences: projectDifferences(audited, hub) };
+  const error = errorFor("workspace", hubId);
+  const dangling = error?.statusCode === 404;
+  const hubName = hubId.split("/").pop() ?? hubId;
+  return {
+    settings: audited,
+    project: audited,
+    differences: [],
+    failure: {
+      resourceId: hubId,
+      dangling,
+      error,
+      reason: dangling
+        ? `project ${name} names a hub, ${hubName}, that no longer exists`
+        : `the hub ${hubName} of project ${name} ${error ? "could not be read" : "was not collected"}, and the project inherits its dependencies, network and computes`,
+    },
+  };
 }
 
 const DEPENDENCY_KIND: Record<"storage" | "registry" | "keyVault", string> = {
   storage: "storage account",
   registry: "container registry",
   keyVault: "key vault",
+};
+
+const KEYS_NOT_COLLECTED: Parts["keys"] = {
+  storage: { outcome: "unknown", reason: "keys were not collected" },
+  registry: { outcome: "unknown", reason: "keys were not collected" },
 };
 
 export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
@@ -50,8 +122,13 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       (error) => error.part === part && (resourceId === undefined || idKey(error.resourceId) === idKey(resourceId)),
     );
 
-  const workspaceRaw = index.get(snapshot.target.workspaceId) ?? {};
-  const workspace = { ...workspaceView(workspaceRaw), raw: workspaceRaw };
+  const inheritance = inheritanceOf(snapshot, index, errorFor);
+  const workspaceRaw = inheritance.settings;
+  const workspace = {
+    ...workspaceView(workspaceRaw),
+    raw: workspaceRaw,
+    ...(inheritance.project ? { project: { ...workspaceView(inheritance.project), raw: inheritance.project } } : {}),
+  };
 
   const dependency = (
     part: "storage" | "registry" | "keyVault",
@@ -91,7 +168,7 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       reason: "the workspace's computes could not be listed",
     });
   }
-  const computes = index.listed(`${snapshot.target.workspaceId}/computes`).map(computeView);
+  const computes = index.listed(`${workspace.id || snapshot.target.workspaceId}/computes`).map(computeView);
 
   const lookup = <T>(part: PartName, kind: string, view: (raw: RawResource) => T) => {
     return (id: string): Lookup<T> => {
@@ -107,11 +184,6 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
   };
 
   const privateEndpointTypes = endpointTypesLookup(snapshot);
-
-  const keys = snapshot.keys ?? {
-    storage: { outcome: "unknown", reason: "keys were not collected" },
-    registry: { outcome: "unknown", reason: "keys were not collected" },
-  };
 
   /** Children listed under a parent (`<parent>/<collection>/...`): the list, or why it is missing. */
   const children = <T>(part: PartName, kind: string, collection: string, view: (raw: RawResource) => T) => {
@@ -136,7 +208,17 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
     zoneLinks: children("privateDns", "virtual network links", "virtualNetworkLinks", dnsZoneLinkView),
   };
 
+  const { failure } = inheritance;
+  // A project whose hub cannot be read: everything it inherits is undecided (a deleted hub: a dangling reference).
+  if (failure)
+    for (const part of PART_NAMES)
+      if (part !== "workspace" && part !== "diagnose") failures.set(part, { part, ...failure });
+
   return {
+    projectDifferences: inheritance.differences.map((difference) => ({
+      ...difference,
+      part: DIFFERENCE_PART[difference.field] ?? "workspace",
+    })),
     parts: {
       workspace,
       storage,
@@ -147,9 +229,15 @@ export function prepareSnapshot(snapshot: Snapshot): PreparedSnapshot {
       virtualNetworks: lookup("virtualNetworks", "virtual network", virtualNetworkView),
       networkSecurityGroups: lookup("networkSecurityGroups", "network security group", (raw) => raw),
       privateEndpointTypes,
-      keys,
+      keys: snapshot.keys ?? KEYS_NOT_COLLECTED,
       routeTables: lookup("routeTables", "route table", routeTableView),
       privateDns,
+      dnsForwarders: dnsForwardersParts(
+        index,
+        snapshot.errors,
+        [snapshot.target.workspaceId, workspace.id],
+        snapshot.parts.includes("dnsForwarders"),
+      ),
       diagnose: snapshot.diagnose ?? { requested: false },
     },
     failures,

@@ -131,6 +131,16 @@ function causeOf(check: string, finding: ReportFinding): Cause {
           : "The workspace's cached storage key and registry password match none of the current ones",
     };
   }
+  if (finding.messageId === "project-differs-from-hub") {
+    // One setting of a project that differs from its hub's, however many checks judged it.
+    const field = text(evidence.field) ?? "";
+    return {
+      key: `project-differs:${idKey(finding.resourceId)}|${field.toLowerCase()}`,
+      kind: "finding",
+      resourceId: finding.resourceId,
+      summary: (all) => all[0]?.message ?? "",
+    };
+  }
   return {
     key: `finding:${check}|${finding.messageId}|${idKey(finding.resourceId)}`,
     kind: "finding",

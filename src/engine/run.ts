@@ -3,8 +3,9 @@
 // check that throws is `unknown`; a check that returns nothing is reported, never a silent pass.
 
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../core/failed-read.js";
-import type { Snapshot } from "../snapshot/types.js";
-import { prepareSnapshot, type PartFailure } from "./parts.js";
+import { idKey, nameOf, settingsTarget } from "../snapshot/model.js";
+import type { PartName, Snapshot, SnapshotTarget } from "../snapshot/types.js";
+import { prepareSnapshot, type PartFailure, type PreparedSnapshot } from "./parts.js";
 import { rootCausesOf } from "./root-causes.js";
 import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
 import { STATUSES, countStatuses, reachesFailOn, worstStatus, type FailOn } from "../core/status.js";
@@ -45,9 +46,16 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/**
+ * Parts added after snapshots were first saved whose absence a check can judge around: a snapshot
+ * collected before them is read as if their reads had not answered (its views say so), rather than
+ * leaving every check that consults them undecided.
+ */
+const JUDGED_WHEN_ABSENT: ReadonlySet<PartName> = new Set(["dnsForwarders"]);
+
 export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSnapshot(snapshot)): CheckResult {
   const base = { id: check.id, title: check.title, severity: check.severity, docs: check.docs };
-  const missing = check.requires.filter((part) => !snapshot.parts.includes(part));
+  const missing = check.requires.filter((part) => !snapshot.parts.includes(part) && !JUDGED_WHEN_ABSENT.has(part));
   if (missing.length > 0) {
     return finish(base, [
       {
@@ -59,15 +67,28 @@ export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSna
       },
     ]);
   }
-  const failures = check.requires.flatMap((part) => {
+  // One failed read behind several parts (a project's hub, behind all it inherits) is one finding.
+  const failed = new Map<string, PartFailure>();
+  for (const part of check.requires) {
     const failure = prepared.failures.get(part);
-    return failure ? [failureFinding(check, failure)] : [];
-  });
-  if (failures.length > 0) return finish(base, failures);
+    if (!failure) continue;
+    const key = `${idKey(failure.resourceId)}|${failure.reason}`;
+    if (!failed.has(key)) failed.set(key, failure);
+  }
+  if (failed.size > 0)
+    return finish(
+      base,
+      [...failed.values()].map((failure) => failureFinding(check, failure)),
+    );
+  const differences = differenceFindings(check, prepared, snapshot.target);
 
   let findings: CheckFinding[];
   try {
-    findings = check.run(prepared.parts, { target: snapshot.target, collectedAt: snapshot.collectedAt });
+    findings = check.run(prepared.parts, {
+      target: settingsTarget(snapshot.target),
+      audited: snapshot.target,
+      collectedAt: snapshot.collectedAt,
+    });
   } catch (error) {
     return finish(base, [
       {
@@ -88,11 +109,11 @@ export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSna
         message: "The check returned no findings; nothing was judged.",
         evidence: {},
       },
+      ...differences,
     ]);
   }
-  return finish(
-    base,
-    findings.map((finding) => ({
+  return finish(base, [
+    ...findings.map((finding) => ({
       status: finding.status,
       messageId: finding.messageId,
       resourceId: finding.resourceId,
@@ -105,7 +126,32 @@ export function runCheck(check: Check, snapshot: Snapshot, prepared = prepareSna
               finding.remediation ?? (finding.status === "unknown" ? UNKNOWN_REMEDIATION : check.remediation),
           }),
     })),
-  );
+    ...differences,
+  ]);
+}
+
+/**
+ * A warning in each check that judged, from the hub, a setting the project's own body gives otherwise.
+ * Learn says a project inherits its hub's and is silent on what a project's own value would do.
+ */
+function differenceFindings(check: Check, prepared: PreparedSnapshot, target: SnapshotTarget): ReportFinding[] {
+  const hub = target.hub?.name ?? "its hub";
+  const show = (value: string) => (value === "" ? "none" : value.split(", ").map(nameOf).join(", "));
+  return prepared.projectDifferences
+    .filter((difference) => check.requires.includes(difference.part))
+    .map((difference) => ({
+      status: "warn" as const,
+      messageId: "project-differs-from-hub",
+      resourceId: target.workspaceId,
+      message: `Project ${target.workspace} names ${difference.field} ${show(difference.project)}, its hub ${hub} ${show(difference.hub)}: this was judged on the hub's, which a project inherits; what the project's own value does is undocumented.`,
+      evidence: {
+        field: difference.field,
+        project: difference.project,
+        hub: difference.hub,
+        hubId: target.hub?.id ?? null,
+      },
+      remediation: `Compare the two (az resource show --ids ${target.workspaceId} --query properties.${difference.field}; the same with --ids ${target.hub?.id ?? "<hub ID>"}); a project uses its hub's (learn.microsoft.com/azure/machine-learning/concept-hub-workspace).`,
+    }));
 }
 
 function finish(base: Omit<CheckResult, "status" | "findings">, findings: ReportFinding[]): CheckResult {

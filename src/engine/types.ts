@@ -22,6 +22,7 @@ import type {
   SnapshotTarget,
 } from "../snapshot/types.js";
 import type { Severity, Status } from "../core/status.js";
+import type { DnsForwardersParts } from "./dns-forwarders.js";
 import type { FixPlan } from "./fixes/plan.js";
 import type { RootCause } from "./root-causes.js";
 
@@ -32,7 +33,12 @@ export type Dependency<T> =
   | { state: "none" };
 
 export interface Parts {
-  workspace: WorkspaceView & { raw: RawResource };
+  /**
+   * The workspace whose dependencies, network and computes apply: for a Foundry project its hub (the
+   * project inherits them, learn.microsoft.com/azure/machine-learning/concept-hub-workspace), with the
+   * project itself under `project`; otherwise the audited workspace.
+   */
+  workspace: WorkspaceView & { raw: RawResource; project?: WorkspaceView & { raw: RawResource } };
   storage: Dependency<NetworkAccessView>;
   registry: Dependency<NetworkAccessView>;
   keyVault: Dependency<NetworkAccessView>;
@@ -45,6 +51,7 @@ export interface Parts {
   keys: KeysOutcome;
   routeTables: (id: string) => Lookup<RouteTableView>;
   privateDns: PrivateDnsParts;
+  dnsForwarders: DnsForwardersParts;
   diagnose: DiagnoseOutcome;
 }
 
@@ -59,7 +66,14 @@ export interface PrivateDnsParts {
 }
 
 interface CheckContext {
+  /**
+   * The workspace `az ml workspace` commands about its settings name: a project's hub (the one whose
+   * storage, registry, image-build compute, managed network and computes apply), otherwise the audited
+   * workspace.
+   */
   target: SnapshotTarget;
+  /** The workspace audited (a project, not its hub): for what is about it alone, such as its diagnose. */
+  audited: SnapshotTarget;
   /** When the snapshot was collected: time comparisons use it, never the clock. */
   collectedAt: string;
 }

@@ -2,7 +2,7 @@
 // read only the fields checks decide on and never throw on missing, null or mistyped input.
 
 import { idKey, nameOf, normaliseRegion, parseResourceId, sameId, topLevelType, vnetIdOfSubnet } from "./ids.js";
-import type { RawResource } from "./types.js";
+import type { RawResource, SnapshotTarget } from "./types.js";
 
 type Json = Record<string, unknown>;
 
@@ -43,6 +43,10 @@ export interface WorkspaceView {
   id: string;
   name: string;
   location: string;
+  /** `kind`: "Default", "Hub", "Project", "FeatureStore"; undefined when ARM sends none. */
+  kind?: string;
+  /** A project's `properties.hubResourceId`: the hub it inherits its dependencies and network from. */
+  hubResourceId?: string;
   storageAccountId?: string;
   containerRegistryId?: string;
   keyVaultId?: string;
@@ -59,6 +63,8 @@ interface ManagedNetworkView {
   isolationMode?: string;
   /** `status.status`: "Active" once provisioned, "Inactive" before. */
   status?: string;
+  /** `status.sparkReady`: provisioned with serverless Spark (`--include-spark`); undefined when ARM sends none. */
+  sparkReady?: boolean;
   /** `outboundRules`, a map by rule name in ARM's wire format. */
   outboundRules: ManagedOutboundRule[];
 }
@@ -90,6 +96,7 @@ function managedNetworkView(raw: unknown): ManagedNetworkView {
   return {
     isolationMode: asString(managed?.isolationMode),
     status: asString(asObject(managed?.status)?.status),
+    sparkReady: asBoolean(asObject(managed?.status)?.sparkReady),
     outboundRules: Object.entries(rules).map(([name, value]) => {
       const rule = asObject(value) ?? {};
       const destination = rule.destination;
@@ -122,6 +129,8 @@ export function workspaceView(raw: RawResource): WorkspaceView {
     id: asString(raw.id) ?? "",
     name: asString(raw.name) ?? parseResourceId(raw.id)?.name ?? "",
     location: asString(raw.location) ?? "",
+    kind: asString(raw.kind),
+    hubResourceId: nonEmpty(asString(p.hubResourceId)),
     storageAccountId: nonEmpty(asString(p.storageAccount)),
     containerRegistryId: nonEmpty(asString(p.containerRegistry)),
     keyVaultId: nonEmpty(asString(p.keyVault)),
@@ -133,6 +142,69 @@ export function workspaceView(raw: RawResource): WorkspaceView {
       .map((c) => c.privateEndpointId)
       .filter(isString),
   };
+}
+
+/**
+ * The hub a Foundry project (`kind` Project, any case) inherits from: its `hubResourceId`. Undefined for
+ * any other workspace, and for a project that names none.
+ */
+export function hubIdOfProject(raw: RawResource | undefined): string | undefined {
+  return raw && eqi(raw.kind, "Project") ? nonEmpty(asString(props(raw).hubResourceId)) : undefined;
+}
+
+/**
+ * The workspace whose settings, dependencies and computes apply, as a target `az ml workspace` commands
+ * name: a project's hub (learn.microsoft.com/azure/machine-learning/concept-hub-workspace), otherwise the
+ * workspace itself.
+ */
+export function settingsTarget(target: SnapshotTarget): SnapshotTarget {
+  const { hub } = target;
+  if (!hub) return target;
+  return {
+    workspaceId: hub.id,
+    subscriptionId: hub.subscriptionId,
+    resourceGroup: hub.resourceGroup,
+    workspace: hub.name,
+  };
+}
+
+/** A setting a project's own body gives that differs from its hub's (Learn says the hub's applies). */
+export interface ProjectDifference {
+  /** The workspace property, e.g. "containerRegistry", "managedNetwork.isolationMode". */
+  field: string;
+  project: string;
+  hub: string;
+}
+
+/**
+ * Where a project's own body names something other than its hub does. A field the project leaves
+ * empty (or at its default: isolation mode Disabled, no private endpoints) is inherited, not different.
+ */
+export function projectDifferences(project: RawResource, hub: RawResource): ProjectDifference[] {
+  const own = workspaceView(project);
+  const inherited = workspaceView(hub);
+  const out: ProjectDifference[] = [];
+  const ids: Array<[string, string | undefined, string | undefined]> = [
+    ["storageAccount", own.storageAccountId, inherited.storageAccountId],
+    ["keyVault", own.keyVaultId, inherited.keyVaultId],
+    ["containerRegistry", own.containerRegistryId, inherited.containerRegistryId],
+  ];
+  for (const [field, mine, theirs] of ids)
+    if (mine && !sameId(mine, theirs)) out.push({ field, project: mine, hub: theirs ?? "" });
+  if (own.imageBuildCompute && !eqi(own.imageBuildCompute, inherited.imageBuildCompute ?? ""))
+    out.push({ field: "imageBuildCompute", project: own.imageBuildCompute, hub: inherited.imageBuildCompute ?? "" });
+  const mode = own.managedNetworkIsolation;
+  if (mode && !eqi(mode, "Disabled") && !eqi(mode, inherited.managedNetworkIsolation ?? "Disabled"))
+    out.push({ field: "managedNetwork.isolationMode", project: mode, hub: inherited.managedNetworkIsolation ?? "" });
+  const hubEndpoints = new Set(inherited.privateEndpointIds.map(idKey));
+  const extra = own.privateEndpointIds.filter((id) => !hubEndpoints.has(idKey(id)));
+  if (extra.length > 0)
+    out.push({
+      field: "privateEndpointConnections",
+      project: extra.join(", "),
+      hub: inherited.privateEndpointIds.join(", "),
+    });
+  return out;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -170,6 +242,11 @@ export interface NetworkAccessView {
   defaultAction?: string;
   /** Subnet IDs in the resource's virtual-network rules that are in effect. */
   subnetRules: string[];
+  /**
+   * Virtual-network rules not in effect (`state` Provisioning, Deprovisioning, Failed, NetworkSourceDeleted):
+   * they admit nothing (learn.microsoft.com/azure/storage/common/storage-network-security).
+   */
+  inactiveSubnetRules: Array<{ id: string; state: string }>;
   /** Whether the resource refuses traffic that arrives over its public endpoint from unlisted networks. */
   restricted: boolean;
   /** Public access fully off: only private endpoints reach it. */
@@ -204,20 +281,28 @@ function accessView(
   const publicNetworkAccess = asString(p.publicNetworkAccess);
   const defaultAction = asString(ruleSet?.defaultAction);
   const publicDisabled = publicNetworkAccess !== undefined && !eqi(publicNetworkAccess, "Enabled");
-  const subnetRules = vnetRules
+  const allowRules = vnetRules
     .map(asObject)
     .filter((rule): rule is Json => rule !== undefined)
-    // A rule still provisioning or failed admits nothing yet; Allow is the only action.
-    .filter((rule) => absent(rule.action) || eqi(rule.action, "Allow"))
-    .filter((rule) => absent(rule.state) || eqi(rule.state, "Succeeded"))
-    .map((rule) => asString(rule[idField]) ?? asString(rule.virtualNetworkResourceId))
-    .filter(isString);
+    // Allow is the only action.
+    .filter((rule) => absent(rule.action) || eqi(rule.action, "Allow"));
+  const ruleSubnet = (rule: Json) => asString(rule[idField]) ?? asString(rule.virtualNetworkResourceId);
+  // A rule still provisioning, failed or whose subnet is gone admits nothing.
+  const active = (rule: Json) => absent(rule.state) || eqi(rule.state, "Succeeded");
+  const subnetRules = allowRules.filter(active).map(ruleSubnet).filter(isString);
+  const inactiveSubnetRules = allowRules
+    .filter((rule) => !active(rule))
+    .flatMap((rule) => {
+      const id = ruleSubnet(rule);
+      return id ? [{ id, state: asString(rule.state) ?? String(rule.state) }] : [];
+    });
   return {
     id: asString(raw.id) ?? "",
     location: asString(raw.location) ?? "",
     publicNetworkAccess,
     defaultAction,
     subnetRules,
+    inactiveSubnetRules,
     restricted: publicDisabled || eqi(defaultAction, "Deny"),
     publicDisabled,
     bypass,
@@ -239,6 +324,12 @@ export interface ComputeView {
   vmSize?: string;
   subnetId?: string;
   enableNodePublicIp?: boolean;
+  /**
+   * The compute's managed identity, `identity.type` as ARM sends it ("SystemAssigned", "UserAssigned",
+   * "SystemAssigned,UserAssigned", "None"). "None" when the body has no identity (ARM leaves it out then);
+   * undefined when an identity is there without a readable type.
+   */
+  identityType?: string;
 }
 
 export function computeView(raw: RawResource): ComputeView {
@@ -255,7 +346,13 @@ export function computeView(raw: RawResource): ComputeView {
     vmSize: asString(inner.vmSize),
     subnetId: nonEmpty(subnetId),
     enableNodePublicIp: asBoolean(inner.enableNodePublicIp),
+    identityType: identityTypeOf(raw.identity),
   };
+}
+
+function identityTypeOf(raw: unknown): string | undefined {
+  const identity = asObject(raw);
+  return identity ? asString(identity.type) : "None";
 }
 
 /** The registry's admin user is on (ARM sends a boolean; tolerate "true"). */
@@ -297,6 +394,11 @@ export interface PrivateEndpointView {
   location: string;
   subnetId?: string;
   vnetId?: string;
+  /**
+   * The endpoint's private IP addresses as its own body gives them: `customDnsConfigs[].ipAddresses` and
+   * static `ipConfigurations[].properties.privateIPAddress`. Empty when the body names none (its NIC holds them).
+   */
+  ipAddresses: string[];
   /** One entry per link to a target resource (automatic and manual approval). */
   links: Array<{ targetId?: string; targetType?: string; groupIds: string[]; status?: string }>;
 }
@@ -316,11 +418,18 @@ export function privateEndpointView(raw: RawResource): PrivateEndpointView {
       };
     },
   );
+  const ipAddresses = [
+    ...asArray(p.customDnsConfigs).flatMap((config) => stringList(asObject(config)?.ipAddresses)),
+    ...asArray(p.ipConfigurations).flatMap((config) => stringList(props(config).privateIPAddress)),
+  ]
+    .map((address) => address.trim())
+    .filter(Boolean);
   return {
     id: asString(raw.id) ?? "",
     location: asString(raw.location) ?? "",
     subnetId,
     vnetId: vnetIdOfSubnet(subnetId),
+    ipAddresses: [...new Set(ipAddresses)],
     links,
   };
 }
@@ -334,6 +443,17 @@ export interface SubnetView {
   natGatewayId?: string;
   /** `defaultOutboundAccess`: false means no implicit outbound; undefined when ARM sends none. */
   defaultOutboundAccess?: boolean;
+  /** `serviceEndpoints[]`: the services whose traffic leaves the subnet with its identity. */
+  serviceEndpoints: ServiceEndpointView[];
+}
+
+export interface ServiceEndpointView {
+  /** "Microsoft.Storage", "Microsoft.Storage.Global", "Microsoft.KeyVault", ... */
+  service: string;
+  /** The regions it serves ("*" for all); empty when ARM sends none. */
+  locations: string[];
+  /** "Succeeded" once in effect; undefined when ARM sends none. */
+  provisioningState?: string;
 }
 
 export interface VirtualNetworkView {
@@ -386,6 +506,21 @@ function subnetView(raw: unknown): SubnetView {
     routeTableId: asString(asObject(p.routeTable)?.id),
     natGatewayId: asString(asObject(p.natGateway)?.id),
     defaultOutboundAccess: asBoolean(p.defaultOutboundAccess),
+    serviceEndpoints: asArray(p.serviceEndpoints).flatMap((entry) => {
+      const endpoint = asObject(entry);
+      const service = asString(endpoint?.service)?.trim();
+      return service
+        ? [
+            {
+              service,
+              locations: stringList(endpoint?.locations)
+                .map((location) => location.trim())
+                .filter(Boolean),
+              provisioningState: asString(endpoint?.provisioningState),
+            },
+          ]
+        : [];
+    }),
   };
 }
 

@@ -24,6 +24,11 @@ export const PART_NAMES = [
   "routeTables",
   /** DNS zone groups of every private endpoint, the private DNS zones they name and those zones' VNet links. */
   "privateDns",
+  /**
+   * What can answer DNS for a VNet with custom DNS servers: the Azure Firewalls (and their firewall
+   * policies) and the DNS Private Resolvers' inbound endpoints of the workspace's subscription.
+   */
+  "dnsForwarders",
   /** Azure's own workspace diagnose (a long-running POST), run only with --diagnose. */
   "diagnose",
 ] as const;
@@ -103,6 +108,19 @@ export interface SnapshotTarget {
   resourceGroup: string;
   workspace: string;
   location?: string;
+  /**
+   * A Foundry (AI Studio) project (`kind` Project): the hub its `hubResourceId` names, whose storage, key
+   * vault, registry, image-build compute, managed network and private endpoints it uses. Absent otherwise.
+   */
+  hub?: HubRef;
+}
+
+/** The hub of a project, as the project names it (the name is the hub body's when it could be read). */
+export interface HubRef {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
 }
 
 export interface Snapshot {

@@ -11,6 +11,7 @@ import {
   TRAINING,
   VNET_ID,
   WS_ID,
+  addCompute,
   addVnet,
   compute,
   computeId,
@@ -43,6 +44,12 @@ const ALL_PES = ["pe-mlresearchstore-blob", "pe-mlresearchstore-file", ACR_PE];
 function setImageBuildCompute(s: Scenario, name: string | undefined): void {
   if (name === undefined) delete workspace(s).properties.imageBuildCompute;
   else workspace(s).properties.imageBuildCompute = name;
+}
+
+/** The workspace isolates its computes in a managed network; its computes get no subnet there. */
+function managedNetwork(s: Scenario, ...computes: string[]): void {
+  workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
+  for (const name of computes) setSubnet(s, name, undefined);
 }
 
 // ---- expectations ---------------------------------------------------------------------------------
@@ -165,11 +172,29 @@ const passCases: Case[] = [
   },
   {
     name: "pass: managed-network workspace whose build cluster has no subnet (it runs in the managed network)",
-    mutate: (s) => {
-      workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
-      setSubnet(s, "cpu-build", undefined);
-    },
+    mutate: (s) => managedNetwork(s, "cpu-build"),
     expect: { status: "pass", findings: [ready()] },
+  },
+  {
+    // learn.microsoft.com/azure/machine-learning/how-to-managed-network ("Configure image builds") and
+    // how-to-secure-online-endpoint: "use a compute cluster or compute instance to build images".
+    name: "pass: managed network, imageBuildCompute a compute instance (how-to-managed-network: cluster or instance)",
+    mutate: (s) => {
+      managedNetwork(s, "ci-alice");
+      setImageBuildCompute(s, "ci-alice");
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        {
+          status: "pass",
+          messageId: "image-build-compute-ready",
+          resourceId: computeId("ci-alice"),
+          evidence: { imageBuildCompute: "ci-alice", computeType: "ComputeInstance", vmSize: "Standard_DS11_v2" },
+        },
+      ],
+    },
+    also: (audit) => expect(audit.check(CHECK).findings[0]!.message).toContain("CPU compute instance"),
   },
 ];
 
@@ -261,7 +286,9 @@ const failCases: Case[] = [
     },
   },
   {
-    name: "fail: imageBuildCompute is a ComputeInstance",
+    // learn.microsoft.com/azure/machine-learning/how-to-secure-workspace-vnet ("Enable Azure Container Registry"):
+    // with the customer's own VNet, "create an Azure Machine Learning CPU SKU compute cluster".
+    name: "fail: imageBuildCompute is a ComputeInstance in a workspace on its own VNet (how-to-secure-workspace-vnet)",
     mutate: (s) => setImageBuildCompute(s, "ci-alice"),
     expect: {
       status: "fail",
@@ -270,7 +297,61 @@ const failCases: Case[] = [
           status: "fail",
           messageId: "image-build-compute-wrong-type",
           resourceId: computeId("ci-alice"),
-          evidence: { imageBuildCompute: "ci-alice", computeType: "ComputeInstance", vmSize: "Standard_DS11_v2" },
+          evidence: {
+            imageBuildCompute: "ci-alice",
+            computeType: "ComputeInstance",
+            vmSize: "Standard_DS11_v2",
+            managedNetwork: false,
+            allowedComputeTypes: ["AmlCompute"],
+          },
+          remediation: FIX,
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: managed network, imageBuildCompute an attached Kubernetes compute (neither cluster nor instance)",
+    mutate: (s) => {
+      managedNetwork(s);
+      addCompute(s, "k8s-infer", {
+        computeType: "Kubernetes",
+        provisioningState: "Succeeded",
+        properties: { namespace: "azureml" },
+      });
+      setImageBuildCompute(s, "k8s-infer");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-wrong-type",
+          resourceId: computeId("k8s-infer"),
+          evidence: {
+            computeType: "Kubernetes",
+            managedNetwork: true,
+            allowedComputeTypes: ["AmlCompute", "ComputeInstance"],
+          },
+          remediation: FIX,
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: managed network, imageBuildCompute a GPU compute instance (only a CPU SKU is supported)",
+    mutate: (s) => {
+      managedNetwork(s, "ci-alice");
+      compute(s, "ci-alice").properties.properties.vmSize = "Standard_NC4as_T4_v3";
+      setImageBuildCompute(s, "ci-alice");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-gpu",
+          resourceId: computeId("ci-alice"),
+          evidence: { computeType: "ComputeInstance", vmSize: "Standard_NC4as_T4_v3" },
           remediation: FIX,
         },
       ],
@@ -422,6 +503,24 @@ const unknownCases: Case[] = [
           messageId: "image-build-compute-state-unknown",
           resourceId: BUILD,
           evidence: { imageBuildCompute: "cpu-build", provisioningState: null },
+          remediation: ["az ml compute show -n cpu-build"],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: ARM returned no vmSize for the build cluster, so whether it is a CPU SKU cannot be told",
+    mutate: (s) => {
+      delete compute(s, "cpu-build").properties.properties.vmSize;
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        {
+          status: "unknown",
+          messageId: "image-build-compute-state-unknown",
+          resourceId: BUILD,
+          evidence: { imageBuildCompute: "cpu-build", vmSize: null },
           remediation: ["az ml compute show -n cpu-build"],
         },
       ],

@@ -278,6 +278,28 @@ const cases: Case[] = [
     },
   },
   {
+    // learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication, "Scenario: Azure
+    // Container Registry without admin user": Azure ML then builds and pulls with managed identities.
+    name: "skip registry part: admin user disabled after Azure ML created it, the cached password stale too (not a mismatch)",
+    mutate(scenario) {
+      registry(scenario).properties.adminUserEnabled = false;
+      action(scenario, REGISTRY_CREDENTIALS).passwords = [
+        { name: "password", value: secret() },
+        { name: "password2", value: secret() },
+      ];
+    },
+    status: "pass",
+    ids: ["pass:in-sync", "skip:not-applicable"],
+    verify(result) {
+      expect(finding(result, ACR_ID)).toMatchObject({
+        status: "skip",
+        evidence: { outcome: "not-applicable", adminUserEnabled: false },
+      });
+      expect(finding(result, ACR_ID).evidence.reason).toEqual(expect.stringContaining("managed identities"));
+      expect(posts(result).filter((path) => /listCredentials$/i.test(path))).toEqual([]);
+    },
+  },
+  {
     name: "skip storage part: allowSharedKeyAccess false",
     mutate(scenario) {
       storage(scenario).properties.allowSharedKeyAccess = false;

@@ -115,7 +115,11 @@ function approvedOutbound(c: Case): Case {
 
 // ---- expected findings -----------------------------------------------------------------------------
 
-const PROVISION = ["az ml workspace provision-network", "-g ml-platform-rg", "-n ml-research"];
+const PROVISION = [
+  `az ml workspace provision-network -g ml-platform-rg -n ml-research --subscription ${SUB}`,
+  "--include-spark",
+  "--query managed_network",
+];
 
 const provisioned = (mode = "AllowOnlyApprovedOutbound"): ExpectedFinding => ({
   status: "pass",
@@ -247,41 +251,81 @@ const passCases: Case[] = [
     mutate: (s) => managed(s, "AllowInternetOutbound", "Active"),
     expect: { status: "pass", findings: [provisioned("AllowInternetOutbound")] },
   },
+  {
+    name: "pass: provisioned with serverless Spark (sparkReady true)",
+    mutate: (s) => {
+      managed(s, "AllowInternetOutbound", "Active");
+      workspace(s).properties.managedNetwork.status.sparkReady = true;
+    },
+    expect: {
+      status: "pass",
+      findings: [{ ...provisioned("AllowInternetOutbound"), evidence: { networkStatus: "Active", sparkReady: true } }],
+    },
+  },
+  {
+    name: "pass: provisioned without serverless Spark (sparkReady false): Spark is intent the snapshot does not hold",
+    mutate: (s) => managed(s, "AllowInternetOutbound", "Active"),
+    expect: {
+      status: "pass",
+      findings: [{ ...provisioned("AllowInternetOutbound"), evidence: { sparkReady: false } }],
+    },
+    also: (audit) => {
+      expect(audit.check(CHECK).findings[0]!.message).toContain("--include-spark");
+    },
+  },
 ];
 
-const failCases: Case[] = [
+// learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Manually provision a managed VNet": Azure
+// provisions the network with the first compute, or when asked. Not provisioned yet is that default; what must
+// wait for it (online deployments, serverless Spark) is intent the snapshot does not hold, so a warning.
+const notProvisioned = (mode: string): ExpectedFinding => ({
+  status: "warn",
+  messageId: "not-provisioned",
+  resourceId: WS_ID,
+  evidence: { isolationMode: mode, networkStatus: "Inactive", sparkReady: false },
+  remediation: PROVISION,
+});
+
+const warnCases: Case[] = [
   {
-    name: "fail: allow internet outbound, not provisioned (status Inactive)",
+    name: "warn: allow internet outbound, not provisioned yet (status Inactive, Microsoft's default before the first compute)",
     mutate: (s) => managed(s, "AllowInternetOutbound", "Inactive"),
+    expect: { status: "warn", findings: [notProvisioned("AllowInternetOutbound")] },
+  },
+  {
+    name: "warn: approved outbound not provisioned; its rules, all Inactive until then, still count as configured",
+    mutate: (s) => managed(s, "AllowOnlyApprovedOutbound", "Inactive", allInactive(requiredRules())),
     expect: {
-      status: "fail",
+      status: "warn",
       findings: [
-        {
-          status: "fail",
-          messageId: "not-provisioned",
-          resourceId: WS_ID,
-          evidence: { isolationMode: "AllowInternetOutbound", networkStatus: "Inactive" },
-          remediation: PROVISION,
-        },
+        notProvisioned("AllowOnlyApprovedOutbound"),
+        registry("pass", [REGISTRY_PE], { pendingProvisioning: true }),
+        images(MCR, "pass", [MCR_TAG], { pendingProvisioning: true }),
+        images(MCR_DATA, "pass", [AFD_TAG], { pendingProvisioning: true }),
       ],
     },
   },
   {
-    name: "fail: approved outbound not provisioned; its rules, all Inactive until then, still count as configured",
-    mutate: (s) => managed(s, "AllowOnlyApprovedOutbound", "Inactive", allInactive(requiredRules())),
+    name: 'warn: status "inactive" in another casing',
+    mutate: (s) => managed(s, "AllowInternetOutbound", "inactive"),
+    expect: {
+      status: "warn",
+      findings: [{ ...notProvisioned("AllowInternetOutbound"), evidence: { networkStatus: "inactive" } }],
+    },
+  },
+];
+
+const failCases: Case[] = [
+  {
+    name: "fail: approved outbound not provisioned and no rule reaches the registry or MCR (the rules, not the provisioning, fail)",
+    mutate: (s) => managed(s, "AllowOnlyApprovedOutbound", "Inactive"),
     expect: {
       status: "fail",
       findings: [
-        {
-          status: "fail",
-          messageId: "not-provisioned",
-          resourceId: WS_ID,
-          evidence: { networkStatus: "Inactive" },
-          remediation: PROVISION,
-        },
-        registry("pass", [REGISTRY_PE], { pendingProvisioning: true }),
-        images(MCR, "pass", [MCR_TAG], { pendingProvisioning: true }),
-        images(MCR_DATA, "pass", [AFD_TAG], { pendingProvisioning: true }),
+        notProvisioned("AllowOnlyApprovedOutbound"),
+        registry("fail", [], { pendingProvisioning: true }),
+        images(MCR, "fail", [], { pendingProvisioning: true }),
+        images(MCR_DATA, "fail", [], { pendingProvisioning: true }),
       ],
     },
   },
@@ -387,6 +431,22 @@ const failCases: Case[] = [
 ];
 
 const unknownCases: Case[] = [
+  {
+    name: 'unknown: a status neither Active nor Inactive ("Failed")',
+    mutate: (s) => managed(s, "AllowInternetOutbound", "Failed"),
+    expect: {
+      status: "unknown",
+      findings: [
+        {
+          status: "unknown",
+          messageId: "status-unrecognised",
+          resourceId: WS_ID,
+          evidence: { networkStatus: "Failed" },
+          remediation: ["az ml workspace show", "--query managed_network"],
+        },
+      ],
+    },
+  },
   {
     name: "unknown: the workspace reports no managedNetwork.status (never a guessed pass)",
     mutate: (s) => managed(s, "AllowOnlyApprovedOutbound", undefined, requiredRules()),
@@ -505,6 +565,7 @@ const skipCases: Case[] = [
 describe(CHECK, () => {
   testCaseTables(CHECK, [
     ["pass", passCases],
+    ["warn", warnCases],
     ["fail", failCases],
     ["unknown", unknownCases],
     ["skip", skipCases],
@@ -524,7 +585,9 @@ describe(CHECK, () => {
     const scenario = healthyScenario();
     managed(scenario, "AllowOnlyApprovedOutbound", "Inactive");
     const audit = await auditScenario(scenario, { only: [CHECK] });
-    for (const finding of audit.check(CHECK).findings.filter((f) => f.status === "fail")) {
+    const problems = audit.check(CHECK).findings.filter((f) => f.status === "fail" || f.status === "warn");
+    expect(problems.map((f) => f.messageId)).toContain("not-provisioned");
+    for (const finding of problems) {
       expect(finding.remediation).toContain(`--subscription ${SUB}`);
       expect(finding.remediation).toContain("ml-research");
       expect(finding.remediation).toContain("ml-platform-rg");

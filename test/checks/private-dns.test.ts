@@ -7,6 +7,8 @@
 import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
+import { findCheck } from "../../checks/index.js";
+import { runCheck } from "../../src/engine/run.js";
 import { auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
 import {
   ACR_ID,
@@ -30,6 +32,7 @@ import {
   type ExpectedFinding,
   type Json,
 } from "./mutations.js";
+import { FIREWALL_ID, INBOUND_ID, POLICY_ID, addFirewall, addResolver } from "./dns-forwarders.js";
 
 const CHECK = "private-dns";
 
@@ -117,6 +120,48 @@ function useCustomDns(s: Scenario, vnetName: string, servers = ["10.20.0.4"]): v
 
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
 
+// ---- DNS forwarders: the hub-spoke reference (Azure/terraform 301-machine-learning-hub-spoke-secure) ---
+
+const HUB_VNET = vnetId("hub-vnet");
+const DNS_VNET = vnetId("dns-vnet");
+/** The firewall's private IP in hub-vnet's AzureFirewallSubnet. */
+const FW_IP = "10.40.0.4";
+/** The DNS Private Resolver's inbound endpoint in dns-vnet. */
+const RESOLVER_IP = "10.60.0.4";
+
+/** Every zone's link moved from ml-vnet to `vnet`. */
+function linkZonesOnlyTo(s: Scenario, vnet: string): void {
+  for (const zone of ZONES) link(s, zone).properties.virtualNetwork.id = vnet;
+}
+
+/**
+ * The hub: hub-vnet with an Azure Firewall (its policy's `dnsSettings`, or `null` for a classic firewall
+ * with these `additionalProperties`); ml-vnet names `servers` as its DNS servers.
+ */
+function hubFirewall(
+  s: Scenario,
+  dnsSettings: Json | null = { enableProxy: true, servers: [] },
+  servers = [FW_IP],
+  additionalProperties: Record<string, string> = {},
+): void {
+  const subnetId = addVnet(s, "hub-vnet", "10.40.0.0/16", { subnet: "AzureFirewallSubnet" });
+  addFirewall(s, { subnetId, ip: FW_IP, dnsSettings, additionalProperties });
+  useCustomDns(s, "ml-vnet", servers);
+}
+
+/** dns-vnet with a DNS Private Resolver whose inbound endpoint is RESOLVER_IP; ml-vnet names `servers`. */
+function dnsResolver(s: Scenario, servers = [RESOLVER_IP]): void {
+  const subnetId = addVnet(s, "dns-vnet", "10.60.0.0/16", { subnet: "inbound" });
+  addResolver(s, DNS_VNET, subnetId, RESOLVER_IP);
+  useCustomDns(s, "ml-vnet", servers);
+}
+
+/** The managed-network workspace of how-to-managed-network: its own endpoint stays in ml-vnet. */
+function managedNetwork(s: Scenario, publicNetworkAccess = "Disabled"): void {
+  workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
+  workspace(s).properties.publicNetworkAccess = publicNetworkAccess;
+}
+
 // ---- expectations ---------------------------------------------------------------------------------
 
 const configured = (
@@ -149,6 +194,20 @@ const linked = (zone: string, vnet = VNET_ID): ExpectedFinding => ({
 });
 const linkedAll = (...except: string[]): ExpectedFinding[] =>
   ZONES.filter((zone) => !except.includes(zone)).map((zone) => linked(zone));
+
+/** zone-linked on the forwarder's VNet, for ml-vnet's computes. */
+const linkedVia = (zone: string, vnet: string, via: Record<string, unknown>): ExpectedFinding => ({
+  status: "pass",
+  messageId: "zone-linked",
+  resourceId: zoneId(zone),
+  evidence: {
+    zone,
+    vnet,
+    computes: [...COMPUTES],
+    link: expect.objectContaining({ linkState: "Completed" }),
+    resolvesFor: [expect.objectContaining({ vnet: VNET_ID, dnsServers: expect.any(Array), ...via })],
+  },
+});
 
 const perZone = (
   status: Status,
@@ -257,6 +316,128 @@ const passCases: Case[] = [
           evidence: { owner: KV_ID, statusCode: 404 },
         },
       ],
+    },
+  },
+  {
+    // virtual-networks-name-resolution-for-vms-and-role-instances: "The Azure DNS IP address is 168.63.129.16."
+    name: "pass: ml-vnet names 168.63.129.16 as its only DNS server: that is Azure DNS, judged like none",
+    mutate: (s) => useCustomDns(s, "ml-vnet", ["168.63.129.16"]),
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll(),
+        ...ZONES.map((zone) => ({
+          ...linked(zone),
+          evidence: { ...linked(zone).evidence, dnsServers: ["168.63.129.16"], dnsSuffix: expect.any(String) },
+        })),
+      ],
+    },
+  },
+  {
+    // The hub-spoke reference; firewall/dns-settings: "Configure the Azure Firewall private IP address as a
+    // custom DNS address in your virtual network DNS server settings."
+    name: "pass: hub-spoke: ml-vnet's DNS server is the hub firewall, whose policy turns its DNS proxy on, and the zones are linked to hub-vnet only",
+    mutate: (s) => {
+      hubFirewall(s);
+      linkZonesOnlyTo(s, HUB_VNET);
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll(),
+        ...ZONES.map((zone) =>
+          linkedVia(zone, HUB_VNET, {
+            server: FW_IP,
+            forwarder: FIREWALL_ID,
+            policy: POLICY_ID,
+            dnsSettingsFrom: "policy",
+            enableProxy: true,
+            upstream: [],
+            forwarderVnet: HUB_VNET,
+          }),
+        ),
+      ],
+    },
+    also: (audit) => {
+      const linkedFinding = audit.check(CHECK).findings.find((finding) => finding.messageId === "zone-linked");
+      expect(linkedFinding?.message).toContain(
+        "is linked to VNet hub-vnet, where Azure Firewall hub-fw (10.40.0.4) resolves names for compute VNet ml-vnet",
+      );
+    },
+  },
+  {
+    name: "pass: a classic firewall without a policy, its DNS proxy on in its own settings (Network.DNS.EnableProxy)",
+    mutate: (s) => {
+      hubFirewall(s, null, [FW_IP], { "Network.DNS.EnableProxy": "true" });
+      linkZonesOnlyTo(s, HUB_VNET);
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll(),
+        ...ZONES.map((zone) =>
+          linkedVia(zone, HUB_VNET, { forwarder: FIREWALL_ID, dnsSettingsFrom: "firewall", policy: null }),
+        ),
+      ],
+    },
+  },
+  {
+    // private-resolver-endpoints-rulesets: "Private DNS zones that are linked to the virtual network where the
+    // inbound endpoint is provisioned are resolved by the inbound endpoint."
+    name: "pass: ml-vnet's DNS server is a DNS Private Resolver inbound endpoint in dns-vnet, to which the zones are linked",
+    mutate: (s) => {
+      dnsResolver(s);
+      linkZonesOnlyTo(s, DNS_VNET);
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll(),
+        ...ZONES.map((zone) =>
+          linkedVia(zone, DNS_VNET, { server: RESOLVER_IP, forwarder: INBOUND_ID, inboundEndpoint: INBOUND_ID }),
+        ),
+      ],
+    },
+  },
+  {
+    name: "pass: the firewall's DNS proxy forwards to a DNS Private Resolver inbound endpoint, whose VNet the zones are linked to",
+    mutate: (s) => {
+      hubFirewall(s, { enableProxy: true, servers: [RESOLVER_IP] });
+      const subnetId = addVnet(s, "dns-vnet", "10.60.0.0/16", { subnet: "inbound" });
+      addResolver(s, DNS_VNET, subnetId, RESOLVER_IP);
+      linkZonesOnlyTo(s, DNS_VNET);
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll(),
+        ...ZONES.map((zone) => linkedVia(zone, DNS_VNET, { forwarder: FIREWALL_ID, upstream: [RESOLVER_IP] })),
+      ],
+    },
+  },
+  {
+    name: "pass, not unknown: the Azure Firewalls list returns 403, but ml-vnet uses Azure DNS",
+    mutate: (s) => fault(s, "/providers/Microsoft.Network/azureFirewalls$"),
+    expect: { status: "pass", findings: [...configuredAll(), ...linkedAll()] },
+  },
+  {
+    // how-to-managed-network: "a private endpoint for the workspace is created in your Azure Virtual Network".
+    name: "pass: managed network: the workspace's own endpoint in ml-vnet has both zones, linked to ml-vnet; the dependencies' endpoints are Azure's",
+    mutate: (s) => managedNetwork(s),
+    expect: {
+      status: "pass",
+      findings: [
+        configured(NEEDS[0]!, { isolationMode: "AllowOnlyApprovedOutbound", publicNetworkAccess: "Disabled" }),
+        configured(NEEDS[1]!),
+        ...[API, NOTEBOOKS].map((zone) => ({
+          ...linked(zone),
+          evidence: { ...linked(zone).evidence, computes: [], isolationMode: "AllowOnlyApprovedOutbound" },
+        })),
+      ],
+    },
+    also: (audit) => {
+      const message = audit.check(CHECK).findings.find((finding) => finding.messageId === "zone-linked")?.message;
+      expect(message).toContain("is linked to endpoint VNet ml-vnet");
     },
   },
 ];
@@ -451,6 +632,188 @@ const failCases: Case[] = [
     },
   },
   {
+    name: "fail, not warn: the blob endpoint has no DNS zone group, and ml-vnet names only 168.63.129.16 (Azure DNS)",
+    mutate: (s) => {
+      removeResource(s, "/pe-mlresearchstore-blob/privateDnsZoneGroups/default");
+      useCustomDns(s, "ml-vnet", ["168.63.129.16"]);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-mlresearchstore-blob"),
+        ...linkedAll(BLOB),
+        {
+          status: "fail",
+          messageId: "no-zone-group",
+          resourceId: peId("pe-mlresearchstore-blob"),
+          evidence: { dnsServers: { [VNET_ID]: ["168.63.129.16"] } },
+        },
+      ],
+    },
+  },
+  {
+    name: "fail, not warn: ml-vnet names only 168.63.129.16 and privatelink.azurecr.io is linked to hub-vnet only",
+    mutate: (s) => {
+      useCustomDns(s, "ml-vnet", ["168.63.129.16"]);
+      addVnet(s, "hub-vnet", "10.40.0.0/16");
+      link(s, ACR).properties.virtualNetwork.id = HUB_VNET;
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        ...linkedAll(ACR),
+        ...perZone("fail", "zone-not-linked", [ACR], VNET_ID, { dnsServers: ["168.63.129.16"], link: null }),
+      ],
+    },
+  },
+  {
+    name: "fail: hub-spoke, but the zones are linked to ml-vnet, not to hub-vnet where the firewall resolves",
+    mutate: (s) => hubFirewall(s),
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        ...perZone(
+          "fail",
+          "zone-not-linked",
+          ZONES,
+          HUB_VNET,
+          {
+            link: null,
+            linkedVnets: [VNET_ID],
+            resolvesFor: [expect.objectContaining({ vnet: VNET_ID, forwarder: FIREWALL_ID, server: FW_IP })],
+          },
+          (zone) => [
+            `az network private-dns link vnet create -g ml-platform-rg -z ${zone} -n hub-vnet-link -v ${HUB_VNET}`,
+          ],
+        ),
+      ],
+    },
+  },
+  {
+    // firewall/dns-settings: "Enable the DNS proxy in Azure Firewall DNS settings."
+    name: "fail: ml-vnet's DNS server is the hub firewall, but its policy leaves the DNS proxy off",
+    mutate: (s) => {
+      hubFirewall(s, { enableProxy: false, servers: [] });
+      linkZonesOnlyTo(s, HUB_VNET);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "fail",
+          messageId: "forwarder-proxy-off",
+          resourceId: FIREWALL_ID,
+          evidence: {
+            firewall: FIREWALL_ID,
+            policy: POLICY_ID,
+            server: FW_IP,
+            enableProxy: false,
+            dnsSettingsFrom: "policy",
+            vnets: [VNET_ID],
+          },
+          remediation: ["az network firewall policy update -g ml-platform-rg -n hub-fw-policy --enable-dns-proxy true"],
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: a classic firewall without a policy and without Network.DNS.EnableProxy: no DNS proxy",
+    mutate: (s) => {
+      hubFirewall(s, null);
+      linkZonesOnlyTo(s, HUB_VNET);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "fail",
+          messageId: "forwarder-proxy-off",
+          resourceId: FIREWALL_ID,
+          evidence: { dnsSettingsFrom: "firewall", enableProxy: false, policy: null },
+          remediation: ["az network firewall update -g ml-platform-rg -n hub-fw --enable-dns-proxy true"],
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: ml-vnet's DNS server is a resolver inbound endpoint, but the zones are not linked to dns-vnet",
+    mutate: (s) => dnsResolver(s),
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll(),
+        ...perZone("fail", "zone-not-linked", ZONES, DNS_VNET, {
+          link: null,
+          resolvesFor: [expect.objectContaining({ forwarder: INBOUND_ID, server: RESOLVER_IP })],
+        }),
+      ],
+    },
+  },
+  {
+    name: "fail, not warn: hub-spoke, and the key vault endpoint has no DNS zone group (the firewall resolves through Azure DNS)",
+    mutate: (s) => {
+      hubFirewall(s);
+      linkZonesOnlyTo(s, HUB_VNET);
+      removeResource(s, "/pe-ml-research-kv/privateDnsZoneGroups/default");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...configuredAll("pe-ml-research-kv"),
+        ...ZONES.filter((zone) => zone !== VAULT).map((zone) => linkedVia(zone, HUB_VNET, { forwarder: FIREWALL_ID })),
+        {
+          status: "fail",
+          messageId: "no-zone-group",
+          resourceId: peId("pe-ml-research-kv"),
+          evidence: { dnsServers: { [VNET_ID]: [FW_IP] } },
+        },
+      ],
+    },
+  },
+  {
+    name: "fail: managed network with public access disabled: the notebooks zone is not linked to ml-vnet, which holds the workspace endpoint",
+    mutate: (s) => {
+      managedNetwork(s);
+      addVnet(s, "hub-vnet", "10.40.0.0/16");
+      link(s, NOTEBOOKS).properties.virtualNetwork.id = HUB_VNET;
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        configured(NEEDS[0]!),
+        configured(NEEDS[1]!),
+        linked(API),
+        ...perZone("fail", "zone-not-linked", [NOTEBOOKS], VNET_ID, {
+          link: null,
+          isolationMode: "AllowOnlyApprovedOutbound",
+          publicNetworkAccess: "Disabled",
+        }),
+      ],
+    },
+  },
+  {
+    name: "fail: managed network with public access disabled: the workspace endpoint has no DNS zone group",
+    mutate: (s) => {
+      managedNetwork(s);
+      removeResource(s, "/pe-ml-research/privateDnsZoneGroups/default");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "no-zone-group",
+          resourceId: peId("pe-ml-research"),
+          evidence: { computeVnets: [VNET_ID], neededZones: [API, NOTEBOOKS], publicNetworkAccess: "Disabled" },
+        },
+      ],
+    },
+  },
+  {
     name: "fail (dangling-reference): the workspace's key vault returns 404",
     mutate: (s) => removeResource(s, "/vaults/ml-research-kv"),
     expect: {
@@ -589,11 +952,103 @@ const warnCases: Case[] = [
   },
 ];
 
+warnCases.push(
+  {
+    name: "warn: ml-vnet names the hub firewall and 168.63.129.16: a query may go to either",
+    mutate: (s) => {
+      hubFirewall(s, { enableProxy: true, servers: [] }, [FW_IP, "168.63.129.16"]);
+      linkZonesOnlyTo(s, HUB_VNET);
+    },
+    expect: {
+      status: "warn",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "warn",
+          messageId: "dns-servers-mixed",
+          resourceId: VNET_ID,
+          evidence: {
+            dnsServers: [FW_IP, "168.63.129.16"],
+            servers: [
+              expect.objectContaining({ server: FW_IP, role: "firewall", id: FIREWALL_ID }),
+              { server: "168.63.129.16", role: "azure-dns" },
+            ],
+          },
+          remediation: ["az network vnet update -g ml-platform-rg -n ml-vnet --dns-servers"],
+        },
+      ],
+    },
+  },
+  {
+    name: "warn: ml-vnet names a custom DNS server and 168.63.129.16",
+    mutate: (s) => useCustomDns(s, "ml-vnet", ["10.20.0.4", "168.63.129.16"]),
+    expect: {
+      status: "warn",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "warn",
+          messageId: "dns-servers-mixed",
+          resourceId: VNET_ID,
+          evidence: {
+            servers: [
+              { server: "10.20.0.4", role: "other" },
+              { server: "168.63.129.16", role: "azure-dns" },
+            ],
+          },
+        },
+      ],
+    },
+  },
+  {
+    name: "warn: the firewall's DNS proxy forwards to a custom DNS server, which must forward the zones itself",
+    mutate: (s) => {
+      hubFirewall(s, { enableProxy: true, servers: ["10.9.9.9"] });
+      linkZonesOnlyTo(s, HUB_VNET);
+    },
+    expect: {
+      status: "warn",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "warn",
+          messageId: "forwarder-custom-upstream",
+          resourceId: FIREWALL_ID,
+          evidence: { server: FW_IP, upstream: ["10.9.9.9"], vnets: [VNET_ID], forwarders: expect.any(Array) },
+          remediation: ["10.9.9.9", "168.63.129.16"],
+        },
+      ],
+    },
+  },
+  {
+    name: "warn, not fail: managed network with public access enabled: the notebooks zone is not linked to the endpoint's VNet",
+    mutate: (s) => {
+      managedNetwork(s, "Enabled");
+      addVnet(s, "hub-vnet", "10.40.0.0/16");
+      link(s, NOTEBOOKS).properties.virtualNetwork.id = HUB_VNET;
+    },
+    expect: {
+      status: "warn",
+      findings: [
+        configured(NEEDS[0]!, { publicNetworkAccess: "Enabled" }),
+        configured(NEEDS[1]!),
+        linked(API),
+        ...perZone("warn", "zone-not-linked", [NOTEBOOKS], VNET_ID, {
+          link: null,
+          publicNetworkAccess: "Enabled",
+          failsWhenPublicAccessDisabled: true,
+        }),
+      ],
+    },
+  },
+);
+
 const skipCases: Case[] = [
   {
-    name: "skip: managed-network workspace (AllowOnlyApprovedOutbound): Azure manages DNS there",
+    name: "skip: managed-network workspace (AllowOnlyApprovedOutbound) without a private endpoint of its own",
     mutate: (s) => {
       workspace(s).properties.managedNetwork = { isolationMode: "AllowOnlyApprovedOutbound" };
+      workspace(s).properties.privateEndpointConnections = [];
     },
     expect: {
       status: "skip",
@@ -794,6 +1249,117 @@ const unknownCases: Case[] = [
       ],
     },
   },
+  {
+    name: "unknown: ml-vnet's DNS server might be an Azure Firewall, but the firewalls list returns 403",
+    mutate: (s) => {
+      hubFirewall(s);
+      linkZonesOnlyTo(s, HUB_VNET);
+      fault(s, "/providers/Microsoft.Network/azureFirewalls$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: VNET_ID,
+          evidence: {
+            dnsServers: [FW_IP],
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/azureFirewalls/read",
+          },
+          remediation: ["Microsoft.Network/azureFirewalls/read"],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown, not warn: a custom DNS server 10.20.0.4 and the DNS resolvers list returns 403 (it could be an inbound endpoint)",
+    mutate: (s) => {
+      useCustomDns(s, "ml-vnet");
+      fault(s, "/providers/Microsoft.Network/dnsResolvers$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: VNET_ID,
+          evidence: { statusCode: 403, missingPermission: "Microsoft.Network/dnsResolvers/read" },
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: the hub firewall's policy returns 403, so whether its DNS proxy is on is not known",
+    mutate: (s) => {
+      hubFirewall(s);
+      linkZonesOnlyTo(s, HUB_VNET);
+      fault(s, "/firewallPolicies/hub-fw-policy$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: FIREWALL_ID,
+          evidence: {
+            firewall: FIREWALL_ID,
+            vnets: [VNET_ID],
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/firewallPolicies/read",
+          },
+          remediation: ["Microsoft.Network/firewallPolicies/read"],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: the resolver's inbound endpoints list returns 403, so what answers at ml-vnet's DNS server is not known",
+    mutate: (s) => {
+      dnsResolver(s);
+      linkZonesOnlyTo(s, DNS_VNET);
+      fault(s, "/inboundEndpoints$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: VNET_ID,
+          evidence: { statusCode: 403, missingPermission: "Microsoft.Network/dnsResolvers/inboundEndpoints/read" },
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: managed network: the workspace endpoint returns 403, so which VNet must be linked is not known",
+    mutate: (s) => {
+      managedNetwork(s);
+      fault(s, "/privateEndpoints/pe-ml-research$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        configured(NEEDS[0]!, { groupIdsFrom: "owner-default" }),
+        configured(NEEDS[1]!),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: peId("pe-ml-research"),
+          evidence: { vnetEndpoints: [peId("pe-ml-research")], statusCode: 403 },
+          remediation: ["Microsoft.Network/privateEndpoints/read"],
+        },
+      ],
+    },
+  },
   partUnreadableCase("unknown: the storage account returns 403", "storage"),
   partUnreadableCase("unknown: the key vault returns 403", "keyVault"),
   partUnreadableCase("unknown: the computes list returns 403", "computes"),
@@ -821,5 +1387,24 @@ describe(CHECK, () => {
       /\/privateDnsZones\/[^/]+$/i.test(request.path.split("?")[0] ?? ""),
     );
     expect(zoneReads.map((request) => request.path.split("?")[0]!.split("/").pop()).sort()).toEqual([...ZONES].sort());
+  });
+
+  test("a snapshot saved before firewalls and DNS resolvers were read: Azure DNS judged as ever, a named server unknown", async () => {
+    const custom = healthyScenario();
+    useCustomDns(custom, "ml-vnet", [FW_IP]);
+    for (const [scenario, expected] of [
+      [healthyScenario(), "pass"],
+      [custom, "unknown"],
+    ] as const) {
+      const { snapshot } = await auditScenario(scenario, { only: [CHECK] });
+      const older = { ...snapshot, parts: snapshot.parts.filter((part) => part !== "dnsForwarders") };
+      const result = runCheck(findCheck(CHECK)!, older);
+      expect(result.status).toBe(expected);
+      expect(result.findings.map((finding) => finding.messageId)).not.toContain("part-not-collected");
+      if (expected === "unknown")
+        expect(result.findings.find((finding) => finding.status === "unknown")?.message).toMatch(
+          /collected without reading them/,
+        );
+    }
   });
 });

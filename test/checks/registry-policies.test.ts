@@ -1,7 +1,10 @@
 // registry-policies: registry hardening that breaks Azure ML. Quarantine keeps built images from ever
-// being pulled; a disabled admin user breaks a workspace that still signs in with a cached password.
+// being pulled. A disabled admin user is Microsoft's documented identity workflow
+// (learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication, "Scenario:
+// Azure Container Registry without admin user"): Azure ML then builds and pulls with managed identities, so
+// what breaks is a compute cluster without one, never the workspace's cached admin password.
 // Each case is the healthy workspace (ARM wire format) with one thing changed, collected by the real
-// collector (the keys outcome comes from the scenario's listKeys/listCredentials bodies).
+// collector against the fake ARM.
 
 import { describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
@@ -9,6 +12,9 @@ import { HEALTHY, auditScenario, findingIds, healthyScenario } from "../harness.
 import {
   ACR_ID,
   WS_ID,
+  addCompute,
+  compute,
+  computeId,
   partUnreadableCase,
   registry,
   testCaseTables,
@@ -21,9 +27,11 @@ import { armExample } from "../fixtures/arm-examples.js";
 
 const CHECK = "registry-policies";
 const SUB = HEALTHY.subscriptionId;
-const WORKSPACE_KEYS = `${WS_ID}/listKeys`;
-const LIST_KEYS_PERMISSION = "Microsoft.MachineLearningServices/workspaces/listKeys/action";
-const SYNC = `az ml workspace sync-keys -n ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${SUB}`;
+const CPU_BUILD = computeId("cpu-build");
+const GPU_TRAIN = computeId("gpu-train");
+/** `-n NAME -w WS -g RG --subscription SUB` for `az ml compute` commands. */
+const computeWhere = (name: string) =>
+  `-n ${name} -w ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${SUB}`;
 
 /** The registry body of Azure's RegistryGet example: adminUserEnabled false, quarantine disabled. */
 const EXAMPLE_REGISTRY = (armExample("Microsoft.ContainerRegistry/2025-11-01/RegistryGet.json") as Json).responses[
@@ -40,9 +48,29 @@ function disableAdmin(s: Scenario): void {
   registry(s).properties.adminUserEnabled = false;
 }
 
-/** The workspace's listKeys answers without registry credentials: it signs in with its identity. */
-function noCachedPassword(s: Scenario): void {
-  delete (s.actions?.[WORKSPACE_KEYS] as Json).containerRegistryCredentials;
+/** The compute's `identity` as ARM returns it; `undefined` removes it (ARM leaves it out when there is none). */
+function setIdentity(s: Scenario, name: string, identity: Json | undefined): void {
+  if (identity === undefined) delete compute(s, name).identity;
+  else compute(s, name).identity = identity;
+}
+
+const SYSTEM_ASSIGNED = {
+  type: "SystemAssigned",
+  principalId: "00000000-0000-0000-0000-00000000c0de",
+  tenantId: "00000000-0000-0000-0000-00000000beef",
+};
+const USER_ASSIGNED = {
+  type: "UserAssigned",
+  userAssignedIdentities: {
+    [`/subscriptions/${SUB}/resourceGroups/${HEALTHY.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ml-pull`]:
+      { principalId: "00000000-0000-0000-0000-0000000000aa", clientId: "00000000-0000-0000-0000-0000000000bb" },
+  },
+};
+
+/** Both clusters of the healthy workspace get a managed identity (the compute instance is not judged). */
+function identitiesOnClusters(s: Scenario): void {
+  setIdentity(s, "cpu-build", SYSTEM_ASSIGNED);
+  setIdentity(s, "gpu-train", USER_ASSIGNED);
 }
 
 /** The healthy registry replaced by Azure's RegistryGet example, under the healthy registry's ID. */
@@ -68,14 +96,32 @@ const adminEnabled: ExpectedFinding = {
   status: "pass",
   messageId: "admin-enabled",
   resourceId: ACR_ID,
-  evidence: { registry: ACR_ID, adminUserEnabled: true, cachedCredentials: true },
+  evidence: { registry: ACR_ID, adminUserEnabled: true },
 };
+/** The registry's admin-user finding with the admin user off; `clusters`, when given, is its evidence exactly. */
+const adminDisabled = (clusters?: Array<{ compute: string; identityType: string | null }>): ExpectedFinding => ({
+  status: "pass",
+  messageId: "admin-disabled-identity",
+  resourceId: ACR_ID,
+  evidence: { registry: ACR_ID, adminUserEnabled: false, ...(clusters ? { clusters } : {}) },
+});
+const withoutIdentity = (name: string, imageBuildCompute: boolean, identityType = "None"): ExpectedFinding => ({
+  status: "fail",
+  messageId: "cluster-without-identity",
+  resourceId: computeId(name),
+  evidence: { registry: ACR_ID, adminUserEnabled: false, compute: computeId(name), identityType, imageBuildCompute },
+  remediation: [
+    `az ml compute update ${computeWhere(name)} --identity-type system_assigned`,
+    `--role AcrPull --scope ${ACR_ID}`,
+    "--admin-enabled true",
+  ],
+});
 
 // ---- cases --------------------------------------------------------------------------------------
 
 const passCases: Case[] = [
   {
-    name: "pass: healthy, quarantine disabled, admin user enabled and the workspace caches its password",
+    name: "pass: healthy, quarantine disabled and admin user enabled",
     expect: { status: "pass", findings: [quarantineOff(), adminEnabled] },
   },
   {
@@ -84,54 +130,78 @@ const passCases: Case[] = [
     expect: { status: "pass", findings: [quarantineOff(null), adminEnabled] },
   },
   {
-    name: "pass: admin user disabled and the workspace holds no registry password (identity-based)",
+    name: "pass: admin user disabled and every compute cluster has a managed identity (Learn: identity builds and pulls)",
     mutate: (s) => {
       disableAdmin(s);
-      noCachedPassword(s);
+      identitiesOnClusters(s);
     },
     expect: {
       status: "pass",
       findings: [
         quarantineOff(),
-        {
-          status: "pass",
-          messageId: "admin-disabled-identity",
-          resourceId: ACR_ID,
-          evidence: { adminUserEnabled: false, cachedCredentials: false },
-        },
+        adminDisabled([
+          { compute: CPU_BUILD, identityType: "SystemAssigned" },
+          { compute: GPU_TRAIN, identityType: "UserAssigned" },
+        ]),
       ],
-    },
-    also: (audit) => {
-      // With the admin user off, the registry's credentials are never asked for.
-      expect(audit.requests.filter((request) => /listCredentials/i.test(request.path))).toEqual([]);
     },
   },
   {
-    name: "pass: Azure's RegistryGet example (admin user off, quarantine disabled) with an identity-based workspace",
+    name: "pass: admin user disabled after Azure ML created it, the workspace still caching its password (never a 401 verdict)",
+    mutate: (s) => {
+      disableAdmin(s);
+      identitiesOnClusters(s);
+      // The workspace's listKeys still returns containerRegistryCredentials: it does not matter, and is not read.
+      expect((s.actions?.[`${WS_ID}/listKeys`] as Json).containerRegistryCredentials.passwords.length).toBeGreaterThan(
+        0,
+      );
+    },
+    expect: { status: "pass", findings: [quarantineOff(), adminDisabled()] },
+    also: (audit) => {
+      expect(audit.requests.filter((request) => request.method === "POST")).toEqual([]);
+    },
+  },
+  {
+    name: 'pass: a cluster with both identities ("SystemAssigned, UserAssigned", as some API versions space it)',
+    mutate: (s) => {
+      disableAdmin(s);
+      setIdentity(s, "cpu-build", { ...USER_ASSIGNED, type: "SystemAssigned, UserAssigned" });
+      setIdentity(s, "gpu-train", { type: "systemassigned" });
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        quarantineOff(),
+        adminDisabled([
+          { compute: CPU_BUILD, identityType: "SystemAssigned, UserAssigned" },
+          { compute: GPU_TRAIN, identityType: "systemassigned" },
+        ]),
+      ],
+    },
+  },
+  {
+    name: "pass: admin user disabled and no compute cluster at all (the compute instance is not judged: Learn is silent on it)",
+    mutate: (s) => {
+      disableAdmin(s);
+      s.resources = s.resources.filter((resource) => ![CPU_BUILD, GPU_TRAIN].includes(resource.id));
+    },
+    expect: { status: "pass", findings: [quarantineOff(), adminDisabled([])] },
+  },
+  {
+    name: "pass: Azure's RegistryGet example (admin user off, quarantine disabled) with clusters that have identities",
     mutate: (s) => {
       useExampleRegistry(s);
-      noCachedPassword(s);
+      identitiesOnClusters(s);
     },
     expect: {
       status: "pass",
-      findings: [
-        quarantineOff(),
-        {
-          status: "pass",
-          messageId: "admin-disabled-identity",
-          resourceId: ACR_ID,
-          evidence: { adminUserEnabled: false },
-        },
-      ],
+      findings: [quarantineOff(), adminDisabled()],
     },
   },
   {
-    name: "pass: admin user enabled though the workspace caches no password (enabled is never the problem)",
-    mutate: noCachedPassword,
-    expect: {
-      status: "pass",
-      findings: [quarantineOff(), { ...adminEnabled, evidence: { adminUserEnabled: true, cachedCredentials: false } }],
-    },
+    name: "pass: admin user enabled: clusters without an identity sign in with its password",
+    mutate: (s) => setIdentity(s, "cpu-build", { type: "None" }),
+    expect: { status: "pass", findings: [quarantineOff(), adminEnabled] },
   },
 ];
 
@@ -172,27 +242,52 @@ const failCases: Case[] = [
     },
   },
   {
-    name: "fail: admin user disabled while the workspace still caches the admin password",
+    name: "fail: admin user disabled and the clusters have no managed identity (Learn: create the cluster with one)",
     mutate: disableAdmin,
     expect: {
       status: "fail",
       findings: [
         quarantineOff(),
-        {
-          status: "fail",
-          messageId: "admin-disabled-cached-password",
-          resourceId: ACR_ID,
-          evidence: { registry: ACR_ID, adminUserEnabled: false, cachedCredentials: true },
-          remediation: [
-            `az acr update -n mlresearchacr -g ${HEALTHY.resourceGroup} --subscription ${SUB} --admin-enabled true && ${SYNC}`,
-            "managed identity",
-          ],
-        },
+        adminDisabled([
+          { compute: CPU_BUILD, identityType: "None" },
+          { compute: GPU_TRAIN, identityType: "None" },
+        ]),
+        withoutIdentity("cpu-build", true),
+        withoutIdentity("gpu-train", false),
       ],
     },
   },
   {
-    name: "fail: both hardenings at once give two failures",
+    name: 'fail: identity type "None" on one cluster, the other has one',
+    mutate: (s) => {
+      disableAdmin(s);
+      setIdentity(s, "cpu-build", SYSTEM_ASSIGNED);
+      setIdentity(s, "gpu-train", { type: "None" });
+    },
+    expect: { status: "fail", findings: [quarantineOff(), adminDisabled(), withoutIdentity("gpu-train", false)] },
+  },
+  {
+    name: 'fail: a cluster added without an identity, the admin user off (the string "False" reads as false)',
+    mutate: (s) => {
+      registry(s).properties.adminUserEnabled = "False";
+      identitiesOnClusters(s);
+      addCompute(s, "cpu-etl", {
+        computeType: "AmlCompute",
+        provisioningState: "Succeeded",
+        properties: { vmSize: "Standard_D4s_v3" },
+      });
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        quarantineOff(),
+        { ...adminDisabled(), evidence: { adminUserEnabled: "False" } },
+        withoutIdentity("cpu-etl", false),
+      ],
+    },
+  },
+  {
+    name: "fail: both hardenings at once",
     mutate: (s) => {
       setQuarantine(s, "enabled");
       disableAdmin(s);
@@ -201,7 +296,9 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         { status: "fail", messageId: "quarantine-enabled", resourceId: ACR_ID },
-        { status: "fail", messageId: "admin-disabled-cached-password", resourceId: ACR_ID },
+        adminDisabled(),
+        withoutIdentity("cpu-build", true),
+        withoutIdentity("gpu-train", false),
       ],
     },
   },
@@ -225,44 +322,33 @@ const unknownCases: Case[] = [
       ],
     },
   },
-  {
-    name: "unknown: admin user disabled and the workspace's listKeys returns 403",
+  ...[
+    ["an identity without a type", {}],
+    ["an identity type this check does not know", { type: "Federated" }],
+  ].map(([what, identity]): Case => ({
+    name: `unknown: admin user disabled and a cluster has ${what as string} (never a guessed fail)`,
     mutate: (s) => {
       disableAdmin(s);
-      s.faults = [{ method: "POST", path: "/workspaces/[^/]+/listKeys$", status: 403, code: "AuthorizationFailed" }];
+      identitiesOnClusters(s);
+      setIdentity(s, "gpu-train", identity as Json);
     },
     expect: {
       status: "unknown",
       findings: [
         quarantineOff(),
+        adminDisabled(),
         {
           status: "unknown",
-          messageId: "undetermined",
-          resourceId: ACR_ID,
-          evidence: {
-            adminUserEnabled: false,
-            cachedCredentials: null,
-            keysOutcome: "unknown",
-            failedOperation: "workspace listKeys",
-            statusCode: 403,
-            missingPermission: LIST_KEYS_PERMISSION,
-          },
-          remediation: [`Grant the identity running preflight ${LIST_KEYS_PERMISSION}`, WS_ID],
+          messageId: "cluster-identity-unknown",
+          resourceId: GPU_TRAIN,
+          evidence: { compute: GPU_TRAIN, identityType: (identity as Json).type ?? null, imageBuildCompute: false },
+          remediation: [`az ml compute show ${computeWhere("gpu-train")} --query identity`],
         },
       ],
     },
-  },
-  {
-    name: "pass despite a 403 on the workspace's listKeys: an enabled admin user needs no keys to judge",
-    mutate: (s) => {
-      s.faults = [{ method: "POST", path: "/workspaces/[^/]+/listKeys$", status: 403, code: "AuthorizationFailed" }];
-    },
-    expect: {
-      status: "pass",
-      findings: [quarantineOff(), { ...adminEnabled, evidence: { adminUserEnabled: true, cachedCredentials: null } }],
-    },
-  },
+  })),
   partUnreadableCase("unknown: the registry returns 403", "registry"),
+  partUnreadableCase("unknown: the computes list returns 403", "computes", { operation: "computes list" }),
 ];
 
 const skipCases: Case[] = [
@@ -286,48 +372,42 @@ describe(CHECK, () => {
     ["skip", skipCases],
   ]);
 
-  describe("--no-keys (readKeys false): nothing is POSTed", () => {
-    test("unknown: admin user disabled, so how the workspace signs in cannot be known", async () => {
-      const s = healthyScenario();
-      disableAdmin(s);
-      const audit = await auditScenario(s, { only: [CHECK], readKeys: false });
-      const result = audit.check(CHECK);
-      expect(findingIds(result).sort()).toEqual(["pass:quarantine-off", "unknown:undetermined"]);
-      expect(result.status).toBe("unknown");
-      const finding = result.findings.find((candidate) => candidate.status === "unknown");
-      expect(finding).toMatchObject({
-        resourceId: ACR_ID,
-        evidence: {
-          adminUserEnabled: false,
-          cachedCredentials: null,
-          keysOutcome: "not-applicable",
-          reason: "keys were not read (--no-keys)",
-        },
-      });
-      expect(finding?.remediation).toContain("without --no-keys");
-      expect(audit.requests.filter((request) => request.method === "POST")).toEqual([]);
+  test("agrees with key-sync: admin user disabled under a workspace that still caches the password is the identity path in both", async () => {
+    const s = healthyScenario();
+    disableAdmin(s);
+    identitiesOnClusters(s);
+    const audit = await auditScenario(s, { only: [CHECK, "key-sync"] });
+    expect(findingIds(audit.check(CHECK)).sort()).toEqual(["pass:admin-disabled-identity", "pass:quarantine-off"]);
+    const keySyncRegistry = audit.check("key-sync").findings.find((finding) => finding.resourceId === ACR_ID);
+    expect(keySyncRegistry).toMatchObject({
+      status: "skip",
+      messageId: "not-applicable",
+      evidence: { adminUserEnabled: false },
     });
-
-    test("pass: admin user enabled is judged without keys", async () => {
-      const audit = await auditScenario(healthyScenario(), { only: [CHECK], readKeys: false });
-      expect(findingIds(audit.check(CHECK)).sort()).toEqual(["pass:admin-enabled", "pass:quarantine-off"]);
-      expect(audit.requests.filter((request) => request.method === "POST")).toEqual([]);
-    });
+    expect(audit.requests.filter((request) => /listCredentials/i.test(request.path))).toEqual([]);
   });
 
-  test("reads only what it requires: the registry and the keys (POST reads), no storage, computes or network, no writes", async () => {
+  test("--no-keys (readKeys false) changes nothing: the verdict never needed the keys", async () => {
+    const s = healthyScenario();
+    disableAdmin(s);
+    const audit = await auditScenario(s, { only: [CHECK], readKeys: false });
+    expect(findingIds(audit.check(CHECK)).sort()).toEqual([
+      "fail:cluster-without-identity",
+      "fail:cluster-without-identity",
+      "pass:admin-disabled-identity",
+      "pass:quarantine-off",
+    ]);
+    expect(audit.requests.filter((request) => request.method === "POST")).toEqual([]);
+  });
+
+  test("reads only what it requires: the registry and the computes, no keys, storage or network, no writes", async () => {
     const audit = await auditScenario(healthyScenario(), { only: [CHECK] });
     expect(audit.report.checks.map((result) => result.id)).toEqual([CHECK]);
-    expect(audit.requests.filter((request) => !["GET", "POST"].includes(request.method))).toEqual([]);
-    expect(
-      audit.requests
-        .filter((request) => request.method === "POST")
-        .map((request) => request.path.split("?")[0])
-        .sort(),
-    ).toEqual([`${ACR_ID}/listCredentials`, WORKSPACE_KEYS].sort());
+    expect(audit.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    expect(audit.requests.some((request) => /\/computes$/i.test(request.path.split("?")[0]!))).toBe(true);
     expect(
       audit.requests.filter((request) =>
-        /storageAccounts|computes|virtualNetworks|networkSecurityGroups|privateEndpoints\/|availablePrivateEndpointTypes|\/vaults\//i.test(
+        /storageAccounts|virtualNetworks|networkSecurityGroups|privateEndpoints\/|availablePrivateEndpointTypes|\/vaults\//i.test(
           request.path,
         ),
       ),

@@ -1,5 +1,6 @@
 // required-outbound: does the NSG on every compute subnet let through what Azure ML compute needs
-// (the outbound service tags, and inbound AzureMachineLearning 44224 for compute with a public IP)?
+// (the outbound service tags, TCP 443 to the private endpoints in reach and 445 to the file endpoint,
+// and inbound AzureMachineLearning 44224 for compute with a public IP)?
 // Each case is the healthy workspace (ARM wire format) with one thing changed, named for its verdict,
 // run through the real collector against the fake ARM; assertions are statuses, message ids and evidence.
 
@@ -8,18 +9,27 @@ import type { Status } from "../../src/core/status.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { byName } from "../harness.js";
 import {
+  ACR_ID,
+  KV_ID,
   NET,
+  STORAGE_ID,
   TRAINING,
   TRAINING_NSG,
   VNET_ID,
   WS_ID,
   addCompute,
+  addVnet,
   compute,
   computeId,
   fault,
+  moveEndpoints,
+  partUnreadableCase,
+  peId,
+  peer,
   securityRule,
   setSubnet,
   testCaseTables,
+  vnetId,
   workspace,
   type Case,
   type ExpectedFinding,
@@ -60,6 +70,42 @@ const OUTBOUND = [AAD, AML, AML_18881, AML_UDP, BATCH, ARM, STORAGE, FRONT_DOOR,
 const BATCH_ONLY = [AML_18881, AML_UDP, BATCH];
 const INBOUND: Destination = { direction: "Inbound", tag: "AzureMachineLearning", protocol: "Tcp", port: 44224 };
 
+/**
+ * TCP 443 to a private endpoint of the workspace or a dependency in the compute VNet (or 445 to the file
+ * endpoint): Learn's `VirtualNetwork` row, "required when private endpoints are present in the virtual
+ * network or peered virtual networks" (how-to-access-azureml-behind-firewall; port 445: how-to-secure-training-vnet).
+ */
+const toEndpoint = (name: string, owner: string, group: string, port = 443) => ({
+  direction: "Outbound" as const,
+  tag: "VirtualNetwork",
+  protocol: "Tcp" as const,
+  port,
+  privateEndpoint: peId(name),
+  endpointOwner: owner,
+  groupIds: [group],
+});
+const PE_WORKSPACE = toEndpoint("pe-ml-research", WS_ID, "amlworkspace");
+const PE_BLOB = toEndpoint("pe-mlresearchstore-blob", STORAGE_ID, "blob");
+const PE_FILE = toEndpoint("pe-mlresearchstore-file", STORAGE_ID, "file");
+const PE_FILE_SMB = toEndpoint("pe-mlresearchstore-file", STORAGE_ID, "file", 445);
+const PE_ACR = toEndpoint("pe-mlresearchacr", ACR_ID, "registry");
+const PE_KV = toEndpoint("pe-ml-research-kv", KV_ID, "vault");
+/** The healthy workspace's private endpoints, all in ml-vnet's private-endpoints subnet (10.20.2.0/24). */
+const ENDPOINTS = [PE_WORKSPACE, PE_BLOB, PE_FILE, PE_FILE_SMB, PE_ACR, PE_KV];
+const ENDPOINT_NAMES = [
+  "pe-ml-research",
+  "pe-mlresearchstore-blob",
+  "pe-mlresearchstore-file",
+  "pe-mlresearchacr",
+  "pe-ml-research-kv",
+];
+/** The default AllowVnetOutBound lets them through, judged on their subnet's prefix (their bodies name no address). */
+const VNET_ALLOWED = {
+  ...{ decidingRule: expect.objectContaining({ name: "AllowVnetOutBound", priority: 65000, isDefault: true }) },
+  destinationFrom: "subnet",
+  destinationPrefixes: ["10.20.2.0/24"],
+};
+
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
 
 const securityRules = (s: Scenario): Json[] =>
@@ -84,6 +130,37 @@ function trainingSubnet(s: Scenario): Json {
 }
 const givePublicIp = (s: Scenario, name: string): void =>
   void (compute(s, name).properties.properties.enableNodePublicIp = true);
+
+/** The endpoints' addresses as ARM gives them: one in a static ipConfiguration, the others in customDnsConfigs. */
+const ADDRESSES: Record<string, string> = {
+  "pe-ml-research": "10.20.2.4",
+  "pe-mlresearchstore-blob": "10.20.2.5",
+  "pe-mlresearchstore-file": "10.20.2.6",
+  "pe-mlresearchacr": "10.20.2.7",
+  "pe-ml-research-kv": "10.20.2.8",
+};
+function giveAddresses(s: Scenario, names: readonly string[] = ENDPOINT_NAMES): void {
+  for (const name of names) {
+    const properties = byName(s, `/privateEndpoints/${name}`).properties;
+    const address = ADDRESSES[name];
+    if (name === "pe-ml-research")
+      properties.ipConfigurations = [
+        { name: "api", properties: { groupId: "amlworkspace", memberName: "default", privateIPAddress: address } },
+      ];
+    else properties.customDnsConfigs = [{ fqdn: `${name}.example`, ipAddresses: [address] }];
+  }
+}
+const addressOf = (flow: { privateEndpoint: string }) => `${ADDRESSES[flow.privateEndpoint.split("/").pop() ?? ""]}/32`;
+/** The endpoints in a VNet of their own (10.30.0.0/16), peered with the compute VNet or not. */
+function endpointsInOtherVnet(s: Scenario, peered: boolean): void {
+  const subnet = addVnet(s, "pe-vnet", "10.30.0.0/16", {
+    subnetProperties: { privateEndpointNetworkPolicies: "Disabled", provisioningState: "Succeeded" },
+  });
+  moveEndpoints(s, subnet, ENDPOINT_NAMES);
+  if (!peered) return;
+  peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected", { peeringSyncLevel: "FullyInSync" });
+  peer(s, "pe-vnet", VNET_ID, "Connected", { peeringSyncLevel: "FullyInSync" });
+}
 
 // ---- expectations ---------------------------------------------------------------------------------
 
@@ -134,7 +211,7 @@ const passCases: Case[] = [
         subnetPrefixes: ["10.20.1.0/24"],
         uncertainRules: [],
         ...healthyRule(destination),
-      })),
+      })).concat(each(ENDPOINTS, "pass", "allowed", { computes: COMPUTES, uncertainRules: [], ...VNET_ALLOWED })),
     },
   },
   {
@@ -144,6 +221,7 @@ const passCases: Case[] = [
       status: "pass",
       findings: [
         ...each(OUTBOUND, "pass", "allowed", healthyRule),
+        ...each(ENDPOINTS, "pass", "allowed", VNET_ALLOWED),
         ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["cpu-build"], ...healthyRule(INBOUND) }),
       ],
     },
@@ -155,6 +233,7 @@ const passCases: Case[] = [
       status: "pass",
       findings: [
         ...each(OUTBOUND, "pass", "allowed"),
+        ...each(ENDPOINTS, "pass", "allowed"),
         ...each([INBOUND], "pass", "allowed", { publicIpComputes: ["ci-alice"] }),
       ],
     },
@@ -204,9 +283,12 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: each(OUTBOUND, "pass", "allowed", (destination) =>
-        destination === AML_18881 || destination === AML_UDP ? {} : decidedBy("AllowAzureMLDependencies", 120),
-      ),
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed", (destination) =>
+          destination === AML_18881 || destination === AML_UDP ? {} : decidedBy("AllowAzureMLDependencies", 120),
+        ),
+        ...each(ENDPOINTS, "pass", "allowed", VNET_ALLOWED),
+      ],
     },
   },
   {
@@ -219,7 +301,18 @@ const passCases: Case[] = [
         properties: { aksNetworkingConfiguration: { subnetId: TRAINING } },
       });
     },
-    expect: { status: "pass", findings: each(except(...BATCH_ONLY), "pass", "allowed", { computes: ["aks-infer"] }) },
+    expect: {
+      status: "pass",
+      // AKS runs no training, so SMB 445 to the file share is not asked of it.
+      findings: each(
+        [...except(...BATCH_ONLY), ...ENDPOINTS.filter((flow) => flow !== PE_FILE_SMB)],
+        "pass",
+        "allowed",
+        {
+          computes: ["aks-infer"],
+        },
+      ),
+    },
   },
 ];
 
@@ -251,6 +344,8 @@ const failCases: Case[] = [
           "--destination-address-prefixes AzureKeyVault.westeurope",
         ]),
         ...each(except(AAD, AML_UDP, KEY_VAULT), "fail", "blocked", decidedBy("DenyInternetOut", 4000)),
+        // Internet is not the VNet: the endpoints stay reachable.
+        ...each(ENDPOINTS, "pass", "allowed", VNET_ALLOWED),
       ],
     },
   },
@@ -267,6 +362,7 @@ const failCases: Case[] = [
           "--destination-port-ranges 5831",
         ]),
         ...each(except(AML_UDP), "pass", "allowed"),
+        ...each(ENDPOINTS, "pass", "allowed"),
       ],
     },
   },
@@ -290,6 +386,8 @@ const failCases: Case[] = [
           "--destination-address-prefixes Storage.westeurope",
         ]),
         ...each(except(STORAGE), "pass", "allowed"),
+        // Storage.WestEurope is the public endpoint's tag; the private endpoints are not in it.
+        ...each(ENDPOINTS, "pass", "allowed", VNET_ALLOWED),
       ],
     },
   },
@@ -303,6 +401,7 @@ const failCases: Case[] = [
       status: "fail",
       findings: [
         ...each(OUTBOUND, "pass", "allowed"),
+        ...each(ENDPOINTS, "pass", "allowed"),
         ...each(
           [INBOUND],
           "fail",
@@ -361,7 +460,14 @@ const failCases: Case[] = [
           },
           remediation: ["--nsg-name locked-nsg"],
         })),
+        ...ENDPOINTS.map((destination) => ({
+          status: "pass" as const,
+          messageId: "allowed",
+          resourceId: `${VNET_ID}/subnets/locked`,
+          evidence: { ...destination, computes: ["gpu-train"], ...VNET_ALLOWED },
+        })),
         ...each(OUTBOUND, "pass", "allowed", { computes: ["cpu-build", "ci-alice"] }),
+        ...each(ENDPOINTS, "pass", "allowed", { computes: ["cpu-build", "ci-alice"] }),
       ],
     },
   },
@@ -384,6 +490,8 @@ const unknownCases: Case[] = [
               : destination,
           ),
           INBOUND,
+          // The endpoints sit in the compute VNet by their IDs, so they are known to need a verdict.
+          ...ENDPOINTS,
         ],
         "unknown",
         "undetermined",
@@ -402,7 +510,7 @@ const unknownCases: Case[] = [
     expect: {
       status: "unknown",
       findings: each(
-        OUTBOUND,
+        [...OUTBOUND, ...ENDPOINTS],
         "unknown",
         "undetermined",
         {
@@ -427,6 +535,8 @@ const unknownCases: Case[] = [
         }),
         // The MCR allow at priority 100 decides before the uncertain deny.
         ...each([MCR], "pass", "allowed", decidedBy("AllowContainerRegistryOut", 100)),
+        // 20.0.0.0/8 does not hold the endpoints' private 10.20.2.0/24.
+        ...each(ENDPOINTS, "pass", "allowed", VNET_ALLOWED),
       ],
     },
   },
@@ -438,7 +548,10 @@ const unknownCases: Case[] = [
         (candidate) => candidate.name !== "training",
       );
     },
-    expect: { status: "unknown", findings: each(OUTBOUND, "unknown", "undetermined", { vnet: VNET_ID }) },
+    expect: {
+      status: "unknown",
+      findings: each([...OUTBOUND, ...ENDPOINTS], "unknown", "undetermined", { vnet: VNET_ID }),
+    },
   },
 ];
 
@@ -479,11 +592,212 @@ const skipCases: Case[] = [
   },
 ];
 
+// ---- private endpoints: Learn's `VirtualNetwork` 443 row and port 445 to the file share ---------------
+
+const endpointPassCases: Case[] = [
+  {
+    name: "pass: addresses from the endpoints' bodies (customDnsConfigs, a static ipConfiguration) are judged themselves, past a deny on the other half of their subnet",
+    mutate: (s) => {
+      giveAddresses(s);
+      addRule(s, securityRule("DenyUpperHalf", { priority: 3000, destinationAddressPrefix: "10.20.2.128/25" }));
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each(ENDPOINTS, "pass", "allowed", (flow) => ({
+          ...VNET_ALLOWED,
+          destinationFrom: "ip-addresses",
+          destinationPrefixes: [addressOf(flow as typeof PE_BLOB)],
+        })),
+      ],
+    },
+  },
+  {
+    name: "pass: endpoints in a VNet peered Connected: VirtualNetwork (AllowVnetOutBound) holds the peer's address space",
+    mutate: (s) => endpointsInOtherVnet(s, true),
+    expect: {
+      status: "pass",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each(ENDPOINTS, "pass", "allowed", { ...VNET_ALLOWED, destinationPrefixes: ["10.30.0.0/24"] }),
+      ],
+    },
+  },
+  {
+    name: "pass: no endpoint in the compute VNet or a peer, so Learn's VirtualNetwork row asks nothing (a deny on it changes nothing)",
+    mutate: (s) => {
+      endpointsInOtherVnet(s, false);
+      addRule(s, securityRule("DenyVnetOut", { priority: 3000, destinationAddressPrefix: "VirtualNetwork" }));
+    },
+    expect: { status: "pass", findings: each(OUTBOUND, "pass", "allowed") },
+  },
+];
+
+const endpointFailCases: Case[] = [
+  {
+    name: "fail: a deny on VirtualNetwork outbound cuts TCP 443 to every private endpoint and 445 to the file endpoint; one root cause",
+    mutate: (s) =>
+      addRule(s, securityRule("DenyVnetOut", { priority: 3000, destinationAddressPrefix: "VirtualNetwork" })),
+    expect: {
+      status: "fail",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each(
+          ENDPOINTS,
+          "fail",
+          "blocked",
+          { ...decidedBy("DenyVnetOut", 3000), networkSecurityGroup: NSG, destinationPrefixes: ["10.20.2.0/24"] },
+          (flow) =>
+            flow.port === 445
+              ? ["-n Allow-VirtualNetwork-Tcp-445-Out --priority 2998 ", "--destination-port-ranges 445"]
+              : [
+                  "az network nsg rule create -g ml-platform-rg --nsg-name training-nsg -n Allow-VirtualNetwork-Tcp-443-Out --priority 2999 --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes VirtualNetwork --destination-port-ranges 443",
+                ],
+        ),
+      ],
+    },
+    also: (audit) => {
+      const [cause] = audit.report.rootCauses;
+      expect(audit.report.rootCauses).toHaveLength(1);
+      expect(cause).toMatchObject({ kind: "nsg-rule", resourceId: NSG, checks: [CHECK] });
+      expect(cause?.key).toMatch(/\/denyvnetout$/);
+      expect(cause?.breaks.sort()).toEqual(["VirtualNetwork TCP 443", "VirtualNetwork TCP 445"]);
+      expect(cause?.findings).toHaveLength(ENDPOINTS.length);
+    },
+  },
+  {
+    name: "fail: the common hardened NSG (allows for the service tags, then deny * outbound at 4000) cuts the endpoints too",
+    mutate: (s) => void (ruleNamed(s, "DenyInternetOut").properties.destinationAddressPrefix = "*"),
+    expect: {
+      status: "fail",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed", healthyRule),
+        ...each(ENDPOINTS, "fail", "blocked", { ...decidedBy("DenyInternetOut", 4000), destinationFrom: "subnet" }),
+      ],
+    },
+  },
+  {
+    name: "fail: a deny on TCP 445 to the endpoints' subnet blocks SMB to the file share only (how-to-secure-training-vnet)",
+    mutate: (s) =>
+      addRule(
+        s,
+        securityRule("DenySmbToEndpoints", {
+          priority: 3000,
+          protocol: "Tcp",
+          destinationAddressPrefix: "10.20.2.0/24",
+          destinationPortRange: "445",
+        }),
+      ),
+    expect: {
+      status: "fail",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each([PE_FILE_SMB], "fail", "blocked", decidedBy("DenySmbToEndpoints", 3000), () => [
+          "--destination-address-prefixes VirtualNetwork --destination-port-ranges 445",
+        ]),
+        ...each(
+          ENDPOINTS.filter((flow) => flow !== PE_FILE_SMB),
+          "pass",
+          "allowed",
+          VNET_ALLOWED,
+        ),
+      ],
+    },
+  },
+  {
+    name: "fail: a /32 deny on the blob endpoint's address, named in its customDnsConfigs",
+    mutate: (s) => {
+      giveAddresses(s, ["pe-mlresearchstore-blob"]);
+      addRule(s, securityRule("DenyBlobEndpoint", { priority: 3000, destinationAddressPrefix: "10.20.2.5/32" }));
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each([PE_BLOB], "fail", "blocked", {
+          ...decidedBy("DenyBlobEndpoint", 3000),
+          destinationFrom: "ip-addresses",
+          destinationPrefixes: ["10.20.2.5/32"],
+        }),
+        // The others' bodies name no address: the /32 covers part of their subnet, so it may be theirs.
+        ...each(
+          ENDPOINTS.filter((flow) => flow !== PE_BLOB),
+          "unknown",
+          "undetermined",
+          decidedBy("DenyBlobEndpoint", 3000),
+        ),
+      ],
+    },
+  },
+];
+
+const endpointUnknownCases: Case[] = [
+  {
+    name: "unknown: a deny on half the endpoints' subnet (10.20.2.128/25) while their bodies name no address",
+    mutate: (s) =>
+      addRule(s, securityRule("DenyUpperHalf", { priority: 3000, destinationAddressPrefix: "10.20.2.128/25" })),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each(ENDPOINTS, "unknown", "undetermined", {
+          ...decidedBy("DenyUpperHalf", 3000),
+          uncertainRules: [expect.objectContaining({ name: "DenyUpperHalf" })],
+          destinationFrom: "subnet",
+        }),
+      ],
+    },
+  },
+  {
+    name: "unknown: the registry's private endpoint read returns 403, so whether the subnet needs a flow to it is open",
+    mutate: (s) => fault(s, "/privateEndpoints/pe-mlresearchacr$"),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...each(OUTBOUND, "pass", "allowed"),
+        ...each(
+          ENDPOINTS.filter((flow) => flow !== PE_ACR),
+          "pass",
+          "allowed",
+          VNET_ALLOWED,
+        ),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: TRAINING,
+          evidence: {
+            tag: "VirtualNetwork",
+            port: 443,
+            privateEndpoint: peId("pe-mlresearchacr"),
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/privateEndpoints/read",
+          },
+          remediation: ["Microsoft.Network/privateEndpoints/read"],
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: endpoints in a peered VNet whose read returns 403: neither their address nor their subnet's prefix is known",
+    mutate: (s) => {
+      endpointsInOtherVnet(s, true);
+      fault(s, "/virtualNetworks/pe-vnet$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [...each(OUTBOUND, "pass", "allowed"), ...each(ENDPOINTS, "unknown", "undetermined")],
+    },
+  },
+  partUnreadableCase("unknown: the key vault returns 403, so its private endpoints cannot be known", "keyVault"),
+  partUnreadableCase("unknown: the storage account returns 403", "storage"),
+];
+
 describe(CHECK, () => {
   testCaseTables(CHECK, [
-    ["pass", passCases],
-    ["fail", failCases],
-    ["unknown", unknownCases],
+    ["pass", [...passCases, ...endpointPassCases]],
+    ["fail", [...failCases, ...endpointFailCases]],
+    ["unknown", [...unknownCases, ...endpointUnknownCases]],
     ["skip", skipCases],
   ]);
 });

@@ -4,7 +4,8 @@
 
 import { describe, expect, test } from "vitest";
 import type { Status } from "../../src/core/status.js";
-import { HEALTHY, auditScenario, healthyScenario, removeResource } from "../harness.js";
+import type { Scenario } from "../fake-arm/scenario.js";
+import { HEALTHY, auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
 import {
   ACR_ID,
   STORAGE_ID,
@@ -55,6 +56,19 @@ function removeConnection(owner: Json, endpointName: string): void {
       !candidate.properties.privateEndpoint.id.toLowerCase().endsWith(`/${endpointName}`.toLowerCase()),
   );
 }
+
+/** The compute subnet's service endpoints, as its VNet's body lists them (ARM wire format). */
+function setServiceEndpoints(s: Scenario, endpoints: Json[]): void {
+  const subnet = (resource(s, VNET_ID).properties.subnets as Json[]).find((candidate) => candidate.name === "training");
+  subnet!.properties.serviceEndpoints = endpoints;
+}
+
+/** The storage account admits the training subnet by a virtual-network rule only (public Enabled, default Deny). */
+const storageByRuleOnly = (s: Scenario) => serviceEndpointsOnly(storage(s), [TRAINING], { state: "Succeeded" });
+
+/** The subnet update that adds what is missing, naming every endpoint the subnet keeps (the flag replaces the list). */
+const subnetUpdate = (services: string) =>
+  `az network vnet subnet update -g ml-platform-rg --vnet-name ml-vnet -n training --subscription ${HEALTHY.subscriptionId} --service-endpoints ${services}`;
 
 /** This table's added subnets, as ARM shows a provisioned subnet that may hold private endpoints. */
 const READY_SUBNET = { privateEndpointNetworkPolicies: "Disabled", provisioningState: "Succeeded" };
@@ -573,13 +587,194 @@ const unknownCases: Case[] = [
   },
 ];
 
+// ---- a virtual-network rule admits the subnet only through its service endpoint ----------------------
+// learn.microsoft.com/azure/storage/common/storage-network-security ("Grant access from a virtual network"):
+// the service endpoint carries the subnet's identity; without it the account answers 403.
+
+const serviceEndpointPassCases: Case[] = [
+  {
+    name: "pass: the rule names the subnet and its Microsoft.Storage endpoint serves the account's region",
+    mutate: storageByRuleOnly,
+    expect: {
+      status: "pass",
+      findings: [
+        ...reachable(STORAGE_ID, "service-endpoint", COMPUTES, {
+          virtualNetworkRule: TRAINING,
+          requiredServiceEndpoint: ["Microsoft.Storage", "Microsoft.Storage.Global"],
+          serviceEndpoints: [{ service: "Microsoft.Storage", locations: ["westeurope"] }],
+        }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+  {
+    name: "pass: Microsoft.Storage.Global serves an account in another region (eastus)",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      storage(s).location = "eastus";
+      setServiceEndpoints(s, [
+        { service: "Microsoft.Storage.Global", locations: ["*"], provisioningState: "Succeeded" },
+      ]);
+    },
+    expect: {
+      status: "pass",
+      findings: [...reachable(STORAGE_ID, "service-endpoint"), ...reachable(ACR_ID, "private-endpoint")],
+    },
+  },
+  {
+    name: "pass: without the endpoint, an approved private endpoint in the VNet still reaches the account",
+    mutate: (s) => {
+      storage(s).properties.networkAcls.virtualNetworkRules = [{ id: TRAINING, action: "Allow", state: "Succeeded" }];
+      storage(s).properties.publicNetworkAccess = "Enabled";
+      setServiceEndpoints(s, []);
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...reachable(STORAGE_ID, "private-endpoint", COMPUTES, { virtualNetworkRule: TRAINING, serviceEndpoints: [] }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+];
+
+const missingEndpoint = (remediation: string, evidence: Record<string, unknown> = {}): ExpectedFinding[] =>
+  COMPUTES.map((name) => ({
+    status: "fail",
+    messageId: "service-endpoint-missing",
+    resourceId: computeId(name),
+    evidence: { dependency: STORAGE_ID, path: "service-endpoint", virtualNetworkRule: TRAINING, ...evidence },
+    remediation: [remediation],
+  }));
+
+const serviceEndpointFailCases: Case[] = [
+  {
+    name: "fail: the rule names the subnet but the subnet has no service endpoint: 403",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      setServiceEndpoints(s, []);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...missingEndpoint(subnetUpdate("Microsoft.Storage"), {
+          serviceEndpoints: [],
+          serviceEndpointGap: {
+            subnetId: TRAINING,
+            present: [],
+            wanted: ["Microsoft.Storage"],
+            add: "Microsoft.Storage",
+          },
+        }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+  {
+    name: "fail: the subnet's other endpoints are kept in the proposed list (--service-endpoints replaces it)",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      setServiceEndpoints(s, [{ service: "Microsoft.KeyVault", locations: ["*"], provisioningState: "Succeeded" }]);
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...missingEndpoint(subnetUpdate("Microsoft.KeyVault Microsoft.Storage")),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+  {
+    name: "fail: Microsoft.Storage serves only westeurope and the account is in eastus: Microsoft.Storage.Global replaces it",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      storage(s).location = "eastus";
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        ...missingEndpoint(subnetUpdate("Microsoft.Storage.Global"), {
+          serviceEndpointGap: expect.objectContaining({ add: "Microsoft.Storage.Global" }),
+        }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+  {
+    name: "fail: the subnet's Microsoft.Storage endpoint is in state Failed",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      setServiceEndpoints(s, [
+        { service: "Microsoft.Storage", locations: ["westeurope"], provisioningState: "Failed" },
+      ]);
+    },
+    expect: {
+      status: "fail",
+      findings: [...missingEndpoint(subnetUpdate("Microsoft.Storage")), ...reachable(ACR_ID, "private-endpoint")],
+    },
+  },
+  {
+    name: "fail: a rule in state NetworkSourceDeleted admits nothing, and the evidence says which",
+    mutate: (s) => serviceEndpointsOnly(storage(s), [TRAINING], { state: "NetworkSourceDeleted" }),
+    expect: {
+      status: "fail",
+      findings: [
+        ...unreachable(STORAGE_ID, COMPUTES, {
+          inactiveVirtualNetworkRules: [{ id: TRAINING, state: "NetworkSourceDeleted" }],
+        }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+];
+
+const serviceEndpointUnknownCases: Case[] = [
+  {
+    name: "unknown: Microsoft.Storage names no regions and the account is in another region (the pair is not known here)",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      storage(s).location = "northeurope";
+      setServiceEndpoints(s, [{ service: "Microsoft.Storage", provisioningState: "Succeeded" }]);
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...perCompute(COMPUTES, STORAGE_ID, "unknown", "undetermined", { path: "service-endpoint" }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+  {
+    name: "unknown: the compute VNet returns 403, so the subnet's service endpoints cannot be read",
+    mutate: (s) => {
+      storageByRuleOnly(s);
+      fault(s, "/virtualNetworks/ml-vnet$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...perCompute(COMPUTES, STORAGE_ID, "unknown", "undetermined", {
+          path: "service-endpoint",
+          unreadable: [
+            expect.objectContaining({
+              resourceId: VNET_ID,
+              missingPermission: "Microsoft.Network/virtualNetworks/read",
+            }),
+          ],
+        }),
+        ...reachable(ACR_ID, "private-endpoint"),
+      ],
+    },
+  },
+];
+
 describe(CHECK, () => {
   testCaseTables(CHECK, [
-    ["pass", passCases],
-    ["fail", failCases],
+    ["pass", [...passCases, ...serviceEndpointPassCases]],
+    ["fail", [...failCases, ...serviceEndpointFailCases]],
     ["warn", warnCases],
     ["skip", skipCases],
-    ["unknown", unknownCases],
+    ["unknown", [...unknownCases, ...serviceEndpointUnknownCases]],
   ]);
 
   test("reads only what it requires: no keys, no NSGs, no endpoint types, no writes", async () => {

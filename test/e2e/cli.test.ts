@@ -604,13 +604,11 @@ describe.concurrent("outputs, snapshots and the collection plan", () => {
 
   test("--skip excludes the checks (and key reads only they needed)", async () => {
     const fake = await fakeArm(healthyScenario());
-    // key-sync and registry-policies are the two checks that need the keys part.
-    const result = await live(fake, [...TARGET, "--skip", "key-sync,registry-policies", "--format", "json"]);
+    // key-sync is the one check that needs the keys part.
+    const result = await live(fake, [...TARGET, "--skip", "key-sync", "--format", "json"]);
     expect(result.code, result.stderr).toBe(0);
     const report = parseReport(result.stdout);
-    expect(report.checks.map((check) => check.id).sort()).toEqual(
-      ALL_IDS.filter((id) => id !== "key-sync" && id !== "registry-policies").sort(),
-    );
+    expect(report.checks.map((check) => check.id).sort()).toEqual(ALL_IDS.filter((id) => id !== "key-sync").sort());
     expect((await readLog(fake.logFile)).filter((entry) => entry.method === "POST")).toEqual([]);
   });
 

@@ -19,6 +19,7 @@ import type { PartName } from "../../src/snapshot/types.js";
 import type { RequestLogEntry } from "../fake-arm/server.js";
 import type { Fault, Scenario } from "../fake-arm/scenario.js";
 import { healthyScenario } from "../harness.js";
+import { firewallBody, resolverBody } from "../checks/dns-forwarders.js";
 import { randomSecret, type CliResult, type RunOptions } from "./run-cli.js";
 import {
   ALL_IDS,
@@ -236,18 +237,17 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
       "compute-region",
       "forced-tunneling",
       "private-dns",
+      "registry-policies",
       "required-outbound",
       "service-tags-outbound",
       "subnet-colocation",
     ],
   },
-  // The admin user is on, so registry-policies passes whether or not the workspace holds a password.
   "workspace listKeys": {
     method: "POST",
     path: "/workspaces/ml-research/listKeys$",
     part: "keys",
     unknown: ["key-sync"],
-    evidenceOnly: ["registry-policies"],
   },
   "storage get": {
     method: "GET",
@@ -258,6 +258,7 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
       "key-sync",
       "private-dns",
       "private-endpoint-region",
+      "required-outbound",
       "subnet-colocation",
       "trusted-access",
     ],
@@ -279,6 +280,7 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
       "private-dns",
       "private-endpoint-region",
       "registry-policies",
+      "required-outbound",
       "subnet-colocation",
       "trusted-access",
     ],
@@ -293,13 +295,19 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
     method: "GET",
     path: "/vaults/ml-research-kv$",
     part: "keyVault",
-    unknown: ["private-dns", "private-endpoint-region"],
+    unknown: ["private-dns", "private-endpoint-region", "required-outbound"],
   },
   "private endpoint get": {
     method: "GET",
     path: "/privateEndpoints/[^/]+$",
     part: "privateEndpoints",
-    unknown: ["acr-vnet-image-build", "private-dns", "private-endpoint-region", "subnet-colocation"],
+    unknown: [
+      "acr-vnet-image-build",
+      "private-dns",
+      "private-endpoint-region",
+      "required-outbound",
+      "subnet-colocation",
+    ],
   },
   // The compute subnet and every endpoint are in ml-vnet: reachability needs no VNet body (only a
   // peering would), so acr-vnet-image-build and subnet-colocation keep their verdicts.
@@ -353,6 +361,46 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
     path: "/privateDnsZones/[^/]+/virtualNetworkLinks$",
     part: "privateDns",
     unknown: ["private-dns"],
+  },
+  // The healthy workspace's VNet uses Azure DNS: what its DNS servers could be changes no verdict.
+  "azure firewalls list": {
+    method: "GET",
+    path: "^/subscriptions/[^/]+/providers/Microsoft\\.Network/azureFirewalls$",
+    part: "dnsForwarders",
+    unknown: [],
+  },
+  "DNS resolvers list": {
+    method: "GET",
+    path: "^/subscriptions/[^/]+/providers/Microsoft\\.Network/dnsResolvers$",
+    part: "dnsForwarders",
+    unknown: [],
+  },
+  // Read only for a firewall that names a policy, and a resolver: the lists answer with one each.
+  "firewall policy get": {
+    method: "GET",
+    path: "/firewallPolicies/[^/]+$",
+    part: "dnsForwarders",
+    unknown: [],
+    enabling: [
+      {
+        method: "GET",
+        path: "^/subscriptions/[^/]+/providers/Microsoft\\.Network/azureFirewalls$",
+        body: JSON.stringify({ value: [firewallBody({ subnetId: `${VNET_ID}/subnets/training`, ip: "10.20.9.4" })] }),
+      },
+    ],
+  },
+  "inbound endpoints list": {
+    method: "GET",
+    path: "/dnsResolvers/[^/]+/inboundEndpoints$",
+    part: "dnsForwarders",
+    unknown: [],
+    enabling: [
+      {
+        method: "GET",
+        path: "^/subscriptions/[^/]+/providers/Microsoft\\.Network/dnsResolvers$",
+        body: JSON.stringify({ value: [resolverBody(VNET_ID)] }),
+      },
+    ],
   },
   // Opt-in: only a run with --diagnose sends it.
   "workspace diagnose": {
@@ -831,9 +879,10 @@ describe.concurrent("fault matrix", () => {
         // Only what waits for the key vault is cut off: its own private endpoints and their DNS, and the
         // endpoint types (read once every endpoint is known). The checks that need those say unknown;
         // every other read is made and those checks judge as on the healthy workspace.
-        const waiting = ["private-dns", "private-endpoint-region"];
+        // required-outbound judges TCP 443 to every endpoint, the key vault's included.
+        const waiting = ["private-dns", "private-endpoint-region", "required-outbound"];
         expectVerdicts(report, unknownOf(...waiting));
-        expect(report.summary).toEqual({ fail: 0, unknown: 2, warn: 0, pass: 9, skip: 2 });
+        expect(report.summary).toEqual({ fail: 0, unknown: 3, warn: 0, pass: 8, skip: 2 });
         const errors = report.collection.errors;
         expect(errors.length).toBeGreaterThan(1);
         for (const error of errors)

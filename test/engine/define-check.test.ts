@@ -32,10 +32,8 @@ describe("defineCheck", () => {
     const workspace = {
       id: "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w",
     };
-    const context = {
-      target: { workspaceId: workspace.id, subscriptionId: "s", resourceGroup: "g", workspace: "w" },
-      collectedAt: "",
-    };
+    const target = { workspaceId: workspace.id, subscriptionId: "s", resourceGroup: "g", workspace: "w" };
+    const context = { target, audited: target, collectedAt: "" };
     const findings = probe.run({ workspace, computes: [{}, {}] } as never, context);
     expect(findings).toEqual([
       { status: "pass", messageId: "unheard-of", resourceId: workspace.id, evidence: {} },

@@ -137,6 +137,20 @@ describe("fix commands", () => {
       (entry: any) => entry.id.toLowerCase() === TRAINING.toLowerCase(),
     );
     expect(subnet.properties.serviceEndpoints.map((entry: any) => entry.service)).toContain("Microsoft.Storage");
+    // `--service-endpoints` replaces the list, as az does: what the command does not name is gone, what it
+    // names and the subnet had keeps its locations.
+    const replaced = applyFix(endpoints, {
+      kind: "subnet-service-endpoints",
+      subnetId: TRAINING,
+      services: ["Microsoft.KeyVault", "Microsoft.Storage"],
+    });
+    const after = resourceOf(replaced, VNET_ID).properties.subnets.find(
+      (entry: any) => entry.id.toLowerCase() === TRAINING.toLowerCase(),
+    );
+    expect(after.properties.serviceEndpoints).toEqual([
+      { service: "Microsoft.KeyVault", locations: ["*"], provisioningState: "Succeeded" },
+      subnet.properties.serviceEndpoints.find((entry: any) => entry.service === "Microsoft.Storage"),
+    ]);
     const rule = applyFix(base, { kind: "storage-subnet-rule", storageId: STORAGE_ID, subnetId: TRAINING });
     expect(resourceOf(rule, STORAGE_ID).properties.networkAcls.virtualNetworkRules).toContainEqual({
       id: TRAINING,

@@ -5,8 +5,17 @@ import { describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
 import { planFixes } from "../../src/engine/fixes/plan.js";
 import { findingIdentity } from "../../src/engine/root-causes.js";
-import { compute, fault } from "../checks/mutations.js";
-import { auditScenario, byName, demoScenario, healthyScenario } from "../harness.js";
+import {
+  TRAINING,
+  TRAINING_NSG,
+  compute,
+  fault,
+  securityRule,
+  serviceEndpointsOnly,
+  storage,
+  type Json,
+} from "../checks/mutations.js";
+import { auditScenario, byName, demoScenario, healthyScenario, resource } from "../harness.js";
 
 describe("root causes", () => {
   test("the demo's 16 problem findings are three causes: the deny rule, the image-build compute, the stale key", async () => {
@@ -97,5 +106,38 @@ describe("the fix plan", () => {
       }),
     ]);
     expect(plan.remaining).toEqual([{ check: "compute-region", status: "fail" }]);
+  });
+
+  test("a deny on VirtualNetwork: the six private-endpoint flows are one cause, fixed by one allow rule for 443 and 445", async () => {
+    const scenario = healthyScenario();
+    resource(scenario, TRAINING_NSG).properties.securityRules.push(
+      securityRule("DenyVnetOut", { priority: 3000, destinationAddressPrefix: "VirtualNetwork" }),
+    );
+    const { snapshot, report } = await auditScenario(scenario);
+    expect(report.rootCauses.map((cause) => [cause.kind, cause.findings.length])).toEqual([["nsg-rule", 6]]);
+    const plan = planFixes(snapshot, CHECKS, report.checks, report.rootCauses);
+    expect(plan.steps.flatMap((step) => step.commands)).toEqual([
+      expect.stringMatching(
+        /^az network nsg rule create .* --priority 2999 .* --destination-address-prefixes VirtualNetwork --destination-port-ranges 443 445$/,
+      ),
+    ]);
+    expect(plan.remaining).toEqual([]);
+  });
+
+  test("a storage rule without the subnet's service endpoint: the subnet update names the endpoints it keeps", async () => {
+    const scenario = healthyScenario();
+    serviceEndpointsOnly(storage(scenario), [TRAINING], { state: "Succeeded" });
+    const subnet = (byName(scenario, "/virtualNetworks/ml-vnet").properties.subnets as Json[]).find(
+      (candidate) => candidate.name === "training",
+    );
+    subnet!.properties.serviceEndpoints = [{ service: "Microsoft.KeyVault", locations: ["*"] }];
+    const { snapshot, report } = await auditScenario(scenario);
+    const plan = planFixes(snapshot, CHECKS, report.checks, report.rootCauses);
+    expect(plan.steps.flatMap((step) => step.commands)).toEqual([
+      expect.stringMatching(
+        /^az network vnet subnet update -g ml-platform-rg .* --vnet-name ml-vnet -n training --service-endpoints Microsoft\.KeyVault Microsoft\.Storage$/,
+      ),
+    ]);
+    expect(plan.remaining).toEqual([]);
   });
 });

@@ -344,6 +344,17 @@ function clusterResource(plan: WorkspacePlan, clusterName: string, vmSize: strin
     name: clusterName,
     type: "Microsoft.MachineLearningServices/workspaces/computes",
     location: plan.region,
+    // With the registry's admin user off, a cluster pulls with its managed identity (Learn,
+    // how-to-identity-based-service-authentication): such workspaces create their clusters with one.
+    ...(plan.adminUser
+      ? {}
+      : {
+          identity: {
+            type: "SystemAssigned",
+            principalId: deterministicGuid(`principal ${plan.wsId}/computes/${clusterName}`),
+            tenantId: TENANT_ID,
+          },
+        }),
     properties: {
       computeType: "AmlCompute",
       computeLocation: plan.region,

@@ -6,7 +6,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { TRAINING_NSG, compute, fault, registry, storage, workspace } from "../checks/mutations.js";
+import {
+  TRAINING,
+  TRAINING_NSG,
+  compute,
+  fault,
+  registry,
+  serviceEndpointsOnly,
+  storage,
+  workspace,
+} from "../checks/mutations.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { byName, demoScenario, healthyScenario, resource } from "../harness.js";
 import { TARGET, e2eSession, type ReportJson } from "../e2e/support.js";
@@ -50,6 +59,12 @@ const BROKEN: Array<[name: string, scenario: () => Scenario]> = [
     }),
   ],
   [
+    "the image-build compute a GPU cluster (only a CPU SKU is supported)",
+    broken((scenario) => {
+      workspace(scenario).properties.imageBuildCompute = "gpu-train";
+    }),
+  ],
+  [
     "a stale storage key",
     broken((scenario) => {
       const keys = (scenario.actions ?? {})[`${String(workspace(scenario).id)}/listKeys`] as { userStorageKey: string };
@@ -67,6 +82,17 @@ const BROKEN: Array<[name: string, scenario: () => Scenario]> = [
     broken((scenario) => {
       registry(scenario).properties.networkRuleBypassOptions = "None";
       registry(scenario).properties.policies = { quarantinePolicy: { status: "enabled" } };
+    }),
+  ],
+  [
+    "a storage rule for the compute subnet, which has only a Key Vault service endpoint (the update keeps it)",
+    broken((scenario) => {
+      serviceEndpointsOnly(storage(scenario), [TRAINING], { state: "Succeeded" });
+      const vnet = byName(scenario, "/virtualNetworks/ml-vnet");
+      const subnet = (vnet.properties.subnets as Array<{ name: string; properties: Record<string, unknown> }>).find(
+        (candidate) => candidate.name === "training",
+      );
+      if (subnet) subnet.properties.serviceEndpoints = [{ service: "Microsoft.KeyVault", locations: ["*"] }];
     }),
   ],
   [

@@ -11,11 +11,14 @@ import { describe, expect, test } from "vitest";
 import { CHECKS } from "../../checks/index.js";
 import { collectSnapshot, expandParts } from "../../src/collect/collector.js";
 import { READ_PERMISSIONS, type Operation } from "../../src/collect/permissions.js";
+import { DIFFERENCE_PART } from "../../src/engine/parts.js";
 import { type Check } from "../../src/engine/types.js";
 import { STATUSES } from "../../src/core/status.js";
 import { PART_NAMES, type PartName } from "../../src/snapshot/types.js";
 import { startFakeArm } from "../fake-arm/server.js";
 import { HEALTHY, demoScenario, testReader } from "../harness.js";
+import { addFirewall, addResolver } from "../checks/dns-forwarders.js";
+import { addVnet, vnetId } from "../checks/mutations.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -38,6 +41,7 @@ const PART_OPERATIONS: Record<PartName, readonly Operation[]> = {
   keys: ["workspace listKeys", "storage listKeys", "registry listCredentials"],
   routeTables: ["route table get"],
   privateDns: ["private DNS zone groups list", "private DNS zone get", "virtual network links list"],
+  dnsForwarders: ["azure firewalls list", "firewall policy get", "DNS resolvers list", "inbound endpoints list"],
   diagnose: ["workspace diagnose"],
 };
 
@@ -53,6 +57,7 @@ const ENGINE_MESSAGES: Record<string, (check: Check) => boolean> = {
   "dangling-reference": (check) => check.requires.some((part) => DANGLING_PARTS.includes(part)),
   "check-crashed": () => true,
   "no-findings": () => true,
+  "project-differs-from-hub": (check) => check.requires.some((part) => Object.values(DIFFERENCE_PART).includes(part)),
 };
 
 const ACTIONS: ReadonlySet<string> = new Set(Object.values(READ_PERMISSIONS));
@@ -180,6 +185,10 @@ describe("the part → RBAC action table", () => {
     // (so each NSG is read by ID). The reads are observed on the real reader as the collector makes them.
     const scenario = demoScenario();
     scenario.faults = [{ method: "GET", path: "/networkSecurityGroups$", status: 403, code: "AuthorizationFailed" }];
+    // A hub's firewall (its policy is read) and DNS Private Resolver (its inbound endpoints are listed).
+    const hubSubnet = addVnet(scenario, "hub-vnet", "10.40.0.0/16", { subnet: "AzureFirewallSubnet" });
+    addFirewall(scenario, { subnetId: hubSubnet, ip: "10.40.0.4" });
+    addResolver(scenario, vnetId("hub-vnet"), hubSubnet, "10.40.0.10");
     const fake = await startFakeArm(scenario);
     try {
       const reads = new Set<string>();

@@ -84,7 +84,11 @@ function expectVerdicts(snapshot: Snapshot): Report {
   for (const check of CHECKS) {
     let findings;
     try {
-      findings = check.run(prepared.parts, { target: snapshot.target, collectedAt: snapshot.collectedAt });
+      findings = check.run(prepared.parts, {
+        target: snapshot.target,
+        audited: snapshot.target,
+        collectedAt: snapshot.collectedAt,
+      });
     } catch (error) {
       throw new Error(`${check.id}.run threw: ${error instanceof Error ? error.stack : String(error)}`, {
         cause: error,

@@ -225,8 +225,8 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
       });
     }),
   // Hardening that breaks builds: storage and registry refuse trusted services, a Standard registry
-  // behind private endpoints, quarantine on, the admin user off while the workspace holds its
-  // password, a compute in another region, a default route to nowhere, a zone missing from a group.
+  // behind private endpoints, quarantine on, the admin user off under clusters without a managed
+  // identity, a compute in another region, a default route to nowhere, a zone missing from a group.
   hardened: () =>
     healthyWith((s) => {
       ruleSet(storage(s)).bypass = "None";
@@ -244,11 +244,13 @@ const BUILDERS: Record<string, () => { scenario: Scenario; options: AuditOptions
       ) as Json;
       group.properties.privateDnsZoneConfigs = (group.properties.privateDnsZoneConfigs as Json[]).slice(0, 1);
     }),
-  // What cannot be judged: keys not read with the admin user off, storage under a network security
-  // perimeter, a compute without a region, a subnet relying on default outbound access, custom DNS.
+  // What cannot be judged: keys not read with the admin user off (and a cluster whose identity has no
+  // type), storage under a network security perimeter, a compute without a region, a subnet relying on
+  // default outbound access, custom DNS.
   undecided: () => {
     const built = healthyWith((s) => {
       registry(s).properties.adminUserEnabled = false;
+      compute(s, "gpu-train").identity = { principalId: "00000000-0000-0000-0000-00000000c0de" };
       storage(s).properties.publicNetworkAccess = "SecuredByPerimeter";
       delete compute(s, "ci-alice").location;
       delete compute(s, "ci-alice").properties.computeLocation;

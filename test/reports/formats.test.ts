@@ -237,6 +237,13 @@ describe("junit", () => {
     ]);
     expect(suite("required-outbound")).toEqual([
       "training → AzureActiveDirectory TCP 443, AzureMachineLearning TCP 443, AzureMachineLearning TCP 18881 and 8 more",
+      // The flows to the private endpoints in the VNet pass (the deny is on Internet), each its own case.
+      "training → VirtualNetwork TCP 443 to pe-ml-research",
+      "training → VirtualNetwork TCP 443 to pe-mlresearchstore-blob",
+      "training → VirtualNetwork TCP 443 to pe-mlresearchstore-file",
+      "training → VirtualNetwork TCP 445 to pe-mlresearchstore-file",
+      "training → VirtualNetwork TCP 443 to pe-mlresearchacr",
+      "training → VirtualNetwork TCP 443 to pe-ml-research-kv",
     ]);
     expect(suite("key-sync")).toEqual(["mlresearchstore → out of sync", "mlresearchacr → in sync"]);
     expect(suite("private-dns")).toContain("pe-ml-research → privatelink.api.azureml.ms");

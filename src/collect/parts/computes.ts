@@ -1,5 +1,6 @@
-// The workspace's computes (one list, after the workspace). A fleet answers it from its sweep when
-// the sweep can vouch for the whole list.
+// The workspace's computes (one list, after the workspace); a project's are its hub's, as a project
+// has no compute clusters of its own. A fleet answers it from its sweep when the sweep can vouch for
+// the whole list.
 
 import { idKey } from "../../snapshot/ids.js";
 import { computeView } from "../../snapshot/model.js";
@@ -10,7 +11,9 @@ export default definePart({
   part: "computes",
   after: ["workspace"],
   read: async (ctx) => {
-    const { id, subscriptionId, resourceGroup, name } = ctx.workspace;
+    const owner = ctx.settingsWorkspace;
+    if (!owner) return;
+    const { id, subscriptionId, resourceGroup, name } = owner;
     await ctx.list(
       "computes",
       "computes list",
@@ -23,7 +26,9 @@ export default definePart({
 
 /** The subnets the workspace's computes run in, as the computes list gave them (read after `computes`). */
 export function computeSubnetIds(ctx: ReadContext): string[] {
-  const prefix = `${idKey(ctx.workspace.id)}/computes/`;
+  const owner = ctx.settingsWorkspace;
+  if (!owner) return [];
+  const prefix = `${idKey(owner.id)}/computes/`;
   return [...ctx.resources.values()]
     .filter((resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(prefix))
     .map((resource) => computeView(resource).subnetId)

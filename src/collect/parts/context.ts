@@ -59,6 +59,8 @@ export interface WorkspaceRead {
   name: string;
   raw: RawResource;
   properties: Record<string, unknown>;
+  /** A Foundry project's hub: where it is, and its body when it could be read. */
+  hub?: { ref: ParsedRef; read?: WorkspaceRead };
 }
 
 export class ReadContext {
@@ -96,6 +98,15 @@ export class ReadContext {
 
   set workspace(read: WorkspaceRead) {
     this.workspaceRead = read;
+  }
+
+  /**
+   * The workspace whose dependencies, network and computes apply: a project's hub (undefined when it
+   * could not be read, so nothing is read in its name), otherwise the workspace itself.
+   */
+  get settingsWorkspace(): WorkspaceRead | undefined {
+    const { hub } = this.workspace;
+    return hub ? hub.read : this.workspace;
   }
 
   /** Keeps a body (secret-looking fields redacted) as a resource of the snapshot. */

@@ -1,5 +1,5 @@
-// What the storage, registry and key-vault parts share: the workspace names each, and each is one GET
-// after the workspace. Other readers (private endpoints, private DNS, keys) ask for the same bodies
+// What the storage, registry and key-vault parts share: the workspace (a project's hub) names each, and
+// each is one GET after it. Other readers (private endpoints, private DNS, keys) ask for the same bodies
 // through `dependency`, which shares the read.
 
 import { asString } from "../../snapshot/model.js";
@@ -32,9 +32,9 @@ const DEPENDENCIES: Record<
   },
 };
 
-/** The ID the workspace gives for a dependency, if any. */
+/** The ID the workspace (a project's hub) gives for a dependency, if any. */
 export function dependencyId(ctx: ReadContext, part: DependencyPart): string | undefined {
-  return asString(ctx.workspace.properties[DEPENDENCIES[part].property]);
+  return asString(ctx.settingsWorkspace?.properties[DEPENDENCIES[part].property]);
 }
 
 /** A dependency's body when its part is collected and the workspace names one; the read is shared. */

@@ -5,6 +5,7 @@ import type { PartName } from "../../snapshot/types.js";
 import computes from "./computes.js";
 import type { PartReader } from "./define.js";
 import diagnose from "./diagnose.js";
+import dnsForwarders from "./dns-forwarders.js";
 import keyVault from "./key-vault.js";
 import keys from "./keys.js";
 import networkSecurityGroups from "./network-security-groups.js";
@@ -30,5 +31,6 @@ export const PART_READERS: Readonly<Record<PartName, PartReader>> = {
   keys,
   routeTables,
   privateDns,
+  dnsForwarders,
   diagnose,
 };

@@ -1,6 +1,7 @@
 // The workspace's cached keys against the current ones: the workspace's listKeys (after the
-// workspace), then, once it and each dependency are read, the storage account's listKeys and (admin
-// user on) the registry's listCredentials. Compared in memory; see ../key-comparison.ts.
+// workspace; a project's hub's, whose storage and registry the keys are for), then, once it and each
+// dependency are read, the storage account's listKeys and (admin user on) the registry's
+// listCredentials. Compared in memory; see ../key-comparison.ts.
 
 import { registryAdminUserEnabled } from "../../snapshot/model.js";
 import type { CollectionError } from "../../snapshot/types.js";
@@ -22,7 +23,13 @@ export default definePart({
       ctx.keys = { storage: { ...NO_KEYS }, registry: { ...NO_KEYS } };
       return;
     }
-    const { id, subscriptionId, resourceGroup, name } = ctx.workspace;
+    const owner = ctx.settingsWorkspace;
+    if (!owner) {
+      const unread = { outcome: "unknown", reason: "the project's hub could not be read" } as const;
+      ctx.keys = { storage: { ...unread }, registry: { ...unread } };
+      return;
+    }
+    const { id, subscriptionId, resourceGroup, name } = owner;
     const workspaceKeys = await readKeys(ctx, "workspace listKeys", id, () =>
       ctx.reader.clientsFor(subscriptionId).ml.workspaces.listKeys(resourceGroup, name),
     );

@@ -20,7 +20,10 @@ export default definePart({
   read: async (ctx) => {
     const ofOwner = (owner: RawResource | undefined) =>
       Promise.all(endpointIdsOf(owner).map((endpointId) => zoneGroupsAndZones(ctx, endpointId)));
-    await Promise.all([ofOwner(ctx.workspace.raw), ...OWNERS.map((part) => dependency(ctx, part).then(ofOwner))]);
+    await Promise.all([
+      ofOwner(ctx.settingsWorkspace?.raw),
+      ...OWNERS.map((part) => dependency(ctx, part).then(ofOwner)),
+    ]);
   },
 });
 

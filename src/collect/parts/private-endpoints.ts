@@ -1,5 +1,5 @@
-// The private endpoints of the workspace (after the workspace) and of its storage, registry and key
-// vault (as soon as each of those is read), one GET each.
+// The private endpoints of the workspace (after the workspace; a project's are its hub's) and of its
+// storage, registry and key vault (as soon as each of those is read), one GET each.
 
 import type { RawResource } from "../../snapshot/types.js";
 import { endpointIdsOf, type ReadContext } from "./context.js";
@@ -14,7 +14,10 @@ export default definePart({
   read: async (ctx) => {
     const readAll = (owner: RawResource | undefined) =>
       Promise.all(endpointIdsOf(owner).map((id) => readEndpoint(ctx, id)));
-    await Promise.all([readAll(ctx.workspace.raw), ...OWNERS.map((part) => dependency(ctx, part).then(readAll))]);
+    await Promise.all([
+      readAll(ctx.settingsWorkspace?.raw),
+      ...OWNERS.map((part) => dependency(ctx, part).then(readAll)),
+    ]);
   },
 });
 

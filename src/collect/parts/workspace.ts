@@ -1,11 +1,17 @@
 // The workspace, read first: without it there is nothing to audit, so a failure ends the run (exit 2)
 // with one line that says what to fix. Without --resource-group, one list finds its resource group.
+// A Foundry project (kind Project) is then joined by its hub, one more GET: the hub's storage, key
+// vault, registry, image-build compute, managed network, endpoints and computes are the project's
+// (learn.microsoft.com/azure/machine-learning/concept-hub-workspace). A hub that cannot be read is a
+// failed read, not the end of the run: what the project inherits is then undecided.
 
 import { PreflightError } from "../../core/errors.js";
 import { parseResourceId } from "../../snapshot/ids.js";
+import { hubIdOfProject } from "../../snapshot/model.js";
 import type { CollectionError } from "../../snapshot/types.js";
 import type { ArmReader } from "../arm.js";
-import { propertiesOf } from "./context.js";
+import type { ReadOneResult } from "../shared-reads.js";
+import { parseRef, propertiesOf, type ParsedRef, type ReadContext, type WorkspaceRead } from "./context.js";
 import { definePart } from "./define.js";
 
 export default definePart({
@@ -16,14 +22,43 @@ export default definePart({
     const resourceGroup =
       ctx.options.workspace.resourceGroup ?? (await findResourceGroup(reader, subscriptionId, name));
     const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${name}`;
-    const result = await reader.readOne("workspace", "workspace get", id, () =>
-      reader.clientsFor(subscriptionId).ml.workspaces.get(resourceGroup, name),
-    );
+    const result = await getWorkspace(ctx, { id, subscriptionId, resourceGroup, name });
     if (!result.ok) throw workspaceFailure(result.error, id);
     const raw = ctx.keep(result.body);
-    ctx.workspace = { id, subscriptionId, resourceGroup, name, raw, properties: propertiesOf(raw) };
+    const workspace: WorkspaceRead = { id, subscriptionId, resourceGroup, name, raw, properties: propertiesOf(raw) };
+    const hubId = hubIdOfProject(raw);
+    const hubRef = hubId ? parseRef(hubId) : undefined;
+    if (hubId && !hubRef)
+      ctx.fail({
+        part: "workspace",
+        resourceId: hubId,
+        operation: "workspace get",
+        message: `"${hubId}" is not an ARM resource ID`,
+      });
+    if (hubRef) workspace.hub = { ref: hubRef, read: await readHub(ctx, hubRef) };
+    ctx.workspace = workspace;
   },
 });
+
+/** One workspace GET; in a fleet, once for the run however many audits ask (a hub and its projects). */
+function getWorkspace(ctx: ReadContext, ref: ParsedRef): Promise<ReadOneResult> {
+  const read = () =>
+    ctx.reader.readOne("workspace", "workspace get", ref.id, () =>
+      ctx.reader.clientsFor(ref.subscriptionId).ml.workspaces.get(ref.resourceGroup, ref.name),
+    );
+  return ctx.shared ? ctx.shared.workspace(ref.id, read) : read();
+}
+
+/** A project's hub, kept beside the project; a failed read is recorded and leaves it undefined. */
+async function readHub(ctx: ReadContext, ref: ParsedRef): Promise<WorkspaceRead | undefined> {
+  const result = await getWorkspace(ctx, ref);
+  if (!result.ok) {
+    ctx.fail(result.error);
+    return undefined;
+  }
+  const raw = ctx.keep(result.body);
+  return { ...ref, raw, properties: propertiesOf(raw) };
+}
 
 async function findResourceGroup(reader: ArmReader, subscriptionId: string, name: string): Promise<string> {
   const listId = `/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/workspaces`;

@@ -3,7 +3,16 @@
 
 import { rulesFromNsg, type NsgRule } from "../../net/index.js";
 import { idKey, nameOf } from "../../snapshot/ids.js";
-import { asString, computeView, eqi, isGpuVmSize, routeTableView, storageAccessView } from "../../snapshot/model.js";
+import {
+  asString,
+  computeView,
+  eqi,
+  isGpuVmSize,
+  routeTableView,
+  settingsTarget,
+  storageAccessView,
+  virtualNetworkView,
+} from "../../snapshot/model.js";
 import type { RawResource, Snapshot } from "../../snapshot/types.js";
 import type { RootCause } from "../root-causes.js";
 import type { ReportFinding } from "../types.js";
@@ -29,7 +38,8 @@ export function candidatesFor(context: CandidateContext): Candidate[] {
     case "stale-keys":
       return [
         {
-          commands: [{ kind: "sync-keys", workspaceId: context.snapshot.target.workspaceId }],
+          // A project's keys are its hub's: the hub's storage and registry.
+          commands: [{ kind: "sync-keys", workspaceId: settingsTarget(context.snapshot.target).workspaceId }],
           why: "the workspace re-reads the current keys",
         },
       ];
@@ -225,8 +235,10 @@ type FindingPlanner = (context: CandidateContext, finding: ReportFinding) => Can
 
 const FINDING_PLANNERS: Record<string, FindingPlanner> = {
   "acr-vnet-image-build/image-build-compute-unset": imageBuildCompute,
+  "acr-vnet-image-build/image-build-compute-missing": imageBuildCompute,
   "acr-vnet-image-build/image-build-compute-wrong-type": imageBuildCompute,
   "acr-vnet-image-build/image-build-compute-state-unknown": imageBuildCompute,
+  "acr-vnet-image-build/image-build-compute-gpu": imageBuildCompute,
   "private-dns/zone-not-linked": (context) => {
     const links = context.findings.flatMap(({ finding }) => {
       const vnet = finding.evidence.vnet;
@@ -239,7 +251,7 @@ const FINDING_PLANNERS: Record<string, FindingPlanner> = {
       name: linkName(context.snapshot, zoneId, vnetId),
     }));
     return commands.length > 0
-      ? [{ commands, why: "links the zone to the VNets that hold compute, registration off" }]
+      ? [{ commands, why: "links the zone to the VNet that resolves for the computes, registration off" }]
       : [];
   },
   "trusted-access/storage-blocked": (context, finding) => {
@@ -282,7 +294,14 @@ const FINDING_PLANNERS: Record<string, FindingPlanner> = {
       const storage = byId(context.snapshot, dependency);
       // A VNet rule admits through the public endpoint only: with public access off it takes a private endpoint.
       if (!storage || !/\/storageAccounts\//i.test(dependency) || storageAccessView(storage).publicDisabled) continue;
-      commands.push({ kind: "subnet-service-endpoints", subnetId: subnet, services: ["Microsoft.Storage"] });
+      // `--service-endpoints` replaces the list: keep what the subnet has, a storage endpoint included.
+      const services = subnetServiceEndpoints(context.snapshot, subnet);
+      const hasStorage = services.some((service) => /^Microsoft\.Storage(\.Global)?$/i.test(service));
+      commands.push({
+        kind: "subnet-service-endpoints",
+        subnetId: subnet,
+        services: hasStorage ? services : [...services, "Microsoft.Storage"],
+      });
       commands.push({ kind: "storage-subnet-rule", storageId: dependency, subnetId: subnet });
     }
     const distinct = [...new Map(commands.map((command) => [JSON.stringify(command), command])).values()];
@@ -295,7 +314,45 @@ const FINDING_PLANNERS: Record<string, FindingPlanner> = {
         ]
       : [];
   },
+  "subnet-colocation/service-endpoint-missing": (context) => {
+    const gaps = context.findings.flatMap(({ finding }) => {
+      const gap = finding.evidence.serviceEndpointGap as { subnetId?: unknown; wanted?: unknown } | undefined;
+      return typeof gap?.subnetId === "string" && Array.isArray(gap.wanted)
+        ? [{ subnetId: gap.subnetId, wanted: gap.wanted.map(String) }]
+        : [];
+    });
+    // One update per subnet, naming every endpoint any finding wants there.
+    const bySubnet = new Map<string, { subnetId: string; services: string[] }>();
+    for (const gap of gaps) {
+      const entry = bySubnet.get(idKey(gap.subnetId)) ?? { subnetId: gap.subnetId, services: [] };
+      for (const service of gap.wanted)
+        if (!entry.services.some((known) => eqi(known, service))) entry.services.push(service);
+      bySubnet.set(idKey(gap.subnetId), entry);
+    }
+    const commands = [...bySubnet.values()].map(({ subnetId, services }): FixCommand => ({
+      kind: "subnet-service-endpoints",
+      subnetId,
+      services,
+    }));
+    return commands.length > 0
+      ? [
+          {
+            commands,
+            why: "gives the compute subnet the service endpoint its virtual-network rule needs; its other endpoints stay",
+          },
+        ]
+      : [];
+  },
 };
+
+/** The service endpoints a subnet has now, as its VNet in the snapshot lists them. */
+function subnetServiceEndpoints(snapshot: Snapshot, subnetId: string): string[] {
+  const vnet = byId(snapshot, subnetId.split(/\/subnets\//i)[0] ?? "");
+  const subnet = vnet
+    ? virtualNetworkView(vnet).subnets.find((candidate) => idKey(candidate.id) === idKey(subnetId))
+    : undefined;
+  return subnet?.serviceEndpoints.map((endpoint) => endpoint.service) ?? [];
+}
 
 /** A link name no link of the zone has yet. */
 function linkName(snapshot: Snapshot, zoneId: string, vnetId: string): string {
@@ -312,9 +369,12 @@ function linkName(snapshot: Snapshot, zoneId: string, vnetId: string): string {
   return name;
 }
 
-/** The workspace's healthy CPU clusters in a VNet, each a candidate (the proof keeps the one that reaches both). */
+/**
+ * The workspace's healthy CPU clusters in a VNet, each a candidate (the proof keeps the one that reaches
+ * both). A project's image-build compute is its hub's, so the command names the hub.
+ */
 function imageBuildCompute(context: CandidateContext): Candidate[] {
-  const workspaceId = context.snapshot.target.workspaceId;
+  const workspaceId = settingsTarget(context.snapshot.target).workspaceId;
   const prefix = `${idKey(workspaceId)}/computes/`;
   return context.snapshot.resources
     .filter((resource) => typeof resource.id === "string" && idKey(resource.id).startsWith(prefix))
@@ -324,7 +384,9 @@ function imageBuildCompute(context: CandidateContext): Candidate[] {
         eqi(compute.computeType, "AmlCompute") &&
         eqi(compute.provisioningState, "Succeeded") &&
         compute.subnetId !== undefined &&
-        !isGpuVmSize(compute.vmSize ?? ""),
+        // Without a vmSize the check cannot tell a CPU SKU, so such a cluster would not turn it green.
+        compute.vmSize !== undefined &&
+        !isGpuVmSize(compute.vmSize),
     )
     .map((compute) => ({
       commands: [{ kind: "image-build-compute" as const, workspaceId, compute: compute.name }],

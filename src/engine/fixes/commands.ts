@@ -31,6 +31,7 @@ export type FixCommand =
   | { kind: "registry-trusted-services"; registryId: string }
   | { kind: "registry-premium"; registryId: string }
   | { kind: "registry-quarantine-off"; registryId: string }
+  /** `services` is the subnet's whole list afterwards: `--service-endpoints` replaces the list. */
   | { kind: "subnet-service-endpoints"; subnetId: string; services: string[] }
   | { kind: "storage-subnet-rule"; storageId: string; subnetId: string }
   | { kind: "endpoint-connection-approve"; connectionId: string }
@@ -230,13 +231,15 @@ const APPLY: Appliers = {
     if (!subnet) return;
     const properties = propertiesOf(subnet);
     const existing = Array.isArray(properties.serviceEndpoints) ? (properties.serviceEndpoints as unknown[]) : [];
-    const named = new Set(existing.map((entry) => (asString(record(entry)?.service) ?? "").toLowerCase()));
-    properties.serviceEndpoints = [
-      ...existing,
-      ...command.services
-        .filter((service) => !named.has(service.toLowerCase()))
-        .map((service) => ({ service, locations: ["*"], provisioningState: "Succeeded" })),
-    ];
+    // The list is replaced, as `--service-endpoints` does: an endpoint it does not name is removed.
+    properties.serviceEndpoints = command.services.map(
+      (service) =>
+        existing.find((entry) => (asString(record(entry)?.service) ?? "").toLowerCase() === service.toLowerCase()) ?? {
+          service,
+          locations: ["*"],
+          provisioningState: "Succeeded",
+        },
+    );
   },
   "storage-subnet-rule": (patch, command) => {
     const storage = patch.edit(command.storageId);

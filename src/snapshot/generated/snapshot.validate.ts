@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://aml-preflight.dev/schema/snapshot-1.json","title":"aml-preflight snapshot","description":"What `preflight collect` read from Azure Resource Manager: raw ARM resource bodies (secret fields redacted), the outcome of key comparison, and every failed read. Holds no key, password, token or hash of one.","type":"object","required":["schemaVersion","tool","collectedAt","durationMs","target","parts","apiVersions","resources","privateEndpointTypes","requests","errors"],"properties":{"schemaVersion":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"type":"string"},"version":{"type":"string"}}},"collectedAt":{"type":"string","format":"date-time"},"durationMs":{"type":"number","minimum":0},"target":{"type":"object","required":["workspaceId","subscriptionId","resourceGroup","workspace"],"properties":{"workspaceId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"workspace":{"type":"string"},"location":{"type":"string"}}},"parts":{"type":"array","items":{"enum":["workspace","storage","registry","keyVault","computes","privateEndpoints","virtualNetworks","networkSecurityGroups","privateEndpointTypes","keys","routeTables","privateDns","diagnose"]}},"apiVersions":{"type":"object","additionalProperties":{"type":"string"}},"resources":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}},"privateEndpointTypes":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"keys":{"type":"object","required":["storage","registry"],"properties":{"storage":{"$ref":"#/definitions/keyComparison"},"registry":{"$ref":"#/definitions/keyComparison"}}},"diagnose":{"description":"What --diagnose produced: Azure's own workspace diagnose results, or why there are none.","type":"object","required":["requested"],"properties":{"requested":{"type":"boolean"},"results":{"type":"array","items":{"type":"object","required":["category","code","level","message"],"properties":{"category":{"type":"string"},"code":{"type":"string"},"level":{"type":"string"},"message":{"type":"string"}}}},"error":{"type":"object"}}},"requests":{"type":"integer","minimum":0},"errors":{"type":"array","items":{"type":"object","required":["part","resourceId","operation","message"],"properties":{"part":{"type":"string"},"resourceId":{"type":"string"},"operation":{"type":"string"},"statusCode":{"type":"integer"},"code":{"type":"string"},"message":{"type":"string"},"permission":{"type":"string"},"attempts":{"type":"integer","minimum":2}}}},"retries":{"description":"Reads that succeeded only after retrying (429 throttling, 5xx, a dropped connection).","type":"array","items":{"type":"object","required":["resourceId","operation","attempts","statuses"],"properties":{"resourceId":{"type":"string"},"operation":{"type":"string"},"attempts":{"type":"integer","minimum":2},"statuses":{"type":"array","items":{"type":"integer","minimum":0}}}}}},"definitions":{"keyComparison":{"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"failedOperation":{"type":"string"},"statusCode":{"type":"integer"},"permission":{"type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://aml-preflight.dev/schema/snapshot-1.json","title":"aml-preflight snapshot","description":"What `preflight collect` read from Azure Resource Manager: raw ARM resource bodies (secret fields redacted), the outcome of key comparison, and every failed read. Holds no key, password, token or hash of one.","type":"object","required":["schemaVersion","tool","collectedAt","durationMs","target","parts","apiVersions","resources","privateEndpointTypes","requests","errors"],"properties":{"schemaVersion":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"type":"string"},"version":{"type":"string"}}},"collectedAt":{"type":"string","format":"date-time"},"durationMs":{"type":"number","minimum":0},"target":{"type":"object","required":["workspaceId","subscriptionId","resourceGroup","workspace"],"properties":{"workspaceId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"workspace":{"type":"string"},"location":{"type":"string"},"hub":{"description":"A Foundry project's hub (properties.hubResourceId), whose dependencies, network and computes the project inherits.","type":"object","required":["id","name","subscriptionId","resourceGroup"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"}}}}},"parts":{"type":"array","items":{"enum":["workspace","storage","registry","keyVault","computes","privateEndpoints","virtualNetworks","networkSecurityGroups","privateEndpointTypes","keys","routeTables","privateDns","dnsForwarders","diagnose"]}},"apiVersions":{"type":"object","additionalProperties":{"type":"string"}},"resources":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}},"privateEndpointTypes":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"keys":{"type":"object","required":["storage","registry"],"properties":{"storage":{"$ref":"#/definitions/keyComparison"},"registry":{"$ref":"#/definitions/keyComparison"}}},"diagnose":{"description":"What --diagnose produced: Azure's own workspace diagnose results, or why there are none.","type":"object","required":["requested"],"properties":{"requested":{"type":"boolean"},"results":{"type":"array","items":{"type":"object","required":["category","code","level","message"],"properties":{"category":{"type":"string"},"code":{"type":"string"},"level":{"type":"string"},"message":{"type":"string"}}}},"error":{"type":"object"}}},"requests":{"type":"integer","minimum":0},"errors":{"type":"array","items":{"type":"object","required":["part","resourceId","operation","message"],"properties":{"part":{"type":"string"},"resourceId":{"type":"string"},"operation":{"type":"string"},"statusCode":{"type":"integer"},"code":{"type":"string"},"message":{"type":"string"},"permission":{"type":"string"},"attempts":{"type":"integer","minimum":2}}}},"retries":{"description":"Reads that succeeded only after retrying (429 throttling, 5xx, a dropped connection).","type":"array","items":{"type":"object","required":["resourceId","operation","attempts","statuses"],"properties":{"resourceId":{"type":"string"},"operation":{"type":"string"},"attempts":{"type":"integer","minimum":2},"statuses":{"type":"array","items":{"type":"integer","minimum":0}}}}}},"definitions":{"keyComparison":{"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"failedOperation":{"type":"string"},"statusCode":{"type":"integer"},"permission":{"type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}}}};
 const schema12 = {"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"failedOperation":{"type":"string"},"statusCode":{"type":"integer"},"permission":{"type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}};
 const func2 = Object.prototype.hasOwnProperty;
 
@@ -187,6 +187,81 @@ var valid2 = _errs22 === errors;
 else {
 var valid2 = true;
 }
+if(valid2){
+if(data6.hub !== undefined){
+let data12 = data6.hub;
+const _errs24 = errors;
+if(errors === _errs24){
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+let missing3;
+if(((((data12.id === undefined) && (missing3 = "id")) || ((data12.name === undefined) && (missing3 = "name"))) || ((data12.subscriptionId === undefined) && (missing3 = "subscriptionId"))) || ((data12.resourceGroup === undefined) && (missing3 = "resourceGroup"))){
+validate10.errors = [{instancePath:instancePath+"/target/hub",schemaPath:"#/properties/target/properties/hub/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+return false;
+}
+else {
+if(data12.id !== undefined){
+const _errs26 = errors;
+if(typeof data12.id !== "string"){
+validate10.errors = [{instancePath:instancePath+"/target/hub/id",schemaPath:"#/properties/target/properties/hub/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs26 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data12.name !== undefined){
+const _errs28 = errors;
+if(typeof data12.name !== "string"){
+validate10.errors = [{instancePath:instancePath+"/target/hub/name",schemaPath:"#/properties/target/properties/hub/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs28 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data12.subscriptionId !== undefined){
+const _errs30 = errors;
+if(typeof data12.subscriptionId !== "string"){
+validate10.errors = [{instancePath:instancePath+"/target/hub/subscriptionId",schemaPath:"#/properties/target/properties/hub/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs30 === errors;
+}
+else {
+var valid3 = true;
+}
+if(valid3){
+if(data12.resourceGroup !== undefined){
+const _errs32 = errors;
+if(typeof data12.resourceGroup !== "string"){
+validate10.errors = [{instancePath:instancePath+"/target/hub/resourceGroup",schemaPath:"#/properties/target/properties/hub/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid3 = _errs32 === errors;
+}
+else {
+var valid3 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/target/hub",schemaPath:"#/properties/target/properties/hub/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid2 = _errs24 === errors;
+}
+else {
+var valid2 = true;
+}
+}
 }
 }
 }
@@ -205,21 +280,21 @@ var valid0 = true;
 }
 if(valid0){
 if(data.parts !== undefined){
-let data12 = data.parts;
-const _errs24 = errors;
-if(errors === _errs24){
-if(Array.isArray(data12)){
-var valid3 = true;
-const len0 = data12.length;
+let data17 = data.parts;
+const _errs34 = errors;
+if(errors === _errs34){
+if(Array.isArray(data17)){
+var valid4 = true;
+const len0 = data17.length;
 for(let i0=0; i0<len0; i0++){
-let data13 = data12[i0];
-const _errs26 = errors;
-if(!(((((((((((((data13 === "workspace") || (data13 === "storage")) || (data13 === "registry")) || (data13 === "keyVault")) || (data13 === "computes")) || (data13 === "privateEndpoints")) || (data13 === "virtualNetworks")) || (data13 === "networkSecurityGroups")) || (data13 === "privateEndpointTypes")) || (data13 === "keys")) || (data13 === "routeTables")) || (data13 === "privateDns")) || (data13 === "diagnose"))){
+let data18 = data17[i0];
+const _errs36 = errors;
+if(!((((((((((((((data18 === "workspace") || (data18 === "storage")) || (data18 === "registry")) || (data18 === "keyVault")) || (data18 === "computes")) || (data18 === "privateEndpoints")) || (data18 === "virtualNetworks")) || (data18 === "networkSecurityGroups")) || (data18 === "privateEndpointTypes")) || (data18 === "keys")) || (data18 === "routeTables")) || (data18 === "privateDns")) || (data18 === "dnsForwarders")) || (data18 === "diagnose"))){
 validate10.errors = [{instancePath:instancePath+"/parts/" + i0,schemaPath:"#/properties/parts/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.parts.items.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid3 = _errs26 === errors;
-if(!valid3){
+var valid4 = _errs36 === errors;
+if(!valid4){
 break;
 }
 }
@@ -229,25 +304,25 @@ validate10.errors = [{instancePath:instancePath+"/parts",schemaPath:"#/propertie
 return false;
 }
 }
-var valid0 = _errs24 === errors;
+var valid0 = _errs34 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.apiVersions !== undefined){
-let data14 = data.apiVersions;
-const _errs27 = errors;
-if(errors === _errs27){
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key0 in data14){
-const _errs30 = errors;
-if(typeof data14[key0] !== "string"){
+let data19 = data.apiVersions;
+const _errs37 = errors;
+if(errors === _errs37){
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key0 in data19){
+const _errs40 = errors;
+if(typeof data19[key0] !== "string"){
 validate10.errors = [{instancePath:instancePath+"/apiVersions/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/apiVersions/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid4 = _errs30 === errors;
-if(!valid4){
+var valid5 = _errs40 === errors;
+if(!valid5){
 break;
 }
 }
@@ -257,32 +332,32 @@ validate10.errors = [{instancePath:instancePath+"/apiVersions",schemaPath:"#/pro
 return false;
 }
 }
-var valid0 = _errs27 === errors;
+var valid0 = _errs37 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.resources !== undefined){
-let data16 = data.resources;
-const _errs32 = errors;
-if(errors === _errs32){
-if(Array.isArray(data16)){
-var valid5 = true;
-const len1 = data16.length;
+let data21 = data.resources;
+const _errs42 = errors;
+if(errors === _errs42){
+if(Array.isArray(data21)){
+var valid6 = true;
+const len1 = data21.length;
 for(let i1=0; i1<len1; i1++){
-let data17 = data16[i1];
-const _errs34 = errors;
-if(errors === _errs34){
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-let missing3;
-if((data17.id === undefined) && (missing3 = "id")){
-validate10.errors = [{instancePath:instancePath+"/resources/" + i1,schemaPath:"#/properties/resources/items/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+let data22 = data21[i1];
+const _errs44 = errors;
+if(errors === _errs44){
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+let missing4;
+if((data22.id === undefined) && (missing4 = "id")){
+validate10.errors = [{instancePath:instancePath+"/resources/" + i1,schemaPath:"#/properties/resources/items/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
 return false;
 }
 else {
-if(data17.id !== undefined){
-if(typeof data17.id !== "string"){
+if(data22.id !== undefined){
+if(typeof data22.id !== "string"){
 validate10.errors = [{instancePath:instancePath+"/resources/" + i1+"/id",schemaPath:"#/properties/resources/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
@@ -294,8 +369,8 @@ validate10.errors = [{instancePath:instancePath+"/resources/" + i1,schemaPath:"#
 return false;
 }
 }
-var valid5 = _errs34 === errors;
-if(!valid5){
+var valid6 = _errs44 === errors;
+if(!valid6){
 break;
 }
 }
@@ -305,32 +380,32 @@ validate10.errors = [{instancePath:instancePath+"/resources",schemaPath:"#/prope
 return false;
 }
 }
-var valid0 = _errs32 === errors;
+var valid0 = _errs42 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.privateEndpointTypes !== undefined){
-let data19 = data.privateEndpointTypes;
-const _errs38 = errors;
-if(errors === _errs38){
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key1 in data19){
-let data20 = data19[key1];
-const _errs41 = errors;
-if(errors === _errs41){
-if(Array.isArray(data20)){
-var valid8 = true;
-const len2 = data20.length;
+let data24 = data.privateEndpointTypes;
+const _errs48 = errors;
+if(errors === _errs48){
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key1 in data24){
+let data25 = data24[key1];
+const _errs51 = errors;
+if(errors === _errs51){
+if(Array.isArray(data25)){
+var valid9 = true;
+const len2 = data25.length;
 for(let i2=0; i2<len2; i2++){
-const _errs43 = errors;
-if(typeof data20[i2] !== "string"){
+const _errs53 = errors;
+if(typeof data25[i2] !== "string"){
 validate10.errors = [{instancePath:instancePath+"/privateEndpointTypes/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/privateEndpointTypes/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid8 = _errs43 === errors;
-if(!valid8){
+var valid9 = _errs53 === errors;
+if(!valid9){
 break;
 }
 }
@@ -340,8 +415,8 @@ validate10.errors = [{instancePath:instancePath+"/privateEndpointTypes/" + key1.
 return false;
 }
 }
-var valid7 = _errs41 === errors;
-if(!valid7){
+var valid8 = _errs51 === errors;
+if(!valid8){
 break;
 }
 }
@@ -351,94 +426,94 @@ validate10.errors = [{instancePath:instancePath+"/privateEndpointTypes",schemaPa
 return false;
 }
 }
-var valid0 = _errs38 === errors;
+var valid0 = _errs48 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.keys !== undefined){
-let data22 = data.keys;
-const _errs45 = errors;
-if(errors === _errs45){
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-let missing4;
-if(((data22.storage === undefined) && (missing4 = "storage")) || ((data22.registry === undefined) && (missing4 = "registry"))){
-validate10.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
-return false;
-}
-else {
-if(data22.storage !== undefined){
-let data23 = data22.storage;
-const _errs47 = errors;
-const _errs48 = errors;
-if(errors === _errs48){
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+let data27 = data.keys;
+const _errs55 = errors;
+if(errors === _errs55){
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 let missing5;
-if((data23.outcome === undefined) && (missing5 = "outcome")){
-validate10.errors = [{instancePath:instancePath+"/keys/storage",schemaPath:"#/definitions/keyComparison/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
+if(((data27.storage === undefined) && (missing5 = "storage")) || ((data27.registry === undefined) && (missing5 = "registry"))){
+validate10.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties/keys/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
 return false;
 }
 else {
-const _errs50 = errors;
-for(const key2 in data23){
+if(data27.storage !== undefined){
+let data28 = data27.storage;
+const _errs57 = errors;
+const _errs58 = errors;
+if(errors === _errs58){
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+let missing6;
+if((data28.outcome === undefined) && (missing6 = "outcome")){
+validate10.errors = [{instancePath:instancePath+"/keys/storage",schemaPath:"#/definitions/keyComparison/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
+return false;
+}
+else {
+const _errs60 = errors;
+for(const key2 in data28){
 if(!(func2.call(schema12.properties, key2))){
 validate10.errors = [{instancePath:instancePath+"/keys/storage",schemaPath:"#/definitions/keyComparison/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs50 === errors){
-if(data23.outcome !== undefined){
-let data24 = data23.outcome;
-const _errs51 = errors;
-if(!((((data24 === "match") || (data24 === "mismatch")) || (data24 === "not-applicable")) || (data24 === "unknown"))){
+if(_errs60 === errors){
+if(data28.outcome !== undefined){
+let data29 = data28.outcome;
+const _errs61 = errors;
+if(!((((data29 === "match") || (data29 === "mismatch")) || (data29 === "not-applicable")) || (data29 === "unknown"))){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/outcome",schemaPath:"#/definitions/keyComparison/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema12.properties.outcome.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid11 = _errs51 === errors;
+var valid12 = _errs61 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.resourceId !== undefined){
-const _errs52 = errors;
-if(typeof data23.resourceId !== "string"){
+if(valid12){
+if(data28.resourceId !== undefined){
+const _errs62 = errors;
+if(typeof data28.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/resourceId",schemaPath:"#/definitions/keyComparison/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid11 = _errs52 === errors;
+var valid12 = _errs62 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.matchedName !== undefined){
-const _errs54 = errors;
-if(typeof data23.matchedName !== "string"){
+if(valid12){
+if(data28.matchedName !== undefined){
+const _errs64 = errors;
+if(typeof data28.matchedName !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/matchedName",schemaPath:"#/definitions/keyComparison/properties/matchedName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid11 = _errs54 === errors;
+var valid12 = _errs64 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.keyCreationTimes !== undefined){
-let data27 = data23.keyCreationTimes;
-const _errs56 = errors;
-if(errors === _errs56){
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key3 in data27){
-const _errs59 = errors;
-if(typeof data27[key3] !== "string"){
+if(valid12){
+if(data28.keyCreationTimes !== undefined){
+let data32 = data28.keyCreationTimes;
+const _errs66 = errors;
+if(errors === _errs66){
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+for(const key3 in data32){
+const _errs69 = errors;
+if(typeof data32[key3] !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/keyCreationTimes/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/keyComparison/properties/keyCreationTimes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid12 = _errs59 === errors;
-if(!valid12){
+var valid13 = _errs69 === errors;
+if(!valid13){
 break;
 }
 }
@@ -448,71 +523,71 @@ validate10.errors = [{instancePath:instancePath+"/keys/storage/keyCreationTimes"
 return false;
 }
 }
-var valid11 = _errs56 === errors;
+var valid12 = _errs66 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.reason !== undefined){
-const _errs61 = errors;
-if(typeof data23.reason !== "string"){
+if(valid12){
+if(data28.reason !== undefined){
+const _errs71 = errors;
+if(typeof data28.reason !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/reason",schemaPath:"#/definitions/keyComparison/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid11 = _errs61 === errors;
+var valid12 = _errs71 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.failedOperation !== undefined){
-const _errs63 = errors;
-if(typeof data23.failedOperation !== "string"){
+if(valid12){
+if(data28.failedOperation !== undefined){
+const _errs73 = errors;
+if(typeof data28.failedOperation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/failedOperation",schemaPath:"#/definitions/keyComparison/properties/failedOperation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid11 = _errs63 === errors;
+var valid12 = _errs73 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.statusCode !== undefined){
-let data31 = data23.statusCode;
-const _errs65 = errors;
-if(!((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31)))){
+if(valid12){
+if(data28.statusCode !== undefined){
+let data36 = data28.statusCode;
+const _errs75 = errors;
+if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/statusCode",schemaPath:"#/definitions/keyComparison/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid11 = _errs65 === errors;
+var valid12 = _errs75 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.permission !== undefined){
-const _errs67 = errors;
-if(typeof data23.permission !== "string"){
+if(valid12){
+if(data28.permission !== undefined){
+const _errs77 = errors;
+if(typeof data28.permission !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/permission",schemaPath:"#/definitions/keyComparison/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid11 = _errs67 === errors;
+var valid12 = _errs77 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
-if(valid11){
-if(data23.cachedCredentials !== undefined){
-const _errs69 = errors;
-if(typeof data23.cachedCredentials !== "boolean"){
+if(valid12){
+if(data28.cachedCredentials !== undefined){
+const _errs79 = errors;
+if(typeof data28.cachedCredentials !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/cachedCredentials",schemaPath:"#/definitions/keyComparison/properties/cachedCredentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid11 = _errs69 === errors;
+var valid12 = _errs79 === errors;
 }
 else {
-var valid11 = true;
+var valid12 = true;
 }
 }
 }
@@ -530,83 +605,83 @@ validate10.errors = [{instancePath:instancePath+"/keys/storage",schemaPath:"#/de
 return false;
 }
 }
-var valid9 = _errs47 === errors;
+var valid10 = _errs57 === errors;
 }
 else {
-var valid9 = true;
+var valid10 = true;
 }
-if(valid9){
-if(data22.registry !== undefined){
-let data34 = data22.registry;
-const _errs71 = errors;
-const _errs72 = errors;
-if(errors === _errs72){
-if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
-let missing6;
-if((data34.outcome === undefined) && (missing6 = "outcome")){
-validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/definitions/keyComparison/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
+if(valid10){
+if(data27.registry !== undefined){
+let data39 = data27.registry;
+const _errs81 = errors;
+const _errs82 = errors;
+if(errors === _errs82){
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+let missing7;
+if((data39.outcome === undefined) && (missing7 = "outcome")){
+validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/definitions/keyComparison/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
 return false;
 }
 else {
-const _errs74 = errors;
-for(const key4 in data34){
+const _errs84 = errors;
+for(const key4 in data39){
 if(!(func2.call(schema12.properties, key4))){
 validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/definitions/keyComparison/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs74 === errors){
-if(data34.outcome !== undefined){
-let data35 = data34.outcome;
-const _errs75 = errors;
-if(!((((data35 === "match") || (data35 === "mismatch")) || (data35 === "not-applicable")) || (data35 === "unknown"))){
+if(_errs84 === errors){
+if(data39.outcome !== undefined){
+let data40 = data39.outcome;
+const _errs85 = errors;
+if(!((((data40 === "match") || (data40 === "mismatch")) || (data40 === "not-applicable")) || (data40 === "unknown"))){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/outcome",schemaPath:"#/definitions/keyComparison/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema12.properties.outcome.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid14 = _errs75 === errors;
+var valid15 = _errs85 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.resourceId !== undefined){
-const _errs76 = errors;
-if(typeof data34.resourceId !== "string"){
+if(valid15){
+if(data39.resourceId !== undefined){
+const _errs86 = errors;
+if(typeof data39.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/resourceId",schemaPath:"#/definitions/keyComparison/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs76 === errors;
+var valid15 = _errs86 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.matchedName !== undefined){
-const _errs78 = errors;
-if(typeof data34.matchedName !== "string"){
+if(valid15){
+if(data39.matchedName !== undefined){
+const _errs88 = errors;
+if(typeof data39.matchedName !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/matchedName",schemaPath:"#/definitions/keyComparison/properties/matchedName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs78 === errors;
+var valid15 = _errs88 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.keyCreationTimes !== undefined){
-let data38 = data34.keyCreationTimes;
-const _errs80 = errors;
-if(errors === _errs80){
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key5 in data38){
-const _errs83 = errors;
-if(typeof data38[key5] !== "string"){
+if(valid15){
+if(data39.keyCreationTimes !== undefined){
+let data43 = data39.keyCreationTimes;
+const _errs90 = errors;
+if(errors === _errs90){
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+for(const key5 in data43){
+const _errs93 = errors;
+if(typeof data43[key5] !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/keyCreationTimes/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/keyComparison/properties/keyCreationTimes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid15 = _errs83 === errors;
-if(!valid15){
+var valid16 = _errs93 === errors;
+if(!valid16){
 break;
 }
 }
@@ -616,71 +691,71 @@ validate10.errors = [{instancePath:instancePath+"/keys/registry/keyCreationTimes
 return false;
 }
 }
-var valid14 = _errs80 === errors;
+var valid15 = _errs90 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.reason !== undefined){
-const _errs85 = errors;
-if(typeof data34.reason !== "string"){
+if(valid15){
+if(data39.reason !== undefined){
+const _errs95 = errors;
+if(typeof data39.reason !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/reason",schemaPath:"#/definitions/keyComparison/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs85 === errors;
+var valid15 = _errs95 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.failedOperation !== undefined){
-const _errs87 = errors;
-if(typeof data34.failedOperation !== "string"){
+if(valid15){
+if(data39.failedOperation !== undefined){
+const _errs97 = errors;
+if(typeof data39.failedOperation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/failedOperation",schemaPath:"#/definitions/keyComparison/properties/failedOperation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs87 === errors;
+var valid15 = _errs97 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.statusCode !== undefined){
-let data42 = data34.statusCode;
-const _errs89 = errors;
-if(!((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42)))){
+if(valid15){
+if(data39.statusCode !== undefined){
+let data47 = data39.statusCode;
+const _errs99 = errors;
+if(!((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47)))){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/statusCode",schemaPath:"#/definitions/keyComparison/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid14 = _errs89 === errors;
+var valid15 = _errs99 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.permission !== undefined){
-const _errs91 = errors;
-if(typeof data34.permission !== "string"){
+if(valid15){
+if(data39.permission !== undefined){
+const _errs101 = errors;
+if(typeof data39.permission !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/permission",schemaPath:"#/definitions/keyComparison/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid14 = _errs91 === errors;
+var valid15 = _errs101 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
-if(valid14){
-if(data34.cachedCredentials !== undefined){
-const _errs93 = errors;
-if(typeof data34.cachedCredentials !== "boolean"){
+if(valid15){
+if(data39.cachedCredentials !== undefined){
+const _errs103 = errors;
+if(typeof data39.cachedCredentials !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/cachedCredentials",schemaPath:"#/definitions/keyComparison/properties/cachedCredentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid14 = _errs93 === errors;
+var valid15 = _errs103 === errors;
 }
 else {
-var valid14 = true;
+var valid15 = true;
 }
 }
 }
@@ -698,10 +773,10 @@ validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/d
 return false;
 }
 }
-var valid9 = _errs71 === errors;
+var valid10 = _errs81 === errors;
 }
 else {
-var valid9 = true;
+var valid10 = true;
 }
 }
 }
@@ -711,99 +786,99 @@ validate10.errors = [{instancePath:instancePath+"/keys",schemaPath:"#/properties
 return false;
 }
 }
-var valid0 = _errs45 === errors;
+var valid0 = _errs55 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.diagnose !== undefined){
-let data45 = data.diagnose;
-const _errs95 = errors;
-if(errors === _errs95){
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-let missing7;
-if((data45.requested === undefined) && (missing7 = "requested")){
-validate10.errors = [{instancePath:instancePath+"/diagnose",schemaPath:"#/properties/diagnose/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
+let data50 = data.diagnose;
+const _errs105 = errors;
+if(errors === _errs105){
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+let missing8;
+if((data50.requested === undefined) && (missing8 = "requested")){
+validate10.errors = [{instancePath:instancePath+"/diagnose",schemaPath:"#/properties/diagnose/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
 return false;
 }
 else {
-if(data45.requested !== undefined){
-const _errs97 = errors;
-if(typeof data45.requested !== "boolean"){
+if(data50.requested !== undefined){
+const _errs107 = errors;
+if(typeof data50.requested !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/requested",schemaPath:"#/properties/diagnose/properties/requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid16 = _errs97 === errors;
+var valid17 = _errs107 === errors;
 }
 else {
-var valid16 = true;
-}
-if(valid16){
-if(data45.results !== undefined){
-let data47 = data45.results;
-const _errs99 = errors;
-if(errors === _errs99){
-if(Array.isArray(data47)){
 var valid17 = true;
-const len3 = data47.length;
+}
+if(valid17){
+if(data50.results !== undefined){
+let data52 = data50.results;
+const _errs109 = errors;
+if(errors === _errs109){
+if(Array.isArray(data52)){
+var valid18 = true;
+const len3 = data52.length;
 for(let i3=0; i3<len3; i3++){
-let data48 = data47[i3];
-const _errs101 = errors;
-if(errors === _errs101){
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-let missing8;
-if(((((data48.category === undefined) && (missing8 = "category")) || ((data48.code === undefined) && (missing8 = "code"))) || ((data48.level === undefined) && (missing8 = "level"))) || ((data48.message === undefined) && (missing8 = "message"))){
-validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3,schemaPath:"#/properties/diagnose/properties/results/items/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
+let data53 = data52[i3];
+const _errs111 = errors;
+if(errors === _errs111){
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+let missing9;
+if(((((data53.category === undefined) && (missing9 = "category")) || ((data53.code === undefined) && (missing9 = "code"))) || ((data53.level === undefined) && (missing9 = "level"))) || ((data53.message === undefined) && (missing9 = "message"))){
+validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3,schemaPath:"#/properties/diagnose/properties/results/items/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
 return false;
 }
 else {
-if(data48.category !== undefined){
-const _errs103 = errors;
-if(typeof data48.category !== "string"){
+if(data53.category !== undefined){
+const _errs113 = errors;
+if(typeof data53.category !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/category",schemaPath:"#/properties/diagnose/properties/results/items/properties/category/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid18 = _errs103 === errors;
+var valid19 = _errs113 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
-if(valid18){
-if(data48.code !== undefined){
-const _errs105 = errors;
-if(typeof data48.code !== "string"){
+if(valid19){
+if(data53.code !== undefined){
+const _errs115 = errors;
+if(typeof data53.code !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/code",schemaPath:"#/properties/diagnose/properties/results/items/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid18 = _errs105 === errors;
+var valid19 = _errs115 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
-if(valid18){
-if(data48.level !== undefined){
-const _errs107 = errors;
-if(typeof data48.level !== "string"){
+if(valid19){
+if(data53.level !== undefined){
+const _errs117 = errors;
+if(typeof data53.level !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/level",schemaPath:"#/properties/diagnose/properties/results/items/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid18 = _errs107 === errors;
+var valid19 = _errs117 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
-if(valid18){
-if(data48.message !== undefined){
-const _errs109 = errors;
-if(typeof data48.message !== "string"){
+if(valid19){
+if(data53.message !== undefined){
+const _errs119 = errors;
+if(typeof data53.message !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/message",schemaPath:"#/properties/diagnose/properties/results/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid18 = _errs109 === errors;
+var valid19 = _errs119 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
 }
 }
@@ -815,8 +890,8 @@ validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3,schema
 return false;
 }
 }
-var valid17 = _errs101 === errors;
-if(!valid17){
+var valid18 = _errs111 === errors;
+if(!valid18){
 break;
 }
 }
@@ -826,23 +901,23 @@ validate10.errors = [{instancePath:instancePath+"/diagnose/results",schemaPath:"
 return false;
 }
 }
-var valid16 = _errs99 === errors;
+var valid17 = _errs109 === errors;
 }
 else {
-var valid16 = true;
+var valid17 = true;
 }
-if(valid16){
-if(data45.error !== undefined){
-let data53 = data45.error;
-const _errs111 = errors;
-if(!(data53 && typeof data53 == "object" && !Array.isArray(data53))){
+if(valid17){
+if(data50.error !== undefined){
+let data58 = data50.error;
+const _errs121 = errors;
+if(!(data58 && typeof data58 == "object" && !Array.isArray(data58))){
 validate10.errors = [{instancePath:instancePath+"/diagnose/error",schemaPath:"#/properties/diagnose/properties/error/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid16 = _errs111 === errors;
+var valid17 = _errs121 === errors;
 }
 else {
-var valid16 = true;
+var valid17 = true;
 }
 }
 }
@@ -853,155 +928,155 @@ validate10.errors = [{instancePath:instancePath+"/diagnose",schemaPath:"#/proper
 return false;
 }
 }
-var valid0 = _errs95 === errors;
+var valid0 = _errs105 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.requests !== undefined){
-let data54 = data.requests;
-const _errs113 = errors;
-if(!((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54)))){
+let data59 = data.requests;
+const _errs123 = errors;
+if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
 validate10.errors = [{instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs113){
-if(typeof data54 == "number"){
-if(data54 < 0 || isNaN(data54)){
+if(errors === _errs123){
+if(typeof data59 == "number"){
+if(data59 < 0 || isNaN(data59)){
 validate10.errors = [{instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid0 = _errs113 === errors;
+var valid0 = _errs123 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.errors !== undefined){
-let data55 = data.errors;
-const _errs115 = errors;
-if(errors === _errs115){
-if(Array.isArray(data55)){
-var valid19 = true;
-const len4 = data55.length;
+let data60 = data.errors;
+const _errs125 = errors;
+if(errors === _errs125){
+if(Array.isArray(data60)){
+var valid20 = true;
+const len4 = data60.length;
 for(let i4=0; i4<len4; i4++){
-let data56 = data55[i4];
-const _errs117 = errors;
-if(errors === _errs117){
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-let missing9;
-if(((((data56.part === undefined) && (missing9 = "part")) || ((data56.resourceId === undefined) && (missing9 = "resourceId"))) || ((data56.operation === undefined) && (missing9 = "operation"))) || ((data56.message === undefined) && (missing9 = "message"))){
-validate10.errors = [{instancePath:instancePath+"/errors/" + i4,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+let data61 = data60[i4];
+const _errs127 = errors;
+if(errors === _errs127){
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+let missing10;
+if(((((data61.part === undefined) && (missing10 = "part")) || ((data61.resourceId === undefined) && (missing10 = "resourceId"))) || ((data61.operation === undefined) && (missing10 = "operation"))) || ((data61.message === undefined) && (missing10 = "message"))){
+validate10.errors = [{instancePath:instancePath+"/errors/" + i4,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
 return false;
 }
 else {
-if(data56.part !== undefined){
-const _errs119 = errors;
-if(typeof data56.part !== "string"){
+if(data61.part !== undefined){
+const _errs129 = errors;
+if(typeof data61.part !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/part",schemaPath:"#/properties/errors/items/properties/part/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs119 === errors;
+var valid21 = _errs129 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.resourceId !== undefined){
-const _errs121 = errors;
-if(typeof data56.resourceId !== "string"){
+if(valid21){
+if(data61.resourceId !== undefined){
+const _errs131 = errors;
+if(typeof data61.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/resourceId",schemaPath:"#/properties/errors/items/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs121 === errors;
+var valid21 = _errs131 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.operation !== undefined){
-const _errs123 = errors;
-if(typeof data56.operation !== "string"){
+if(valid21){
+if(data61.operation !== undefined){
+const _errs133 = errors;
+if(typeof data61.operation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/operation",schemaPath:"#/properties/errors/items/properties/operation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs123 === errors;
+var valid21 = _errs133 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.statusCode !== undefined){
-let data60 = data56.statusCode;
-const _errs125 = errors;
-if(!((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60)))){
+if(valid21){
+if(data61.statusCode !== undefined){
+let data65 = data61.statusCode;
+const _errs135 = errors;
+if(!((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65)))){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/statusCode",schemaPath:"#/properties/errors/items/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid20 = _errs125 === errors;
+var valid21 = _errs135 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.code !== undefined){
-const _errs127 = errors;
-if(typeof data56.code !== "string"){
+if(valid21){
+if(data61.code !== undefined){
+const _errs137 = errors;
+if(typeof data61.code !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/code",schemaPath:"#/properties/errors/items/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs127 === errors;
+var valid21 = _errs137 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.message !== undefined){
-const _errs129 = errors;
-if(typeof data56.message !== "string"){
+if(valid21){
+if(data61.message !== undefined){
+const _errs139 = errors;
+if(typeof data61.message !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/message",schemaPath:"#/properties/errors/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs129 === errors;
+var valid21 = _errs139 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.permission !== undefined){
-const _errs131 = errors;
-if(typeof data56.permission !== "string"){
+if(valid21){
+if(data61.permission !== undefined){
+const _errs141 = errors;
+if(typeof data61.permission !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/permission",schemaPath:"#/properties/errors/items/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid20 = _errs131 === errors;
+var valid21 = _errs141 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
-if(valid20){
-if(data56.attempts !== undefined){
-let data64 = data56.attempts;
-const _errs133 = errors;
-if(!((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64)))){
+if(valid21){
+if(data61.attempts !== undefined){
+let data69 = data61.attempts;
+const _errs143 = errors;
+if(!((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69)))){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/attempts",schemaPath:"#/properties/errors/items/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs133){
-if(typeof data64 == "number"){
-if(data64 < 2 || isNaN(data64)){
+if(errors === _errs143){
+if(typeof data69 == "number"){
+if(data69 < 2 || isNaN(data69)){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/attempts",schemaPath:"#/properties/errors/items/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"}];
 return false;
 }
 }
 }
-var valid20 = _errs133 === errors;
+var valid21 = _errs143 === errors;
 }
 else {
-var valid20 = true;
+var valid21 = true;
 }
 }
 }
@@ -1017,8 +1092,8 @@ validate10.errors = [{instancePath:instancePath+"/errors/" + i4,schemaPath:"#/pr
 return false;
 }
 }
-var valid19 = _errs117 === errors;
-if(!valid19){
+var valid20 = _errs127 === errors;
+if(!valid20){
 break;
 }
 }
@@ -1028,99 +1103,99 @@ validate10.errors = [{instancePath:instancePath+"/errors",schemaPath:"#/properti
 return false;
 }
 }
-var valid0 = _errs115 === errors;
+var valid0 = _errs125 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.retries !== undefined){
-let data65 = data.retries;
-const _errs135 = errors;
-if(errors === _errs135){
-if(Array.isArray(data65)){
-var valid21 = true;
-const len5 = data65.length;
+let data70 = data.retries;
+const _errs145 = errors;
+if(errors === _errs145){
+if(Array.isArray(data70)){
+var valid22 = true;
+const len5 = data70.length;
 for(let i5=0; i5<len5; i5++){
-let data66 = data65[i5];
-const _errs137 = errors;
-if(errors === _errs137){
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-let missing10;
-if(((((data66.resourceId === undefined) && (missing10 = "resourceId")) || ((data66.operation === undefined) && (missing10 = "operation"))) || ((data66.attempts === undefined) && (missing10 = "attempts"))) || ((data66.statuses === undefined) && (missing10 = "statuses"))){
-validate10.errors = [{instancePath:instancePath+"/retries/" + i5,schemaPath:"#/properties/retries/items/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
+let data71 = data70[i5];
+const _errs147 = errors;
+if(errors === _errs147){
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+let missing11;
+if(((((data71.resourceId === undefined) && (missing11 = "resourceId")) || ((data71.operation === undefined) && (missing11 = "operation"))) || ((data71.attempts === undefined) && (missing11 = "attempts"))) || ((data71.statuses === undefined) && (missing11 = "statuses"))){
+validate10.errors = [{instancePath:instancePath+"/retries/" + i5,schemaPath:"#/properties/retries/items/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
 return false;
 }
 else {
-if(data66.resourceId !== undefined){
-const _errs139 = errors;
-if(typeof data66.resourceId !== "string"){
+if(data71.resourceId !== undefined){
+const _errs149 = errors;
+if(typeof data71.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/resourceId",schemaPath:"#/properties/retries/items/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid22 = _errs139 === errors;
+var valid23 = _errs149 === errors;
 }
 else {
-var valid22 = true;
+var valid23 = true;
 }
-if(valid22){
-if(data66.operation !== undefined){
-const _errs141 = errors;
-if(typeof data66.operation !== "string"){
+if(valid23){
+if(data71.operation !== undefined){
+const _errs151 = errors;
+if(typeof data71.operation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/operation",schemaPath:"#/properties/retries/items/properties/operation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid22 = _errs141 === errors;
+var valid23 = _errs151 === errors;
 }
 else {
-var valid22 = true;
+var valid23 = true;
 }
-if(valid22){
-if(data66.attempts !== undefined){
-let data69 = data66.attempts;
-const _errs143 = errors;
-if(!((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69)))){
+if(valid23){
+if(data71.attempts !== undefined){
+let data74 = data71.attempts;
+const _errs153 = errors;
+if(!((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74)))){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/attempts",schemaPath:"#/properties/retries/items/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs143){
-if(typeof data69 == "number"){
-if(data69 < 2 || isNaN(data69)){
+if(errors === _errs153){
+if(typeof data74 == "number"){
+if(data74 < 2 || isNaN(data74)){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/attempts",schemaPath:"#/properties/retries/items/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"}];
 return false;
 }
 }
 }
-var valid22 = _errs143 === errors;
+var valid23 = _errs153 === errors;
 }
 else {
-var valid22 = true;
-}
-if(valid22){
-if(data66.statuses !== undefined){
-let data70 = data66.statuses;
-const _errs145 = errors;
-if(errors === _errs145){
-if(Array.isArray(data70)){
 var valid23 = true;
-const len6 = data70.length;
+}
+if(valid23){
+if(data71.statuses !== undefined){
+let data75 = data71.statuses;
+const _errs155 = errors;
+if(errors === _errs155){
+if(Array.isArray(data75)){
+var valid24 = true;
+const len6 = data75.length;
 for(let i6=0; i6<len6; i6++){
-let data71 = data70[i6];
-const _errs147 = errors;
-if(!((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71)))){
+let data76 = data75[i6];
+const _errs157 = errors;
+if(!((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76)))){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/statuses/" + i6,schemaPath:"#/properties/retries/items/properties/statuses/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs147){
-if(typeof data71 == "number"){
-if(data71 < 0 || isNaN(data71)){
+if(errors === _errs157){
+if(typeof data76 == "number"){
+if(data76 < 0 || isNaN(data76)){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/statuses/" + i6,schemaPath:"#/properties/retries/items/properties/statuses/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid23 = _errs147 === errors;
-if(!valid23){
+var valid24 = _errs157 === errors;
+if(!valid24){
 break;
 }
 }
@@ -1130,10 +1205,10 @@ validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/statuses",sch
 return false;
 }
 }
-var valid22 = _errs145 === errors;
+var valid23 = _errs155 === errors;
 }
 else {
-var valid22 = true;
+var valid23 = true;
 }
 }
 }
@@ -1145,8 +1220,8 @@ validate10.errors = [{instancePath:instancePath+"/retries/" + i5,schemaPath:"#/p
 return false;
 }
 }
-var valid21 = _errs137 === errors;
-if(!valid21){
+var valid22 = _errs147 === errors;
+if(!valid22){
 break;
 }
 }
@@ -1156,7 +1231,7 @@ validate10.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/propert
 return false;
 }
 }
-var valid0 = _errs135 === errors;
+var valid0 = _errs145 === errors;
 }
 else {
 var valid0 = true;
