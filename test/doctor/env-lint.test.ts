@@ -55,11 +55,33 @@ describe("corpus", () => {
     }
   });
 
-  test("every lint rule that needs no index is exercised by the corpus", () => {
-    const seen = new Set(Object.values(expected).flatMap((entry) => entry.findings.map((finding) => finding.id)));
-    const offline = Object.keys(ENV_RULES).filter((id) => !id.startsWith("package-") || id === "package-unpinned");
-    for (const id of offline.filter((id) => id !== "requirement-invalid" && id !== "environment-file-missing"))
-      expect(seen, `no fixture for ${id}`).toContain(id);
+  test("every lint rule that needs no index is exercised by a corpus (this one or realistic/)", async () => {
+    const realistic = JSON.parse(await readFile(join(CORPUS, "realistic", "expected.json"), "utf8")) as Record<
+      string,
+      Expected
+    >;
+    const seen = new Set(
+      [...Object.values(expected), ...Object.values(realistic)].flatMap((entry) =>
+        entry.findings.map((finding) => finding.id),
+      ),
+    );
+    const offline = Object.entries(ENV_RULES)
+      .filter(([id, rule]) => !("retired" in rule) && (!id.startsWith("package-") || id === "package-unpinned"))
+      .map(([id]) => id);
+    for (const id of offline) expect(seen, `no fixture for ${id}`).toContain(id);
+  });
+
+  test("a retired rule is never reported by either corpus", async () => {
+    const realistic = JSON.parse(await readFile(join(CORPUS, "realistic", "expected.json"), "utf8")) as Record<
+      string,
+      Expected
+    >;
+    const retired = Object.entries(ENV_RULES)
+      .filter(([, rule]) => "retired" in rule)
+      .map(([id]) => id);
+    expect(retired).toEqual(["conda-forge-unpinned-pip"]);
+    for (const entry of [...Object.values(expected), ...Object.values(realistic)])
+      for (const finding of entry.findings) expect(retired).not.toContain(finding.id);
   });
 });
 

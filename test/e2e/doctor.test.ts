@@ -120,7 +120,7 @@ describe("sarif", () => {
     ],
     [
       ["env", "examples/env/environment.yml"],
-      ["conda-forge-unpinned-pip", "pip-unpinned", "package-unpinned", "package-unpinned"],
+      ["pip-unpinned", "package-unpinned", "package-unpinned", "requirement-invalid"],
     ],
   ])("%j: valid SARIF 2.1.0, each finding on its file and line", async (args, ids) => {
     const result = await runCli([...args, "--format", "sarif"], { cwd: ROOT });
@@ -181,7 +181,7 @@ describe("secrets quoted by the files are not repeated in any format", () => {
 });
 
 describe("env", () => {
-  test("the bundled Azure ML environment: findings in the conda file it names, exit 1", async () => {
+  test("the bundled Azure ML environment: findings in the conda file it names, exit 1 for conda's pin under pip:", async () => {
     const result = await runCli(["env", "examples/env/environment.yml", "--format", "json"], { cwd: ROOT });
     expect(result.code).toBe(1);
     const report = parseJson(result.stdout);
@@ -192,11 +192,13 @@ describe("env", () => {
     });
     expect(report.files.map((file) => file.path)).toEqual(["examples/env/conda.yml"]);
     expect(report.findings.map(({ id, file, line }) => `${id} ${file}:${line}`)).toEqual([
-      "conda-forge-unpinned-pip examples/env/conda.yml:4",
       "pip-unpinned examples/env/conda.yml:8",
       "package-unpinned examples/env/conda.yml:11",
       "package-unpinned examples/env/conda.yml:15",
+      "requirement-invalid examples/env/conda.yml:16",
     ]);
+    expect(report.findings.map((finding) => finding.status)).toEqual(["warn", "warn", "warn", "fail"]);
+    expect(report.findings[3]?.evidence).toMatchObject({ suggestion: "fairlearn==0.10.0" });
     expect(report.index).toBeUndefined();
   });
 
@@ -222,6 +224,42 @@ describe("env", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toContain("pw@");
+  });
+
+  test("a curated environment's template: placeholders are unknown (exit 0), the Azure ML base keeps its conda", async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "context"));
+    await writeFile(
+      join(dir, "spec.yaml"),
+      'name: "{{asset.name}}"\nbuild:\n  path: "{{image.context.path}}"\n  dockerfile_path: "{{image.dockerfile.path}}"\n',
+    );
+    await writeFile(
+      join(dir, "context", "Dockerfile"),
+      "FROM mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:{{latest-image-tag}}\nCOPY conda_dependencies.yaml .\nRUN conda env create -p /azureml-envs/x -f conda_dependencies.yaml\nRUN pip install azureml-core=={{latest-pypi-version}}\n",
+    );
+    for (const file of ["spec.yaml", "context/Dockerfile"]) {
+      const result = await runCli(["env", file, "--format", "json"], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      expect(parseJson(result.stdout).findings.map(({ id, line, status }) => `${id}:${line}:${status}`)).toEqual([
+        `template-placeholder:1:unknown`,
+      ]);
+      expect((await runCli(["env", file, "--fail-on", "unknown"], { cwd: dir })).code).toBe(1);
+    }
+  });
+
+  test("a CLI v2 preview environment: docker: and conda_file: file:... fail, though the conda file exists", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "conda.yml"), "dependencies:\n  - python=3.11\n");
+    await writeFile(
+      join(dir, "environment.yml"),
+      "name: preview\ndocker:\n  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20240709.v1\nconda_file: file:conda.yml\n",
+    );
+    const result = await runCli(["env", "environment.yml", "--format", "json"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(parseJson(result.stdout).findings.map(({ id, line, status }) => `${id}:${line}:${status}`)).toEqual([
+      "environment-key-retired:2:fail",
+      "environment-file-missing:4:fail",
+    ]);
   });
 
   test("--registry catches the workspace registry written without its host", async () => {

@@ -1,11 +1,20 @@
 // A conda environment file: channels, dependencies and the `- pip:` list, each with the line it is on
-// (the `yaml` library's line counter), judged for pip, pins and the conda-forge/pip resolver loop.
+// (the `yaml` library's line counter), judged for pip and pins.
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { PreflightError } from "../../core/errors.js";
 import type { DoctorFinding } from "../types.js";
-import { lintPipEntry } from "./requirements.js";
-import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";
+import { lintPipEntry, type PipSink } from "./requirements.js";
+import {
+  emptyHints,
+  envFinding,
+  fillPlaceholders,
+  placeholderFinding,
+  placeholdersIn,
+  type LintResult,
+  type PlaceholderSeen,
+  type SourceFile,
+} from "./shared.js";
 
 /** A conda match spec, as far as pinning goes. */
 interface CondaSpec {
@@ -103,39 +112,56 @@ export function lintCondaFile(file: SourceFile): LintResult {
   hints.channels = channels.map((channel) => channel.name);
 
   const dependencies = document.get("dependencies", true);
-  const specs: { spec: CondaSpec; line: number; text: string }[] = [];
-  let pipSection: { line: number; entries: number } | undefined;
+  // `template`: the spec holds a placeholder, so its version is not one --check-index can look up.
+  const specs: { spec: CondaSpec; line: number; text: string; template: boolean }[] = [];
+  const placeholders: PlaceholderSeen[] = [];
+  const pipLists: { line: number; entries: unknown[] }[] = [];
   if (isSeq(dependencies)) {
     for (const item of dependencies.items) {
       if (isScalar(item)) {
         const text = String(item.value);
-        const spec = parseCondaSpec(text);
-        if (spec) specs.push({ spec, line: lineOf(item), text });
+        const line = lineOf(item);
+        const found = placeholdersIn(text);
+        placeholders.push(...found.map((placeholder) => ({ line, placeholder })));
+        // A spec with a placeholder is judged as if filled: its version is the template's to give.
+        const spec = parseCondaSpec(found.length > 0 ? fillPlaceholders(text) : text);
+        if (spec) specs.push({ spec, line, text, template: found.length > 0 });
         continue;
       }
       if (!isMap(item)) continue;
       const pipPair = item.items.find((pair) => isScalar(pair.key) && pair.key.value === "pip");
       if (!pipPair) continue;
-      const pipLine = lineOf(pipPair.key as Node);
-      let entries = 0;
-      if (isSeq(pipPair.value)) {
-        for (const entry of pipPair.value.items) {
-          if (!isScalar(entry)) continue;
-          const text = String(entry.value).trim();
-          const line = lineOf(entry);
-          if (!text.startsWith("-")) entries += 1;
-          lintPipEntry({ line, end: line, text: text.replace(/(^|\s)#.*$/, "").trim() }, file, hints, findings, follow);
-        }
-      }
-      pipSection = { line: pipLine, entries };
+      pipLists.push({ line: lineOf(pipPair.key as Node), entries: isSeq(pipPair.value) ? pipPair.value.items : [] });
     }
   }
 
   const pip = specs.find(({ spec }) => spec.name.toLowerCase() === "pip");
-  if (pipSection && pipSection.entries > 0 && !pip) {
+  // pip below 24.1 still took non-PEP 440 specifiers as legacy ones.
+  const legacyPip =
+    pip?.spec.pinned && !pip.template && pip.spec.version && olderThan(pip.spec.version, "24.1")
+      ? pip.spec.version
+      : undefined;
+  const sink: PipSink = { hints, findings, follow, placeholders };
+  let pipEntries = 0;
+  for (const list of pipLists) {
+    for (const entry of list.entries) {
+      if (!isScalar(entry)) continue;
+      const text = String(entry.value).trim();
+      const line = lineOf(entry);
+      if (!text.startsWith("-")) pipEntries += 1;
+      lintPipEntry(
+        { line, end: line, text: text.replace(/(^|\s)#.*$/, "").trim() },
+        file,
+        sink,
+        legacyPip ? { legacyPip } : {},
+      );
+    }
+  }
+  const pipSection = pipLists.at(-1);
+  if (pipSection && pipEntries > 0 && !pip) {
     findings.push(
       envFinding("pip-not-listed", file, pipSection.line, {
-        message: `The file lists ${pipSection.entries} pip package${pipSection.entries === 1 ? "" : "s"} but not pip itself as a conda dependency.`,
+        message: `The file lists ${pipEntries} pip package${pipEntries === 1 ? "" : "s"} but not pip itself as a conda dependency: conda will warn and add a pip of its own choosing.`,
       }),
     );
   }
@@ -148,16 +174,7 @@ export function lintCondaFile(file: SourceFile): LintResult {
       }),
     );
   }
-  const firstChannel = channels[0];
-  if (firstChannel && isCondaForge(firstChannel.name) && !pip?.spec.pinned) {
-    findings.push(
-      envFinding("conda-forge-unpinned-pip", file, firstChannel.line, {
-        message: `conda-forge is the highest-priority channel and pip is ${pip ? "not pinned" : "not listed"}: conda will take conda-forge's newest pip.`,
-        evidence: { channels: channels.map((channel) => channel.name), pip: pip?.text ?? "absent" },
-      }),
-    );
-  }
-  for (const { spec, line, text } of specs) {
+  for (const { spec, line, text, template } of specs) {
     if (spec.name.toLowerCase() === "pip") continue;
     if (!spec.pinned) {
       findings.push(
@@ -169,6 +186,7 @@ export function lintCondaFile(file: SourceFile): LintResult {
       );
       continue;
     }
+    if (template) continue;
     if (spec.version) {
       hints.conda.push({
         name: spec.name,
@@ -183,7 +201,7 @@ export function lintCondaFile(file: SourceFile): LintResult {
     if (spec.name.toLowerCase() === "python" && spec.version)
       hints.python = spec.version.split(".").slice(0, 2).join(".");
   }
-  if (pip?.spec.pinned && pip.spec.version) {
+  if (pip?.spec.pinned && !pip.template && pip.spec.version) {
     hints.conda.push({
       name: "pip",
       version: pip.spec.version,
@@ -192,10 +210,20 @@ export function lintCondaFile(file: SourceFile): LintResult {
       line: pip.line,
     });
   }
+  const placeholder = placeholderFinding(file, placeholders);
+  if (placeholder) findings.unshift(placeholder);
   findings.sort((left, right) => left.line - right.line);
   return { findings, hints, follow };
 }
 
-function isCondaForge(channel: string): boolean {
-  return channel === "conda-forge" || /\/conda-forge\/?$/.test(channel);
+/** Whether a version (`23.2`, `23.2.1`) is older than `than`, by release numbers. */
+function olderThan(version: string, than: string): boolean {
+  const left = version.split(".").map((part) => Number.parseInt(part, 10));
+  const right = than.split(".").map((part) => Number.parseInt(part, 10));
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const difference = (left[index] ?? 0) - (right[index] ?? 0);
+    if (Number.isNaN(difference)) return false;
+    if (difference !== 0) return difference < 0;
+  }
+  return false;
 }

@@ -11,8 +11,18 @@ import {
   type ImageContext,
   type ImageReference,
 } from "./image-reference.js";
-import { lintPipEntry } from "./requirements.js";
-import { emptyHints, envFinding, type LintResult, type SourceFile } from "./shared.js";
+import { lintPipEntry, type PipSink } from "./requirements.js";
+import {
+  emptyHints,
+  envFinding,
+  fillPlaceholders,
+  placeholderFinding,
+  placeholderMayBeTag,
+  placeholdersIn,
+  type LintResult,
+  type PlaceholderSeen,
+  type SourceFile,
+} from "./shared.js";
 
 /** Azure ML's minimum conda for a custom base image. */
 const MINIMUM_CONDA = "4.5.4";
@@ -35,6 +45,7 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
   const evidence: CondaEvidence[] = [];
   let finalBase: { reference?: ImageReference; line: number; stage?: string } | undefined;
   const stageBases = new Map<string, { reference?: ImageReference; line: number }>();
+  const placeholders: PlaceholderSeen[] = [];
   let usesConda = false;
 
   for (const instruction of dockerfile.getInstructions()) {
@@ -53,8 +64,11 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
       let base: { reference?: ImageReference; line: number } = { line };
       if (previousStage) base = previousStage;
       else if (value !== "scratch" && !value.includes("$")) {
-        const verdict = judgeImageReference(value, context);
         const imageLine = image.getRange().start.line + 1;
+        // A template's `:{{latest-image-tag}}` is judged as a tag; the repository and host still are.
+        const template = placeholdersIn(value);
+        placeholders.push(...template.map((placeholder) => ({ line: imageLine, placeholder })));
+        const verdict = judgeImageReference(template.length > 0 ? fillPlaceholders(value) : value, context);
         if (!verdict.ok && verdict.problem === "malformed") {
           findings.push(
             envFinding("image-reference-malformed", file, imageLine, {
@@ -72,7 +86,7 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
           );
         } else {
           base = { reference: verdict.reference, line };
-          if (isUnpinned(verdict.reference)) {
+          if (isUnpinned(verdict.reference) && !placeholderMayBeTag(value)) {
             findings.push(
               envFinding("image-unpinned", file, imageLine, {
                 message: `"${value}" is not pinned: it means ${verdict.reference.tag ? "the moving tag latest" : "latest"}.`,
@@ -80,7 +94,8 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
               }),
             );
           }
-          const fromBase = condaFromBaseImage(verdict.reference, line);
+          // A placeholder tag says nothing about the conda the base carries.
+          const fromBase = template.length > 0 ? undefined : condaFromBaseImage(verdict.reference, line);
           if (fromBase) evidence.push(fromBase);
         }
       }
@@ -105,7 +120,7 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
       }));
       if (tokens.some((token) => token.value === "conda" || token.value.endsWith("/conda"))) usesConda = true;
       evidence.push(...condaFromRun(tokens));
-      lintPipInstalls(tokens, file, hints, findings);
+      lintPipInstalls(tokens, file, { hints, findings, placeholders });
     }
   }
 
@@ -129,6 +144,8 @@ export function lintDockerfile(file: SourceFile, context: ImageContext = {}): Li
       }),
     );
   }
+  const placeholder = placeholderFinding(file, placeholders);
+  if (placeholder) findings.unshift(placeholder);
   findings.sort((left, right) => left.line - right.line);
   return { findings, hints, follow: [] };
 }
@@ -282,12 +299,8 @@ const PIP_VALUE_OPTIONS = new Set([
   "--report",
 ]);
 
-function lintPipInstalls(
-  tokens: readonly Token[],
-  file: SourceFile,
-  hints: ReturnType<typeof emptyHints>,
-  findings: DoctorFinding[],
-): void {
+function lintPipInstalls(tokens: readonly Token[], file: SourceFile, sink: PipSink): void {
+  const hints = sink.hints;
   let index = 0;
   while (index < tokens.length) {
     const value = tokens[index]?.value ?? "";
@@ -312,7 +325,7 @@ function lintPipInstalls(
         continue;
       }
       if (token.value !== "" && token.value !== "\\")
-        lintPipEntry({ line: token.line, end: token.line, text: token.value }, file, hints, findings);
+        lintPipEntry({ line: token.line, end: token.line, text: token.value }, file, sink);
       index += 1;
     }
   }

@@ -9,10 +9,11 @@ import { isAzureMlEnvironment, lintAzureMlEnvironment } from "./azureml-environm
 import { lintCondaFile } from "./conda.js";
 import { lintDockerfile } from "./dockerfile.js";
 import type { ImageContext } from "./image-reference.js";
-import { lintPipEntry, requirementEntries } from "./requirements.js";
+import { lintPipEntry, requirementEntries, type PipSink } from "./requirements.js";
 import {
   emptyHints,
   envFinding,
+  placeholderFinding,
   sourceFile,
   type EnvKind,
   type IndexHints,
@@ -48,7 +49,7 @@ export function detectKind(path: string, text: string): EnvKind {
       .find((line) => line.trim() !== "" && !line.trim().startsWith("#"))
       ?.trim() ?? "";
   if (/^(?:FROM|ARG)\s/i.test(first)) return "dockerfile";
-  if (/^(?:name|channels|dependencies|\$schema|image|conda_file|build):/.test(first))
+  if (/^(?:name|channels|dependencies|\$schema|image|conda_file|build|docker):/.test(first))
     return isAzureMlEnvironment(text) ? "azureml-environment" : "conda";
   return "requirements";
 }
@@ -62,10 +63,14 @@ function lintOne(file: SourceFile, options: EnvLintOptions): LintResult {
     case "azureml-environment":
       return lintAzureMlEnvironment(file, options);
     default: {
-      const result: LintResult = { findings: [], hints: emptyHints(), follow: [] };
-      for (const entry of requirementEntries(file))
-        lintPipEntry(entry, file, result.hints, result.findings, result.follow);
-      return result;
+      const sink: PipSink = { findings: [], hints: emptyHints(), follow: [], placeholders: [] };
+      for (const entry of requirementEntries(file)) lintPipEntry(entry, file, sink);
+      const placeholder = placeholderFinding(file, sink.placeholders);
+      return {
+        findings: placeholder ? [placeholder, ...sink.findings] : sink.findings,
+        hints: sink.hints,
+        follow: sink.follow ?? [],
+      };
     }
   }
 }

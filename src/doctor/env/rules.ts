@@ -1,10 +1,12 @@
-// The rules of `preflight env`, by id: what each says and how to fix it. Ids are permanent.
+// The rules of `preflight env`, by id: what each says and how to fix it. Ids are permanent: a retired rule
+// keeps its id and says why it is no longer reported. The status is a promise (docs/doctor.md): `fail`, the
+// build breaks or the CLI refuses the file; `warn`, a risk; `unknown`, the file does not show enough to judge.
 
 export const ENV_RULES = {
   "pip-not-listed": {
     title: "Pip is a conda dependency when pip packages are listed",
-    status: "fail",
-    fix: "Add pip to the conda dependencies, pinned (e.g. `- pip=23.3.1`), next to the `- pip:` list: otherwise conda uses whatever pip the base image has, and packages can land outside the environment.",
+    status: "warn",
+    fix: "Add pip to the conda dependencies, pinned (e.g. `- pip=24.2`), next to the `- pip:` list: conda warns and adds a pip of its own choosing, so the pip that installs the list can change from one build to the next.",
   },
   "pip-unpinned": {
     title: "Pip itself is pinned",
@@ -18,8 +20,10 @@ export const ENV_RULES = {
   },
   "conda-forge-unpinned-pip": {
     title: "conda-forge is not the first channel while pip is unpinned",
-    status: "fail",
-    fix: "Pin pip (e.g. `- pip=23.3.1`), or list conda-forge after the channel the environment mostly comes from: with conda-forge first and pip free, conda picks the newest pip, whose resolver can backtrack for hours on the pip section.",
+    status: "warn",
+    fix: "Pin pip and the pip packages (`pip-unpinned`, `package-unpinned`); a build log with `pip-resolver-backtracking` is the evidence of a resolver that loops.",
+    retired:
+      "Retired: it came from Learn's 2021 troubleshooting note that only conda-forge shipped pip 20.3's resolver. Every channel ships that resolver now and Learn recommends conda-forge first, so the channel order decides nothing; pip-unpinned and package-unpinned report what is left.",
   },
   "conda-too-old": {
     title: "The image's conda is 4.5.4 or newer",
@@ -49,7 +53,17 @@ export const ENV_RULES = {
   "requirement-invalid": {
     title: "Every requirement line parses",
     status: "fail",
-    fix: "pip will stop on this line: write it as `name==version` (PEP 508), a URL, or a pip option on its own line.",
+    fix: "pip will stop on this line: write it as `name==version` (PEP 508 and PEP 440), a URL, or a pip option on its own line.",
+  },
+  "template-placeholder": {
+    title: "Every value is filled in (no `{{...}}` template placeholder)",
+    status: "unknown",
+    fix: "This file is a template (azureml-assets fills `{{latest-image-tag}}`, `{{latest-pypi-version}}` and the like when it publishes an environment): build from the filled files, and lint those to judge what the placeholders become. The rest of this file was judged.",
+  },
+  "environment-key-retired": {
+    title: "The environment uses only keys the current Azure ML CLI and SDK accept",
+    status: "fail",
+    fix: "Rewrite the key as the current environment schema has it: `docker.image` becomes `image`, `build.local_path` and `build.context_uri` become `build.path`; see https://learn.microsoft.com/azure/machine-learning/reference-yaml-environment.",
   },
   "environment-file-missing": {
     title: "Files the environment names exist",
@@ -76,6 +90,20 @@ export const ENV_RULES = {
     status: "pass",
     fix: "",
   },
-} as const satisfies Record<string, { title: string; status: "fail" | "warn" | "unknown" | "pass"; fix: string }>;
+} as const satisfies Record<
+  string,
+  {
+    title: string;
+    status: "fail" | "warn" | "unknown" | "pass";
+    fix: string;
+    /** A retired rule is never reported; its id stays reserved and this says what covers it now. */
+    retired?: string;
+  }
+>;
 
-export type EnvRuleId = keyof typeof ENV_RULES;
+type EnvRuleId = keyof typeof ENV_RULES;
+
+/** The rules that are still reported. */
+export type ActiveEnvRuleId = {
+  [Id in EnvRuleId]: (typeof ENV_RULES)[Id] extends { retired: string } ? never : Id;
+}[EnvRuleId];

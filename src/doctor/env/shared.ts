@@ -2,7 +2,7 @@
 // pins `--check-index` later looks up.
 
 import type { DoctorFinding, SourceKind, SourceLine } from "../types.js";
-import { ENV_RULES, type EnvRuleId } from "./rules.js";
+import { ENV_RULES, type ActiveEnvRuleId } from "./rules.js";
 
 export type { EnvKind } from "./kinds.js";
 
@@ -35,7 +35,12 @@ export interface FindingDetails {
   end?: number;
 }
 
-export function envFinding(rule: EnvRuleId, file: SourceFile, line: number, details: FindingDetails): DoctorFinding {
+export function envFinding(
+  rule: ActiveEnvRuleId,
+  file: SourceFile,
+  line: number,
+  details: FindingDetails,
+): DoctorFinding {
   const definition = ENV_RULES[rule];
   return {
     id: rule,
@@ -49,6 +54,47 @@ export function envFinding(rule: EnvRuleId, file: SourceFile, line: number, deta
     ...(details.packages ? { packages: details.packages } : {}),
     evidence: details.evidence ?? {},
   };
+}
+
+// A template placeholder: `{{latest-image-tag}}`, `{{latest-pypi-version}}`, `{{asset.name}}`, or with a
+// pattern, `{{latest-image-tag:biweekly\.\d{6}\.\d{1}.*}}` (azureml-assets fills them when it publishes an
+// environment). A name comes first, so a Go template's `{{ .Value }}` in a shell string is not one.
+const PLACEHOLDER = /\{\{\s*[A-Za-z_][\w.-]*(?::[^\n]*?)?\s*\}\}/g;
+// What a placeholder is judged as: valid as a version, a tag, a path component and a host, and never `latest`.
+const FILLED = "0.0";
+
+/** The template placeholders in a value, as written. */
+export function placeholdersIn(text: string): string[] {
+  return text.match(PLACEHOLDER) ?? [];
+}
+
+/** The value with each placeholder replaced by a neutral stand-in, so that the rest of it can be judged. */
+export function fillPlaceholders(text: string): string {
+  return text.replace(PLACEHOLDER, FILLED);
+}
+
+/** Whether a placeholder stands where an image's tag would be (`{{base-image}}`, `base{{suffix}}`). */
+export function placeholderMayBeTag(image: string): boolean {
+  return placeholdersIn(image.split("/").at(-1) ?? image).length > 0;
+}
+
+/** A placeholder met while reading a file. */
+export interface PlaceholderSeen {
+  line: number;
+  placeholder: string;
+}
+
+/** One finding per file, on the first placeholder's line, naming every one (a template repeats them). */
+export function placeholderFinding(file: SourceFile, seen: readonly PlaceholderSeen[]): DoctorFinding | undefined {
+  const ordered = [...seen].sort((left, right) => left.line - right.line);
+  const first = ordered[0];
+  if (!first) return undefined;
+  const distinct = [...new Set(ordered.map((entry) => entry.placeholder))];
+  const lines = [...new Set(ordered.map((entry) => entry.line))];
+  return envFinding("template-placeholder", file, first.line, {
+    message: `${distinct.join(", ")} ${distinct.length === 1 ? "is a template placeholder" : "are template placeholders"} (line${lines.length === 1 ? "" : "s"} ${lines.join(", ")}), filled in before the build: what ${distinct.length === 1 ? "it becomes" : "they become"} cannot be judged here.`,
+    evidence: { placeholders: distinct, lines: lines.map(String) },
+  });
 }
 
 /** A pip requirement pinned to one version, for --check-index. */
