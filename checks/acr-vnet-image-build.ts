@@ -4,14 +4,15 @@ import { failedReadRemediation } from "../src/core/failed-read.js";
 import { reachDependency } from "../src/net/reachability.js";
 import { eqi, isGpuVmSize, type ComputeView, type NetworkAccessView } from "../src/snapshot/model.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
-import { isManagedNetwork, workspaceArgs } from "./shared.js";
+import { isHub, isManagedNetwork, workspaceArgs } from "./shared.js";
 
 const MESSAGES = {
   "serverless-build-works":
     "Neither the registry nor the storage account restricts network access, so the default serverless image build can reach them.",
   "image-build-compute-unset":
-    "{restricted} {verb} network access, but the workspace has no imageBuildCompute: the serverless image build cannot reach {pronoun} and environment builds fail.",
-  "image-build-compute-missing": 'imageBuildCompute names "{compute}", which is not a compute of this workspace.',
+    "{restricted} {verb} network access, but {owner} has no imageBuildCompute: the serverless image build cannot reach {pronoun} and environment builds fail.",
+  "image-build-compute-missing":
+    'The imageBuildCompute of {owner} names "{compute}", which is not one of its computes.',
   "image-build-compute-wrong-type":
     'imageBuildCompute "{compute}" is a {computeType}; image builds run only on {allowed}.',
   "image-build-compute-not-ready": 'imageBuildCompute "{compute}" is in provisioning state {state}, not Succeeded.',
@@ -69,6 +70,9 @@ export default defineCheck({
     );
     const workspaceId = parts.workspace.id;
     const fix = `az ml workspace update ${workspaceArgs(context.target)} --image-build-compute <cpu-cluster-name>`;
+    // A project's image builds are set on its hub (context.target): messages name the hub, as the fix does.
+    const owner = isHub(parts) ? `the hub ${context.target.workspace}` : "the workspace";
+    const managedNetwork = isManagedNetwork(parts);
     if (restricted.length === 0) {
       report.pass("serverless-build-works", workspaceId, undefined, accessEvidence);
       return;
@@ -84,6 +88,7 @@ export default defineCheck({
         workspaceId,
         {
           restricted: capitalise(restrictedNames),
+          owner,
           verb: restricted.length > 1 ? "restrict" : "restricts",
           pronoun: restricted.length > 1 ? "them" : "it",
         },
@@ -97,9 +102,9 @@ export default defineCheck({
       report.fail(
         "image-build-compute-missing",
         workspaceId,
-        { compute: name },
-        { ...evidence, computes: parts.computes.map((candidate) => candidate.name) },
-        `Create a CPU compute cluster named ${name} in a subnet that reaches the registry and storage (az ml compute create --type AmlCompute --name ${name} --size Standard_DS3_v2 --vnet-name <vnet> --subnet <subnet>), or point the workspace at an existing one: ${fix}`,
+        { compute: name, owner },
+        { ...evidence, computes: parts.computes.map((candidate) => candidate.name), managedNetwork },
+        missingComputeRemediation(name, context.target, managedNetwork),
       );
       return;
     }
@@ -120,7 +125,7 @@ export default defineCheck({
       },
     };
     // Both are judged, in this order: every problem is reported, and the compute passes only without one.
-    const unhealthy = judgeComputeHealth(report, build, fix, context.target, isManagedNetwork(parts));
+    const unhealthy = judgeComputeHealth(report, build, fix, context.target, managedNetwork);
     const unreached = judgeComputeReach(report, build, restricted, parts);
     if (!unhealthy && !unreached) {
       const kind = eqi(compute.computeType, "ComputeInstance") ? "compute instance" : "compute cluster";
@@ -128,6 +133,22 @@ export default defineCheck({
     }
   },
 });
+
+/**
+ * Create the named cluster, then name it as the image-build compute (of the hub, for a project). Under a
+ * managed network the service places the cluster (how-to-managed-network, "Configure image builds": "a
+ * compute cluster or compute instance"), so no VNet is named; with the customer's own VNet it goes in a
+ * subnet that reaches the registry and storage (how-to-secure-workspace-vnet, "Enable Azure Container
+ * Registry": "a CPU SKU compute cluster in the same VNet as your workspace-dependent resources").
+ */
+function missingComputeRemediation(name: string, target: SnapshotTarget, managedNetwork: boolean): string {
+  const where = `-w ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
+  const create = `az ml compute create -n ${name} --type amlcompute --size Standard_DS3_v2 ${where}`;
+  const update = `az ml workspace update ${workspaceArgs(target)} --image-build-compute ${name}`;
+  return managedNetwork
+    ? `Create the CPU compute cluster in the managed network: ${create}; then: ${update}`
+    : `Create the CPU compute cluster in a subnet that reaches the registry and storage: ${create} --vnet-name <vnet> --subnet <subnet>; then: ${update}`;
+}
 
 /**
  * The compute types that may build images. A compute cluster always. A compute instance too under a managed

@@ -21,7 +21,7 @@ import {
   type VnetRole,
   type ZoneToLink,
 } from "./private-dns/model.js";
-import { resolutionOf } from "./private-dns/resolution.js";
+import { resolutionOf, vnetReach } from "./private-dns/resolution.js";
 import {
   AZURE_DNS,
   ONLY_GROUP,
@@ -113,9 +113,15 @@ export default defineCheck({
     }
 
     const role: VnetRole = managed ? "endpoint" : "compute";
+    const reach = vnetReach(parts.virtualNetworks);
     const vnets = (managed ? endpointVnets(parts, parts.workspace.privateEndpointIds) : computeVnets(parts)).map(
       (vnet): ComputeVnet =>
-        vnet.view ? { ...vnet, resolution: resolutionOf(vnet.view.dnsServers, parts.dnsForwarders) } : vnet,
+        vnet.view
+          ? {
+              ...vnet,
+              resolution: resolutionOf(vnet.view.dnsServers, parts.dnsForwarders, { vnetId: vnet.id, reach }),
+            }
+          : vnet,
     );
     const judged = managed ? inboundReport(report, parts.workspace) : report;
     const computeVnetIds = vnets.map((vnet) => vnet.id);

@@ -18,19 +18,20 @@ const MESSAGES = {
   "managed-network": "{compute} runs in the workspace's managed network; its reach is the managed network's to judge.",
   "no-computes": "The workspace has no compute clusters, instances or AKS computes.",
   "no-restricted-dependency":
-    "Neither the storage account nor the registry restricts network access; every compute reaches them.",
+    "None of the storage account, key vault and registry restricts network access; every compute reaches them.",
 } as const satisfies Record<string, string>;
 
 type Report = FindingReportOf<typeof MESSAGES>;
 
 export default defineCheck({
   id: "subnet-colocation",
-  title: "Every compute reaches the workspace's storage account and container registry over a network they admit",
+  title:
+    "Every compute reaches the workspace's storage account, key vault and container registry over a network they admit",
   severity: "high",
-  requires: ["workspace", "storage", "registry", "computes", "privateEndpoints", "virtualNetworks"],
+  requires: ["workspace", "storage", "registry", "keyVault", "computes", "privateEndpoints", "virtualNetworks"],
   messages: MESSAGES,
   remediation:
-    "Put the compute in a subnet the resource admits: give the subnet the service's endpoint (az network vnet subnet update --service-endpoints, naming the endpoints it has too) and add it to the resource's virtual-network rules (az storage account network-rule add / az acr network-rule add), or create an approved private endpoint in the compute's VNet or a peered VNet (az network private-endpoint create).",
+    "Put the compute in a subnet the resource admits: give the subnet the service's endpoint (az network vnet subnet update --service-endpoints, naming the endpoints it has too) and add it to the resource's virtual-network rules (az storage account network-rule add / az keyvault network-rule add / az acr network-rule add), or create an approved private endpoint in the compute's VNet or a peered VNet (az network private-endpoint create).",
   run(parts, report) {
     const computes = networkedComputes(parts.computes);
     if (computes.length === 0) {
@@ -41,6 +42,10 @@ export default defineCheck({
     }
     const dependencies: Array<{ kind: string; value: NetworkAccessView }> = [];
     if (parts.storage.state === "present") dependencies.push({ kind: "storage account", value: parts.storage.value });
+    // Jobs read their datastores' secrets from the key vault (how-to-identity-based-service-authentication:
+    // "The Azure Machine Learning compute cluster uses a managed identity to retrieve connection information
+    // for datastores from Azure Key Vault"), and a vault admits only the networks it lists.
+    if (parts.keyVault.state === "present") dependencies.push({ kind: "key vault", value: parts.keyVault.value });
     if (parts.registry.state === "present")
       dependencies.push({ kind: "container registry", value: parts.registry.value });
     if (!dependencies.some((dependency) => dependency.value.restricted)) {

@@ -5,6 +5,8 @@
 // a case of its own. Cases are named "subject → what" ("training → MicrosoftContainerRegistry TCP
 // 443"), made unique by more context where two would collide, never by a counter.
 // fail → <failure>, unknown → <error>, skip → <skipped>; warn passes with its text in <system-out>.
+// A waived cause is <skipped>, the waiver's terms first in its <system-out> (the builder writes no
+// message on <skipped>).
 // junit-report-builder writes the XML (escaping, CDATA, the tests/failures/errors/skipped counts).
 
 import junitModule, { type Builder } from "junit-report-builder";
@@ -13,6 +15,7 @@ import type { CheckResult, Report, ReportFinding } from "../src/engine/types.js"
 import { isProblem, worstStatus, type Status } from "../src/core/status.js";
 import {
   DEFAULT_RENDER_OPTIONS,
+  auditedLabel,
   causeRemedy,
   docsLocation,
   evidenceEntries,
@@ -21,6 +24,7 @@ import {
   messageWords,
   reportExitSentence,
   resourceName,
+  waiverTerms,
   type RenderOptions,
 } from "./shared.js";
 
@@ -34,13 +38,17 @@ const NAMED_IN_CASE = 3;
 interface CaseSpec {
   status: Status;
   cause?: RootCause;
+  /** A cause whose findings here are all waived (report.waivers.causes): skipped, with the waiver's terms. */
+  waived?: boolean;
   findings: Array<{ index: number; finding: ReportFinding }>;
 }
 
 export function renderJunit(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
+  // A project is named with its hub, whose storage, network and computes were judged.
+  const audited = report.target.hub ? auditedLabel(report.target) : report.target.workspace;
   const builder = junit
     .newBuilder()
-    .name(xmlSafe(`aml-preflight ${report.target.workspace}${report.ticket ? ` (ticket ${report.ticket})` : ""}`));
+    .name(xmlSafe(`aml-preflight ${audited}${report.ticket ? ` (ticket ${report.ticket})` : ""}`));
   for (const check of report.checks) {
     const suite = builder
       .testSuite()
@@ -71,6 +79,13 @@ export function renderJunit(report: Report, options: RenderOptions = DEFAULT_REN
       }
       const summary = xmlSafe(spec.cause.summary);
       const details = xmlSafe(causeText(report, check, spec, options));
+      if (spec.waived) {
+        const terms = [
+          ...new Set(spec.findings.flatMap(({ finding }) => (finding.waived ? [waiverTerms(finding.waived)] : []))),
+        ];
+        testCase.skipped().standardOutput(xmlSafe(`WAIVED ${terms.join("; ")}\n${summary}\n${details}`));
+        return;
+      }
       switch (spec.status) {
         case "fail":
           testCase.failure(summary, spec.cause.kind).stacktrace(details);
@@ -90,7 +105,11 @@ export function renderJunit(report: Report, options: RenderOptions = DEFAULT_REN
 function caseSpecs(report: Report, check: CheckResult): CaseSpec[] {
   const specs: CaseSpec[] = [];
   const covered = new Set<number>();
-  for (const cause of report.rootCauses) {
+  const causes = [
+    ...report.rootCauses.map((cause) => ({ cause, waived: false })),
+    ...(report.waivers?.causes ?? []).map((cause) => ({ cause, waived: true })),
+  ];
+  for (const { cause, waived } of causes) {
     const findings = cause.findings.flatMap(({ check: id, index }) => {
       const finding = id === check.id ? check.findings[index] : undefined;
       return finding ? [{ index, finding }] : [];
@@ -98,7 +117,7 @@ function caseSpecs(report: Report, check: CheckResult): CaseSpec[] {
     if (findings.length === 0) continue;
     for (const { index } of findings) covered.add(index);
     const status = worstStatus(findings.map(({ finding }) => finding.status)) ?? cause.status;
-    specs.push({ status, cause, findings });
+    specs.push({ status, cause, findings, ...(waived ? { waived } : {}) });
   }
   check.findings.forEach((finding, index) => {
     // A problem no root cause holds (a report from before root causes) is a case of its own.
@@ -148,6 +167,7 @@ function caseName(spec: CaseSpec, level: number): string {
     if (ids.some((id) => !whats.includes(messageWords(id)))) name += ` [${ids.join(", ")}]`;
   }
   if (level >= 4) name += ` (finding ${spec.findings.map(({ index }) => index + 1).join(", ")} of the check)`;
+  if (spec.waived) name += " (waived)";
   return name;
 }
 

@@ -13,12 +13,18 @@ import {
   DEFAULT_RENDER_OPTIONS,
   auditedLabel,
   azCommands,
+  baselineSummary,
+  causeIsNew,
+  causeFindings,
   causeRemedy,
   docsLocation,
   listSome,
   reportExitSentence,
   readSummary,
   statusLabel,
+  waivedSummary,
+  waiverNotes,
+  waiverTerms,
   type RenderOptions,
 } from "./shared.js";
 
@@ -36,12 +42,16 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
   out.push(facts(report, options), "");
   const causes = report.rootCauses.filter((cause) => isProblem(cause.status));
   out.push("## Problems", "");
-  if (causes.length === 0) out.push("None: no check failed, stayed undecided or warned.", "");
+  if (causes.length === 0 && report.waivers?.waived) out.push("None but the waived ones below.", "");
+  else if (causes.length === 0) out.push("None: no check failed, stayed undecided or warned.", "");
   else
     out.push(
       ...problemsIntro(report, causes),
       ...causes.flatMap((cause, at) => causeSection(report, cause, at, options)),
     );
+
+  if (report.baseline) out.push(...fixedSection(report));
+  if (report.waivers) out.push(...waivedSection(report));
 
   out.push("## Checks", "");
   out.push(
@@ -61,7 +71,9 @@ export function renderMarkdown(report: Report, options: RenderOptions = DEFAULT_
     "",
   );
 
-  const detailed = report.checks.filter((check) => options.verbose || isProblem(check.status));
+  const detailed = report.checks.filter(
+    (check) => options.verbose || isProblem(check.status) || check.findings.some((finding) => finding.waived),
+  );
   if (detailed.length > 0) {
     out.push("## Details", "");
     const numbers = causeNumbers(causes);
@@ -111,6 +123,7 @@ function facts(report: Report, options: RenderOptions): string {
             cell(`offline, from snapshot ${code(report.snapshot.file)} collected ${report.snapshot.collectedAt}`),
           ]
         : ["Audited at", `${report.startedAt} (${(report.durationMs / 1000).toFixed(1)} s)`],
+      ...(report.baseline ? [["Baseline", cell(prose(baselineSummary(report) ?? ""))]] : []),
       ["Tool", `aml-preflight ${report.tool.version}`],
       [
         "Read",
@@ -124,6 +137,9 @@ function facts(report: Report, options: RenderOptions): string {
           `${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}; ${reportExitSentence(report, options.failOn)}`,
         ),
       ],
+      ...(report.waivers
+        ? [["Waivers", cell(prose(waivedSummary(report) ?? `none applied (${report.waivers.file})`))]]
+        : []),
     ],
     TABLE,
   );
@@ -145,7 +161,8 @@ function problemsIntro(report: Report, causes: readonly RootCause[]): string[] {
 
 /** A root cause: what it is, what it breaks, and the fix or the advice. */
 function causeSection(report: Report, cause: RootCause, at: number, options: RenderOptions): string[] {
-  const lines = [`### ${at + 1}. ${statusLabel(cause.status)}: ${prose(cause.summary)}`, ""];
+  const fresh = report.baseline && causeIsNew(report, cause) ? " (new)" : "";
+  const lines = [`### ${at + 1}. ${statusLabel(cause.status)}${fresh}: ${prose(cause.summary)}`, ""];
   const what =
     cause.breaks.length > 0
       ? `: ${prose(listSome(cause.breaks, options.verbose ? cause.breaks.length : BREAKS_SHOWN))}`
@@ -166,6 +183,21 @@ function causeSection(report: Report, cause: RootCause, at: number, options: Ren
     if (commands.length > 0 && !onlyCommand) lines.push("Its commands, not checked against this state:", "");
     if (commands.length > 0) lines.push(...fence("sh", commands.join("\n"), ""), "");
   }
+  return lines;
+}
+
+/** With --baseline: the baseline's problems that are gone. */
+function fixedSection(report: Report): string[] {
+  const fixed = report.baseline?.fixed ?? [];
+  const lines = ["## Fixed since the baseline", ""];
+  if (fixed.length === 0) return [...lines, "None: no problem of the baseline is gone.", ""];
+  for (const entry of fixed)
+    lines.push(
+      `- ${statusLabel("pass")} (was ${entry.status}) ${code(entry.check)}: ${prose(entry.message)}`,
+      "",
+      `  Resource: ${code(entry.resourceId)} (${code(entry.messageId)})`,
+      "",
+    );
   return lines;
 }
 
@@ -194,12 +226,13 @@ function checkSection(check: CheckResult, numbers: Map<string, number>, options:
 
 /** A finding: its status and message, its resource, and its evidence folded away. */
 function findingItem(finding: ReportFinding, cause: number | undefined): string[] {
-  const problem = cause === undefined ? "" : ` (problem ${cause})`;
+  const problem = `${cause === undefined ? "" : ` (problem ${cause})`}${finding.baseline === "new" ? " (new)" : ""}${finding.waived ? " (waived)" : ""}`;
   const lines = [
     // Escaped, so skip's "-" does not open a nested list.
     `- ${statusLabel(finding.status).replace(/^-/, "\\-")}${problem}: ${prose(finding.message)}`,
     "",
     `  Resource: ${code(finding.resourceId)} (${code(finding.messageId)})`,
+    ...(finding.waived ? ["", `  Waived ${prose(waiverTerms(finding.waived))}`] : []),
   ];
   if (Object.keys(finding.evidence).length > 0)
     lines.push(
@@ -220,7 +253,39 @@ function findingCounts(check: CheckResult): string {
   )
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
+    .concat(
+      check.findings.some((finding) => finding.waived)
+        ? [`${check.findings.filter((finding) => finding.waived).length} of them waived`]
+        : [],
+    )
     .join(", ");
+}
+
+/** The waivers: each root cause whose findings are all waived with the waiver's terms, then the waivers to look at. */
+function waivedSection(report: Report): string[] {
+  const waivers = report.waivers;
+  if (!waivers) return [];
+  const lines = ["## Waived", ""];
+  if (waivers.causes.length === 0) lines.push(`Nothing: no waiver of ${code(waivers.file)} covers a problem.`, "");
+  else
+    lines.push(
+      `**${plural(waivers.causes.length, "problem")}** waived in ${code(waivers.file)}: left out of the problems, the checks' statuses and the exit code.`,
+      "",
+    );
+  for (const cause of waivers.causes) {
+    lines.push(`- ${statusLabel(cause.status)}: ${prose(cause.summary)} (${cause.checks.map(code).join(", ")})`, "");
+    const terms = new Set(
+      causeFindings(report, cause).flatMap(({ finding }) => (finding.waived ? [waiverTerms(finding.waived)] : [])),
+    );
+    for (const term of terms) lines.push(`  Waived ${prose(term)}`, "");
+  }
+  const notes = waiverNotes(waivers);
+  if (notes.length > 0) {
+    lines.push("**Waivers to look at**", "");
+    for (const note of notes) lines.push(`- ${note.state}: ${prose(note.text)}`);
+    lines.push("");
+  }
+  return lines;
 }
 
 function docsLink(check: CheckResult, options: RenderOptions): string {

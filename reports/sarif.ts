@@ -5,18 +5,26 @@
 // `properties.checks` names them all. The `sarif` types (the spec's object model) let the compiler
 // check the shape; the tests validate the output against the official 2.1.0 schema.
 //
+// With --baseline, each result's `baselineState` is new (a finding of its cause is new) or unchanged,
+// and each fixed finding of the baseline is one more result, `absent`.
+//
 // Levels: a rule's default level comes from its check's severity; a result's from its cause's status:
 // `fail` is "error", `warn` is "warning", and an `unknown` is kind "open" (SARIF's "could not
 // determine"), whose level must be "none".
+// A root cause whose findings are all waived is a result with `suppressions` (kind "external", status
+// "accepted", the waiver's reason as justification), which code-scanning views show as dismissed.
 
-import type { Location, Log, Notification, ReportingDescriptor, Result } from "sarif";
+import type { Location, Log, Notification, ReportingDescriptor, Result, Suppression } from "sarif";
+import type { FixedFinding } from "../src/engine/baseline.js";
 import type { RootCause } from "../src/engine/root-causes.js";
 import type { CheckResult, Report } from "../src/engine/types.js";
 import type { Severity } from "../src/core/status.js";
 import { idKey } from "../src/snapshot/ids.js";
 import {
   DEFAULT_RENDER_OPTIONS,
+  auditedLabel,
   causeFindings,
+  causeIsNew,
   causeRemedy,
   findingTarget,
   messageWords,
@@ -37,7 +45,15 @@ const LEVEL_BY_SEVERITY: Record<Severity, "error" | "warning" | "note"> = {
 export function renderSarif(report: Report, options: RenderOptions = DEFAULT_RENDER_OPTIONS): string {
   const rules = report.checks.map((check) => rule(check, options));
   const ruleIndex = new Map(report.checks.map((check, index) => [check.id, index]));
-  const results = report.rootCauses.map((cause) => result(report, cause, ruleIndex));
+  const results = [
+    ...report.rootCauses.map((cause) => result(report, cause, ruleIndex)),
+    // A waived cause is a result too, suppressed by its waivers (SARIF: "external", in the config file).
+    ...(report.waivers?.causes ?? []).map((cause) => ({
+      ...result(report, cause, ruleIndex),
+      suppressions: suppressionsOf(report, cause),
+    })),
+    ...(report.baseline?.fixed ?? []).map((fixed) => absentResult(fixed, ruleIndex)),
+  ];
   const endTime = new Date(Date.parse(report.startedAt) + report.durationMs);
   const log: Log = {
     $schema: SARIF_SCHEMA,
@@ -52,8 +68,11 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
             rules,
           },
         },
-        // SARIF reads "category/run": one category per workspace, one run per audit.
-        automationDetails: { id: `aml-preflight/${report.target.workspace}/${report.startedAt}` },
+        // SARIF reads "category/run": one category per workspace, one run per audit. A project names its hub,
+        // whose settings were judged and whose name alone would not tell two hubs' projects apart.
+        automationDetails: {
+          id: `aml-preflight/${report.target.hub ? auditedLabel(report.target) : report.target.workspace}/${report.startedAt}`,
+        },
         invocations: [
           {
             executionSuccessful: true,
@@ -74,8 +93,20 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
           target: report.target,
           ticket: report.ticket,
           summary: report.summary,
+          ...(report.waivers ? { waived: report.waivers.waived } : {}),
           exit: reportExitSentence(report, options.failOn),
           requests: report.collection.requests,
+          ...(report.baseline
+            ? {
+                baseline: {
+                  file: report.baseline.file,
+                  startedAt: report.baseline.startedAt,
+                  new: report.baseline.new,
+                  unchanged: report.baseline.unchanged,
+                  fixed: report.baseline.fixed.length,
+                },
+              }
+            : {}),
         },
       },
     ],
@@ -126,6 +157,8 @@ function result(report: Report, cause: RootCause, ruleIndex: Map<string, number>
     ruleId,
     ...(ruleIndex.has(ruleId) ? { ruleIndex: ruleIndex.get(ruleId) } : {}),
     ...kindAndLevel,
+    // With --baseline: SARIF's own word for whether a viewer has seen it before.
+    ...(report.baseline ? { baselineState: causeIsNew(report, cause) ? "new" : "unchanged" } : {}),
     message: { text: message.join(" ") },
     locations: [location(cause.resourceId)],
     relatedLocations: [...related.values()].map(({ resourceId, about }, id): Location => ({
@@ -153,9 +186,46 @@ function result(report: Report, cause: RootCause, ruleIndex: Map<string, number>
         resourceId: finding.resourceId,
         message: finding.message,
         evidence: finding.evidence,
+        ...(finding.fingerprint ? { fingerprint: finding.fingerprint } : {}),
+        ...(finding.baseline ? { baseline: finding.baseline } : {}),
       })),
     },
   };
+}
+
+/** A problem of the baseline that is gone: SARIF's `absent`, a pass, located at its resource. */
+function absentResult(fixed: FixedFinding, ruleIndex: Map<string, number>): Result {
+  return {
+    ruleId: fixed.check,
+    ...(ruleIndex.has(fixed.check) ? { ruleIndex: ruleIndex.get(fixed.check) } : {}),
+    kind: "pass",
+    level: "none",
+    baselineState: "absent",
+    message: { text: `Fixed since the baseline (was ${fixed.status}): ${fixed.message}` },
+    locations: [location(fixed.resourceId)],
+    partialFingerprints: { "amlPreflightFinding/v1": fixed.fingerprint },
+    properties: { status: "pass", was: fixed.status, messageId: fixed.messageId, fingerprint: fixed.fingerprint },
+  };
+}
+
+/** One suppression per distinct waiver of the cause's findings: accepted, with the reason as justification. */
+function suppressionsOf(report: Report, cause: RootCause): Suppression[] {
+  const seen = new Map<string, Suppression>();
+  for (const { finding } of causeFindings(report, cause)) {
+    const waived = finding.waived;
+    if (!waived) continue;
+    seen.set(JSON.stringify(waived), {
+      kind: "external",
+      status: "accepted",
+      justification: waived.reason,
+      properties: {
+        expires: waived.expires,
+        ...(waived.owner ? { owner: waived.owner } : {}),
+        file: report.waivers?.file ?? "",
+      },
+    });
+  }
+  return [...seen.values()];
 }
 
 function location(resourceId: string): Location {

@@ -1,11 +1,13 @@
 // What every renderer needs: the options a run passes, the exit-code sentence, the friendly names
 // of what was read, and the `az` commands inside a remediation. Pure: no I/O.
 
+import { newFindingsAtFailOn } from "../src/engine/baseline.js";
 import { checksAtFailOn } from "../src/engine/run.js";
 import type { RootCause } from "../src/engine/root-causes.js";
 import { type CheckResult, type Report, type ReportFinding } from "../src/engine/types.js";
-import { exitSentence, type FailOn, type Status } from "../src/core/status.js";
+import { exitSentence, plural, type FailOn, type Status } from "../src/core/status.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
+import type { FindingWaiver, WaiverOutcome, WaiverState } from "../src/engine/waivers.js";
 
 export type { FailOn };
 
@@ -36,6 +38,7 @@ export const STATUS_SYMBOL: Record<Status, string> = { fail: "✗", unknown: "?"
 
 /** One sentence: the exit code this report gives and why. */
 export function reportExitSentence(report: Report, failOn: FailOn): string {
+  if (report.baseline?.failOnNew) return newFindingsSentence(report, failOn);
   const reached = checksAtFailOn(report, failOn);
   return exitSentence({
     unit: "check",
@@ -44,6 +47,30 @@ export function reportExitSentence(report: Report, failOn: FailOn): string {
     failOn,
     counts: report.summary,
   });
+}
+
+/** With --fail-on-new: only new findings count; the sentence says how many it let through as unchanged. */
+function newFindingsSentence(report: Report, failOn: FailOn): string {
+  const reached = newFindingsAtFailOn(report, failOn);
+  if (reached.length > 0) {
+    const checks = [...new Set(reached.map(({ check }) => check.id))];
+    return `exit 1: ${plural(reached.length, "new finding")} at or above --fail-on ${failOn} (--fail-on-new): in ${checks.join(", ")}`;
+  }
+  const unchanged = report.baseline?.unchanged ?? 0;
+  return `exit 0: no new finding at or above --fail-on ${failOn} (--fail-on-new${unchanged > 0 ? `; ${plural(unchanged, "finding")} unchanged since the baseline` : ""})`;
+}
+
+/** "yesterday.json (audit of 2026-11-24T09:00:00.000Z): 1 new, 15 unchanged, 2 fixed"; undefined without a baseline. */
+export function baselineSummary(report: Report): string | undefined {
+  const baseline = report.baseline;
+  if (!baseline) return undefined;
+  const when = baseline.collectedAt ? `snapshot collected ${baseline.collectedAt}` : `audit of ${baseline.startedAt}`;
+  return `${baseline.file} (${when}): ${baseline.new} new, ${baseline.unchanged} unchanged, ${baseline.fixed.length} fixed`;
+}
+
+/** With --baseline: whether any finding of a root cause is new since the baseline. */
+export function causeIsNew(report: Report, cause: RootCause): boolean {
+  return causeFindings(report, cause).some(({ finding }) => finding.baseline === "new");
 }
 
 /** Friendly plural names for the resource types the collector reads. */
@@ -63,6 +90,11 @@ const TYPE_NAMES: Record<string, [string, string]> = {
   "microsoft.network/privateendpoints/privatednszonegroups": ["zone group", "zone groups"],
   "microsoft.network/locations/availableprivateendpointtypes": ["endpoint type list", "endpoint type lists"],
 };
+
+/** "network security group" for Microsoft.Network/networkSecurityGroups; an unfamiliar type's last segment. */
+export function resourceTypeName(type: string): string {
+  return TYPE_NAMES[type.toLowerCase()]?.[0] ?? (type.split("/").pop() || "resource");
+}
 
 /** "1 workspace, 2 computes, ..." from `collection.read`, in the order above; unfamiliar types last, by their last segment. */
 export function readSummary(report: Report): string {
@@ -195,4 +227,71 @@ export function messageWords(messageId: string): string {
 export function listSome(items: readonly string[], shown: number): string {
   const more = items.length - shown;
   return more > 0 ? `${items.slice(0, shown).join(", ")} and ${more} more` : items.join(", ");
+}
+
+/** A waiver the report draws attention to: one past its expiry, one that matches nothing, one about to expire. */
+export interface WaiverNote {
+  state: Exclude<WaiverState, "active">;
+  text: string;
+}
+
+/** A report's or a fleet's waivers, as the notes need them (`findings`: the list, or how many). */
+interface WaiversLike {
+  file: string;
+  entries: ReadonlyArray<
+    Pick<WaiverOutcome, "index" | "check" | "resource" | "expires" | "state" | "daysLeft"> & {
+      findings: number | readonly unknown[];
+    }
+  >;
+}
+
+/** "waivers[2] (key-sync on /subscriptions/…)": a waiver as its file has it. */
+function waiverName(entry: Pick<WaiverOutcome, "index" | "check" | "resource">): string {
+  return `waivers[${entry.index}] (${entry.check} on ${entry.resource})`;
+}
+
+/** One line per waiver that needs looking at, expired first, then stale, then expiring; in file order within each. */
+export function waiverNotes(waivers: WaiversLike): WaiverNote[] {
+  const notes = waivers.entries.flatMap((entry): WaiverNote[] => {
+    const count = typeof entry.findings === "number" ? entry.findings : entry.findings.length;
+    const name = waiverName(entry);
+    switch (entry.state) {
+      case "expired":
+        return [
+          {
+            state: "expired",
+            text:
+              count > 0
+                ? `${name} expired on ${entry.expires}: its ${plural(count, "finding")} count again`
+                : `${name} expired on ${entry.expires} and matches no problem: remove it from ${waivers.file}`,
+          },
+        ];
+      case "stale":
+        return [{ state: "stale", text: `${name} matches no problem: it is stale; remove it from ${waivers.file}` }];
+      case "expiring": {
+        const when = entry.daysLeft === 0 ? "today" : entry.daysLeft === 1 ? "tomorrow" : `in ${entry.daysLeft} days`;
+        return [
+          {
+            state: "expiring",
+            text: `${name} expires ${when} (${entry.expires}): fix what it waives, or review and renew it`,
+          },
+        ];
+      }
+      case "active":
+        return [];
+    }
+  });
+  const order: Array<WaiverNote["state"]> = ["expired", "stale", "expiring"];
+  return notes.sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
+}
+
+/** "2 findings waived (preflight.config.yaml)", or undefined when nothing is. */
+export function waivedSummary(report: Report): string | undefined {
+  const waived = report.waivers?.waived ?? 0;
+  return waived > 0 ? `${plural(waived, "finding")} waived (${report.waivers?.file ?? ""})` : undefined;
+}
+
+/** A waived finding's terms: "until 2026-09-30, owner alice@contoso.com: storage key rotation scheduled". */
+export function waiverTerms(waived: FindingWaiver): string {
+  return `until ${waived.expires}${waived.owner ? `, owner ${waived.owner}` : ""}: ${waived.reason}`;
 }

@@ -12,9 +12,15 @@ import {
   DEFAULT_RENDER_OPTIONS,
   STATUS_SYMBOL,
   auditedLabel,
+  causeFindings,
+  baselineSummary,
+  causeIsNew,
   evidenceEntries,
   readSummary,
   reportExitSentence,
+  waivedSummary,
+  waiverNotes,
+  waiverTerms,
   type RenderOptions,
 } from "./shared.js";
 
@@ -28,6 +34,8 @@ const COLOUR: Record<Status, Parameters<typeof styleText>[0]> = {
 
 /** How many things a root cause breaks are named before "and N more" (all of them with --verbose). */
 const BREAKS_SHOWN = 4;
+/** How many fixed findings of the baseline are named (all of them with --verbose). */
+const FIXED_SHOWN = 5;
 
 interface Painter {
   paint: (status: Status, text: string) => string;
@@ -63,7 +71,10 @@ export function renderText(report: Report, options: RenderOptions = DEFAULT_REND
   const lines = [...header(report, options, style, width), ""];
   const causes = report.rootCauses.filter((cause) => isProblem(cause.status));
   if (causes.length > 0) lines.push(...rootCauseLines(report, causes, options, style, width), "");
+  else if (report.waivers?.waived) lines.push(style.bold("No problems but the waived ones below."), "");
   else lines.push(style.bold("No problems: every check passed or does not apply."), "");
+  if (report.waivers) lines.push(...waiverLines(report, style, width), "");
+  if (report.baseline && report.baseline.fixed.length > 0) lines.push(...fixedLines(report, options, style, width), "");
   lines.push(...checkLines(report.checks, style, width));
   if (options.verbose) lines.push(...details(report, style, width));
   lines.push("", summaryLine(report));
@@ -84,6 +95,8 @@ function header(report: Report, options: RenderOptions, style: Painter, width: n
   // An offline audit says so: what it shows is the state when the snapshot was taken, not now.
   if (report.snapshot)
     lines.push(...wrap(`snapshot ${report.snapshot.file}, collected ${report.snapshot.collectedAt}`, width, 4, 2));
+  const baseline = baselineSummary(report);
+  if (baseline) lines.push(...wrap(`baseline ${baseline}`, width, 4, 2));
   if (options.verbose) lines.push(style.dim(`  ${target.workspaceId}`));
   if (options.verbose && target.hub) lines.push(style.dim(`  hub ${target.hub.id}`));
   const failed = report.collection.errors.length;
@@ -118,7 +131,8 @@ function rootCauseLines(
     2,
   );
   for (const cause of causes) {
-    lines.push(...wrap(`${style.paint(cause.status, STATUS_SYMBOL[cause.status])} ${cause.summary}`, width, 2));
+    const fresh = report.baseline && causeIsNew(report, cause) ? `${style.bold("new:")} ` : "";
+    lines.push(...wrap(`${style.paint(cause.status, STATUS_SYMBOL[cause.status])} ${fresh}${cause.summary}`, width, 2));
     const shown = options.verbose ? cause.breaks : cause.breaks.slice(0, BREAKS_SHOWN);
     const more = cause.breaks.length - shown.length;
     const what = `${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
@@ -140,6 +154,17 @@ function rootCauseLines(
   return lines;
 }
 
+/** With --baseline: the baseline's problems that are gone, a few of them (all with --verbose). */
+function fixedLines(report: Report, options: RenderOptions, style: Painter, width: number): string[] {
+  const fixed = report.baseline?.fixed ?? [];
+  const shown = options.verbose ? fixed : fixed.slice(0, FIXED_SHOWN);
+  const lines = wrap(style.bold(`${plural(fixed.length, "finding")} of the baseline fixed`), width, 2);
+  for (const entry of shown)
+    lines.push(...wrap(`${style.paint("pass", STATUS_SYMBOL.pass)} ${entry.check}: ${entry.message}`, width, 4, 2));
+  if (shown.length < fixed.length) lines.push(style.dim(`  and ${fixed.length - shown.length} more (--verbose)`));
+  return lines;
+}
+
 /** The remediation of the cause's first finding that has one. */
 function firstRemediation(report: Report, cause: RootCause): string | undefined {
   for (const { check, index } of cause.findings) {
@@ -155,7 +180,9 @@ function checkLines(checks: readonly CheckResult[], style: Painter, width: numbe
   return checks.map((check) => {
     const head = `${STATUS_SYMBOL[check.status]} ${check.status.padEnd(7)} ${check.id.padEnd(idWidth)}  `;
     const room = width - head.length;
-    const title = check.title.length > room ? `${check.title.slice(0, Math.max(0, room - 1))}…` : check.title;
+    const waived = check.findings.filter((finding) => finding.waived).length;
+    const full = waived > 0 ? `(${waived} waived) ${check.title}` : check.title;
+    const title = full.length > room ? `${full.slice(0, Math.max(0, room - 1))}…` : full;
     return `${style.paint(check.status, `${STATUS_SYMBOL[check.status]} ${check.status.padEnd(7)}`)} ${check.id.padEnd(idWidth)}  ${style.dim(title)}`;
   });
 }
@@ -166,9 +193,16 @@ function details(report: Report, style: Painter, width: number): string[] {
   for (const check of report.checks) {
     lines.push("", `${style.paint(check.status, STATUS_SYMBOL[check.status])} ${style.bold(check.id)}: ${check.title}`);
     for (const finding of check.findings) {
+      const fresh = finding.baseline === "new" ? `${style.bold("new:")} ` : "";
       lines.push(
-        ...wrap(`${style.paint(finding.status, STATUS_SYMBOL[finding.status])} ${finding.message}`, width, 4, 2),
+        ...wrap(
+          `${style.paint(finding.status, STATUS_SYMBOL[finding.status])} ${fresh}${finding.message}`,
+          width,
+          4,
+          2,
+        ),
       );
+      if (finding.waived) lines.push(...wrap(`waived: ${waiverTerms(finding.waived)}`, width, 6, 4));
       lines.push(style.dim(`    resource: ${finding.resourceId}`));
       for (const [key, value] of evidenceEntries(finding)) lines.push(style.dim(`    ${key}: ${value}`));
       if (finding.remediation && isProblem(finding.status)) lines.push(`    fix: ${finding.remediation}`);
@@ -196,5 +230,31 @@ function details(report: Report, style: Painter, width: number): string[] {
 
 /** "13 checks: 4 fail, 0 unknown, 0 warn, 7 pass, 2 skip". */
 export function summaryLine(report: Report): string {
-  return `${report.checks.length} checks: ${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}`;
+  const waived = waivedSummary(report);
+  return `${report.checks.length} checks: ${STATUSES.map((status) => `${report.summary[status]} ${status}`).join(", ")}${waived ? `; ${waived}` : ""}`;
+}
+
+/**
+ * The waivers: each root cause whose findings are all waived, with the waiver's terms (they count for
+ * nothing: not in the problems, the checks' statuses or the exit code), then the waivers to look at.
+ */
+function waiverLines(report: Report, style: Painter, width: number): string[] {
+  const waivers = report.waivers;
+  if (!waivers) return [];
+  const lines = wrap(
+    style.bold(
+      `Waived in ${waivers.file}: ${waivers.causes.length > 0 ? `${plural(waivers.causes.length, "problem")}, left out of the counts` : "nothing"}`,
+    ),
+    width,
+    2,
+  );
+  for (const cause of waivers.causes) {
+    lines.push(...wrap(`${style.dim(STATUS_SYMBOL[cause.status])} ${cause.summary}`, width, 4, 2));
+    const terms = new Set(
+      causeFindings(report, cause).flatMap(({ finding }) => (finding.waived ? [waiverTerms(finding.waived)] : [])),
+    );
+    for (const term of terms) lines.push(...wrap(style.dim(`${cause.checks.join(", ")}: ${term}`), width, 6, 4));
+  }
+  for (const note of waiverNotes(waivers)) lines.push(...wrap(`${style.paint("warn", "!")} ${note.text}`, width, 2));
+  return lines;
 }

@@ -26,6 +26,12 @@ export const VALIDATORS = [
     out: "src/snapshot/generated/snapshot.validate.ts",
     options: SNAPSHOT_AJV_OPTIONS,
   },
+  {
+    // The config file (--config, preflight.config.yaml): read on every audit that has one.
+    schema: "src/cli/config.schema.json",
+    out: "src/cli/generated/config.validate.ts",
+    options: { allErrors: false, strict: true, validateFormats: false },
+  },
 ];
 
 /** The text of one validator's generated file, from the schema as it is now on disk (line breaks keep its diffs readable). */

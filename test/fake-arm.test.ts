@@ -10,7 +10,7 @@ import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFakeArmArgs, startFromCli } from "./fake-arm/cli.js";
-import { ARM_READ_THROTTLE, parseScenario } from "./fake-arm/scenario.js";
+import { ARM_READ_THROTTLE, ARM_WRITE_THROTTLE, parseScenario } from "./fake-arm/scenario.js";
 import type { ArmResource, Scenario } from "./fake-arm/scenario.js";
 import { COMMON_PRIVATE_ENDPOINT_TYPES } from "./fake-arm/router.js";
 import { startFakeArm } from "./fake-arm/server.js";
@@ -203,6 +203,10 @@ function manualClock(): { now: () => number; advance: (ms: number) => void } {
 
 function remainingReads(result: HttpResult): string | string[] | undefined {
   return result.headers["x-ms-ratelimit-remaining-subscription-reads"];
+}
+
+function remainingWrites(result: HttpResult): string | string[] | undefined {
+  return result.headers["x-ms-ratelimit-remaining-subscription-writes"];
 }
 
 /** Runs `body` against a fake of its own, closed afterwards. */
@@ -815,7 +819,7 @@ describe("fake ARM server", () => {
       );
     });
 
-    it("does not count POSTs or other methods against reads, and reports the bucket on their answers", async () => {
+    it("does not count POSTs or other methods against reads, and reports the read bucket on their answers", async () => {
       const clock = manualClock();
       await withFake(
         { ...baseScenario, throttle: { capacity: 2, refillPerSecond: 1 } },
@@ -916,6 +920,183 @@ describe("fake ARM server", () => {
     });
   });
 
+  describe("write throttling", () => {
+    const listKeys = `${exampleStorage.id}/listKeys${API}`;
+    const read = `${workspaceId}${API}`;
+
+    it("charges POST actions, PUT and PATCH to the subscription's write bucket, apart from reads; an empty one answers 429 for a 'write'", async () => {
+      const clock = manualClock();
+      await withFake(
+        {
+          ...baseScenario,
+          throttle: { reads: { capacity: 5, refillPerSecond: 1 }, writes: { capacity: 3, refillPerSecond: 2 } },
+        },
+        { now: clock.now },
+        async (limited) => {
+          const first = await call(limited, "POST", listKeys);
+          expect([first.status, remainingWrites(first), remainingReads(first)]).toEqual([200, "2", "5"]);
+          // A PUT and a PATCH are writes too (refused by the read-only fake, but charged first).
+          const put = await call(limited, "PUT", read, { body: "{}" });
+          const patch = await call(limited, "PATCH", read, { body: "{}" });
+          expect([put.status, remainingWrites(put), patch.status, remainingWrites(patch)]).toEqual([
+            405,
+            "1",
+            405,
+            "0",
+          ]);
+          const throttled = await call(limited, "POST", listKeys);
+          expect([throttled.status, throttled.headers["retry-after"], remainingWrites(throttled)]).toEqual([
+            429,
+            "1",
+            "0",
+          ]);
+          const body = JSON.parse(throttled.text) as ArmErrorBody;
+          expect(body.error.code).toBe("SubscriptionRequestsThrottled");
+          expect(body.error.message).toMatch(new RegExp(`Number of 'write' requests for subscription '${SUB}'`));
+          expect(body.error.message).toContain("'1' seconds");
+          // Reads have their own bucket, and say what is left of both.
+          const get = await call(limited, "GET", read);
+          expect([get.status, remainingReads(get), remainingWrites(get)]).toEqual([200, "4", "0"]);
+          // Another subscription's write bucket is full.
+          const elsewhere = `/subscriptions/${OTHER_SUB}/resourceGroups/rg-x/providers/Microsoft.Storage/storageAccounts/x/listKeys${API}`;
+          expect(remainingWrites(await call(limited, "POST", elsewhere))).toBe("2");
+          // Two a second: a token after 500 ms.
+          clock.advance(499);
+          expect((await call(limited, "POST", listKeys)).status).toBe(429);
+          clock.advance(1);
+          const refilled = await call(limited, "POST", listKeys);
+          expect([refilled.status, remainingWrites(refilled)]).toEqual([200, "0"]);
+          expect(limited.requests.map((entry) => entry.status)).toEqual([200, 405, 405, 429, 200, 404, 429, 200]);
+        },
+      );
+    });
+
+    it("charges DELETE to a delete bucket of its own, reported on its answer", async () => {
+      const clock = manualClock();
+      await withFake(
+        { ...baseScenario, throttle: { deletes: { capacity: 1, refillPerSecond: 1 } } },
+        { now: clock.now },
+        async (limited) => {
+          const deleted = await call(limited, "DELETE", read, { body: "{}" });
+          expect([deleted.status, deleted.headers["x-ms-ratelimit-remaining-subscription-deletes"]]).toEqual([
+            405,
+            "0",
+          ]);
+          expect(remainingWrites(deleted)).toBe("200");
+          const again = await call(limited, "DELETE", read, { body: "{}" });
+          expect(again.status).toBe(429);
+          expect((JSON.parse(again.text) as ArmErrorBody).error.message).toContain("'delete' requests");
+          expect(remainingWrites(await call(limited, "POST", listKeys))).toBe("199");
+        },
+      );
+    });
+
+    it("means ARM's 200 write tokens refilled at 10 per second with `throttle: true`", async () => {
+      expect(ARM_WRITE_THROTTLE).toEqual({ capacity: 200, refillPerSecond: 10 });
+      const clock = manualClock();
+      await withFake({ ...baseScenario, throttle: true }, { now: clock.now }, async (limited) => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 8, ca: limited.caPem });
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 200 }, () => call(limited, "POST", listKeys, { agent })),
+          );
+          expect(results.every((result) => result.status === 200)).toBe(true);
+          expect(Math.min(...results.map((result) => Number(remainingWrites(result))))).toBe(0);
+          expect((await call(limited, "POST", listKeys, { agent })).status).toBe(429);
+          // One token every 100 ms; reads untouched.
+          clock.advance(99);
+          expect((await call(limited, "POST", listKeys, { agent })).status).toBe(429);
+          clock.advance(1);
+          expect((await call(limited, "POST", listKeys, { agent })).status).toBe(200);
+          expect(remainingReads(await call(limited, "GET", read, { agent }))).toBe("249");
+        } finally {
+          agent.destroy();
+        }
+      });
+    });
+
+    it("spends no write token on a Resource Graph query, and sends fixed counts when throttling is off", async () => {
+      const clock = manualClock();
+      await withFake(
+        { ...baseScenario, throttle: { writes: { capacity: 1, refillPerSecond: 1 } } },
+        { now: clock.now },
+        async (limited) => {
+          const query = JSON.stringify({ subscriptions: [SUB], query: "resources | project id" });
+          for (let attempt = 0; attempt < 3; attempt += 1) {
+            const answer = await call(
+              limited,
+              "POST",
+              "/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01",
+              {
+                body: query,
+              },
+            );
+            expect(answer.status).toBe(200);
+          }
+          expect(remainingWrites(await call(limited, "POST", listKeys))).toBe("0");
+        },
+      );
+      await withFake(baseScenario, { now: clock.now }, async (open) => {
+        const post = await call(open, "POST", listKeys);
+        expect([remainingReads(post), remainingWrites(post)]).toEqual(["11999", "1199"]);
+      });
+    });
+
+    it("answers the POSTs named in `resourceRequests` as a provider with its own limit: no write token, the resource-requests header", async () => {
+      const clock = manualClock();
+      await withFake(
+        {
+          ...baseScenario,
+          throttle: {
+            writes: { capacity: 1, refillPerSecond: 1 },
+            resourceRequests: ["/storageAccounts/[^/]+/listKeys$"],
+          },
+        },
+        { now: clock.now },
+        async (limited) => {
+          for (const expected of ["11999", "11998", "11997"]) {
+            const answer = await call(limited, "POST", listKeys);
+            expect(answer.status).toBe(200);
+            expect(answer.headers["x-ms-ratelimit-remaining-subscription-resource-requests"]).toBe(expected);
+            expect(remainingWrites(answer)).toBeUndefined();
+          }
+          const other = await call(limited, "POST", `${workspaceId}/listKeys${API}`);
+          expect([other.status, remainingWrites(other)]).toEqual([404, "0"]);
+        },
+      );
+    });
+  });
+
+  describe("registry credentials", () => {
+    const registryId = `${rgA}/providers/Microsoft.ContainerRegistry/registries/cr`;
+    const registry = (adminUserEnabled: boolean | undefined): ArmResource => ({
+      id: registryId,
+      name: "cr",
+      type: "Microsoft.ContainerRegistry/registries",
+      location: "westeurope",
+      properties: adminUserEnabled === undefined ? {} : { adminUserEnabled },
+    });
+
+    it("refuses listCredentials with ACR's 400 UnAuthorizedForCredentialOperations when the admin user is off, unless the scenario lists it", async () => {
+      for (const admin of [false, undefined]) {
+        await withFake({ ...baseScenario, resources: [registry(admin)] }, {}, async (fake) => {
+          const refused = await call(fake, "POST", `${registryId}/listCredentials${API}`);
+          expect(refused.status).toBe(400);
+          const body = JSON.parse(refused.text) as ArmErrorBody;
+          expect(body.error.code).toBe("UnAuthorizedForCredentialOperations");
+          expect(body.error.message).toContain("as admin user is disabled");
+        });
+      }
+      await withFake({ ...baseScenario, resources: [registry(true)] }, {}, async (fake) => {
+        expect((await call(fake, "POST", `${registryId}/listCredentials${API}`)).status).toBe(404);
+      });
+      const listed = { [`${registryId}/listCredentials`]: { username: "cr", passwords: [] } };
+      await withFake({ ...baseScenario, resources: [registry(false)], actions: listed }, {}, async (fake) => {
+        expect((await call(fake, "POST", `${registryId}/listCredentials${API}`)).status).toBe(200);
+      });
+    });
+  });
+
   describe("scenario validation", () => {
     it("rejects malformed scenarios with a message naming the problem", () => {
       expect(() => parseScenario([], "s.json")).toThrow(/JSON object/);
@@ -957,6 +1138,22 @@ describe("fake ARM server", () => {
         refillPerSecond: 0.5,
       });
       expect(parseScenario({ resources: [] }).throttle).toBeUndefined();
+      const buckets: Array<[unknown, RegExp]> = [
+        [
+          { writes: { capacity: 0, refillPerSecond: 10 } },
+          /s\.json: throttle\.writes\.capacity must be a positive integer \(ARM: 200\)/,
+        ],
+        [{ reads: { capacity: 250 } }, /throttle\.reads\.refillPerSecond must be a positive number \(ARM: 25\)/],
+        [{ deletes: 5 }, /throttle\.deletes must be \{ "capacity"/],
+        [{ writes: { capacity: 1, refillPerSecond: 1 }, burst: 3 }, /throttle\.burst is not a bucket/],
+        [{ resourceRequests: "listKeys" }, /throttle\.resourceRequests must be an array/],
+        [{ resourceRequests: ["("] }, /throttle\.resourceRequests: "\(" is not a valid regular expression/],
+      ];
+      for (const [throttle, message] of buckets) {
+        expect(() => parseScenario({ resources: [], throttle }, "s.json"), JSON.stringify(throttle)).toThrow(message);
+      }
+      const named = { writes: { capacity: 20, refillPerSecond: 5 } };
+      expect(parseScenario({ resources: [], throttle: named }).throttle).toEqual(named);
     });
   });
 });
@@ -1077,6 +1274,19 @@ describe("fake-arm command line", () => {
     expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", "0:25"])).toThrow(
       /capacity must be a positive integer/,
     );
+    expect(parseFakeArmArgs(["--scenario", "s.json", "--throttle", "writes=20:5"]).throttle).toEqual({
+      writes: { capacity: 20, refillPerSecond: 5 },
+    });
+    expect(
+      parseFakeArmArgs(["--scenario", "s.json", "--throttle", "reads=40:80,writes=20:5,deletes=1:1"]).throttle,
+    ).toEqual({
+      reads: { capacity: 40, refillPerSecond: 80 },
+      writes: { capacity: 20, refillPerSecond: 5 },
+      deletes: { capacity: 1, refillPerSecond: 1 },
+    });
+    for (const value of ["writes=0:5", "writes=20", "puts=1:1", "writes=1:1,writes=2:2", "writes=1:1,", "=1:1"]) {
+      expect(() => parseFakeArmArgs(["--scenario", "s.json", "--throttle", value]), value).toThrow(/--throttle/);
+    }
   });
 
   it("throttles reads when started with --throttle", async () => {

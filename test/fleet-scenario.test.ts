@@ -110,6 +110,47 @@ describe("generateFleetScenario", () => {
     ).toThrow(/unknown seed failure "bogus"/);
   });
 
+  test("shared dependencies: each resource group's workspaces go in blocks sharing the first one's storage account and registry", () => {
+    const fleet = generateFleetScenario({ workspaces: 100, subscriptions: 2, sharedDependencies: 10, seed: 3 });
+    const byId = indexById(fleet.scenario);
+    const ofType = (type: string) => fleet.scenario.resources.filter((resource) => resource.type === type);
+    const workspaces = ofType("Microsoft.MachineLearningServices/workspaces");
+    // 8 resource groups of 12 or 13 workspaces: two blocks each.
+    expect(ofType("Microsoft.Storage/storageAccounts")).toHaveLength(16);
+    expect(ofType("Microsoft.ContainerRegistry/registries")).toHaveLength(16);
+    const users = new Map<string, Json[]>();
+    for (const workspace of workspaces) {
+      const properties = workspace.properties as Json;
+      for (const field of ["storageAccount", "containerRegistry"])
+        expect(byId.has(lower(properties[field]))).toBe(true);
+      // A shared account is in the workspace's own resource group.
+      expect(lower(properties.storageAccount).startsWith(lower(workspace.id.split("/providers/")[0]!))).toBe(true);
+      users.set(lower(properties.storageAccount), [...(users.get(lower(properties.storageAccount)) ?? []), workspace]);
+    }
+    expect(Math.max(...[...users.values()].map((list) => list.length))).toBe(10);
+    // Each account's key1 is what its workspaces cache, except the key-sync ones; none has colocation planted.
+    const actions = fleet.scenario.actions as Record<string, Json>;
+    for (const workspace of fleet.workspaces) {
+      expect(workspace.planted).not.toContain("subnet-colocation");
+      const body = byId.get(lower(workspace.id))!;
+      const cached = actions[`${workspace.id}/listKeys`]!.userStorageKey as string;
+      const current = (actions[`${body.properties.storageAccount}/listKeys`]!.keys as Json[]).map((key) => key.value);
+      expect(current.includes(cached), workspace.id).toBe(!workspace.planted.includes("key-sync"));
+    }
+    expect(fleet.workspaces.filter((workspace) => workspace.planted.includes("key-sync"))).toHaveLength(10);
+    expect(() =>
+      generateFleetScenario({
+        workspaces: 10,
+        subscriptions: 1,
+        sharedDependencies: 5,
+        failureShare: { "subnet-colocation": 0.1 },
+      }),
+    ).toThrow(/subnet-colocation cannot be planted with sharedDependencies/);
+    expect(() => generateFleetScenario({ workspaces: 10, subscriptions: 1, sharedDependencies: 0 })).toThrow(
+      /sharedDependencies must be a positive integer/,
+    );
+  });
+
   test("IDs and globally unique names are unique; subscriptions and resource groups are spread evenly", () => {
     const fleet = generateFleetScenario(BENCH);
     const ids = fleet.scenario.resources.map((resource) => lower(resource.id));
@@ -458,6 +499,17 @@ describe("fake-arm --fleet and --generate-fleet", () => {
     );
     expect(() => parseGenerateFleetArgs(["--generate-fleet", "10", "--seed", "x"])).toThrow(
       /--seed must be an integer/,
+    );
+    expect(parseGenerateFleetArgs(["--generate-fleet", "100", "--shared-dependencies", "10"]).fleet).toEqual({
+      workspaces: 100,
+      subscriptions: 5,
+      sharedDependencies: 10,
+    });
+    expect(() => parseFakeArmArgs(["--scenario", "s.json", "--shared-dependencies", "10"])).toThrow(
+      /--shared-dependencies cannot be used with --scenario/,
+    );
+    expect(() => parseFakeArmArgs(["--fleet", "10", "--shared-dependencies", "0"])).toThrow(
+      /--shared-dependencies must be an integer >= 1/,
     );
   });
 

@@ -6,7 +6,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseTestResults } from "test-results-parser";
 import { parse } from "yaml";
@@ -110,16 +110,22 @@ function compileSteps(list: Json[], values: { fleet: boolean; workspaces: string
 
 interface Expansion {
   staging: string;
+  /** $(Pipeline.Workspace): where the previous run's reports are downloaded (`previous/`). */
+  pipelineWorkspace?: string;
+  /** $(Build.SourcesDirectory): the repository checkout, the audit steps' working directory. */
+  sources?: string;
   /** The `${{ workspace }}` of the per-workspace step; absent for a step outside the loop. */
   workspace?: string;
   overrides?: Record<string, string>;
 }
 
 /** Compile time (`${{ parameters.X }}`, `${{ workspace }}`), then run time (`$(Build.X)` macros). */
-function expand(text: string, { staging, workspace, overrides = {} }: Expansion): string {
+function expand(text: string, { staging, workspace, overrides = {}, pipelineWorkspace, sources }: Expansion): string {
   const macros: Record<string, string> = {
     "Build.ArtifactStagingDirectory": staging,
     "Build.Repository.Uri": REPO_URI,
+    "Pipeline.Workspace": pipelineWorkspace ?? join(staging, "no-pipeline-workspace"),
+    "Build.SourcesDirectory": sources ?? ROOT,
   };
   return text
     .replace(/\$\{\{\s*parameters\.(\w+)\s*\}\}/g, (_, name: string) => {
@@ -159,7 +165,8 @@ async function runStep(
     ...options.env,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", script], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    const cwd = step.inputs.workingDirectory ? expand(String(step.inputs.workingDirectory), options) : ROOT;
+    const child = spawn("bash", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -217,7 +224,7 @@ describe("azure-pipelines.yml structure", () => {
     expect(pipeline.pool).toEqual({ vmImage: "ubuntu-latest" });
   });
 
-  test("declares the workspaces, serviceConnection, failOn, ticket, docsUrl, fleet and fleetScope parameters", () => {
+  test("declares the workspaces, serviceConnection, failOn, failOnNew, ticket, docsUrl, fleet and fleetScope parameters", () => {
     expect(params.get("workspaces")).toMatchObject({ type: "object" });
     expect(params.get("workspaces")?.default).toEqual([
       expect.stringMatching(/^\/subscriptions\/.+\/workspaces\/[\w-]+$/),
@@ -228,6 +235,7 @@ describe("azure-pipelines.yml structure", () => {
       default: "fail",
       values: ["fail", "warn", "unknown"],
     });
+    expect(params.get("failOnNew")).toMatchObject({ type: "boolean", default: false });
     expect(params.get("ticket")).toMatchObject({ type: "string", default: "" });
     expect(params.get("docsUrl")?.default).toBe("$(Build.Repository.Uri)?path=/docs/checks/{id}.md");
     expect(params.get("fleet")).toMatchObject({
@@ -270,6 +278,7 @@ describe("azure-pipelines.yml structure", () => {
       "checkout",
       "NodeTool@0",
       "npm ci",
+      "DownloadPipelineArtifact@2",
       "AzureCLI@2",
       "AzureCLI@2",
       "PublishTestResults@2",
@@ -303,6 +312,25 @@ describe("azure-pipelines.yml structure", () => {
     // The scope and ticket reach the script as variables only: their text is never part of it.
     expect(script).not.toMatch(/parameters\.(fleetScope|ticket|docsUrl)/);
     expect(script).toMatch(/read -r -a \w+ <<< "\$\{?PREFLIGHT_FLEET_SCOPE/);
+  });
+
+  test("downloads the previous run's reports, failed runs included, without failing the first run", () => {
+    const download = steps.find((step) => step.task === "DownloadPipelineArtifact@2") as Json;
+    expect(steps.indexOf(download)).toBeLessThan(fleetIndex);
+    expect(download).toMatchObject({
+      continueOnError: true,
+      inputs: {
+        source: "specific",
+        pipeline: "$(System.DefinitionId)",
+        runVersion: "latestFromBranch",
+        allowFailedBuilds: true,
+        artifact: artifacts[0]?.inputs.artifact,
+        path: "$(Pipeline.Workspace)/previous",
+      },
+    });
+    // Both audit steps run from the repository root, where preflight.config.yaml is looked for.
+    for (const step of [audit, fleetAudit]) expect(step.inputs.workingDirectory).toBe("$(Build.SourcesDirectory)");
+    expect(audit.env.PREFLIGHT_PREVIOUS).toBe(download.inputs.path);
   });
 
   test("publishes test results and both artifacts whatever happened before", () => {
@@ -510,6 +538,53 @@ describe.concurrent("the audit step against the fake ARM", () => {
     expect(json.target).toMatchObject({ workspaceId: WORKSPACE_ID, subscriptionId: SUB });
     expect(junit).not.toMatch(/<failure\b/);
     expect(sarif.version).toBe("2.1.0");
+  });
+
+  test("the next day: yesterday's report as the baseline and the repository's waiver, failOnNew: exit 0, the counts on the summary page", async () => {
+    const fake = await fakeArm(demoScenario());
+    const yesterday = await runAgainst(fake, audit, { workspace: WORKSPACE_ID });
+    expect(yesterday.code, yesterday.stderr).toBe(1);
+    // What DownloadPipelineArtifact@2 leaves: the previous run's preflight-reports artifact.
+    const pipelineWorkspace = await tempDir("pipeline-", work);
+    const previous = join(pipelineWorkspace, "previous");
+    await cp(join(yesterday.staging, "preflight"), previous, { recursive: true });
+    // The repository checkout, with its config file at the root.
+    const sources = await tempDir("sources-", work);
+    const expires = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    await writeFile(
+      join(sources, "preflight.config.yaml"),
+      [
+        "waivers:",
+        "  - check: key-sync",
+        `    resource: /subscriptions/${SUB}/resourceGroups/${HEALTHY.resourceGroup}/*`,
+        "    reason: keys are synced in the Friday change window",
+        "    owner: ml-platform",
+        `    expires: ${expires}`,
+        "",
+      ].join("\n"),
+    );
+
+    const today = await runAgainst(fake, audit, {
+      workspace: WORKSPACE_ID,
+      pipelineWorkspace,
+      sources,
+      overrides: { failOnNew: "True" },
+    });
+    expect(today.code, today.stderr).toBe(0);
+    const { reportDir } = await publishedReports(today.staging, ["ml-research.junit.xml"]);
+    const json = JSON.parse(await readFile(join(reportDir, "ml-research.json"), "utf8")) as Json;
+    const findings = (json.checks as Json[]).flatMap((check) => check.findings as Json[]);
+    const problems = findings.filter((finding) => ["fail", "unknown", "warn"].includes(finding.status as string));
+    expect(problems.length).toBeGreaterThan(0);
+    expect(new Set(problems.map((finding) => finding.baseline))).toEqual(new Set(["unchanged"]));
+    const waived = findings.filter((finding) => finding.waived);
+    expect(waived.map((finding) => finding.waived.reason)).toContain("keys are synced in the Friday change window");
+    expect(new Set(waived.map((finding) => finding.messageId))).not.toContain(undefined);
+    // The summary page gets the Markdown report, which carries the counts.
+    expect(today.stdout).toContain(`##vso[task.uploadsummary]${join(reportDir, "ml-research.md")}`);
+    const markdown = await readFile(join(reportDir, "ml-research.md"), "utf8");
+    expect(markdown).toMatch(/unchanged/i);
+    expect(markdown).toMatch(/waived/i);
   });
 
   test("the fleet step over a generated fleet, scoped by tag: exit 1, one report of each kind, a JUnit suite per workspace in scope", async () => {

@@ -53,7 +53,10 @@ const D1: Deployment = {
     name: "mlw-mlsec-k7x2",
   },
   verdicts: {
-    "subnet-colocation": ["pass", "cluster001, ci001 and the AKS subnet share the VNet of the blob/file/registry PEs"],
+    "subnet-colocation": [
+      "pass",
+      "cluster001, ci001 and the AKS subnet share the VNet of the blob/file/vault/registry PEs",
+    ],
     "private-endpoint-region": [
       "pass",
       "every PE is Auto-Approved at location = the workspace's and its VNet's region",

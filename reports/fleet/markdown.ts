@@ -8,8 +8,8 @@ import { workspaceStatus, type FleetReport } from "../../src/engine/fleet.js";
 import { type CheckResult, type Report } from "../../src/engine/types.js";
 import { STATUSES, isProblem } from "../../src/core/status.js";
 import { NO_SECRETS_LINE, cell, code, prose, renderMarkdown } from "../markdown.js";
-import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, docsLocation, type RenderOptions } from "../shared.js";
-import { VIA, fleetExitSentence, problemCheckIds, scopeParts, workspaceLabels } from "./text.js";
+import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, docsLocation, waiverNotes, type RenderOptions } from "../shared.js";
+import { VIA, bucketLines, fleetExitSentence, problemCheckIds, scopeParts, workspaceLabels } from "./text.js";
 import { plural } from "../../src/core/status.js";
 
 /** How a single-workspace page ends; the fleet page says it once, at its own end. */
@@ -35,7 +35,14 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
         "Requests",
         `Resource Graph ${requests.resourceGraph} (${plural(resourceGraph.queries, "page")}, ${plural(resourceGraph.rows, "row")}), ARM ${requests.arm}`,
       ],
+      ...bucketLines(fleet)
+        .filter((line) => !line.startsWith("  "))
+        .map((line) => {
+          const [label = "", ...rest] = line.split(": ");
+          return [label, cell(prose(rest.join(": ")))];
+        }),
       ["Result", cell(fleetExitSentence(fleet, options.failOn))],
+      ...(fleet.waivers ? [["Waivers", cell(waiversCell(fleet.waivers))]] : []),
     ]),
     "",
   );
@@ -204,4 +211,10 @@ function docsLink(check: CheckResult, options: RenderOptions): string {
 
 function html(text: string): string {
   return text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** "2 findings waived (`preflight.config.yaml`); waivers[1] (...) expired on ...": the fleet's waivers in one cell. */
+function waiversCell(waivers: NonNullable<FleetReport["waivers"]>): string {
+  const notes = waiverNotes(waivers).map((note) => `; ${prose(note.text)}`);
+  return `${plural(waivers.waived, "finding")} waived (${code(waivers.file)})${notes.join("")}`;
 }

@@ -19,7 +19,7 @@ import {
   type FailOn,
   type Status,
 } from "../../src/core/status.js";
-import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, type RenderOptions } from "../shared.js";
+import { DEFAULT_RENDER_OPTIONS, STATUS_SYMBOL, waiverNotes, type RenderOptions } from "../shared.js";
 
 /** How many of the most common problem checks the text summary lists. */
 const TOP_CHECKS = 10;
@@ -172,6 +172,14 @@ export function renderFleetText(fleet: FleetReport, options: RenderOptions = DEF
   );
   lines.push("");
   lines.push(...hubLines(fleet, style));
+  if (fleet.waivers) {
+    const { waived, file } = fleet.waivers;
+    lines.push(
+      `Waivers (${file}): ${waived > 0 ? `${plural(waived, "finding")} waived, left out of the counts` : "nothing waived"}`,
+    );
+    for (const note of waiverNotes(fleet.waivers)) lines.push(`${style(COLOUR.warn, "!")} ${note.text}`);
+    lines.push("");
+  }
 
   lines.push(...collectionLines(fleet, dim));
   lines.push("");
@@ -282,11 +290,46 @@ function worstFirst(reports: readonly Report[]): Report[] {
   });
 }
 
+const thousands = (count: number) => count.toLocaleString("en-US");
+
+/**
+ * ARM's buckets as the run met them and what the key comparisons took, one line each, with the comparisons
+ * not made indented under it; nothing for a fleet snapshot written before they were recorded.
+ */
+export function bucketLines(fleet: FleetReport): string[] {
+  const { throttling, keyComparisons } = fleet.collection;
+  const lines: string[] = [];
+  if (throttling) {
+    const total = (field: "reads" | "writes" | "throttled") =>
+      throttling.subscriptions.reduce((sum, entry) => sum + entry[field], 0);
+    const slowest = [...throttling.subscriptions].sort((a, b) => b.floorSeconds - a.floorSeconds)[0];
+    const floor =
+      throttling.floorSeconds > 0 && slowest
+        ? `; the buckets' floor ${throttling.floorSeconds.toFixed(1)} s (subscription ${slowest.subscriptionId})`
+        : "; within the buckets' first fill (floor 0 s)";
+    lines.push(
+      `ARM buckets: ${thousands(total("reads"))} reads and ${thousands(total("writes"))} writes over ${plural(throttling.subscriptions.length, "subscription")}, ${thousands(total("throttled"))} answered 429${floor}`,
+    );
+  }
+  if (keyComparisons) {
+    const made = Object.entries(keyComparisons.requests)
+      .filter(([, count]) => count > 0)
+      .map(([operation, count]) => `${thousands(count)} ${operation}`);
+    lines.push(`Key comparisons: ${made.length > 0 ? made.join(", ") : "no key read"}`);
+    for (const { kind, reason, workspaces } of keyComparisons.skipped) {
+      const what = kind === "storage" ? "storage key" : "registry password";
+      lines.push(`  ${what} not compared in ${plural(workspaces, "workspace")}: ${reason}`);
+    }
+  }
+  return lines;
+}
+
 function collectionLines(fleet: FleetReport, dim: (text: string) => string): string[] {
   const { requests, resourceGraph, errors } = fleet.collection;
   const lines = [
     `Requests: Resource Graph ${requests.resourceGraph} (${plural(resourceGraph.queries, "page")}, ${plural(resourceGraph.rows, "row")}), ARM ${requests.arm} · ${(fleet.durationMs / 1000).toFixed(1)} s`,
   ];
+  lines.push(...bucketLines(fleet).map((line) => (line.startsWith("  ") ? dim(line) : line)));
   const inWorkspaces = fleet.workspaces.filter((report) => report.collection.errors.length > 0);
   if (inWorkspaces.length > 0) {
     const reads = inWorkspaces.reduce((sum, report) => sum + report.collection.errors.length, 0);

@@ -5,12 +5,15 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CHECKS, findCheck } from "../../checks/index.js";
 import { loadRenderer } from "../../reports/index.js";
-import { reportExitSentence } from "../../reports/shared.js";
+import { reportExitSentence, waiverNotes } from "../../reports/shared.js";
 import { summaryLine } from "../../reports/text.js";
 import type { Redactor } from "../core/redact.js";
 import { resolveWorkspace } from "../collect/target.js";
 import { PreflightError } from "../core/errors.js";
 import { stringFlag } from "./args.js";
+import { loadConfig, warnAboutWaivers } from "./config.js";
+import type { WaiverSet } from "../engine/waivers.js";
+import { readBaseline, withBaseline, type Baseline } from "./baseline.js";
 import { auditReport } from "../engine/audit.js";
 import { exitCodeFor } from "../engine/run.js";
 import type { Check, Report } from "../engine/types.js";
@@ -58,10 +61,12 @@ async function collect(
 }
 
 export async function liveAudit(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
-  // Every flag is checked before any ARM traffic.
-  const report = reportSettings(args, io.env);
+  // Every flag is checked before any ARM traffic, and the config file too.
+  const config = await loadConfig(args, io.now?.() ?? new Date());
+  const report = reportSettings(args, io.env, config?.defaults);
   const target = targetSettings(args, io.env);
   const checks = selectChecks(report.only, report.skip);
+  const baseline = await readBaseline(args, target.workspace);
   const started = new Date();
   const { snapshot, redactor } = await collect(target, checks, io, toolVersion);
   return emitReport(snapshot, checks, report, io, {
@@ -69,6 +74,8 @@ export async function liveAudit(args: ParsedArgs, io: CliIo, toolVersion: string
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     redactor,
+    ...(baseline ? { baseline } : {}),
+    ...(config?.waivers ? { waivers: config.waivers } : {}),
   });
 }
 
@@ -84,16 +91,25 @@ export async function collectCommand(args: ParsedArgs, io: CliIo, toolVersion: s
 }
 
 export async function offlineAudit(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
-  const report = reportSettings(args, io.env);
+  const config = await loadConfig(args, io.now?.() ?? new Date());
+  const report = reportSettings(args, io.env, config?.defaults);
   const checks = selectChecks(report.only, report.skip);
+  const baseline = await readBaseline(args);
   const read = await readAnySnapshot(stringFlag(args, "snapshot") ?? "");
-  if (read.kind === "fleet") return (await import("./fleet.js")).offlineFleetAudit(read.fleet, report, io, toolVersion);
+  if (read.kind === "fleet" && baseline)
+    throw new PreflightError(
+      `--baseline compares one workspace's reports; ${stringFlag(args, "snapshot") ?? ""} is a fleet snapshot (audit one workspace, or drop --baseline)`,
+    );
+  if (read.kind === "fleet")
+    return (await import("./fleet.js")).offlineFleetAudit(read.fleet, report, io, toolVersion, config?.waivers);
   const snapshot = read.snapshot;
   return emitReport(snapshot, checks, report, io, {
     toolVersion,
     startedAt: snapshot.collectedAt,
     durationMs: snapshot.durationMs,
     snapshotFile: stringFlag(args, "snapshot") ?? "",
+    ...(baseline ? { baseline } : {}),
+    ...(config?.waivers ? { waivers: config.waivers } : {}),
   });
 }
 
@@ -102,15 +118,25 @@ async function emitReport(
   checks: readonly Check[],
   settings: ReportSettings,
   io: CliIo,
-  timing: { toolVersion: string; startedAt: string; durationMs: number; redactor?: Redactor; snapshotFile?: string },
+  timing: {
+    toolVersion: string;
+    startedAt: string;
+    durationMs: number;
+    redactor?: Redactor;
+    snapshotFile?: string;
+    baseline?: Baseline;
+    waivers?: WaiverSet;
+  },
 ): Promise<number> {
-  const report = auditReport(snapshot, checks, {
+  const audited = auditReport(snapshot, checks, {
     toolVersion: timing.toolVersion,
     ticket: settings.ticket,
     startedAt: timing.startedAt,
     durationMs: timing.durationMs,
     ...(timing.snapshotFile ? { snapshotFile: timing.snapshotFile } : {}),
+    ...(timing.waivers ? { waivers: timing.waivers } : {}),
   });
+  const report = withBaseline(audited, timing.baseline);
   const { failOn } = settings;
   if (settings.fixScript) await writeFixScript(settings.fixScript, report, io);
   await writeOutputs(
@@ -125,6 +151,7 @@ async function emitReport(
       summary: () => `${summaryLine(report)}\n${reportExitSentence(report, failOn)}`,
     },
   );
+  if (report.waivers) warnAboutWaivers(io, waiverNotes(report.waivers), settings.outputs);
   return exitCodeFor(report, failOn);
 }
 

@@ -14,6 +14,7 @@ import { PreflightError } from "../core/errors.js";
 import { FAIL_ON_LEVELS, type FailOn } from "../core/status.js";
 import { booleanFlag, choiceFlag, countFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
+import type { ConfigDefaults } from "./config.js";
 
 /** Azure's public cloud; --arm-endpoint (or PREFLIGHT_ARM_ENDPOINT) names another. */
 const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
@@ -58,8 +59,7 @@ export function reportOptions(argv: Argv, { fixScript = true }: { fixScript?: bo
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
     .option("fail-on", {
       choices: FAIL_ON_LEVELS,
-      default: "fail" as const,
-      describe: "Lowest status that makes the exit code 1",
+      describe: "Lowest status that makes the exit code 1 (default: the config file's fail-on, else fail)",
     })
     .option("report", {
       type: "string",
@@ -80,6 +80,11 @@ export function reportOptions(argv: Argv, { fixScript = true }: { fixScript?: bo
       type: "string",
       describe:
         "URL of the published check pages, {id} for the check id (default: PREFLIGHT_DOCS_URL; else reports name docs/checks/<id>.md)",
+    })
+    .option("config", {
+      type: "string",
+      describe:
+        "Config file (YAML or JSON): flag defaults and waivers (default: preflight.config.yaml, .yml or .json here; --no-config: none)",
     });
 }
 
@@ -122,15 +127,22 @@ export function connectionOptions(argv: Argv, defaultTimeoutSeconds = 300): Argv
     });
 }
 
-/** The report flags of a parsed command line, checked before any request is sent. */
-export function reportSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): ReportSettings {
-  const docsUrl = docsUrlFor(stringFlag(args, "docs-url"), env);
+/**
+ * The report flags of a parsed command line, checked before any request is sent. `defaults` are the
+ * config file's (src/cli/config.ts): a flag given beats its default, and so does PREFLIGHT_DOCS_URL.
+ */
+export function reportSettings(
+  args: ParsedArgs,
+  env: NodeJS.ProcessEnv,
+  defaults: ConfigDefaults = {},
+): ReportSettings {
+  const docsUrl = docsUrlFor(stringFlag(args, "docs-url") || env.PREFLIGHT_DOCS_URL || defaults.docsUrl);
   const fixScript = stringFlag(args, "fix-script");
   return {
     outputs: outputsFor(formatFor(args, FORMATS), stringFlag(args, "out"), listFlag(args, "report", false)),
-    only: listFlag(args, "only"),
-    skip: listFlag(args, "skip"),
-    failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
+    only: args.only === undefined ? (defaults.only ?? []) : listFlag(args, "only"),
+    skip: args.skip === undefined ? (defaults.skip ?? []) : listFlag(args, "skip"),
+    failOn: args["fail-on"] === undefined ? (defaults.failOn ?? "fail") : choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
     ticket: stringFlag(args, "ticket") ?? null,
     verbose: booleanFlag(args, "verbose"),
     color: args.color === undefined ? "auto" : choiceFlag(args, "color", COLOR_CHOICES),
@@ -259,19 +271,24 @@ export function formatFor<F extends string>(args: ParsedArgs, formats: readonly 
 }
 
 /** Where the check pages are published: the --docs-url template, checked; undefined when none is given. */
-function docsUrlFor(flag: string | undefined, env: NodeJS.ProcessEnv): ((check: { id: string }) => string) | undefined {
-  const template = (flag || env.PREFLIGHT_DOCS_URL || "").trim();
+function docsUrlFor(given: string | undefined): ((check: { id: string }) => string) | undefined {
+  const template = (given ?? "").trim();
   if (!template) return undefined;
-  if (!template.includes("{id}"))
-    throw new PreflightError(
-      `--docs-url "${template}" must contain {id}, e.g. https://example.org/docs/checks/{id}.md`,
-    );
-  try {
-    new URL(template.replaceAll("{id}", "x"));
-  } catch {
-    throw new PreflightError(`--docs-url "${template}" is not an absolute URL`);
-  }
+  const problem = docsUrlProblem(template);
+  if (problem) throw new PreflightError(`--docs-url ${problem}`);
   return (check) => template.replaceAll("{id}", check.id);
+}
+
+/** What is wrong with a --docs-url template (flag, PREFLIGHT_DOCS_URL or config file), if anything. */
+export function docsUrlProblem(template: string): string | undefined {
+  if (!template.includes("{id}"))
+    return `"${template}" must contain {id}, e.g. https://example.org/docs/checks/{id}.md`;
+  try {
+    new URL(template.trim().replaceAll("{id}", "x"));
+  } catch {
+    return `"${template}" is not an absolute URL`;
+  }
+  return undefined;
 }
 
 /** The package root (where docs/checks/ is), from src/cli or dist/src/cli alike. */

@@ -13,6 +13,7 @@ import {
   type ConnectionSettings,
   type ReportSettings,
 } from "./common.js";
+import type { ConfigDefaults } from "./config.js";
 
 /** What `preflight fleet` was asked, checked. */
 export interface FleetSettings {
@@ -74,29 +75,35 @@ export function fleetOptions(argv: Argv): Argv {
   return reportOptions(connectionOptions(scoped, 1800), { fixScript: false });
 }
 
-export function fleetSettings(args: ParsedArgs, env: NodeJS.ProcessEnv): FleetSettings {
+/** The fleet's flags, checked; `defaults` are the config file's (a flag given beats its default). */
+export function fleetSettings(args: ParsedArgs, env: NodeJS.ProcessEnv, defaults: ConfigDefaults = {}): FleetSettings {
   const saveSnapshot = stringFlag(args, "save-snapshot");
   const progress = args.progress === undefined ? undefined : booleanFlag(args, "progress");
   const connection = connectionSettings(args, env);
   return {
-    report: reportSettings(args, env),
+    report: reportSettings(args, env, defaults),
     connection,
-    scope: fleetScope(args),
+    scope: fleetScope(args, defaults.fleet),
     concurrency: countFlag(args, "concurrency", 1, 256),
     ...(saveSnapshot !== undefined ? { saveSnapshot } : {}),
     ...(progress !== undefined ? { progress } : {}),
   };
 }
 
-function fleetScope(args: ParsedArgs): FleetScope {
-  const tags = listFlag(args, "tag").map((entry) => {
+function fleetScope(args: ParsedArgs, defaults: ConfigDefaults["fleet"] = {}): FleetScope {
+  // The config's scope where the command line gives none; --subscription and --management-group are one choice.
+  const given = (flag: string) => args[flag] !== undefined;
+  const where = given("subscription") || given("management-group");
+  const list = (flag: keyof typeof defaults, fromConfig: boolean) =>
+    fromConfig && !given(flag) ? (defaults[flag] ?? []) : listFlag(args, flag);
+  const tags = list("tag", true).map((entry) => {
     const at = entry.indexOf("=");
     const key = at > 0 ? entry.slice(0, at).trim() : "";
     if (!key) throw new PreflightError(`--tag "${entry}" must be key=value, e.g. --tag team=vision`);
     return { key, value: entry.slice(at + 1).trim() };
   });
-  const subscriptions = listFlag(args, "subscription");
-  const managementGroups = listFlag(args, "management-group");
+  const subscriptions = list("subscription", !where);
+  const managementGroups = list("management-group", !where);
   if (subscriptions.length > 0 && managementGroups.length > 0) {
     throw new PreflightError("give --subscription or --management-group, not both");
   }
@@ -106,5 +113,5 @@ function fleetScope(args: ParsedArgs): FleetScope {
       "--via arm needs --subscription (repeatable): without Resource Graph there is no tenant-wide list of workspaces",
     );
   }
-  return { subscriptions, managementGroups, resourceGroups: listFlag(args, "resource-group"), tags, via };
+  return { subscriptions, managementGroups, resourceGroups: list("resource-group", true), tags, via };
 }

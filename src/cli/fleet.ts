@@ -12,18 +12,24 @@ import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import { buildReport } from "../engine/run.js";
 import type { Report } from "../engine/types.js";
 import type { FleetProgress } from "../collect/fleet.js";
+import type { KeyReadPlan } from "../collect/key-plan.js";
 import type { FleetSnapshot } from "../snapshot/fleet.js";
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotTarget } from "../snapshot/types.js";
 import type { ParsedArgs } from "./args.js";
 import { auditRenderOptions, openReader, writeOutputs, type ReportSettings } from "./common.js";
 import { subscriptionIdOf } from "../collect/target.js";
 import { fleetSettings } from "./fleet-options.js";
+import { loadConfig, warnAboutWaivers } from "./config.js";
+import type { WaiverSet } from "../engine/waivers.js";
+import { waiverNotes } from "../../reports/shared.js";
 import type { CliIo } from "./io.js";
 import { partsFor, selectChecks } from "./selection.js";
 
 export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
-  // Every flag is checked before any ARM traffic.
-  const settings = fleetSettings(args, io.env);
+  // Every flag is checked before any ARM traffic, and the config file too.
+  const config = await loadConfig(args, io.now?.() ?? new Date());
+  const waivers = config?.waivers;
+  const settings = fleetSettings(args, io.env, config?.defaults);
   if (settings.report.fixScript)
     throw new PreflightError(
       "--fix-script is for one workspace: audit it with `preflight --workspace` (or its snapshot)",
@@ -42,6 +48,7 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
   const unreadable: Array<{ target: SnapshotTarget; reason: string }> = [];
   const { ticket } = reportFlags;
   const progress = progressLine(io, settings.progress ?? io.stderrIsTTY === true);
+  const showKeyPlan = keyPlanLine(io, settings.progress ?? io.stderrIsTTY === true);
   const result = await collectFleet({
     reader,
     redactor,
@@ -52,6 +59,7 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
     // Enough workspaces in flight to keep the request pool busy: each has a few reads open at a time.
     workspaceConcurrency: Math.max(2, Math.ceil(concurrency / 2)),
     onProgress: progress,
+    onKeyPlan: showKeyPlan,
     onSnapshot: (snapshot) => {
       reports.push(
         buildReport(snapshot, checks, {
@@ -59,6 +67,7 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
           ticket,
           startedAt: snapshot.collectedAt,
           durationMs: snapshot.durationMs,
+          ...(waivers ? { waivers } : {}),
         }),
       );
       if (saveSnapshot) snapshots.push(snapshot);
@@ -81,6 +90,8 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
     requests: { resourceGraph: reader.graphRequests, arm: reader.requests - reader.graphRequests },
     resourceGraph: { queries: result.queries, rows: result.rows },
     errors: result.errors.map(({ part: _part, ...error }) => error),
+    throttling: result.throttling,
+    keyComparisons: result.keyComparisons,
   };
   if (saveSnapshot) {
     const { writeFleetSnapshot } = await import("../snapshot/fleet.js");
@@ -109,6 +120,7 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
     durationMs,
     scope,
     collection,
+    ...(waivers ? { waivers } : {}),
   });
   return emitFleetReport(fleet, reportFlags, io, redactor);
 }
@@ -119,6 +131,7 @@ export async function offlineFleetAudit(
   settings: ReportSettings,
   io: CliIo,
   toolVersion: string,
+  waivers?: WaiverSet,
 ): Promise<number> {
   const checks = selectChecks(settings.only, settings.skip);
   const { ticket } = settings;
@@ -128,6 +141,7 @@ export async function offlineFleetAudit(
       ticket,
       startedAt: snapshot.collectedAt,
       durationMs: snapshot.durationMs,
+      ...(waivers ? { waivers } : {}),
     }),
   );
   for (const { target, reason } of fleetSnapshot.unreadable) {
@@ -142,6 +156,7 @@ export async function offlineFleetAudit(
     durationMs: fleetSnapshot.durationMs,
     scope: fleetSnapshot.scope,
     collection: fleetSnapshot.collection,
+    ...(waivers ? { waivers } : {}),
   });
   return emitFleetReport(fleet, settings, io);
 }
@@ -169,6 +184,7 @@ async function emitFleetReport(
       },
     },
   );
+  if (fleet.waivers) warnAboutWaivers(io, waiverNotes(fleet.waivers), settings.outputs);
   return fleetExitCode(fleet, failOn);
 }
 
@@ -183,6 +199,23 @@ function describeScope(scope: FleetScope): string {
     ...scope.tags.map((tag) => `tag ${tag.key}=${tag.value}`),
   ];
   return filters.length ? `${where} (${filters.join(", ")})` : where;
+}
+
+/**
+ * Once the workspaces are known, before they are read: when the key comparisons' POSTs are more than a
+ * subscription's write bucket holds (200, refilled 10 a second), how long ARM's write limit will make them
+ * take, as one whole line. Fewer go at once and need no line.
+ */
+function keyPlanLine(io: CliIo, shown: boolean): (plan: KeyReadPlan) => void {
+  if (!shown) return () => {};
+  return (plan) => {
+    if (plan.floorSeconds < 1) return;
+    const subscriptions = Object.keys(plan.bySubscription).length;
+    const posts = `${plan.posts.toLocaleString("en-US")} POSTs`;
+    const over = `over ${subscriptions} subscription${subscriptions === 1 ? "" : "s"}`;
+    const time = `about ${Math.ceil(plan.floorSeconds).toLocaleString("en-US")} s at ARM's write limit`;
+    io.stderr(`${io.stderrIsTTY ? "\r\u001b[2K" : ""}preflight: key comparisons: ${posts} ${over}, ${time}\n`);
+  };
 }
 
 /** One line on stderr, rewritten in place; nothing unless asked for (by default: when stderr is a terminal). */

@@ -12,4 +12,6 @@ export interface CliIo {
   stdoutColumns?: number;
   /** Everything on standard input (`build-log -`, `env -`). */
   readStdin?: () => Promise<string>;
+  /** The run's clock (waivers expire by its day in UTC); the system's when absent. Tests set it. */
+  now?: () => Date;
 }

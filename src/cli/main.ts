@@ -5,7 +5,9 @@ import leven from "leven";
 import yargs, { type Argv } from "yargs";
 import { scrubFreeText } from "../core/redact.js";
 import { PreflightError } from "../core/errors.js";
+import { baselineOptions } from "./baseline-options.js";
 import { reportOptions } from "./common.js";
+import { diffOptions } from "./diff-options.js";
 import { buildLogOptions, envOptions } from "./doctor-options.js";
 import { fleetOptions } from "./fleet-options.js";
 import { targetOptions } from "./target-options.js";
@@ -17,7 +19,7 @@ const TOOL_VERSION: string = packageJson.version;
 export type { CliIo } from "./io.js";
 
 /** The commands the parser can dispatch to. */
-export type CommandName = "live" | "collect" | "audit" | "checks" | "build-log" | "env" | "fleet";
+export type CommandName = "live" | "collect" | "audit" | "checks" | "build-log" | "env" | "fleet" | "diff";
 
 interface CommandSpec {
   /** yargs' command string (`$0` for the default, `<file>` for a positional). */
@@ -34,11 +36,12 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
   live: {
     usage: "$0",
     describe: "Collect and audit one workspace",
-    options: (y) => reportOptions(targetOptions(y)),
+    options: (y) => baselineOptions(reportOptions(targetOptions(y))),
     examples: [
       ["$0 --workspace ml-research", "audit a workspace of the default subscription"],
       ["$0 -w ml-research -g ml-rg -o json --out preflight.json", "write the JSON report to a file"],
       ["$0 -w ml-research --only key-sync,private-dns --fail-on warn", "two checks, failing on warnings too"],
+      ["$0 -w ml-research --baseline yesterday.json --fail-on-new", "fail only on what is new since yesterday"],
     ],
     run: async (argv, io) => (await import("./audit.js")).liveAudit(argv, io, TOOL_VERSION),
   },
@@ -71,7 +74,7 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     usage: "audit",
     describe: "Audit a collected snapshot offline",
     options: (y) =>
-      reportOptions(y).option("snapshot", {
+      baselineOptions(reportOptions(y)).option("snapshot", {
         type: "string",
         demandOption: true,
         describe: "Snapshot file from `preflight collect` or `preflight fleet --save-snapshot`",
@@ -79,8 +82,20 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     examples: [
       ["$0 audit --snapshot snapshot.json", "the same report as the live audit, without Azure"],
       ["$0 audit --snapshot ticket-4711.json -o markdown --verbose", "a snapshot attached to a ticket, with evidence"],
+      ["$0 audit --snapshot today.json --baseline last-week.json", "what is new, unchanged and fixed since then"],
     ],
     run: async (argv, io) => (await import("./audit.js")).offlineAudit(argv, io, TOOL_VERSION),
+  },
+  diff: {
+    usage: "diff [before] [after]",
+    describe:
+      "Compare two snapshots (or JSON reports) of one workspace: what changed, and the verdicts that changed with it",
+    options: diffOptions,
+    examples: [
+      ["$0 diff last-week.snapshot.json today.snapshot.json", "what moved, and which checks it broke"],
+      ["$0 diff monday.json friday.json -o markdown --out drift.md", "two JSON reports: the verdicts that changed"],
+    ],
+    run: async (argv, io) => (await import("./diff.js")).diffCommand(argv, io, TOOL_VERSION),
   },
   checks: {
     usage: "checks [id]",
@@ -262,7 +277,7 @@ export async function main(rawArgs: string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const verbose = rawArgs.includes("--verbose");
   const run = async (command: CommandName, argv: Record<string, unknown>): Promise<void> => {
-    if (argv.file === STDIN_ARGUMENT) argv.file = "-";
+    for (const key of ["file", "before", "after"]) if (argv[key] === STDIN_ARGUMENT) argv[key] = "-";
     // Each command reads and checks its own flags before it does anything.
     exitCode = await COMMANDS[command].run(argv, io);
   };

@@ -17,7 +17,7 @@ import type { CollectionError, PartName, RetryNote } from "../snapshot/types.js"
 import { armCollectionError, deadlineError } from "./arm-errors.js";
 import { diagnoseUntilDone } from "./diagnose-poll.js";
 import type { Operation } from "./permissions.js";
-import { ReadBudget } from "./read-budget.js";
+import { RequestBudget } from "./request-budget.js";
 import {
   captureContext,
   parseBody,
@@ -82,15 +82,15 @@ export class ArmReader {
 
   /** Replaces every client's `defaultRetryPolicy`; stateless, so one serves them all. */
   private readonly retryPolicy: PipelinePolicy;
-  /** Paces reads by what ARM says is left of each subscription's bucket; bounds requests in flight. */
-  readonly budget: ReadBudget;
+  /** Paces reads and writes by what ARM says is left of each subscription's buckets; bounds requests in flight. */
+  readonly budget: RequestBudget;
   private readonly budgetPolicy: PipelinePolicy;
   /** Counts every attempt and keeps the raw body of each successful response for the current call. */
   private readonly wirePolicy: PipelinePolicy;
 
   constructor(private readonly options: ArmOptions) {
     this.retryPolicy = preflightRetryPolicy(options.retry);
-    this.budget = new ReadBudget({ concurrency: options.concurrency ?? DEFAULT_CONCURRENCY });
+    this.budget = new RequestBudget({ concurrency: options.concurrency ?? DEFAULT_CONCURRENCY });
     this.budgetPolicy = this.budget.policy(() => options.deadline);
     this.wirePolicy = responseCapturePolicy(options.requestTimeoutMs, {
       onRequest: (isGraph) => {

@@ -1,18 +1,29 @@
 // Collects every workspace of a fleet. Discovery and bulk reads come from one Resource Graph sweep
 // (or, with via "arm", from each subscription's workspace list); then each workspace is collected
 // by the same collector as a single audit, its reads answered from the sweep where it can and
-// from ARM where it cannot, through one reader whose budget paces every subscription's reads.
+// from ARM where it cannot, through one reader whose budget paces every subscription's reads and
+// writes. Before the first workspace is read, the key reads it will take are counted (key-plan.ts):
+// each is a POST from a subscription's write bucket, the slowest of ARM's.
 
 import pLimit from "p-limit";
 import { PreflightError } from "../core/errors.js";
-import type { FleetScope } from "../snapshot/fleet.js";
+import type { FleetKeyComparisons, FleetScope, FleetThrottling } from "../snapshot/fleet.js";
 import { parseResourceId } from "../snapshot/ids.js";
 import { hubIdOfProject } from "../snapshot/model.js";
-import type { CollectionError, PartName, RawResource, Snapshot, SnapshotTarget } from "../snapshot/types.js";
+import type {
+  CollectionError,
+  KeyComparison,
+  PartName,
+  RawResource,
+  Snapshot,
+  SnapshotTarget,
+} from "../snapshot/types.js";
 import type { ArmReader } from "./arm.js";
 import { collectSnapshot } from "./collector.js";
 import { credentialsRejected } from "./parts/workspace.js";
 import { sweep } from "./graph.js";
+import { planKeyReads, type KeyReadPlan } from "./key-plan.js";
+import { ARM_BUCKETS, bucketFloorSeconds, type SubscriptionUsage } from "./request-budget.js";
 import type { Redactor } from "../core/redact.js";
 import { SharedReads } from "./shared-reads.js";
 
@@ -33,6 +44,8 @@ export interface FleetCollectOptions {
   /** Workspaces collected at once; their reads share the reader's request budget. */
   workspaceConcurrency: number;
   onProgress?: (progress: FleetProgress) => void;
+  /** The key reads ahead, once the workspaces are known and before any is read (not called with readKeys false). */
+  onKeyPlan?: (plan: KeyReadPlan) => void;
   /** Each workspace's snapshot as soon as it is collected, so it can be audited and let go. */
   onSnapshot: (snapshot: Snapshot) => void;
   /** A workspace that could not be read at all (its GET failed): nothing to audit but the reason. */
@@ -50,6 +63,62 @@ export interface FleetCollectResult {
   errors: CollectionError[];
   /** Reads answered from the sweep rather than ARM. */
   servedFromSweep: number;
+  /** The key reads planned before the first workspace was read (none with readKeys false). */
+  keyPlan: KeyReadPlan;
+  /** The key comparisons made: the POSTs, and those not made with why. */
+  keyComparisons: FleetKeyComparisons;
+  /** ARM's buckets as the run met them, per subscription, with the floor they impose. */
+  throttling: FleetThrottling;
+}
+
+/** Each subscription's reads, writes and 429s with the floor ARM's documented buckets impose on them. */
+function throttlingOf(usage: readonly SubscriptionUsage[], plan: KeyReadPlan | undefined): FleetThrottling {
+  const subscriptions = usage.map((entry) => ({
+    ...entry,
+    floorSeconds: roundSeconds(bucketFloorSeconds(entry.reads, entry.writes)),
+  }));
+  const limits = { reads: { ...ARM_BUCKETS.reads }, writes: { ...ARM_BUCKETS.writes } };
+  return {
+    limits,
+    floorSeconds: Math.max(0, ...subscriptions.map((entry) => entry.floorSeconds)),
+    ...(plan && plan.posts > 0
+      ? {
+          estimate: {
+            posts: plan.posts,
+            subscriptions: Object.keys(plan.bySubscription).length,
+            seconds: roundSeconds(plan.floorSeconds),
+          },
+        }
+      : {}),
+    subscriptions,
+  };
+}
+
+/** Tenths of a second: what a report shows, and what stays the same from one reading to the next. */
+function roundSeconds(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}
+
+/** Counts each workspace's comparisons not made (not-applicable), by kind and reason. */
+class SkipTally {
+  private readonly counts = new Map<string, { kind: "storage" | "registry"; reason: string; workspaces: number }>();
+
+  add(kind: "storage" | "registry", comparison: KeyComparison | undefined): void {
+    if (comparison?.outcome !== "not-applicable") return;
+    const reason = comparison.reason ?? "nothing to compare";
+    const key = `${kind}|${reason}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.workspaces += 1;
+    else this.counts.set(key, { kind, reason, workspaces: 1 });
+  }
+
+  /** Storage first, then the most workspaces. */
+  list(): FleetKeyComparisons["skipped"] {
+    const rank = (kind: string) => (kind === "storage" ? 0 : 1);
+    return [...this.counts.values()].sort(
+      (a, b) => rank(a.kind) - rank(b.kind) || b.workspaces - a.workspaces || a.reason.localeCompare(b.reason),
+    );
+  }
 }
 
 /** The workspace a listed or swept row stands for (a project's hub too, so an unreadable one is grouped under it). */
@@ -179,6 +248,11 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
   const targets = interleaveBySubscription(
     rows.map(targetOf).filter((target): target is SnapshotTarget => target !== undefined),
   );
+  const keyPlan = options.readKeys
+    ? planKeyReads(rows, (id) => shared.peek(id))
+    : { posts: 0, bySubscription: {}, floorSeconds: 0 };
+  if (options.readKeys) options.onKeyPlan?.(keyPlan);
+  const skipped = new SkipTally();
   const progress: FleetProgress = { found: targets.length, read: 0 };
   options.onProgress?.({ ...progress });
   const limit = pLimit(options.workspaceConcurrency);
@@ -200,6 +274,8 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
             shared,
             ...(options.now ? { now: options.now } : {}),
           });
+          skipped.add("storage", snapshot.keys?.storage);
+          skipped.add("registry", snapshot.keys?.registry);
           options.onSnapshot(snapshot);
         } catch (error) {
           // One unreadable workspace (deleted since the sweep, no permission) is not the fleet's failure.
@@ -213,5 +289,14 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
       }),
     ),
   );
-  return { found: targets.length, queries, rows: rowCount, errors, servedFromSweep: shared.servedFromSweep };
+  return {
+    found: targets.length,
+    queries,
+    rows: rowCount,
+    errors,
+    servedFromSweep: shared.servedFromSweep,
+    keyPlan,
+    keyComparisons: { requests: { ...shared.keyRequests }, skipped: skipped.list() },
+    throttling: throttlingOf(reader.budget.subscriptions(), options.readKeys ? keyPlan : undefined),
+  };
 }

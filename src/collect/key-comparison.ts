@@ -10,6 +10,8 @@ export interface KeyInputs {
   workspaceKeysError?: CollectionError;
   storageId?: string;
   storage?: RawResource;
+  /** Why the storage account's keys were not read (key-plan.ts): nothing there to compare. */
+  storageSkipped?: string;
   storageKeys?: Record<string, unknown>;
   storageKeysError?: CollectionError;
   registryId?: string;
@@ -44,6 +46,8 @@ export function compareKeys(inputs: KeyInputs): KeysOutcome {
   const cachedStorageKey = asString(workspaceKeys.userStorageKey);
   const storageCreation = creationTimes(inputs.storage, inputs.storageKeys);
   if (!inputs.storageId) storage = { outcome: "not-applicable", reason: "the workspace names no storage account" };
+  else if (inputs.storageSkipped)
+    storage = { outcome: "not-applicable", resourceId: inputs.storageId, reason: inputs.storageSkipped };
   else if (!cachedStorageKey)
     storage = {
       outcome: "not-applicable",

@@ -1,5 +1,5 @@
-// Reads shared by the workspaces of a fleet: a VNet, NSG, DNS zone or a region's private endpoint
-// types serves many workspaces and is read once for the run. What a Resource Graph sweep returned
+// Reads shared by the workspaces of a fleet: a VNet, NSG, DNS zone, a region's private endpoint types
+// or a storage account's keys serves many workspaces and is read once for the run. What a Resource Graph sweep returned
 // is served from it; anything it did not return (out of scope, a type it does not index, a
 // resource deleted since) is read from ARM, once, and that answer (a failure too) is shared.
 
@@ -59,10 +59,18 @@ export class SharedReads {
   private readonly ones = new Map<string, Promise<ReadOneResult>>();
   private readonly workspaces = new Map<string, Promise<ReadOneResult>>();
   private readonly lists = new Map<string, Promise<ReadAllResult>>();
+  private readonly keyReads = new Map<string, Promise<ReadOneResult>>();
   /** Reads answered from the sweep instead of ARM. */
   servedFromSweep = 0;
+  /** Key-listing POSTs made, by operation (each key once for the run). */
+  readonly keyRequests: Record<string, number> = {};
 
   constructor(private readonly index: SweepIndex = new SweepIndex([])) {}
+
+  /** The sweep's row for this ID, if it returned one (nothing is read, nothing counted). */
+  peek(id: string): RawResource | undefined {
+    return this.index.get(id);
+  }
 
   /** The resource with this ID: from the sweep, else read through `read` once for the run. */
   one(id: string, read: () => Promise<ReadOneResult>): Promise<ReadOneResult> {
@@ -91,6 +99,18 @@ export class SharedReads {
       return Promise.resolve({ ok: true, items: rows });
     }
     return memo(this.lists, `${idKey(parentId)}|${childType.toLowerCase()}`, list);
+  }
+
+  /**
+   * A key-listing POST (workspace listKeys, storage listKeys, registry listCredentials), made once for the
+   * run: a storage account or registry shared by many workspaces, or a hub by its projects, is asked once.
+   * Each spends a token of ARM's write bucket.
+   */
+  keys(operation: string, id: string, read: () => Promise<ReadOneResult>): Promise<ReadOneResult> {
+    return memo(this.keyReads, `${operation}|${idKey(id)}`, () => {
+      this.keyRequests[operation] = (this.keyRequests[operation] ?? 0) + 1;
+      return read();
+    });
   }
 
   /** A list read once for the run, by a key of the caller's (availablePrivateEndpointTypes per subscription and region). */

@@ -9,5 +9,5 @@ import type { Check, Report } from "./types.js";
 
 export function auditReport(snapshot: Snapshot, checks: readonly Check[], options: ReportOptions): Report {
   const report = buildReport(snapshot, checks, options);
-  return { ...report, fixPlan: planFixes(snapshot, checks, report.checks, report.rootCauses) };
+  return { ...report, fixPlan: planFixes(snapshot, checks, report.checks, report.rootCauses, options.waivers) };
 }

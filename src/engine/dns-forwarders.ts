@@ -23,15 +23,30 @@ export type ForwarderAt =
   | { kind: "resolver"; endpoint: InboundEndpointView; address: ForwarderAddress }
   /** Neither a firewall nor an inbound endpoint of the subscriptions listed, every list read. */
   | { kind: "none" }
-  /** Not found, but a list that might hold it failed. */
+  /** Not found, but a list that might hold it failed; or found more than once, and which one answers is not known. */
   | { kind: "unknown"; reason: string; error?: CollectionError };
+
+type Found = Extract<ForwarderAt, { kind: "firewall" | "resolver" }>;
 
 export interface DnsForwardersParts {
   /** The subscriptions whose firewalls and DNS Private Resolvers were listed. */
   subscriptions: string[];
-  at(ip: string): ForwarderAt;
+  /**
+   * What answers at `ip`. Private IPs repeat across unconnected VNets (every hub may put its firewall at
+   * 10.0.1.4): when several forwarders hold it, the one in a VNet `inReach` accepts (the asking VNet or a
+   * Connected peer of it) is the one; none or several such: unknown, never a guess.
+   */
+  at(ip: string, inReach?: (vnetId: string) => boolean): ForwarderAt;
   /** A firewall policy a firewall names. */
   policy(id: string): Lookup<FirewallPolicyView>;
+}
+
+/** "Azure Firewall fw (VNet hub-vnet)": a forwarder as a reason names it. */
+function forwarderName(found: Found): string {
+  const vnet = found.address.vnetId ? ` (VNet ${found.address.vnetId.split("/").pop()})` : "";
+  return found.kind === "firewall"
+    ? `Azure Firewall ${found.firewall.name}${vnet}`
+    : `DNS Private Resolver inbound endpoint ${found.endpoint.name}${vnet}`;
 }
 
 const LISTS: Record<string, string> = {
@@ -64,15 +79,29 @@ export function dnsForwardersParts(
   const failedLists = ours.filter((error) => LISTS[error.operation] !== undefined);
   return {
     subscriptions,
-    at: (ip) => {
+    at: (ip, inReach) => {
       const wanted = ip.trim();
-      for (const firewall of firewalls) {
-        const address = firewall.addresses.find((candidate) => candidate.ip === wanted);
-        if (address) return { kind: "firewall", firewall, address };
-      }
-      for (const endpoint of endpoints) {
-        const address = endpoint.addresses.find((candidate) => candidate.ip === wanted);
-        if (address) return { kind: "resolver", endpoint, address };
+      const found: Found[] = [
+        ...firewalls.flatMap((firewall): Found[] => {
+          const address = firewall.addresses.find((candidate) => candidate.ip === wanted);
+          return address ? [{ kind: "firewall", firewall, address }] : [];
+        }),
+        ...endpoints.flatMap((endpoint): Found[] => {
+          const address = endpoint.addresses.find((candidate) => candidate.ip === wanted);
+          return address ? [{ kind: "resolver", endpoint, address }] : [];
+        }),
+      ];
+      const [only] = found;
+      if (only && found.length === 1) return only;
+      if (found.length > 1) {
+        const near = found.filter(({ address }) => !!address.vnetId && !!inReach?.(address.vnetId));
+        const [nearest] = near;
+        if (nearest && near.length === 1) return nearest;
+        const named = found.map(forwarderName).join(", ");
+        return {
+          kind: "unknown",
+          reason: `${wanted} is the address of ${found.length} forwarders (${named}), ${near.length > 1 ? "more than one of them" : "none of them"} in the VNet or a Connected peer of it, so which one answers cannot be told`,
+        };
       }
       if (!collected)
         return {

@@ -5,6 +5,7 @@ import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import type { SnapshotTarget } from "../snapshot/types.js";
 import { rootCausesOf } from "./root-causes.js";
 import { UNKNOWN_REMEDIATION } from "./run.js";
+import { daysBetween, type WaiverOutcome, type WaiverSet } from "./waivers.js";
 import { type Check, type Report } from "./types.js";
 import {
   STATUSES,
@@ -46,7 +47,23 @@ export interface FleetReport {
   workspaces: Report[];
   /** The Foundry hubs the fleet's projects inherit from, each with its projects; absent when there is no project. */
   hubs?: FleetHub[];
+  /** With waivers in the config file: each across the fleet (a waiver is stale only if no workspace has what it matches). */
+  waivers?: FleetWaivers;
   collection: FleetCollection;
+}
+
+/** A waiver across the fleet: its state there, and how many problem findings in how many workspaces it matches. */
+interface FleetWaiverOutcome extends Omit<WaiverOutcome, "findings"> {
+  findings: number;
+  workspaces: number;
+}
+
+interface FleetWaivers {
+  file: string;
+  today: string;
+  /** Problem findings waived across the fleet. */
+  waived: number;
+  entries: FleetWaiverOutcome[];
 }
 
 /** A Foundry hub and the projects of it the fleet audited (each project's own report is in `workspaces`). */
@@ -68,6 +85,8 @@ export interface FleetReportOptions {
   durationMs: number;
   scope: FleetScope;
   collection: FleetCollection;
+  /** The waivers each workspace's report was built with: summed up across the fleet. */
+  waivers?: WaiverSet;
 }
 
 /** The worst status of a workspace's checks (`skip` when it ran none). */
@@ -110,6 +129,7 @@ export function buildFleetReport(reports: readonly Report[], options: FleetRepor
     return (left?.rank ?? 0) - (right?.rank ?? 0) || (left?.id ?? "").localeCompare(right?.id ?? "");
   });
   const hubs = hubsOf(reports);
+  const waivers = options.waivers ? fleetWaivers(workspaces, options.waivers) : undefined;
   return {
     schemaVersion: 1,
     kind: "fleet",
@@ -119,9 +139,34 @@ export function buildFleetReport(reports: readonly Report[], options: FleetRepor
     startedAt: options.startedAt,
     durationMs: options.durationMs,
     summary: { workspaces: reports.length, byWorstStatus, checks: sortedChecks },
-    workspaces,
+    workspaces: waivers ? workspaces.map(withMatchedWaivers) : workspaces,
     ...(hubs.length > 0 ? { hubs } : {}),
+    ...(waivers ? { waivers } : {}),
     collection: options.collection,
+  };
+}
+
+/** Each waiver summed over the workspaces: stale only when it matches a problem in none of them. */
+function fleetWaivers(reports: readonly Report[], set: WaiverSet): FleetWaivers {
+  const entries = set.waivers.map((waiver, index): FleetWaiverOutcome => {
+    const outcomes = reports.flatMap((report) => report.waivers?.entries[index] ?? []);
+    const findings = outcomes.reduce((sum, outcome) => sum + outcome.findings.length, 0);
+    const daysLeft = daysBetween(set.today, waiver.expires);
+    const expiring = outcomes.some((outcome) => outcome.state === "expiring");
+    const state = daysLeft < 0 ? "expired" : findings === 0 ? "stale" : expiring ? "expiring" : "active";
+    const workspaces = outcomes.filter((outcome) => outcome.findings.length > 0).length;
+    return { ...waiver, index, state, daysLeft, findings, workspaces };
+  });
+  const waived = reports.reduce((sum, report) => sum + (report.waivers?.waived ?? 0), 0);
+  return { file: set.file, today: set.today, waived, entries };
+}
+
+/** A workspace's report in a fleet names only the waivers that match something of it: the fleet names the rest. */
+function withMatchedWaivers(report: Report): Report {
+  if (!report.waivers) return report;
+  return {
+    ...report,
+    waivers: { ...report.waivers, entries: report.waivers.entries.filter((entry) => entry.findings.length > 0) },
   };
 }
 

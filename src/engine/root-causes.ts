@@ -168,15 +168,21 @@ function computesOf(finding: ReportFinding): string[] {
   return /\/computes\/[^/]+$/i.test(finding.resourceId) ? [nameOf(finding.resourceId)] : [];
 }
 
-/** Every problem finding of the report's checks, grouped by cause; worst first, then most findings. */
-export function rootCausesOf(checks: readonly CheckResult[]): RootCause[] {
+/**
+ * Every problem finding of the report's checks, grouped by cause; worst first, then most findings.
+ * Waived findings are left out; with `waived`, only they are grouped (the report's Waived section).
+ */
+export function rootCausesOf(
+  checks: readonly CheckResult[],
+  { waived = false }: { waived?: boolean } = {},
+): RootCause[] {
   const groups = new Map<
     string,
     { cause: Cause; members: Array<{ check: string; index: number; finding: ReportFinding }> }
   >();
   for (const check of checks) {
     check.findings.forEach((finding, index) => {
-      if (!isProblem(finding.status)) return;
+      if (!isProblem(finding.status) || (finding.waived !== undefined) !== waived) return;
       const cause = causeOf(check.id, finding);
       const group = groups.get(cause.key) ?? { cause, members: [] };
       group.members.push({ check: check.id, index, finding });

@@ -6,7 +6,10 @@ import { failedRead, failedReadEvidence, failedReadRemediation } from "../core/f
 import { idKey, nameOf, settingsTarget } from "../snapshot/model.js";
 import type { PartName, Snapshot, SnapshotTarget } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure, type PreparedSnapshot } from "./parts.js";
+import { newFindingsAtFailOn } from "./baseline.js";
+import { findingFingerprint } from "./identity.js";
 import { rootCausesOf } from "./root-causes.js";
+import { applyWaivers, type WaiverSet } from "./waivers.js";
 import { type Check, type CheckFinding, type CheckResult, type Report, type ReportFinding } from "./types.js";
 import { STATUSES, countStatuses, reachesFailOn, worstStatus, type FailOn } from "../core/status.js";
 
@@ -155,7 +158,9 @@ function differenceFindings(check: Check, prepared: PreparedSnapshot, target: Sn
 }
 
 function finish(base: Omit<CheckResult, "status" | "findings">, findings: ReportFinding[]): CheckResult {
-  const ordered = [...findings].sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status));
+  const ordered = [...findings]
+    .sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status))
+    .map((finding) => ({ ...finding, fingerprint: findingFingerprint(base.id, finding) }));
   return { ...base, status: worstStatus(ordered.map((finding) => finding.status)) ?? "skip", findings: ordered };
 }
 
@@ -166,13 +171,17 @@ export interface ReportOptions {
   ticket?: string | null;
   startedAt: string;
   durationMs: number;
+  /** The config file's waivers: the findings they match are marked and leave the counts (src/engine/waivers.ts). */
+  waivers?: WaiverSet;
 }
 
 export function buildReport(snapshot: Snapshot, checks: readonly Check[], options: ReportOptions): Report {
   const prepared = prepareSnapshot(snapshot);
-  const results = checks
-    .map((check) => runCheck(check, snapshot, prepared))
-    .sort((a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status) || a.id.localeCompare(b.id));
+  const judged = checks.map((check) => runCheck(check, snapshot, prepared));
+  const waived = options.waivers ? applyWaivers(judged, options.waivers) : undefined;
+  const results = (waived?.checks ?? judged).sort(
+    (a, b) => STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status) || a.id.localeCompare(b.id),
+  );
   const summary = countStatuses(results.map((result) => result.status));
   return {
     schemaVersion: 1,
@@ -185,6 +194,17 @@ export function buildReport(snapshot: Snapshot, checks: readonly Check[], option
     summary,
     checks: results,
     rootCauses: rootCausesOf(results),
+    ...(waived && options.waivers
+      ? {
+          waivers: {
+            file: options.waivers.file,
+            today: options.waivers.today,
+            waived: waived.waived,
+            entries: waived.entries,
+            causes: rootCausesOf(results, { waived: true }),
+          },
+        }
+      : {}),
     collection: {
       requests: snapshot.requests,
       read: countByType(snapshot),
@@ -209,8 +229,9 @@ function countByType(snapshot: Snapshot): Record<string, number> {
   );
 }
 
-/** Exit code (docs/cli.md): 1 when any check reaches the --fail-on level. */
+/** Exit code (docs/cli.md): 1 when any check reaches the --fail-on level (with --fail-on-new, any new finding). */
 export function exitCodeFor(report: Report, failOn: FailOn): 0 | 1 {
+  if (report.baseline?.failOnNew) return newFindingsAtFailOn(report, failOn).length > 0 ? 1 : 0;
   return checksAtFailOn(report, failOn).length > 0 ? 1 : 0;
 }
 

@@ -25,6 +25,8 @@ import type { Severity, Status } from "../core/status.js";
 import type { DnsForwardersParts } from "./dns-forwarders.js";
 import type { FixPlan } from "./fixes/plan.js";
 import type { RootCause } from "./root-causes.js";
+import type { ReportBaseline } from "./baseline.js";
+import type { FindingWaiver, ReportWaivers } from "./waivers.js";
 
 /** A dependency named by the workspace (storage account, registry, key vault). */
 export type Dependency<T> =
@@ -201,6 +203,15 @@ export interface ReportFinding {
   message: string;
   evidence: Evidence;
   remediation?: string;
+  /**
+   * Stable across runs for the same finding (src/engine/identity.ts): set on every finding of a report
+   * this version builds; absent in reports from before it was added.
+   */
+  fingerprint?: string;
+  /** With --baseline, on a fail, unknown or warn finding: whether the baseline report had it. */
+  baseline?: "new" | "unchanged";
+  /** Set on a fail, unknown or warn finding a waiver in force matches: it does not count (src/engine/waivers.ts). */
+  waived?: FindingWaiver;
 }
 
 export interface CheckResult {
@@ -228,6 +239,10 @@ export interface Report {
   rootCauses: RootCause[];
   /** One proven fix per root cause, where there is one (src/engine/fixes/plan.ts); single audits only. */
   fixPlan?: FixPlan;
+  /** With --baseline: the report compared against, and what is new, unchanged and fixed since (src/engine/baseline.ts). */
+  baseline?: ReportBaseline;
+  /** With waivers in the config file: what each became of, and the root causes of the waived findings. */
+  waivers?: ReportWaivers;
   collection: {
     requests: number;
     /** Resources read, by ARM type (what the audit saw). */

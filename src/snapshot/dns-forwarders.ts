@@ -34,8 +34,12 @@ export interface FirewallPolicyView {
   name: string;
   /** `dnsSettings.enableProxy`; absent: false, as ARM's default. */
   enableProxy: boolean;
+  /** Whether the policy sets `dnsSettings.enableProxy` at all (absent: it may come from its base policy). */
+  proxySet: boolean;
   /** `dnsSettings.servers`: empty means Azure DNS. */
   servers: string[];
+  /** `basePolicy.id`: the parent policy it inherits rule collections from. */
+  basePolicyId?: string;
 }
 
 export interface InboundEndpointView {
@@ -87,14 +91,17 @@ export function firewallView(raw: RawResource): FirewallView {
 }
 
 export function firewallPolicyView(raw: RawResource): FirewallPolicyView {
-  const dns = asObject(props(raw).dnsSettings) ?? {};
+  const p = props(raw);
+  const dns = asObject(p.dnsSettings) ?? {};
   return {
     id: asString(raw.id) ?? "",
     name: asString(raw.name) ?? "",
     enableProxy: dns.enableProxy === true || (typeof dns.enableProxy === "string" && /^true$/i.test(dns.enableProxy)),
+    proxySet: dns.enableProxy !== undefined && dns.enableProxy !== null,
     servers: asArray(dns.servers)
       .map((server) => asString(server)?.trim() ?? "")
       .filter(Boolean),
+    basePolicyId: asString(asObject(p.basePolicy)?.id),
   };
 }
 

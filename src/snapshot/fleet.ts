@@ -34,6 +34,52 @@ export interface FleetCollection {
   resourceGraph: { queries: number; rows: number };
   /** Failures not tied to one workspace (a Resource Graph query, a subscription's workspace list). */
   errors: ReportCollectionError[];
+  /** ARM's token buckets as the run met them; absent in fleet snapshots written before they were recorded. */
+  throttling?: FleetThrottling;
+  /** The key comparisons: the POSTs they took and the comparisons not made, with why; absent likewise. */
+  keyComparisons?: FleetKeyComparisons;
+}
+
+/** A bucket's size and refill rate. */
+interface BucketLimits {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** One subscription's share of ARM's buckets in the run. */
+interface SubscriptionThrottling {
+  /** Lower-cased. */
+  subscriptionId: string;
+  /** GETs answered (a 429 not counted). */
+  reads: number;
+  /** POST actions answered from ARM's write bucket (a 429 not counted). */
+  writes: number;
+  /** POST actions answered with the resource-requests header: a provider's own limit, not ARM's write bucket. */
+  resourceRequests: number;
+  /** Answers 429 met. */
+  throttled: number;
+  /** The least time the buckets allow for these reads and writes: max((reads − 250) / 25, (writes − 200) / 10, 0). */
+  floorSeconds: number;
+}
+
+/** ARM's per-subscription buckets (reads 250 + 25 a second, writes 200 + 10 a second) as the run met them. */
+export interface FleetThrottling {
+  /** The documented limits the floors are worked out with. */
+  limits: { reads: BucketLimits; writes: BucketLimits };
+  /** The largest subscription floor: the run could not be shorter, whatever the client did. */
+  floorSeconds: number;
+  /** Before the first workspace was read: the key POSTs ahead and the write bucket's floor for them. */
+  estimate?: { posts: number; subscriptions: number; seconds: number };
+  /** Sorted by subscription ID. */
+  subscriptions: SubscriptionThrottling[];
+}
+
+/** What the key comparisons took, and which were not made. */
+export interface FleetKeyComparisons {
+  /** POSTs by operation (`workspace listKeys`, `storage listKeys`, `registry listCredentials`), each key once for the run. */
+  requests: Record<string, number>;
+  /** Comparisons not made (not-applicable), by kind and reason, with how many workspaces. */
+  skipped: Array<{ kind: "storage" | "registry"; reason: string; workspaces: number }>;
 }
 
 export interface FleetSnapshot {

@@ -252,6 +252,22 @@ const failCases: Case[] = [
     },
   },
   {
+    // A Foundry hub sets the image-build compute for its projects (concept-hub-workspace): the message names it.
+    name: "fail: a Foundry hub (kind Hub) without imageBuildCompute: the message names the hub, not 'the workspace'",
+    mutate: (s) => {
+      workspace(s).kind = "Hub";
+      setImageBuildCompute(s, undefined);
+    },
+    expect: {
+      status: "fail",
+      findings: [{ status: "fail", messageId: "image-build-compute-unset", resourceId: WS_ID, remediation: FIX }],
+    },
+    also: (audit) =>
+      expect(audit.check(CHECK).findings[0]!.message).toContain(
+        `but the hub ${HEALTHY.workspace} has no imageBuildCompute`,
+      ),
+  },
+  {
     name: "fail: imageBuildCompute set to blank is unset",
     mutate: (s) => setImageBuildCompute(s, "  "),
     expect: {
@@ -280,10 +296,42 @@ const failCases: Case[] = [
             imageBuildCompute: "cpu-builder",
             computes: expect.arrayContaining(["cpu-build", "gpu-train", "ci-alice"]),
           },
-          remediation: ["az ml compute create", "--image-build-compute"],
+          remediation: [
+            `az ml compute create -n cpu-builder --type amlcompute --size Standard_DS3_v2 -w ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${HEALTHY.subscriptionId} --vnet-name <vnet> --subnet <subnet>`,
+            `az ml workspace update -n ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${HEALTHY.subscriptionId} --image-build-compute cpu-builder`,
+          ],
         },
       ],
     },
+    also: (audit) =>
+      expect(audit.check(CHECK).findings[0]!.message).toBe(
+        'The imageBuildCompute of the workspace names "cpu-builder", which is not one of its computes.',
+      ),
+  },
+  {
+    // how-to-managed-network ("Configure image builds"): "configure your workspace to use a compute cluster or
+    // compute instance to build images"; the managed network places the cluster, so no VNet is named.
+    name: "fail: under a managed network, imageBuildCompute names a missing compute; the fix creates it with no VNet",
+    mutate: (s) => {
+      managedNetwork(s, "cpu-build", "gpu-train", "ci-alice");
+      setImageBuildCompute(s, "cpu-builder");
+    },
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "image-build-compute-missing",
+          resourceId: WS_ID,
+          evidence: { imageBuildCompute: "cpu-builder", managedNetwork: true },
+          remediation: [
+            `az ml compute create -n cpu-builder --type amlcompute --size Standard_DS3_v2 -w ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${HEALTHY.subscriptionId};`,
+            `az ml workspace update -n ${HEALTHY.workspace} -g ${HEALTHY.resourceGroup} --subscription ${HEALTHY.subscriptionId} --image-build-compute cpu-builder`,
+          ],
+        },
+      ],
+    },
+    also: (audit) => expect(audit.check(CHECK).findings[0]!.remediation).not.toContain("--vnet-name"),
   },
   {
     // learn.microsoft.com/azure/machine-learning/how-to-secure-workspace-vnet ("Enable Azure Container Registry"):

@@ -9,6 +9,8 @@ import { NET, type Json } from "./mutations.js";
 
 export const FIREWALL_ID = `${NET}/azureFirewalls/hub-fw`;
 export const POLICY_ID = `${NET}/firewallPolicies/hub-fw-policy`;
+/** The base (parent) policy a child policy names in `basePolicy`. */
+export const BASE_POLICY_ID = `${NET}/firewallPolicies/org-base-policy`;
 export const RESOLVER_ID = `${NET}/dnsResolvers/hub-resolver`;
 export const INBOUND_ID = `${RESOLVER_ID}/inboundEndpoints/hub-inbound`;
 
@@ -20,13 +22,27 @@ export interface FirewallOptions {
   dnsSettings?: Json | null;
   /** A classic firewall's `additionalProperties` (`Network.DNS.EnableProxy`, `Network.DNS.Servers`). */
   additionalProperties?: Record<string, string>;
+  /** Its name (default hub-fw); its policy is `<name>-policy`. */
+  name?: string;
+  /** The policy names BASE_POLICY_ID as its `basePolicy`, whose `dnsSettings` these are (absent: none). */
+  basePolicy?: { dnsSettings?: Json };
 }
 
+const firewallId = (name: string) => `${NET}/azureFirewalls/${name}`;
+const policyId = (name: string) => `${NET}/firewallPolicies/${name}-policy`;
+
 /** An Azure Firewall as a GET returns it, with a policy (or, `dnsSettings: null`, none). */
-export function firewallBody({ subnetId, ip, dnsSettings, additionalProperties = {} }: FirewallOptions): ArmResource {
+export function firewallBody({
+  subnetId,
+  ip,
+  dnsSettings,
+  additionalProperties = {},
+  name = "hub-fw",
+}: FirewallOptions): ArmResource {
+  const id = firewallId(name);
   return {
-    id: FIREWALL_ID,
-    name: "hub-fw",
+    id,
+    name,
     type: "Microsoft.Network/azureFirewalls",
     location: "westeurope",
     properties: {
@@ -35,7 +51,7 @@ export function firewallBody({ subnetId, ip, dnsSettings, additionalProperties =
       threatIntelMode: "Alert",
       ipConfigurations: [
         {
-          id: `${FIREWALL_ID}/azureFirewallIpConfigurations/fw-ipconfig`,
+          id: `${id}/azureFirewallIpConfigurations/fw-ipconfig`,
           name: "fw-ipconfig",
           properties: {
             privateIPAddress: ip,
@@ -46,7 +62,7 @@ export function firewallBody({ subnetId, ip, dnsSettings, additionalProperties =
           },
         },
       ],
-      ...(dnsSettings === null ? {} : { firewallPolicy: { id: POLICY_ID } }),
+      ...(dnsSettings === null ? {} : { firewallPolicy: { id: policyId(name) } }),
       additionalProperties,
       applicationRuleCollections: [],
       natRuleCollections: [],
@@ -55,28 +71,43 @@ export function firewallBody({ subnetId, ip, dnsSettings, additionalProperties =
   };
 }
 
-function firewallPolicyBody(dnsSettings: Json = { enableProxy: true, servers: [] }): ArmResource {
+function firewallPolicyBody(
+  id: string,
+  dnsSettings: Json | undefined,
+  links: { firewalls?: string[]; basePolicy?: string; childPolicies?: string[] },
+): ArmResource {
   return {
-    id: POLICY_ID,
-    name: "hub-fw-policy",
+    id,
+    name: id.split("/").pop(),
     type: "Microsoft.Network/firewallPolicies",
     location: "westeurope",
     properties: {
       provisioningState: "Succeeded",
       sku: { tier: "Standard" },
       threatIntelMode: "Alert",
-      dnsSettings,
-      firewalls: [{ id: FIREWALL_ID }],
-      childPolicies: [],
+      ...(dnsSettings === undefined ? {} : { dnsSettings }),
+      ...(links.basePolicy ? { basePolicy: { id: links.basePolicy } } : {}),
+      firewalls: (links.firewalls ?? []).map((firewall) => ({ id: firewall })),
+      childPolicies: (links.childPolicies ?? []).map((child) => ({ id: child })),
       ruleCollectionGroups: [],
     },
   };
 }
 
-/** A firewall (and its policy, unless classic) in the scenario. */
+/** A firewall (and its policy, unless classic, and the base policy it names) in the scenario. */
 export function addFirewall(s: Scenario, options: FirewallOptions): void {
   s.resources.push(firewallBody(options));
-  if (options.dnsSettings !== null) s.resources.push(firewallPolicyBody(options.dnsSettings ?? undefined));
+  if (options.dnsSettings === null) return;
+  const name = options.name ?? "hub-fw";
+  const dnsSettings = options.dnsSettings ?? { enableProxy: true, servers: [] };
+  const base = options.basePolicy;
+  s.resources.push(
+    firewallPolicyBody(policyId(name), dnsSettings, {
+      firewalls: [firewallId(name)],
+      ...(base ? { basePolicy: BASE_POLICY_ID } : {}),
+    }),
+  );
+  if (base) s.resources.push(firewallPolicyBody(BASE_POLICY_ID, base.dnsSettings, { childPolicies: [policyId(name)] }));
 }
 
 /** A DNS Private Resolver in `vnetId`. */

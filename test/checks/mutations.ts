@@ -37,13 +37,14 @@ export const vnetId = (name: string) => `${NET}/virtualNetworks/${name}`;
 export const workspace = (s: Scenario) => resource(s, WS_ID);
 export const storage = (s: Scenario) => resource(s, STORAGE_ID);
 export const registry = (s: Scenario) => resource(s, ACR_ID);
+export const keyVault = (s: Scenario) => resource(s, KV_ID);
 export const compute = (s: Scenario, name: string) => resource(s, computeId(name));
 
 // ---- scenario mutations (ARM wire format) -----------------------------------------------------------
 
-/** A storage account's `networkAcls` or a registry's `networkRuleSet`. */
+/** A storage account's or key vault's `networkAcls`, or a registry's `networkRuleSet`. */
 export function ruleSet(dependency: Json): Json {
-  const field = /storageAccounts/i.test(dependency.id) ? "networkAcls" : "networkRuleSet";
+  const field = /storageAccounts|vaults/i.test(dependency.id) ? "networkAcls" : "networkRuleSet";
   dependency.properties[field] ??= {};
   return dependency.properties[field];
 }

@@ -19,6 +19,7 @@ import {
   WS_ID,
   addVnet,
   expectReadsOnlyWhatItRequires,
+  peer,
   fault,
   partUnreadableCase,
   peId,
@@ -32,7 +33,7 @@ import {
   type ExpectedFinding,
   type Json,
 } from "./mutations.js";
-import { FIREWALL_ID, INBOUND_ID, POLICY_ID, addFirewall, addResolver } from "./dns-forwarders.js";
+import { BASE_POLICY_ID, FIREWALL_ID, INBOUND_ID, POLICY_ID, addFirewall, addResolver } from "./dns-forwarders.js";
 
 const CHECK = "private-dns";
 
@@ -1365,6 +1366,144 @@ const unknownCases: Case[] = [
   partUnreadableCase("unknown: the computes list returns 403", "computes"),
 ];
 
+// ---- a child firewall policy whose DNS settings may come from its base policy ----------------------------
+// learn.microsoft.com/azure/firewall-manager/policy-overview ("Hierarchical policies"): a child policy inherits
+// its base's rule collections and threat intelligence settings; the page says nothing of DNS settings.
+
+/** hub-fw's policy has no dnsSettings and names org-base-policy, whose `dnsSettings` are `base` (absent: none). */
+function childPolicyFirewall(s: Scenario, base?: Json): void {
+  const subnetId = addVnet(s, "hub-vnet", "10.40.0.0/16", { subnet: "AzureFirewallSubnet" });
+  addFirewall(s, { subnetId, ip: FW_IP, basePolicy: base === undefined ? {} : { dnsSettings: base } });
+  delete resource(s, POLICY_ID).properties.dnsSettings;
+  useCustomDns(s, "ml-vnet", [FW_IP]);
+  linkZonesOnlyTo(s, HUB_VNET);
+}
+
+const proxyOffByBoth = (basePolicyEnableProxy: boolean | null): ExpectedFinding => ({
+  status: "fail",
+  messageId: "forwarder-proxy-off",
+  resourceId: FIREWALL_ID,
+  evidence: { policy: POLICY_ID, basePolicy: BASE_POLICY_ID, basePolicyEnableProxy, enableProxy: false },
+  remediation: ["az network firewall policy update -g ml-platform-rg -n hub-fw-policy --enable-dns-proxy true"],
+});
+
+const basePolicyCases: Case[] = [
+  {
+    name: "unknown, not fail: the firewall's child policy has no dnsSettings and its base policy turns the DNS proxy on",
+    mutate: (s) => childPolicyFirewall(s, { enableProxy: true, servers: [] }),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: FIREWALL_ID,
+          evidence: {
+            policy: POLICY_ID,
+            basePolicy: BASE_POLICY_ID,
+            basePolicyEnableProxy: true,
+            enableProxy: null,
+            vnets: [VNET_ID],
+          },
+        },
+      ],
+    },
+    also: (audit) =>
+      expect(audit.check(CHECK).findings.find((finding) => finding.status === "unknown")?.message).toContain(
+        "its policy hub-fw-policy sets no DNS proxy and names base policy org-base-policy, which turns the DNS proxy on",
+      ),
+  },
+  {
+    name: "fail: the child policy has no dnsSettings and its base policy turns the DNS proxy off too",
+    mutate: (s) => childPolicyFirewall(s, { enableProxy: false }),
+    expect: { status: "fail", findings: [...configuredAll(), proxyOffByBoth(false)] },
+  },
+  {
+    name: "fail: neither the child policy nor its base policy has dnsSettings (ARM's default: proxy off)",
+    mutate: (s) => childPolicyFirewall(s),
+    expect: { status: "fail", findings: [...configuredAll(), proxyOffByBoth(null)] },
+  },
+  {
+    name: "unknown: the child policy has no dnsSettings and its base policy returns 403",
+    mutate: (s) => {
+      childPolicyFirewall(s, { enableProxy: true });
+      fault(s, "/firewallPolicies/org-base-policy$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: FIREWALL_ID,
+          evidence: {
+            basePolicy: BASE_POLICY_ID,
+            statusCode: 403,
+            missingPermission: "Microsoft.Network/firewallPolicies/read",
+          },
+          remediation: ["Microsoft.Network/firewallPolicies/read"],
+        },
+      ],
+    },
+  },
+];
+
+// ---- one DNS server IP, two firewalls: the one the compute VNet reaches answers ------------------------------
+// Unconnected VNets may reuse address space, so two hubs can both put a firewall at 10.40.0.4; only the one in
+// ml-vnet or a Connected peer of it receives ml-vnet's queries.
+
+const OTHER_FIREWALL_ID = `${NET}/azureFirewalls/other-fw`;
+
+/** other-fw (proxy off, listed first) in other-hub-vnet and hub-fw (proxy on) in hub-vnet, both at FW_IP. */
+function twoFirewallsAtOneIp(s: Scenario): void {
+  const otherSubnet = addVnet(s, "other-hub-vnet", "10.40.0.0/16", { subnet: "AzureFirewallSubnet" });
+  addFirewall(s, { name: "other-fw", subnetId: otherSubnet, ip: FW_IP, dnsSettings: { enableProxy: false } });
+  hubFirewall(s);
+  linkZonesOnlyTo(s, HUB_VNET);
+}
+
+const sharedIpCases: Case[] = [
+  {
+    name: "pass: two firewalls at ml-vnet's DNS server IP; the one in hub-vnet, peered Connected with ml-vnet, answers",
+    mutate: (s) => {
+      twoFirewallsAtOneIp(s);
+      peer(s, "ml-vnet", HUB_VNET, "Connected");
+      peer(s, "hub-vnet", VNET_ID, "Connected");
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...configuredAll(),
+        ...ZONES.map((zone) => linkedVia(zone, HUB_VNET, { server: FW_IP, forwarder: FIREWALL_ID })),
+      ],
+    },
+  },
+  {
+    name: "unknown, not the first one listed: two firewalls at ml-vnet's DNS server IP, neither in ml-vnet or a Connected peer",
+    mutate: twoFirewallsAtOneIp,
+    expect: {
+      status: "unknown",
+      findings: [
+        ...configuredAll(),
+        {
+          status: "unknown",
+          messageId: "undetermined",
+          resourceId: VNET_ID,
+          evidence: { dnsServers: [FW_IP], servers: [expect.objectContaining({ server: FW_IP, role: "unknown" })] },
+        },
+      ],
+    },
+    also: (audit) => {
+      const message = audit.check(CHECK).findings.find((finding) => finding.status === "unknown")?.message;
+      expect(message).toContain("other-fw");
+      expect(message).toContain("hub-fw");
+      expect(audit.check(CHECK).findings.map((finding) => finding.resourceId)).not.toContain(OTHER_FIREWALL_ID);
+    },
+  },
+];
+
 describe(CHECK, () => {
   testCaseTables(CHECK, [
     ["pass", passCases],
@@ -1372,6 +1511,8 @@ describe(CHECK, () => {
     ["warn", warnCases],
     ["skip", skipCases],
     ["unknown", unknownCases],
+    ["child firewall policy", basePolicyCases],
+    ["one IP, several forwarders", sharedIpCases],
   ]);
 
   test("reads only what it requires: no keys, NSGs, route tables or endpoint types, no writes", async () => {

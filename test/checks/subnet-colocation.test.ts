@@ -1,5 +1,5 @@
-// subnet-colocation: can every networked compute reach the workspace's storage account and
-// registry over a network they admit? Each case is the healthy workspace (ARM wire format) with one
+// subnet-colocation: can every networked compute reach the workspace's storage account, key vault
+// and registry over a network they admit? Each case is the healthy workspace (ARM wire format) with one
 // thing changed, named for its verdict; assertions are statuses, message ids and evidence.
 
 import { describe, expect, test } from "vitest";
@@ -8,6 +8,7 @@ import type { Scenario } from "../fake-arm/scenario.js";
 import { HEALTHY, auditScenario, healthyScenario, removeResource, resource } from "../harness.js";
 import {
   ACR_ID,
+  KV_ID,
   STORAGE_ID,
   TRAINING,
   VNET_ID,
@@ -17,6 +18,7 @@ import {
   computeId,
   expectReadsOnlyWhatItRequires,
   fault,
+  keyVault,
   makePublic,
   moveEndpoints,
   partUnreadableCase,
@@ -40,6 +42,9 @@ const CHECK = "subnet-colocation";
 const COMPUTES = ["cpu-build", "gpu-train", "ci-alice"] as const;
 const STORAGE_PES = ["pe-mlresearchstore-blob", "pe-mlresearchstore-file"];
 const ACR_PE = "pe-mlresearchacr";
+const KV_PE = "pe-ml-research-kv";
+/** Every private endpoint of the healthy workspace's dependencies. */
+const DEPENDENCY_PES = [...STORAGE_PES, ACR_PE, KV_PE];
 
 // ---- scenario mutations (ARM wire format) -------------------------------------------------------
 
@@ -106,6 +111,8 @@ const undetermined = (
   names: readonly string[] = COMPUTES,
   evidence: Record<string, unknown> = {},
 ) => perCompute(names, dependency, "unknown", "undetermined", { path: "none", ...evidence });
+/** The key vault reached through its private endpoint in ml-vnet, as in the healthy workspace. */
+const vaultReached = (names: readonly string[] = COMPUTES) => reachable(KV_ID, "private-endpoint", names);
 
 // ---- cases ----------------------------------------------------------------------------------------
 
@@ -122,6 +129,10 @@ const passCases: Case[] = [
         ...reachable(ACR_ID, "private-endpoint", COMPUTES, {
           computeSubnet: TRAINING,
           reachedEndpoints: [peId(ACR_PE)],
+        }),
+        ...reachable(KV_ID, "private-endpoint", COMPUTES, {
+          computeSubnet: TRAINING,
+          reachedEndpoints: [peId(KV_PE)],
         }),
       ],
     },
@@ -141,6 +152,7 @@ const passCases: Case[] = [
           publicNetworkAccess: "Enabled",
         }),
         ...reachable(ACR_ID, "service-endpoint", COMPUTES, { virtualNetworkRule: TRAINING, defaultAction: "Deny" }),
+        ...vaultReached(),
       ],
     },
   },
@@ -148,7 +160,7 @@ const passCases: Case[] = [
     name: "pass via private endpoints in a VNet peered with peeringState Connected",
     mutate: (s) => {
       const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
-      moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
+      moveEndpoints(s, endpoints, DEPENDENCY_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected", IN_SYNC);
       peer(s, "pe-vnet", VNET_ID, "Connected", IN_SYNC);
     },
@@ -157,13 +169,15 @@ const passCases: Case[] = [
       findings: [
         ...reachable(STORAGE_ID, "peered-private-endpoint", COMPUTES, { reachedEndpoints: STORAGE_PES.map(peId) }),
         ...reachable(ACR_ID, "peered-private-endpoint", COMPUTES, { reachedEndpoints: [peId(ACR_PE)] }),
+        ...reachable(KV_ID, "peered-private-endpoint", COMPUTES, { reachedEndpoints: [peId(KV_PE)] }),
       ],
     },
   },
   {
-    name: "pass: neither dependency restricted (public Enabled, default Allow), even for a compute without a subnet",
+    name: "pass: no dependency restricted (public Enabled, default Allow), even for a compute without a subnet",
     mutate: (s) => {
       makePublic(storage(s));
+      makePublic(keyVault(s));
       makePublic(registry(s));
       setSubnet(s, "gpu-train", undefined);
     },
@@ -176,6 +190,7 @@ const passCases: Case[] = [
           resourceId: WS_ID,
           evidence: {
             "storage account": { id: STORAGE_ID, publicNetworkAccess: "Enabled", defaultAction: "Allow" },
+            "key vault": { id: KV_ID, publicNetworkAccess: "Enabled", defaultAction: "Allow" },
             "container registry": { id: ACR_ID, publicNetworkAccess: "Enabled", defaultAction: "Allow" },
           },
         },
@@ -187,16 +202,16 @@ const passCases: Case[] = [
     mutate: (s) => makePublic(registry(s)),
     expect: {
       status: "pass",
-      findings: [...reachable(STORAGE_ID, "private-endpoint"), ...reachable(ACR_ID, "public")],
+      findings: [...reachable(STORAGE_ID, "private-endpoint"), ...reachable(ACR_ID, "public"), ...vaultReached()],
     },
   },
   {
-    name: "pass: workspace without a containerRegistry property judges storage alone",
+    name: "pass: workspace without a containerRegistry property judges storage and key vault alone",
     mutate: (s) => {
       delete workspace(s).properties.containerRegistry;
       removeResource(s, "/registries/mlresearchacr");
     },
-    expect: { status: "pass", findings: reachable(STORAGE_ID, "private-endpoint") },
+    expect: { status: "pass", findings: [...reachable(STORAGE_ID, "private-endpoint"), ...vaultReached()] },
   },
   {
     name: "pass: odd ID casing (resourcegroups, Microsoft.network, upper-case names) still matches the storage and registry rules",
@@ -210,7 +225,11 @@ const passCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [...reachable(STORAGE_ID, "service-endpoint"), ...reachable(ACR_ID, "service-endpoint")],
+      findings: [
+        ...reachable(STORAGE_ID, "service-endpoint"),
+        ...reachable(ACR_ID, "service-endpoint"),
+        ...vaultReached(),
+      ],
     },
   },
   {
@@ -231,6 +250,7 @@ const passCases: Case[] = [
       findings: [
         ...reachable(STORAGE_ID, "private-endpoint", [...COMPUTES, "aks-infer"]),
         ...reachable(ACR_ID, "private-endpoint", [...COMPUTES, "aks-infer"]),
+        ...vaultReached([...COMPUTES, "aks-infer"]),
       ],
     },
   },
@@ -241,7 +261,7 @@ const failCases: Case[] = [
     name: `fail: private endpoints in a VNet whose peering is ${state}`,
     mutate: (s) => {
       const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
-      moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
+      moveEndpoints(s, endpoints, DEPENDENCY_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), state, IN_SYNC);
     },
     expect: {
@@ -257,6 +277,7 @@ const failCases: Case[] = [
           ]),
         }),
         ...unreachable(ACR_ID),
+        ...unreachable(KV_ID),
       ],
     },
   })),
@@ -265,13 +286,16 @@ const failCases: Case[] = [
     mutate: (s) => {
       addVnet(s, "hub-vnet", "10.40.0.0/16", { subnet: "shared", subnetProperties: READY_SUBNET });
       const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
-      moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
+      moveEndpoints(s, endpoints, DEPENDENCY_PES);
       peer(s, "ml-vnet", vnetId("hub-vnet"), "Connected", IN_SYNC);
       peer(s, "hub-vnet", VNET_ID, "Connected", IN_SYNC);
       peer(s, "hub-vnet", vnetId("pe-vnet"), "Connected", IN_SYNC);
       peer(s, "pe-vnet", vnetId("hub-vnet"), "Connected", IN_SYNC);
     },
-    expect: { status: "fail", findings: [...unreachable(STORAGE_ID), ...unreachable(ACR_ID)] },
+    expect: {
+      status: "fail",
+      findings: [...unreachable(STORAGE_ID), ...unreachable(ACR_ID), ...unreachable(KV_ID)],
+    },
   },
   ...["Pending", "Rejected", "Disconnected"].map((state): Case => ({
     name: `fail: the registry's only private endpoint connection is ${state}`,
@@ -283,6 +307,7 @@ const failCases: Case[] = [
         ...unreachable(ACR_ID, COMPUTES, {
           privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: state }],
         }),
+        ...vaultReached(),
       ],
     },
   })),
@@ -300,6 +325,7 @@ const failCases: Case[] = [
           computeSubnet: TRAINING,
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -311,6 +337,7 @@ const failCases: Case[] = [
       findings: [
         ...unreachable(STORAGE_ID, COMPUTES, { virtualNetworkRules: [] }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   })),
@@ -325,6 +352,7 @@ const failCases: Case[] = [
       findings: [
         ...unreachable(STORAGE_ID, COMPUTES, { publicNetworkAccess: "Disabled" }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -340,6 +368,8 @@ const failCases: Case[] = [
         ...reachable(STORAGE_ID, "private-endpoint", ["cpu-build", "ci-alice"]),
         ...unreachable(STORAGE_ID, ["gpu-train"], { computeSubnet: null, computeType: "AmlCompute" }),
         ...reachable(ACR_ID, "public"),
+        ...vaultReached(["cpu-build", "ci-alice"]),
+        ...unreachable(KV_ID, ["gpu-train"], { computeSubnet: null }),
       ],
     },
   },
@@ -361,6 +391,8 @@ const failCases: Case[] = [
           computeType: "ComputeInstance",
         }),
         ...unreachable(ACR_ID, ["ci-alice"]),
+        ...vaultReached(["cpu-build", "gpu-train"]),
+        ...unreachable(KV_ID, ["ci-alice"]),
       ],
     },
   },
@@ -378,6 +410,7 @@ const failCases: Case[] = [
           path: "private-endpoint",
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -391,6 +424,7 @@ const failCases: Case[] = [
         ...unreachable(ACR_ID, COMPUTES, {
           privateEndpoints: [{ privateEndpoint: peId(ACR_PE), connectionState: "Approved", exists: false }],
         }),
+        ...vaultReached(),
       ],
     },
   },
@@ -426,6 +460,7 @@ const warnCases: Case[] = [
           path: "private-endpoint",
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -478,7 +513,7 @@ const unknownCases: Case[] = [
     name: "unknown: the compute VNet returns 403 and the private endpoints sit in another VNet (peerings unreadable)",
     mutate: (s) => {
       const endpoints = addVnet(s, "pe-vnet", "10.30.0.0/16", { subnetProperties: READY_SUBNET });
-      moveEndpoints(s, endpoints, [...STORAGE_PES, ACR_PE]);
+      moveEndpoints(s, endpoints, DEPENDENCY_PES);
       peer(s, "ml-vnet", vnetId("pe-vnet"), "Connected", IN_SYNC);
       fault(s, "/virtualNetworks/ml-vnet$");
     },
@@ -495,6 +530,7 @@ const unknownCases: Case[] = [
           ],
         }),
         ...undetermined(ACR_ID),
+        ...undetermined(KV_ID),
       ],
     },
     also: (audit) => {
@@ -507,7 +543,11 @@ const unknownCases: Case[] = [
     mutate: (s) => fault(s, "/virtualNetworks/ml-vnet$"),
     expect: {
       status: "pass",
-      findings: [...reachable(STORAGE_ID, "private-endpoint"), ...reachable(ACR_ID, "private-endpoint")],
+      findings: [
+        ...reachable(STORAGE_ID, "private-endpoint"),
+        ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
+      ],
     },
   },
   {
@@ -527,6 +567,9 @@ const unknownCases: Case[] = [
         }),
         ...undetermined(ACR_ID, COMPUTES, {
           unreadable: [expect.objectContaining({ resourceId: peId(ACR_PE), statusCode: 403 })],
+        }),
+        ...undetermined(KV_ID, COMPUTES, {
+          unreadable: [expect.objectContaining({ resourceId: peId(KV_PE), statusCode: 403 })],
         }),
       ],
     },
@@ -548,6 +591,7 @@ const unknownCases: Case[] = [
           ],
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -562,6 +606,7 @@ const unknownCases: Case[] = [
           unreadable: [expect.objectContaining({ resourceId: peId("pe-mlresearchstore-file"), statusCode: 500 })],
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -571,6 +616,7 @@ const unknownCases: Case[] = [
     { code: "AuthorizationFailed" },
   ),
   partUnreadableCase("unknown: the storage account returns 403", "storage"),
+  partUnreadableCase("unknown: the key vault returns 403", "keyVault"),
   partUnreadableCase("unknown: the computes list returns 403", "computes"),
   {
     name: "unknown: a compute subnet that is not a subnet resource ID",
@@ -582,6 +628,8 @@ const unknownCases: Case[] = [
         ...reachable(ACR_ID, "private-endpoint", ["cpu-build", "ci-alice"]),
         ...undetermined(STORAGE_ID, ["gpu-train"], { computeSubnet: "training" }),
         ...undetermined(ACR_ID, ["gpu-train"], { computeSubnet: "training" }),
+        ...vaultReached(["cpu-build", "ci-alice"]),
+        ...undetermined(KV_ID, ["gpu-train"], { computeSubnet: "training" }),
       ],
     },
   },
@@ -604,6 +652,7 @@ const serviceEndpointPassCases: Case[] = [
           serviceEndpoints: [{ service: "Microsoft.Storage", locations: ["westeurope"] }],
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -618,7 +667,11 @@ const serviceEndpointPassCases: Case[] = [
     },
     expect: {
       status: "pass",
-      findings: [...reachable(STORAGE_ID, "service-endpoint"), ...reachable(ACR_ID, "private-endpoint")],
+      findings: [
+        ...reachable(STORAGE_ID, "service-endpoint"),
+        ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
+      ],
     },
   },
   {
@@ -633,6 +686,7 @@ const serviceEndpointPassCases: Case[] = [
       findings: [
         ...reachable(STORAGE_ID, "private-endpoint", COMPUTES, { virtualNetworkRule: TRAINING, serviceEndpoints: [] }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -667,6 +721,7 @@ const serviceEndpointFailCases: Case[] = [
           },
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -681,6 +736,7 @@ const serviceEndpointFailCases: Case[] = [
       findings: [
         ...missingEndpoint(subnetUpdate("Microsoft.KeyVault Microsoft.Storage")),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -697,6 +753,7 @@ const serviceEndpointFailCases: Case[] = [
           serviceEndpointGap: expect.objectContaining({ add: "Microsoft.Storage.Global" }),
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -710,7 +767,11 @@ const serviceEndpointFailCases: Case[] = [
     },
     expect: {
       status: "fail",
-      findings: [...missingEndpoint(subnetUpdate("Microsoft.Storage")), ...reachable(ACR_ID, "private-endpoint")],
+      findings: [
+        ...missingEndpoint(subnetUpdate("Microsoft.Storage")),
+        ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
+      ],
     },
   },
   {
@@ -723,6 +784,7 @@ const serviceEndpointFailCases: Case[] = [
           inactiveVirtualNetworkRules: [{ id: TRAINING, state: "NetworkSourceDeleted" }],
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -741,6 +803,7 @@ const serviceEndpointUnknownCases: Case[] = [
       findings: [
         ...perCompute(COMPUTES, STORAGE_ID, "unknown", "undetermined", { path: "service-endpoint" }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
       ],
     },
   },
@@ -763,6 +826,151 @@ const serviceEndpointUnknownCases: Case[] = [
           ],
         }),
         ...reachable(ACR_ID, "private-endpoint"),
+        ...vaultReached(),
+      ],
+    },
+  },
+];
+
+// ---- the key vault: compute reads its datastores' secrets there ----------------------------------------
+// learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication: "The Azure Machine
+// Learning compute cluster uses a managed identity to retrieve connection information for datastores from
+// Azure Key Vault". learn.microsoft.com/azure/key-vault/general/overview-vnet-service-endpoints: "Any user
+// connecting to your key vault from outside those sources is denied access"; key-vault/general/network-security:
+// enable Microsoft.KeyVault on the subnet, then add the rule. A rule made with ignoreMissingVnetServiceEndpoint
+// exists without the endpoint and admits nothing until the subnet has it.
+
+/** Public Enabled, default Deny, a rule for the training subnet made without its endpoint; no private endpoint. */
+function vaultByRuleOnly(s: Scenario): void {
+  const vault = keyVault(s);
+  vault.properties.publicNetworkAccess = "Enabled";
+  vault.properties.networkAcls = {
+    bypass: "AzureServices",
+    defaultAction: "Deny",
+    ipRules: [],
+    virtualNetworkRules: [{ id: TRAINING, ignoreMissingVnetServiceEndpoint: true }],
+  };
+  vault.properties.privateEndpointConnections = [];
+}
+
+/** Storage and registry as in the healthy workspace: through their private endpoints in ml-vnet. */
+const othersReached = () => [...reachable(STORAGE_ID, "private-endpoint"), ...reachable(ACR_ID, "private-endpoint")];
+
+const keyVaultCases: Case[] = [
+  {
+    name: "fail: the vault's rule names the subnet (ignoreMissingVnetServiceEndpoint), but the subnet has no Microsoft.KeyVault endpoint",
+    mutate: vaultByRuleOnly,
+    expect: {
+      status: "fail",
+      findings: [
+        ...othersReached(),
+        ...COMPUTES.map((name): ExpectedFinding => ({
+          status: "fail",
+          messageId: "service-endpoint-missing",
+          resourceId: computeId(name),
+          evidence: {
+            dependency: KV_ID,
+            path: "service-endpoint",
+            virtualNetworkRule: TRAINING,
+            requiredServiceEndpoint: ["Microsoft.KeyVault"],
+            serviceEndpointGap: {
+              subnetId: TRAINING,
+              present: ["Microsoft.Storage"],
+              wanted: ["Microsoft.Storage", "Microsoft.KeyVault"],
+              add: "Microsoft.KeyVault",
+            },
+          },
+          remediation: [subnetUpdate("Microsoft.Storage Microsoft.KeyVault")],
+        })),
+      ],
+    },
+  },
+  {
+    name: "pass: the vault's rule names the subnet and the subnet has a Microsoft.KeyVault service endpoint",
+    mutate: (s) => {
+      vaultByRuleOnly(s);
+      setServiceEndpoints(s, [
+        { service: "Microsoft.Storage", locations: ["westeurope"], provisioningState: "Succeeded" },
+        { service: "Microsoft.KeyVault", locations: ["*"], provisioningState: "Succeeded" },
+      ]);
+    },
+    expect: {
+      status: "pass",
+      findings: [
+        ...othersReached(),
+        ...reachable(KV_ID, "service-endpoint", COMPUTES, {
+          virtualNetworkRule: TRAINING,
+          requiredServiceEndpoint: ["Microsoft.KeyVault"],
+        }),
+      ],
+    },
+  },
+  {
+    name: "fail: public Enabled, default Deny, no rule for the subnet and no private endpoint: the vault denies it",
+    mutate: (s) => {
+      vaultByRuleOnly(s);
+      keyVault(s).properties.networkAcls.virtualNetworkRules = [];
+    },
+    expect: {
+      status: "fail",
+      findings: [...othersReached(), ...unreachable(KV_ID, COMPUTES, { virtualNetworkRules: [] })],
+    },
+  },
+  {
+    name: "fail: public access Disabled and no private endpoint: the rule for the subnet does not apply",
+    mutate: (s) => {
+      vaultByRuleOnly(s);
+      keyVault(s).properties.publicNetworkAccess = "Disabled";
+    },
+    expect: {
+      status: "fail",
+      findings: [...othersReached(), ...unreachable(KV_ID, COMPUTES, { publicNetworkAccess: "Disabled" })],
+    },
+  },
+  {
+    name: "fail (dangling-reference): the workspace's key vault returns 404",
+    mutate: (s) => removeResource(s, "/vaults/ml-research-kv"),
+    expect: {
+      status: "fail",
+      findings: [
+        {
+          status: "fail",
+          messageId: "dangling-reference",
+          resourceId: KV_ID,
+          evidence: { part: "keyVault", statusCode: 404 },
+        },
+      ],
+    },
+  },
+  {
+    name: "unknown: the vault's private endpoint returns 403, and nothing else admits the subnet",
+    mutate: (s) => fault(s, `/privateEndpoints/${KV_PE}$`),
+    expect: {
+      status: "unknown",
+      findings: [
+        ...othersReached(),
+        ...undetermined(KV_ID, COMPUTES, {
+          unreadable: [
+            expect.objectContaining({
+              resourceId: peId(KV_PE),
+              missingPermission: "Microsoft.Network/privateEndpoints/read",
+            }),
+          ],
+        }),
+      ],
+    },
+  },
+  {
+    name: "unknown: the vault's rule names the subnet, but the compute VNet returns 403 (its service endpoints unread)",
+    mutate: (s) => {
+      vaultByRuleOnly(s);
+      fault(s, "/virtualNetworks/ml-vnet$");
+    },
+    expect: {
+      status: "unknown",
+      findings: [
+        ...othersReached(),
+        ...perCompute(COMPUTES, KV_ID, "unknown", "undetermined", { path: "service-endpoint" }),
       ],
     },
   },
@@ -775,6 +983,7 @@ describe(CHECK, () => {
     ["warn", warnCases],
     ["skip", skipCases],
     ["unknown", [...unknownCases, ...serviceEndpointUnknownCases]],
+    ["key vault", keyVaultCases],
   ]);
 
   test("reads only what it requires: no keys, no NSGs, no endpoint types, no writes", async () => {

@@ -5,7 +5,9 @@
 
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { baselineSettings } from "../../src/cli/baseline-options.js";
 import { connectionSettings, reportSettings } from "../../src/cli/common.js";
+import { diffSettings } from "../../src/cli/diff-options.js";
 import { buildLogSettings, envSettings } from "../../src/cli/doctor-options.js";
 import { fleetSettings } from "../../src/cli/fleet-options.js";
 import { createParser, flagsOf, type CommandName } from "../../src/cli/main.js";
@@ -20,12 +22,20 @@ const COMMANDS: Record<
   Exclude<CommandName, "checks">,
   { args: string[]; settings: (argv: Record<string, unknown>) => unknown }
 > = {
-  live: { args: ["-w", WS], settings: (argv) => [reportSettings(argv, ENV), targetSettings(argv, ENV)] },
+  // --fail-on-new needs --baseline.
+  live: {
+    args: ["-w", WS, "--baseline", "b.json"],
+    settings: (argv) => [reportSettings(argv, ENV), targetSettings(argv, ENV), baselineSettings(argv)],
+  },
   collect: { args: ["collect", "-w", WS, "--out", "snapshot.json"], settings: (argv) => collectSettings(argv, ENV) },
   fleet: { args: ["fleet"], settings: (argv) => fleetSettings(argv, ENV) },
-  audit: { args: ["audit", "--snapshot", "s.json"], settings: (argv) => reportSettings(argv, ENV) },
+  audit: {
+    args: ["audit", "--snapshot", "s.json", "--baseline", "b.json"],
+    settings: (argv) => [reportSettings(argv, ENV), baselineSettings(argv)],
+  },
   "build-log": { args: ["build-log", "build.log"], settings: (argv) => buildLogSettings(argv) },
   env: { args: ["env", "environment.yml"], settings: (argv) => envSettings(argv) },
+  diff: { args: ["diff", "a.json", "b.json"], settings: (argv) => diffSettings(argv) },
 };
 
 /** A valid value for each flag that takes one (and every alias of it). */
@@ -48,6 +58,7 @@ const VALUES: Record<string, string> = {
   color: "never",
   "fix-script": "fix.sh",
   "docs-url": "https://example.org/checks/{id}.md",
+  config: "preflight.config.yaml",
   "arm-endpoint": "https://127.0.0.1:8443",
   "request-timeout": "30",
   timeout: "300",
@@ -71,14 +82,15 @@ const VALUES: Record<string, string> = {
   python: "3.10",
   platform: "linux-64",
   glibc: "2.31",
+  baseline: "yesterday.json",
 };
-const BOOLEANS = new Set(["verbose", "keys", "diagnose", "progress", "check-index"]);
+const BOOLEANS = new Set(["verbose", "keys", "diagnose", "progress", "check-index", "fail-on-new"]);
 /** List flags: given twice, the value is there twice (--report twice would write one file twice: refused). */
 const LISTS = new Set(["only", "skip", "tag", "management-group", "channel", "extra-index-url", "conda-defaults"]);
 /** A fleet's scope flags are lists too (one workspace has one subscription and one resource group). */
 const FLEET_LISTS = new Set(["subscription", "s", "resource-group", "g"]);
-/** Not flags to repeat: help and version end the run, the positional file is one. */
-const SKIPPED = new Set(["help", "h", "version", "file"]);
+/** Not flags to repeat: help and version end the run, the positional files are one each. */
+const SKIPPED = new Set(["help", "h", "version", "file", "before", "after"]);
 
 async function parse(args: string[]): Promise<Record<string, unknown>> {
   let parsed: Record<string, unknown> | undefined;

@@ -183,6 +183,7 @@ describe("the npm package", () => {
       ...bundleFiles,
       "dist/reports/report.schema.json",
       "dist/src/snapshot/snapshot.schema.json",
+      "dist/src/cli/config.schema.json",
     ]) {
       expect(packed).toContain(file);
     }

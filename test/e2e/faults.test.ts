@@ -295,7 +295,7 @@ const READ_FAULTS: Record<AuditOperation, ReadFault> = {
     method: "GET",
     path: "/vaults/ml-research-kv$",
     part: "keyVault",
-    unknown: ["private-dns", "private-endpoint-region", "required-outbound"],
+    unknown: ["private-dns", "private-endpoint-region", "required-outbound", "subnet-colocation"],
   },
   "private endpoint get": {
     method: "GET",
@@ -879,10 +879,11 @@ describe.concurrent("fault matrix", () => {
         // Only what waits for the key vault is cut off: its own private endpoints and their DNS, and the
         // endpoint types (read once every endpoint is known). The checks that need those say unknown;
         // every other read is made and those checks judge as on the healthy workspace.
-        // required-outbound judges TCP 443 to every endpoint, the key vault's included.
-        const waiting = ["private-dns", "private-endpoint-region", "required-outbound"];
+        // required-outbound judges TCP 443 to every endpoint, the key vault's included; subnet-colocation
+        // judges whether the computes reach the key vault.
+        const waiting = ["private-dns", "private-endpoint-region", "required-outbound", "subnet-colocation"];
         expectVerdicts(report, unknownOf(...waiting));
-        expect(report.summary).toEqual({ fail: 0, unknown: 3, warn: 0, pass: 8, skip: 2 });
+        expect(report.summary).toEqual({ fail: 0, unknown: 4, warn: 0, pass: 7, skip: 2 });
         const errors = report.collection.errors;
         expect(errors.length).toBeGreaterThan(1);
         for (const error of errors)

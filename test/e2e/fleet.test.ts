@@ -292,6 +292,38 @@ describe("preflight fleet when things go wrong", () => {
     expect(gets.filter((entry) => entry.status === 429).length).toBeLessThan(gets.length / 10);
   });
 
+  it("ARM's write bucket: the key POSTs are estimated first, paced by the writes header, and the report records the floor", async () => {
+    // One subscription, ARM's real buckets: more key POSTs than the write bucket's 200.
+    const big = generateFleetScenario({ workspaces: 90, subscriptions: 1, seed: 3, failureShare: { "key-sync": 0.2 } });
+    const fake = await session.fakeArm({ ...big.scenario, throttle: true });
+    const result = await session.live(fake, ["fleet", "--progress", "--format", "json"], { timeoutMs: 90_000 });
+    expect(result.code, result.stderr).toBe(1);
+    const report = parseFleet(result.stdout);
+    const log = await readLog(fake.logFile);
+    const posts = log.filter((entry) => entry.method === "POST" && !/ResourceGraph/i.test(entry.path));
+    expect(posts.length).toBeGreaterThan(200);
+    const estimate = result.stderr.split("\n").find((line) => line.includes("key comparisons"));
+    expect(estimate).toBe(
+      `preflight: key comparisons: ${posts.length} POSTs over 1 subscription, about ${Math.ceil((posts.length - 200) / 10)} s at ARM's write limit`,
+    );
+    expect(report.summary.workspaces).toBe(90);
+    const keySync = report.workspaces.map(
+      (workspace) => workspace.checks.find((check) => check.id === "key-sync")?.status,
+    );
+    expect(keySync.filter((status) => status === "fail")).toHaveLength(18);
+    expect(keySync).not.toContain("unknown");
+    expect(log.filter((entry) => entry.status === 429).length).toBeLessThanOrEqual(Math.ceil(log.length * 0.02));
+    const reads = log.filter((entry) => entry.method === "GET" && entry.status !== 429).length;
+    const writes = posts.filter((entry) => entry.status !== 429).length;
+    const floor = Math.round(Math.max(0, (reads - 250) / 25, (writes - 200) / 10) * 10) / 10;
+    expect(report.collection.throttling).toMatchObject({
+      floorSeconds: floor,
+      estimate: { posts: posts.length, subscriptions: 1 },
+      subscriptions: [{ reads, writes, floorSeconds: floor }],
+    });
+    expect(report.collection.keyComparisons?.requests["workspace listKeys"]).toBe(90);
+  });
+
   it("Resource Graph refuses the query: exit 2, one line naming what to grant", async () => {
     const fake = await session.fakeArm({
       ...fleet.scenario,

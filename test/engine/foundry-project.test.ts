@@ -102,12 +102,32 @@ describe("a project is judged through its hub", () => {
     const unset = check.findings.find((finding) => finding.messageId === "image-build-compute-unset");
     expect(unset?.resourceId).toBe(HUB_ID);
     expect(unset?.remediation).toContain(`az ml workspace update -n ${FOUNDRY.hub} -g ${FOUNDRY.resourceGroup}`);
+    expect(unset?.message).toContain(`but the hub ${FOUNDRY.hub} has no imageBuildCompute`);
     // Not "no registry yet": the hub's registry is judged.
     expect(findingIds(audit.check("registry-policies"))).not.toContain("skip:no-registry");
     for (const command of azCommands(audit.report)) {
       expect(command).not.toMatch(new RegExp(`(-n|-w|--workspace-name|--workspace) ${FOUNDRY.project}\\b`));
     }
     expect(azCommands(audit.report).some((command) => command.includes(FOUNDRY.hub))).toBe(true);
+  });
+
+  test("a missing image-build compute: the fix creates it in the hub, with no VNet (the managed network places it)", async () => {
+    const scenario = foundryScenario();
+    resource(scenario, HUB_ID).properties.imageBuildCompute = "cpu-build";
+    const check = (await auditProject(scenario, false)).check("acr-vnet-image-build");
+    const missing = check.findings.find((finding) => finding.messageId === "image-build-compute-missing");
+    expect(missing?.message).toBe(
+      `The imageBuildCompute of the hub ${FOUNDRY.hub} names "cpu-build", which is not one of its computes.`,
+    );
+    const where = `-g ${FOUNDRY.resourceGroup} --subscription ${FOUNDRY.subscriptionId}`;
+    expect(missing?.remediation).toContain(
+      `az ml compute create -n cpu-build --type amlcompute --size Standard_DS3_v2 -w ${FOUNDRY.hub} ${where};`,
+    );
+    expect(missing?.remediation).toContain(
+      `az ml workspace update -n ${FOUNDRY.hub} ${where} --image-build-compute cpu-build`,
+    );
+    expect(missing?.remediation).not.toContain("--vnet-name");
+    expect(missing?.remediation).not.toContain(FOUNDRY.project);
   });
 
   test("the report names the project and its hub: text, Markdown and JSON", async () => {

@@ -41,6 +41,12 @@ export class PostActions {
     }
   }
 
+  /** True when the scenario gives this action a body (immediate or long-running). */
+  lists(path: string): boolean {
+    const key = normaliseId(path);
+    return this.actions.has(key) || this.asyncActions.has(key);
+  }
+
   /** `POST <resource id>/<action>`: starts a long-running action, or answers an immediate one. */
   post(path: string, baseUrl: string): Reply {
     const key = normaliseId(path);

@@ -1,9 +1,9 @@
 // `npm run fake-arm -- --scenario <file.json> [--latency-ms N] [--log <requests.jsonl>] [--page-size N]
-//   [--throttle [CAPACITY:REFILL_PER_SECOND]]`
-// `npm run fake-arm -- --fleet N [--subscriptions S] [--seed X] [serving flags as above]`: generates a fleet
-//   of N workspaces (fleet-scenario.ts) and serves it, with the same ready line as --scenario.
-// `npm run fake-arm -- --generate-fleet N [--subscriptions S] [--seed X] [--out <file.json>]`: writes the
-//   generated fleet scenario (to --out, else stdout) and exits.
+//   [--throttle [CAPACITY:REFILL_PER_SECOND | reads=C:R,writes=C:R,deletes=C:R]]`
+// `npm run fake-arm -- --fleet N [--subscriptions S] [--seed X] [--shared-dependencies K] [serving flags as above]`:
+//   generates a fleet of N workspaces (fleet-scenario.ts) and serves it, with the same ready line as --scenario.
+// `npm run fake-arm -- --generate-fleet N [--subscriptions S] [--seed X] [--shared-dependencies K] [--out <file.json>]`:
+//   writes the generated fleet scenario (to --out, else stdout) and exits.
 import { realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -25,7 +25,10 @@ export interface FakeArmCliOptions {
   latencyMs: number | undefined;
   logFile: string | undefined;
   pageSize: number | undefined;
-  /** `--throttle` alone: `true` (ARM's 250:25); `--throttle C:R`: those limits; absent: the scenario's. */
+  /**
+   * `--throttle` alone: `true` (ARM's buckets); `--throttle C:R`: those read limits (ARM's for writes and
+   * deletes); `--throttle reads=C:R,writes=C:R`: each bucket named; absent: the scenario's.
+   */
   throttle: ThrottleSetting | undefined;
 }
 
@@ -40,19 +43,40 @@ export interface GenerateFleetCliOptions {
 export const DEFAULT_FLEET_SUBSCRIPTIONS = 5;
 
 const USAGE =
-  "usage: fake-arm (--scenario <file.json> | --fleet N [--subscriptions S] [--seed X]) [--latency-ms N] " +
-  "[--log <requests.jsonl>] [--page-size N] [--throttle [CAPACITY:REFILL_PER_SECOND]]\n" +
-  "       fake-arm --generate-fleet N [--subscriptions S] [--seed X] [--out <file.json>]";
+  "usage: fake-arm (--scenario <file.json> | --fleet N [--subscriptions S] [--seed X] [--shared-dependencies K]) [--latency-ms N] " +
+  "[--log <requests.jsonl>] [--page-size N] [--throttle [C:R | reads=C:R,writes=C:R,deletes=C:R]]\n" +
+  "       fake-arm --generate-fleet N [--subscriptions S] [--seed X] [--shared-dependencies K] [--out <file.json>]";
 
-/** `""` (the flag alone): ARM's limits; `C:R`: capacity C, R tokens per second. */
+/**
+ * `""` (the flag alone): ARM's limits; `C:R`: a read bucket of capacity C refilled R tokens a second (ARM's
+ * writes and deletes); `reads=C:R,writes=C:R,deletes=C:R` (any of them): those buckets, ARM's for the rest.
+ */
 function parseThrottle(value: string | undefined): ThrottleSetting | undefined {
   if (value === undefined) return undefined;
   if (value === "") return true;
-  const parts = /^([^:]+):([^:]+)$/.exec(value.trim());
-  const problem = `--throttle takes no value (ARM's 250:25) or CAPACITY:REFILL_PER_SECOND, e.g. 250:25; got "${value}"`;
-  if (!parts) throw new Error(`${problem}\n${USAGE}`);
+  const problem =
+    `--throttle takes no value (ARM's reads 250:25, writes 200:10), CAPACITY:REFILL_PER_SECOND for reads (e.g. 250:25), ` +
+    `or reads=C:R,writes=C:R,deletes=C:R (e.g. writes=20:5); got "${value}"`;
+  const limits = (text: string) => {
+    const parts = /^([^:=,]+):([^:=,]+)$/.exec(text.trim());
+    if (!parts) throw new Error(`${problem}\n${USAGE}`);
+    return { capacity: Number(parts[1]), refillPerSecond: Number(parts[2]) };
+  };
+  let setting: ThrottleSetting & Record<string, unknown>;
+  if (!value.includes("=")) setting = limits(value);
+  else {
+    setting = {};
+    for (const entry of value.split(",")) {
+      const [bucket, given] = entry.split("=", 2) as [string, string | undefined];
+      const name = bucket.trim();
+      if (!["reads", "writes", "deletes"].includes(name) || given === undefined || name in setting)
+        throw new Error(`${problem}\n${USAGE}`);
+      setting[name] = limits(given);
+    }
+  }
   try {
-    return resolveThrottle({ capacity: Number(parts[1]), refillPerSecond: Number(parts[2]) }, "--throttle");
+    resolveThrottle(setting, "--throttle");
+    return setting;
   } catch (error) {
     throw new Error(`${(error as Error).message}: ${problem}\n${USAGE}`, { cause: error });
   }
@@ -81,6 +105,7 @@ const OPTIONS = {
   "generate-fleet": { type: "string" },
   subscriptions: { type: "string" },
   seed: { type: "string" },
+  "shared-dependencies": { type: "string" },
   out: { type: "string" },
   "latency-ms": { type: "string" },
   log: { type: "string" },
@@ -114,7 +139,13 @@ function fleetOptions(flag: "fleet" | "generate-fleet", values: ParsedValues): F
   if (seed !== undefined && (!Number.isInteger(seed) || values.seed?.trim() === "")) {
     throw new Error(`--seed must be an integer, got "${values.seed}"\n${USAGE}`);
   }
-  return { workspaces, subscriptions, ...(seed !== undefined && { seed }) };
+  const sharedDependencies = parseCount("shared-dependencies", values["shared-dependencies"], 1);
+  return {
+    workspaces,
+    subscriptions,
+    ...(seed !== undefined && { seed }),
+    ...(sharedDependencies !== undefined && { sharedDependencies }),
+  };
 }
 
 /** Parses a serving command line (without `node` and the script); throws with the usage on bad input. */
@@ -126,7 +157,7 @@ export function parseFakeArmArgs(argv: string[]): FakeArmCliOptions {
   if (values.scenario === undefined && values.fleet === undefined)
     throw new Error(`--scenario is required (or --fleet N to serve a generated fleet)\n${USAGE}`);
   if (values.scenario !== undefined)
-    rejectFlags(values, ["subscriptions", "seed"], "with --scenario (they shape a --fleet)");
+    rejectFlags(values, ["subscriptions", "seed", "shared-dependencies"], "with --scenario (they shape a --fleet)");
   return {
     ...(values.scenario !== undefined
       ? { scenarioFile: resolve(values.scenario) }

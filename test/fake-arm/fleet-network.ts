@@ -1,7 +1,7 @@
 // The per-resource-group network of a generated fleet: each resource group holds one VNet (shared
 // "training" compute subnet, one "private-endpoints" subnet, per-workspace subnets for some workspaces),
 // one NSG, one route table and one NAT gateway, all shared by its workspaces; and, when a planted
-// private-endpoint-region failure needs one, a DR VNet.
+// private-endpoint-region failure needs one, a DR VNet peered with it (peering Connected both ways).
 
 import { NETWORK, nameOf, ref } from "./fleet-wire.js";
 import type { ArmResource } from "./scenario.js";
@@ -263,7 +263,7 @@ function vnetResource(group: ResourceGroupPlan): ArmResource {
       provisioningState: "Succeeded",
       addressSpace: { addressPrefixes: [`10.${group.octet}.0.0/16`] },
       subnets: subnets.map((subnet) => subnetEntry(subnet, group)),
-      virtualNetworkPeerings: [],
+      virtualNetworkPeerings: group.drVnet ? [peeringEntry(group.vnetId, group.drVnet.id)] : [],
       enableDdosProtection: false,
     },
   };
@@ -326,6 +326,31 @@ function natGatewayResources(group: ResourceGroupPlan): ArmResource[] {
   ];
 }
 
+/**
+ * A Connected peering of `fromId` towards `toId`. The DR VNet is peered with the group's VNet so that its
+ * key vault endpoints are reachable: a vault whose only endpoint sits in an unpeered VNet denies the
+ * computes (learn.microsoft.com/azure/key-vault/general/overview-vnet-service-endpoints), which would fail
+ * subnet-colocation too, not only the planted private-endpoint-region.
+ */
+function peeringEntry(fromId: string, toId: string) {
+  const name = `to-${nameOf(toId)}`;
+  return {
+    id: `${fromId}/virtualNetworkPeerings/${name}`,
+    name,
+    type: `${NETWORK}/virtualNetworks/virtualNetworkPeerings`,
+    properties: {
+      peeringState: "Connected",
+      peeringSyncLevel: "FullyInSync",
+      remoteVirtualNetwork: ref(toId),
+      allowVirtualNetworkAccess: true,
+      allowForwardedTraffic: false,
+      allowGatewayTransit: false,
+      useRemoteGateways: false,
+      provisioningState: "Succeeded",
+    },
+  };
+}
+
 function drVnetResource(group: ResourceGroupPlan, dr: NonNullable<ResourceGroupPlan["drVnet"]>): ArmResource {
   return {
     id: dr.id,
@@ -336,7 +361,7 @@ function drVnetResource(group: ResourceGroupPlan, dr: NonNullable<ResourceGroupP
       provisioningState: "Succeeded",
       addressSpace: { addressPrefixes: [dr.prefix] },
       subnets: [subnetEntry({ id: dr.subnetId, prefix: dr.prefix, compute: false }, group)],
-      virtualNetworkPeerings: [],
+      virtualNetworkPeerings: [peeringEntry(dr.id, group.vnetId)],
       enableDdosProtection: false,
     },
   };

@@ -20,7 +20,13 @@
 import { addPrivateDns } from "./fleet-dns.js";
 import { PlantedFailures, SEED_FAILURES, type FailureShare, type SeedFailure } from "./fleet-failures.js";
 import { addGroupNetworks, DR_REGION, planResourceGroups, type ResourceGroupPlan } from "./fleet-network.js";
-import { addWorkspace, type FleetSink, type FleetWorkspace } from "./fleet-workspace.js";
+import {
+  addWorkspace,
+  dependencyOwner,
+  type DependencyOwner,
+  type FleetSink,
+  type FleetWorkspace,
+} from "./fleet-workspace.js";
 import { deterministicGuid, hash32, rng } from "./random.js";
 import type { Scenario } from "./scenario.js";
 
@@ -34,6 +40,13 @@ export interface FleetScenarioOptions {
   seed?: number;
   /** Share (0..1) of workspaces given each seed failure; default 0.1 each. */
   failureShare?: FailureShare;
+  /**
+   * Workspaces per storage account and registry (default 1: each its own). With more, each resource group's
+   * workspaces go in blocks of this many, sharing the first one's; subnet-colocation is then never planted
+   * (it is planted in the storage account's own network rules, which a shared account cannot hold for one
+   * workspace alone).
+   */
+  sharedDependencies?: number;
 }
 
 export interface FleetScenario {
@@ -64,6 +77,9 @@ function validate(options: FleetScenarioOptions): void {
   positive("subscriptions", options.subscriptions);
   if (options.resourceGroupsPerSubscription !== undefined)
     positive("resourceGroupsPerSubscription", options.resourceGroupsPerSubscription);
+  if (options.sharedDependencies !== undefined) positive("sharedDependencies", options.sharedDependencies);
+  if ((options.sharedDependencies ?? 1) > 1 && (options.failureShare?.["subnet-colocation"] ?? 0) > 0)
+    throw new Error("subnet-colocation cannot be planted with sharedDependencies above 1 (a shared storage account)");
   if (options.seed !== undefined && (typeof options.seed !== "number" || !Number.isInteger(options.seed)))
     throw new Error(`seed must be an integer, got ${String(options.seed)}`);
   for (const [failure, share] of Object.entries(options.failureShare ?? {})) {
@@ -107,8 +123,10 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
   const groupsPerSubscription = options.resourceGroupsPerSubscription ?? DEFAULT_RESOURCE_GROUPS;
   const seed = options.seed ?? 1;
 
+  const sharing = options.sharedDependencies ?? 1;
   // Which workspaces get which failure: one stream per failure, so one share's change leaves the others be.
-  const failures = new PlantedFailures(n, options.failureShare, seed);
+  const failureShare = sharing > 1 ? { ...options.failureShare, "subnet-colocation": 0 } : options.failureShare;
+  const failures = new PlantedFailures(n, failureShare, seed);
   const random = rng(hash32(`${seed}:layout`));
 
   const subscriptionIds = Array.from({ length: options.subscriptions }, (_, index) => fleetSubscriptionId(index));
@@ -118,12 +136,25 @@ export function generateFleetScenario(options: FleetScenarioOptions): FleetScena
   const sink: FleetSink = { resources: [], actions: {} };
   const workspaces: FleetWorkspace[] = [];
   const width = Math.max(4, String(n).length);
+  /** With shared dependencies: each block's owner, by the owner's index. */
+  const owners = new Map<number, DependencyOwner>();
+  const stride = options.subscriptions * groupsPerSubscription;
   for (let index = 0; index < n; index++) {
     const group = groups[
       (index % options.subscriptions) * groupsPerSubscription +
         (Math.floor(index / options.subscriptions) % groupsPerSubscription)
     ] as ResourceGroupPlan;
-    workspaces.push(addWorkspace(sink, { index, group, width, failures, random, dnsSubscriptionId }));
+    const slot = { index, group, width, failures, random, dnsSubscriptionId };
+    if (sharing === 1) {
+      workspaces.push(addWorkspace(sink, slot));
+      continue;
+    }
+    // Workspaces of one resource group are `stride` apart: the block's first is its owner.
+    const ownerIndex = index - (Math.floor(index / stride) % sharing) * stride;
+    const from = sink.resources.length;
+    const workspace = addWorkspace(sink, { ...slot, sharing: { owner: owners.get(ownerIndex) } });
+    if (ownerIndex === index) owners.set(index, dependencyOwner(sink, workspace, from));
+    workspaces.push(workspace);
   }
 
   // The resource groups' shared network, now that every workspace has added its subnets.

@@ -2,6 +2,8 @@
 // each workspace owns a storage account, a Premium registry, a key vault, one or two AmlCompute clusters
 // (cpu-build is its imageBuildCompute) and private endpoints (with zone groups) for all four, plus the
 // keys its actions list; the failures planted on it change these the way a real misconfiguration looks.
+// With shared dependencies, a block of workspaces of one resource group uses the storage account and
+// registry of its first workspace (the owner), as teams that share them do.
 
 import { dnsZoneGroupResource, type EndpointGroup } from "./fleet-dns.js";
 import type { PlantedFailures, SeedFailure } from "./fleet-failures.js";
@@ -62,6 +64,8 @@ interface WorkspacePlan {
   ownSubnet: boolean;
   buildComputeMissing: boolean;
   tags: Record<string, string>;
+  /** Shared dependencies: whether this workspace owns them (creates the storage account and registry), and whose they are. */
+  sharing?: { owns: boolean; ownerName: string };
 }
 
 /** Where workspace number `index` goes and what it draws from the fleet's layout stream. */
@@ -75,6 +79,19 @@ export interface WorkspaceSlot {
   random: () => number;
   /** The subscription holding the private DNS zones. */
   dnsSubscriptionId: string;
+  /**
+   * Shared dependencies: `owner` undefined makes this workspace the owner of a storage account and registry
+   * others use; set, it uses that owner's. Absent: it owns its own, alone.
+   */
+  sharing?: { owner?: DependencyOwner };
+}
+
+/** The workspace whose storage account and registry a block of workspaces shares. */
+export interface DependencyOwner {
+  name: string;
+  storageId: string;
+  registryId: string;
+  adminUser: boolean;
 }
 
 function planWorkspace(slot: WorkspaceSlot): WorkspacePlan {
@@ -85,8 +102,9 @@ function planWorkspace(slot: WorkspaceSlot): WorkspacePlan {
   const region = group.region;
   const rg = group.id;
   const wsId = `${rg}/providers/Microsoft.MachineLearningServices/workspaces/${name}`;
-  const storageId = `${rg}/providers/Microsoft.Storage/storageAccounts/st${compact}`;
-  const registryId = `${rg}/providers/Microsoft.ContainerRegistry/registries/cr${compact}`;
+  const owner = slot.sharing?.owner;
+  const storageId = owner?.storageId ?? `${rg}/providers/Microsoft.Storage/storageAccounts/st${compact}`;
+  const registryId = owner?.registryId ?? `${rg}/providers/Microsoft.ContainerRegistry/registries/cr${compact}`;
   const vaultId = `${rg}/providers/Microsoft.KeyVault/vaults/kv-${name}`;
   const net = `${rg}/providers/${NETWORK}`;
   const planted = failures.on(index);
@@ -98,7 +116,9 @@ function planWorkspace(slot: WorkspaceSlot): WorkspacePlan {
 
   // The layout's random choices, always drawn in this order so that one choice never shifts another.
   const team = TEAMS[Math.floor(random() * TEAMS.length)] as string;
-  const adminUser = random() < 0.5;
+  const drawnAdminUser = random() < 0.5;
+  // A shared registry has one admin user setting: its owner's.
+  const adminUser = owner ? owner.adminUser : drawnAdminUser;
   const twoClusters = random() < 0.5 || colocation;
   const ownSubnet = random() < 0.25 || serviceTags;
   const buildComputeMissing = random() < 0.5;
@@ -130,6 +150,7 @@ function planWorkspace(slot: WorkspaceSlot): WorkspacePlan {
     ownSubnet,
     buildComputeMissing,
     tags,
+    ...(slot.sharing ? { sharing: { owns: !owner, ownerName: owner?.name ?? name } } : {}),
   };
 }
 
@@ -198,11 +219,13 @@ function addPrivateEndpoints(plan: WorkspacePlan, dnsSubscriptionId: string, res
     resources.push(dnsZoneGroupResource(peId, peName, groupId, place.address, dnsSubscriptionId));
   };
   endpoint("workspace", plan.wsId, "amlworkspace", `pe-${name}`);
-  if (!plan.colocation) {
+  // A shared storage account and registry have their endpoints once, made with them by their owner.
+  const owns = plan.sharing?.owns ?? true;
+  if (!plan.colocation && owns) {
     endpoint("storage", plan.storageId, "blob", `pe-st${compact}-blob`);
     endpoint("storage", plan.storageId, "file", `pe-st${compact}-file`);
   }
-  endpoint("registry", plan.registryId, "registry", `pe-cr${compact}`);
+  if (owns) endpoint("registry", plan.registryId, "registry", `pe-cr${compact}`);
   endpoint("vault", plan.vaultId, "vault", `pe-kv-${name}`, plan.endpointRegion);
   return endpointIds;
 }
@@ -261,9 +284,9 @@ function workspaceResource(plan: WorkspacePlan, endpointIds: EndpointIds): ArmRe
   };
 }
 
-/** key1's creation time: key-sync rotated it (long ago) without the workspace noticing. */
+/** key1's creation time: key-sync rotated it (long ago) without the workspace noticing; a shared account's was rotated. */
 function keyCreation(plan: WorkspacePlan): string {
-  return plan.keySync ? KEY_ROTATED : KEYS_CREATED;
+  return plan.keySync || plan.sharing ? KEY_ROTATED : KEYS_CREATED;
 }
 
 /** Storage: private endpoints only, or (subnet-colocation) service endpoints with a rule for the build subnet alone. */
@@ -372,8 +395,47 @@ function clusterResource(plan: WorkspacePlan, clusterName: string, vmSize: strin
   };
 }
 
+/**
+ * Keys of a shared storage account and registry (named for their owner): key1 was rotated long ago, and every
+ * workspace caches the new one, except a key-sync workspace, which still caches the old one.
+ */
+function addSharedKeyActions(
+  plan: WorkspacePlan,
+  ownerName: string,
+  owns: boolean,
+  actions: Record<string, unknown>,
+): void {
+  const { keySync, adminUser, wsId, storageId, registryId } = plan;
+  const storageKey = (slot: number, version = "") => `FAKE-STORAGE-KEY${slot}-${ownerName}${version}==`;
+  const registryCredentials = {
+    username: nameOf(registryId),
+    passwords: [
+      { name: "password", value: `FAKE-ACR-PASSWORD1-${ownerName}` },
+      { name: "password2", value: `FAKE-ACR-PASSWORD2-${ownerName}` },
+    ],
+  };
+  actions[`${wsId}/listKeys`] = {
+    userStorageKey: storageKey(1, keySync ? "" : "-v2"),
+    userStorageArmId: storageId,
+    ...(adminUser ? { containerRegistryCredentials: { location: plan.region, ...registryCredentials } } : {}),
+    notebookAccessKeys: { primaryAccessKey: null, secondaryAccessKey: null },
+  };
+  if (!owns) return;
+  actions[`${storageId}/listKeys`] = {
+    keys: [
+      { keyName: "key1", value: storageKey(1, "-v2"), permissions: "FULL", creationTime: KEY_ROTATED },
+      { keyName: "key2", value: storageKey(2), permissions: "FULL", creationTime: KEYS_CREATED },
+    ],
+  };
+  if (adminUser) actions[`${registryId}/listCredentials`] = registryCredentials;
+}
+
 /** Keys: obviously fake, unique per workspace. key-sync: the workspace still caches the key rotated out. */
 function addKeyActions(plan: WorkspacePlan, actions: Record<string, unknown>): void {
+  if (plan.sharing) {
+    addSharedKeyActions(plan, plan.sharing.ownerName, plan.sharing.owns, actions);
+    return;
+  }
   const { name, keySync, adminUser, wsId, storageId, registryId } = plan;
   const storageKey = (slot: number) => `FAKE-STORAGE-KEY${slot}-${name}${keySync && slot === 1 ? "-v2" : ""}==`;
   const registryPassword = (slot: number) => `FAKE-ACR-PASSWORD${slot}-${name}`;
@@ -406,12 +468,31 @@ export function addWorkspace(sink: FleetSink, slot: WorkspaceSlot): FleetWorkspa
   const { buildSubnet, trainSubnet } = layOutComputeSubnets(plan, resources);
   const endpointIds = addPrivateEndpoints(plan, slot.dnsSubscriptionId, resources);
   resources.push(workspaceResource(plan, endpointIds));
-  resources.push(storageResource(plan, buildSubnet, endpointIds));
-  resources.push(registryResource(plan, endpointIds));
+  if (plan.sharing?.owns ?? true) {
+    resources.push(storageResource(plan, buildSubnet, endpointIds));
+    resources.push(registryResource(plan, endpointIds));
+  }
   resources.push(vaultResource(plan, endpointIds));
   resources.push(clusterResource(plan, "cpu-build", "Standard_DS3_v2", buildSubnet));
   if (plan.twoClusters) resources.push(clusterResource(plan, "gpu-train", "Standard_NC6s_v3", trainSubnet));
   addKeyActions(plan, sink.actions);
   const { group, name, tags, planted } = plan;
   return { id: plan.wsId, subscriptionId: group.subscriptionId, resourceGroup: group.name, name, tags, planted };
+}
+
+/**
+ * The owner record other workspaces of a block use: this workspace's storage account, registry and admin
+ * user, found among the resources it added (from `sink.resources[from]` on).
+ */
+export function dependencyOwner(sink: FleetSink, workspace: FleetWorkspace, from: number): DependencyOwner {
+  const added = sink.resources.slice(from);
+  const body = added.find((resource) => resource.id === workspace.id);
+  const properties = body?.properties ?? {};
+  const registry = added.find((resource) => resource.id === properties.containerRegistry);
+  return {
+    name: workspace.name,
+    storageId: String(properties.storageAccount),
+    registryId: String(properties.containerRegistry),
+    adminUser: registry?.properties?.adminUserEnabled === true,
+  };
 }

@@ -1,7 +1,7 @@
 // Resource Graph's own per-user query quota (separate from ARM's read throttle): the window count, the
 // `x-ms-user-quota-*` headers every query's answer carries, and the 429 a query over the quota answers.
 
-import { TOKEN_EPSILON } from "./read-throttle.js";
+import { TOKEN_EPSILON } from "./arm-throttle.js";
 import { armError, type JsonReply } from "./reply.js";
 import type { ResourceGraphQuota } from "./scenario.js";
 

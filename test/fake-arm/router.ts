@@ -1,11 +1,12 @@
 // The fake ARM's request router: what a request answers when no throttle, quota or fault steps in.
 // GETs read subscriptions, availablePrivateEndpointTypes, operation status URLs, resources and collections;
-// POSTs run Resource Graph queries and actions; every write is refused (the fake is read-only).
+// POSTs run Resource Graph queries and actions (a registry's listCredentials with its admin user off is
+// refused as ACR refuses it); every write is refused (the fake is read-only).
 
 import { PostActions } from "./actions.js";
 import { collectionPage, ResourceIndex, type PageRequest } from "./collections.js";
-import { normaliseId, normaliseRegion } from "./paths.js";
-import { armError, notFound, type JsonBody, type Reply } from "./reply.js";
+import { normaliseId, normaliseRegion, parentPath } from "./paths.js";
+import { armError, isRecord, notFound, type JsonBody, type Reply } from "./reply.js";
 import { RESOURCE_GRAPH_PATH, ResourceGraph } from "./resource-graph.js";
 import type { Scenario } from "./scenario.js";
 
@@ -135,6 +136,22 @@ export class ArmRouter {
 
   private answerPost(path: string, requestBody: string): Reply {
     if (RESOURCE_GRAPH_PATH.test(path)) return this.resourceGraph.answer(requestBody);
-    return this.actions.post(path, this.baseUrl);
+    return this.adminUserDisabled(path) ?? this.actions.post(path, this.baseUrl);
+  }
+
+  /**
+   * A registry's listCredentials the scenario does not list, on a registry whose admin user is off: ACR's
+   * 400 (UnAuthorizedForCredentialOperations, as quoted in hashicorp/terraform-provider-azurerm#21440).
+   */
+  private adminUserDisabled(path: string): Reply | undefined {
+    if (!/\/listCredentials$/i.test(path) || this.actions.lists(path)) return undefined;
+    const registry = this.index.get(parentPath(path));
+    if (!registry || String(registry.type).toLowerCase() !== "microsoft.containerregistry/registries") return undefined;
+    if (isRecord(registry.properties) && registry.properties.adminUserEnabled === true) return undefined;
+    return armError(
+      400,
+      "UnAuthorizedForCredentialOperations",
+      `Cannot perform credential operations for ${String(registry.id)} as admin user is disabled. Kindly enable admin user as per docs: https://docs.microsoft.com/en-us/azure/container-registry/container-registry-authentication#admin-account`,
+    );
   }
 }

@@ -47,19 +47,59 @@ export interface AsyncAction {
   retryAfter?: number;
 }
 
-/** Size and refill rate of ARM's per-subscription read token bucket. */
+/** Size and refill rate of one of ARM's per-subscription token buckets. */
 export interface ThrottleLimits {
-  /** Tokens in a full bucket (a positive integer); ARM: 250. */
+  /** Tokens in a full bucket (a positive integer); ARM: 250 for reads, 200 for writes and deletes. */
   capacity: number;
-  /** Tokens added per second, continuously, up to `capacity` (a positive number); ARM: 25. */
+  /** Tokens added per second, continuously, up to `capacity` (a positive number); ARM: 25 for reads, 10 for writes and deletes. */
   refillPerSecond: number;
 }
 
-/** `true`: ARM's limits ({@link ARM_READ_THROTTLE}); `false` or absent: no throttling. */
-export type ThrottleSetting = boolean | ThrottleLimits;
+/** The buckets named one by one; a bucket not named has ARM's limits. */
+interface ThrottleBuckets {
+  reads?: ThrottleLimits;
+  writes?: ThrottleLimits;
+  deletes?: ThrottleLimits;
+  /**
+   * Regular expressions (case-insensitive) of POST paths answered as by a resource provider that overrides
+   * ARM's default limit: they spend no ARM bucket, and their answers carry
+   * `x-ms-ratelimit-remaining-subscription-resource-requests` instead of the writes header (storage listKeys,
+   * in recorded ARM answers since 2020). Default none.
+   */
+  resourceRequests?: string[];
+}
+
+/** Every bucket's limits, as the fake applies them. */
+export interface ArmThrottleLimits {
+  reads: ThrottleLimits;
+  writes: ThrottleLimits;
+  deletes: ThrottleLimits;
+  resourceRequests: string[];
+}
+
+/**
+ * `true`: ARM's limits for every bucket; `{ capacity, refillPerSecond }`: those for reads, ARM's for writes
+ * and deletes; `{ reads?, writes?, deletes? }`: each bucket named, ARM's for the others; `false` or absent: no
+ * throttling.
+ */
+export type ThrottleSetting = boolean | ThrottleLimits | ThrottleBuckets;
 
 /** ARM's read limits per subscription: a bucket of 250 tokens refilled at 25 per second. */
 export const ARM_READ_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capacity: 250, refillPerSecond: 25 });
+/** ARM's write limits per subscription: a bucket of 200 tokens refilled at 10 per second. */
+export const ARM_WRITE_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capacity: 200, refillPerSecond: 10 });
+/** ARM's delete limits per subscription: a bucket of 200 tokens refilled at 10 per second. */
+const ARM_DELETE_THROTTLE: Readonly<ThrottleLimits> = Object.freeze({ capacity: 200, refillPerSecond: 10 });
+
+/** ARM's limits for every bucket (Learn, request-limits-and-throttling). */
+function armThrottleLimits(): ArmThrottleLimits {
+  return {
+    reads: { ...ARM_READ_THROTTLE },
+    writes: { ...ARM_WRITE_THROTTLE },
+    deletes: { ...ARM_DELETE_THROTTLE },
+    resourceRequests: [],
+  };
+}
 
 /** Resource Graph's own per-user query quota: `limit` queries per window of `windowMs`. */
 export interface ResourceGraphQuota {
@@ -93,12 +133,14 @@ interface ResourceGraphSettings {
  * - `privateEndpointTypes`: what availablePrivateEndpointTypes lists per region.
  * - `faults`: errors, delays, resets and raw bodies injected into matching requests.
  * - `pageSize`: collection page size.
- * - `throttle`: ARM read throttling. Each GET takes one token from the bucket of the subscription in its
- *   path (`/subscriptions/<id>/...`, case-insensitive; paths without one share a single bucket); other
- *   methods take none. An empty bucket answers 429 `SubscriptionRequestsThrottled` with `Retry-After`
- *   (whole seconds until a token is back, at least 1), before any fault is considered. Responses carry
- *   `x-ms-ratelimit-remaining-subscription-reads`: the whole tokens left in the request's bucket
- *   (a fixed 11999 when throttling is off).
+ * - `throttle`: ARM's throttling, per subscription in the path (`/subscriptions/<id>/...`, case-insensitive;
+ *   paths without one share a single set): GET and HEAD take a token from the read bucket, PUT, PATCH and
+ *   POST (actions such as listKeys) from the write bucket, DELETE from the delete bucket; a Resource Graph
+ *   query takes none (it has its own quota). An empty bucket answers 429 `SubscriptionRequestsThrottled`
+ *   with `Retry-After` (whole seconds until a token is back, at least 1), before any fault is considered.
+ *   Every answer carries `x-ms-ratelimit-remaining-subscription-reads` and `-writes` (a DELETE's also
+ *   `-deletes`): the whole tokens left in the subscription's buckets (fixed 11999 and 1199 when throttling
+ *   is off). See {@link ThrottleSetting}.
  * - `managementGroups`: management group name -> the subscription IDs under it, for Resource Graph queries
  *   scoped by `managementGroups` (names and IDs compare case-insensitively; a group not named here answers
  *   403 `AuthorizationFailed`).
@@ -123,7 +165,7 @@ export interface Scenario {
   faults?: Fault[];
   /** Collection page size; default 100. */
   pageSize?: number;
-  /** ARM read throttling: `true` for ARM's limits (250 tokens, 25 per second), or explicit limits; default off. */
+  /** ARM throttling: `true` for ARM's limits (reads 250 + 25/s, writes and deletes 200 + 10/s), or explicit limits; default off. */
   throttle?: ThrottleSetting;
   /** Management group name -> subscription IDs under it (Resource Graph scope); default none. */
   managementGroups?: Record<string, string[]>;
@@ -161,27 +203,61 @@ function checkFault(value: unknown, where: string): Fault {
   return value as unknown as Fault;
 }
 
-/**
- * The limits a throttle setting stands for (undefined: no throttling); throws, naming `where`, when the
- * setting is neither a boolean nor `{ capacity, refillPerSecond }` with positive values.
- */
-export function resolveThrottle(value: unknown, where = "throttle"): ThrottleLimits | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return { ...ARM_READ_THROTTLE };
-  const shape = `${where} must be true, false or { "capacity": <positive integer>, "refillPerSecond": <positive number> }`;
-  if (!isRecord(value)) throw new Error(shape);
+/** One bucket's `{ capacity, refillPerSecond }`, checked; `arm` names ARM's own for the message. */
+function checkBucket(value: unknown, where: string, arm: Readonly<ThrottleLimits>): ThrottleLimits {
+  if (!isRecord(value))
+    throw new Error(`${where} must be { "capacity": <positive integer>, "refillPerSecond": <positive number> }`);
   const { capacity, refillPerSecond } = value;
   if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1) {
     throw new Error(
-      `${where}.capacity must be a positive integer (ARM: 250), got ${JSON.stringify(capacity) ?? "nothing"}`,
+      `${where}.capacity must be a positive integer (ARM: ${arm.capacity}), got ${JSON.stringify(capacity) ?? "nothing"}`,
     );
   }
   if (typeof refillPerSecond !== "number" || !Number.isFinite(refillPerSecond) || refillPerSecond <= 0) {
     throw new Error(
-      `${where}.refillPerSecond must be a positive number (ARM: 25), got ${JSON.stringify(refillPerSecond) ?? "nothing"}`,
+      `${where}.refillPerSecond must be a positive number (ARM: ${arm.refillPerSecond}), got ${JSON.stringify(refillPerSecond) ?? "nothing"}`,
     );
   }
   return { capacity, refillPerSecond };
+}
+
+const BUCKET_FIELDS = ["reads", "writes", "deletes", "resourceRequests"];
+
+/**
+ * The limits a throttle setting stands for (undefined: no throttling); throws, naming `where`, when the
+ * setting is not one of the shapes of {@link ThrottleSetting} with positive values.
+ */
+export function resolveThrottle(value: unknown, where = "throttle"): ArmThrottleLimits | undefined {
+  if (value === undefined || value === false) return undefined;
+  const limits = armThrottleLimits();
+  if (value === true) return limits;
+  const shape =
+    `${where} must be true, false or { "capacity": <positive integer>, "refillPerSecond": <positive number> } ` +
+    `(the read bucket), or { "reads", "writes", "deletes" } each of that shape`;
+  if (!isRecord(value)) throw new Error(shape);
+  if (!BUCKET_FIELDS.some((field) => field in value)) {
+    limits.reads = checkBucket(value, where, ARM_READ_THROTTLE);
+    return limits;
+  }
+  const unknown = Object.keys(value).filter((field) => !BUCKET_FIELDS.includes(field));
+  if (unknown.length > 0) throw new Error(`${where}.${unknown[0]} is not a bucket: ${shape}`);
+  if (value.reads !== undefined) limits.reads = checkBucket(value.reads, `${where}.reads`, ARM_READ_THROTTLE);
+  if (value.writes !== undefined) limits.writes = checkBucket(value.writes, `${where}.writes`, ARM_WRITE_THROTTLE);
+  if (value.deletes !== undefined) limits.deletes = checkBucket(value.deletes, `${where}.deletes`, ARM_DELETE_THROTTLE);
+  const overridden = value.resourceRequests;
+  if (overridden !== undefined) {
+    if (!Array.isArray(overridden) || !overridden.every((pattern) => typeof pattern === "string"))
+      throw new Error(`${where}.resourceRequests must be an array of regular expressions (strings)`);
+    for (const pattern of overridden) {
+      try {
+        new RegExp(pattern, "i");
+      } catch (error) {
+        throw new Error(`${where}.resourceRequests: "${pattern}" is not a valid regular expression`, { cause: error });
+      }
+    }
+    limits.resourceRequests = [...overridden];
+  }
+  return limits;
 }
 
 /**

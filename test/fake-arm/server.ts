@@ -1,5 +1,5 @@
 // The fake ARM server: the real Azure SDK clients talk to it over HTTPS on 127.0.0.1. Each request goes
-// through ARM's read throttle and Resource Graph's quota, then any injected fault, then the router
+// through ARM's throttle (read, write and delete buckets) and Resource Graph's quota, then any injected fault, then the router
 // (router.ts), and is answered after the configured latency and logged.
 
 import { randomUUID } from "node:crypto";
@@ -11,7 +11,7 @@ import { FaultMatcher, faultReply } from "./faults.js";
 import { quotaExceededReply, quotaHeaders, UserQuota, type QuotaDecision } from "./graph-quota.js";
 import { listenOnLoopback, Timers } from "./loopback.js";
 import { decodePath } from "./paths.js";
-import { ReadThrottle, throttledReply, UNTHROTTLED_REMAINING_READS, type ThrottleDecision } from "./read-throttle.js";
+import { ArmThrottle, type ThrottleDecision } from "./arm-throttle.js";
 import { armError, type Reply } from "./reply.js";
 import { RESOURCE_GRAPH_PATH } from "./resource-graph.js";
 import { ArmRouter, type RoutedRequest } from "./router.js";
@@ -47,12 +47,14 @@ export interface FakeArmOptions {
   /** Collection page size; overrides the scenario's `pageSize`; default 100. */
   pageSize?: number;
   /**
-   * ARM read throttling; overrides the scenario's `throttle` (`false` turns it off). `true`: ARM's
-   * per-subscription bucket of 250 tokens refilled at 25 per second; or explicit limits. Each GET takes a
-   * token from its subscription's bucket (case-insensitive; paths without a subscription share one); an
-   * empty bucket answers 429 `SubscriptionRequestsThrottled` with `Retry-After` in whole seconds (at least 1),
-   * before faults are looked at and after `latencyMs` like any answer. Every response then carries the
-   * bucket's whole tokens left in `x-ms-ratelimit-remaining-subscription-reads` (otherwise a fixed 11999).
+   * ARM throttling; overrides the scenario's `throttle` (`false` turns it off). `true`: ARM's per-subscription
+   * buckets, reads 250 tokens refilled at 25 per second, writes and deletes 200 refilled at 10; or explicit
+   * limits (see `ThrottleSetting`). GET and HEAD take a token from their subscription's read bucket
+   * (case-insensitive; paths without a subscription share one set), PUT, PATCH and POST from its write
+   * bucket, DELETE from its delete bucket; an empty bucket answers 429 `SubscriptionRequestsThrottled` with
+   * `Retry-After` in whole seconds (at least 1), before faults are looked at and after `latencyMs` like any
+   * answer. Every response carries the whole tokens left in `x-ms-ratelimit-remaining-subscription-reads` and
+   * `-writes` (otherwise a fixed 11999 and 1199).
    */
   throttle?: ThrottleSetting;
   /**
@@ -86,8 +88,8 @@ function readBody(request: IncomingMessage): Promise<string> {
 interface HandlerSettings {
   latencyMs: number;
   logFile: string | undefined;
-  /** ARM's read throttle; undefined: off. */
-  throttle: ReadThrottle | undefined;
+  /** ARM's throttle (off: fixed headers, nothing refused). */
+  throttle: ArmThrottle;
   /** Resource Graph's per-user quota; undefined: off. */
   quota: UserQuota | undefined;
 }
@@ -101,7 +103,7 @@ function resolveSettings(scenario: Scenario, options: FakeArmOptions): HandlerSe
   const logFile = options.logFile;
   const throttleLimits = resolveThrottle(options.throttle ?? scenario.throttle);
   const clock = options.now ?? (() => performance.now());
-  const throttle = throttleLimits && new ReadThrottle(throttleLimits, clock);
+  const throttle = new ArmThrottle(throttleLimits, clock);
   const quotaLimits = resolveResourceGraphQuota(
     options.resourceGraphQuota !== undefined ? options.resourceGraphQuota : scenario.resourceGraph?.quota,
     options.resourceGraphQuota !== undefined ? "resourceGraphQuota" : "resourceGraph.quota",
@@ -115,8 +117,8 @@ interface Answer {
   reply: Reply;
   /** The fault injected, whose `delayMs` is added to the latency. */
   fault?: Fault;
-  /** ARM's read bucket after this request; undefined: throttling is off. */
-  decision: ThrottleDecision | undefined;
+  /** ARM's buckets after this request. */
+  decision: ThrottleDecision;
   /** Resource Graph's quota after this query; undefined: not a query, or no quota. */
   quotaDecision: QuotaDecision | undefined;
 }
@@ -160,19 +162,11 @@ class RequestHandler {
   private decide(request: RoutedRequest): Answer {
     const { method, path } = request;
     const { throttle, quota } = this.settings;
-    // ARM throttles before the request reaches a resource provider: a throttled read spends no fault.
-    const subscriptionKey = ReadThrottle.keyOf(path);
-    const decision: ThrottleDecision | undefined = throttle
-      ? method === "GET"
-        ? throttle.take(subscriptionKey)
-        : { allowed: true, remaining: throttle.peek(subscriptionKey) }
-      : undefined;
+    // ARM throttles before the request reaches a resource provider: a throttled request spends no fault.
+    const decision = throttle.decide(method, path);
     // Resource Graph's own quota, likewise before faults; every query within it counts, faulted or not.
     const quotaDecision = quota && method === "POST" && RESOURCE_GRAPH_PATH.test(path) ? quota.take() : undefined;
-    if (decision !== undefined && !decision.allowed && throttle !== undefined) {
-      const reply = throttledReply(path, subscriptionKey, throttle.limits, decision.retryAfterSeconds);
-      return { reply, decision, quotaDecision };
-    }
+    if (!decision.allowed) return { reply: throttle.throttledReply(path, decision), decision, quotaDecision };
     if (quotaDecision !== undefined && !quotaDecision.allowed && quota !== undefined) {
       return { reply: quotaExceededReply(quota.limits, quotaDecision), decision, quotaDecision };
     }
@@ -206,8 +200,7 @@ class RequestHandler {
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(text),
       "x-ms-request-id": randomUUID(),
-      "x-ms-ratelimit-remaining-subscription-reads":
-        decision === undefined ? UNTHROTTLED_REMAINING_READS : String(decision.remaining),
+      ...decision.headers,
       ...(quotaDecision && quotaHeaders(quotaDecision)),
       ...reply.headers,
     });

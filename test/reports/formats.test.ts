@@ -131,6 +131,21 @@ afterAll(async () => {
 });
 
 const caseNamed = (name: Case["name"]) => cases.find((candidate) => candidate.name === name) as Case;
+
+/** The pass report as a Foundry project's: the target names the hub whose settings were judged. */
+const asProject = (report: Report): Report => ({
+  ...report,
+  target: {
+    ...report.target,
+    workspace: "bami-project-test",
+    hub: {
+      id: report.target.workspaceId.replace(/[^/]+$/, "bami-hub-test"),
+      name: "bami-hub-test",
+      subscriptionId: report.target.subscriptionId,
+      resourceGroup: report.target.resourceGroup,
+    },
+  },
+});
 const NAMES: Array<Case["name"]> = ["pass", "fail", "unknown"];
 
 describe("the scenarios give what their names say", () => {
@@ -212,6 +227,16 @@ describe("junit", () => {
       if (name === "fail") expect(outputs.junit.match(/<failure\b/g)).toHaveLength(4);
     },
   );
+
+  test("a project's suites are named for the project and its hub; a workspace's for the workspace alone", () => {
+    const { report } = caseNamed("pass");
+    expect(render("junit", asProject(report), OPTIONS)).toContain(
+      '<testsuites name="aml-preflight project bami-project-test of hub bami-hub-test (ticket TKT-pass)"',
+    );
+    expect(render("junit", report, OPTIONS)).toContain(
+      `<testsuites name="aml-preflight ${report.target.workspace} (ticket TKT-pass)"`,
+    );
+  });
 
   /** Case names per suite. */
   const caseNames = (xml: string) =>
@@ -356,6 +381,17 @@ describe("sarif", () => {
     }
     expect(run.properties.ticket).toBe(`TKT-${name}`);
     expect(run.invocations[0].toolExecutionNotifications).toHaveLength(report.collection.errors.length);
+  });
+
+  test("a project's run category names the project and its hub; a workspace's the workspace alone", () => {
+    const { report } = caseNamed("pass");
+    const project = JSON.parse(render("sarif", asProject(report), OPTIONS)) as Json;
+    expect(validate(project), JSON.stringify(validate.errors, null, 1)).toBe(true);
+    expect(project.runs[0].automationDetails.id).toBe(
+      `aml-preflight/project bami-project-test of hub bami-hub-test/${report.startedAt}`,
+    );
+    const workspace = JSON.parse(render("sarif", report, OPTIONS)) as Json;
+    expect(workspace.runs[0].automationDetails.id).toBe(`aml-preflight/${report.target.workspace}/${report.startedAt}`);
   });
 
   test("a warning cause is level warning, and the validator still accepts it", () => {

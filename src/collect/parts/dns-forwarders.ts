@@ -4,7 +4,8 @@
 // their inbound endpoints. Which servers the VNets name is known only once the VNets are read (round
 // 3), too late to start from there within four round trips, so both lists start beside the
 // dependencies and the policies and inbound endpoints follow one round later. A subscription holds
-// few of them: every one listed is kept.
+// few of them: every one listed is kept. A policy that sets no DNS proxy but names a base policy has
+// that base read too, one round later still (the fourth), and only then.
 
 import { parseRef, type ReadContext } from "./context.js";
 import { definePart } from "./define.js";
@@ -13,6 +14,7 @@ import {
   FIREWALL_TYPE,
   DNS_RESOLVER_TYPE,
   INBOUND_ENDPOINT_TYPE,
+  firewallPolicyView,
   firewallView,
 } from "../../snapshot/dns-forwarders.js";
 import type { RawResource } from "../../snapshot/types.js";
@@ -47,12 +49,20 @@ async function firewallsAndPolicies(ctx: ReadContext, subscriptionId: string): P
   );
   // A firewall's DNS proxy is set in its policy; only the policies a firewall names are read.
   const policyIds = distinct((firewalls ?? []).map((raw) => firewallView(raw).policyId));
-  await Promise.all(
-    policyIds.map((id) =>
-      ctx.get("dnsForwarders", "firewall policy get", id, (ref) =>
-        ctx.reader.clientsFor(ref.subscriptionId).network.firewallPolicies.get(ref.resourceGroup, ref.name),
-      ),
-    ),
+  const policies = await Promise.all(policyIds.map((id) => readPolicy(ctx, id)));
+  // A child policy without its own DNS proxy setting: its base policy's may be the one in force.
+  const baseIds = distinct(
+    policies.map((raw) => {
+      const view = raw ? firewallPolicyView(raw) : undefined;
+      return view && !view.proxySet ? view.basePolicyId : undefined;
+    }),
+  );
+  await Promise.all(baseIds.map((id) => readPolicy(ctx, id)));
+}
+
+function readPolicy(ctx: ReadContext, id: string): Promise<RawResource | undefined> {
+  return ctx.get("dnsForwarders", "firewall policy get", id, (ref) =>
+    ctx.reader.clientsFor(ref.subscriptionId).network.firewallPolicies.get(ref.resourceGroup, ref.name),
   );
 }
 

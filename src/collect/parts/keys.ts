@@ -1,11 +1,14 @@
 // The workspace's cached keys against the current ones: the workspace's listKeys (after the
 // workspace; a project's hub's, whose storage and registry the keys are for), then, once it and each
-// dependency are read, the storage account's listKeys and (admin user on) the registry's
-// listCredentials. Compared in memory; see ../key-comparison.ts.
+// dependency are read, the storage account's listKeys (unless the account disallows shared-key access)
+// and (admin user on) the registry's listCredentials: key-plan.ts says which. Each is a POST, which ARM
+// charges to the subscription's write bucket; in a fleet each is made once for the run however many
+// workspaces share it. Compared in memory; see ../key-comparison.ts.
 
 import { registryAdminUserEnabled } from "../../snapshot/model.js";
 import type { CollectionError } from "../../snapshot/types.js";
 import { compareKeys } from "../key-comparison.js";
+import { keyNeeds, storageKeysSkipped, type KeyOperation } from "../key-plan.js";
 import { parseRef, type ReadContext } from "./context.js";
 import { definePart } from "./define.js";
 import { dependency, dependencyId } from "./dependencies.js";
@@ -36,18 +39,18 @@ export default definePart({
     const [storage, registry] = await Promise.all([dependency(ctx, "storage"), dependency(ctx, "registry")]);
     const storageId = dependencyId(ctx, "storage");
     const registryId = dependencyId(ctx, "registry");
-    const registryAdmin = registryAdminUserEnabled(registry);
+    const needs = keyNeeds(owner.properties, { storage, registry });
     const storageRef = storageId ? parseRef(storageId) : undefined;
     const registryRef = registryId ? parseRef(registryId) : undefined;
     const [storageKeys, registryCredentials] = await Promise.all([
-      workspaceKeys.body && storage && storageRef
+      workspaceKeys.body && needs.storage && storage && storageRef
         ? readKeys(ctx, "storage listKeys", storageRef.id, () =>
             ctx.reader
               .clientsFor(storageRef.subscriptionId)
               .storage.storageAccounts.listKeys(storageRef.resourceGroup, storageRef.name),
           )
         : NOT_READ,
-      workspaceKeys.body && registry && registryRef && registryAdmin
+      workspaceKeys.body && needs.registry && registry && registryRef
         ? readKeys(ctx, "registry listCredentials", registryRef.id, () =>
             ctx.reader
               .clientsFor(registryRef.subscriptionId)
@@ -60,11 +63,12 @@ export default definePart({
       workspaceKeysError: workspaceKeys.error,
       storageId,
       storage,
+      storageSkipped: storageKeysSkipped(storage),
       storageKeys: storageKeys.body,
       storageKeysError: storageKeys.error,
       registryId,
       registry,
-      registryAdmin,
+      registryAdmin: registryAdminUserEnabled(registry),
       registryCredentials: registryCredentials.body,
       registryCredentialsError: registryCredentials.error,
     });
@@ -72,13 +76,14 @@ export default definePart({
   },
 });
 
-/** One key-listing POST; the reader remembers what it returns as secrets. */
+/** One key-listing POST (in a fleet, once for the run); the reader remembers what it returns as secrets. */
 async function readKeys(
   ctx: ReadContext,
-  operation: "workspace listKeys" | "storage listKeys" | "registry listCredentials",
+  operation: KeyOperation,
   resourceId: string,
   call: () => Promise<unknown>,
 ): Promise<Read> {
-  const result = await ctx.reader.readOne("keys", operation, resourceId, call);
+  const read = () => ctx.reader.readOne("keys", operation, resourceId, call);
+  const result = await (ctx.shared ? ctx.shared.keys(operation, resourceId, read) : read());
   return result.ok ? { body: result.body } : { error: result.error };
 }

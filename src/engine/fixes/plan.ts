@@ -8,6 +8,7 @@ import type { Snapshot } from "../../snapshot/types.js";
 import { prepareSnapshot } from "../parts.js";
 import { findingIdentity, type RootCause } from "../root-causes.js";
 import { runCheck } from "../run.js";
+import { applyWaivers, type WaiverSet } from "../waivers.js";
 import type { Check, CheckResult, ReportFinding } from "../types.js";
 import { candidatesFor, type Candidate } from "./candidates.js";
 import { applyFix, azLine } from "./commands.js";
@@ -79,6 +80,8 @@ export function planFixes(
   checks: readonly Check[],
   results: readonly CheckResult[],
   causes: readonly RootCause[],
+  /** The run's waivers: a check whose problems after every step are all waived is not `remaining`. */
+  waivers?: WaiverSet,
 ): FixPlan {
   let working = snapshot;
   let current = problems(results);
@@ -106,7 +109,8 @@ export function planFixes(
           : `none of ${candidates.length} fix${candidates.length === 1 ? "" : "es"} tried turned its findings green without breaking something else`,
     });
   }
-  const remaining = judge(working, checks)
+  const final = judge(working, checks);
+  const remaining = (waivers ? applyWaivers(final, waivers).checks : final)
     .filter((result) => isProblem(result.status))
     .map((result) => ({ check: result.id, status: result.status }));
   return { steps, unfixed, remaining };

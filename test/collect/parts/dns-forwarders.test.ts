@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { addFirewall, addResolver, POLICY_ID, RESOLVER_ID } from "../../checks/dns-forwarders.js";
+import { addFirewall, addResolver, BASE_POLICY_ID, POLICY_ID, RESOLVER_ID } from "../../checks/dns-forwarders.js";
+import { resource } from "../../harness.js";
 import { addVnet, fault, vnetId } from "../../checks/mutations.js";
 import { HEALTHY } from "../../harness.js";
 import type { Scenario } from "../../fake-arm/scenario.js";
@@ -42,6 +43,20 @@ describe("the DNS forwarders reader", () => {
     const read = await readParts(["privateDns", "dnsForwarders"], withHub);
     expect(requestsTo(read, /azureFirewalls$/)).toHaveLength(1);
     expect(read.snapshot.parts).toContain("dnsForwarders");
+  });
+
+  test("a child policy that sets no DNS proxy: its base policy is read after it; one that sets it: no base read", async () => {
+    const child = (dnsSettings: Record<string, unknown> | undefined) => (s: Scenario) => {
+      const subnet = addVnet(s, "hub-vnet", "10.40.0.0/16", { subnet: "AzureFirewallSubnet" });
+      addFirewall(s, { subnetId: subnet, ip: "10.40.0.4", basePolicy: { dnsSettings: { enableProxy: true } } });
+      if (dnsSettings === undefined) delete resource(s, POLICY_ID).properties.dnsSettings;
+      else resource(s, POLICY_ID).properties.dnsSettings = dnsSettings;
+    };
+    const unset = await readParts(["dnsForwarders"], child(undefined));
+    expect(requestsTo(unset, /firewallPolicies/)).toEqual([`GET ${POLICY_ID}`, `GET ${BASE_POLICY_ID}`]);
+    expect(unset.kept("Microsoft.Network/firewallPolicies").sort()).toEqual(["hub-fw-policy", "org-base-policy"]);
+    const set = await readParts(["dnsForwarders"], child({ enableProxy: false }));
+    expect(requestsTo(set, /firewallPolicies/)).toEqual([`GET ${POLICY_ID}`]);
   });
 
   test("a classic firewall without a policy: no policy read", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ACR_ID, STORAGE_ID, WS_ID, registry } from "../../checks/mutations.js";
+import { ACR_ID, STORAGE_ID, WS_ID, registry, storage, workspace } from "../../checks/mutations.js";
 import { readParts } from "./support.js";
 
 const POSTS = /^POST /;
@@ -39,6 +39,30 @@ describe("the keys reader", () => {
     expect(read.errors("keys")).toEqual([
       expect.objectContaining({ operation: "workspace listKeys", statusCode: 403 }),
     ]);
+  });
+
+  test("no storage listKeys where shared-key access is off: the workspace uses identity, nothing to compare", async () => {
+    const sharedKeyOff = await readParts(["keys", "storage", "registry"], (scenario) => {
+      storage(scenario).properties.allowSharedKeyAccess = false;
+      registry(scenario).properties.adminUserEnabled = true;
+    });
+    expect(sharedKeyOff.requests.filter((request) => POSTS.test(request)).sort()).toEqual(
+      [`POST ${WS_ID}/listKeys`, `POST ${ACR_ID}/listCredentials`].sort(),
+    );
+    expect(sharedKeyOff.snapshot.keys?.storage).toMatchObject({
+      outcome: "not-applicable",
+      resourceId: STORAGE_ID,
+      reason: expect.stringContaining("allowSharedKeyAccess false") as string,
+    });
+    expect(sharedKeyOff.snapshot.keys?.registry).toMatchObject({ outcome: "match" });
+  });
+
+  test("identity datastores (systemDatastoresAuthMode identity) still have their storage key compared", async () => {
+    const identity = await readParts(["keys", "storage", "registry"], (scenario) => {
+      workspace(scenario).properties.systemDatastoresAuthMode = "identity";
+    });
+    expect(identity.requests).toContain(`POST ${STORAGE_ID}/listKeys`);
+    expect(identity.snapshot.keys?.storage).toMatchObject({ outcome: "match" });
   });
 
   test("--no-keys sends no POST and says why nothing was compared", async () => {
