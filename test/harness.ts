@@ -40,6 +40,19 @@ export const HEALTHY = {
 export type Json = Record<string, any>;
 
 /** The resource with this ID (case-insensitive), or a test failure. */
+/** The healthy workspace with DenyInternetOut moved from 4000 to 105, above the allow rules. */
+export function denyMovedScenario(): Scenario {
+  const scenario = healthyScenario();
+  const rules = byName(scenario, "/networkSecurityGroups/training-nsg").properties.securityRules as Array<{
+    name: string;
+    properties: { priority: number };
+  }>;
+  const rule = rules.find((candidate) => candidate.name === "DenyInternetOut");
+  if (!rule) throw new Error("no DenyInternetOut in the healthy workspace");
+  rule.properties.priority = 105;
+  return scenario;
+}
+
 export function resource(scenario: Scenario, id: string): Json {
   const found = scenario.resources.find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
   if (!found) throw new Error(`no resource ${id} in scenario`);

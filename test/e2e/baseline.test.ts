@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { Scenario } from "../fake-arm/scenario.js";
-import { byName, demoScenario, healthyScenario } from "../harness.js";
+import { byName, demoScenario, denyMovedScenario, healthyScenario } from "../harness.js";
 import { ROOT } from "./run-cli.js";
 import { STORAGE_ID, SUB, TARGET, e2eSession, expectUsageError, parseReport, readLog, type Fake } from "./support.js";
 
@@ -29,19 +29,6 @@ function keysSynced(): Scenario {
     ...scenario.actions,
     [`${STORAGE_ID}/listKeys`]: (healthyScenario().actions ?? {})[`${STORAGE_ID}/listKeys`],
   };
-  return scenario;
-}
-
-/** The healthy workspace with DenyInternetOut moved from 4000 to 105, above the allow rules. */
-function denyMoved(): Scenario {
-  const scenario = healthyScenario();
-  const rules = byName(scenario, "/networkSecurityGroups/training-nsg").properties.securityRules as Array<{
-    name: string;
-    properties: { priority: number };
-  }>;
-  const rule = rules.find((candidate) => candidate.name === "DenyInternetOut");
-  if (!rule) throw new Error("no DenyInternetOut in the healthy workspace");
-  rule.properties.priority = 105;
   return scenario;
 }
 
@@ -225,7 +212,7 @@ describe.concurrent("preflight diff", () => {
   beforeAll(async () => {
     before = join(dir, "before.snapshot.json");
     after = join(dir, "after.snapshot.json");
-    const [a, b] = await Promise.all([session.fakeArm(healthyScenario()), session.fakeArm(denyMoved())]);
+    const [a, b] = await Promise.all([session.fakeArm(healthyScenario()), session.fakeArm(denyMovedScenario())]);
     const runs = await Promise.all([
       session.live(a, ["collect", ...TARGET, "--out", before]),
       session.live(b, ["collect", ...TARGET, "--out", after]),

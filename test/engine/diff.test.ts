@@ -11,7 +11,7 @@ import { diffStates, diffValues, type DiffReport } from "../../src/engine/diff.j
 import type { Snapshot } from "../../src/snapshot/types.js";
 import { renderDiff } from "../../reports/diff/index.js";
 import { STORAGE_ID, TRAINING_NSG } from "../checks/mutations.js";
-import { ROOT, auditScenario, byName, demoScenario, healthyScenario } from "../harness.js";
+import { ROOT, auditScenario, demoScenario, denyMovedScenario, healthyScenario } from "../harness.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 
 const NOW = "2026-11-25T05:00:00.000Z";
@@ -21,19 +21,6 @@ async function snapshotOf(
 ): Promise<{ snapshot: Snapshot; report: Awaited<ReturnType<typeof auditScenario>>["report"] }> {
   const { snapshot, report } = await auditScenario(scenario, { now: NOW });
   return { snapshot, report };
-}
-
-/** The healthy workspace with DenyInternetOut moved from 4000 above the allow rules, to 105. */
-function denyMoved(): Scenario {
-  const scenario = healthyScenario();
-  const rules = byName(scenario, "/networkSecurityGroups/training-nsg").properties.securityRules as Array<{
-    name: string;
-    properties: { priority: number };
-  }>;
-  const rule = rules.find((candidate) => candidate.name === "DenyInternetOut");
-  if (!rule) throw new Error("no DenyInternetOut in the healthy workspace");
-  rule.properties.priority = 105;
-  return scenario;
 }
 
 function diffOf(before: Snapshot, after: Snapshot): DiffReport {
@@ -103,7 +90,7 @@ describe("property changes", () => {
 describe("two snapshots", () => {
   test("DenyInternetOut moved 4000 → 105: the rule, the property, and the checks that got worse because of it", async () => {
     const healthy = await snapshotOf(healthyScenario());
-    const broken = await snapshotOf(denyMoved());
+    const broken = await snapshotOf(denyMovedScenario());
     const diff = diffOf(healthy.snapshot, broken.snapshot);
     expect(diff.resources?.added).toEqual([]);
     expect(diff.resources?.removed).toEqual([]);
@@ -151,7 +138,7 @@ describe("two snapshots", () => {
 
   test("the other way round, nothing got worse: exit 0, the checks better", async () => {
     const healthy = await snapshotOf(healthyScenario());
-    const broken = await snapshotOf(denyMoved());
+    const broken = await snapshotOf(denyMovedScenario());
     const diff = diffOf(broken.snapshot, healthy.snapshot);
     expect(diff.worse).toEqual([]);
     expect(diff.checks.map((check) => [check.id, check.movement])).toEqual([
@@ -206,7 +193,7 @@ describe("two snapshots", () => {
 
   test("two reports: verdicts only, and it says so", async () => {
     const healthy = await snapshotOf(healthyScenario());
-    const broken = await snapshotOf(denyMoved());
+    const broken = await snapshotOf(denyMovedScenario());
     const diff = diffStates(
       { file: "monday.json", kind: "report", report: healthy.report },
       { file: "friday.json", kind: "report", report: broken.report },
