@@ -246,9 +246,9 @@ describe("azure-pipelines.yml structure", () => {
     expect(params.get("fleetScope")).toMatchObject({ type: "string", default: "" });
   });
 
-  test("installs Node 20 and builds, then audits each workspace with AzureCLI@2 even after a failure", () => {
+  test("installs Node 24 and builds, then audits each workspace with AzureCLI@2 even after a failure", () => {
     expect(steps[0]).toEqual({ checkout: "self" });
-    expect(steps.find((step) => step.task === "NodeTool@0")?.inputs).toEqual({ versionSpec: "20.x" });
+    expect(steps.find((step) => step.task === "NodeTool@0")?.inputs).toEqual({ versionSpec: "24.x" });
     expect(steps.some((step) => typeof step.script === "string" && step.script.trim() === "npm ci")).toBe(true);
     expect(auditSteps).toHaveLength(1);
     expect(audit).toMatchObject({
