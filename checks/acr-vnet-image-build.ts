@@ -2,8 +2,10 @@ import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { failedReadRemediation } from "../src/core/failed-read.js";
 import { reachDependency } from "../src/net/reachability.js";
-import { eqi, isGpuVmSize, type ComputeView, type NetworkAccessView } from "../src/snapshot/model.js";
+import { isGpuVmSize, type ComputeView, type NetworkAccessView } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
+import { sh, shWords } from "../src/core/visible.js";
 import { isHub, isManagedNetwork, workspaceArgs } from "./shared.js";
 
 const MESSAGES = {
@@ -69,7 +71,7 @@ export default defineCheck({
       ]),
     );
     const workspaceId = parts.workspace.id;
-    const fix = `az ml workspace update ${workspaceArgs(context.target)} --image-build-compute <cpu-cluster-name>`;
+    const fix = sh`az ml workspace update ${workspaceArgs(context.target)} --image-build-compute <cpu-cluster-name>`;
     // A project's image builds are set on its hub (context.target): messages name the hub, as the fix does.
     const owner = isHub(parts) ? `the hub ${context.target.workspace}` : "the workspace";
     const managedNetwork = isManagedNetwork(parts);
@@ -142,9 +144,9 @@ export default defineCheck({
  * Registry": "a CPU SKU compute cluster in the same VNet as your workspace-dependent resources").
  */
 function missingComputeRemediation(name: string, target: SnapshotTarget, managedNetwork: boolean): string {
-  const where = `-w ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
-  const create = `az ml compute create -n ${name} --type amlcompute --size Standard_DS3_v2 ${where}`;
-  const update = `az ml workspace update ${workspaceArgs(target)} --image-build-compute ${name}`;
+  const where = shWords`-w ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
+  const create = sh`az ml compute create -n ${name} --type amlcompute --size Standard_DS3_v2 ${where}`;
+  const update = sh`az ml workspace update ${workspaceArgs(target)} --image-build-compute ${name}`;
   return managedNetwork
     ? `Create the CPU compute cluster in the managed network: ${create}; then: ${update}`
     : `Create the CPU compute cluster in a subnet that reaches the registry and storage: ${create} --vnet-name <vnet> --subnet <subnet>; then: ${update}`;
@@ -188,7 +190,7 @@ function judgeComputeHealth(
       compute.id,
       { ...data, missing },
       evidence,
-      `Check the cluster: az ml compute show -n ${compute.name} -w ${target.workspace} -g ${target.resourceGroup}`,
+      `Check the cluster: ${sh`az ml compute show -n ${compute.name} -w ${target.workspace} -g ${target.resourceGroup}`}`,
     );
   }
   if (compute.computeType && !allowedType) {
@@ -211,7 +213,7 @@ function judgeComputeHealth(
       compute.id,
       data,
       evidence,
-      `Repair or recreate the cluster (az ml compute show -n ${compute.name} -w ${target.workspace} -g ${target.resourceGroup}), or choose another: ${fix}`,
+      `Repair or recreate the cluster (${sh`az ml compute show -n ${compute.name} -w ${target.workspace} -g ${target.resourceGroup}`}), or choose another: ${fix}`,
     );
   }
   if (compute.vmSize && isGpuVmSize(compute.vmSize)) {

@@ -1,6 +1,8 @@
 import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck } from "../src/engine/types.js";
-import { eqi, normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
+import { placeholder, sh, shWords, type ShellWords } from "../src/core/visible.js";
+import { normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
 import { NETWORKED_COMPUTE_TYPES } from "./shared.js";
 
@@ -70,7 +72,7 @@ export default defineCheck({
           compute.id,
           regions,
           evidence,
-          `Attach a resource in ${workspace.location} instead: az ml compute detach -n ${compute.name} ${computeArgs(context.target)}, then az ml compute attach -n ${compute.name} --type ${compute.computeType} --resource-id <resource in ${workspace.location}> ${computeArgs(context.target)}`,
+          `Attach a resource in ${workspace.location} instead: ${sh`az ml compute detach -n ${compute.name} ${computeArgs(context.target)}`}, then ${sh`az ml compute attach -n ${compute.name} --type ${compute.computeType} --resource-id <resource in ${workspace.location}> ${computeArgs(context.target)}`}`,
         );
       }
     }
@@ -78,19 +80,19 @@ export default defineCheck({
 });
 
 /** `-g RG -w WS --subscription S` for `az ml compute …` commands. */
-function computeArgs(target: SnapshotTarget): string {
-  return `-g ${target.resourceGroup} -w ${target.workspace} --subscription ${target.subscriptionId}`;
+function computeArgs(target: SnapshotTarget): ShellWords {
+  return shWords`-g ${target.resourceGroup} -w ${target.workspace} --subscription ${target.subscriptionId}`;
 }
 
 /** Delete, then create again with the same name in the workspace's region (names are unique in a workspace). */
 function recreate(compute: ComputeView, region: string, target: SnapshotTarget): string {
   const args = computeArgs(target);
   if (eqi(compute.computeType, "AKS")) {
-    return `Detach it and attach an AKS cluster in ${region}: az ml compute detach -n ${compute.name} ${args}, then az ml compute attach -n ${compute.name} --type Kubernetes --resource-id <AKS cluster in ${region}> ${args}`;
+    return `Detach it and attach an AKS cluster in ${region}: ${sh`az ml compute detach -n ${compute.name} ${args}`}, then ${sh`az ml compute attach -n ${compute.name} --type Kubernetes --resource-id <AKS cluster in ${region}> ${args}`}`;
   }
   const type = eqi(compute.computeType, "ComputeInstance") ? "computeinstance" : "amlcompute";
   const vnetId = vnetIdOfSubnet(compute.subnetId);
-  const network = vnetId ? ` --vnet-name <VNet in ${region}> --subnet <subnet>` : "";
+  const network = vnetId ? shWords` --vnet-name <VNet in ${region}> --subnet <subnet>` : undefined;
   const notes = vnetId ? ` (in a subnet of a VNet in ${region}; it is now in ${nameOf(vnetId)})` : "";
-  return `Recreate it in ${region}${notes}: az ml compute delete -n ${compute.name} ${args} --yes, then az ml compute create -n ${compute.name} --type ${type} --size ${compute.vmSize ?? "<vm-size>"} --location ${region}${network} ${args}`;
+  return `Recreate it in ${region}${notes}: ${sh`az ml compute delete -n ${compute.name} ${args} --yes`}, then ${sh`az ml compute create -n ${compute.name} --type ${type} --size ${compute.vmSize ?? placeholder("<vm-size>")} --location ${region}${network} ${args}`}`;
 }

@@ -1,16 +1,16 @@
 import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
+import { sh, shWords } from "../src/core/visible.js";
 import { parseServiceTag } from "../src/net/index.js";
+import { normaliseRegion, type ComputeView } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
 import {
-  eqi,
-  normaliseRegion,
-  type ComputeView,
   type RouteTableView,
   type RouteView,
   type SubnetView,
   type VirtualNetworkView,
-} from "../src/snapshot/model.js";
+} from "../src/snapshot/network-views.js";
 import {
   computeSubnets,
   hasPublicIp,
@@ -287,19 +287,19 @@ function noneRemediation(
   vnet: VirtualNetworkView,
   subnet: SubnetView,
 ): string {
-  const table = `-g ${resourceGroupOf(routeTableId)} --route-table-name ${nameOf(routeTableId)}`;
+  const table = shWords`-g ${resourceGroupOf(routeTableId)} --route-table-name ${nameOf(routeTableId)}`;
   const each = (command: (name: string) => string) => route.names.map(command).join("; ");
   return [
-    `Send the default route to your firewall (${each((name) => `az network route-table route update ${table} -n ${name} --next-hop-type VirtualAppliance --next-hop-ip-address <firewall-private-ip>`)})`,
-    `or delete it (${each((name) => `az network route-table route delete ${table} -n ${name}`)}) and give the subnet a NAT gateway: ${natCommands(vnet, subnet)}`,
+    `Send the default route to your firewall (${each((name) => sh`az network route-table route update ${table} -n ${name} --next-hop-type VirtualAppliance --next-hop-ip-address <firewall-private-ip>`)})`,
+    `or delete it (${each((name) => sh`az network route-table route delete ${table} -n ${name}`)}) and give the subnet a NAT gateway: ${natCommands(vnet, subnet)}`,
   ].join(" ");
 }
 
 function bypassRemediation(routeTableId: string, missing: string[], compute: ComputeView): string {
-  const table = `-g ${resourceGroupOf(routeTableId)} --route-table-name ${nameOf(routeTableId)}`;
+  const table = shWords`-g ${resourceGroupOf(routeTableId)} --route-table-name ${nameOf(routeTableId)}`;
   const commands = missing.map(
     (tag) =>
-      `az network route-table route create ${table} -n ${tag.replace(/\W/g, "")}-Internet --address-prefix ${tag} --next-hop-type Internet`,
+      sh`az network route-table route create ${table} -n ${`${tag.replace(/\W/g, "")}-Internet`} --address-prefix ${tag} --next-hop-type Internet`,
   );
   return `${commands.join("; ")} (or recreate ${compute.name} without a public IP, with egress through the firewall)`;
 }
@@ -308,13 +308,13 @@ function egressRemediation(vnet: VirtualNetworkView, subnet: SubnetView): string
   const rg = resourceGroupOf(vnet.id);
   const table = subnet.routeTableId ? nameOf(subnet.routeTableId) : `${subnet.name}-rt`;
   const tableRg = subnet.routeTableId ? resourceGroupOf(subnet.routeTableId) : rg;
-  const route = `az network route-table route create -g ${tableRg} --route-table-name ${table} -n default-to-firewall --address-prefix 0.0.0.0/0 --next-hop-type VirtualAppliance --next-hop-ip-address <firewall-private-ip>`;
+  const route = sh`az network route-table route create -g ${tableRg} --route-table-name ${table} -n default-to-firewall --address-prefix 0.0.0.0/0 --next-hop-type VirtualAppliance --next-hop-ip-address <firewall-private-ip>`;
   const firewall = subnet.routeTableId
     ? route
     : [
-        `az network route-table create -g ${rg} -n ${table}${vnet.location ? ` -l ${vnet.location}` : ""}`,
+        sh`az network route-table create -g ${rg} -n ${table}${vnet.location ? shWords` -l ${vnet.location}` : undefined}`,
         route,
-        `az network vnet subnet update -g ${rg} --vnet-name ${nameOf(vnet.id)} -n ${subnet.name} --route-table ${table}`,
+        sh`az network vnet subnet update -g ${rg} --vnet-name ${nameOf(vnet.id)} -n ${subnet.name} --route-table ${table}`,
       ].join("; ");
   return `Attach a NAT gateway (${natCommands(vnet, subnet)}) or send 0.0.0.0/0 to a firewall (${firewall}).`;
 }
@@ -323,10 +323,10 @@ function natCommands(vnet: VirtualNetworkView, subnet: SubnetView): string {
   const rg = resourceGroupOf(vnet.id);
   const vnetName = nameOf(vnet.id);
   const nat = `${vnetName}-${subnet.name}-nat`;
-  const location = vnet.location ? ` -l ${vnet.location}` : "";
+  const location = vnet.location ? shWords` -l ${vnet.location}` : undefined;
   return [
-    `az network public-ip create -g ${rg} -n ${nat}-ip --sku Standard${location}`,
-    `az network nat gateway create -g ${rg} -n ${nat} --public-ip-addresses ${nat}-ip${location}`,
-    `az network vnet subnet update -g ${rg} --vnet-name ${vnetName} -n ${subnet.name} --nat-gateway ${nat}`,
+    sh`az network public-ip create -g ${rg} -n ${`${nat}-ip`} --sku Standard${location}`,
+    sh`az network nat gateway create -g ${rg} -n ${nat} --public-ip-addresses ${`${nat}-ip`}${location}`,
+    sh`az network vnet subnet update -g ${rg} --vnet-name ${vnetName} -n ${subnet.name} --nat-gateway ${nat}`,
   ].join("; ");
 }

@@ -1,6 +1,9 @@
+import { failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { defineCheck } from "../src/engine/types.js";
-import { asObject, registryAdminUserEnabled, storageSharedKeyDisallowed } from "../src/snapshot/model.js";
+import { registryAdminUserEnabled, storageSharedKeyDisallowed } from "../src/snapshot/model.js";
+import { asObject } from "../src/snapshot/json.js";
 import type { KeyComparison } from "../src/snapshot/types.js";
+import { sh } from "../src/core/visible.js";
 import { workspaceArgs } from "./shared.js";
 
 /** The service re-reads rotated keys within an hour; until then a mismatch is expected. */
@@ -24,7 +27,7 @@ export default defineCheck({
   },
   remediation: "az ml workspace sync-keys -n WS -g RG",
   run(parts, report, context) {
-    const sync = `az ml workspace sync-keys ${workspaceArgs(context.target)}`;
+    const sync = sh`az ml workspace sync-keys ${workspaceArgs(context.target)}`;
     const judge = (
       kind: string,
       resourceId: string,
@@ -60,14 +63,9 @@ export default defineCheck({
             "undetermined",
             resourceId,
             { kind, reason: comparison.reason ?? "a read failed" },
-            {
-              ...evidence,
-              failedOperation: comparison.failedOperation ?? null,
-              statusCode: comparison.statusCode ?? null,
-              ...(comparison.permission ? { missingPermission: comparison.permission } : {}),
-            },
-            comparison.permission
-              ? `Grant the identity running preflight ${comparison.permission} on ${comparison.resourceId ?? resourceId}, or run with --no-keys to skip this check.`
+            { ...evidence, ...failedReadEvidence(comparison.error) },
+            comparison.error
+              ? failedReadRemediation([comparison.error], { alternative: "run with --no-keys to skip this check" })
               : undefined,
           );
           return;

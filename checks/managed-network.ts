@@ -2,8 +2,10 @@ import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { type Status } from "../src/core/status.js";
 import { prefixCoversDestination, type Coverage } from "../src/net/index.js";
-import { asObject, asString, eqi, sameId, type ManagedOutboundRule } from "../src/snapshot/model.js";
+import { sameId, type ManagedOutboundRule } from "../src/snapshot/model.js";
+import { asObject, asString, eqi } from "../src/snapshot/json.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
+import { sh, shWords, type ShellWords } from "../src/core/visible.js";
 import { isHub } from "./shared.js";
 
 const APPROVED = "AllowOnlyApprovedOutbound";
@@ -107,7 +109,7 @@ export default defineCheck({
         { allowed: "registry-allowed", blocked: "registry-blocked", uncertain: "registry-uncertain" },
         { registry: registryName, loginServer },
         () =>
-          `az ml workspace outbound-rule set ${ruleArgs(target, `allow-${registryName}`)} --type private_endpoint --service-resource-id ${registryId} --spark-enabled false --subresource-target registry`,
+          sh`az ml workspace outbound-rule set ${ruleArgs(target, `allow-${registryName}`)} --type private_endpoint --service-resource-id ${registryId} --spark-enabled false --subresource-target registry`,
       );
     }
 
@@ -124,8 +126,9 @@ export default defineCheck({
         { endpoint, tag, fqdn },
         () =>
           [
-            `az ml workspace outbound-rule set ${ruleArgs(target, rule)} --type service_tag --service-tag ${tag} --protocol TCP --port-ranges 443`,
-            `or (Azure Firewall, billed): az ml workspace outbound-rule set ${ruleArgs(target, `${rule}-fqdn`)} --type fqdn --destination '${fqdn}'`,
+            sh`az ml workspace outbound-rule set ${ruleArgs(target, rule)} --type service_tag --service-tag ${tag} --protocol TCP --port-ranges 443`,
+            // The FQDN is ours, in quotes for the `*` of the data endpoint.
+            `or (Azure Firewall, billed): ${sh`az ml workspace outbound-rule set ${ruleArgs(target, `${rule}-fqdn`)} --type fqdn --destination`} '${fqdn}'`,
           ].join("; "),
       );
     }
@@ -147,9 +150,9 @@ function judgeProvisioning(
 ): void {
   const resourceId = target.workspaceId;
   const mode = String(evidence.isolationMode);
-  const where = `-g ${target.resourceGroup} -n ${target.workspace} --subscription ${target.subscriptionId}`;
-  const provision = `az ml workspace provision-network ${where}`;
-  const show = `az ml workspace show ${where} --query managed_network`;
+  const where = shWords`-g ${target.resourceGroup} -n ${target.workspace} --subscription ${target.subscriptionId}`;
+  const provision = sh`az ml workspace provision-network ${where}`;
+  const show = sh`az ml workspace show ${where} --query managed_network`;
   if (eqi(network.status, "Active")) {
     const spark =
       network.sparkReady === false
@@ -400,6 +403,6 @@ function names(rules: ManagedOutboundRule[]): string {
   return rules.map((rule) => rule.name).join(", ");
 }
 
-function ruleArgs(target: SnapshotTarget, rule: string): string {
-  return `-g ${target.resourceGroup} --workspace-name ${target.workspace} --subscription ${target.subscriptionId} --rule ${rule}`;
+function ruleArgs(target: SnapshotTarget, rule: string): ShellWords {
+  return shWords`-g ${target.resourceGroup} --workspace-name ${target.workspace} --subscription ${target.subscriptionId} --rule ${rule}`;
 }

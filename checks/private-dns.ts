@@ -1,7 +1,10 @@
 import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type Parts } from "../src/engine/types.js";
 import { failedReadEvidence } from "../src/core/failed-read.js";
-import { eqi, idKey, normaliseRegion, sameId, type DnsZoneGroupView } from "../src/snapshot/model.js";
+import { sh } from "../src/core/visible.js";
+import { idKey, normaliseRegion, sameId } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
+import { type DnsZoneGroupView } from "../src/snapshot/network-views.js";
 import { isManagedNetwork, managedNetworkSkip } from "./shared.js";
 import {
   computeVnets,
@@ -351,7 +354,7 @@ function reportNoZoneGroup(scope: DnsScope, subject: EndpointSubject, needed: Ne
     noGroupEvidence,
     verdict === "warn"
       ? `Keep A records for ${nameOf(owner.id)} on the custom DNS servers by hand, or give the endpoint a zone group and forward its zones to ${AZURE_DNS}: ${create.join("; ")}`
-      : `Create the zones that do not exist yet (${remedyZones.map((name) => `az network private-dns zone create -g ${rg} -n ${name}`).join("; ")}), then: ${create.join("; ")}`,
+      : `Create the zones that do not exist yet (${remedyZones.map((name) => sh`az network private-dns zone create -g ${rg} -n ${name}`).join("; ")}), then: ${create.join("; ")}`,
   );
 }
 
@@ -386,7 +389,7 @@ function checkNeededZone(
       endpointId,
       zoneData,
       zoneEvidence,
-      `${zoneGroupCommands(rg, nameOf(endpointId), group, [remedyZone(need)], true).join("; ")} (create the zone first if needed: az network private-dns zone create -g ${rg} -n ${remedyZone(need)})`,
+      `${zoneGroupCommands(rg, nameOf(endpointId), group, [remedyZone(need)], true).join("; ")} (create the zone first if needed: ${sh`az network private-dns zone create -g ${rg} -n ${remedyZone(need)}`})`,
     );
     return;
   }
@@ -449,10 +452,10 @@ function recreateZoneCommands(
   const rg = resourceGroupOf(endpointId);
   const zoneName = match.zoneName ?? need.name;
   return [
-    `az network private-dns zone create -g ${resourceGroupOf(match.zoneId)} -n ${zoneName}`,
+    sh`az network private-dns zone create -g ${resourceGroupOf(match.zoneId)} -n ${zoneName}`,
     ...scope.linkVnetIds.map((vnetId) => linkCommand(match.zoneId, zoneName, vnetId)),
     // A zone group writes its records when it is created: recreate it, with all its zones.
-    `az network private-endpoint dns-zone-group delete -g ${rg} --endpoint-name ${nameOf(endpointId)} -n ${match.zoneGroup}`,
+    sh`az network private-endpoint dns-zone-group delete -g ${rg} --endpoint-name ${nameOf(endpointId)} -n ${match.zoneGroup}`,
     ...zoneGroupCommands(
       rg,
       nameOf(endpointId),

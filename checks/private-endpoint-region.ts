@@ -1,8 +1,8 @@
 import { nameOf } from "../src/snapshot/ids.js";
 import { defineCheck, type Dependency, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
+import { placeholder, sh } from "../src/core/visible.js";
 import {
-  eqi,
   idKey,
   normaliseRegion,
   privateEndpointConnections,
@@ -10,8 +10,9 @@ import {
   topLevelType,
   type EndpointConnectionView,
   type NetworkAccessView,
-  type PrivateEndpointView,
 } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
+import { type PrivateEndpointView } from "../src/snapshot/network-views.js";
 
 const MESSAGES = {
   healthy:
@@ -116,7 +117,7 @@ function judgeConnection(
         endpointId,
         base,
         evidence,
-        `Remove the stale connection: az network private-endpoint-connection delete --id ${connection.id ?? endpointId}`,
+        `Remove the stale connection: ${sh`az network private-endpoint-connection delete --id ${connection.id ?? endpointId}`}`,
       );
     } else {
       report.unknown(
@@ -164,7 +165,7 @@ function judgeApproval(
     read.id,
     { ...read.data, state: notApproved },
     read.evidence,
-    `Approve it on the target: az network private-endpoint-connection approve --id ${connection.id ?? "<connection-id>"} --description "aml-preflight"`,
+    `Approve it on the target: ${sh`az network private-endpoint-connection approve --id ${connection.id ?? placeholder("<connection-id>")} --description "aml-preflight"`}`,
   );
   return true;
 }

@@ -1,14 +1,14 @@
 import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import {
-  asObject,
-  eqi,
   parseResourceId,
   registryAdminUserEnabled,
   registryPolicyView,
   type ComputeView,
 } from "../src/snapshot/model.js";
+import { asObject, eqi } from "../src/snapshot/json.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
+import { sh, shWords, type ShellWords } from "../src/core/visible.js";
 import { isHub, workspaceArgs } from "./shared.js";
 
 const MESSAGES = {
@@ -53,7 +53,7 @@ export default defineCheck({
     const id = policy.id || parts.registry.value.id;
     const registry = nameOf(id);
     const subscription = parseResourceId(id)?.subscriptionId;
-    const acrWhere = `-n ${registry} -g ${resourceGroupOf(id)}${subscription ? ` --subscription ${subscription}` : ""}`;
+    const acrWhere = shWords`-n ${registry} -g ${resourceGroupOf(id)}${subscription ? shWords` --subscription ${subscription}` : undefined}`;
 
     // ---- quarantine: ARM sends "enabled"/"disabled" in lower case; absent means the preview feature is off.
     const quarantineEvidence = { registry: id, quarantinePolicy: policy.quarantine ?? null };
@@ -66,7 +66,7 @@ export default defineCheck({
         { registry },
         quarantineEvidence,
         // No `az acr` command sets this policy; it is an ARM property.
-        `az resource update --ids ${id} --set properties.policies.quarantinePolicy.status=disabled`,
+        sh`az resource update --ids ${id} --set properties.policies.quarantinePolicy.status=disabled`,
       );
     } else {
       report.unknown(
@@ -78,7 +78,7 @@ export default defineCheck({
           reason: `its status is "${policy.quarantine}", neither enabled nor disabled`,
         },
         quarantineEvidence,
-        `az resource show --ids ${id} --query properties.policies.quarantinePolicy`,
+        sh`az resource show --ids ${id} --query properties.policies.quarantinePolicy`,
       );
     }
 
@@ -129,7 +129,7 @@ function hasManagedIdentity(compute: ComputeView): boolean | undefined {
 
 interface ClusterContext {
   registryId: string;
-  acrWhere: string;
+  acrWhere: ShellWords;
   imageBuildCompute: boolean;
   target: SnapshotTarget;
 }
@@ -141,7 +141,7 @@ interface ClusterContext {
  */
 function judgeClusterIdentity(report: Report, cluster: ComputeView, context: ClusterContext): void {
   const { registryId, acrWhere, imageBuildCompute, target } = context;
-  const computeWhere = `-n ${cluster.name} -w ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
+  const computeWhere = shWords`-n ${cluster.name} -w ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
   const evidence = {
     registry: registryId,
     adminUserEnabled: false,
@@ -157,7 +157,7 @@ function judgeClusterIdentity(report: Report, cluster: ComputeView, context: Clu
       cluster.id,
       { compute: cluster.name },
       evidence,
-      `Check the cluster's identity: az ml compute show ${computeWhere} --query identity`,
+      `Check the cluster's identity: ${sh`az ml compute show ${computeWhere} --query identity`}`,
     );
     return;
   }
@@ -171,9 +171,9 @@ function judgeClusterIdentity(report: Report, cluster: ComputeView, context: Clu
     },
     evidence,
     [
-      `Give the cluster a system-assigned identity: az ml compute update ${computeWhere} --identity-type system_assigned`,
-      `if it still cannot pull, grant that identity AcrPull on the registry: az role assignment create --assignee $(az ml compute show ${computeWhere} --query identity.principal_id -o tsv) --role AcrPull --scope ${registryId}`,
-      `or re-enable the admin user and sync the workspace's keys: az acr update ${acrWhere} --admin-enabled true && az ml workspace sync-keys ${workspaceArgs(target)}`,
+      `Give the cluster a system-assigned identity: ${sh`az ml compute update ${computeWhere} --identity-type system_assigned`}`,
+      `if it still cannot pull, grant that identity AcrPull on the registry: ${sh`az role assignment create --assignee $(az ml compute show ${computeWhere} --query identity.principal_id -o tsv) --role AcrPull --scope ${registryId}`}`,
+      `or re-enable the admin user and sync the workspace's keys: ${sh`az acr update ${acrWhere} --admin-enabled true && az ml workspace sync-keys ${workspaceArgs(target)}`}`,
     ].join("\n"),
   );
 }

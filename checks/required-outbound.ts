@@ -2,6 +2,7 @@ import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { type Status } from "../src/core/status.js";
+import { sh, shWords } from "../src/core/visible.js";
 import {
   evaluateFlow,
   rulesFromNsg,
@@ -10,13 +11,8 @@ import {
   type FlowVerdict,
   type NsgRule,
 } from "../src/net/index.js";
-import {
-  normaliseRegion,
-  vnetIdOfSubnet,
-  type ComputeView,
-  type SubnetView,
-  type VirtualNetworkView,
-} from "../src/snapshot/model.js";
+import { normaliseRegion, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
+import { type SubnetView, type VirtualNetworkView } from "../src/snapshot/network-views.js";
 import {
   computeSubnets,
   hasPublicIp,
@@ -400,8 +396,6 @@ function freePriority(blocking: NsgRule | undefined, taken: Set<number>): number
 function ruleCommand(nsgId: string, requirement: Requirement, priority: number): string {
   const name = `Allow-${requirement.tag.replace(/[^\w.-]/g, "")}-${requirement.protocol}-${requirement.port}-${requirement.direction === "Outbound" ? "Out" : "In"}`;
   const peer =
-    requirement.direction === "Outbound"
-      ? `--destination-address-prefixes ${requirement.tag}`
-      : `--source-address-prefixes ${requirement.tag}`;
-  return `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n ${name} --priority ${priority} --direction ${requirement.direction} --access Allow --protocol ${requirement.protocol} ${peer} --destination-port-ranges ${requirement.port}`;
+    requirement.direction === "Outbound" ? shWords`--destination-address-prefixes` : shWords`--source-address-prefixes`;
+  return sh`az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n ${name} --priority ${priority} --direction ${requirement.direction} --access Allow --protocol ${requirement.protocol} ${peer} ${requirement.tag} --destination-port-ranges ${requirement.port}`;
 }

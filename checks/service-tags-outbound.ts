@@ -2,8 +2,10 @@ import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck } from "../src/engine/types.js";
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
 import { type Status } from "../src/core/status.js";
+import { sh } from "../src/core/visible.js";
 import { evaluateFlow, rulesFromNsg, type NsgRule } from "../src/net/index.js";
-import { eqi, sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { sameId, vnetIdOfSubnet } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
 import { computeSubnets, isManagedNetwork, managedNetworkSkip, noSubnetsSkip } from "./shared.js";
 
 /** Image pulls go to Microsoft Container Registry, which serves its content through Front Door. */
@@ -120,7 +122,7 @@ export default defineCheck({
             subnetId,
             data,
             evidence,
-            `az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n Allow-${tag.replace(/\W/g, "")}-443 --priority ${allowPriority(verdict.decidingRule)} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes ${tag} --destination-port-ranges 443`,
+            sh`az network nsg rule create -g ${resourceGroupOf(nsgId)} --nsg-name ${nameOf(nsgId)} -n ${`Allow-${tag.replace(/\W/g, "")}-443`} --priority ${allowPriority(verdict.decidingRule)} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes ${tag} --destination-port-ranges 443`,
           );
         } else report.unknown("undetermined", subnetId, data, evidence);
       }

@@ -1,17 +1,11 @@
 // Helpers several checks share. Pure: no I/O, no SDK.
 
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
+import { shWords, type ShellWords } from "../src/core/visible.js";
 import type { FindingReport, Parts } from "../src/engine/types.js";
-import {
-  eqi,
-  idKey,
-  nameOf,
-  sameId,
-  vnetIdOfSubnet,
-  type ComputeView,
-  type SubnetView,
-  type VirtualNetworkView,
-} from "../src/snapshot/model.js";
+import { idKey, nameOf, sameId, vnetIdOfSubnet, type ComputeView } from "../src/snapshot/model.js";
+import { eqi } from "../src/snapshot/json.js";
+import { type SubnetView, type VirtualNetworkView } from "../src/snapshot/network-views.js";
 import type { SnapshotTarget } from "../src/snapshot/types.js";
 
 /** Compute types that run jobs and image builds in a subnet of the customer's VNet. */
@@ -41,8 +35,8 @@ export function isHub(parts: Pick<Parts, "workspace">): boolean {
 }
 
 /** `-n WS -g RG` (plus the subscription) for `az ml workspace …` commands. */
-export function workspaceArgs(target: SnapshotTarget): string {
-  return `-n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
+export function workspaceArgs(target: SnapshotTarget): ShellWords {
+  return shWords`-n ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
 }
 
 /** Each subnet that holds a networked compute, once, with the computes in it (in compute order). */

@@ -1,6 +1,7 @@
 import { nameOf, parseResourceId, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { failedReadRemediation } from "../src/core/failed-read.js";
+import { sh, shWords } from "../src/core/visible.js";
 import { reachDependency, type Reach, type ServiceEndpointGap } from "../src/net/reachability.js";
 import type { ComputeView, NetworkAccessView } from "../src/snapshot/model.js";
 import { isManagedNetwork, networkedComputes } from "./shared.js";
@@ -147,5 +148,5 @@ function judgeReach(
 function serviceEndpointCommand(gap: ServiceEndpointGap): string {
   const vnet = gap.subnetId.split(/\/subnets\//i)[0] ?? "";
   const subscription = parseResourceId(gap.subnetId)?.subscriptionId;
-  return `az network vnet subnet update -g ${resourceGroupOf(gap.subnetId)} --vnet-name ${nameOf(vnet)} -n ${nameOf(gap.subnetId)}${subscription ? ` --subscription ${subscription}` : ""} --service-endpoints ${gap.wanted.join(" ")}`;
+  return sh`az network vnet subnet update -g ${resourceGroupOf(gap.subnetId)} --vnet-name ${nameOf(vnet)} -n ${nameOf(gap.subnetId)}${subscription ? shWords` --subscription ${subscription}` : undefined} --service-endpoints ${gap.wanted}`;
 }

@@ -1,10 +1,12 @@
 import { nameOf, resourceGroupOf } from "../src/snapshot/ids.js";
 import { defineCheck, type FindingReportOf, type Parts } from "../src/engine/types.js";
-import { asObject, asString, eqi, idKey, parseResourceId, type NetworkAccessView } from "../src/snapshot/model.js";
+import { idKey, parseResourceId, type NetworkAccessView } from "../src/snapshot/model.js";
+import { asObject, asString, eqi } from "../src/snapshot/json.js";
+import { sh, shWords } from "../src/core/visible.js";
 import { isHub } from "./shared.js";
 
 /** What the tenant ID is when the workspace's identity does not say: the signed-in tenant, resolved by az. */
-const CURRENT_TENANT = "$(az account show --query tenantId -o tsv)";
+const CURRENT_TENANT = shWords`$(az account show --query tenantId -o tsv)`;
 
 const MESSAGES = {
   "storage-open": "Storage account {storage} accepts traffic from all networks; no trusted-access rule is needed.",
@@ -98,7 +100,7 @@ function judgeStorage(
           "its public network access is SecuredByPerimeter, so a network security perimeter's access rules decide, and preflight does not read them",
       },
       evidence,
-      `See the perimeter's mode and access rules for this account, and allow the workspace there: az storage account network-security-perimeter-configuration list -g ${resourceGroupOf(storage.id)} --account-name ${name}`,
+      `See the perimeter's mode and access rules for this account, and allow the workspace there: ${sh`az storage account network-security-perimeter-configuration list -g ${resourceGroupOf(storage.id)} --account-name ${name}`}`,
     );
     return;
   }
@@ -139,14 +141,15 @@ function judgeStorage(
           "the account is network-restricted, has no resource-instance rule for the workspace, and ARM returned no networkAcls.bypass",
       },
       evidence,
-      `Look at the account's network rules: az storage account show --ids ${storage.id} --query networkRuleSet`,
+      `Look at the account's network rules: ${sh`az storage account show --ids ${storage.id} --query networkRuleSet`}`,
     );
     return;
   }
 
   const group = resourceGroupOf(storage.id);
   const subscription = parseResourceId(storage.id)?.subscriptionId;
-  const where = `-g ${group} --account-name ${name}${subscription ? ` --subscription ${subscription}` : ""}`;
+  const inSubscription = subscription ? shWords` --subscription ${subscription}` : undefined;
+  const where = shWords`-g ${group} --account-name ${name}${inSubscription}`;
   // `--bypass` replaces the list: keep what is there (Logging, Metrics) and add AzureServices.
   const keep = bypassList.filter((entry) => !eqi(entry, "None") && !eqi(entry, "AzureServices"));
   report.fail(
@@ -155,8 +158,8 @@ function judgeStorage(
     { storage: name, workspace: nameOf(workspaceId), restriction: restriction(storage), bypass: storage.bypass },
     evidence,
     [
-      `Let this workspace in: az storage account network-rule add ${where} --resource-id ${workspaceId} --tenant-id ${tenantId ?? CURRENT_TENANT}`,
-      `or allow every trusted Azure service: az storage account update -g ${group} -n ${name}${subscription ? ` --subscription ${subscription}` : ""} --bypass ${[...keep, "AzureServices"].join(" ")}`,
+      `Let this workspace in: ${sh`az storage account network-rule add ${where} --resource-id ${workspaceId} --tenant-id ${tenantId ?? CURRENT_TENANT}`}`,
+      `or allow every trusted Azure service: ${sh`az storage account update -g ${group} -n ${name}${inSubscription} --bypass ${[...keep, "AzureServices"]}`}`,
     ].join("\n"),
   );
 }
@@ -195,7 +198,7 @@ function judgeRegistry(report: Report, registry: NetworkAccessView): void {
   const name = nameOf(registry.id);
   const group = resourceGroupOf(registry.id);
   const subscription = parseResourceId(registry.id)?.subscriptionId;
-  const where = `--name ${name} -g ${group}${subscription ? ` --subscription ${subscription}` : ""}`;
+  const where = shWords`--name ${name} -g ${group}${subscription ? shWords` --subscription ${subscription}` : undefined}`;
   // ARM's default for networkRuleBypassOptions is AzureServices ("allow trusted services" is on in a new registry).
   const bypass = registry.bypass ?? "AzureServices";
   const evidence: Record<string, unknown> = {
@@ -218,7 +221,7 @@ function judgeRegistry(report: Report, registry: NetworkAccessView): void {
       registry.id,
       { registry: name, restriction: restriction(registry), bypass },
       evidence,
-      `az acr update ${where} --allow-trusted-services true`,
+      sh`az acr update ${where} --allow-trusted-services true`,
     );
   } else {
     report.unknown(
@@ -229,7 +232,7 @@ function judgeRegistry(report: Report, registry: NetworkAccessView): void {
         reason: `networkRuleBypassOptions is "${bypass}", which is neither AzureServices nor None`,
       },
       evidence,
-      `Look at the registry's setting: az acr show ${where} --query networkRuleBypassOptions`,
+      `Look at the registry's setting: ${sh`az acr show ${where} --query networkRuleBypassOptions`}`,
     );
   }
 
@@ -250,7 +253,7 @@ function judgeRegistry(report: Report, registry: NetworkAccessView): void {
         reason: `it uses ${listed(features)}, which need the Premium SKU, and ARM returned no sku.name`,
       },
       skuEvidence,
-      `Look at the registry's SKU: az acr show ${where} --query sku.name`,
+      `Look at the registry's SKU: ${sh`az acr show ${where} --query sku.name`}`,
     );
   } else if (eqi(registry.sku, "Premium")) {
     report.pass("registry-premium", registry.id, { registry: name, features: listed(features) }, skuEvidence);
@@ -260,7 +263,7 @@ function judgeRegistry(report: Report, registry: NetworkAccessView): void {
       registry.id,
       { registry: name, features: listed(features), sku: registry.sku },
       skuEvidence,
-      `az acr update ${where} --sku Premium`,
+      sh`az acr update ${where} --sku Premium`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { defineCheck, type FindingReportOf } from "../src/engine/types.js";
 import { failedRead, failedReadEvidence, failedReadRemediation } from "../src/core/failed-read.js";
-import { eqi } from "../src/snapshot/model.js";
+import { sh } from "../src/core/visible.js";
+import { eqi } from "../src/snapshot/json.js";
 import type { CollectionError, DiagnoseResult, SnapshotTarget } from "../src/snapshot/types.js";
 
 const LEARN = "learn.microsoft.com/azure/machine-learning/how-to-workspace-diagnostic-api";
@@ -84,12 +85,12 @@ function reportResult(
 function resultRemediation(result: DiagnoseResult, target: SnapshotTarget): string {
   const category = result.category.toLowerCase();
   if (category === "resourcelock") {
-    return `A resource lock blocks the workspace's operations: list them with az lock list -g ${target.resourceGroup} --subscription ${target.subscriptionId} -o table and remove or narrow the one named; see ${LEARN}.`;
+    return `A resource lock blocks the workspace's operations: list them with ${sh`az lock list -g ${target.resourceGroup} --subscription ${target.subscriptionId} -o table`} and remove or narrow the one named; see ${LEARN}.`;
   }
   const checks = RELATED_CHECKS[category];
   if (!checks) return `Fix what the result names; see ${LEARN}.`;
-  const args = `--workspace ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId}`;
-  return `Run preflight ${args} --only ${checks.join(",")} for the cause (docs: ${checks.map((id) => `docs/checks/${id}.md`).join(", ")}); see ${LEARN}.`;
+  const command = sh`preflight --workspace ${target.workspace} -g ${target.resourceGroup} --subscription ${target.subscriptionId} --only ${checks.join(",")}`;
+  return `Run ${command} for the cause (docs: ${checks.map((id) => `docs/checks/${id}.md`).join(", ")}); see ${LEARN}.`;
 }
 
 function failureRemediation(error: CollectionError | undefined, resourceId: string): string | undefined {

@@ -3,11 +3,15 @@
 // the end as comments. preflight never runs it.
 
 import type { Report } from "../src/engine/types.js";
+import { visibleText } from "../src/core/visible.js";
 import { auditedLabel } from "./shared.js";
 
-/** A comment line that no text from a report can end early or turn into code. */
+/**
+ * A comment line that no text from a report can end early or turn into code, with its control
+ * characters written out (a script is read with cat and less). The commands quote their own words.
+ */
 function comment(text: string): string {
-  return `# ${text.replace(/[\r\n]+/g, " ")}`;
+  return `# ${visibleText(text.replace(/[\r\n]+/g, " "))}`;
 }
 
 export function renderFixScript(report: Report): string {

@@ -12,15 +12,18 @@ export type Renderer = (report: Report, options: RenderOptions) => string;
 export async function loadRenderer(format: Format): Promise<Renderer> {
   switch (format) {
     // Text and Markdown reach a person's terminal or page: what came from Azure or a snapshot is
-    // shown with its control characters made visible. JSON, JUnit and SARIF escape it themselves.
+    // shown with its control characters made visible, and so is JUnit's text (XML cannot escape most of
+    // them, and a CI page shows it to a person). JSON and SARIF keep the text, escaped.
     case "text": {
       const { renderText } = await import("./text.js");
       return (report, options) => renderText(visibleStrings(report), options);
     }
     case "json":
       return (await import("./json.js")).renderJson;
-    case "junit":
-      return (await import("./junit.js")).renderJunit;
+    case "junit": {
+      const { renderJunit } = await import("./junit.js");
+      return (report, options) => renderJunit(visibleStrings(report), options);
+    }
     case "sarif":
       return (await import("./sarif.js")).renderSarif;
     case "markdown": {

@@ -14,7 +14,9 @@
 // A root cause whose findings are all waived is a result with `suppressions` (kind "external", status
 // "accepted", the waiver's reason as justification), which code-scanning views show as dismissed.
 
+import { safeJson } from "../src/core/visible.js";
 import type { Location, Log, Notification, ReportingDescriptor, Result, Suppression } from "sarif";
+import { failedReadHeadline } from "../src/core/failed-read.js";
 import type { FixedFinding } from "../src/engine/baseline.js";
 import type { RootCause } from "../src/engine/root-causes.js";
 import type { CheckResult, Report } from "../src/engine/types.js";
@@ -82,7 +84,7 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
               level: "warning",
               descriptor: { id: "collection-error" },
               message: {
-                text: `${error.operation} failed${error.statusCode ? ` with ${error.statusCode}` : ""}${error.code ? ` ${error.code}` : ""}: ${error.message}${error.permission ? ` (needs ${error.permission})` : ""}`,
+                text: `${failedReadHeadline(error)}: ${error.message}`,
               },
               locations: [location(error.resourceId)],
             })),
@@ -111,7 +113,8 @@ export function renderSarif(report: Report, options: RenderOptions = DEFAULT_REN
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // JSON as the JSON report writes it: what a terminal could act on stays escaped.
+  return safeJson(log);
 }
 
 function rule(check: CheckResult, options: RenderOptions): ReportingDescriptor {

@@ -52,12 +52,15 @@ export function reportExitSentence(report: Report, failOn: FailOn): string {
 /** With --fail-on-new: only new findings count; the sentence says how many it let through as unchanged. */
 function newFindingsSentence(report: Report, failOn: FailOn): string {
   const reached = newFindingsAtFailOn(report, failOn);
-  if (reached.length > 0) {
-    const checks = [...new Set(reached.map(({ check }) => check.id))];
-    return `exit 1: ${plural(reached.length, "new finding")} at or above --fail-on ${failOn} (--fail-on-new): in ${checks.join(", ")}`;
-  }
   const unchanged = report.baseline?.unchanged ?? 0;
-  return `exit 0: no new finding at or above --fail-on ${failOn} (--fail-on-new${unchanged > 0 ? `; ${plural(unchanged, "finding")} unchanged since the baseline` : ""})`;
+  return exitSentence({
+    unit: "new finding",
+    reached: reached.length,
+    detail: ` (--fail-on-new): in ${[...new Set(reached.map(({ check }) => check.id))].join(", ")}`,
+    failOn,
+    counts: report.summary,
+    passNote: `(--fail-on-new${unchanged > 0 ? `; ${plural(unchanged, "finding")} unchanged since the baseline` : ""})`,
+  });
 }
 
 /** "yesterday.json (audit of 2026-11-24T09:00:00.000Z): 1 new, 15 unchanged, 2 fixed"; undefined without a baseline. */
@@ -112,13 +115,25 @@ export function readSummary(report: Report): string {
   return parts.length > 0 ? parts.join(", ") : "nothing";
 }
 
+/** A quoted piece of a shell word as shellWord writes them (`'a;b'`, `\'`, `$'\x1b'`), or a double-quoted one. */
+const QUOTED = String.raw`\$'(?:[^'\\]|\\.)*'|'[^']*'|"[^"]*"|\\.`;
+
 /**
- * The `az` commands a remediation names, in order. A command runs to the end of the text, a closing
- * parenthesis or a semicolon; trailing sentence punctuation is not part of it.
+ * An `az` command in a remediation: it runs to the end of the line, a closing parenthesis or a semicolon
+ * outside quotes. Quoted words and a command substitution (`--assignee $(az …)`) are kept whole.
+ */
+const AZ_COMMAND = new RegExp(
+  String.raw`(?<![\w-])az [a-z](?:${QUOTED}|\$\((?:${QUOTED}|[^()'"\n])*\)|[^();'"\n])*`,
+  "g",
+);
+
+/**
+ * The `az` commands a remediation names, in order (AZ_COMMAND); trailing sentence punctuation is not
+ * part of one.
  */
 export function azCommands(remediation: string | undefined): string[] {
   if (!remediation) return [];
-  return [...remediation.matchAll(/(?<![\w-])az [a-z][^();]*/g)]
+  return [...remediation.matchAll(AZ_COMMAND)]
     .map((match) => match[0].trim().replace(/[.,]+$/, ""))
     .filter((command) => command.split(/\s+/).length > 2);
 }

@@ -339,12 +339,10 @@ describe("generateFleetScenario", () => {
     for (const key of storageKeys) expect(key).toMatch(/^FAKE-/);
   });
 
-  test("1,000 workspaces over 5 subscriptions generate in well under 2 s and stay tens of MB", () => {
-    const started = performance.now();
+  // How long generating takes is the benchmark's business (bench/fleet.mjs generates these fleets).
+  test("1,000 workspaces over 5 subscriptions stay tens of MB", () => {
     const json = JSON.stringify(generateFleetScenario(BENCH).scenario);
-    const elapsedMs = performance.now() - started;
     const megabytes = Buffer.byteLength(json) / 1e6;
-    expect(elapsedMs).toBeLessThan(2000);
     expect(megabytes).toBeLessThan(30);
   });
 });

@@ -5,18 +5,17 @@
 
 import { failedReadEvidence } from "../../src/core/failed-read.js";
 import type { Status } from "../../src/core/status.js";
+import { placeholder, sh } from "../../src/core/visible.js";
 import type { DnsForwardersParts } from "../../src/engine/dns-forwarders.js";
 import { AZURE_DNS, linkCommand } from "../../src/net/private-dns.js";
 import { idKey, nameOf, resourceGroupOf } from "../../src/snapshot/ids.js";
+import { sameId, vnetIdOfSubnet, type ComputeView } from "../../src/snapshot/model.js";
+import { eqi } from "../../src/snapshot/json.js";
 import {
-  eqi,
-  sameId,
-  vnetIdOfSubnet,
-  type ComputeView,
   type DnsZoneLinkView,
   type PrivateEndpointView,
   type VirtualNetworkView,
-} from "../../src/snapshot/model.js";
+} from "../../src/snapshot/network-views.js";
 import type { CollectionError, Lookup } from "../../src/snapshot/types.js";
 import { computeSubnets } from "../shared.js";
 import {
@@ -307,7 +306,7 @@ function conditionalForwarders(scope: LinkScope) {
   );
   const linkedSomewhere = [...linkedIds.values()].map(nameOf);
   const remediation = (servers: string) =>
-    `On DNS servers ${servers}, add conditional forwarders for ${names.join(", ")} to ${AZURE_DNS}, on a DNS server or resolver inside a VNet linked to the zones (${linkedSomewhere.length > 0 ? `linked now: ${linkedSomewhere.join(", ")}` : "none is linked yet"}); link the zones to that VNet if needed: ${zones.map((zone) => linkCommand(zone.id, zone.name, "<dns-vnet-id>", "dns-vnet-link")).join("; ")}`;
+    `On DNS servers ${servers}, add conditional forwarders for ${names.join(", ")} to ${AZURE_DNS}, on a DNS server or resolver inside a VNet linked to the zones (${linkedSomewhere.length > 0 ? `linked now: ${linkedSomewhere.join(", ")}` : "none is linked yet"}); link the zones to that VNet if needed: ${zones.map((zone) => linkCommand(zone.id, zone.name, placeholder("<dns-vnet-id>"), "dns-vnet-link")).join("; ")}`;
   return { forwarders, names, remediation };
 }
 
@@ -353,7 +352,7 @@ function reportMixed(scope: LinkScope, vnet: ComputeVnet, dnsServers: string[], 
       servers: resolution.kind === "mixed" ? resolution.servers.map(describeServer) : [],
       forwardersSearchedIn: scope.forwarders.subscriptions,
     },
-    `Name DNS servers that all resolve the private zones alike: none (Azure DNS), only Azure Firewalls with DNS proxy or DNS Private Resolver inbound endpoints in a VNet linked to the zones, or only DNS servers that forward the zones to ${AZURE_DNS}: az network vnet update -g ${resourceGroupOf(vnet.id)} -n ${nameOf(vnet.id)} --dns-servers <servers>`,
+    `Name DNS servers that all resolve the private zones alike: none (Azure DNS), only Azure Firewalls with DNS proxy or DNS Private Resolver inbound endpoints in a VNet linked to the zones, or only DNS servers that forward the zones to ${AZURE_DNS}: ${sh`az network vnet update -g ${resourceGroupOf(vnet.id)} -n ${nameOf(vnet.id)} --dns-servers <servers>`}`,
   );
 }
 
@@ -485,7 +484,7 @@ function reportZoneLinks(scope: LinkScope, target: Target): void {
         zone.id,
         { ...data, linkState: link.linkState ?? "unset" },
         { ...evidence, linkedVnets: linkedVnetsOf(zone), link: describeLink(link) },
-        `Wait for the link, then check it: az network private-dns link vnet show -g ${resourceGroupOf(zone.id)} -z ${zone.name} -n ${link.name} --query "{state:virtualNetworkLinkState,provisioning:provisioningState}"; if it stays so, delete and recreate it: ${linkCommand(zone.id, zone.name, target.id)}`,
+        `Wait for the link, then check it: ${sh`az network private-dns link vnet show -g ${resourceGroupOf(zone.id)} -z ${zone.name} -n ${link.name} --query "{state:virtualNetworkLinkState,provisioning:provisioningState}"`}; if it stays so, delete and recreate it: ${linkCommand(zone.id, zone.name, target.id)}`,
       );
     } else {
       report.pass("zone-linked", zone.id, data, { ...evidence, link: describeLink(link) });

@@ -3,7 +3,7 @@
 
 import { failedRead, failedReadRemediation } from "../../src/core/failed-read.js";
 import type { FindingReportOf } from "../../src/engine/types.js";
-import type { VirtualNetworkView } from "../../src/snapshot/model.js";
+import type { VirtualNetworkView } from "../../src/snapshot/network-views.js";
 import type { CollectionError } from "../../src/snapshot/types.js";
 import type { Resolution } from "./resolution.js";
 

@@ -10,8 +10,9 @@
 // Connected peer of it is the one, else the server is unknown. A child firewall policy that sets no DNS
 // proxy takes it from nowhere Learn documents: its base policy's proxy makes the answer unknown, not off.
 
+import { sh } from "../../src/core/visible.js";
 import type { CollectionError, Lookup } from "../../src/snapshot/types.js";
-import type { VirtualNetworkView } from "../../src/snapshot/model.js";
+import type { VirtualNetworkView } from "../../src/snapshot/network-views.js";
 import type { DnsForwardersParts, ForwarderAt } from "../../src/engine/dns-forwarders.js";
 import type {
   FirewallPolicyView,
@@ -203,11 +204,11 @@ function firewallForwarder(
     inherited = base.evidence;
     enableProxy = policy.value.enableProxy;
     upstream = policy.value.servers;
-    remediation = `az network firewall policy update -g ${resourceGroupOf(firewall.policyId)} -n ${nameOf(firewall.policyId)} --enable-dns-proxy true`;
+    remediation = sh`az network firewall policy update -g ${resourceGroupOf(firewall.policyId)} -n ${nameOf(firewall.policyId)} --enable-dns-proxy true`;
   } else {
     enableProxy = firewall.classicEnableProxy === true;
     upstream = firewall.classicServers;
-    remediation = `az network firewall update -g ${resourceGroupOf(firewall.id)} -n ${firewall.name} --enable-dns-proxy true`;
+    remediation = sh`az network firewall update -g ${resourceGroupOf(firewall.id)} -n ${firewall.name} --enable-dns-proxy true`;
   }
   const settings = { dnsSettingsFrom: firewall.policyId ? "policy" : "firewall", enableProxy, upstream, ...inherited };
   if (!enableProxy) return forwarder({ state: "proxy-off", remediation }, settings);

@@ -3,6 +3,7 @@
 // finding that did not pass or skip; an `unknown` is kind "open" (could not determine), level "none",
 // as in the audit's SARIF.
 
+import { safeJson } from "../../src/core/visible.js";
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import { doctorExitSentence } from "../../src/doctor/report.js";
 import type { DoctorFinding, DoctorReport } from "../../src/doctor/types.js";
@@ -35,7 +36,8 @@ export function renderDoctorSarif(report: DoctorReport, options: DoctorRenderOpt
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // JSON as the JSON report writes it: what a terminal could act on stays escaped.
+  return safeJson(log);
 }
 
 function rule(finding: DoctorFinding): ReportingDescriptor {

@@ -16,7 +16,7 @@ const RENDERERS: Record<FleetFormat, (fleet: FleetReport, options: RenderOptions
   // What came from Azure or a snapshot is shown with its control characters made visible (reports/index.ts).
   text: (fleet, options) => renderFleetText(visibleStrings(fleet), options),
   json: renderFleetJson,
-  junit: renderFleetJunit,
+  junit: (fleet, options) => renderFleetJunit(visibleStrings(fleet), options),
   markdown: (fleet, options) => renderFleetMarkdown(visibleStrings(fleet), options),
   sarif: renderFleetSarif,
 };

@@ -4,6 +4,7 @@
 // (reports/markdown.ts, headings moved under this page's), and the fleet's own reads.
 
 import { markdownTable } from "markdown-table";
+import { failedReadHeadline } from "../../src/core/failed-read.js";
 import { workspaceStatus, type FleetReport } from "../../src/engine/fleet.js";
 import { type CheckResult, type Report } from "../../src/engine/types.js";
 import { STATUSES, isProblem } from "../../src/core/status.js";
@@ -128,11 +129,11 @@ export function renderFleetMarkdown(fleet: FleetReport, options: RenderOptions =
   out.push("## Reads that failed outside any workspace", "");
   if (fleet.collection.errors.length === 0) out.push("None.", "");
   for (const error of fleet.collection.errors) {
-    const answer = [error.statusCode, error.code].filter(Boolean).join(" ");
-    const needs = error.permission ? ` (needs ${code(error.permission)})` : "";
-    out.push(
-      `- ${cell(error.operation)}${answer ? ` ${answer}` : ""} on ${code(error.resourceId)}${needs}: ${prose(error.message)}`,
-    );
+    const headline = failedReadHeadline({
+      ...error,
+      ...(error.permission ? { permission: code(error.permission) } : {}),
+    });
+    out.push(`- ${cell(headline)} on ${code(error.resourceId)}: ${prose(error.message)}`);
   }
   if (fleet.collection.errors.length > 0) out.push("");
   out.push("---", "", NO_SECRETS_LINE, "");

@@ -3,7 +3,9 @@
 // and tagged with its workspace in `properties.workspaceId`. The rules, results and notifications
 // are the single-workspace renderer's (reports/sarif.ts), so both formats stay one shape.
 
+import { safeJson } from "../../src/core/visible.js";
 import type { Log, Notification, ReportingDescriptor, Result } from "sarif";
+import { failedReadHeadline } from "../../src/core/failed-read.js";
 import type { FleetCheckSummary, FleetReport } from "../../src/engine/fleet.js";
 import { renderSarif } from "../sarif.js";
 import { DEFAULT_RENDER_OPTIONS, resourceName, type RenderOptions } from "../shared.js";
@@ -18,7 +20,7 @@ export function renderFleetSarif(fleet: FleetReport, options: RenderOptions = DE
     level: "error",
     descriptor: { id: "fleet-collection-error" },
     message: {
-      text: `${[`${error.operation} failed`, error.statusCode, error.code].filter(Boolean).join(" ")}: ${error.message}${error.permission ? ` (needs ${error.permission})` : ""}`,
+      text: `${failedReadHeadline(error)}: ${error.message}`,
     },
     locations: [
       {
@@ -85,7 +87,8 @@ export function renderFleetSarif(fleet: FleetReport, options: RenderOptions = DE
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // JSON as the JSON report writes it: what a terminal could act on stays escaped.
+  return safeJson(log);
 }
 
 function fleetRule(rule: ReportingDescriptor, summary: FleetCheckSummary | undefined): ReportingDescriptor {

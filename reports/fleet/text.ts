@@ -6,6 +6,7 @@
 // Also home to what every fleet renderer shares: the exit sentence, the scope and workspace labels.
 
 import { styleText } from "node:util";
+import { failedReadHeadline } from "../../src/core/failed-read.js";
 import { fleetExitCode, workspaceStatus, workspacesAtFailOn, type FleetReport } from "../../src/engine/fleet.js";
 import type { FleetScope } from "../../src/snapshot/fleet.js";
 import { type Report } from "../../src/engine/types.js";
@@ -342,10 +343,7 @@ function collectionLines(fleet: FleetReport, dim: (text: string) => string): str
   if (errors.length > 0) {
     lines.push(`Reads that failed outside any workspace (${errors.length}):`);
     for (const error of errors) {
-      const answer = [error.statusCode, error.code].filter(Boolean).join(" ");
-      lines.push(
-        `  ${[error.operation, answer, error.resourceId].filter(Boolean).join(" ")}${error.permission ? ` (needs ${error.permission})` : ""}`,
-      );
+      lines.push(`  ${failedReadHeadline(error)} on ${error.resourceId}`);
       lines.push(dim(`    ${error.message}`));
     }
   }

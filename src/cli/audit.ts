@@ -100,6 +100,10 @@ export async function offlineAudit(args: ParsedArgs, io: CliIo, toolVersion: str
     throw new PreflightError(
       `--baseline compares one workspace's reports; ${stringFlag(args, "snapshot") ?? ""} is a fleet snapshot (audit one workspace, or drop --baseline)`,
     );
+  if (read.kind === "fleet" && report.fixScript)
+    throw new PreflightError(
+      `--fix-script is for one workspace; ${stringFlag(args, "snapshot") ?? ""} is a fleet snapshot (audit one workspace's snapshot, or drop --fix-script)`,
+    );
   if (read.kind === "fleet")
     return (await import("./fleet.js")).offlineFleetAudit(read.fleet, report, io, toolVersion, config?.waivers);
   const snapshot = read.snapshot;
@@ -138,7 +142,7 @@ async function emitReport(
   });
   const report = withBaseline(audited, timing.baseline);
   const { failOn } = settings;
-  if (settings.fixScript) await writeFixScript(settings.fixScript, report, io);
+  if (settings.fixScript) await writeFixScript(settings.fixScript, report, io, timing.redactor);
   await writeOutputs(
     settings.outputs,
     io,
@@ -176,11 +180,15 @@ export async function checksCommand(args: ParsedArgs, io: CliIo): Promise<number
   return 0;
 }
 
-/** --fix-script: the plan as a bash script, executable, never run by preflight. */
-async function writeFixScript(path: string, report: Report, io: CliIo): Promise<void> {
+/**
+ * --fix-script: the plan as a bash script, executable, never run by preflight. Like every report, it
+ * goes past the run's redactor last: nothing seen as a secret during the run is written.
+ */
+async function writeFixScript(path: string, report: Report, io: CliIo, redactor?: Redactor): Promise<void> {
   const { renderFixScript } = await import("../../reports/fix-script.js");
+  const script = renderFixScript(report);
   await mkdir(dirname(resolve(path)), { recursive: true });
-  await writeFile(path, renderFixScript(report), { encoding: "utf8", mode: 0o755 });
+  await writeFile(path, redactor ? redactor.redact(script) : script, { encoding: "utf8", mode: 0o755 });
   const steps = report.fixPlan?.steps.length ?? 0;
   io.stderr(`preflight: wrote ${steps === 1 ? "1 fix" : `${steps} fixes`} to ${path} (review it, then run it)\n`);
 }

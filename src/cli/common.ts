@@ -11,6 +11,7 @@ import type { RenderOptions } from "../../reports/shared.js";
 import type { ArmReader } from "../collect/arm.js";
 import type { Redactor } from "../core/redact.js";
 import { PreflightError } from "../core/errors.js";
+import { visibleText } from "../core/visible.js";
 import { FAIL_ON_LEVELS, type FailOn } from "../core/status.js";
 import { booleanFlag, choiceFlag, countFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
@@ -46,6 +47,11 @@ export interface ConnectionSettings {
   maxRetryAfterSeconds: number;
 }
 
+/** --fail-on, one definition for the audit, the fleet and the doctor; its default is applied when settings are read. */
+export function failOnOption(defaultIs: string) {
+  return { choices: FAIL_ON_LEVELS, describe: `Lowest status that makes the exit code 1 (default: ${defaultIs})` };
+}
+
 /** The report flags; a fleet keeps --fix-script out of its help (it refuses it: a plan is for one workspace). */
 export function reportOptions(argv: Argv, { fixScript = true }: { fixScript?: boolean } = {}): Argv {
   return argv
@@ -57,10 +63,7 @@ export function reportOptions(argv: Argv, { fixScript = true }: { fixScript?: bo
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
     .option("only", { type: "string", array: true, describe: "Run only these checks (comma-separated ids)" })
     .option("skip", { type: "string", array: true, describe: "Skip these checks (comma-separated ids)" })
-    .option("fail-on", {
-      choices: FAIL_ON_LEVELS,
-      describe: "Lowest status that makes the exit code 1 (default: the config file's fail-on, else fail)",
-    })
+    .option("fail-on", failOnOption("the config file's fail-on, else fail"))
     .option("report", {
       type: "string",
       array: true,
@@ -243,6 +246,12 @@ const FORMAT_OF_EXTENSION: Readonly<Record<string, string>> = {
   ".markdown": "markdown",
   ".txt": "text",
   ".log": "text",
+  // Formats a user may expect (az writes YAML) that no command writes: refused, not written as text.
+  ".yaml": "yaml",
+  ".yml": "yaml",
+  ".html": "html",
+  ".htm": "html",
+  ".csv": "csv",
 };
 
 /**
@@ -351,7 +360,8 @@ export async function writeOutputs<F extends string>(
     await writeFile(output.path, text, "utf8");
     if (index > 0) io.stderr(`preflight: wrote ${output.format} report to ${output.path}\n`);
   }
-  if (outputs[0]?.path) io.stderr(`${options.summary()}\n`);
+  // The summary can name a workspace from a snapshot: its control characters are written out.
+  if (outputs[0]?.path) io.stderr(`${visibleText(options.summary())}\n`);
 }
 
 /** What the audit's renderers are told beyond the basics: where check pages are. */

@@ -8,7 +8,7 @@ import { ENV_KINDS, type EnvKind } from "../doctor/env/kinds.js";
 import { PreflightError } from "../core/errors.js";
 import { FAIL_ON_LEVELS, type FailOn } from "../core/status.js";
 import { booleanFlag, choiceFlag, listFlag, secondsFlag, stringFlag, type ParsedArgs } from "./args.js";
-import { formatFor, type Output } from "./common.js";
+import { failOnOption, formatFor, type Output } from "./common.js";
 
 const PLATFORMS = ["linux-64", "linux-aarch64"] as const;
 
@@ -40,11 +40,7 @@ function doctorOptions(argv: Argv): Argv {
       describe: "Report format (default: from --out's extension, else text)",
     })
     .option("out", { type: "string", describe: "Write the report to this file (the summary still goes to stderr)" })
-    .option("fail-on", {
-      choices: FAIL_ON_LEVELS,
-      default: "fail" as const,
-      describe: "Lowest status that makes the exit code 1",
-    });
+    .option("fail-on", failOnOption("fail"));
 }
 
 export function buildLogOptions(argv: Argv): Argv {
@@ -128,7 +124,7 @@ function doctorSettings(args: ParsedArgs): DoctorSettings {
   return {
     file: stringFlag(args, "file") ?? "",
     outputs: [{ format: formatFor(args, DOCTOR_FORMATS), ...(out ? { path: out } : {}) }],
-    failOn: choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
+    failOn: args["fail-on"] === undefined ? "fail" : choiceFlag(args, "fail-on", FAIL_ON_LEVELS),
     verbose: booleanFlag(args, "verbose"),
   };
 }

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { renderDoctor } from "../../reports/doctor/index.js";
 import { summaryLine } from "../../reports/doctor/text.js";
 import { doctorExitCode, doctorExitSentence, scrubReport, sortFindings, summarise } from "../doctor/report.js";
+import { checkText, decodeSource } from "../doctor/source-text.js";
 import type { DoctorReport } from "../doctor/types.js";
 import { PreflightError } from "../core/errors.js";
 import type { ParsedArgs } from "./args.js";
@@ -14,22 +15,16 @@ import type { CliIo } from "./io.js";
 
 /** The file (or standard input) as text; empty or binary input is refused with one line. */
 async function readSource(path: string, io: CliIo): Promise<string> {
-  const text = await readRaw(path, io);
-  const name = path === "-" ? "standard input" : path;
-  if (text.trim() === "") throw new PreflightError(`${name} is empty: nothing to read`);
-  // NUL never occurs in a log or an environment file; in a zip, an image or a wheel it does at once.
-  if (text.slice(0, 65_536).includes("\u0000"))
-    throw new PreflightError(`${name} is not a text file (it holds binary data); give the text file itself`);
-  return text;
-}
-
-async function readRaw(path: string, io: CliIo): Promise<string> {
   if (path === "-") {
     if (!io.readStdin) throw new PreflightError("reading standard input is not available here");
-    return io.readStdin();
+    return checkText(await io.readStdin(), "standard input");
   }
+  return decodeSource(await readBytes(path), path);
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PreflightError(

@@ -13,8 +13,8 @@ import { buildReport } from "../engine/run.js";
 import type { Report } from "../engine/types.js";
 import type { FleetProgress } from "../collect/fleet.js";
 import type { KeyReadPlan } from "../collect/key-plan.js";
-import type { FleetSnapshot } from "../snapshot/fleet.js";
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotTarget } from "../snapshot/types.js";
+import type { FleetSnapshot, UnreadableWorkspace } from "../snapshot/fleet.js";
+import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from "../snapshot/types.js";
 import type { ParsedArgs } from "./args.js";
 import { auditRenderOptions, openReader, writeOutputs, type ReportSettings } from "./common.js";
 import { subscriptionIdOf } from "../collect/target.js";
@@ -45,7 +45,7 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
   const { collectFleet } = await import("../collect/fleet.js");
   const reports: Report[] = [];
   const snapshots: Snapshot[] = [];
-  const unreadable: Array<{ target: SnapshotTarget; reason: string }> = [];
+  const unreadable: UnreadableWorkspace[] = [];
   const { ticket } = reportFlags;
   const progress = progressLine(io, settings.progress ?? io.stderrIsTTY === true);
   const showKeyPlan = keyPlanLine(io, settings.progress ?? io.stderrIsTTY === true);
@@ -72,11 +72,16 @@ export async function fleetCommand(args: ParsedArgs, io: CliIo, toolVersion: str
       );
       if (saveSnapshot) snapshots.push(snapshot);
     },
-    onUnreadable: (target, reason) => {
+    onUnreadable: (target, reason, read) => {
       reports.push(
-        unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: started.toISOString() }),
+        unreadableWorkspaceReport(target, reason, checks, {
+          toolVersion,
+          ticket,
+          startedAt: started.toISOString(),
+          ...(read ? { read } : {}),
+        }),
       );
-      unreadable.push({ target, reason });
+      unreadable.push({ target, reason, ...(read ? { error: read } : {}) });
     },
   });
   progress(undefined);
@@ -144,9 +149,14 @@ export async function offlineFleetAudit(
       ...(waivers ? { waivers } : {}),
     }),
   );
-  for (const { target, reason } of fleetSnapshot.unreadable) {
+  for (const { target, reason, error } of fleetSnapshot.unreadable) {
     reports.push(
-      unreadableWorkspaceReport(target, reason, checks, { toolVersion, ticket, startedAt: fleetSnapshot.collectedAt }),
+      unreadableWorkspaceReport(target, reason, checks, {
+        toolVersion,
+        ticket,
+        startedAt: fleetSnapshot.collectedAt,
+        ...(error ? { read: error } : {}),
+      }),
     );
   }
   const fleet = buildFleetReport(reports, {

@@ -19,7 +19,15 @@ export function selectChecks(only: string[] | undefined, skip: string[] | undefi
     if (!findCheck(id))
       throw new PreflightError(`unknown check id "${id}"; known: ${CHECKS.map((check) => check.id).join(", ")}`);
   }
-  return CHECKS.filter((check) => (onlyIds.length === 0 || onlyIds.includes(check.id)) && !skipIds.includes(check.id));
+  const selected = CHECKS.filter(
+    (check) => (onlyIds.length === 0 || onlyIds.includes(check.id)) && !skipIds.includes(check.id),
+  );
+  // No check at all would be an audit that always passes.
+  if (selected.length === 0)
+    throw new PreflightError(
+      `${onlyIds.length > 0 ? `--only ${onlyIds.join(",")} with ` : ""}--skip ${skipIds.join(",")} leaves no check to run`,
+    );
+  return selected;
 }
 
 export function partsFor(checks: readonly Check[]): PartName[] {

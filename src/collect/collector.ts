@@ -12,7 +12,7 @@
 
 import type { HubRef, PartName, Snapshot } from "../snapshot/types.js";
 import { SNAPSHOT_SCHEMA_VERSION } from "../snapshot/types.js";
-import { asString } from "../snapshot/model.js";
+import { asString } from "../snapshot/json.js";
 import { ML_API_VERSION } from "./arm.js";
 import type { RequestTally } from "./response-capture.js";
 import { ReadContext, type CollectOptions, type WorkspaceRead } from "./parts/context.js";

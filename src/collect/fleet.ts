@@ -7,6 +7,7 @@
 
 import pLimit from "p-limit";
 import { PreflightError } from "../core/errors.js";
+import type { FailedRead } from "../core/failed-read.js";
 import type { FleetKeyComparisons, FleetScope, FleetThrottling } from "../snapshot/fleet.js";
 import { parseResourceId } from "../snapshot/ids.js";
 import { hubIdOfProject } from "../snapshot/model.js";
@@ -20,7 +21,7 @@ import type {
 } from "../snapshot/types.js";
 import type { ArmReader } from "./arm.js";
 import { collectSnapshot } from "./collector.js";
-import { credentialsRejected } from "./parts/workspace.js";
+import { credentialsRejected, WorkspaceUnreadable } from "./parts/workspace.js";
 import { sweep } from "./graph.js";
 import { planKeyReads, type KeyReadPlan } from "./key-plan.js";
 import { ARM_BUCKETS, bucketFloorSeconds, type SubscriptionUsage } from "./request-budget.js";
@@ -48,8 +49,11 @@ export interface FleetCollectOptions {
   onKeyPlan?: (plan: KeyReadPlan) => void;
   /** Each workspace's snapshot as soon as it is collected, so it can be audited and let go. */
   onSnapshot: (snapshot: Snapshot) => void;
-  /** A workspace that could not be read at all (its GET failed): nothing to audit but the reason. */
-  onUnreadable: (target: SnapshotTarget, reason: string) => void;
+  /**
+   * A workspace that could not be read at all (its GET failed): nothing to audit but the reason, and the
+   * failed read when it was ARM's answer (not a refused credential).
+   */
+  onUnreadable: (target: SnapshotTarget, reason: string, read?: FailedRead) => void;
   /** Clock for each snapshot's collectedAt (tests pin it: key-sync judges key age by it). */
   now?: () => Date;
 }
@@ -282,6 +286,7 @@ export async function collectFleet(options: FleetCollectOptions): Promise<FleetC
           options.onUnreadable(
             target,
             options.redactor.redactMessage(error instanceof Error ? error.message : String(error)),
+            ...(error instanceof WorkspaceUnreadable ? [error.read] : []),
           );
         }
         progress.read += 1;

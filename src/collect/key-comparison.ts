@@ -2,7 +2,8 @@
 // current ones. What leaves is only which name matched and when keys were made; never a key.
 
 import { timingSafeEqual } from "node:crypto";
-import { asArray, asObject, asString } from "../snapshot/model.js";
+import { explainFailedRead, failedRead } from "../core/failed-read.js";
+import { asArray, asObject, asString } from "../snapshot/json.js";
 import type { CollectionError, KeyComparison, KeysOutcome, RawResource } from "../snapshot/types.js";
 
 export interface KeyInputs {
@@ -26,10 +27,8 @@ export function compareKeys(inputs: KeyInputs): KeysOutcome {
   const unknownFrom = (error: CollectionError, resourceId: string | undefined): KeyComparison => ({
     outcome: "unknown",
     ...(resourceId ? { resourceId } : {}),
-    reason: `${error.operation} failed (${[error.statusCode, error.code].filter(Boolean).join(" ") || error.message})${error.permission ? `; needs ${error.permission}` : ""}`,
-    failedOperation: error.operation,
-    ...(error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
-    ...(error.permission ? { permission: error.permission } : {}),
+    reason: `${error.operation} failed (${explainFailedRead(error)})`,
+    error: failedRead(error.resourceId, error),
   });
   const { workspaceKeys } = inputs;
   if (!workspaceKeys) {

@@ -12,7 +12,8 @@
 // estimate counts what the collector will send.
 
 import { parseResourceId } from "../snapshot/ids.js";
-import { asObject, asString, registryAdminUserEnabled, storageSharedKeyDisallowed } from "../snapshot/model.js";
+import { registryAdminUserEnabled, storageSharedKeyDisallowed } from "../snapshot/model.js";
+import { asObject, asString } from "../snapshot/json.js";
 import type { RawResource } from "../snapshot/types.js";
 import { ARM_BUCKETS } from "./request-budget.js";
 

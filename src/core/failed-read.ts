@@ -1,6 +1,9 @@
 // A read that failed, as everything after the collector sees it, and the two things said about it:
 // the evidence that shows it and the fix that closes it (grant the read, wait out throttling, allow
-// more time, or run again). One wording for the engine's part-level unknowns and the checks' ones.
+// more time, or run again). One wording for the engine's part-level unknowns, the checks' ones, the
+// key comparison's and the reports' lists of failed reads.
+
+import { sh } from "./visible.js";
 
 /** A failed read: the snapshot's CollectionError is one, with the part and message added. */
 export interface FailedRead {
@@ -39,18 +42,45 @@ export function failedReadEvidence(read: Omit<FailedRead, "resourceId"> | undefi
 export function explainFailedRead(read: Omit<FailedRead, "resourceId"> & { message?: string }): string {
   const status = [read.statusCode, read.code].filter((part) => part !== undefined && part !== "").join(" ");
   const head = status || (read.message ?? "");
-  return read.permission ? `${head}; needs ${read.permission}` : head;
+  return [head, read.permission ? `needs ${read.permission}` : ""].filter((part) => part !== "").join("; ");
 }
 
-/** How to close the reads left open; undefined when none is. */
-export function failedReadRemediation(reads: readonly FailedRead[]): string | undefined {
+/**
+ * "storage listKeys failed (403 AuthorizationFailed; needs Microsoft.Storage/storageAccounts/listKeys/action)":
+ * a failed read in a list of them, which shows its message and resource apart.
+ */
+export function failedReadHeadline(read: Omit<FailedRead, "resourceId">): string {
+  const clause = explainFailedRead({
+    ...(read.statusCode !== undefined ? { statusCode: read.statusCode } : {}),
+    ...(read.code !== undefined ? { code: read.code } : {}),
+    ...(read.permission !== undefined ? { permission: read.permission } : {}),
+  });
+  return `${read.operation ?? "a read"} failed${clause ? ` (${clause})` : ""}`;
+}
+
+/**
+ * How to close the reads left open; undefined when none is. `alternative`: another way out, said after
+ * the fix ("run with --no-keys to skip this check").
+ */
+export function failedReadRemediation(
+  reads: readonly FailedRead[],
+  options: { alternative?: string } = {},
+): string | undefined {
   if (reads.length === 0) return undefined;
+  const fix = remediationOf(reads);
+  return options.alternative ? `${fix.replace(/\.$/, "")}, or ${options.alternative}.` : fix;
+}
+
+function remediationOf(reads: readonly FailedRead[]): string {
   const ids = [...new Set(reads.map((read) => read.resourceId))];
   const permissions = [
     ...new Set(reads.map((read) => read.permission).filter((permission): permission is string => !!permission)),
   ];
-  if (permissions.length > 0)
-    return `Grant the identity running preflight ${permissions.join(" and ")} (Reader covers reads) on ${ids.join(", ")}, then run again.`;
+  if (permissions.length > 0) {
+    // Reader grants every */read; an action such as listKeys/action needs a role that names it.
+    const reader = permissions.every((permission) => permission.endsWith("/read")) ? " (Reader covers reads)" : "";
+    return `Grant the identity running preflight ${permissions.join(" and ")}${reader} on ${ids.join(", ")}, then run again.`;
+  }
   if (reads.some((read) => read.code === "DeadlineExceeded"))
     return "Run again with a longer --timeout (seconds for the whole run).";
   if (reads.some((read) => read.code === "Timeout"))
@@ -58,5 +88,5 @@ export function failedReadRemediation(reads: readonly FailedRead[]): string | un
   if (reads.some((read) => read.statusCode === 429)) {
     return "ARM is throttling reads for this subscription: run again in a few minutes, or raise --max-retry-after to wait out a long Retry-After.";
   }
-  return `Run again; if it persists, check ${ids.join(", ")} with az resource show --ids ${ids.join(" ")}.`;
+  return `Run again; if it persists, check ${ids.join(", ")} with ${sh`az resource show --ids ${ids}`}.`;
 }

@@ -49,9 +49,12 @@ export function exitSentence(options: {
   detail: string;
   failOn: FailOn;
   counts: Record<Status, number>;
+  /** Said after an exit 0 instead of the counts below --fail-on (e.g. `(--fail-on-new)`). */
+  passNote?: string;
 }): string {
-  const { unit, reached, detail, failOn, counts } = options;
+  const { unit, reached, detail, failOn, counts, passNote } = options;
   if (reached > 0) return `exit 1: ${plural(reached, unit)} at or above --fail-on ${failOn}${detail}`;
+  if (passNote !== undefined) return `exit 0: no ${unit} at or above --fail-on ${failOn} ${passNote}`;
   const below = STATUSES.slice(STATUSES.indexOf(failOn) + 1).filter(
     (status) => isProblem(status) && counts[status] > 0,
   );

@@ -1,6 +1,7 @@
 // A fleet audit: the single-workspace report for every workspace, plus what a platform team reads
 // first: how many workspaces are at each worst status and which checks fail most often.
 
+import { failedReadEvidence, failedReadRemediation, type FailedRead } from "../core/failed-read.js";
 import type { FleetCollection, FleetScope } from "../snapshot/fleet.js";
 import type { SnapshotTarget } from "../snapshot/types.js";
 import { rootCausesOf } from "./root-causes.js";
@@ -208,13 +209,15 @@ export function fleetExitCode(fleet: FleetReport, failOn: FailOn): 0 | 1 {
 /**
  * The report of a workspace the fleet found but could not read (deleted since the sweep, no read
  * permission on it): every selected check `unknown` with the reason, so it is counted, not dropped.
+ * `read`: the workspace's failed read, when known; its evidence and fix are any failed read's.
  */
 export function unreadableWorkspaceReport(
   target: SnapshotTarget,
   reason: string,
   checks: readonly Check[],
-  options: { toolVersion: string; ticket: string | null; startedAt: string },
+  options: { toolVersion: string; ticket: string | null; startedAt: string; read?: FailedRead },
 ): Report {
+  const { read } = options;
   const results = checks.map((check) => ({
     id: check.id,
     title: check.title,
@@ -227,8 +230,8 @@ export function unreadableWorkspaceReport(
         messageId: "workspace-unreadable",
         resourceId: target.workspaceId,
         message: `Cannot decide: the workspace could not be read (${reason}).`,
-        evidence: { reason },
-        remediation: UNKNOWN_REMEDIATION,
+        evidence: { reason, ...failedReadEvidence(read) },
+        remediation: (read && failedReadRemediation([read])) ?? UNKNOWN_REMEDIATION,
       },
     ],
   }));

@@ -2,24 +2,25 @@
 
 import {
   ResourceIndex,
-  asString,
-  eqi,
   computeView,
-  dnsZoneGroupView,
-  dnsZoneLinkView,
-  routeTableView,
   idKey,
   normaliseRegion,
   hubIdOfProject,
-  privateEndpointView,
   projectDifferences,
   registryAccessView,
   storageAccessView,
-  virtualNetworkView,
   workspaceView,
   type NetworkAccessView,
   type ProjectDifference,
 } from "../snapshot/model.js";
+import { asString, eqi } from "../snapshot/json.js";
+import {
+  dnsZoneGroupView,
+  dnsZoneLinkView,
+  routeTableView,
+  privateEndpointView,
+  virtualNetworkView,
+} from "../snapshot/network-views.js";
 import { PART_NAMES, type CollectionError, type PartName, type RawResource, type Snapshot } from "../snapshot/types.js";
 import type { Dependency, Parts, PrivateDnsParts } from "./types.js";
 import type { Lookup } from "../snapshot/types.js";

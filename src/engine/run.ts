@@ -2,7 +2,8 @@
 // checks that need it `unknown` (or `fail` for a dangling reference) without calling them; a
 // check that throws is `unknown`; a check that returns nothing is reported, never a silent pass.
 
-import { failedRead, failedReadEvidence, failedReadRemediation } from "../core/failed-read.js";
+import { explainFailedRead, failedRead, failedReadEvidence, failedReadRemediation } from "../core/failed-read.js";
+import { placeholder, sh } from "../core/visible.js";
 import { idKey, nameOf, settingsTarget } from "../snapshot/model.js";
 import type { PartName, Snapshot, SnapshotTarget } from "../snapshot/types.js";
 import { prepareSnapshot, type PartFailure, type PreparedSnapshot } from "./parts.js";
@@ -26,23 +27,18 @@ export const UNKNOWN_REMEDIATION =
 
 function failureFinding(check: Check, failure: PartFailure): ReportFinding {
   const error = failure.error;
-  const permission = error?.permission ? `; missing permission ${error.permission}` : "";
   return {
     status: failure.dangling ? "fail" : "unknown",
     messageId: failure.dangling ? "dangling-reference" : "part-unreadable",
     resourceId: failure.resourceId,
     message: failure.dangling
       ? `${capitalise(failure.reason)}: ${failure.resourceId}.`
-      : `Cannot decide: ${failure.reason}${error ? ` (${describeError(error)}${permission})` : ""}.`,
+      : `Cannot decide: ${failure.reason}${error ? ` (${explainFailedRead(error)})` : ""}.`,
     evidence: { part: failure.part, ...failedReadEvidence(error) },
     remediation: failure.dangling
-      ? `Point the workspace at an existing resource or recreate it; check: az resource show --ids ${failure.resourceId}`
+      ? `Point the workspace at an existing resource or recreate it; check: ${sh`az resource show --ids ${failure.resourceId}`}`
       : failedReadRemediation([failedRead(failure.resourceId, error)]),
   };
-}
-
-function describeError(error: { statusCode?: number; code?: string; operation: string }): string {
-  return [error.operation, error.statusCode, error.code].filter((part) => part !== undefined && part !== "").join(" ");
 }
 
 function capitalise(text: string): string {
@@ -153,7 +149,7 @@ function differenceFindings(check: Check, prepared: PreparedSnapshot, target: Sn
         hub: difference.hub,
         hubId: target.hub?.id ?? null,
       },
-      remediation: `Compare the two (az resource show --ids ${target.workspaceId} --query properties.${difference.field}; the same with --ids ${target.hub?.id ?? "<hub ID>"}); a project uses its hub's (learn.microsoft.com/azure/machine-learning/concept-hub-workspace).`,
+      remediation: `Compare the two (${sh`az resource show --ids ${target.workspaceId} --query ${`properties.${difference.field}`}`}; the same with ${sh`--ids ${target.hub?.id ?? placeholder("<hub ID>")}`}); a project uses its hub's (learn.microsoft.com/azure/machine-learning/concept-hub-workspace).`,
     }));
 }
 

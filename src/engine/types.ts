@@ -1,16 +1,14 @@
 // What checks are made of and what running them produces. Checks import only this, the snapshot
 // model and src/net: no I/O, no SDK.
 
+import type { ComputeView, NetworkAccessView, WorkspaceView } from "../snapshot/model.js";
 import type {
-  ComputeView,
   DnsZoneGroupView,
   DnsZoneLinkView,
-  NetworkAccessView,
   PrivateEndpointView,
   RouteTableView,
   VirtualNetworkView,
-  WorkspaceView,
-} from "../snapshot/model.js";
+} from "../snapshot/network-views.js";
 import type {
   DiagnoseOutcome,
   Lookup,

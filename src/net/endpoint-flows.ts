@@ -6,7 +6,9 @@
 
 import { isCidr } from "./cidr.js";
 import { evaluateFlow, type Flow, type FlowVerdict, type NsgRule } from "./nsg.js";
-import { eqi, nameOf, sameId, type PrivateEndpointView, type VirtualNetworkView } from "../snapshot/model.js";
+import { nameOf, sameId } from "../snapshot/model.js";
+import { eqi } from "../snapshot/json.js";
+import { type PrivateEndpointView, type VirtualNetworkView } from "../snapshot/network-views.js";
 import type { Lookup } from "../snapshot/types.js";
 
 /** Where a private endpoint's traffic goes, as far as the snapshot tells. */

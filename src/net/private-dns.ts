@@ -2,6 +2,7 @@
 // Learn: private-link/private-endpoint-dns), Azure's own resolver, and the `az` commands that create
 // zone groups and VNet links. Pure knowledge; the private-dns check judges with it.
 
+import { sh, type ShellWords } from "../core/visible.js";
 import { nameOf, resourceGroupOf } from "../snapshot/ids.js";
 
 /** Azure's recursive resolver: the only one that answers from private DNS zones. */
@@ -69,14 +70,14 @@ export const ONLY_GROUP: Partial<Record<OwnerKind, string>> = {
   keyVault: "vault",
 };
 
-/** The az command that links a private DNS zone to a VNet (registration off). */
+/** The az command that links a private DNS zone to a VNet (registration off); the VNet may be a placeholder. */
 export function linkCommand(
   zoneId: string,
   zoneName: string,
-  vnetId: string,
-  linkName = `${nameOf(vnetId)}-link`,
+  vnetId: string | ShellWords,
+  linkName = `${typeof vnetId === "string" ? nameOf(vnetId) : "vnet"}-link`,
 ): string {
-  return `az network private-dns link vnet create -g ${resourceGroupOf(zoneId)} -z ${zoneName} -n ${linkName} -v ${vnetId} -e false`;
+  return sh`az network private-dns link vnet create -g ${resourceGroupOf(zoneId)} -z ${zoneName} -n ${linkName} -v ${vnetId} -e false`;
 }
 
 /** The zone to create or add for a need: the shared one when another zone satisfies it (the registry's data records). */
@@ -94,7 +95,7 @@ export function zoneGroupCommands(
 ): string[] {
   return zones.map((zone, index) => {
     const verb = index === 0 && !existing ? "create" : "add";
-    return `az network private-endpoint dns-zone-group ${verb} -g ${rg} --endpoint-name ${endpoint} -n ${group} --private-dns-zone ${zone} --zone-name ${configName(zone)}`;
+    return sh`az network private-endpoint dns-zone-group ${verb} -g ${rg} --endpoint-name ${endpoint} -n ${group} --private-dns-zone ${zone} --zone-name ${configName(zone)}`;
   });
 }
 

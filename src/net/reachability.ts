@@ -3,7 +3,6 @@
 
 import type { Lookup } from "../snapshot/types.js";
 import {
-  eqi,
   nameOf,
   normaliseRegion,
   sameId,
@@ -12,10 +11,13 @@ import {
   type ComputeView,
   type EndpointConnectionView,
   type NetworkAccessView,
+} from "../snapshot/model.js";
+import { eqi } from "../snapshot/json.js";
+import {
   type PrivateEndpointView,
   type ServiceEndpointView,
   type VirtualNetworkView,
-} from "../snapshot/model.js";
+} from "../snapshot/network-views.js";
 import type { CollectionError } from "../snapshot/types.js";
 import { failedRead, failedReadEvidence, type FailedRead } from "../core/failed-read.js";
 

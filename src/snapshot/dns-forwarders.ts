@@ -3,7 +3,7 @@
 // endpoints of DNS Private Resolvers. Defensive like model.ts: never throw on missing or odd input.
 
 import { vnetIdOfSubnet } from "./ids.js";
-import { asArray, asObject, asString } from "./model.js";
+import { asArray, asObject, asString } from "./json.js";
 import type { RawResource } from "./types.js";
 
 export const FIREWALL_TYPE = "Microsoft.Network/azureFirewalls";

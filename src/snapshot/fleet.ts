@@ -4,6 +4,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { PreflightError } from "../core/errors.js";
+import type { FailedRead } from "../core/failed-read.js";
 import { checkSnapshot, parseSnapshot, readSnapshotText } from "./io.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
@@ -93,7 +94,15 @@ export interface FleetSnapshot {
   /** One per workspace read, sorted by workspace ID. */
   snapshots: Snapshot[];
   /** Workspaces found but not read, with why. */
-  unreadable: Array<{ target: SnapshotTarget; reason: string }>;
+  unreadable: UnreadableWorkspace[];
+}
+
+/** A workspace the fleet found but could not read. */
+export interface UnreadableWorkspace {
+  target: SnapshotTarget;
+  reason: string;
+  /** The workspace's failed read, when ARM answered it (fleet snapshots saved before it hold only `reason`). */
+  error?: FailedRead;
 }
 
 /**

@@ -4,9 +4,10 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import type { ErrorObject } from "ajv";
 import { PreflightError } from "../core/errors.js";
+import { failedRead } from "../core/failed-read.js";
 import schema from "./snapshot.schema.json" with { type: "json" };
 import validateGenerated from "./generated/snapshot.validate.js";
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from "./types.js";
+import { SNAPSHOT_SCHEMA_VERSION, type KeyComparison, type Snapshot } from "./types.js";
 
 export const snapshotSchema = schema;
 
@@ -46,7 +47,31 @@ export function checkSnapshot(data: unknown, source: string): Snapshot {
       `snapshot ${source} has a collectedAt that is not a date (${JSON.stringify(data.collectedAt)}); collect it again`,
     );
   }
+  if (data.keys)
+    for (const comparison of [data.keys.storage, data.keys.registry]) upgradeKeyComparison(comparison, data);
   return data;
+}
+
+/** How snapshots saved before `KeyComparison.error` held a comparison's failed read: beside `outcome`. */
+interface LegacyKeyComparison {
+  failedOperation?: string;
+  statusCode?: number;
+  permission?: string;
+}
+
+/** Moves a saved snapshot's older failed-read fields of a key comparison into `error`, as this version reads it. */
+function upgradeKeyComparison(comparison: KeyComparison, snapshot: Snapshot): void {
+  const legacy: KeyComparison & LegacyKeyComparison = comparison;
+  const { failedOperation, statusCode, permission } = legacy;
+  if (failedOperation === undefined && statusCode === undefined && permission === undefined) return;
+  delete legacy.failedOperation;
+  delete legacy.statusCode;
+  delete legacy.permission;
+  comparison.error ??= failedRead(comparison.resourceId ?? snapshot.target.workspaceId, {
+    operation: failedOperation,
+    statusCode,
+    permission,
+  });
 }
 
 const READ_FAILURES: Record<string, string> = {

@@ -65,11 +65,12 @@ export interface KeyComparison {
   /** Creation times of the current keys, by name, when ARM gives them. */
   keyCreationTimes?: Record<string, string>;
   reason?: string;
-  /** For outcome unknown: the failed read, e.g. "storage listKeys". */
-  failedOperation?: string;
-  statusCode?: number;
-  /** For a 403: the Azure RBAC action that would have allowed the read. */
-  permission?: string;
+  /**
+   * For outcome unknown: the read that failed (also in `errors`), e.g. the storage account's listKeys or the
+   * workspace's. Snapshots saved before it held `failedOperation`, `statusCode` and `permission` beside
+   * `outcome`; reading one (`checkSnapshot`) moves them here.
+   */
+  error?: FailedRead;
   /**
    * Registry only: whether the workspace holds cached registry credentials (it reaches the registry with the
    * admin user's password, not its identity). Absent when the workspace's keys were not read.

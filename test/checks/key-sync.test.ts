@@ -360,12 +360,21 @@ const cases: Case[] = [
     status: "unknown",
     ids: ["unknown:undetermined", "pass:in-sync"],
     verify(result) {
-      expect(finding(result, STORAGE_ID).evidence).toMatchObject({
+      const found = finding(result, STORAGE_ID);
+      expect(found.evidence).toMatchObject({
         outcome: "unknown",
-        failedOperation: "storage listKeys",
+        operation: "storage listKeys",
         statusCode: 403,
+        code: "AuthorizationFailed",
         missingPermission: "Microsoft.Storage/storageAccounts/listKeys/action",
       });
+      expect(found.message).toBe(
+        "Cannot compare the storage account key: storage listKeys failed (403 AuthorizationFailed; needs Microsoft.Storage/storageAccounts/listKeys/action).",
+      );
+      // A listKeys action, not a read: the Reader role does not cover it, and the fix does not say it does.
+      expect(found.remediation).toBe(
+        `Grant the identity running preflight Microsoft.Storage/storageAccounts/listKeys/action on ${STORAGE_ID}, then run again, or run with --no-keys to skip this check.`,
+      );
       expect(result.report.collection.errors).toContainEqual(
         expect.objectContaining({
           resourceId: STORAGE_ID,
@@ -389,11 +398,18 @@ const cases: Case[] = [
       for (const resourceId of [STORAGE_ID, ACR_ID]) {
         expect(finding(result, resourceId).evidence).toMatchObject({
           outcome: "unknown",
-          failedOperation: "workspace listKeys",
+          comparedWith: resourceId,
+          operation: "workspace listKeys",
           statusCode: 403,
           missingPermission: "Microsoft.MachineLearningServices/workspaces/listKeys/action",
         });
+        // The permission is granted on the workspace, whose listKeys was refused, not on the resource compared.
+        expect(finding(result, resourceId).remediation).toContain(
+          `Microsoft.MachineLearningServices/workspaces/listKeys/action on ${WS_ID}, then run again`,
+        );
       }
+      // One cause: one missing permission, both findings.
+      expect(result.report.rootCauses.filter((cause) => cause.checks.includes(CHECK))).toHaveLength(1);
       expect(posts(result)).toEqual([WORKSPACE_KEYS]);
     },
   },
@@ -409,7 +425,7 @@ const cases: Case[] = [
     verify(result) {
       expect(finding(result, ACR_ID).evidence).toMatchObject({
         outcome: "unknown",
-        failedOperation: "registry listCredentials",
+        operation: "registry listCredentials",
         statusCode: 403,
         missingPermission: "Microsoft.ContainerRegistry/registries/listCredentials/action",
       });
@@ -427,6 +443,9 @@ const cases: Case[] = [
     verify(result) {
       expect(result.check(CHECK).findings[0]).toMatchObject({
         resourceId: STORAGE_ID,
+        // The engine explains a part's failed read as the checks explain theirs.
+        message:
+          "Cannot decide: the storage account could not be read (403 AuthorizationFailed; needs Microsoft.Storage/storageAccounts/read).",
         evidence: { part: "storage", statusCode: 403, missingPermission: "Microsoft.Storage/storageAccounts/read" },
       });
     },

@@ -10,7 +10,7 @@ import { connectionSettings, reportSettings } from "../../src/cli/common.js";
 import { diffSettings } from "../../src/cli/diff-options.js";
 import { buildLogSettings, envSettings } from "../../src/cli/doctor-options.js";
 import { fleetSettings } from "../../src/cli/fleet-options.js";
-import { createParser, flagsOf, type CommandName } from "../../src/cli/main.js";
+import { createParser, flagsOf, main, type CommandName } from "../../src/cli/main.js";
 import { collectSettings, targetSettings } from "../../src/cli/target-options.js";
 import { HEALTHY } from "../harness.js";
 
@@ -145,5 +145,76 @@ describe("every flag of every command given twice", () => {
     const target = targetSettings(await parse(["-w", "a", "-w", WS, "--timeout", "10", "--timeout", "20"]), ENV);
     expect([target.workspace, target.connection.timeoutSeconds]).toEqual([WS, 20]);
     expect(connectionSettings(await parse(["-w", WS, "--no-keys", "--keys"]), ENV).readKeys).toBe(true);
+  });
+});
+
+/** `main` on `args`; every case below is refused before anything is read, so nothing else is needed. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: ENV,
+    stdoutIsTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Every flag that takes a value (and the "" it may not be given: --docs-url "" is none, as the pipeline passes it). */
+const valued = cases.filter(([, flag]) => !BOOLEANS.has(flag) && flag !== "snapshot");
+const EMPTY_MEANS_NONE = new Set(["docs-url"]);
+
+describe("every flag that takes a value, given none: exit 2, one line naming it (yargs fell back to the default)", () => {
+  test.each(valued)("%s --%s", async (command, flag) => {
+    const spelt = flag.length === 1 ? `-${flag}` : `--${flag}`;
+    const given = [[spelt], [spelt, "--verbose"], ...(EMPTY_MEANS_NONE.has(flag) ? [] : [[spelt, ""], [`${spelt}=`]])];
+    for (const args of given) {
+      const result = await run([...COMMANDS[command].args, ...args]);
+      expect(result.stderr).toMatch(new RegExp(`^preflight: ${spelt} was given without a value`));
+      expect([result.code, result.stderr.trim().split("\n").length]).toEqual([2, 1]);
+    }
+  });
+});
+
+/** Found by the held-out matrix of issue #17: what was accepted in silence, or said badly. */
+const REFUSED: Array<[args: string[], says: RegExp]> = [
+  [["-w", WS, "--no-out"], /^preflight: unknown flag --no-out \(/],
+  [["collect", "-w", WS, "--out", "s.json", "--no-config"], /unknown flag --no-config for `preflight collect`/],
+  [["-w", WS, "--no-keyz"], /did you mean --no-keys\?/],
+  [["collect", "-W", WS], /did you mean -w\?/],
+  [["audit", "--workspce", WS], /did you mean --workspace \(a flag of `preflight`, `preflight collect`/],
+  [["checks", "-o", "json"], /unknown flag -o for `preflight checks`; it is a flag of `preflight`/],
+  [["-w", WS, "--", "junk"], /^preflight: unexpected argument junk/],
+  [["-w", WS, "--only", "key-sync", "--skip", "key-sync"], /--only key-sync with --skip key-sync leaves no check/],
+  [["-w", WS, "--out", "report.yaml"], /--out report\.yaml: \.yaml would be yaml, which this command does not write/],
+  [["-w", "a".repeat(20_000)], /^preflight: --workspace "a{59}… \(20002 characters\)" is not/],
+  [["all", "-w", WS], /did you mean `preflight --all`\?/],
+  // -otable is -o table, as az reads it (and -ojson is -o json).
+  [["-w", WS, "-otable"], /^preflight: --format must be one of text, json, junit, sarif, markdown, got "table"/],
+];
+
+describe("mistakes the held-out matrix found", () => {
+  test.each(REFUSED.map(([args, says]) => [args.join(" ").slice(0, 60), args, says] as const))(
+    "preflight %s",
+    async (_name, args, says) => {
+      const result = await run(args);
+      expect(result.stderr).toMatch(says);
+      expect([result.code, result.stderr.trim().split("\n").length]).toEqual([2, 1]);
+      expect(result.stderr.length).toBeLessThan(400);
+    },
+  );
+
+  test("-h and `help` print the command's help whatever else was typed", async () => {
+    for (const args of [
+      ["--bogus", "-h"],
+      ["fleet", "--format", "yaml", "--help"],
+      ["help", "fleet"],
+    ]) {
+      const result = await run(args);
+      expect([result.code, result.stderr]).toEqual([0, ""]);
+      expect(result.stdout).toMatch(/Examples:\n/);
+    }
+    expect((await run(["help", "fleet"])).stdout).toMatch(/^preflight fleet\n/);
   });
 });

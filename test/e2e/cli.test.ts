@@ -905,6 +905,74 @@ describe.concurrent("checks, help and version", () => {
   });
 });
 
+/** The demo workspace (failures print evidence) with `secrets` planted where ARM could return them. */
+function plantedSecretsScenario(secrets: Record<string, string>): Scenario {
+  const scenario = demoScenario();
+  const actions = scenario.actions ?? {};
+  actions[`${WORKSPACE_ID}/listKeys`] = {
+    userStorageKey: secrets.storageKey1,
+    userStorageArmId: STORAGE_ID,
+    containerRegistryCredentials: {
+      location: "westeurope",
+      username: "mlresearchacr",
+      passwords: [
+        { name: "password", value: secrets.acrPassword1 },
+        { name: "password2", value: secrets.acrPassword2 },
+      ],
+    },
+    notebookAccessKeys: { primaryAccessKey: secrets.notebookKey, secondaryAccessKey: secrets.notebookKey },
+    appInsightsInstrumentationKey: secrets.insightsKey,
+  };
+  actions[`${STORAGE_ID}/listKeys`] = {
+    keys: [
+      // Rotated two days ago: the cached key1 is stale, so key-sync fails and prints evidence.
+      {
+        keyName: "key1",
+        value: secrets.storageKey2,
+        permissions: "FULL",
+        creationTime: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      },
+      {
+        keyName: "key2",
+        value: `${secrets.storageKey2}x`,
+        permissions: "FULL",
+        creationTime: "2026-01-10T08:00:00.0000000Z",
+      },
+    ],
+  };
+  actions[`${REGISTRY_ID}/listCredentials`] = {
+    username: "mlresearchacr",
+    passwords: [
+      { name: "password", value: secrets.acrPassword1 },
+      { name: "password2", value: secrets.acrPassword2 },
+    ],
+  };
+  scenario.actions = actions;
+  // A compute that still carries its admin password in the GET body.
+  const compute = byName(scenario, "/computes/cpu-build");
+  compute.properties.properties.userAccountCredentials = {
+    adminUserName: "azureuser",
+    adminUserPassword: secrets.adminPassword,
+    adminUserSshPublicKey: null,
+  };
+  // Someone pasted a storage key into a tag.
+  byName(scenario, "/storageAccounts/mlresearchstore").tags = {
+    owner: "ml-platform",
+    "legacy-connection": secrets.storageKey1,
+  };
+  // An error message that echoes a secret.
+  scenario.faults = [
+    {
+      method: "GET",
+      path: "/vaults/ml-research-kv$",
+      status: 403,
+      code: "AuthorizationFailed",
+      message: `The client with key '${secrets.storageKey2}' and password '${secrets.acrPassword1}' does not have authorization to perform action 'Microsoft.KeyVault/vaults/read'.`,
+    },
+  ];
+  return scenario;
+}
+
 describe("planted secrets appear nowhere", () => {
   test("live text, live json, --verbose, --out, collect and audit", async () => {
     const secrets = {
@@ -916,75 +984,13 @@ describe("planted secrets appear nowhere", () => {
       insightsKey: randomSecret(),
       adminPassword: randomSecret(),
     };
-    // The demo workspace (failures print evidence), its keys replaced by fresh secrets.
-    const scenario = demoScenario();
-    const actions = scenario.actions ?? {};
-    actions[`${WORKSPACE_ID}/listKeys`] = {
-      userStorageKey: secrets.storageKey1,
-      userStorageArmId: STORAGE_ID,
-      containerRegistryCredentials: {
-        location: "westeurope",
-        username: "mlresearchacr",
-        passwords: [
-          { name: "password", value: secrets.acrPassword1 },
-          { name: "password2", value: secrets.acrPassword2 },
-        ],
-      },
-      notebookAccessKeys: { primaryAccessKey: secrets.notebookKey, secondaryAccessKey: secrets.notebookKey },
-      appInsightsInstrumentationKey: secrets.insightsKey,
-    };
-    actions[`${STORAGE_ID}/listKeys`] = {
-      keys: [
-        // Rotated two days ago: the cached key1 is stale, so key-sync fails and prints evidence.
-        {
-          keyName: "key1",
-          value: secrets.storageKey2,
-          permissions: "FULL",
-          creationTime: new Date(Date.now() - 2 * 86_400_000).toISOString(),
-        },
-        {
-          keyName: "key2",
-          value: `${secrets.storageKey2}x`,
-          permissions: "FULL",
-          creationTime: "2026-01-10T08:00:00.0000000Z",
-        },
-      ],
-    };
-    actions[`${REGISTRY_ID}/listCredentials`] = {
-      username: "mlresearchacr",
-      passwords: [
-        { name: "password", value: secrets.acrPassword1 },
-        { name: "password2", value: secrets.acrPassword2 },
-      ],
-    };
-    scenario.actions = actions;
-    // A compute that still carries its admin password in the GET body.
-    const compute = byName(scenario, "/computes/cpu-build");
-    compute.properties.properties.userAccountCredentials = {
-      adminUserName: "azureuser",
-      adminUserPassword: secrets.adminPassword,
-      adminUserSshPublicKey: null,
-    };
-    // Someone pasted a storage key into a tag.
-    byName(scenario, "/storageAccounts/mlresearchstore").tags = {
-      owner: "ml-platform",
-      "legacy-connection": secrets.storageKey1,
-    };
-    // An error message that echoes a secret.
-    scenario.faults = [
-      {
-        method: "GET",
-        path: "/vaults/ml-research-kv$",
-        status: 403,
-        code: "AuthorizationFailed",
-        message: `The client with key '${secrets.storageKey2}' and password '${secrets.acrPassword1}' does not have authorization to perform action 'Microsoft.KeyVault/vaults/read'.`,
-      },
-    ];
+    const scenario = plantedSecretsScenario(secrets);
     const fake = await fakeArm(scenario);
     const snapshotFile = join(work, "secret-snapshot.json");
     const reportFile = join(work, "secret-report.json");
     const textReportFile = join(work, "secret-report.txt");
     const reportDir = join(work, "secret-reports");
+    const fixScriptFile = join(work, "secret-fix.sh");
     const everyFormat = FORMATS.flatMap((format) => ["--report", `${format}=${join(reportDir, `report.${format}`)}`]);
 
     const liveRuns = await Promise.all([
@@ -997,6 +1003,7 @@ describe("planted secrets appear nowhere", () => {
       live(fake, [...TARGET, "--verbose", "--format", "markdown", ...everyFormat]),
       live(fake, [...TARGET, "--format", "junit"]),
       live(fake, [...TARGET, "--format", "sarif"]),
+      live(fake, [...TARGET, "--format", "json", "--fix-script", fixScriptFile]),
     ]);
     const offlineRuns = await Promise.all([
       cli(["audit", "--snapshot", snapshotFile]),
@@ -1005,7 +1012,7 @@ describe("planted secrets appear nowhere", () => {
     ]);
     const all = [...liveRuns, ...offlineRuns];
     // The runs did what they should, so the absence of secrets means something.
-    expect(all.map((run) => run.code)).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]);
+    expect(all.map((run) => run.code)).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1]);
     expect(liveRuns[0]?.stdout).toMatch(/^✗ fail\s+key-sync/m);
     expect(liveRuns[0]?.stdout).toMatch(/lacks Microsoft\.KeyVault\/vaults\/read/);
     expect(liveRuns[2]?.stdout).toMatch(/^ {2}key vault get: 403 AuthorizationFailed /m);
@@ -1031,6 +1038,9 @@ describe("planted secrets appear nowhere", () => {
     texts.push(["report file (json)", await readFile(reportFile, "utf8")]);
     texts.push(["report file (text)", await readFile(textReportFile, "utf8")]);
     texts.push(["snapshot file", await readFile(snapshotFile, "utf8")]);
+    const fixScript = await readFile(fixScriptFile, "utf8");
+    expect(fixScript).toMatch(/^az /m);
+    texts.push(["--fix-script", fixScript]);
     for (const format of FORMATS) {
       const text = await readFile(join(reportDir, `report.${format}`), "utf8");
       expect(text, `--report ${format} holds the key-sync failure`).toContain("key-sync");

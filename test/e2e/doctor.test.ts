@@ -5,6 +5,7 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
+import { gzipSync } from "node:zlib";
 import { Ajv } from "ajv";
 import AjvDraft04 from "ajv-draft-04";
 import type { Log } from "sarif";
@@ -104,6 +105,77 @@ describe("build-log", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("preflight: standard input is empty: nothing to read\n");
   });
+});
+
+const HELDOUT_LOGS = join(ROOT, "test", "fixtures", "build-logs-heldout");
+const heldoutExpected = JSON.parse(await readFile(join(HELDOUT_LOGS, "expected.json"), "utf8")) as Record<
+  string,
+  { outcome: "failed" | "succeeded"; findings: string[] }
+>;
+
+describe("build-log on held-out logs and on files that are not logs", () => {
+  test.each(Object.entries(heldoutExpected))(
+    "%s: exit 1 when the build failed, 0 when it succeeded",
+    async (name, want) => {
+      const result = await runCli(["build-log", join(HELDOUT_LOGS, name), "--format", "json"]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(want.outcome === "failed" ? 1 : 0);
+      expect(parseJson(result.stdout).findings.map((finding) => finding.id)).toEqual(want.findings);
+    },
+  );
+
+  test("a log saved by Windows (UTF-16 with a byte-order mark), gzip-compressed or with a UTF-8 mark reads as its text", async () => {
+    const dir = await tempDir();
+    const failed = await readFile(join(HELDOUT_LOGS, "acr-import-libgl.log"), "utf8");
+    const clean = await readFile(join(HELDOUT_LOGS, "clean-acr-resolver-warning.log"), "utf8");
+    const utf16 = (text: string) =>
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replaceAll("\n", "\r\n"), "utf16le")]);
+    const files: [string, Buffer, number][] = [
+      ["failed-utf16.log", utf16(failed), 1],
+      ["clean-utf16.log", utf16(clean), 0],
+      ["failed.log.gz", gzipSync(failed), 1],
+      ["clean.log.gz", gzipSync(clean), 0],
+      ["failed-bom.log", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(failed)]), 1],
+    ];
+    for (const [name, bytes, code] of files) {
+      await writeFile(join(dir, name), bytes);
+      const result = await runCli(["build-log", name], { cwd: dir });
+      expect([name, result.code, result.stderr]).toEqual([name, code, ""]);
+      expect(result.stdout).toContain(code === 1 ? "the build failed" : "the build succeeded");
+    }
+    // env sends a Windows-saved log to build-log too.
+    const env = await runCli(["env", "failed-utf16.log"], { cwd: dir });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toBe(
+      "preflight: failed-utf16.log is an image build log, not an environment file: run `preflight build-log failed-utf16.log` (or give --kind)\n",
+    );
+  });
+
+  test("an image, a zip, whitespace and /dev/null exit 2 with one line", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "screenshot.png"), Buffer.from("89504e470d0a1a0a0000000d4948445200000001", "hex"));
+    await writeFile(join(dir, "logs.zip"), Buffer.concat([Buffer.from("504b030414000000", "hex"), Buffer.alloc(64)]));
+    await writeFile(join(dir, "blank.log"), "  \n\t\n");
+    for (const [file, message] of [
+      ["screenshot.png", "screenshot.png is not a text file (it holds binary data); give the text file itself"],
+      ["logs.zip", "logs.zip is not a text file (it holds binary data); give the text file itself"],
+      ["blank.log", "blank.log is empty: nothing to read"],
+      ["/dev/null", "/dev/null is empty: nothing to read"],
+    ] as const) {
+      const result = await runCli(["build-log", file], { cwd: dir });
+      expect([file, result.code, result.stderr, result.stdout]).toEqual([file, 2, `preflight: ${message}\n`, ""]);
+    }
+  });
+
+  test.each(["buildx28-parse-error.log", "compute-register-layer-no-space.log", "clean-buildkit-timestamped.log"])(
+    "env on %s points to build-log",
+    async (name) => {
+      const result = await runCli(["env", join(HELDOUT_LOGS, name)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/is an image build log, not an environment file: run `preflight build-log /);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    },
+  );
 });
 
 describe("sarif", () => {

@@ -81,6 +81,16 @@ const MISTAKES: Array<[args: string[], says: RegExp]> = [
   [["-w", WS, "--fail-on", "sometimes"], /--fail-on must be one of fail, warn, unknown/],
   [["fleet", "--concurrency", "0"], /--concurrency must be a whole number from 1 to 256, got 0/],
   [["build-log"], /missing a file to read/],
+  // A flag that takes a value, given none: it used to fall back to its default (or to stdout) in silence.
+  [["-w", WS, "--timeout"], /^preflight: --timeout was given without a value/],
+  [["-w", WS, "--out", "--fail-on", "warn"], /^preflight: --out was given without a value/],
+  [["-w", WS, "-s", ""], /^preflight: -s was given without a value/],
+  [["-w", WS, "--only", "key-sync", "--skip", "key-sync"], /leaves no check to run/],
+  [
+    ["build-log", "x.log", "--basline", "b.json"],
+    /did you mean --baseline \(a flag of `preflight`, `preflight audit`\)\?/,
+  ],
+  [["-w", WS, "--", "junk"], /^preflight: unexpected argument junk/],
   [
     ["build-log", "x.log", "--fromat", "json"],
     /unknown flag --fromat for `preflight build-log`; did you mean --format\?/,
@@ -99,17 +109,21 @@ describe.concurrent("what a user mistypes: exit 2, one line, the flag named", ()
     expect(run.stderr + run.stdout).not.toMatch(INTERNAL);
   });
 
-  test("-h and --help print the help with examples, exit 0, for every command", async () => {
-    for (const command of ["", "collect", "fleet", "audit", "checks", "build-log", "env"]) {
-      const run = await session.cli([...(command ? [command] : []), "-h"]);
+  test("-h and --help print the help ending in two or three examples, exit 0, for every command", async () => {
+    for (const command of ["", "collect", "fleet", "audit", "diff", "checks", "build-log", "env"]) {
+      // -h wins over a mistake next to it, as in az.
+      const run = await session.cli([...(command ? [command] : []), "--bogus", "-h"]);
       expect(run.code, `${command} -h`).toBe(0);
-      expect(run.stdout, `${command} -h`).toMatch(/Examples:\n(?:.*\n){2,}/);
+      const examples = /\nExamples:\n((?:.*\n)+)$/.exec(run.stdout)?.[1] ?? "";
+      const count = examples.split("\n").filter((line) => /^ {2}(?:preflight|az) /.test(line)).length;
+      expect(count, `${command} -h`).toBeGreaterThanOrEqual(2);
+      expect(count, `${command} -h`).toBeLessThanOrEqual(3);
     }
   });
 
   test("-o json and --output json print the JSON report; --out report.json writes JSON", async () => {
-    for (const flag of ["-o", "--output"]) {
-      const run = await session.live(fake, ["-w", WS, "-g", RG, "-s", SUB, flag, "json"]);
+    for (const flag of [["-o", "json"], ["--output", "json"], ["-ojson"], ["--output=json"]]) {
+      const run = await session.live(fake, ["-w", WS, "-g", RG, "-s", SUB, ...flag]);
       expect(JSON.parse(run.stdout).schemaVersion).toBe(1);
     }
     const out = join(dir, "report.json");
@@ -131,6 +145,23 @@ describe("input that is not a text file", () => {
       expect(run.stderr).toMatch(/is not a text file/);
       expect((await session.cli([command, empty])).stderr).toMatch(/is empty/);
     }
+  });
+
+  test("what follows -- is a file, even one whose name starts with a dash", async () => {
+    const log = join(dir, "-odd-name.log");
+    await copyFile(BUILD_LOG, log);
+    const run = await session.cli(["build-log", "--fail-on", "fail", "--", log]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/odd-name\.log/);
+  });
+
+  test("a fleet snapshot with --fix-script is refused: a plan is for one workspace", async () => {
+    const fleetSnapshot = join(dir, "fleet.snapshot.json");
+    const saved = await session.live(fake, ["fleet", "-s", SUB, "--save-snapshot", fleetSnapshot, "-o", "json"]);
+    expect(saved.code, saved.stderr).toBe(1);
+    const run = await session.cli(["audit", "--snapshot", fleetSnapshot, "--fix-script", join(dir, "fix.sh")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^preflight: --fix-script is for one workspace; .* is a fleet snapshot/);
   });
 
   test("env given a build log points to build-log", async () => {

@@ -262,17 +262,44 @@ describe("preflight fleet when things go wrong", () => {
       ...fleet.scenario,
       faults: [{ method: "GET", path: `${victim.id}$`, status: 403, code: "AuthorizationFailed" }],
     });
-    const result = await session.live(fake, ["fleet", "--format", "json", "--fail-on", "unknown"]);
+    const file = join(await session.scratch("fleet-unreadable-"), "fleet.json");
+    const result = await session.live(fake, [
+      "fleet",
+      "--format",
+      "json",
+      "--fail-on",
+      "unknown",
+      "--save-snapshot",
+      file,
+    ]);
     expect(result.code).toBe(1);
     const report = parseFleet(result.stdout);
     const entry = report.workspaces.find(
       (workspace) => workspace.target.workspaceId.toLowerCase() === victim.id.toLowerCase(),
     )!;
     expect(new Set(entry.checks.map((check) => check.status))).toEqual(new Set(["unknown"]));
-    expect(entry.checks[0]!.findings[0]!.messageId).toBe("workspace-unreadable");
-    expect(entry.checks[0]!.findings[0]!.message).toMatch(/403|AuthorizationFailed|not allowed/);
+    const finding = entry.checks[0]!.findings[0]!;
+    expect(finding.messageId).toBe("workspace-unreadable");
+    expect(finding.message).toMatch(/403|AuthorizationFailed|not allowed/);
+    // The workspace's failed read, shown and fixed as any failed read is.
+    expect(finding.evidence).toMatchObject({
+      operation: "workspace get",
+      statusCode: 403,
+      code: "AuthorizationFailed",
+      missingPermission: "Microsoft.MachineLearningServices/workspaces/read",
+    });
+    expect(finding.remediation).toBe(
+      `Grant the identity running preflight Microsoft.MachineLearningServices/workspaces/read (Reader covers reads) on ${entry.target.workspaceId}, then run again.`,
+    );
     expect(report.summary.byWorstStatus.unknown).toBe(1);
     expect(report.summary.workspaces).toBe(fleet.workspaces.length);
+    // The saved fleet keeps the failed read: offline, the finding is the same.
+    const offline = parseFleet((await session.cli(["audit", "--snapshot", file, "--format", "json"])).stdout);
+    const again = offline.workspaces.find((workspace) => workspace.target.workspaceId === entry.target.workspaceId)!;
+    expect(again.checks[0]!.findings[0]).toMatchObject({
+      evidence: finding.evidence,
+      remediation: finding.remediation,
+    });
   });
 
   it("ARM throttling: reads are paced by the remaining-reads header and 429s are waited out; no read is lost", async () => {

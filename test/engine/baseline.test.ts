@@ -14,8 +14,6 @@ import { findingFingerprint, findingSubject } from "../../src/engine/identity.js
 import { exitCodeFor } from "../../src/engine/run.js";
 import type { Report, ReportFinding } from "../../src/engine/types.js";
 import { reportExitSentence } from "../../reports/shared.js";
-import { renderMarkdown } from "../../reports/markdown.js";
-import { renderText } from "../../reports/text.js";
 import { STORAGE_ID, TRAINING, TRAINING_NSG, securityRule } from "../checks/mutations.js";
 import { ROOT, auditScenario, byName, demoScenario, healthyScenario } from "../harness.js";
 
@@ -154,12 +152,13 @@ describe("a baseline report", () => {
     expect(reportExitSentence(compared, "fail")).toBe(
       "exit 1: 1 new finding at or above --fail-on fail (--fail-on-new): in required-outbound",
     );
-    // A person's formats say it too.
-    const text = renderText(compared, { colour: false, verbose: false, failOn: "fail" });
+    // A person's formats say it too (through the registry the CLI uses).
+    const renderers = await loadRenderers();
+    const text = renderers.text(compared, { colour: false, verbose: false, failOn: "fail" });
     expect(text).toMatch(/baseline yesterday\.json \(audit of .*\): 1 new, \d+ unchanged, 1 fixed/);
     expect(text).toMatch(/new: NSG rule DenySmbOut/);
     expect(text).toMatch(/1 finding of the baseline fixed\n\s+✓ key-sync: /);
-    const markdown = renderMarkdown(compared, { colour: false, verbose: false, failOn: "fail" });
+    const markdown = renderers.markdown(compared, { colour: false, verbose: false, failOn: "fail" });
     expect(markdown).toMatch(/## Fixed since the baseline\n\n- ✓ pass \(was fail\) `key-sync`/);
     expect(markdown).toMatch(/### \d\. ✗ fail \(new\): NSG rule DenySmbOut/);
   });

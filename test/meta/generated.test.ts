@@ -10,6 +10,7 @@ import { ROOT, SNAPSHOT_AJV_OPTIONS, VALIDATORS, generateValidator } from "../..
 import { checkSnapshot, snapshotSchema } from "../../src/snapshot/io.js";
 import validateGenerated from "../../src/snapshot/generated/snapshot.validate.js";
 import { PreflightError } from "../../src/core/errors.js";
+import { PART_NAMES } from "../../src/snapshot/types.js";
 import { auditScenario, healthyScenario } from "../harness.js";
 
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
@@ -48,6 +49,11 @@ describe("checked-in validators", () => {
     expect(code).not.toMatch(/\brequire\(/);
     expect(code).not.toMatch(/^\s*import\b|\bimport\(/m);
   });
+});
+
+test("the schema's parts are the snapshot's parts (PART_NAMES): a new part is accepted when read back", () => {
+  const schema = snapshotSchema as { properties: { parts: { items: { enum: string[] } } } };
+  expect([...schema.properties.parts.items.enum].sort()).toEqual([...PART_NAMES].sort());
 });
 
 describe("the snapshot validator judges as a freshly compiled Ajv", () => {

@@ -61,12 +61,22 @@ const CASES: Array<[file: string, specifier: string, allowed: boolean]> = [
   ["reports/doctor/probe.ts", "../../src/doctor/types.js", true],
 ];
 
+/** The ways a module can name another: a static import, a re-export, a lazy import and an import type. */
+const FORMS: Array<[form: string, source: (specifier: string) => string]> = [
+  ["import", (specifier) => `import * as probe from "${specifier}";\nexport { probe };\n`],
+  ["re-export", (specifier) => `export * from "${specifier}";\n`],
+  ["dynamic import", (specifier) => `export const probe = () => import("${specifier}");\n`],
+  ["import type", (specifier) => `export type Probe = typeof import("${specifier}");\n`],
+];
+const RULES = new Set(["no-restricted-imports", "layering/no-dynamic-import"]);
+
 describe("the layering rules of eslint.config.js", () => {
-  test.each(CASES)("%s importing %s: allowed %s", async (file, specifier, allowed) => {
-    const [result] = await eslint.lintText(`import * as probe from "${specifier}";\nexport { probe };\n`, {
-      filePath: `${ROOT}/${file}`,
-    });
-    const refusals = (result?.messages ?? []).filter((message) => message.ruleId === "no-restricted-imports");
+  const cases = CASES.flatMap(([file, specifier, allowed]) =>
+    FORMS.map(([form, source]) => [file, form, specifier, allowed, source(specifier)] as const),
+  );
+  test.each(cases)("%s, %s of %s: allowed %s", async (file, _form, _specifier, allowed, source) => {
+    const [result] = await eslint.lintText(source, { filePath: `${ROOT}/${file}` });
+    const refusals = (result?.messages ?? []).filter((message) => RULES.has(message.ruleId ?? ""));
     expect(result?.messages.filter((message) => message.fatal)).toEqual([]);
     expect(refusals.length > 0).toBe(!allowed);
   });

@@ -24,7 +24,7 @@ const DOC_SECTIONS = [
 /** Files in checks/ that are not checks. */
 const CHECK_SUPPORT_FILES = ["index.ts", "shared.ts"];
 /** Tests in test/checks/ that are not one check's table. */
-const CHECK_SUPPORT_TESTS = ["smoke"];
+const CHECK_SUPPORT_TESTS = ["smoke", "advice-quoting"];
 
 async function filesIn(dir: string, suffix: string): Promise<string[]> {
   const path = join(ROOT, dir);

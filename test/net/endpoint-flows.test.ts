@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { endpointDestination, evaluateEndpointFlow } from "../../src/net/endpoint-flows.js";
 import { rulesFromNsg, type Flow, type NsgRule } from "../../src/net/index.js";
-import { privateEndpointView, virtualNetworkView, type VirtualNetworkView } from "../../src/snapshot/model.js";
+import { privateEndpointView, virtualNetworkView, type VirtualNetworkView } from "../../src/snapshot/network-views.js";
 import type { Lookup } from "../../src/snapshot/types.js";
 
 const NET = "/subscriptions/S/resourceGroups/rg/providers/Microsoft.Network";

@@ -5,13 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { reachDependency, type ReachContext } from "../../src/net/reachability.js";
-import {
-  computeView,
-  storageAccessView,
-  virtualNetworkView,
-  type NetworkAccessView,
-  type VirtualNetworkView,
-} from "../../src/snapshot/model.js";
+import { computeView, storageAccessView, type NetworkAccessView } from "../../src/snapshot/model.js";
+import { virtualNetworkView, type VirtualNetworkView } from "../../src/snapshot/network-views.js";
 import type { Lookup } from "../../src/snapshot/types.js";
 
 const RG = "/subscriptions/S/resourceGroups/rg/providers";

@@ -308,9 +308,13 @@ function withKeyOutcomes(snapshot: Snapshot): Snapshot {
       outcome: "unknown",
       resourceId: ACR_ID,
       reason: "the registry's credentials were not read",
-      failedOperation: "registry listCredentials",
-      statusCode: 403,
-      permission: "Microsoft.ContainerRegistry/registries/listCredentials/action",
+      error: {
+        resourceId: ACR_ID,
+        operation: "registry listCredentials",
+        statusCode: 403,
+        code: "AuthorizationFailed",
+        permission: "Microsoft.ContainerRegistry/registries/listCredentials/action",
+      },
     },
   };
   const acr: Json | undefined = copy.resources.find(

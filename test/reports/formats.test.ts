@@ -381,6 +381,14 @@ describe("sarif", () => {
     }
     expect(run.properties.ticket).toBe(`TKT-${name}`);
     expect(run.invocations[0].toolExecutionNotifications).toHaveLength(report.collection.errors.length);
+    if (name === "unknown") {
+      // A failed read in the words the findings use for it: status, then the action it needs.
+      expect(run.invocations[0].toolExecutionNotifications.map((note: Json) => note.message.text)).toContainEqual(
+        expect.stringMatching(
+          /^storage listKeys failed \(403 AuthorizationFailed; needs Microsoft\.Storage\/storageAccounts\/listKeys\/action\): \S/,
+        ),
+      );
+    }
   });
 
   test("a project's run category names the project and its hub; a workspace's the workspace alone", () => {

@@ -40,6 +40,19 @@ describe("azCommands", () => {
     ],
     ["the word az inside prose is not a command", "Grant it on the Azure subscription, then run again.", []],
     ["a mention too short to run is not a command", "Sync after every az acr.", []],
+    [
+      "a quoted name holding a semicolon, a parenthesis or a quote is part of the command",
+      "Move it (az network nsg rule update -g 'r;g' --nsg-name 'n)x' -n 'a'\\''b' --priority 100), then check.",
+      ["az network nsg rule update -g 'r;g' --nsg-name 'n)x' -n 'a'\\''b' --priority 100"],
+    ],
+    [
+      "a command substitution is part of the command; a command ends at the end of its line",
+      "Give it one: az ml compute update -n c --identity-type system_assigned\nthen: az role assignment create --assignee $(az ml compute show -n c --query identity.principal_id -o tsv) --role AcrPull",
+      [
+        "az ml compute update -n c --identity-type system_assigned",
+        "az role assignment create --assignee $(az ml compute show -n c --query identity.principal_id -o tsv) --role AcrPull",
+      ],
+    ],
   ];
   test.each(cases)("%s", (_name, remediation, expected) => {
     expect(azCommands(remediation)).toEqual(expected);

@@ -4,7 +4,8 @@
 
 import { redactFields, type Redactor } from "../../core/redact.js";
 import { idKey, parseResourceId } from "../../snapshot/ids.js";
-import { asObject, privateEndpointConnections } from "../../snapshot/model.js";
+import { privateEndpointConnections } from "../../snapshot/model.js";
+import { asObject } from "../../snapshot/json.js";
 import type { CollectionError, DiagnoseOutcome, KeysOutcome, PartName, RawResource } from "../../snapshot/types.js";
 import type { ArmReader } from "../arm.js";
 import type { Operation } from "../permissions.js";

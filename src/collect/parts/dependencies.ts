@@ -2,7 +2,7 @@
 // each is one GET after it. Other readers (private endpoints, private DNS, keys) ask for the same bodies
 // through `dependency`, which shares the read.
 
-import { asString } from "../../snapshot/model.js";
+import { asString } from "../../snapshot/json.js";
 import type { RawResource } from "../../snapshot/types.js";
 import type { Operation } from "../permissions.js";
 import type { ParsedRef, ReadContext } from "./context.js";

@@ -1,7 +1,7 @@
 // Azure's own workspace diagnose (--diagnose): a long-running POST after the workspace, polled until
 // the service says it is done; it takes tens of seconds, beside every other read.
 
-import { asArray, asObject, asString } from "../../snapshot/model.js";
+import { asArray, asObject, asString } from "../../snapshot/json.js";
 import type { DiagnoseResult } from "../../snapshot/types.js";
 import type { Redactor } from "../../core/redact.js";
 import { definePart } from "./define.js";

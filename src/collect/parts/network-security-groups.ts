@@ -4,7 +4,7 @@
 // skips the listing: its NSGs come from the sweep or are read once for every workspace.
 
 import { idKey, parseResourceId } from "../../snapshot/ids.js";
-import { asArray, asObject, asString } from "../../snapshot/model.js";
+import { asArray, asObject, asString } from "../../snapshot/json.js";
 import { computeSubnetIds } from "./computes.js";
 import type { ReadContext } from "./context.js";
 import { definePart } from "./define.js";

@@ -4,7 +4,7 @@
 // registry's and key vault's as soon as each of those is read.
 
 import { idKey } from "../../snapshot/ids.js";
-import { dnsZoneGroupView } from "../../snapshot/model.js";
+import { dnsZoneGroupView } from "../../snapshot/network-views.js";
 import type { RawResource } from "../../snapshot/types.js";
 import { endpointIdsOf, parseRef, type ReadContext } from "./context.js";
 import { definePart } from "./define.js";

@@ -2,7 +2,8 @@
 // once per subscription and region), failed or not.
 
 import { normaliseRegion } from "../../snapshot/ids.js";
-import { asString, privateEndpointView } from "../../snapshot/model.js";
+import { asString } from "../../snapshot/json.js";
+import { privateEndpointView } from "../../snapshot/network-views.js";
 import { definePart } from "./define.js";
 
 export default definePart({

@@ -3,7 +3,7 @@
 // `computeSubnetViews` as soon as the computes are listed, so those GETs do not wait for endpoints.
 
 import { idKey, vnetIdOfSubnet } from "../../snapshot/ids.js";
-import { privateEndpointView, virtualNetworkView, type SubnetView } from "../../snapshot/model.js";
+import { privateEndpointView, virtualNetworkView, type SubnetView } from "../../snapshot/network-views.js";
 import type { RawResource } from "../../snapshot/types.js";
 import { computeSubnetIds } from "./computes.js";
 import type { ReadContext } from "./context.js";

@@ -6,6 +6,7 @@
 // failed read, not the end of the run: what the project inherits is then undecided.
 
 import { PreflightError } from "../../core/errors.js";
+import { failedRead, type FailedRead } from "../../core/failed-read.js";
 import { parseResourceId } from "../../snapshot/ids.js";
 import { hubIdOfProject } from "../../snapshot/model.js";
 import type { CollectionError } from "../../snapshot/types.js";
@@ -88,19 +89,33 @@ export function credentialsRejected(error: CollectionError): PreflightError {
   );
 }
 
+/** The workspace's own read failed: the run ends (exit 2); a fleet, which goes on, keeps the failed read for its report. */
+export class WorkspaceUnreadable extends PreflightError {
+  constructor(
+    message: string,
+    readonly read: FailedRead,
+  ) {
+    super(message);
+  }
+}
+
 function workspaceFailure(error: CollectionError, resourceId: string): PreflightError {
+  const read = failedRead(resourceId, error);
   if (error.statusCode === 404) {
-    return new PreflightError(
+    return new WorkspaceUnreadable(
       `workspace not found: ${resourceId} (${error.code ?? "404"}); check --workspace, --resource-group and --subscription`,
+      read,
     );
   }
   if (error.statusCode === 403) {
-    return new PreflightError(
+    return new WorkspaceUnreadable(
       `not allowed to read the workspace ${resourceId} (${error.code ?? "403"}): grant ${error.permission ?? "Reader"} (the Reader role covers it)`,
+      read,
     );
   }
   if (error.statusCode === 401) return credentialsRejected(error);
-  return new PreflightError(
+  return new WorkspaceUnreadable(
     `could not read the workspace ${resourceId}: ${[error.statusCode, error.code].filter(Boolean).join(" ")} ${error.message}`.trim(),
+    read,
   );
 }

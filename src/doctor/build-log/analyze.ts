@@ -4,7 +4,7 @@
 import { summarise } from "../report.js";
 import type { DoctorFinding, DoctorReport, SourceLine } from "../types.js";
 import { CAUSES, relatedChecks, type CauseDefinition, type CauseMatch } from "./causes.js";
-import { looksLikeError, outcomeOf, stepBefore, toLogLines, type LogLine } from "./log.js";
+import { isClosingLine, looksLikeError, outcomeOf, stepBefore, toLogLines, type LogLine } from "./log.js";
 
 export interface BuildLogOptions {
   /** The path as the user gave it (`-` for stdin): findings name it. */
@@ -70,8 +70,9 @@ export function analyzeBuildLog(text: string, options: BuildLogOptions): DoctorR
 
   let lastErrorLines: SourceLine[] | undefined;
   if (outcome === "failed" && !findings.some((finding) => finding.status === "fail")) {
-    lastErrorLines = lines
-      .filter(looksLikeError)
+    const errorLines = lines.filter(looksLikeError);
+    // A Dockerfile that does not parse, a file missing from the context: the runner's closing line is all there is.
+    lastErrorLines = (errorLines.length > 0 ? errorLines : lines.filter(isClosingLine))
       .slice(-LAST_ERROR_LINES)
       .map(({ line, text: shown }) => ({ line, text: shown }));
     const last = lastErrorLines.at(-1);

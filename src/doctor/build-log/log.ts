@@ -37,11 +37,30 @@ export function toLogLines(text: string): LogLine[] {
   });
 }
 
-// The runner's own words for a build that stopped on an error: docker, BuildKit, ACR tasks, conda.
-const FAILED =
-  /returned a non-zero code: [1-9]|failed to run step ID|Run ID: \S+ failed after|ERROR: failed to solve|did not complete successfully: exit code|executor failed running|Container failed during run|CondaEnvException:|^Build failed\b/;
+// The runner's own words for a build that stopped on an error: docker, BuildKit, ACR tasks, Azure ML. They
+// say that it failed, not why. BuildKit ends with `ERROR: failed to solve` (Docker 28: `ERROR: failed to
+// build: failed to solve`; Docker 20.10: `failed to solve with frontend ...`).
+const CLOSING = alternatives(
+  /returned a non-zero code: [1-9]|failed to run step ID|Run ID: \S+ failed after|did not complete successfully: exit code/,
+  /ERROR: failed to (?:solve|build)\b|^(?:error: )?failed to solve\b|executor failed running|Container failed during run/,
+  /^(?:Image build|Build) failed\b/,
+);
+// Errors that end a build and say why: conda's last word, and the daemon's error that is all the legacy
+// builder prints when it stops outside a RUN step (`COPY failed:`, a pull refused, a full disk).
+const FATAL = alternatives(
+  /CondaEnvException:/,
+  /^(?:(?:COPY|ADD) failed|failed to register layer|Error response from daemon|unable to prepare context|toomanyrequests): /,
+  /^pull access denied for \S+, repository does not exist/,
+);
+const FAILED = alternatives(CLOSING, FATAL);
+
+function alternatives(...parts: RegExp[]): RegExp {
+  return new RegExp(parts.map((part) => part.source).join("|"));
+}
+
+// BuildKit's export lines keep their step number (`#12 naming to ... done`).
 const SUCCEEDED =
-  /^Successfully built [0-9a-f]+|^Successfully tagged |Run ID: \S+ was successful after|^naming to \S+ done|^writing image sha256:[0-9a-f]+ done/;
+  /^Successfully built [0-9a-f]+|^Successfully tagged |Run ID: \S+ was successful after|^(?:#\d+ )?naming to \S+ done|^(?:#\d+ )?writing image sha256:[0-9a-f]+ done/;
 
 /** Lines only a build runner prints: docker's and BuildKit's steps, ACR task headers, the outcome. */
 const RUNNER_LINES =
@@ -50,7 +69,8 @@ const RUNNER_LINES =
 /** Whether a text is a build log rather than an environment file: a runner's step lines, or its outcome. */
 export function looksLikeBuildLog(text: string): boolean {
   const lines = toLogLines(text);
-  const runnerLines = lines.filter((line) => RUNNER_LINES.test(line.text)).length;
+  // ACR's own timestamps are a runner's mark; other timestamps (the compute's, a pipeline's) are set aside.
+  const runnerLines = lines.filter((line) => RUNNER_LINES.test(line.text) || RUNNER_LINES.test(line.content)).length;
   return runnerLines >= 2 || outcomeOf(lines) !== "not shown";
 }
 
@@ -73,17 +93,25 @@ export function outcomeOf(lines: readonly LogLine[]): Outcome {
 
 // Lines a reader scans for when nothing is recognised. Pip's progress and success lines often carry
 // package names such as "error-handler"; they are not errors.
+// Beside the words: Python's exception names (`ModuleNotFoundError:`, conda's `UnsatisfiableError:`), apt's
+// `E: ` and the shell's `Killed` when the kernel ends a process that ran out of memory.
 const ERRORISH =
-  /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b/i;
+  /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b|\b[A-Z]\w*(?:Error|Exception)\b|^E: |^Killed\s*$/i;
 const NOT_ERRORS =
   /^(?:Collecting|Downloading|Requirement already satisfied|Installing collected packages|Successfully|Building wheel|Created wheel|Stored in directory|Using cached|WARNING: Running pip as)\b/;
 
 export function looksLikeError(line: LogLine): boolean {
   const content = line.content.trimStart();
   // The runner's closing "returned a non-zero code" says that it failed, not why; conda's
-  // CondaEnvException is the tool's own last word and stays.
-  if (FAILED.test(content) && !content.startsWith("CondaEnvException:")) return false;
+  // CondaEnvException and the daemon's errors are the tools' own last word and stay.
+  if (FATAL.test(content)) return true;
+  if (CLOSING.test(content)) return false;
   return ERRORISH.test(content) && !NOT_ERRORS.test(content);
+}
+
+/** A line where the runner says the build failed: what is left to show when no tool said why. */
+export function isClosingLine(line: LogLine): boolean {
+  return CLOSING.test(line.content.trimStart());
 }
 
 /** A package name at the start of a requirement or spec ("bad-package==0.0", "conda-forge::numpy=1.2"). */

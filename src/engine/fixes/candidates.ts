@@ -3,16 +3,9 @@
 
 import { rulesFromNsg, type NsgRule } from "../../net/index.js";
 import { idKey, nameOf } from "../../snapshot/ids.js";
-import {
-  asString,
-  computeView,
-  eqi,
-  isGpuVmSize,
-  routeTableView,
-  settingsTarget,
-  storageAccessView,
-  virtualNetworkView,
-} from "../../snapshot/model.js";
+import { computeView, isGpuVmSize, settingsTarget, storageAccessView } from "../../snapshot/model.js";
+import { asString, eqi } from "../../snapshot/json.js";
+import { routeTableView, virtualNetworkView } from "../../snapshot/network-views.js";
 import type { RawResource, Snapshot } from "../../snapshot/types.js";
 import type { RootCause } from "../root-causes.js";
 import type { ReportFinding } from "../types.js";

@@ -4,7 +4,8 @@
 
 import { idKey, nameOf, parseResourceId, resourceGroupOf } from "../../snapshot/ids.js";
 import type { KeyComparison, RawResource, Snapshot } from "../../snapshot/types.js";
-import { asString } from "../../snapshot/model.js";
+import { asString } from "../../snapshot/json.js";
+import { shellWord as quote } from "../../core/visible.js";
 
 export type FixCommand =
   | {
@@ -40,50 +41,53 @@ export type FixCommand =
 /** `-g RG` and, when the snapshot's subscription is another, `--subscription`. */
 function where(id: string): string {
   const parsed = parseResourceId(id);
-  return `-g ${resourceGroupOf(id)}${parsed ? ` --subscription ${parsed.subscriptionId}` : ""}`;
+  return `-g ${quote(resourceGroupOf(id))}${parsed ? ` --subscription ${quote(parsed.subscriptionId)}` : ""}`;
 }
 
-/** The text would survive a POSIX shell as one word. */
-function quote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+/**
+ * The last name in a resource ID as one shell word. Every value in a line comes from a snapshot,
+ * which may be anyone's file: each is quoted (shellWord), so no name can end the word and run code.
+ */
+function nameWord(id: string): string {
+  return quote(nameOf(id));
 }
 
 /** The `az` line for a command: every value spelt out, so Azure's defaults decide nothing. */
 export function azLine(command: FixCommand): string {
   switch (command.kind) {
     case "nsg-rule-priority":
-      return `az network nsg rule update ${where(command.nsgId)} --nsg-name ${nameOf(command.nsgId)} -n ${quote(command.rule)} --priority ${command.priority}`;
+      return `az network nsg rule update ${where(command.nsgId)} --nsg-name ${nameWord(command.nsgId)} -n ${quote(command.rule)} --priority ${command.priority}`;
     case "nsg-rule-create":
       return [
-        `az network nsg rule create ${where(command.nsgId)} --nsg-name ${nameOf(command.nsgId)} -n ${quote(command.name)}`,
+        `az network nsg rule create ${where(command.nsgId)} --nsg-name ${nameWord(command.nsgId)} -n ${quote(command.name)}`,
         `--priority ${command.priority} --direction ${command.direction} --access Allow --protocol ${quote(command.protocol)}`,
         `--source-address-prefixes ${command.sourcePrefixes.map(quote).join(" ")} --source-port-ranges '*'`,
         `--destination-address-prefixes ${quote(command.destinationPrefix)} --destination-port-ranges ${command.ports.map(quote).join(" ")}`,
       ].join(" ");
     case "image-build-compute":
-      return `az ml workspace update -n ${nameOf(command.workspaceId)} ${where(command.workspaceId)} --image-build-compute ${quote(command.compute)}`;
+      return `az ml workspace update -n ${nameWord(command.workspaceId)} ${where(command.workspaceId)} --image-build-compute ${quote(command.compute)}`;
     case "sync-keys":
-      return `az ml workspace sync-keys -n ${nameOf(command.workspaceId)} ${where(command.workspaceId)}`;
+      return `az ml workspace sync-keys -n ${nameWord(command.workspaceId)} ${where(command.workspaceId)}`;
     case "dns-zone-link":
-      return `az network private-dns link vnet create ${where(command.zoneId)} -z ${nameOf(command.zoneId)} -n ${quote(command.name)} -v ${command.vnetId} -e false`;
+      return `az network private-dns link vnet create ${where(command.zoneId)} -z ${nameWord(command.zoneId)} -n ${quote(command.name)} -v ${quote(command.vnetId)} -e false`;
     case "storage-bypass":
-      return `az storage account update ${where(command.storageId)} -n ${nameOf(command.storageId)} --bypass ${command.bypass.join(" ")}`;
+      return `az storage account update ${where(command.storageId)} -n ${nameWord(command.storageId)} --bypass ${command.bypass.map(quote).join(" ")}`;
     case "registry-trusted-services":
-      return `az acr update -n ${nameOf(command.registryId)} ${where(command.registryId)} --allow-trusted-services true`;
+      return `az acr update -n ${nameWord(command.registryId)} ${where(command.registryId)} --allow-trusted-services true`;
     case "registry-premium":
-      return `az acr update -n ${nameOf(command.registryId)} ${where(command.registryId)} --sku Premium`;
+      return `az acr update -n ${nameWord(command.registryId)} ${where(command.registryId)} --sku Premium`;
     case "registry-quarantine-off":
-      return `az resource update --ids ${command.registryId} --set properties.policies.quarantinePolicy.status=disabled`;
+      return `az resource update --ids ${quote(command.registryId)} --set properties.policies.quarantinePolicy.status=disabled`;
     case "subnet-service-endpoints": {
       const vnet = command.subnetId.split("/subnets/")[0] ?? "";
-      return `az network vnet subnet update ${where(command.subnetId)} --vnet-name ${nameOf(vnet)} -n ${nameOf(command.subnetId)} --service-endpoints ${command.services.join(" ")}`;
+      return `az network vnet subnet update ${where(command.subnetId)} --vnet-name ${nameWord(vnet)} -n ${nameWord(command.subnetId)} --service-endpoints ${command.services.map(quote).join(" ")}`;
     }
     case "storage-subnet-rule":
-      return `az storage account network-rule add ${where(command.storageId)} --account-name ${nameOf(command.storageId)} --subnet ${command.subnetId}`;
+      return `az storage account network-rule add ${where(command.storageId)} --account-name ${nameWord(command.storageId)} --subnet ${quote(command.subnetId)}`;
     case "endpoint-connection-approve":
-      return `az network private-endpoint-connection approve --id ${command.connectionId} --description aml-preflight`;
+      return `az network private-endpoint-connection approve --id ${quote(command.connectionId)} --description aml-preflight`;
     case "route-create":
-      return `az network route-table route create ${where(command.routeTableId)} --route-table-name ${nameOf(command.routeTableId)} -n ${quote(command.name)} --address-prefix ${quote(command.addressPrefix)} --next-hop-type ${command.nextHopType}`;
+      return `az network route-table route create ${where(command.routeTableId)} --route-table-name ${nameWord(command.routeTableId)} -n ${quote(command.name)} --address-prefix ${quote(command.addressPrefix)} --next-hop-type ${command.nextHopType}`;
   }
 }
 

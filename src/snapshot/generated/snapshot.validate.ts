@@ -4,8 +4,8 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://aml-preflight.dev/schema/snapshot-1.json","title":"aml-preflight snapshot","description":"What `preflight collect` read from Azure Resource Manager: raw ARM resource bodies (secret fields redacted), the outcome of key comparison, and every failed read. Holds no key, password, token or hash of one.","type":"object","required":["schemaVersion","tool","collectedAt","durationMs","target","parts","apiVersions","resources","privateEndpointTypes","requests","errors"],"properties":{"schemaVersion":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"type":"string"},"version":{"type":"string"}}},"collectedAt":{"type":"string","format":"date-time"},"durationMs":{"type":"number","minimum":0},"target":{"type":"object","required":["workspaceId","subscriptionId","resourceGroup","workspace"],"properties":{"workspaceId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"workspace":{"type":"string"},"location":{"type":"string"},"hub":{"description":"A Foundry project's hub (properties.hubResourceId), whose dependencies, network and computes the project inherits.","type":"object","required":["id","name","subscriptionId","resourceGroup"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"}}}}},"parts":{"type":"array","items":{"enum":["workspace","storage","registry","keyVault","computes","privateEndpoints","virtualNetworks","networkSecurityGroups","privateEndpointTypes","keys","routeTables","privateDns","dnsForwarders","diagnose"]}},"apiVersions":{"type":"object","additionalProperties":{"type":"string"}},"resources":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}},"privateEndpointTypes":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"keys":{"type":"object","required":["storage","registry"],"properties":{"storage":{"$ref":"#/definitions/keyComparison"},"registry":{"$ref":"#/definitions/keyComparison"}}},"diagnose":{"description":"What --diagnose produced: Azure's own workspace diagnose results, or why there are none.","type":"object","required":["requested"],"properties":{"requested":{"type":"boolean"},"results":{"type":"array","items":{"type":"object","required":["category","code","level","message"],"properties":{"category":{"type":"string"},"code":{"type":"string"},"level":{"type":"string"},"message":{"type":"string"}}}},"error":{"type":"object"}}},"requests":{"type":"integer","minimum":0},"errors":{"type":"array","items":{"type":"object","required":["part","resourceId","operation","message"],"properties":{"part":{"type":"string"},"resourceId":{"type":"string"},"operation":{"type":"string"},"statusCode":{"type":"integer"},"code":{"type":"string"},"message":{"type":"string"},"permission":{"type":"string"},"attempts":{"type":"integer","minimum":2}}}},"retries":{"description":"Reads that succeeded only after retrying (429 throttling, 5xx, a dropped connection).","type":"array","items":{"type":"object","required":["resourceId","operation","attempts","statuses"],"properties":{"resourceId":{"type":"string"},"operation":{"type":"string"},"attempts":{"type":"integer","minimum":2},"statuses":{"type":"array","items":{"type":"integer","minimum":0}}}}}},"definitions":{"keyComparison":{"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"failedOperation":{"type":"string"},"statusCode":{"type":"integer"},"permission":{"type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}}}};
-const schema12 = {"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"failedOperation":{"type":"string"},"statusCode":{"type":"integer"},"permission":{"type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://aml-preflight.dev/schema/snapshot-1.json","title":"aml-preflight snapshot","description":"What `preflight collect` read from Azure Resource Manager: raw ARM resource bodies (secret fields redacted), the outcome of key comparison, and every failed read. Holds no key, password, token or hash of one.","type":"object","required":["schemaVersion","tool","collectedAt","durationMs","target","parts","apiVersions","resources","privateEndpointTypes","requests","errors"],"properties":{"schemaVersion":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"type":"string"},"version":{"type":"string"}}},"collectedAt":{"type":"string","format":"date-time"},"durationMs":{"type":"number","minimum":0},"target":{"type":"object","required":["workspaceId","subscriptionId","resourceGroup","workspace"],"properties":{"workspaceId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"workspace":{"type":"string"},"location":{"type":"string"},"hub":{"description":"A Foundry project's hub (properties.hubResourceId), whose dependencies, network and computes the project inherits.","type":"object","required":["id","name","subscriptionId","resourceGroup"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"}}}}},"parts":{"type":"array","items":{"enum":["workspace","storage","registry","keyVault","computes","privateEndpoints","virtualNetworks","networkSecurityGroups","privateEndpointTypes","keys","routeTables","privateDns","dnsForwarders","diagnose"]}},"apiVersions":{"type":"object","additionalProperties":{"type":"string"}},"resources":{"type":"array","items":{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}},"privateEndpointTypes":{"type":"object","additionalProperties":{"type":"array","items":{"type":"string"}}},"keys":{"type":"object","required":["storage","registry"],"properties":{"storage":{"$ref":"#/definitions/keyComparison"},"registry":{"$ref":"#/definitions/keyComparison"}}},"diagnose":{"description":"What --diagnose produced: Azure's own workspace diagnose results, or why there are none.","type":"object","required":["requested"],"properties":{"requested":{"type":"boolean"},"results":{"type":"array","items":{"type":"object","required":["category","code","level","message"],"properties":{"category":{"type":"string"},"code":{"type":"string"},"level":{"type":"string"},"message":{"type":"string"}}}},"error":{"type":"object"}}},"requests":{"type":"integer","minimum":0},"errors":{"type":"array","items":{"type":"object","required":["part","resourceId","operation","message"],"properties":{"part":{"type":"string"},"resourceId":{"type":"string"},"operation":{"type":"string"},"statusCode":{"type":"integer"},"code":{"type":"string"},"message":{"type":"string"},"permission":{"type":"string"},"attempts":{"type":"integer","minimum":2}}}},"retries":{"description":"Reads that succeeded only after retrying (429 throttling, 5xx, a dropped connection).","type":"array","items":{"type":"object","required":["resourceId","operation","attempts","statuses"],"properties":{"resourceId":{"type":"string"},"operation":{"type":"string"},"attempts":{"type":"integer","minimum":2},"statuses":{"type":"array","items":{"type":"integer","minimum":0}}}}}},"definitions":{"keyComparison":{"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"error":{"description":"Outcome unknown: the read that failed (also in errors).","type":"object","required":["resourceId"],"properties":{"resourceId":{"type":"string"},"operation":{"type":"string"},"statusCode":{"type":"integer"},"code":{"type":"string"},"permission":{"type":"string"}}},"failedOperation":{"description":"Snapshots saved before `error`: the failed read's operation, read as error.operation.","type":"string"},"statusCode":{"description":"Snapshots saved before `error`: read as error.statusCode.","type":"integer"},"permission":{"description":"Snapshots saved before `error`: read as error.permission.","type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}}}};
+const schema12 = {"type":"object","required":["outcome"],"additionalProperties":false,"properties":{"outcome":{"enum":["match","mismatch","not-applicable","unknown"]},"resourceId":{"type":"string"},"matchedName":{"type":"string"},"keyCreationTimes":{"type":"object","additionalProperties":{"type":"string"}},"reason":{"type":"string"},"error":{"description":"Outcome unknown: the read that failed (also in errors).","type":"object","required":["resourceId"],"properties":{"resourceId":{"type":"string"},"operation":{"type":"string"},"statusCode":{"type":"integer"},"code":{"type":"string"},"permission":{"type":"string"}}},"failedOperation":{"description":"Snapshots saved before `error`: the failed read's operation, read as error.operation.","type":"string"},"statusCode":{"description":"Snapshots saved before `error`: read as error.statusCode.","type":"integer"},"permission":{"description":"Snapshots saved before `error`: read as error.permission.","type":"string"},"cachedCredentials":{"type":"boolean","description":"Registry only: the workspace holds cached registry credentials (never the credentials themselves)."}}};
 const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -541,11 +541,87 @@ else {
 var valid12 = true;
 }
 if(valid12){
-if(data28.failedOperation !== undefined){
+if(data28.error !== undefined){
+let data35 = data28.error;
 const _errs73 = errors;
-if(typeof data28.failedOperation !== "string"){
-validate10.errors = [{instancePath:instancePath+"/keys/storage/failedOperation",schemaPath:"#/definitions/keyComparison/properties/failedOperation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(errors === _errs73){
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+let missing7;
+if((data35.resourceId === undefined) && (missing7 = "resourceId")){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error",schemaPath:"#/definitions/keyComparison/properties/error/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
 return false;
+}
+else {
+if(data35.resourceId !== undefined){
+const _errs75 = errors;
+if(typeof data35.resourceId !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error/resourceId",schemaPath:"#/definitions/keyComparison/properties/error/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs75 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data35.operation !== undefined){
+const _errs77 = errors;
+if(typeof data35.operation !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error/operation",schemaPath:"#/definitions/keyComparison/properties/error/properties/operation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs77 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data35.statusCode !== undefined){
+let data38 = data35.statusCode;
+const _errs79 = errors;
+if(!((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38)))){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error/statusCode",schemaPath:"#/definitions/keyComparison/properties/error/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+var valid14 = _errs79 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data35.code !== undefined){
+const _errs81 = errors;
+if(typeof data35.code !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error/code",schemaPath:"#/definitions/keyComparison/properties/error/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs81 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data35.permission !== undefined){
+const _errs83 = errors;
+if(typeof data35.permission !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error/permission",schemaPath:"#/definitions/keyComparison/properties/error/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid14 = _errs83 === errors;
+}
+else {
+var valid14 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/keys/storage/error",schemaPath:"#/definitions/keyComparison/properties/error/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
 }
 var valid12 = _errs73 === errors;
 }
@@ -553,41 +629,54 @@ else {
 var valid12 = true;
 }
 if(valid12){
+if(data28.failedOperation !== undefined){
+const _errs85 = errors;
+if(typeof data28.failedOperation !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/storage/failedOperation",schemaPath:"#/definitions/keyComparison/properties/failedOperation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid12 = _errs85 === errors;
+}
+else {
+var valid12 = true;
+}
+if(valid12){
 if(data28.statusCode !== undefined){
-let data36 = data28.statusCode;
-const _errs75 = errors;
-if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
+let data42 = data28.statusCode;
+const _errs87 = errors;
+if(!((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42)))){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/statusCode",schemaPath:"#/definitions/keyComparison/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid12 = _errs75 === errors;
+var valid12 = _errs87 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
 if(data28.permission !== undefined){
-const _errs77 = errors;
+const _errs89 = errors;
 if(typeof data28.permission !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/permission",schemaPath:"#/definitions/keyComparison/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid12 = _errs77 === errors;
+var valid12 = _errs89 === errors;
 }
 else {
 var valid12 = true;
 }
 if(valid12){
 if(data28.cachedCredentials !== undefined){
-const _errs79 = errors;
+const _errs91 = errors;
 if(typeof data28.cachedCredentials !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/keys/storage/cachedCredentials",schemaPath:"#/definitions/keyComparison/properties/cachedCredentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid12 = _errs79 === errors;
+var valid12 = _errs91 === errors;
 }
 else {
 var valid12 = true;
+}
 }
 }
 }
@@ -612,76 +701,76 @@ var valid10 = true;
 }
 if(valid10){
 if(data27.registry !== undefined){
-let data39 = data27.registry;
-const _errs81 = errors;
-const _errs82 = errors;
-if(errors === _errs82){
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-let missing7;
-if((data39.outcome === undefined) && (missing7 = "outcome")){
-validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/definitions/keyComparison/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
+let data45 = data27.registry;
+const _errs93 = errors;
+const _errs94 = errors;
+if(errors === _errs94){
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+let missing8;
+if((data45.outcome === undefined) && (missing8 = "outcome")){
+validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/definitions/keyComparison/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
 return false;
 }
 else {
-const _errs84 = errors;
-for(const key4 in data39){
+const _errs96 = errors;
+for(const key4 in data45){
 if(!(func2.call(schema12.properties, key4))){
 validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/definitions/keyComparison/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs84 === errors){
-if(data39.outcome !== undefined){
-let data40 = data39.outcome;
-const _errs85 = errors;
-if(!((((data40 === "match") || (data40 === "mismatch")) || (data40 === "not-applicable")) || (data40 === "unknown"))){
+if(_errs96 === errors){
+if(data45.outcome !== undefined){
+let data46 = data45.outcome;
+const _errs97 = errors;
+if(!((((data46 === "match") || (data46 === "mismatch")) || (data46 === "not-applicable")) || (data46 === "unknown"))){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/outcome",schemaPath:"#/definitions/keyComparison/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema12.properties.outcome.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid15 = _errs85 === errors;
+var valid16 = _errs97 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.resourceId !== undefined){
-const _errs86 = errors;
-if(typeof data39.resourceId !== "string"){
+if(valid16){
+if(data45.resourceId !== undefined){
+const _errs98 = errors;
+if(typeof data45.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/resourceId",schemaPath:"#/definitions/keyComparison/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid15 = _errs86 === errors;
+var valid16 = _errs98 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.matchedName !== undefined){
-const _errs88 = errors;
-if(typeof data39.matchedName !== "string"){
+if(valid16){
+if(data45.matchedName !== undefined){
+const _errs100 = errors;
+if(typeof data45.matchedName !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/matchedName",schemaPath:"#/definitions/keyComparison/properties/matchedName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid15 = _errs88 === errors;
+var valid16 = _errs100 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.keyCreationTimes !== undefined){
-let data43 = data39.keyCreationTimes;
-const _errs90 = errors;
-if(errors === _errs90){
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-for(const key5 in data43){
-const _errs93 = errors;
-if(typeof data43[key5] !== "string"){
+if(valid16){
+if(data45.keyCreationTimes !== undefined){
+let data49 = data45.keyCreationTimes;
+const _errs102 = errors;
+if(errors === _errs102){
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+for(const key5 in data49){
+const _errs105 = errors;
+if(typeof data49[key5] !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/keyCreationTimes/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/keyComparison/properties/keyCreationTimes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid16 = _errs93 === errors;
-if(!valid16){
+var valid17 = _errs105 === errors;
+if(!valid17){
 break;
 }
 }
@@ -691,71 +780,160 @@ validate10.errors = [{instancePath:instancePath+"/keys/registry/keyCreationTimes
 return false;
 }
 }
-var valid15 = _errs90 === errors;
+var valid16 = _errs102 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.reason !== undefined){
-const _errs95 = errors;
-if(typeof data39.reason !== "string"){
+if(valid16){
+if(data45.reason !== undefined){
+const _errs107 = errors;
+if(typeof data45.reason !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/reason",schemaPath:"#/definitions/keyComparison/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid15 = _errs95 === errors;
+var valid16 = _errs107 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.failedOperation !== undefined){
-const _errs97 = errors;
-if(typeof data39.failedOperation !== "string"){
+if(valid16){
+if(data45.error !== undefined){
+let data52 = data45.error;
+const _errs109 = errors;
+if(errors === _errs109){
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+let missing9;
+if((data52.resourceId === undefined) && (missing9 = "resourceId")){
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error",schemaPath:"#/definitions/keyComparison/properties/error/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+return false;
+}
+else {
+if(data52.resourceId !== undefined){
+const _errs111 = errors;
+if(typeof data52.resourceId !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error/resourceId",schemaPath:"#/definitions/keyComparison/properties/error/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid18 = _errs111 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data52.operation !== undefined){
+const _errs113 = errors;
+if(typeof data52.operation !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error/operation",schemaPath:"#/definitions/keyComparison/properties/error/properties/operation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid18 = _errs113 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data52.statusCode !== undefined){
+let data55 = data52.statusCode;
+const _errs115 = errors;
+if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error/statusCode",schemaPath:"#/definitions/keyComparison/properties/error/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+var valid18 = _errs115 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data52.code !== undefined){
+const _errs117 = errors;
+if(typeof data52.code !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error/code",schemaPath:"#/definitions/keyComparison/properties/error/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid18 = _errs117 === errors;
+}
+else {
+var valid18 = true;
+}
+if(valid18){
+if(data52.permission !== undefined){
+const _errs119 = errors;
+if(typeof data52.permission !== "string"){
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error/permission",schemaPath:"#/definitions/keyComparison/properties/error/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid18 = _errs119 === errors;
+}
+else {
+var valid18 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/keys/registry/error",schemaPath:"#/definitions/keyComparison/properties/error/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid16 = _errs109 === errors;
+}
+else {
+var valid16 = true;
+}
+if(valid16){
+if(data45.failedOperation !== undefined){
+const _errs121 = errors;
+if(typeof data45.failedOperation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/failedOperation",schemaPath:"#/definitions/keyComparison/properties/failedOperation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid15 = _errs97 === errors;
+var valid16 = _errs121 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.statusCode !== undefined){
-let data47 = data39.statusCode;
-const _errs99 = errors;
-if(!((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47)))){
+if(valid16){
+if(data45.statusCode !== undefined){
+let data59 = data45.statusCode;
+const _errs123 = errors;
+if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/statusCode",schemaPath:"#/definitions/keyComparison/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid15 = _errs99 === errors;
+var valid16 = _errs123 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.permission !== undefined){
-const _errs101 = errors;
-if(typeof data39.permission !== "string"){
+if(valid16){
+if(data45.permission !== undefined){
+const _errs125 = errors;
+if(typeof data45.permission !== "string"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/permission",schemaPath:"#/definitions/keyComparison/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid15 = _errs101 === errors;
+var valid16 = _errs125 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
 }
-if(valid15){
-if(data39.cachedCredentials !== undefined){
-const _errs103 = errors;
-if(typeof data39.cachedCredentials !== "boolean"){
+if(valid16){
+if(data45.cachedCredentials !== undefined){
+const _errs127 = errors;
+if(typeof data45.cachedCredentials !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/keys/registry/cachedCredentials",schemaPath:"#/definitions/keyComparison/properties/cachedCredentials/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid15 = _errs103 === errors;
+var valid16 = _errs127 === errors;
 }
 else {
-var valid15 = true;
+var valid16 = true;
+}
 }
 }
 }
@@ -773,7 +951,7 @@ validate10.errors = [{instancePath:instancePath+"/keys/registry",schemaPath:"#/d
 return false;
 }
 }
-var valid10 = _errs81 === errors;
+var valid10 = _errs93 === errors;
 }
 else {
 var valid10 = true;
@@ -793,92 +971,92 @@ var valid0 = true;
 }
 if(valid0){
 if(data.diagnose !== undefined){
-let data50 = data.diagnose;
-const _errs105 = errors;
-if(errors === _errs105){
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-let missing8;
-if((data50.requested === undefined) && (missing8 = "requested")){
-validate10.errors = [{instancePath:instancePath+"/diagnose",schemaPath:"#/properties/diagnose/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
+let data62 = data.diagnose;
+const _errs129 = errors;
+if(errors === _errs129){
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+let missing10;
+if((data62.requested === undefined) && (missing10 = "requested")){
+validate10.errors = [{instancePath:instancePath+"/diagnose",schemaPath:"#/properties/diagnose/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
 return false;
 }
 else {
-if(data50.requested !== undefined){
-const _errs107 = errors;
-if(typeof data50.requested !== "boolean"){
+if(data62.requested !== undefined){
+const _errs131 = errors;
+if(typeof data62.requested !== "boolean"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/requested",schemaPath:"#/properties/diagnose/properties/requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid17 = _errs107 === errors;
+var valid19 = _errs131 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
-if(data50.results !== undefined){
-let data52 = data50.results;
-const _errs109 = errors;
-if(errors === _errs109){
-if(Array.isArray(data52)){
-var valid18 = true;
-const len3 = data52.length;
+if(valid19){
+if(data62.results !== undefined){
+let data64 = data62.results;
+const _errs133 = errors;
+if(errors === _errs133){
+if(Array.isArray(data64)){
+var valid20 = true;
+const len3 = data64.length;
 for(let i3=0; i3<len3; i3++){
-let data53 = data52[i3];
-const _errs111 = errors;
-if(errors === _errs111){
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-let missing9;
-if(((((data53.category === undefined) && (missing9 = "category")) || ((data53.code === undefined) && (missing9 = "code"))) || ((data53.level === undefined) && (missing9 = "level"))) || ((data53.message === undefined) && (missing9 = "message"))){
-validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3,schemaPath:"#/properties/diagnose/properties/results/items/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+let data65 = data64[i3];
+const _errs135 = errors;
+if(errors === _errs135){
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+let missing11;
+if(((((data65.category === undefined) && (missing11 = "category")) || ((data65.code === undefined) && (missing11 = "code"))) || ((data65.level === undefined) && (missing11 = "level"))) || ((data65.message === undefined) && (missing11 = "message"))){
+validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3,schemaPath:"#/properties/diagnose/properties/results/items/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
 return false;
 }
 else {
-if(data53.category !== undefined){
-const _errs113 = errors;
-if(typeof data53.category !== "string"){
+if(data65.category !== undefined){
+const _errs137 = errors;
+if(typeof data65.category !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/category",schemaPath:"#/properties/diagnose/properties/results/items/properties/category/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid19 = _errs113 === errors;
+var valid21 = _errs137 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
-if(data53.code !== undefined){
-const _errs115 = errors;
-if(typeof data53.code !== "string"){
+if(valid21){
+if(data65.code !== undefined){
+const _errs139 = errors;
+if(typeof data65.code !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/code",schemaPath:"#/properties/diagnose/properties/results/items/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid19 = _errs115 === errors;
+var valid21 = _errs139 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
-if(data53.level !== undefined){
-const _errs117 = errors;
-if(typeof data53.level !== "string"){
+if(valid21){
+if(data65.level !== undefined){
+const _errs141 = errors;
+if(typeof data65.level !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/level",schemaPath:"#/properties/diagnose/properties/results/items/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid19 = _errs117 === errors;
+var valid21 = _errs141 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
-if(data53.message !== undefined){
-const _errs119 = errors;
-if(typeof data53.message !== "string"){
+if(valid21){
+if(data65.message !== undefined){
+const _errs143 = errors;
+if(typeof data65.message !== "string"){
 validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3+"/message",schemaPath:"#/properties/diagnose/properties/results/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid19 = _errs119 === errors;
+var valid21 = _errs143 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
 }
 }
@@ -890,8 +1068,8 @@ validate10.errors = [{instancePath:instancePath+"/diagnose/results/" + i3,schema
 return false;
 }
 }
-var valid18 = _errs111 === errors;
-if(!valid18){
+var valid20 = _errs135 === errors;
+if(!valid20){
 break;
 }
 }
@@ -901,23 +1079,23 @@ validate10.errors = [{instancePath:instancePath+"/diagnose/results",schemaPath:"
 return false;
 }
 }
-var valid17 = _errs109 === errors;
+var valid19 = _errs133 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
-if(data50.error !== undefined){
-let data58 = data50.error;
-const _errs121 = errors;
-if(!(data58 && typeof data58 == "object" && !Array.isArray(data58))){
+if(valid19){
+if(data62.error !== undefined){
+let data70 = data62.error;
+const _errs145 = errors;
+if(!(data70 && typeof data70 == "object" && !Array.isArray(data70))){
 validate10.errors = [{instancePath:instancePath+"/diagnose/error",schemaPath:"#/properties/diagnose/properties/error/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid17 = _errs121 === errors;
+var valid19 = _errs145 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
 }
 }
@@ -928,155 +1106,155 @@ validate10.errors = [{instancePath:instancePath+"/diagnose",schemaPath:"#/proper
 return false;
 }
 }
-var valid0 = _errs105 === errors;
+var valid0 = _errs129 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.requests !== undefined){
-let data59 = data.requests;
-const _errs123 = errors;
-if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
+let data71 = data.requests;
+const _errs147 = errors;
+if(!((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71)))){
 validate10.errors = [{instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs123){
-if(typeof data59 == "number"){
-if(data59 < 0 || isNaN(data59)){
+if(errors === _errs147){
+if(typeof data71 == "number"){
+if(data71 < 0 || isNaN(data71)){
 validate10.errors = [{instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid0 = _errs123 === errors;
+var valid0 = _errs147 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.errors !== undefined){
-let data60 = data.errors;
-const _errs125 = errors;
-if(errors === _errs125){
-if(Array.isArray(data60)){
-var valid20 = true;
-const len4 = data60.length;
+let data72 = data.errors;
+const _errs149 = errors;
+if(errors === _errs149){
+if(Array.isArray(data72)){
+var valid22 = true;
+const len4 = data72.length;
 for(let i4=0; i4<len4; i4++){
-let data61 = data60[i4];
-const _errs127 = errors;
-if(errors === _errs127){
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-let missing10;
-if(((((data61.part === undefined) && (missing10 = "part")) || ((data61.resourceId === undefined) && (missing10 = "resourceId"))) || ((data61.operation === undefined) && (missing10 = "operation"))) || ((data61.message === undefined) && (missing10 = "message"))){
-validate10.errors = [{instancePath:instancePath+"/errors/" + i4,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
+let data73 = data72[i4];
+const _errs151 = errors;
+if(errors === _errs151){
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+let missing12;
+if(((((data73.part === undefined) && (missing12 = "part")) || ((data73.resourceId === undefined) && (missing12 = "resourceId"))) || ((data73.operation === undefined) && (missing12 = "operation"))) || ((data73.message === undefined) && (missing12 = "message"))){
+validate10.errors = [{instancePath:instancePath+"/errors/" + i4,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"}];
 return false;
 }
 else {
-if(data61.part !== undefined){
-const _errs129 = errors;
-if(typeof data61.part !== "string"){
+if(data73.part !== undefined){
+const _errs153 = errors;
+if(typeof data73.part !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/part",schemaPath:"#/properties/errors/items/properties/part/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid21 = _errs129 === errors;
+var valid23 = _errs153 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.resourceId !== undefined){
-const _errs131 = errors;
-if(typeof data61.resourceId !== "string"){
+if(valid23){
+if(data73.resourceId !== undefined){
+const _errs155 = errors;
+if(typeof data73.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/resourceId",schemaPath:"#/properties/errors/items/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid21 = _errs131 === errors;
+var valid23 = _errs155 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.operation !== undefined){
-const _errs133 = errors;
-if(typeof data61.operation !== "string"){
+if(valid23){
+if(data73.operation !== undefined){
+const _errs157 = errors;
+if(typeof data73.operation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/operation",schemaPath:"#/properties/errors/items/properties/operation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid21 = _errs133 === errors;
+var valid23 = _errs157 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.statusCode !== undefined){
-let data65 = data61.statusCode;
-const _errs135 = errors;
-if(!((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65)))){
+if(valid23){
+if(data73.statusCode !== undefined){
+let data77 = data73.statusCode;
+const _errs159 = errors;
+if(!((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77)))){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/statusCode",schemaPath:"#/properties/errors/items/properties/statusCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-var valid21 = _errs135 === errors;
+var valid23 = _errs159 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.code !== undefined){
-const _errs137 = errors;
-if(typeof data61.code !== "string"){
+if(valid23){
+if(data73.code !== undefined){
+const _errs161 = errors;
+if(typeof data73.code !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/code",schemaPath:"#/properties/errors/items/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid21 = _errs137 === errors;
+var valid23 = _errs161 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.message !== undefined){
-const _errs139 = errors;
-if(typeof data61.message !== "string"){
+if(valid23){
+if(data73.message !== undefined){
+const _errs163 = errors;
+if(typeof data73.message !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/message",schemaPath:"#/properties/errors/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid21 = _errs139 === errors;
+var valid23 = _errs163 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.permission !== undefined){
-const _errs141 = errors;
-if(typeof data61.permission !== "string"){
+if(valid23){
+if(data73.permission !== undefined){
+const _errs165 = errors;
+if(typeof data73.permission !== "string"){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/permission",schemaPath:"#/properties/errors/items/properties/permission/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid21 = _errs141 === errors;
+var valid23 = _errs165 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
-if(valid21){
-if(data61.attempts !== undefined){
-let data69 = data61.attempts;
-const _errs143 = errors;
-if(!((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69)))){
+if(valid23){
+if(data73.attempts !== undefined){
+let data81 = data73.attempts;
+const _errs167 = errors;
+if(!((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81)))){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/attempts",schemaPath:"#/properties/errors/items/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs143){
-if(typeof data69 == "number"){
-if(data69 < 2 || isNaN(data69)){
+if(errors === _errs167){
+if(typeof data81 == "number"){
+if(data81 < 2 || isNaN(data81)){
 validate10.errors = [{instancePath:instancePath+"/errors/" + i4+"/attempts",schemaPath:"#/properties/errors/items/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"}];
 return false;
 }
 }
 }
-var valid21 = _errs143 === errors;
+var valid23 = _errs167 === errors;
 }
 else {
-var valid21 = true;
+var valid23 = true;
 }
 }
 }
@@ -1092,8 +1270,8 @@ validate10.errors = [{instancePath:instancePath+"/errors/" + i4,schemaPath:"#/pr
 return false;
 }
 }
-var valid20 = _errs127 === errors;
-if(!valid20){
+var valid22 = _errs151 === errors;
+if(!valid22){
 break;
 }
 }
@@ -1103,99 +1281,99 @@ validate10.errors = [{instancePath:instancePath+"/errors",schemaPath:"#/properti
 return false;
 }
 }
-var valid0 = _errs125 === errors;
+var valid0 = _errs149 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.retries !== undefined){
-let data70 = data.retries;
-const _errs145 = errors;
-if(errors === _errs145){
-if(Array.isArray(data70)){
-var valid22 = true;
-const len5 = data70.length;
+let data82 = data.retries;
+const _errs169 = errors;
+if(errors === _errs169){
+if(Array.isArray(data82)){
+var valid24 = true;
+const len5 = data82.length;
 for(let i5=0; i5<len5; i5++){
-let data71 = data70[i5];
-const _errs147 = errors;
-if(errors === _errs147){
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-let missing11;
-if(((((data71.resourceId === undefined) && (missing11 = "resourceId")) || ((data71.operation === undefined) && (missing11 = "operation"))) || ((data71.attempts === undefined) && (missing11 = "attempts"))) || ((data71.statuses === undefined) && (missing11 = "statuses"))){
-validate10.errors = [{instancePath:instancePath+"/retries/" + i5,schemaPath:"#/properties/retries/items/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
+let data83 = data82[i5];
+const _errs171 = errors;
+if(errors === _errs171){
+if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
+let missing13;
+if(((((data83.resourceId === undefined) && (missing13 = "resourceId")) || ((data83.operation === undefined) && (missing13 = "operation"))) || ((data83.attempts === undefined) && (missing13 = "attempts"))) || ((data83.statuses === undefined) && (missing13 = "statuses"))){
+validate10.errors = [{instancePath:instancePath+"/retries/" + i5,schemaPath:"#/properties/retries/items/required",keyword:"required",params:{missingProperty: missing13},message:"must have required property '"+missing13+"'"}];
 return false;
 }
 else {
-if(data71.resourceId !== undefined){
-const _errs149 = errors;
-if(typeof data71.resourceId !== "string"){
+if(data83.resourceId !== undefined){
+const _errs173 = errors;
+if(typeof data83.resourceId !== "string"){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/resourceId",schemaPath:"#/properties/retries/items/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid23 = _errs149 === errors;
+var valid25 = _errs173 === errors;
 }
 else {
-var valid23 = true;
+var valid25 = true;
 }
-if(valid23){
-if(data71.operation !== undefined){
-const _errs151 = errors;
-if(typeof data71.operation !== "string"){
+if(valid25){
+if(data83.operation !== undefined){
+const _errs175 = errors;
+if(typeof data83.operation !== "string"){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/operation",schemaPath:"#/properties/retries/items/properties/operation/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid23 = _errs151 === errors;
+var valid25 = _errs175 === errors;
 }
 else {
-var valid23 = true;
+var valid25 = true;
 }
-if(valid23){
-if(data71.attempts !== undefined){
-let data74 = data71.attempts;
-const _errs153 = errors;
-if(!((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74)))){
+if(valid25){
+if(data83.attempts !== undefined){
+let data86 = data83.attempts;
+const _errs177 = errors;
+if(!((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86)))){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/attempts",schemaPath:"#/properties/retries/items/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs153){
-if(typeof data74 == "number"){
-if(data74 < 2 || isNaN(data74)){
+if(errors === _errs177){
+if(typeof data86 == "number"){
+if(data86 < 2 || isNaN(data86)){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/attempts",schemaPath:"#/properties/retries/items/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"}];
 return false;
 }
 }
 }
-var valid23 = _errs153 === errors;
+var valid25 = _errs177 === errors;
 }
 else {
-var valid23 = true;
+var valid25 = true;
 }
-if(valid23){
-if(data71.statuses !== undefined){
-let data75 = data71.statuses;
-const _errs155 = errors;
-if(errors === _errs155){
-if(Array.isArray(data75)){
-var valid24 = true;
-const len6 = data75.length;
+if(valid25){
+if(data83.statuses !== undefined){
+let data87 = data83.statuses;
+const _errs179 = errors;
+if(errors === _errs179){
+if(Array.isArray(data87)){
+var valid26 = true;
+const len6 = data87.length;
 for(let i6=0; i6<len6; i6++){
-let data76 = data75[i6];
-const _errs157 = errors;
-if(!((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76)))){
+let data88 = data87[i6];
+const _errs181 = errors;
+if(!((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88)))){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/statuses/" + i6,schemaPath:"#/properties/retries/items/properties/statuses/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs157){
-if(typeof data76 == "number"){
-if(data76 < 0 || isNaN(data76)){
+if(errors === _errs181){
+if(typeof data88 == "number"){
+if(data88 < 0 || isNaN(data88)){
 validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/statuses/" + i6,schemaPath:"#/properties/retries/items/properties/statuses/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid24 = _errs157 === errors;
-if(!valid24){
+var valid26 = _errs181 === errors;
+if(!valid26){
 break;
 }
 }
@@ -1205,10 +1383,10 @@ validate10.errors = [{instancePath:instancePath+"/retries/" + i5+"/statuses",sch
 return false;
 }
 }
-var valid23 = _errs155 === errors;
+var valid25 = _errs179 === errors;
 }
 else {
-var valid23 = true;
+var valid25 = true;
 }
 }
 }
@@ -1220,8 +1398,8 @@ validate10.errors = [{instancePath:instancePath+"/retries/" + i5,schemaPath:"#/p
 return false;
 }
 }
-var valid22 = _errs147 === errors;
-if(!valid22){
+var valid24 = _errs171 === errors;
+if(!valid24){
 break;
 }
 }
@@ -1231,7 +1409,7 @@ validate10.errors = [{instancePath:instancePath+"/retries",schemaPath:"#/propert
 return false;
 }
 }
-var valid0 = _errs145 === errors;
+var valid0 = _errs169 === errors;
 }
 else {
 var valid0 = true;

@@ -35,7 +35,20 @@ describe("the keys reader", () => {
       ];
     });
     expect(read.requests.filter((request) => POSTS.test(request))).toEqual([`POST ${WS_ID}/listKeys`]);
-    expect(read.snapshot.keys?.storage).toMatchObject({ outcome: "unknown", failedOperation: "workspace listKeys" });
+    // The comparison is of the storage account; the read that failed, the workspace's.
+    expect(read.snapshot.keys?.storage).toMatchObject({
+      outcome: "unknown",
+      resourceId: STORAGE_ID,
+      reason:
+        "workspace listKeys failed (403 AuthorizationFailed; needs Microsoft.MachineLearningServices/workspaces/listKeys/action)",
+      error: {
+        resourceId: WS_ID,
+        operation: "workspace listKeys",
+        statusCode: 403,
+        code: "AuthorizationFailed",
+        permission: "Microsoft.MachineLearningServices/workspaces/listKeys/action",
+      },
+    });
     expect(read.errors("keys")).toEqual([
       expect.objectContaining({ operation: "workspace listKeys", statusCode: 403 }),
     ]);
