@@ -119,11 +119,13 @@ export function readSummary(report: Report): string {
 const QUOTED = String.raw`\$'(?:[^'\\]|\\.)*'|'[^']*'|"[^"]*"|\\.`;
 
 /**
- * An `az` command in a remediation: it runs to the end of the line, a closing parenthesis or a semicolon
- * outside quotes. Quoted words and a command substitution (`--assignee $(az …)`) are kept whole.
+ * An `az` command in a remediation: it runs to the end of the line, a closing parenthesis, a semicolon, or a
+ * full stop or comma that ends a clause (one followed by a space), outside quotes. Quoted words and a command substitution (`--assignee $(az …)`) are kept whole. A
+ * backslash and a `$` are read by one alternative only (QUOTED, or a `$` that starts no quote): text from
+ * a snapshot with an unclosed `$(` and many backslashes would otherwise be tried every way (exponential).
  */
 const AZ_COMMAND = new RegExp(
-  String.raw`(?<![\w-])az [a-z](?:${QUOTED}|\$\((?:${QUOTED}|[^()'"\n])*\)|[^();'"\n])*`,
+  String.raw`(?<![\w-])az [a-z](?:${QUOTED}|\$\((?:${QUOTED}|\$(?!')|[^()'"\n\\$])*\)|\$(?![('])|[.,](?!\s)|[^();'"\n\\$.,])*`,
   "g",
 );
 

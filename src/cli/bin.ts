@@ -12,7 +12,7 @@ const code = await main(process.argv.slice(2), {
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
+    return Buffer.concat(chunks);
   },
 });
 // Let stdout drain before exiting (a pipe may still hold the report).

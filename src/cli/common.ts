@@ -272,7 +272,9 @@ export function formatFor<F extends string>(args: ParsedArgs, formats: readonly 
     return (supported ? implied : "text") as F;
   }
   const format = choiceFlag(args, "format", formats);
-  if (implied !== undefined && implied !== format)
+  // A contradiction only when the extension names a format this command writes: `--out r.yaml --format
+  // json` is how a file with another extension is written.
+  if (supported && implied !== format)
     throw new PreflightError(
       `--format ${format} contradicts --out ${out ?? ""} (a ${extension} file is ${implied}); drop one or rename the file`,
     );

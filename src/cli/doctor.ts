@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { renderDoctor } from "../../reports/doctor/index.js";
 import { summaryLine } from "../../reports/doctor/text.js";
 import { doctorExitCode, doctorExitSentence, scrubReport, sortFindings, summarise } from "../doctor/report.js";
-import { checkText, decodeSource } from "../doctor/source-text.js";
+import { decodeNamedSource, decodeSource } from "../doctor/source-text.js";
 import type { DoctorReport } from "../doctor/types.js";
 import { PreflightError } from "../core/errors.js";
 import type { ParsedArgs } from "./args.js";
@@ -17,7 +17,7 @@ import type { CliIo } from "./io.js";
 async function readSource(path: string, io: CliIo): Promise<string> {
   if (path === "-") {
     if (!io.readStdin) throw new PreflightError("reading standard input is not available here");
-    return checkText(await io.readStdin(), "standard input");
+    return decodeSource(await io.readStdin(), "standard input");
   }
   return decodeSource(await readBytes(path), path);
 }
@@ -65,7 +65,12 @@ export async function envCommand(args: ParsedArgs, io: CliIo, toolVersion: strin
       "env - (standard input) needs --kind: conda, requirements, dockerfile or azureml-environment",
     );
   const { lintEnvironment } = await import("../doctor/env/lint.js");
-  const lint = await lintEnvironment(settings.file, text, (path) => readFile(path, "utf8").catch(() => undefined), {
+  // The files it names (-r, conda_file, the Dockerfile) decode as the file given does (UTF-16, gzip).
+  const readNamed = async (path: string) => {
+    const bytes = await readFile(path).catch(() => undefined);
+    return bytes && decodeNamedSource(bytes, path);
+  };
+  const lint = await lintEnvironment(settings.file, text, readNamed, {
     ...(settings.kind ? { kind: settings.kind } : {}),
     ...(settings.registry ? { registry: settings.registry } : {}),
   });

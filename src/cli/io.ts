@@ -10,8 +10,8 @@ export interface CliIo {
   stderrIsTTY?: boolean;
   /** The terminal's width, when stdout is one. */
   stdoutColumns?: number;
-  /** Everything on standard input (`build-log -`, `env -`). */
-  readStdin?: () => Promise<string>;
+  /** Everything on standard input as bytes (`build-log -`, `env -`), decoded as a file's are. */
+  readStdin?: () => Promise<Uint8Array>;
   /** The run's clock (waivers expire by its day in UTC); the system's when absent. Tests set it. */
   now?: () => Date;
 }

@@ -68,7 +68,8 @@ export function failedReadRemediation(
 ): string | undefined {
   if (reads.length === 0) return undefined;
   const fix = remediationOf(reads);
-  return options.alternative ? `${fix.replace(/\.$/, "")}, or ${options.alternative}.` : fix;
+  // A sentence of its own: the fix may end in a command, which must not run on into the alternative.
+  return options.alternative ? `${fix} Or ${options.alternative}.` : fix;
 }
 
 function remediationOf(reads: readonly FailedRead[]): string {

@@ -14,6 +14,12 @@ export function decodeSource(bytes: Uint8Array, name: string): string {
   return checkText(decode(bytes, name), name);
 }
 
+/** The text of a file another one names (`-r`, `conda_file`): as `decodeSource`, but an empty file is no error. */
+export function decodeNamedSource(bytes: Uint8Array, name: string): string {
+  const text = decode(bytes, name);
+  return text.trim() === "" ? "" : checkText(text, name);
+}
+
 /** Text refused when it holds nothing or binary data; a leading byte-order mark set aside. */
 export function checkText(text: string, name: string): string {
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;

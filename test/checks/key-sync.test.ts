@@ -373,7 +373,7 @@ const cases: Case[] = [
       );
       // A listKeys action, not a read: the Reader role does not cover it, and the fix does not say it does.
       expect(found.remediation).toBe(
-        `Grant the identity running preflight Microsoft.Storage/storageAccounts/listKeys/action on ${STORAGE_ID}, then run again, or run with --no-keys to skip this check.`,
+        `Grant the identity running preflight Microsoft.Storage/storageAccounts/listKeys/action on ${STORAGE_ID}, then run again. Or run with --no-keys to skip this check.`,
       );
       expect(result.report.collection.errors).toContainEqual(
         expect.objectContaining({

@@ -82,10 +82,10 @@ describe("failedReadRemediation", () => {
   test("an alternative is said after the fix, whichever fix it is", () => {
     const alternative = { alternative: "run with --no-keys to skip this check" };
     expect(failedReadRemediation([failedRead(STORAGE, { statusCode: 403, permission: "A/action" })], alternative)).toBe(
-      `Grant the identity running preflight A/action on ${STORAGE}, then run again, or run with --no-keys to skip this check.`,
+      `Grant the identity running preflight A/action on ${STORAGE}, then run again. Or run with --no-keys to skip this check.`,
     );
     expect(failedReadRemediation([failedRead(STORAGE, { code: "Timeout" })], alternative)).toBe(
-      "Run again with a longer --request-timeout; if ARM stays slow, try later, or run with --no-keys to skip this check.",
+      "Run again with a longer --request-timeout; if ARM stays slow, try later. Or run with --no-keys to skip this check.",
     );
   });
 

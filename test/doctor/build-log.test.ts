@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { analyzeBuildLog } from "../../src/doctor/build-log/analyze.js";
 import { CAUSES, CAUSE_IDS } from "../../src/doctor/build-log/causes.js";
+import { looksLikeError, outcomeOf, toLogLines } from "../../src/doctor/build-log/log.js";
 import { ROOT } from "../e2e/run-cli.js";
 
 const CORPUS = join(ROOT, "test", "fixtures", "build-logs");
@@ -202,6 +203,27 @@ describe("reading a log", () => {
     expect(report.findings).toEqual([]);
   });
 
+  test("a daemon error fails the build only when no success follows it; the runner's closing line always does", () => {
+    const outcome = (...lines: string[]) => outcomeOf(toLogLines(lines.join("\n")));
+    const ignored = "Error response from daemon: No such container: old-builder";
+    const done = "#12 naming to myacr.azurecr.io/app:1 done";
+    expect(outcome(ignored, "toomanyrequests: You have reached your pull rate limit", done)).toBe("succeeded");
+    expect(
+      outcome("pull access denied for contoso/cache, repository does not exist or may require 'docker login'", done),
+    ).toBe("succeeded");
+    expect(outcome(done, ignored)).toBe("failed");
+    expect(outcome(ignored)).toBe("failed");
+    expect(outcome("ERROR: failed to solve: process did not complete successfully", done)).toBe("failed");
+  });
+
+  test("an exception name counts only in CamelCase: ValueError does, a file named myerror.txt does not", () => {
+    const line = (content: string) => ({ line: 1, text: content, content });
+    expect(looksLikeError(line("ValueError: bad input"))).toBe(true);
+    expect(looksLikeError(line("CondaValueException raised"))).toBe(true);
+    expect(looksLikeError(line("writing report to myerror.txt"))).toBe(false);
+    expect(looksLikeError(line("loading the myexception module"))).toBe(false);
+  });
+
   test("every cause has a title, a fix and a unique id", () => {
     expect(new Set(CAUSES.map((cause) => cause.id)).size).toBe(CAUSES.length);
     expect(CAUSES.map((cause) => cause.id)).toEqual([...CAUSE_IDS]);
@@ -221,5 +243,19 @@ describe("image tags", () => {
     const report = analyzeBuildLog(log, { path: "-", toolVersion: "test" });
     expect(report.findings[0]).toMatchObject({ id: "image-manifest-unknown", evidence: { image } });
     expect(report.findings[0]?.fix).toContain(command);
+  });
+
+  test("a name planted in the log is quoted in the command, so pasting it runs nothing", () => {
+    const fixOf = (image: string) =>
+      analyzeBuildLog(`manifest for ${image} not found: manifest unknown: manifest unknown\n`, {
+        path: "-",
+        toolVersion: "test",
+      }).findings[0]?.fix;
+    expect(fixOf("myacr.azurecr.io/team/$(touch${IFS}pwned)")).toContain(
+      "`az acr repository show-tags -n myacr --repository 'team/$(touch${IFS}pwned)'`",
+    );
+    expect(fixOf("mcr.microsoft.com/azureml/$(id)")).toContain(
+      "`curl -s 'https://mcr.microsoft.com/v2/azureml/$(id)/tags/list'`",
+    );
   });
 });

@@ -151,6 +151,25 @@ describe("build-log on held-out logs and on files that are not logs", () => {
     );
   });
 
+  test("env reads a requirements file it is led to by -r, and standard input, saved as UTF-16 or gzip", async () => {
+    const dir = await tempDir();
+    const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    await writeFile(join(dir, "requirements.txt"), "-r pinned.txt\n");
+    await writeFile(join(dir, "pinned.txt"), utf16("numpy==1.26.4\r\npandas==2.2.2\r\n"));
+    const named = await runCli(["env", "requirements.txt", "--format", "json"], { cwd: dir });
+    expect([named.code, named.stderr]).toEqual([0, ""]);
+    expect(parseJson(named.stdout).findings).toEqual([]);
+    for (const input of [utf16("numpy==1.26.4\r\n"), gzipSync("numpy==1.26.4\n")]) {
+      const piped = await runCli(["env", "-", "--kind", "requirements", "--format", "json"], { cwd: dir, input });
+      expect([piped.code, piped.stderr]).toEqual([0, ""]);
+      expect(parseJson(piped.stdout).findings).toEqual([]);
+    }
+    const log = await runCli(["build-log", "-"], {
+      input: gzipSync(await readFile(join(HELDOUT_LOGS, "acr-import-libgl.log"))),
+    });
+    expect([log.code, log.stderr]).toEqual([1, ""]);
+  });
+
   test("an image, a zip, whitespace and /dev/null exit 2 with one line", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "screenshot.png"), Buffer.from("89504e470d0a1a0a0000000d4948445200000001", "hex"));

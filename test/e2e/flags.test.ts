@@ -130,6 +130,11 @@ describe.concurrent("what a user mistypes: exit 2, one line, the flag named", ()
     await session.live(fake, ["-w", WS, "-g", RG, "-s", SUB, "--out", out]);
     const { readFile } = await import("node:fs/promises");
     expect(JSON.parse(await readFile(out, "utf8")).target.workspace).toBe(WS);
+    // An extension no format owns is written once --format says what goes in it.
+    const yaml = join(dir, "report.yaml");
+    const written = await session.live(fake, ["-w", WS, "-g", RG, "-s", SUB, "--out", yaml, "-o", "json"]);
+    expect(written.stderr).not.toMatch(/contradicts/);
+    expect(JSON.parse(await readFile(yaml, "utf8")).target.workspace).toBe(WS);
   });
 });
 

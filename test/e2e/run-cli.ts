@@ -34,7 +34,7 @@ export interface RunOptions {
   /** Kill the CLI after this long (a hung run fails the test instead of the whole suite). */
   timeoutMs?: number;
   /** Written to the CLI's standard input (which is otherwise closed). */
-  input?: string;
+  input?: string | Uint8Array;
 }
 
 /** A fresh, empty directory under `base` (default: the OS temp dir). */

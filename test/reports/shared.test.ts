@@ -53,6 +53,17 @@ describe("azCommands", () => {
         "az role assignment create --assignee $(az ml compute show -n c --query identity.principal_id -o tsv) --role AcrPull",
       ],
     ],
+    [
+      // Before, each backslash pair doubled the work: 40 pairs would not finish.
+      "an unclosed $( with many backslashes (text from a snapshot) ends the command at the $( (too short here)",
+      `Servers az ml $(${"\\a".repeat(40)} are not Azure DNS.`,
+      [],
+    ],
+    [
+      "a command ends with its sentence: the next sentence's alternative is not part of it",
+      "Check it with az resource show --ids /s/x, then run again. Or run with --no-keys to skip this check.",
+      ["az resource show --ids /s/x"],
+    ],
   ];
   test.each(cases)("%s", (_name, remediation, expected) => {
     expect(azCommands(remediation)).toEqual(expected);

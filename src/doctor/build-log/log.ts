@@ -52,7 +52,6 @@ const FATAL = alternatives(
   /^(?:(?:COPY|ADD) failed|failed to register layer|Error response from daemon|unable to prepare context|toomanyrequests): /,
   /^pull access denied for \S+, repository does not exist/,
 );
-const FAILED = alternatives(CLOSING, FATAL);
 
 function alternatives(...parts: RegExp[]): RegExp {
   return new RegExp(parts.map((part) => part.source).join("|"));
@@ -84,11 +83,16 @@ export function stepBefore(lines: readonly LogLine[], line: number): string | un
   return undefined;
 }
 
-/** Whether the log shows the build failing (which wins), succeeding, or neither (a pasted fragment). */
+/**
+ * Whether the log shows the build failing, succeeding, or neither (a pasted fragment). The runner's closing
+ * line wins wherever it is; a daemon's error (`FATAL`) fails the build only when no success follows it, since
+ * a script's `docker rm -f old || true` or a cache `docker pull ... || true` prints one before a clean build.
+ */
 export function outcomeOf(lines: readonly LogLine[]): Outcome {
-  if (lines.some((line) => FAILED.test(line.content))) return "failed";
-  if (lines.some((line) => SUCCEEDED.test(line.content))) return "succeeded";
-  return "not shown";
+  if (lines.some((line) => CLOSING.test(line.content))) return "failed";
+  const lastSuccess = lines.findLastIndex((line) => SUCCEEDED.test(line.content));
+  if (lines.some((line, index) => index > lastSuccess && FATAL.test(line.content))) return "failed";
+  return lastSuccess >= 0 ? "succeeded" : "not shown";
 }
 
 // Lines a reader scans for when nothing is recognised. Pip's progress and success lines often carry
@@ -96,7 +100,9 @@ export function outcomeOf(lines: readonly LogLine[]): Outcome {
 // Beside the words: Python's exception names (`ModuleNotFoundError:`, conda's `UnsatisfiableError:`), apt's
 // `E: ` and the shell's `Killed` when the kernel ends a process that ran out of memory.
 const ERRORISH =
-  /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b|\b[A-Z]\w*(?:Error|Exception)\b|^E: |^Killed\s*$/i;
+  /\b(?:error|errors|failed|failure|exception|fatal|denied|cannot|could not|not found|non-zero|exit (?:code|status))\b|^E: |^Killed\s*$/i;
+// Apart, since the words above ignore case and a CamelCase exception name must not.
+const EXCEPTION_NAME = /\b[A-Z]\w*(?:Error|Exception)\b/;
 const NOT_ERRORS =
   /^(?:Collecting|Downloading|Requirement already satisfied|Installing collected packages|Successfully|Building wheel|Created wheel|Stored in directory|Using cached|WARNING: Running pip as)\b/;
 
@@ -106,7 +112,7 @@ export function looksLikeError(line: LogLine): boolean {
   // CondaEnvException and the daemon's errors are the tools' own last word and stay.
   if (FATAL.test(content)) return true;
   if (CLOSING.test(content)) return false;
-  return ERRORISH.test(content) && !NOT_ERRORS.test(content);
+  return (ERRORISH.test(content) || EXCEPTION_NAME.test(content)) && !NOT_ERRORS.test(content);
 }
 
 /** A line where the runner says the build failed: what is left to show when no tool said why. */

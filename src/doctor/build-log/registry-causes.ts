@@ -1,6 +1,7 @@
 // The causes of a build that a container registry refused: credentials, a missing image, a host
 // that does not resolve.
 
+import { sh } from "../../core/visible.js";
 import type { CauseDefinition, CauseMatch } from "./cause.js";
 import type { LogLine } from "./log.js";
 
@@ -77,12 +78,12 @@ function acrTagsFix(image: string): { fix: string } | Record<string, never> {
   const repository = path.join("/").split(/[:@]/)[0];
   if (host?.toLowerCase() === "mcr.microsoft.com" && repository) {
     return {
-      fix: `Microsoft's registry has no such tag: list them with \`curl -s https://mcr.microsoft.com/v2/${repository}/tags/list\` and pick an existing one for the environment's image.`,
+      fix: `Microsoft's registry has no such tag: list them with \`${sh`curl -s ${`https://mcr.microsoft.com/v2/${repository}/tags/list`}`}\` and pick an existing one for the environment's image.`,
     };
   }
   if (!registry || !repository) return {};
   return {
-    fix: `Check which tags exist, \`az acr repository show-tags -n ${registry} --repository ${repository}\`, and correct the environment's image (tags are case-sensitive; a retention policy may have deleted it).`,
+    fix: `Check which tags exist, \`${sh`az acr repository show-tags -n ${registry} --repository ${repository}`}\`, and correct the environment's image (tags are case-sensitive; a retention policy may have deleted it).`,
   };
 }
 
