@@ -175,7 +175,7 @@ export function createParser(
     .wrap(100)
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new PreflightError(`${usageError(message ?? "invalid arguments")} (see preflight --help)`);
+      throw error ?? new PreflightError(`${usageError(message ?? "invalid arguments")} ${seeHelp(commandNamed(args))}`);
     });
 }
 
@@ -194,6 +194,12 @@ function usageError(message: string): string {
   return line;
 }
 
+/** The command `args` name, or the live audit when the first word is no command of ours. */
+function commandNamed(args: readonly string[]): CommandName {
+  const first = args[0];
+  return first !== undefined && first in COMMANDS ? (first as CommandName) : "live";
+}
+
 /** The command `args` name: the first word, when it is one of ours. */
 function commandOf(args: readonly string[]): CommandName {
   const first = args[0];
@@ -201,7 +207,8 @@ function commandOf(args: readonly string[]): CommandName {
   if (first in COMMANDS && first !== "live") return first as CommandName;
   if (first === "all") throw new PreflightError('unknown command "all"; did you mean `preflight --all`?');
   const names = Object.keys(COMMANDS).filter((name) => name !== "live");
-  const near = closest(first, names);
+  // `help` is a word of ours too (`preflight help fleet`), though not a command of its own.
+  const near = closest(first, [...names, "help"]);
   throw new PreflightError(
     `unknown command "${first}"${near ? `; did you mean \`preflight ${near}\`?` : `; commands: ${names.join(", ")}`}`,
   );

@@ -190,6 +190,9 @@ const REFUSED: Array<[args: string[], says: RegExp]> = [
   [["-w", WS, "--out", "report.yaml"], /--out report\.yaml: \.yaml would be yaml, which this command does not write/],
   [["-w", "a".repeat(20_000)], /^preflight: --workspace "a{59}… \(20002 characters\)" is not/],
   [["all", "-w", WS], /did you mean `preflight --all`\?/],
+  [["halp"], /unknown command "halp"; did you mean `preflight help`\?/],
+  // yargs' own refusals point at the command's help, as the others do.
+  [["diff", "a.json", "b.json", "c.json"], /c\.json \(see preflight diff --help\)\n$/],
   // -otable is -o table, as az reads it (and -ojson is -o json).
   [["-w", WS, "-otable"], /^preflight: --format must be one of text, json, junit, sarif, markdown, got "table"/],
 ];
