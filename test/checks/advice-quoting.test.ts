@@ -6,8 +6,7 @@
 // snapshot, each planted name whole in its one argument. Placeholders (`<firewall-private-ip>`) are
 // the reader's to fill in; the test fills them as a reader would.
 
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -19,6 +18,7 @@ import type { Snapshot } from "../../src/snapshot/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, healthyScenario, removeResource, resource, type AuditOptions } from "../harness.js";
 import { collectBases, type Bases } from "../property/snapshots.js";
+import { stubAz, type StubAzRun } from "../stub-az.js";
 import { addFirewall } from "./dns-forwarders.js";
 import { WS_ID, addCompute, addVnet, compute, registry, setSubnet, vnetId, type Json } from "./mutations.js";
 
@@ -130,44 +130,18 @@ function audit(snapshot: Snapshot): Report {
 
 describe("the advice's az commands quote every name from a snapshot as one bash word", () => {
   const box = mkdtempSync(join(tmpdir(), "preflight-advice-"));
-  const bin = join(box, "bin");
   let bases: Bases;
+  let runWithStub: ReturnType<typeof stubAz>;
   beforeAll(async () => {
-    // `az` is a stub that writes its arguments, each ended by a NUL, and runs nothing.
-    mkdirSync(bin);
-    writeFileSync(
-      join(bin, "az"),
-      '#!/usr/bin/env bash\nprintf \'%s\\0\' "$@" >> "$ARGV_FILE"\nprintf \'\\n\\0\' >> "$ARGV_FILE"\n',
-    );
-    chmodSync(join(bin, "az"), 0o755);
+    runWithStub = stubAz(box);
     bases = await collectBases();
     const { scenario, options } = elsewhere();
     bases.elsewhere = (await auditScenario(scenario, options)).snapshot;
   }, 120_000);
   afterAll(() => rmSync(box, { recursive: true, force: true }));
 
-  let runs = 0;
-  /** The commands, one a line, run by bash with the stub `az`: each call's arguments, and what else the run left. */
-  function run(commands: string[]): {
-    calls: string[][];
-    left: string[];
-    syntax: number | null;
-    status: number | null;
-  } {
-    const dir = mkdtempSync(join(box, `run-${runs++}-`));
-    const file = join(dir, "advice.sh");
-    writeFileSync(file, `${commands.join("\n")}\n`);
-    const argvFile = join(dir, "argv");
-    writeFileSync(argvFile, "");
-    const syntax = spawnSync("bash", ["-n", file]).status;
-    const result = spawnSync("bash", [file], { cwd: dir, env: { PATH: `${bin}:/usr/bin:/bin`, ARGV_FILE: argvFile } });
-    const calls = readFileSync(argvFile, "utf8")
-      .split("\n\0")
-      .filter(Boolean)
-      .map((call) => call.split("\0").filter((arg, index, all) => index < all.length - 1 || arg !== ""));
-    const left = readdirSync(dir).filter((name) => !["advice.sh", "argv"].includes(name));
-    return { calls, left, syntax, status: result.status };
-  }
+  /** The commands, one a line, run by bash with the stub `az`. */
+  const run = (commands: string[]): StubAzRun => runWithStub(`${commands.join("\n")}\n`, "advice.sh");
 
   /** Each command's first words, `az` left out (`network nsg rule create`): what kinds of advice were run. */
   const KINDS = [

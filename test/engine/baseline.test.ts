@@ -16,6 +16,7 @@ import type { Report, ReportFinding } from "../../src/engine/types.js";
 import { reportExitSentence } from "../../reports/shared.js";
 import { STORAGE_ID, TRAINING, TRAINING_NSG, securityRule } from "../checks/mutations.js";
 import { ROOT, auditScenario, byName, demoScenario, healthyScenario } from "../harness.js";
+import type { Scenario } from "../fake-arm/scenario.js";
 
 const NOW = "2026-11-25T05:00:00.000Z";
 
@@ -50,6 +51,26 @@ function withoutFingerprints(report: Report): Report {
 
 const problems = (report: Report) =>
   report.checks.flatMap((check) => check.findings.filter((finding) => finding.baseline !== undefined));
+
+/**
+ * The demo a day later: keys synced (key-sync's failure is gone), and a deny of SMB to the VNet that
+ * blocks a flow that passed (the file share's endpoint).
+ */
+function syncedWithSmbDenied(): Scenario {
+  const scenario = demoScenario();
+  scenario.actions = {
+    ...scenario.actions,
+    [`${STORAGE_ID}/listKeys`]: (healthyScenario().actions ?? {})[`${STORAGE_ID}/listKeys`],
+  };
+  byName(scenario, "/networkSecurityGroups/training-nsg").properties.securityRules.push(
+    securityRule("DenySmbOut", {
+      priority: 101,
+      destinationAddressPrefix: "VirtualNetwork",
+      destinationPortRange: "445",
+    }),
+  );
+  return scenario;
+}
 
 describe("finding identity", () => {
   test("a re-cased resource ID or evidence ID leaves the fingerprint as it was", () => {
@@ -127,18 +148,7 @@ describe("a baseline report", () => {
 
   test("one problem fixed, one new: the fixed listed, the new marked, --fail-on-new exits 1 naming its check", async () => {
     const yesterday = (await auditScenario(demoScenario(), { now: NOW })).report;
-    const scenario = demoScenario();
-    // Keys synced: key-sync's failure is gone. A deny of SMB to the VNet blocks a flow that passed: the file share's endpoint.
-    const today = healthyScenario().actions ?? {};
-    scenario.actions = { ...scenario.actions, [`${STORAGE_ID}/listKeys`]: today[`${STORAGE_ID}/listKeys`] };
-    byName(scenario, "/networkSecurityGroups/training-nsg").properties.securityRules.push(
-      securityRule("DenySmbOut", {
-        priority: 101,
-        destinationAddressPrefix: "VirtualNetwork",
-        destinationPortRange: "445",
-      }),
-    );
-    const report = (await auditScenario(scenario, { now: NOW })).report;
+    const report = (await auditScenario(syncedWithSmbDenied(), { now: NOW })).report;
     const compared = applyBaseline(report, yesterday, { file: "yesterday.json", failOnNew: true });
     const fresh = problems(compared).filter((finding) => finding.baseline === "new");
     expect(
@@ -201,19 +211,7 @@ describe("every format still validates with a baseline", async () => {
 
   test("JSON against the report schema; SARIF with baselineState new, unchanged and absent", async () => {
     const yesterday = (await auditScenario(demoScenario(), { now: NOW })).report;
-    const scenario = demoScenario();
-    scenario.actions = {
-      ...scenario.actions,
-      [`${STORAGE_ID}/listKeys`]: (healthyScenario().actions ?? {})[`${STORAGE_ID}/listKeys`],
-    };
-    byName(scenario, "/networkSecurityGroups/training-nsg").properties.securityRules.push(
-      securityRule("DenySmbOut", {
-        priority: 101,
-        destinationAddressPrefix: "VirtualNetwork",
-        destinationPortRange: "445",
-      }),
-    );
-    const today = (await auditScenario(scenario, { now: NOW })).report;
+    const today = (await auditScenario(syncedWithSmbDenied(), { now: NOW })).report;
     const compared = applyBaseline(today, yesterday, { file: "yesterday.json", failOnNew: true });
     const renderers = await loadRenderers();
     const options = { colour: false, verbose: true, failOn: "fail" as const };

@@ -6,8 +6,7 @@
 // errors that quote a file. The fix script quotes every name as one bash word: bash reads it back as
 // the name and runs nothing in it. Seeded like the other property tests: FC_SEED, FC_RUNS.
 
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -30,6 +29,7 @@ import type { Report } from "../../src/engine/types.js";
 import type { Snapshot } from "../../src/snapshot/types.js";
 import { renderDoctor } from "../../reports/doctor/index.js";
 import { auditScenario, demoScenario, denyMovedScenario, healthyScenario } from "../harness.js";
+import { stubAz, type StubAzRun } from "../stub-az.js";
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 424242;
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 25;
@@ -333,40 +333,13 @@ describe("what else a run reads from a file never reaches the terminal raw", () 
 describe("the fix script quotes every name from a snapshot as one bash word", () => {
   const box = mkdtempSync(join(tmpdir(), "preflight-fix-script-"));
   afterAll(() => rmSync(box, { recursive: true, force: true }));
-  // `az` is a stub that writes its arguments, each ended by a NUL, and runs nothing.
-  const bin = join(box, "bin");
+  let runWithStub: ReturnType<typeof stubAz>;
   beforeAll(() => {
-    spawnSync("mkdir", ["-p", bin]);
-    writeFileSync(
-      join(bin, "az"),
-      '#!/usr/bin/env bash\nprintf \'%s\\0\' "$@" >> "$ARGV_FILE"\nprintf \'\\n\\0\' >> "$ARGV_FILE"\n',
-    );
-    chmodSync(join(bin, "az"), 0o755);
+    runWithStub = stubAz(box);
   });
+  /** The script run by bash with the stub `az`. */
+  const runScript = (script: string): StubAzRun => runWithStub(script, "fix.sh");
 
-  /** The script run by bash with the stub `az`: each call's arguments, and what else the run left in its directory. */
-  function runScript(
-    script: string,
-    at: number,
-  ): { calls: string[][]; left: string[]; status: number | null; syntax: number | null } {
-    const dir = mkdtempSync(join(box, `run-${at}-`));
-    const file = join(dir, "fix.sh");
-    writeFileSync(file, script);
-    const argvFile = join(dir, "argv");
-    writeFileSync(argvFile, "");
-    const syntax = spawnSync("bash", ["-n", file]).status;
-    const run = spawnSync("bash", [file], { cwd: dir, env: { PATH: `${bin}:/usr/bin:/bin`, ARGV_FILE: argvFile } });
-    const calls = readFileSync(argvFile, "utf8")
-      .split("\n\0")
-      .filter(Boolean)
-      .map((call) => call.split("\0").filter((arg, index, all) => index < all.length - 1 || arg !== ""));
-    const left = spawnSync("ls", ["-A", dir], { encoding: "utf8" })
-      .stdout.split("\n")
-      .filter((name) => name && !["fix.sh", "argv"].includes(name));
-    return { calls, left, status: run.status, syntax };
-  }
-
-  let runs = 0;
   test("bash reads each planted name back exactly, runs none of it, and the script shows no control character", () => {
     fc.assert(
       fc.property(
@@ -378,7 +351,7 @@ describe("the fix script quotes every name from a snapshot as one bash word", ()
           const report = auditReport(snapshot, CHECKS, { ...SETTINGS, startedAt: snapshot.collectedAt });
           const script = renderFixScript(report);
           expectNoControl(script.replaceAll("\n", ""), "fix script");
-          const { calls, left, status, syntax } = runScript(script, runs++);
+          const { calls, left, status, syntax } = runScript(script);
           expect(syntax, "bash -n accepts it").toBe(0);
           expect(status, "every line ran").toBe(0);
           expect(left, "nothing planted ran").toEqual([]);
@@ -397,7 +370,7 @@ describe("the fix script quotes every name from a snapshot as one bash word", ()
   test("a NUL, which no argument can hold, is passed as the text \\x00: the command names nothing rather than a shorter name", () => {
     const snapshot = plantNames(moved, "\u0000") as Snapshot;
     const report = auditReport(snapshot, CHECKS, { ...SETTINGS, startedAt: snapshot.collectedAt });
-    const { calls, status } = runScript(renderFixScript(report), runs++);
+    const { calls, status } = runScript(renderFixScript(report));
     expect(status).toBe(0);
     const update = calls.find((call) => call.slice(0, 4).join(" ") === "network nsg rule update");
     expect(update?.[update.indexOf("-n") + 1]).toBe(middle("DenyInternetOut", "\\x00"));
