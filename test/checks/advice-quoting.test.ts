@@ -18,6 +18,7 @@ import type { Snapshot } from "../../src/snapshot/types.js";
 import type { Scenario } from "../fake-arm/scenario.js";
 import { auditScenario, byName, healthyScenario, removeResource, resource, type AuditOptions } from "../harness.js";
 import { collectBases, type Bases } from "../property/snapshots.js";
+import { namePlanter } from "../property/plant-names.js";
 import { stubAz, type StubAzRun } from "../stub-az.js";
 import { addFirewall } from "./dns-forwarders.js";
 import { WS_ID, addCompute, addVnet, compute, registry, setSubnet, vnetId, type Json } from "./mutations.js";
@@ -32,47 +33,18 @@ const INSERTS = [
   "\u001b]0;x\u0007(",
 ];
 
-function middle(text: string, insert: string): string {
-  const at = Math.floor(text.length / 2);
-  return `${text.slice(0, at)}${insert}${text.slice(at)}`;
-}
-
 /** A private DNS zone's name is Azure's (privatelink.blob.core.windows.net), not the customer's: kept. */
 const ZONE_NAME = /^privatelink\./i;
 
 /**
- * A resource ID with `insert` in its resource group and every name after the provider namespace but
- * Azure's: a zone's, a region's (`locations/westeurope`).
+ * A copy of a snapshot with `insert` in every name the customer chose, in resources, IDs and the target;
+ * Azure's names are kept: a zone's, a region's (`locations/westeurope`), a SKU's (Premium).
  */
-function plantId(id: string, insert: string): string {
-  const parts = id.split("/");
-  const provider = parts.findIndex((part) => part.toLowerCase() === "providers");
-  return parts
-    .map((part, at) => {
-      if (parts[at - 1]?.toLowerCase() === "resourcegroups") return middle(part, insert);
-      const isName = provider >= 0 && at > provider + 1 && (at - provider) % 2 === 1;
-      const azures = ZONE_NAME.test(part) || parts[at - 1]?.toLowerCase() === "locations";
-      return isName && !azures ? middle(part, insert) : part;
-    })
-    .join("/");
-}
-
-/** Keys whose string value is a name the customer chose. */
-const NAME_KEYS = new Set(["name", "workspace", "resourceGroup", "imageBuildCompute"]);
-
-/** Objects whose `name` is Azure's, not the customer's: a SKU's (Premium). */
-const AZURE_NAMED = new Set(["sku"]);
-
-/** A copy of a snapshot with `insert` in every name the customer chose, in resources, IDs and the target. */
-function plantNames(value: unknown, insert: string, key = ""): unknown {
-  if (typeof value === "string") {
-    if (value.startsWith("/subscriptions/")) return plantId(value, insert);
-    return NAME_KEYS.has(key) && !ZONE_NAME.test(value) ? middle(value, insert) : value;
-  }
-  if (Array.isArray(value)) return value.map((item) => plantNames(item, insert, key));
-  if (value === null || typeof value !== "object" || AZURE_NAMED.has(key)) return value;
-  return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, plantNames(child, insert, name)]));
-}
+const plantNames = namePlanter({
+  keys: ["name", "workspace", "resourceGroup", "imageBuildCompute"],
+  spare: (name, previous) => ZONE_NAME.test(name) || previous === "locations",
+  azureNamed: ["sku"],
+});
 
 /** A placeholder outside quotes (`<firewall-private-ip>`, `<AKS cluster in 'x'>`) or a quoted word, in a command. */
 const QUOTED = String.raw`\$'(?:[^'\\]|\\.)*'|'[^']*'|"[^"]*"|\\.`;

@@ -30,6 +30,7 @@ import type { Snapshot } from "../../src/snapshot/types.js";
 import { renderDoctor } from "../../reports/doctor/index.js";
 import { auditScenario, demoScenario, denyMovedScenario, healthyScenario } from "../harness.js";
 import { stubAz, type StubAzRun } from "../stub-az.js";
+import { middle, namePlanter } from "./plant-names.js";
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 424242;
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 25;
@@ -85,38 +86,11 @@ function expectNoControl(output: string, what: string): void {
   ).toBeNull();
 }
 
-/** `text` with `insert` in its middle: the same for equal texts, so IDs planted alike still join. */
-function middle(text: string, insert: string): string {
-  const at = Math.floor(text.length / 2);
-  return `${text.slice(0, at)}${insert}${text.slice(at)}`;
-}
-
-/** A resource ID with `insert` in its resource group and in every name after the provider namespace. */
-function plantId(id: string, insert: string): string {
-  const parts = id.split("/");
-  const provider = parts.findIndex((part) => part.toLowerCase() === "providers");
-  return parts
-    .map((part, at) => {
-      if (parts[at - 1]?.toLowerCase() === "resourcegroups") return middle(part, insert);
-      return provider >= 0 && at > provider + 1 && (at - provider) % 2 === 1 ? middle(part, insert) : part;
-    })
-    .join("/");
-}
-
 /**
  * A copy of a snapshot with `insert` in every name: the `name` of every resource and sub-resource,
- * the names inside every resource ID, the target's workspace and resource group. What the checks
- * read as values (priorities, prefixes, states) is left alone, so the same problems are found.
+ * the names inside every resource ID, the target's workspace and resource group.
  */
-function plantNames(value: unknown, insert: string, key = ""): unknown {
-  if (typeof value === "string") {
-    if (value.startsWith("/subscriptions/")) return plantId(value, insert);
-    return ["name", "workspace", "resourceGroup"].includes(key) ? middle(value, insert) : value;
-  }
-  if (Array.isArray(value)) return value.map((item) => plantNames(item, insert, key));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, plantNames(child, insert, name)]));
-}
+const plantNames = namePlanter({ keys: ["name", "workspace", "resourceGroup"] });
 
 /** A copy of `value` with `insert` planted in every string (and object key) at a position `at` picks. */
 function plant(value: unknown, insert: (text: string) => string): unknown {
