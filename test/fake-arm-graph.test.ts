@@ -10,6 +10,7 @@ import type { ArmResource, Scenario } from "./fake-arm/scenario.js";
 import { FAKE_TENANT_ID } from "./fake-arm/resource-graph.js";
 import { startFakeArm } from "./fake-arm/server.js";
 import type { FakeArm, FakeArmOptions } from "./fake-arm/server.js";
+import { manualClock, recordedSleep } from "./fake-clock.js";
 
 const SUB_A = "aaaaaaaa-0000-0000-0000-000000000001";
 const SUB_B = "bbbbbbbb-0000-0000-0000-000000000002";
@@ -119,16 +120,6 @@ function ids(page: QueryResponse): unknown[] {
 }
 
 /** A clock that only moves when told to. */
-function manualClock(): { now: () => number; advance: (ms: number) => void } {
-  let time = 1_000_000;
-  return {
-    now: () => time,
-    advance: (ms: number) => {
-      time += ms;
-    },
-  };
-}
-
 async function withFake(
   fakeScenario: Scenario,
   options: FakeArmOptions,
@@ -683,11 +674,11 @@ describe("fake Resource Graph quota", () => {
         },
       ],
     };
-    await withFake(faulty, { now: clock.now, latencyMs: 150 }, async (fake) => {
+    const { sleep, waits } = recordedSleep();
+    await withFake(faulty, { now: clock.now, latencyMs: 150, sleep }, async (fake) => {
       const client = graphClient(fake);
-      const started = Date.now();
       expect(await quotaOf(client)).toEqual([503, "4", "00:00:05", undefined]);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      expect(waits).toEqual([150]);
       await expect(client.resources({ query: text })).resolves.toMatchObject({
         totalRecords: scenario.resources.length,
       });

@@ -65,8 +65,19 @@ interface BucketState {
   /** What the last answer said was left, and when it came. */
   remaining?: number;
   at: number;
+  /** When the request behind `remaining` passed the budget: an answer to an older one is older news. */
+  sentAt?: number;
   /** Requests sent since and not answered: spent, as far as the next estimate knows. */
   inFlight: number;
+}
+
+/** A request that passed the budget: where it went, the bucket it spent, and when. */
+interface SentRequest {
+  subscription: string;
+  method: string;
+  path: string;
+  kind: BucketKind | undefined;
+  sentAt: number;
 }
 
 export interface RequestBudgetOptions {
@@ -156,10 +167,12 @@ export class RequestBudget {
           subscription !== undefined && kind !== undefined
             ? await this.waitFor(subscription, kind, signalOf(request))
             : undefined;
+        const sentAt = this.now();
         try {
           return await this.limit(async () => {
             const response = await next(request);
-            if (subscription !== undefined) this.note(subscription, request.method, path, kind, response);
+            if (subscription !== undefined)
+              this.note({ subscription, method: request.method, path, kind, sentAt }, response);
             return response;
           });
         } finally {
@@ -170,13 +183,8 @@ export class RequestBudget {
   }
 
   /** What an answer says of its bucket, and what the request counts as. */
-  private note(
-    subscription: string,
-    method: string,
-    path: string,
-    kind: BucketKind | undefined,
-    response: PipelineResponse,
-  ): void {
+  private note(sent: SentRequest, response: PipelineResponse): void {
+    const { subscription, method, path, kind, sentAt } = sent;
     const usage = this.usageOf(subscription);
     const remaining = (header: string) => {
       const text = response.headers.get(header);
@@ -192,14 +200,16 @@ export class RequestBudget {
     if (!kind || ownLimit) return;
     const left = kind === "writes" ? writesLeft : remaining(REMAINING_HEADER.reads);
     const bucket = this.bucketOf(subscription, kind);
-    if (left !== undefined) {
-      bucket.remaining = left;
-      bucket.at = this.now();
-    } else if (response.status === 429) {
-      // Throttled without saying what is left: empty, as far as the requests waiting behind it know.
-      bucket.remaining = 0;
-      bucket.at = this.now();
-    }
+    // Throttled without saying what is left: empty, as far as the requests waiting behind it know.
+    const said = left ?? (response.status === 429 ? 0 : undefined);
+    if (said === undefined) return;
+    // Answers overtake each other: one to a request sent before the answer already noted counts only
+    // when it says less (taking its larger count would spend tokens a later request already took).
+    const older = bucket.sentAt !== undefined && sentAt < bucket.sentAt;
+    if (older && bucket.remaining !== undefined && said >= bucket.remaining) return;
+    bucket.remaining = said;
+    bucket.at = this.now();
+    bucket.sentAt = older ? bucket.sentAt : sentAt;
   }
 
   private async waitFor(subscription: string, kind: BucketKind, signal: AbortSignal | undefined): Promise<BucketState> {

@@ -149,6 +149,34 @@ describe("RequestBudget", () => {
     expect(budget.estimate("s1")).toBe(1000);
   });
 
+  it.each([
+    ["an older answer saying more is older news: the later count stands", 45, 40],
+    ["an older answer saying less is believed", 30, 30],
+  ])("answers out of order: %s", async (_name, olderSays, expected) => {
+    let clock = 0;
+    const budget = new RequestBudget({ concurrency: 4, now: () => clock });
+    const policy = budget.policy(() => undefined);
+    // Each answer waits until the test releases it with the remaining-reads count it carries.
+    const release: ((remaining: number) => void)[] = [];
+    const held: SendRequest = (request) =>
+      new Promise((resolve) => {
+        release.push((remaining) =>
+          resolve({ request, status: 200, headers: createHttpHeaders({ [READS]: String(remaining) }) }),
+        );
+      });
+    const older = policy.sendRequest(get("s1"), held);
+    await settle();
+    clock = 10;
+    const later = policy.sendRequest(get("s1"), held);
+    await settle();
+    expect(release).toHaveLength(2);
+    release[1]?.(40);
+    await later;
+    release[0]?.(olderSays);
+    await older;
+    expect(budget.estimate("s1")).toBe(expected);
+  });
+
   it("the floor: each bucket's requests beyond its capacity at its refill rate, the two side by side", () => {
     expect(bucketFloorSeconds(0, 0)).toBe(0);
     expect(bucketFloorSeconds(250, 200)).toBe(0);

@@ -1,6 +1,11 @@
-import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
-import { describe, expect, test } from "vitest";
-import { retryAfterMs } from "../../src/core/retry.js";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelineResponse,
+  type SendRequest,
+} from "@azure/core-rest-pipeline";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { DEFAULT_RETRY, preflightRetryPolicy, retryAfterMs } from "../../src/core/retry.js";
 
 function response(status: number, headers: Record<string, string>): PipelineResponse {
   return { status, headers: createHttpHeaders(headers), request: createPipelineRequest({ url: "https://127.0.0.1/" }) };
@@ -21,5 +26,45 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs(response(429, {}))).toBeUndefined();
     expect(retryAfterMs(response(429, { "retry-after": "soon" }))).toBeUndefined();
     expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+});
+
+// The policy's waits on Vitest's fake timers: what it waits is seen by moving time, not by reading a clock.
+describe("preflightRetryPolicy", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A next stage answering 429 with this Retry-After first, then 200; `calls` counts what was sent. */
+  function throttledOnce(retryAfter: string): { next: SendRequest; calls: () => number } {
+    let calls = 0;
+    const next: SendRequest = async (request) => {
+      calls += 1;
+      return calls === 1
+        ? { ...response(429, { "retry-after": retryAfter }), request }
+        : { ...response(200, {}), request };
+    };
+    return { next, calls: () => calls };
+  }
+  const request = () => createPipelineRequest({ url: "https://127.0.0.1/simple/numpy/" });
+
+  test("waits out a Retry-After under the cap in full before it retries", async () => {
+    vi.useFakeTimers();
+    const { next, calls } = throttledOnce("1");
+    const answered = preflightRetryPolicy(DEFAULT_RETRY).sendRequest(request(), next);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await answered).status).toBe(200);
+    expect(calls()).toBe(2);
+  });
+
+  test("does not wait for a Retry-After over the cap: the 429 comes back at once", async () => {
+    vi.useFakeTimers();
+    const { next, calls } = throttledOnce("61");
+    const answered = preflightRetryPolicy(DEFAULT_RETRY).sendRequest(request(), next);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(answered).resolves.toMatchObject({ status: 429 });
+    expect(calls()).toBe(1);
   });
 });

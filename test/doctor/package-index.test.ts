@@ -403,11 +403,10 @@ describe("pip faults", () => {
 
   test("a Retry-After longer than the cap is not waited for", async () => {
     await withFake({ ...numpyOnly, faults: [{ path: "^/simple/", status: 429, retryAfter: 60 }] }, async (server) => {
-      const started = Date.now();
       const [verdict] = await new PackageIndex(options(server)).checkPip([pip("numpy", "1.26.4")], PY310);
       expect(verdict?.status).toBe("unknown");
       expect(verdict?.message).toContain("HTTP 429");
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // Asked once, never again: the policy's waits themselves are in test/core/retry.test.ts.
       expect(server.requests).toHaveLength(1);
     });
   });
@@ -416,10 +415,9 @@ describe("pip faults", () => {
     await withFake(
       { ...numpyOnly, faults: [{ path: "^/simple/", status: 429, retryAfter: 1, times: 1 }] },
       async (server) => {
-        const started = Date.now();
         const [verdict] = await new PackageIndex(options(server)).checkPip([pip("numpy", "1.26.4")], PY310);
         expect(verdict?.status).toBe("pass");
-        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+        expect(server.requests.map((entry) => entry.status)).toEqual([429, 200]);
       },
     );
   });

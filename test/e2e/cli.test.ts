@@ -708,10 +708,12 @@ describe.concurrent("--diagnose: Azure's own diagnose, opt-in", () => {
 
   test("--diagnose-timeout shorter than the operation: workspace-diagnose is unknown (Timeout), the rest of the report unaffected", async () => {
     const fake = await fakeArm(diagnosing({}, 50, 1));
-    const started = Date.now();
     const result = await live(fake, [...TARGET, "--format", "json", "--diagnose", "--diagnose-timeout", "1.5"]);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.code, result.stderr).toBe(0);
+    // The operation answers after 50 polls a second apart; the run gave up long before its end.
+    const polls = (await readLog(fake.logFile)).filter(isDiagnose);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((entry) => entry.status === 202)).toBe(true);
     const report = parseReport(result.stdout);
     const check = report.checks.find((candidate) => candidate.id === "workspace-diagnose");
     expect(check?.status).toBe("unknown");

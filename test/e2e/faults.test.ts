@@ -52,6 +52,8 @@ const TYPES_PATH = `/subscriptions/${SUB}/providers/Microsoft.Network/locations/
 const GUARD_MS = 20_000;
 /** For runs whose fault would hold them 30 s or more if the CLI did not cut it short. */
 const SHORT_GUARD_MS = 15_000;
+/** For runs cut short by a time limit of their own (15 s at most) while a fault would hold them 60 s. */
+const LIMITED_GUARD_MS = 35_000;
 
 type Check = ReportJson["checks"][number];
 
@@ -482,9 +484,10 @@ describe.concurrent("fault matrix", () => {
       ).toEqual([429, 429, 200]);
     });
 
-    test("ARM's read bucket nearly empty (the fake's throttle, 6 tokens, 10 a second): reads are paced by the remaining-reads header, no 429, nothing lost", async () => {
+    test("ARM's read bucket nearly empty (the fake's throttle, 6 tokens, ARM's 25 a second): reads are paced by the remaining-reads header, no 429, nothing lost", async () => {
       const { scenario } = plantedScenario();
-      scenario.throttle = { capacity: 6, refillPerSecond: 10 };
+      // The reader counts on ARM's refill; a slower one in the fake would refuse what ARM would answer.
+      scenario.throttle = { capacity: 6, refillPerSecond: 25 };
       const fake = await fakeArm(scenario);
       const { result, report } = await audit(fake);
       expect(result.code, result.stderr).toBe(0);
@@ -682,10 +685,11 @@ describe.concurrent("fault matrix", () => {
 
     // The margins are seconds, not tenths: the suite runs files side by side, and a healthy read on a
     // loaded machine must not be mistaken for the one that never answers.
-    test("an answer that never comes (--request-timeout 3): unknown with code Timeout, the CLI returns promptly", async () => {
+    test("an answer that never comes (--request-timeout 8): unknown with code Timeout, the CLI returns promptly", async () => {
+      // A timed-out read is not retried, so every healthy read must answer within the 8 s.
       const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", delayMs: 60_000 }]);
-      const { result, report } = await audit(fake, ["--request-timeout", "3", "--retry-delay", "0.01"], {
-        timeoutMs: SHORT_GUARD_MS,
+      const { result, report } = await audit(fake, ["--request-timeout", "8", "--retry-delay", "0.01"], {
+        timeoutMs: LIMITED_GUARD_MS,
       });
       expect(result.code, result.stderr).toBe(0);
       expectVerdicts(report, unknownOf(...requiring("keyVault")));
@@ -695,7 +699,7 @@ describe.concurrent("fault matrix", () => {
           resourceId: KEY_VAULT_ID,
           operation: "key vault get",
           code: "Timeout",
-          message: expect.stringContaining("no answer within --request-timeout 3 s"),
+          message: expect.stringContaining("no answer within --request-timeout 8 s"),
         }),
       ]);
     });
@@ -866,12 +870,13 @@ describe.concurrent("fault matrix", () => {
   });
 
   describe.concurrent("whole-run deadline (--timeout)", () => {
-    test("a read slower than --timeout 5: the report still comes out, the unread parts unknown; exit 0, or 1 with --fail-on unknown", async () => {
-      // 30 s: far beyond the guard, so a CLI that waited for the answer would be killed and fail the test.
-      const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", delayMs: 30_000 }]);
+    test("a read slower than --timeout 15: the report still comes out, the unread parts unknown; exit 0, or 1 with --fail-on unknown", async () => {
+      // 60 s: far beyond the guard, so a CLI that waited for the answer would be killed and fail the test.
+      // 15 s: every other read, two runs side by side on a loaded machine, is made well within it.
+      const fake = await faultyArm([{ method: "GET", path: "/vaults/ml-research-kv$", delayMs: 60_000 }]);
       const [plain, strict] = await Promise.all([
-        audit(fake, ["--timeout", "5"], { timeoutMs: SHORT_GUARD_MS }),
-        audit(fake, ["--timeout", "5", "--fail-on", "unknown"], { timeoutMs: SHORT_GUARD_MS }),
+        audit(fake, ["--timeout", "15"], { timeoutMs: LIMITED_GUARD_MS }),
+        audit(fake, ["--timeout", "15", "--fail-on", "unknown"], { timeoutMs: LIMITED_GUARD_MS }),
       ]);
       expect(plain.result.code, plain.result.stderr).toBe(0);
       expect(strict.result.code, strict.result.stderr).toBe(1);
@@ -889,7 +894,7 @@ describe.concurrent("fault matrix", () => {
         for (const error of errors)
           expect(error).toMatchObject({
             code: "DeadlineExceeded",
-            message: expect.stringContaining("--timeout of 5 s"),
+            message: expect.stringContaining("--timeout of 15 s"),
           });
         expect(errors).toContainEqual(
           expect.objectContaining({ resourceId: KEY_VAULT_ID, operation: "key vault get", code: "DeadlineExceeded" }),

@@ -121,8 +121,10 @@ describe.concurrent("waivers on the demo workspace", () => {
 
   test("an expired waiver counts again and is named; one close to expiry is flagged; neither fails the run by itself", async () => {
     const fake = await fakeArm(demoScenario());
+    // One date, read once: the run may cross midnight.
+    const expired = day(-30);
     const file = await config([
-      { ...keySyncWaiver, expires: day(-30) },
+      { ...keySyncWaiver, expires: expired },
       { check: "acr-vnet-image-build", resource: WORKSPACE_ID, reason: "image builds move", expires: day(5) },
     ]);
     const result = await live(fake, [...TARGET, "--config", file, "--format", "json"]);
@@ -135,7 +137,7 @@ describe.concurrent("waivers on the demo workspace", () => {
     // JSON on stdout: the waivers to look at are warning lines on stderr.
     const lines = result.stderr.trimEnd().split("\n");
     expect(lines).toEqual([
-      `preflight: warning: waivers[0] (key-sync on ${STORAGE_ID}) expired on ${day(-30)}: its 1 finding count again`,
+      `preflight: warning: waivers[0] (key-sync on ${STORAGE_ID}) expired on ${expired}: its 1 finding count again`,
       expect.stringMatching(
         new RegExp(
           `^preflight: warning: waivers\\[1\\] \\(acr-vnet-image-build on .*\\) expires in [45] days \\(${day(5)}\\)`,

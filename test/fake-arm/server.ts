@@ -64,6 +64,11 @@ export interface FakeArmOptions {
   resourceGraphQuota?: ResourceGraphQuota | false;
   /** Clock for throttle refills and quota windows, in milliseconds; default `performance.now()`. Tests inject a fake one. */
   now?: () => number;
+  /**
+   * How the fake waits before an answer (`latencyMs` plus a fault's `delayMs`); default a timer that `close()`
+   * cancels. Tests inject one to see each wait without reading a clock.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -87,6 +92,8 @@ function readBody(request: IncomingMessage): Promise<string> {
 /** How every request is answered, from the options and the scenario. */
 interface HandlerSettings {
   latencyMs: number;
+  /** The injected wait, if any; otherwise the handler's own cancellable timers. */
+  sleep: ((ms: number) => Promise<void>) | undefined;
   logFile: string | undefined;
   /** ARM's throttle (off: fixed headers, nothing refused). */
   throttle: ArmThrottle;
@@ -109,7 +116,7 @@ function resolveSettings(scenario: Scenario, options: FakeArmOptions): HandlerSe
     options.resourceGraphQuota !== undefined ? "resourceGraphQuota" : "resourceGraph.quota",
   );
   const quota = quotaLimits && new UserQuota(quotaLimits, clock);
-  return { latencyMs, pageSize, logFile, throttle, quota };
+  return { latencyMs, sleep: options.sleep, pageSize, logFile, throttle, quota };
 }
 
 /** A request's answer before it is sent, with what it cost: the fault it used, and the throttle's and quota's say. */
@@ -147,7 +154,8 @@ class RequestHandler {
     // Bodies are read to the end, so keep-alive connections stay usable; only Resource Graph queries use them.
     const body = await readBody(request);
     const answer = this.decide({ method, path, rawPath, query, body });
-    await this.timers.sleep(this.settings.latencyMs + (answer.fault?.delayMs ?? 0));
+    const delayMs = this.settings.latencyMs + (answer.fault?.delayMs ?? 0);
+    await (this.settings.sleep ? this.settings.sleep(delayMs) : this.timers.sleep(delayMs));
     if (this.closed) return;
     this.send(request, response, { method, target }, answer);
   }
